@@ -1,0 +1,47 @@
+# Stratum. The two commands a newcomer needs:
+#   make synth   synthesize every stack into cdktf.out/ (no AWS account needed)
+#   make test    run every test (snapshots, behaviour, validation)
+# Each target installs what it needs first and is quick when nothing changed.
+
+SHELL := /bin/bash
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export CHECKPOINT_DISABLE := 1
+
+# Provider bindings the Go proxy does not serve, generated from npm (see
+# DESIGN.md, "Toolchain facts"). The stamp depends on the lock file, so a
+# version bump regenerates them.
+GEN      := .gen/pacmak
+NPM_DONE := node_modules/.stratum-installed
+GEN_DONE := $(GEN)/.stratum-generated
+
+.PHONY: synth test update bench bindings deps clean
+
+synth: $(GEN_DONE)
+	./scripts/synth
+
+test: $(GEN_DONE)
+	go test ./...
+
+# Rewrite the golden files after reviewing the change (like a plan).
+update: $(GEN_DONE)
+	go test ./... -update
+
+bench: $(GEN_DONE)
+	./scripts/bench
+
+deps: $(NPM_DONE)
+bindings: $(GEN_DONE)
+
+$(NPM_DONE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(GEN_DONE): $(NPM_DONE)
+	rm -rf $(GEN)
+	npx --no-install jsii-pacmak --targets go --code-only --outdir $(GEN) \
+		node_modules/@cdktf/provider-kubernetes node_modules/@cdktf/provider-helm
+	./scripts/check-bindings $(GEN)
+	touch $@
+
+clean:
+	rm -rf cdktf.out .gen node_modules

@@ -1,0 +1,124 @@
+// Package clients lists Stratum's clients. Onboarding a client means
+// appending one entry to All in clients.go; nothing else changes.
+package clients
+
+import "stratum/config"
+
+// Client is one customer of the platform with its own node group,
+// database, buckets, namespace and applications in every environment it
+// lists.
+type Client struct {
+	// Name is the client's identifier: a DNS label (lowercase letters,
+	// digits, hyphens) used in stack, namespace, bucket and IAM names.
+	Name string
+	// DisplayName is the human-readable name, for tags and docs.
+	DisplayName string
+	// CostCentre is written to the CostCentre tag of every client resource.
+	CostCentre string
+	// Environments are the environments the client exists in, each with
+	// optional size overrides.
+	Environments []Environment
+	// Buckets are the client's S3 buckets, created in every environment.
+	Buckets []Bucket
+	// Applications are the client's workloads; each gets a Kubernetes
+	// service account and an IRSA role with exactly the access it declares.
+	Applications []Application
+}
+
+// Environment places a client in one environment and optionally overrides
+// that environment's default sizes for this client.
+type Environment struct {
+	// Name is prod, staging or dev.
+	Name string
+	// Nodes overrides the client node group size. Default: nil (the
+	// environment's ClientNodes).
+	Nodes *config.NodeGroup
+	// Database overrides the database size. Default: nil (the
+	// environment's Database sizes).
+	Database *DatabaseSize
+}
+
+// DatabaseSize overrides an environment's default database sizing. Zero
+// fields keep the environment's value.
+type DatabaseSize struct {
+	InstanceClass          string
+	AllocatedStorageGiB    int
+	MaxAllocatedStorageGiB int
+	BackupRetentionDays    int
+}
+
+// Bucket is one S3 bucket of a client. Its AWS name is
+// stratum-<env>-<client>-<name>.
+type Bucket struct {
+	// Name is a short DNS label, unique within the client.
+	Name string
+	// Lifecycle rules apply to the whole bucket. Default: none beyond the
+	// incomplete-upload and noncurrent-version rules every bucket gets.
+	Lifecycle Lifecycle
+}
+
+// Lifecycle is a bucket's object lifecycle.
+type Lifecycle struct {
+	// Transitions move current objects to cheaper storage classes after a
+	// number of days, in increasing order of days.
+	Transitions []Transition
+	// ExpirationDays deletes current objects after that many days.
+	// Default: 0 (never).
+	ExpirationDays int
+	// NoncurrentVersionExpirationDays deletes old versions after that many
+	// days. Default: 0 (the platform default of 90 days).
+	NoncurrentVersionExpirationDays int
+	// AbortIncompleteUploadDays removes unfinished multipart uploads.
+	// Default: 0 (the platform default of 7 days).
+	AbortIncompleteUploadDays int
+}
+
+// Transition moves objects to StorageClass after Days.
+type Transition struct {
+	Days int
+	// StorageClass is one of STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING,
+	// GLACIER_IR, GLACIER, DEEP_ARCHIVE.
+	StorageClass string
+}
+
+// Access is what an application may do with a bucket.
+type Access string
+
+const (
+	ReadOnly  Access = "read"
+	ReadWrite Access = "read-write"
+)
+
+// Application is one workload of a client.
+type Application struct {
+	// Name is a DNS label; it names the Kubernetes service account and the
+	// IAM role.
+	Name string
+	// Buckets maps a bucket name of this client to the access granted.
+	Buckets map[string]Access
+	// Database grants read access to the client's database credentials
+	// secret. Default: false.
+	Database bool
+}
+
+// In reports whether the client exists in the named environment and
+// returns its settings there.
+func (c Client) In(env string) (Environment, bool) {
+	for _, e := range c.Environments {
+		if e.Name == env {
+			return e, true
+		}
+	}
+	return Environment{}, false
+}
+
+// InEnvironment returns the clients that exist in env, in slice order.
+func InEnvironment(all []Client, env string) []Client {
+	var out []Client
+	for _, c := range all {
+		if _, ok := c.In(env); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,230 @@
+// Package config holds Stratum's environments. Environments differ by data,
+// not code: every difference between prod, staging and dev lives in the
+// values returned by Environments.
+package config
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Project is the value of the Project tag on every resource and the prefix
+// of every name Stratum gives to AWS resources.
+const Project = "stratum"
+
+// NATPolicy says how many NAT gateways an environment runs.
+type NATPolicy string
+
+const (
+	// NATPerAZ runs one NAT gateway in each availability zone, so losing one
+	// zone does not cut the others off the internet.
+	NATPerAZ NATPolicy = "per-az"
+	// NATSingle runs one NAT gateway shared by every zone: cheaper, one
+	// zone's failure takes egress down for all.
+	NATSingle NATPolicy = "single"
+)
+
+// Environment is one deployment of the whole platform (prod, staging, dev).
+type Environment struct {
+	// Name is one of prod, staging or dev; it is part of every stack name.
+	Name string
+	// Region is the AWS region every stack of the environment deploys to.
+	Region string
+	// AccountID, when set, pins the AWS provider to that account
+	// (allowed_account_ids) so credentials for another account fail fast.
+	// Default: "" (any account the credentials belong to).
+	AccountID string
+	// AssumeRoleARN, when set, is assumed by the AWS provider of every stack.
+	// Default: "" (use the caller's credentials as they are).
+	AssumeRoleARN string
+
+	Network Network
+	VPN     VPN
+	// LogRetentionDays is how long CloudWatch keeps flow logs, EKS control
+	// plane logs and other platform logs. Must be a value CloudWatch accepts.
+	LogRetentionDays int
+	Backup           Backup
+	// DeletionProtection turns on deletion protection where a resource has
+	// it (databases, load balancers) and prevent_destroy for prod data.
+	DeletionProtection bool
+	State              State
+	Cluster            Cluster
+	Database           Database
+	// Domain is the environment's Route53 hosted zone (e.g. dev.example.com).
+	Domain string
+}
+
+// Network is the environment's VPC layout.
+type Network struct {
+	// CIDR is the VPC range, a /16 to /18. Subnets are carved from it by
+	// Subnets; it must not overlap another environment or on-premises ranges.
+	CIDR string
+	// AvailabilityZones lists the 2 or 3 zones the VPC spans.
+	AvailabilityZones []string
+	// NAT is the NAT gateway policy.
+	NAT NATPolicy
+}
+
+// VPN is the site-to-site connectivity to on-premises networks.
+type VPN struct {
+	// Enabled creates the VPN gateway, both customer gateways and both
+	// connections. Default: false (no VPN resources).
+	Enabled bool
+	// AmazonSideASN is the virtual private gateway's BGP ASN.
+	// Default: 64512 when 0.
+	AmazonSideASN int
+	// CustomerGateways are the two on-premises routers; each gets its own
+	// VPN connection (two tunnels each), so either site can fail.
+	CustomerGateways []CustomerGateway
+	// StaticRoutesOnly uses static routes to OnPremisesCIDRs instead of BGP.
+	// Default: false (BGP).
+	StaticRoutesOnly bool
+	// OnPremisesCIDRs are the networks behind the customer gateways. They
+	// are routed over the VPN and may not overlap any VPC.
+	OnPremisesCIDRs []string
+}
+
+// CustomerGateway is one on-premises VPN endpoint.
+type CustomerGateway struct {
+	// Name identifies the gateway in resource names (a DNS label).
+	Name string
+	// IPAddress is the router's public IPv4 address.
+	IPAddress string
+	// BGPASN is the router's ASN (1–2147483647, excluding 7224 and 9059, which AWS reserves).
+	BGPASN int
+}
+
+// Backup is the environment's AWS Backup policy.
+type Backup struct {
+	// RetentionDays is how long daily recovery points are kept.
+	RetentionDays int
+	// Schedule is the daily backup rule as an AWS cron expression.
+	Schedule string
+}
+
+// State is where the environment's Terraform state lives. The bootstrap
+// stack creates these; every other stack uses them as its S3 backend.
+type State struct {
+	// Bucket is the S3 bucket holding every state file of the environment.
+	Bucket string
+	// LockTable is the DynamoDB table used for state locking.
+	LockTable string
+	// NoncurrentVersionDays is how long old state versions are kept.
+	NoncurrentVersionDays int
+	// CustomerManagedKey encrypts the state with a KMS key the bootstrap
+	// stack creates (rotation on) instead of the AWS managed aws/s3 key.
+	// It needs AccountID so the backend can name the key's alias ARN.
+	// Default: false.
+	CustomerManagedKey bool
+}
+
+// Cluster sizes and configures the environment's EKS cluster.
+type Cluster struct {
+	// Version is the Kubernetes minor version, e.g. "1.33".
+	Version string
+	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
+	// these ranges only. Default: empty (private endpoint only).
+	PublicAccessCIDRs []string
+	// AdminRoleARNs get cluster-admin through EKS access entries.
+	AdminRoleARNs []string
+	// SystemNodes is the node group running cluster-critical add-ons.
+	SystemNodes NodeGroup
+	// ClientNodes is the default size of each client's node group; a
+	// client may override it per environment.
+	ClientNodes NodeGroup
+}
+
+// NodeGroup sizes a managed node group.
+type NodeGroup struct {
+	InstanceTypes []string
+	MinSize       int
+	DesiredSize   int
+	MaxSize       int
+	// DiskSizeGiB is the encrypted gp3 root volume size.
+	DiskSizeGiB int
+}
+
+// Database is the environment's default PostgreSQL sizing and protection;
+// a client may override the sizes per environment.
+type Database struct {
+	// EngineVersion is the PostgreSQL version, e.g. "16.6".
+	EngineVersion string
+	// InstanceClass is an RDS class such as db.t4g.medium.
+	InstanceClass string
+	// AllocatedStorageGiB is the initial gp3 size; storage autoscaling may
+	// grow it up to MaxAllocatedStorageGiB.
+	AllocatedStorageGiB    int
+	MaxAllocatedStorageGiB int
+	// BackupRetentionDays is RDS automated backup retention (0–35).
+	BackupRetentionDays int
+	// BackupWindow and MaintenanceWindow are UTC "hh:mm-hh:mm" and
+	// "ddd:hh:mm-ddd:hh:mm"; they must not overlap.
+	BackupWindow      string
+	MaintenanceWindow string
+	// MultiAZ runs a synchronous standby in another zone.
+	MultiAZ bool
+}
+
+// Get returns the environment with the given name.
+func Get(envs []Environment, name string) (Environment, error) {
+	for _, e := range envs {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	return Environment{}, fmt.Errorf("unknown environment %q", name)
+}
+
+// Subnets is the environment's subnet plan, one CIDR per availability zone
+// for each tier.
+type Subnets struct {
+	Public, Private, Database []netip.Prefix
+}
+
+// SubnetPlan carves the VPC CIDR into tiers: private subnets take /4 blocks
+// 1..n (the large ones, for pods), public subnets /8 blocks 0..n-1 and
+// database subnets /8 blocks 8..8+n-1, both inside the first /4 block.
+func (n Network) SubnetPlan() (Subnets, error) {
+	vpc, err := netip.ParsePrefix(n.CIDR)
+	if err != nil {
+		return Subnets{}, err
+	}
+	var s Subnets
+	for i := range n.AvailabilityZones {
+		pub, err := Subnet(vpc, 8, i)
+		if err != nil {
+			return Subnets{}, err
+		}
+		priv, err := Subnet(vpc, 4, i+1)
+		if err != nil {
+			return Subnets{}, err
+		}
+		db, err := Subnet(vpc, 8, i+8)
+		if err != nil {
+			return Subnets{}, err
+		}
+		s.Public = append(s.Public, pub)
+		s.Private = append(s.Private, priv)
+		s.Database = append(s.Database, db)
+	}
+	return s, nil
+}
+
+// Subnet works like Terraform's cidrsubnet for IPv4: the index-th block of
+// prefix extended by newbits bits.
+func Subnet(prefix netip.Prefix, newbits, index int) (netip.Prefix, error) {
+	if !prefix.Addr().Is4() {
+		return netip.Prefix{}, fmt.Errorf("%s is not IPv4", prefix)
+	}
+	bits := prefix.Bits() + newbits
+	if bits > 32 {
+		return netip.Prefix{}, fmt.Errorf("%s has no room for %d more bits", prefix, newbits)
+	}
+	if index < 0 || index >= 1<<newbits {
+		return netip.Prefix{}, fmt.Errorf("%s split by %d bits has no block %d", prefix, newbits, index)
+	}
+	base := prefix.Masked().Addr().As4()
+	v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+	v |= uint32(index) << (32 - bits)
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits), nil
+}

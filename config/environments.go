@@ -1,0 +1,160 @@
+package config
+
+// Environments returns prod, staging and dev. Edit the values here; the
+// code in stacks/ reads nothing else.
+func Environments() []Environment {
+	return []Environment{prod(), staging(), dev()}
+}
+
+func prod() Environment {
+	return Environment{
+		Name:   "prod",
+		Region: "us-east-1",
+		// Replace with the production account: the provider refuses to run
+		// against any other, and the state key's alias ARN names it.
+		AccountID: "111111111111",
+		Network: Network{
+			CIDR:              "10.10.0.0/16",
+			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+			NAT:               NATPerAZ,
+		},
+		VPN: VPN{
+			Enabled:       true,
+			AmazonSideASN: 64512,
+			CustomerGateways: []CustomerGateway{
+				{Name: "dc-primary", IPAddress: "203.0.113.10", BGPASN: 65010},
+				{Name: "dc-secondary", IPAddress: "198.51.100.20", BGPASN: 65020},
+			},
+			OnPremisesCIDRs: []string{"172.16.0.0/16"},
+		},
+		LogRetentionDays:   365,
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)"},
+		DeletionProtection: true,
+		State: State{
+			Bucket:                "stratum-prod-tfstate",
+			LockTable:             "stratum-prod-tflock",
+			NoncurrentVersionDays: 365,
+			CustomerManagedKey:    true,
+		},
+		Cluster: Cluster{
+			Version: "1.35",
+			SystemNodes: NodeGroup{
+				InstanceTypes: []string{"m6i.large"},
+				MinSize:       3, DesiredSize: 3, MaxSize: 6,
+				DiskSizeGiB: 50,
+			},
+			ClientNodes: NodeGroup{
+				InstanceTypes: []string{"m6i.xlarge"},
+				MinSize:       2, DesiredSize: 3, MaxSize: 10,
+				DiskSizeGiB: 50,
+			},
+		},
+		Database: Database{
+			EngineVersion:          "17",
+			InstanceClass:          "db.r6g.large",
+			AllocatedStorageGiB:    100,
+			MaxAllocatedStorageGiB: 1000,
+			BackupRetentionDays:    14,
+			BackupWindow:           "03:00-04:00",
+			MaintenanceWindow:      "sun:05:00-sun:06:00",
+			MultiAZ:                true,
+		},
+		Domain: "prod.stratum.example.com",
+	}
+}
+
+func staging() Environment {
+	return Environment{
+		Name:   "staging",
+		Region: "us-east-1",
+		Network: Network{
+			CIDR:              "10.20.0.0/16",
+			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+			NAT:               NATSingle,
+		},
+		VPN: VPN{
+			Enabled:       true,
+			AmazonSideASN: 64513,
+			CustomerGateways: []CustomerGateway{
+				{Name: "dc-primary", IPAddress: "203.0.113.11", BGPASN: 65010},
+				{Name: "dc-secondary", IPAddress: "198.51.100.21", BGPASN: 65020},
+			},
+			StaticRoutesOnly: true,
+			OnPremisesCIDRs:  []string{"172.16.0.0/16"},
+		},
+		LogRetentionDays:   90,
+		Backup:             Backup{RetentionDays: 14, Schedule: "cron(0 3 * * ? *)"},
+		DeletionProtection: true,
+		State: State{
+			Bucket:                "stratum-staging-tfstate",
+			LockTable:             "stratum-staging-tflock",
+			NoncurrentVersionDays: 90,
+		},
+		Cluster: Cluster{
+			Version: "1.35",
+			SystemNodes: NodeGroup{
+				InstanceTypes: []string{"m6i.large"},
+				MinSize:       2, DesiredSize: 2, MaxSize: 4,
+				DiskSizeGiB: 50,
+			},
+			ClientNodes: NodeGroup{
+				InstanceTypes: []string{"m6i.large"},
+				MinSize:       1, DesiredSize: 2, MaxSize: 4,
+				DiskSizeGiB: 50,
+			},
+		},
+		Database: Database{
+			EngineVersion:          "17",
+			InstanceClass:          "db.t4g.medium",
+			AllocatedStorageGiB:    50,
+			MaxAllocatedStorageGiB: 200,
+			BackupRetentionDays:    7,
+			BackupWindow:           "03:00-04:00",
+			MaintenanceWindow:      "sun:05:00-sun:06:00",
+		},
+		Domain: "staging.stratum.example.com",
+	}
+}
+
+func dev() Environment {
+	return Environment{
+		Name:   "dev",
+		Region: "us-east-1",
+		Network: Network{
+			CIDR:              "10.30.0.0/16",
+			AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
+			NAT:               NATSingle,
+		},
+		LogRetentionDays:   30,
+		Backup:             Backup{RetentionDays: 7, Schedule: "cron(0 3 * * ? *)"},
+		DeletionProtection: false,
+		State: State{
+			Bucket:                "stratum-dev-tfstate",
+			LockTable:             "stratum-dev-tflock",
+			NoncurrentVersionDays: 30,
+		},
+		Cluster: Cluster{
+			Version: "1.35",
+			SystemNodes: NodeGroup{
+				InstanceTypes: []string{"t3.large"},
+				MinSize:       1, DesiredSize: 2, MaxSize: 3,
+				DiskSizeGiB: 30,
+			},
+			ClientNodes: NodeGroup{
+				InstanceTypes: []string{"t3.large"},
+				MinSize:       1, DesiredSize: 1, MaxSize: 3,
+				DiskSizeGiB: 50,
+			},
+		},
+		Database: Database{
+			EngineVersion:          "17",
+			InstanceClass:          "db.t4g.micro",
+			AllocatedStorageGiB:    20,
+			MaxAllocatedStorageGiB: 50,
+			BackupRetentionDays:    1,
+			BackupWindow:           "03:00-04:00",
+			MaintenanceWindow:      "sun:05:00-sun:06:00",
+		},
+		Domain: "dev.stratum.example.com",
+	}
+}

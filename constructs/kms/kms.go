@@ -1,0 +1,103 @@
+// Package kms provides a customer-managed KMS key with rotation on and a
+// key policy that lets named AWS services use it in this account only.
+package kms
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+)
+
+// KeyProps configures a Key.
+type KeyProps struct {
+	// Alias is the key's alias without the "alias/" prefix. Required.
+	Alias string
+	// Description says what the key encrypts. Required.
+	Description string
+	// ServicePrincipals may use the key for encryption on behalf of this
+	// account (e.g. "logs.us-east-1.amazonaws.com", "sns.amazonaws.com").
+	// Default: none; only IAM principals of the account the key policy
+	// delegates to through IAM.
+	ServicePrincipals []string
+	// DeletionWindowDays is how long a deleted key can still be recovered.
+	// Default: 30 (the maximum).
+	DeletionWindowDays int
+}
+
+// Key is a customer-managed KMS key with an alias.
+type Key struct {
+	Key   kmskey.KmsKey
+	Alias kmsalias.KmsAlias
+	// ARN is the key's ARN (not the alias's).
+	ARN *string
+}
+
+// NewKey creates the key, its policy and alias.
+func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
+	if props == nil || props.Alias == "" || props.Description == "" {
+		panic(fmt.Sprintf("kms.NewKey %q: Alias and Description are required", id))
+	}
+	window := props.DeletionWindowDays
+	if window == 0 {
+		window = 30
+	}
+	if window < 7 || window > 30 {
+		panic(fmt.Sprintf("kms.NewKey %q: DeletionWindowDays %d is invalid: want 7..30", id, window))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
+	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
+	root := fmt.Sprintf("arn:%s:iam::%s:root", *partition.Partition(), *account.AccountId())
+
+	statements := []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+		Sid:       jsii.String("AccountAdministersKeyThroughIAM"),
+		Effect:    jsii.String("Allow"),
+		Actions:   jsii.Strings("kms:*"),
+		Resources: jsii.Strings("*"),
+		Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+			Type: jsii.String("AWS"), Identifiers: jsii.Strings(root),
+		}},
+	}}
+	for i, svc := range props.ServicePrincipals {
+		st := &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			Sid:    jsii.String(fmt.Sprintf("ServiceUsesKey%d", i)),
+			Effect: jsii.String("Allow"),
+			Actions: jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*",
+				"kms:GenerateDataKey*", "kms:DescribeKey"),
+			Resources: jsii.Strings("*"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings(svc),
+			}},
+		}
+		if strings.HasPrefix(svc, "logs.") {
+			// CloudWatch Logs names the log group in the encryption
+			// context: only this account's log groups may use the key.
+			st.Condition = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
+				Test: jsii.String("ArnLike"), Variable: jsii.String("kms:EncryptionContext:aws:logs:arn"),
+				Values: jsii.Strings(fmt.Sprintf("arn:%s:logs:*:%s:*", *partition.Partition(), *account.AccountId())),
+			}}
+		}
+		statements = append(statements, st)
+	}
+	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: statements,
+	})
+	key := kmskey.NewKmsKey(c, jsii.String("key"), &kmskey.KmsKeyConfig{
+		Description:          jsii.String(props.Description),
+		EnableKeyRotation:    jsii.Bool(true),
+		DeletionWindowInDays: jsii.Number(float64(window)),
+		Policy:               policy.Json(),
+	})
+	alias := kmsalias.NewKmsAlias(c, jsii.String("alias"), &kmsalias.KmsAliasConfig{
+		Name:        jsii.String("alias/" + props.Alias),
+		TargetKeyId: key.KeyId(),
+	})
+	return &Key{Key: key, Alias: alias, ARN: key.Arn()}
+}

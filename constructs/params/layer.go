@@ -1,0 +1,36 @@
+// Package params is the SSM contract between stacks. Every value that
+// crosses a layer boundary is declared once here with the layer that
+// produces it. The producer writes it with Export; a consumer reads it with
+// Import, which returns a token and records the stack dependency, so
+// `cdktf deploy` orders stacks and no stack references another's
+// resources.
+package params
+
+import "fmt"
+
+// Layer is one tier of the platform; each environment has one stack per
+// layer (and one per client for the Client layer).
+type Layer string
+
+const (
+	Bootstrap  Layer = "bootstrap"
+	Foundation Layer = "foundation"
+	Platform   Layer = "platform"
+	// Services is the in-cluster services stack (Helm releases and
+	// Kubernetes objects of the platform). It is separate from Platform
+	// because its providers are configured from the cluster Platform
+	// creates, which Terraform cannot know when planning Platform.
+	Services  Layer = "services"
+	Databases Layer = "databases"
+	Client    Layer = "client"
+)
+
+// StackName is the public name of the layer's stack in env: the name users
+// pass to `cdktf deploy` and the key of its state. client is used only by
+// the Client layer.
+func (l Layer) StackName(env, client string) string {
+	if l == Client {
+		return fmt.Sprintf("client-%s-%s", client, env)
+	}
+	return fmt.Sprintf("%s-%s", l, env)
+}

@@ -1,0 +1,171 @@
+package params
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsssmparameter"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// Prefix is the root of every parameter Stratum writes.
+const Prefix = "/stratum"
+
+// spec is what a declaration says about a parameter.
+type spec struct {
+	layer       Layer
+	key         string
+	description string
+	perClient   bool
+}
+
+// At says which instance of a declared parameter is meant: the
+// environment, and the client for per-client parameters.
+type At struct {
+	Env    string
+	Client string
+}
+
+// Name is the parameter's SSM name:
+// /stratum/<env>/<layer>/<key>, or /stratum/<env>/<layer>/<client>/<key>
+// for per-client values (the Client layer's are /stratum/<env>/clients/<client>/<key>).
+func (s spec) Name(at At) string {
+	if s.perClient {
+		layer := string(s.layer)
+		if s.layer == Client {
+			layer = "clients"
+		}
+		return fmt.Sprintf("%s/%s/%s/%s/%s", Prefix, at.Env, layer, at.Client, s.key)
+	}
+	return fmt.Sprintf("%s/%s/%s/%s", Prefix, at.Env, s.layer, s.key)
+}
+
+// Layer is the layer whose stack writes the parameter.
+func (s spec) Layer() Layer { return s.layer }
+
+// Key is the parameter's name within its layer.
+func (s spec) Key() string { return s.key }
+
+// Producer is the name of the stack that writes the parameter at at.
+func (s spec) Producer(at At) string { return s.layer.StackName(at.Env, at.Client) }
+
+func (s spec) check(at At) {
+	if at.Env == "" {
+		panic(fmt.Sprintf("params: %s: environment not set", s.key))
+	}
+	if s.perClient != (at.Client != "") {
+		panic(fmt.Sprintf("params: %s/%s: per-client=%t but client=%q", s.layer, s.key, s.perClient, at.Client))
+	}
+}
+
+// String is a declared parameter holding one string.
+type String struct{ spec }
+
+// StringList is a declared parameter holding a list of strings (SSM type
+// StringList, comma separated; elements must not contain commas).
+type StringList struct{ spec }
+
+var declared = map[string]spec{}
+
+func declare(layer Layer, key, description string, perClient bool) spec {
+	s := spec{layer: layer, key: key, description: description, perClient: perClient}
+	id := string(layer) + "/" + key
+	if _, dup := declared[id]; dup {
+		panic("params: " + id + " declared twice")
+	}
+	declared[id] = s
+	return s
+}
+
+// NewString declares a string parameter produced by layer.
+func NewString(layer Layer, key, description string) String {
+	return String{declare(layer, key, description, false)}
+}
+
+// NewClientString declares a string parameter produced by layer once per client.
+func NewClientString(layer Layer, key, description string) String {
+	return String{declare(layer, key, description, true)}
+}
+
+// NewStringList declares a list parameter produced by layer.
+func NewStringList(layer Layer, key, description string) StringList {
+	return StringList{declare(layer, key, description, false)}
+}
+
+// Export writes the parameter from stack, which must be its producer.
+func (p String) Export(stack cdktf.TerraformStack, at At, value *string) ssmparameter.SsmParameter {
+	return p.export(stack, at, "String", value)
+}
+
+// Export writes the list from stack, which must be its producer.
+func (p StringList) Export(stack cdktf.TerraformStack, at At, values *[]*string) ssmparameter.SsmParameter {
+	return p.export(stack, at, "StringList", cdktf.Fn_Join(jsii.String(","), values))
+}
+
+// Import reads the parameter in stack and makes stack depend on the producer.
+func (p String) Import(stack cdktf.TerraformStack, at At) *string {
+	return p.read(stack, at).InsecureValue()
+}
+
+// Import reads the list in stack and makes stack depend on the producer.
+func (p StringList) Import(stack cdktf.TerraformStack, at At) *[]*string {
+	return cdktf.Fn_Split(jsii.String(","), p.read(stack, at).InsecureValue())
+}
+
+func constructID(kind string, s spec, at At) string {
+	parts := []string{kind, string(s.layer)}
+	if at.Client != "" {
+		parts = append(parts, at.Client)
+	}
+	parts = append(parts, strings.ReplaceAll(s.key, "/", "-"))
+	return strings.Join(parts, "-")
+}
+
+func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
+	s.check(at)
+	if got, want := *stack.Node().Id(), s.Producer(at); got != want {
+		panic(fmt.Sprintf("params: %s is produced by stack %s, not %s", s.Name(at), want, got))
+	}
+	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
+		Name:          jsii.String(s.Name(at)),
+		Description:   jsii.String(s.description),
+		Type:          jsii.String(typ),
+		Tier:          jsii.String("Standard"),
+		InsecureValue: value,
+	})
+}
+
+func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAwsSsmParameter {
+	s.check(at)
+	id := constructID("import", s, at)
+	if existing := stack.Node().TryFindChild(jsii.String(id)); existing != nil {
+		return existing.(dataawsssmparameter.DataAwsSsmParameter)
+	}
+	producer := s.Producer(at)
+	if producer == *stack.Node().Id() {
+		panic(fmt.Sprintf("params: stack %s imports its own parameter %s", producer, s.Name(at)))
+	}
+	found := cdktf.App_Of(stack).Node().TryFindChild(jsii.String(producer))
+	if found == nil {
+		panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
+			*stack.Node().Id(), s.Name(at), producer))
+	}
+	stack.AddDependency(found.(cdktf.TerraformStack))
+	return dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
+		Name: jsii.String(s.Name(at)),
+	})
+}
+
+// Declared lists every declared parameter as layer/key, for tests and docs.
+func Declared() map[string]Layer {
+	out := make(map[string]Layer, len(declared))
+	for id, s := range declared {
+		out[id] = s.layer
+	}
+	return out
+}
+
+var _ constructs.Construct = (cdktf.TerraformStack)(nil)

@@ -1,0 +1,52 @@
+package stacks
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
+
+	"stratum/config"
+	"stratum/constructs/bucket"
+	"stratum/constructs/kms"
+	"stratum/constructs/params"
+)
+
+// NewBootstrap builds bootstrap-<env>: the environment's state bucket and
+// lock table. Its own state is local (see newStack).
+func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
+	s := newStack(scope, stackProps{Layer: params.Bootstrap, Env: env})
+
+	var keyARN *string
+	if env.State.CustomerManagedKey {
+		key := kms.NewKey(s.TF, "state-key", &kms.KeyProps{
+			Alias:       StateKeyAlias(env)[len("alias/"):],
+			Description: "Terraform state of Stratum " + env.Name,
+		})
+		keyARN = key.ARN
+	}
+	bucket.New(s.TF, "state-bucket", &bucket.Props{
+		Name:      env.State.Bucket,
+		KMSKeyARN: keyARN,
+		Lifecycle: bucket.Lifecycle{
+			NoncurrentVersionExpirationDays: env.State.NoncurrentVersionDays,
+			AbortIncompleteUploadDays:       1,
+		},
+	})
+
+	table := &dynamodbtable.DynamodbTableConfig{
+		Name:        jsii.String(env.State.LockTable),
+		BillingMode: jsii.String("PAY_PER_REQUEST"),
+		HashKey:     jsii.String("LockID"),
+		Attribute: []*dynamodbtable.DynamodbTableAttribute{{
+			Name: jsii.String("LockID"), Type: jsii.String("S"),
+		}},
+		PointInTimeRecovery: &dynamodbtable.DynamodbTablePointInTimeRecovery{Enabled: jsii.Bool(true)},
+		ServerSideEncryption: &dynamodbtable.DynamodbTableServerSideEncryption{
+			Enabled:   jsii.Bool(true),
+			KmsKeyArn: keyARN,
+		},
+		DeletionProtectionEnabled: jsii.Bool(true),
+	}
+	dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
+	return s
+}

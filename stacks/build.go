@@ -1,0 +1,22 @@
+package stacks
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"stratum/clients"
+	"stratum/config"
+)
+
+// Build validates the configuration and, only if it is valid, adds every
+// stack of every environment to scope: bootstrap, foundation, platform,
+// databases and one stack per client. Producers are built before their
+// consumers, so each SSM import finds the stack it depends on.
+func Build(scope constructs.Construct, envs []config.Environment, all []clients.Client) error {
+	if err := Validate(envs, all); err != nil {
+		return err
+	}
+	for _, env := range envs {
+		NewBootstrap(scope, env)
+	}
+	return nil
+}

@@ -1,0 +1,161 @@
+package stacks
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/internal/golden"
+)
+
+const snapshotDir = "../__snapshots__"
+
+// synthesized is one synthesized app, read back from disk.
+type synthesized struct {
+	// raw is each stack's cdk.tf.json as written.
+	raw map[string][]byte
+	// stacks is each stack's cdk.tf.json parsed.
+	stacks map[string]tfJSON
+	// deps is each stack's dependencies from manifest.json.
+	deps map[string][]string
+}
+
+// tfJSON is a parsed cdk.tf.json.
+type tfJSON map[string]any
+
+// synth builds and synthesizes an app from envs and all into a temporary
+// directory and reads every stack back.
+func synth(t testing.TB, envs []config.Environment, all []clients.Client) *synthesized {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "stratum-synth-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+	if err := Build(app, envs, all); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	app.Synth()
+	return readOut(t, dir)
+}
+
+func readOut(t testing.TB, dir string) *synthesized {
+	t.Helper()
+	var manifest struct {
+		Stacks map[string]struct {
+			Dependencies         []string `json:"dependencies"`
+			SynthesizedStackPath string   `json:"synthesizedStackPath"`
+		} `json:"stacks"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	out := &synthesized{raw: map[string][]byte{}, stacks: map[string]tfJSON{}, deps: map[string][]string{}}
+	for name, st := range manifest.Stacks {
+		raw, err := os.ReadFile(filepath.Join(dir, st.SynthesizedStackPath))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parsed tfJSON
+		if err := json.Unmarshal(raw, &parsed); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out.raw[name] = raw
+		out.stacks[name] = parsed
+		out.deps[name] = st.Dependencies
+	}
+	return out
+}
+
+var (
+	defaultOnce sync.Once
+	defaultApp  *synthesized
+)
+
+// defaultSynth is the real configuration synthesized once per test binary:
+// loading the provider schemas through jsii costs seconds.
+func defaultSynth(t testing.TB) *synthesized {
+	t.Helper()
+	defaultOnce.Do(func() { defaultApp = synth(t, config.Environments(), clients.All) })
+	if defaultApp == nil {
+		t.Fatal("synthesis failed earlier")
+	}
+	return defaultApp
+}
+
+// names returns the stack names, sorted.
+func (s *synthesized) names() []string {
+	var out []string
+	for n := range s.stacks {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSnapshots compares every stack with its golden file.
+func TestSnapshots(t *testing.T) {
+	s := defaultSynth(t)
+	for _, name := range s.names() {
+		t.Run(name, func(t *testing.T) {
+			golden.Check(t, filepath.Join(snapshotDir, name+".json"), s.raw[name])
+		})
+	}
+	// A golden file without a stack is a stack that disappeared.
+	files, _ := filepath.Glob(filepath.Join(snapshotDir, "*.json"))
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if _, ok := s.stacks[name]; ok {
+			continue
+		}
+		if *golden.Update {
+			os.Remove(f)
+			continue
+		}
+		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `go test ./... -update` if that is intended)", f, name)
+	}
+}
+
+// resources returns the stack's resources of type typ, by address name.
+func (j tfJSON) resources(typ string) map[string]map[string]any {
+	return j.block("resource", typ)
+}
+
+// data returns the stack's data sources of type typ, by address name.
+func (j tfJSON) data(typ string) map[string]map[string]any {
+	return j.block("data", typ)
+}
+
+func (j tfJSON) block(kind, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	byType, _ := j[kind].(map[string]any)
+	all, _ := byType[typ].(map[string]any)
+	for name, v := range all {
+		out[name], _ = v.(map[string]any)
+	}
+	return out
+}
+
+// stack returns the named stack or fails the test.
+func (s *synthesized) stack(t testing.TB, name string) tfJSON {
+	t.Helper()
+	j, ok := s.stacks[name]
+	if !ok {
+		t.Fatalf("stack %s was not synthesized; have %v", name, s.names())
+	}
+	return j
+}

@@ -18,3 +18,27 @@ var (
 	BackupRoleARN              = NewString(Foundation, "backup/role-arn", "IAM role AWS Backup assumes for selections")
 	AlarmTopicARN              = NewString(Foundation, "alarms/topic-arn", "SNS topic receiving platform alarms")
 )
+
+// Platform layer.
+var (
+	ClusterName            = NewString(Platform, "cluster/name", "EKS cluster name")
+	ClusterEndpoint        = NewString(Platform, "cluster/endpoint", "EKS API server endpoint URL")
+	ClusterCAData          = NewString(Platform, "cluster/ca-data", "EKS cluster certificate authority data (base64)")
+	ClusterVersion         = NewString(Platform, "cluster/version", "EKS Kubernetes version")
+	OIDCProviderARN        = NewString(Platform, "cluster/oidc-provider-arn", "IAM OIDC provider ARN for IRSA")
+	OIDCIssuer             = NewString(Platform, "cluster/oidc-issuer", "OIDC issuer host and path, without https://")
+	ClusterSecurityGroupID = NewString(Platform, "cluster/security-group-id", "Security group EKS created for the cluster")
+	NodeSecurityGroupID    = NewString(Platform, "cluster/node-security-group-id", "Security group of every node")
+	HostedZoneID           = NewString(Platform, "dns/zone-id", "Route53 hosted zone id of the environment's domain")
+	HostedZoneName         = NewString(Platform, "dns/zone-name", "Route53 hosted zone name of the environment's domain")
+)
+
+// Databases layer, one instance per client.
+var (
+	DatabaseEndpoint        = NewClientString(Databases, "endpoint", "Database host name")
+	DatabasePort            = NewClientString(Databases, "port", "Database port")
+	DatabaseName            = NewClientString(Databases, "name", "Initial database name")
+	DatabaseSecretARN       = NewClientString(Databases, "secret-arn", "Secrets Manager secret holding the master credentials (managed by RDS)")
+	DatabaseSecretKMSKeyARN = NewClientString(Databases, "secret-kms-key-arn", "KMS key encrypting the credentials secret")
+	DatabaseSecurityGroupID = NewClientString(Databases, "security-group-id", "The client database's own security group")
+)

@@ -1,0 +1,119 @@
+// Package irsa provides IAM roles for Kubernetes service accounts (IRSA):
+// one role per service account, trusted only by the cluster's OIDC
+// provider for exactly that namespace and service account, with the
+// audience pinned to STS.
+package irsa
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
+)
+
+// Statement is one IAM policy statement.
+type Statement = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement
+
+// Props configures a Role.
+type Props struct {
+	// OIDCProviderARN is the ARN of the cluster's IAM OIDC provider. Required.
+	OIDCProviderARN *string
+	// OIDCIssuer is the issuer URL without "https://", e.g.
+	// oidc.eks.us-east-1.amazonaws.com/id/ABC. Required.
+	OIDCIssuer *string
+	// Namespace and ServiceAccount name the only identity that may assume
+	// the role. Required; wildcards are refused.
+	Namespace, ServiceAccount string
+	// RoleName is the IAM role name (at most 64 characters). Required.
+	RoleName string
+	// Statements are the role's inline policy. Default: none.
+	Statements []*Statement
+	// ManagedPolicyARNs are attached to the role. Default: none.
+	ManagedPolicyARNs []string
+}
+
+// Role is an IAM role for one service account.
+type Role struct {
+	Role iamrole.IamRole
+	ARN  *string
+	// Namespace and ServiceAccount the role is pinned to.
+	Namespace, ServiceAccount string
+}
+
+// New creates the role, its trust policy and permissions.
+func New(scope constructs.Construct, id string, p *Props) *Role {
+	if err := p.validate(); err != nil {
+		panic(fmt.Sprintf("irsa.New %q: %v", id, err))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*Statement{{
+			Sid:     jsii.String("ServiceAccountWebIdentity"),
+			Effect:  jsii.String("Allow"),
+			Actions: jsii.Strings("sts:AssumeRoleWithWebIdentity"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Federated"), Identifiers: &[]*string{p.OIDCProviderARN},
+			}},
+			Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
+				{
+					Test:     jsii.String("StringEquals"),
+					Variable: jsii.String(*p.OIDCIssuer + ":aud"),
+					Values:   jsii.Strings("sts.amazonaws.com"),
+				},
+				{
+					Test:     jsii.String("StringEquals"),
+					Variable: jsii.String(*p.OIDCIssuer + ":sub"),
+					Values:   jsii.Strings(Subject(p.Namespace, p.ServiceAccount)),
+				},
+			},
+		}},
+	})
+	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
+		Name:             jsii.String(p.RoleName),
+		AssumeRolePolicy: trust.Json(),
+		Description:      jsii.String(fmt.Sprintf("IRSA role of service account %s/%s", p.Namespace, p.ServiceAccount)),
+	})
+	if len(p.Statements) > 0 {
+		doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("permissions"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+			Statement: p.Statements,
+		})
+		iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
+			Name:   jsii.String(p.RoleName),
+			Role:   role.Id(),
+			Policy: doc.Json(),
+		})
+	}
+	for i, arn := range p.ManagedPolicyARNs {
+		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String(fmt.Sprintf("managed-%d", i)), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
+			Role:      role.Name(),
+			PolicyArn: jsii.String(arn),
+		})
+	}
+	return &Role{Role: role, ARN: role.Arn(), Namespace: p.Namespace, ServiceAccount: p.ServiceAccount}
+}
+
+// Subject is the OIDC subject of a service account.
+func Subject(namespace, serviceAccount string) string {
+	return fmt.Sprintf("system:serviceaccount:%s:%s", namespace, serviceAccount)
+}
+
+func (p *Props) validate() error {
+	switch {
+	case p == nil:
+		return fmt.Errorf("props are required")
+	case p.OIDCProviderARN == nil || p.OIDCIssuer == nil:
+		return fmt.Errorf("OIDCProviderARN and OIDCIssuer are required")
+	case p.Namespace == "" || p.ServiceAccount == "":
+		return fmt.Errorf("Namespace and ServiceAccount are required")
+	case strings.ContainsAny(p.Namespace+p.ServiceAccount, "*?"):
+		return fmt.Errorf("Namespace %q / ServiceAccount %q: wildcards are not allowed; trust one service account", p.Namespace, p.ServiceAccount)
+	case p.RoleName == "" || len(p.RoleName) > 64:
+		return fmt.Errorf("RoleName %q: want 1 to 64 characters", p.RoleName)
+	}
+	return nil
+}

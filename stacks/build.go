@@ -19,6 +19,7 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 		NewBootstrap(scope, env)
 		NewFoundation(scope, env)
 		NewPlatform(scope, env)
+		NewDatabases(scope, env, clients.InEnvironment(all, env.Name))
 	}
 	return nil
 }

@@ -30,12 +30,63 @@ type Client struct {
 type Environment struct {
 	// Name is prod, staging or dev.
 	Name string
-	// Nodes overrides the client node group size. Default: nil (the
-	// environment's ClientNodes).
+	// Nodes replaces the environment's ClientNodes (instance types, sizes,
+	// disk) for this client. Default: nil (the environment's ClientNodes).
 	Nodes *config.NodeGroup
 	// Database overrides the database size. Default: nil (the
 	// environment's Database sizes).
 	Database *DatabaseSize
+	// Quota overrides the client's Kubernetes namespace quota.
+	// Default: nil (DefaultQuota).
+	Quota *Quota
+}
+
+// Quota caps what the client's namespace may hold, so that one client
+// cannot exhaust the cluster's shared capacity (IP addresses, API server,
+// volumes). Zero fields keep DefaultQuota's value.
+type Quota struct {
+	// Pods is the most pods the namespace may run at once.
+	Pods int
+	// CPU and Memory cap the sum of the pods' requests, as Kubernetes
+	// quantities ("16", "64Gi"). Containers without requests get the
+	// namespace's default requests, so every pod counts.
+	CPU, Memory string
+	// StorageGiB caps the sum of persistent volume claims.
+	StorageGiB int
+}
+
+// DefaultQuota is the namespace quota of a client that sets none.
+var DefaultQuota = Quota{Pods: 200, CPU: "32", Memory: "128Gi", StorageGiB: 500}
+
+// QuotaIn is the client's namespace quota in env: DefaultQuota with the
+// environment's overrides applied.
+func (c Client) QuotaIn(env string) Quota {
+	q := DefaultQuota
+	e, _ := c.In(env)
+	if o := e.Quota; o != nil {
+		if o.Pods != 0 {
+			q.Pods = o.Pods
+		}
+		if o.CPU != "" {
+			q.CPU = o.CPU
+		}
+		if o.Memory != "" {
+			q.Memory = o.Memory
+		}
+		if o.StorageGiB != 0 {
+			q.StorageGiB = o.StorageGiB
+		}
+	}
+	return q
+}
+
+// NodesIn is the client's node group size in env: the override if the
+// client sets one, else the environment's default client node group.
+func (c Client) NodesIn(env config.Environment) config.NodeGroup {
+	if e, ok := c.In(env.Name); ok && e.Nodes != nil {
+		return *e.Nodes
+	}
+	return env.Cluster.ClientNodes
 }
 
 // DatabaseSize overrides an environment's default database sizing. Zero
@@ -99,6 +150,12 @@ type Application struct {
 	// Database grants read access to the client's database credentials
 	// secret. Default: false.
 	Database bool
+	// Port is the container port the load balancer sends the
+	// application's traffic to. The namespace's network policy admits
+	// traffic from the load balancer subnets to this port of the pods
+	// labelled app.kubernetes.io/name=<Name>. Default: 0 (reachable only
+	// from the client's own namespace).
+	Port int
 }
 
 // In reports whether the client exists in the named environment and

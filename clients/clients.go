@@ -1,5 +1,7 @@
 package clients
 
+import "stratum/config"
+
 // All is every client of the platform. To onboard a client, append one
 // entry; see docs/onboarding.md.
 var All = []Client{
@@ -8,7 +10,12 @@ var All = []Client{
 		DisplayName: "MTN Ghana",
 		CostCentre:  "cc-1001",
 		Environments: []Environment{
-			{Name: "prod", Database: &DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 200, MaxAllocatedStorageGiB: 2000}},
+			{
+				Name:     "prod",
+				Nodes:    &config.NodeGroup{InstanceTypes: []string{"m6i.2xlarge"}, MinSize: 3, DesiredSize: 3, MaxSize: 12, DiskSizeGiB: 100},
+				Database: &DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 200, MaxAllocatedStorageGiB: 2000},
+				Quota:    &Quota{Pods: 400, CPU: "96", Memory: "384Gi"},
+			},
 			{Name: "staging"},
 			{Name: "dev"},
 		},
@@ -22,7 +29,7 @@ var All = []Client{
 			}},
 		},
 		Applications: []Application{
-			{Name: "api", Buckets: map[string]Access{"media": ReadWrite}, Database: true},
+			{Name: "api", Port: 8080, Buckets: map[string]Access{"media": ReadWrite}, Database: true},
 			{Name: "worker", Buckets: map[string]Access{"media": ReadWrite, "reports": ReadWrite}, Database: true},
 			{Name: "reporting", Buckets: map[string]Access{"reports": ReadOnly}},
 		},
@@ -42,7 +49,7 @@ var All = []Client{
 			}},
 		},
 		Applications: []Application{
-			{Name: "web", Buckets: map[string]Access{"uploads": ReadWrite}, Database: true},
+			{Name: "web", Port: 3000, Buckets: map[string]Access{"uploads": ReadWrite}, Database: true},
 		},
 	},
 }

@@ -33,7 +33,34 @@ func Validate(all []Client, envs []config.Environment) error {
 		}
 		validateResources(&p, owner, c)
 	}
+	validateUniqueNames(&p, all)
 	return p.Err()
+}
+
+// validateUniqueNames refuses two clients whose AWS names collide, which
+// happens when one client's name extends another's ("ezra" with an
+// application "labs-api" and "ezra-labs" with an application "api" would
+// both own the role stratum-<env>-ezra-labs-api).
+func validateUniqueNames(p *config.Problems, all []Client) {
+	owners := map[string]string{}
+	for _, c := range all {
+		for _, e := range c.Environments {
+			names := []string{c.Prefix(e.Name), c.RoleName(e.Name, NodesName), c.Prefix(e.Name) + "-buckets"}
+			for _, b := range c.Buckets {
+				names = append(names, c.BucketName(e.Name, b.Name))
+			}
+			for _, a := range c.Applications {
+				names = append(names, c.RoleName(e.Name, a.Name))
+			}
+			for _, n := range names {
+				if other, taken := owners[n]; taken && other != c.Name {
+					p.Add(fmt.Sprintf("client %q", c.Name), "Name", c.Name,
+						fmt.Sprintf("names that do not collide with client %q's: both would own %s", other, n))
+				}
+				owners[n] = c.Name
+			}
+		}
+	}
 }
 
 // StorageClasses are the S3 storage classes a lifecycle transition may

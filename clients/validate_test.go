@@ -92,3 +92,14 @@ func TestValidateResourcesErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateNameCollision(t *testing.T) {
+	a := valid()
+	a.Applications = append(a.Applications, Application{Name: "labs-api"})
+	b := valid()
+	b.Name = "acme-labs"
+	err := Validate([]Client{a, b}, config.Environments())
+	if err == nil || !strings.Contains(err.Error(), "stratum-dev-acme-labs-api") {
+		t.Errorf("Validate = %v, want the colliding role stratum-dev-acme-labs-api named", err)
+	}
+}

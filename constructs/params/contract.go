@@ -42,3 +42,16 @@ var (
 	DatabaseSecretKMSKeyARN = NewClientString(Databases, "secret-kms-key-arn", "KMS key encrypting the credentials secret")
 	DatabaseSecurityGroupID = NewClientString(Databases, "security-group-id", "The client database's own security group")
 )
+
+// Client layer: each client's configuration, for its applications and
+// operators (/stratum/<env>/clients/<client>/<key>).
+var (
+	ClientNamespace           = NewClientString(Client, "namespace", "Kubernetes namespace of the client")
+	ClientNodeGroupName       = NewClientString(Client, "node-group/name", "EKS managed node group of the client")
+	ClientNodeRoleARN         = NewClientString(Client, "node-group/role-arn", "IAM role of the client's nodes")
+	ClientNodeSecurityGroupID = NewClientString(Client, "node-group/security-group-id", "Security group identifying the client's nodes (the only source its database admits)")
+	ClientNodeSelector        = NewClientString(Client, "node-group/selector", "Label and NoSchedule taint of the client's nodes, as key=value")
+	ClientBucketKMSKeyARN     = NewClientString(Client, "buckets/kms-key-arn", "KMS key encrypting the client's buckets")
+	ClientBuckets             = NewClientString(Client, "buckets", "The client's buckets as JSON: {\"<bucket>\": \"<S3 bucket name>\"}")
+	ClientApplications        = NewClientString(Client, "applications", "The client's applications as JSON: {\"<app>\": {\"service_account\": \"<name>\", \"role_arn\": \"<IRSA role ARN>\"}}")
+)

@@ -1,0 +1,288 @@
+// Package namespace provides a Kubernetes namespace for one tenant: a
+// resource quota with default container requests, Pod Security admission
+// at the baseline level, and network policies that deny all traffic
+// except what the namespace's own pods exchange, DNS, and the rules the
+// props add. It needs a Kubernetes provider in the stack.
+package namespace
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/limitrangev1"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/namespacev1"
+	np "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/networkpolicyv1"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/resourcequotav1"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
+
+	"stratum/config"
+)
+
+// IRSAAnnotation is the service account annotation the EKS pod identity
+// webhook reads to give a pod the credentials of an IAM role.
+const IRSAAnnotation = "eks.amazonaws.com/role-arn"
+
+// AppLabel selects an application's pods in ingress rules.
+const AppLabel = "app.kubernetes.io/name"
+
+// Quota is the namespace's ResourceQuota.
+type Quota struct {
+	// Pods is the most pods the namespace may run. Required (> 0).
+	Pods int
+	// CPU and Memory cap the sum of the pods' requests (Kubernetes
+	// quantities). Required.
+	CPU, Memory string
+	// StorageGiB caps the sum of persistent volume claims. Required (> 0).
+	StorageGiB int
+}
+
+// Ingress admits TCP traffic from outside the namespace.
+type Ingress struct {
+	// Name names the network policy: allow-<Name>. Required.
+	Name string
+	// App selects the pods by their app.kubernetes.io/name label.
+	// Required: the rule opens one application, never the namespace.
+	App string
+	// Port is the pods' TCP port. Required.
+	Port int
+	// CIDRs are the sources. Required.
+	CIDRs []string
+}
+
+// Egress lets every pod of the namespace open TCP connections to CIDRs.
+type Egress struct {
+	// Name names the network policy: allow-<Name>. Required.
+	Name string
+	// CIDRs are the destinations. Required.
+	CIDRs []string
+	// Except are ranges inside CIDRs that stay closed. Default: none.
+	Except []string
+	// Ports are the destination TCP ports. Required.
+	Ports []int
+}
+
+// Props configures a Namespace.
+type Props struct {
+	// Name is the namespace. Required.
+	Name string
+	// Labels are added to the namespace. Default: none.
+	Labels map[string]string
+	// Quota is the namespace's resource quota. Required.
+	Quota Quota
+	// DefaultCPURequest and DefaultMemoryRequest are given to containers
+	// that request nothing, so that the quota counts every pod.
+	// Default: "100m" and "128Mi".
+	DefaultCPURequest, DefaultMemoryRequest string
+	// Ingress rules admit traffic from outside the namespace.
+	// Default: none (only the namespace's own pods).
+	Ingress []Ingress
+	// Egress rules let the pods reach addresses outside the cluster.
+	// Default: none (only the namespace's own pods and DNS).
+	Egress []Egress
+}
+
+// Namespace is a tenant namespace.
+type Namespace struct {
+	Namespace namespacev1.NamespaceV1
+	// Name is the namespace's name as a reference, so that objects created
+	// in it wait for it.
+	Name  *string
+	scope constructs.Construct
+}
+
+// New creates the namespace, its quota, default requests and network
+// policies.
+func New(scope constructs.Construct, id string, p *Props) *Namespace {
+	if err := p.validate(); err != nil {
+		panic(fmt.Sprintf("namespace.New %q: %v", id, err))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	labels := map[string]*string{
+		// Baseline refuses privileged, host-network and host-path pods:
+		// any of them would step around the network policies and reach the
+		// node's credentials. Restricted is reported, not enforced, so
+		// teams see what they would need to change.
+		"pod-security.kubernetes.io/enforce": jsii.String("baseline"),
+		"pod-security.kubernetes.io/warn":    jsii.String("restricted"),
+		"pod-security.kubernetes.io/audit":   jsii.String("restricted"),
+	}
+	for k, v := range p.Labels {
+		labels[k] = jsii.String(v)
+	}
+	ns := namespacev1.NewNamespaceV1(c, jsii.String("namespace"), &namespacev1.NamespaceV1Config{
+		Metadata: &namespacev1.NamespaceV1Metadata{Name: jsii.String(p.Name), Labels: &labels},
+	})
+	n := &Namespace{Namespace: ns, Name: ns.Metadata().Name(), scope: c}
+
+	resourcequotav1.NewResourceQuotaV1(c, jsii.String("quota"), &resourcequotav1.ResourceQuotaV1Config{
+		Metadata: &resourcequotav1.ResourceQuotaV1Metadata{Name: jsii.String("tenant"), Namespace: n.Name},
+		Spec: &resourcequotav1.ResourceQuotaV1Spec{Hard: &map[string]*string{
+			"pods":                   jsii.String(strconv.Itoa(p.Quota.Pods)),
+			"requests.cpu":           jsii.String(p.Quota.CPU),
+			"requests.memory":        jsii.String(p.Quota.Memory),
+			"requests.storage":       jsii.String(fmt.Sprintf("%dGi", p.Quota.StorageGiB)),
+			// A NodePort opens a port on every node of the cluster, other
+			// tenants' included; traffic comes in through the load
+			// balancers' IP targets instead.
+			"services.nodeports": jsii.String("0"),
+		}},
+	})
+	cpu, mem := p.DefaultCPURequest, p.DefaultMemoryRequest
+	if cpu == "" {
+		cpu = "100m"
+	}
+	if mem == "" {
+		mem = "128Mi"
+	}
+	limitrangev1.NewLimitRangeV1(c, jsii.String("default-requests"), &limitrangev1.LimitRangeV1Config{
+		Metadata: &limitrangev1.LimitRangeV1Metadata{Name: jsii.String("default-requests"), Namespace: n.Name},
+		Spec: &limitrangev1.LimitRangeV1Spec{Limit: []*limitrangev1.LimitRangeV1SpecLimit{{
+			Type:           jsii.String("Container"),
+			DefaultRequest: &map[string]*string{"cpu": jsii.String(cpu), "memory": jsii.String(mem)},
+		}}},
+	})
+
+	n.policies(p)
+	return n
+}
+
+func (n *Namespace) policies(p *Props) {
+	all := &np.NetworkPolicyV1SpecPodSelector{}
+	// Policies are additive: this one selects every pod for both
+	// directions and allows nothing, so only what the others allow flows.
+	n.policy("default-deny", &np.NetworkPolicyV1Spec{
+		PodSelector: all,
+		PolicyTypes: jsii.Strings("Ingress", "Egress"),
+	})
+	n.policy("allow-same-namespace", &np.NetworkPolicyV1Spec{
+		PodSelector: all,
+		PolicyTypes: jsii.Strings("Ingress", "Egress"),
+		Ingress:     []*np.NetworkPolicyV1SpecIngress{{From: []*np.NetworkPolicyV1SpecIngressFrom{{PodSelector: &np.NetworkPolicyV1SpecIngressFromPodSelector{}}}}},
+		Egress:      []*np.NetworkPolicyV1SpecEgress{{To: []*np.NetworkPolicyV1SpecEgressTo{{PodSelector: &np.NetworkPolicyV1SpecEgressToPodSelector{}}}}},
+	})
+	n.policy("allow-dns", &np.NetworkPolicyV1Spec{
+		PodSelector: all,
+		PolicyTypes: jsii.Strings("Egress"),
+		Egress: []*np.NetworkPolicyV1SpecEgress{{
+			To: []*np.NetworkPolicyV1SpecEgressTo{{
+				NamespaceSelector: &np.NetworkPolicyV1SpecEgressToNamespaceSelector{MatchLabels: &map[string]*string{
+					"kubernetes.io/metadata.name": jsii.String("kube-system"),
+				}},
+				PodSelector: &np.NetworkPolicyV1SpecEgressToPodSelector{MatchLabels: &map[string]*string{
+					"k8s-app": jsii.String("kube-dns"),
+				}},
+			}},
+			Ports: []*np.NetworkPolicyV1SpecEgressPorts{
+				{Port: jsii.String("53"), Protocol: jsii.String("UDP")},
+				{Port: jsii.String("53"), Protocol: jsii.String("TCP")},
+			},
+		}},
+	})
+	for _, in := range p.Ingress {
+		var from []*np.NetworkPolicyV1SpecIngressFrom
+		for _, cidr := range in.CIDRs {
+			from = append(from, &np.NetworkPolicyV1SpecIngressFrom{IpBlock: &np.NetworkPolicyV1SpecIngressFromIpBlock{Cidr: jsii.String(cidr)}})
+		}
+		n.policy("allow-"+in.Name, &np.NetworkPolicyV1Spec{
+			PodSelector: &np.NetworkPolicyV1SpecPodSelector{MatchLabels: &map[string]*string{AppLabel: jsii.String(in.App)}},
+			PolicyTypes: jsii.Strings("Ingress"),
+			Ingress: []*np.NetworkPolicyV1SpecIngress{{
+				From:  from,
+				Ports: []*np.NetworkPolicyV1SpecIngressPorts{{Port: jsii.String(strconv.Itoa(in.Port)), Protocol: jsii.String("TCP")}},
+			}},
+		})
+	}
+	for _, out := range p.Egress {
+		var to []*np.NetworkPolicyV1SpecEgressTo
+		for _, cidr := range out.CIDRs {
+			block := &np.NetworkPolicyV1SpecEgressToIpBlock{Cidr: jsii.String(cidr)}
+			if len(out.Except) > 0 {
+				block.Except = jsii.Strings(out.Except...)
+			}
+			to = append(to, &np.NetworkPolicyV1SpecEgressTo{IpBlock: block})
+		}
+		var ports []*np.NetworkPolicyV1SpecEgressPorts
+		for _, port := range out.Ports {
+			ports = append(ports, &np.NetworkPolicyV1SpecEgressPorts{Port: jsii.String(strconv.Itoa(port)), Protocol: jsii.String("TCP")})
+		}
+		n.policy("allow-"+out.Name, &np.NetworkPolicyV1Spec{
+			PodSelector: all,
+			PolicyTypes: jsii.Strings("Egress"),
+			Egress:      []*np.NetworkPolicyV1SpecEgress{{To: to, Ports: ports}},
+		})
+	}
+}
+
+func (n *Namespace) policy(name string, spec *np.NetworkPolicyV1Spec) {
+	np.NewNetworkPolicyV1(n.scope, jsii.String(name), &np.NetworkPolicyV1Config{
+		Metadata: &np.NetworkPolicyV1Metadata{Name: jsii.String(name), Namespace: n.Name},
+		Spec:     spec,
+	})
+}
+
+// ServiceAccount is a Kubernetes service account bound to an IAM role.
+type ServiceAccount struct {
+	ServiceAccount serviceaccountv1.ServiceAccountV1
+	Name           string
+}
+
+// AddServiceAccount creates service account name in the namespace,
+// annotated with the IRSA role roleARN (nil: no role). The API token is
+// not mounted by default: IRSA uses its own projected token, and pods that
+// talk to the Kubernetes API opt in.
+func (n *Namespace) AddServiceAccount(name string, roleARN *string) *ServiceAccount {
+	if !config.IsDNSLabel(name, 63) {
+		panic(fmt.Sprintf("namespace.AddServiceAccount: name %q is invalid: want a DNS label", name))
+	}
+	md := &serviceaccountv1.ServiceAccountV1Metadata{Name: jsii.String(name), Namespace: n.Name}
+	if roleARN != nil {
+		md.Annotations = &map[string]*string{IRSAAnnotation: roleARN}
+	}
+	sa := serviceaccountv1.NewServiceAccountV1(n.scope, jsii.String("service-account-"+name), &serviceaccountv1.ServiceAccountV1Config{
+		Metadata:                     md,
+		AutomountServiceAccountToken: jsii.Bool(false),
+	})
+	return &ServiceAccount{ServiceAccount: sa, Name: name}
+}
+
+func (p *Props) validate() error {
+	if p == nil {
+		return fmt.Errorf("props are required")
+	}
+	if !config.IsDNSLabel(p.Name, 63) {
+		return fmt.Errorf("Name %q is invalid: want a DNS label", p.Name)
+	}
+	q := p.Quota
+	if q.Pods <= 0 || q.StorageGiB <= 0 || q.CPU == "" || q.Memory == "" {
+		return fmt.Errorf("Quota %+v is invalid: want Pods > 0, StorageGiB > 0, CPU and Memory set", q)
+	}
+	for _, in := range p.Ingress {
+		if in.Name == "" || in.App == "" || in.Port < 1 || in.Port > 65535 || len(in.CIDRs) == 0 {
+			return fmt.Errorf("Ingress %+v is invalid: want Name, App, Port 1-65535 and CIDRs", in)
+		}
+		if err := checkCIDRs(in.CIDRs); err != nil {
+			return fmt.Errorf("Ingress %q: %v", in.Name, err)
+		}
+	}
+	for _, out := range p.Egress {
+		if out.Name == "" || len(out.CIDRs) == 0 || len(out.Ports) == 0 {
+			return fmt.Errorf("Egress %+v is invalid: want Name, CIDRs and Ports", out)
+		}
+		if err := checkCIDRs(append(append([]string{}, out.CIDRs...), out.Except...)); err != nil {
+			return fmt.Errorf("Egress %q: %v", out.Name, err)
+		}
+	}
+	return nil
+}
+
+func checkCIDRs(cidrs []string) error {
+	for _, c := range cidrs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			return fmt.Errorf("CIDR %q is invalid: want an IPv4 CIDR such as 10.0.0.0/16", c)
+		}
+	}
+	return nil
+}

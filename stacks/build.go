@@ -20,6 +20,9 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 		NewFoundation(scope, env)
 		NewPlatform(scope, env)
 		NewDatabases(scope, env, clients.InEnvironment(all, env.Name))
+		for _, c := range clients.InEnvironment(all, env.Name) {
+			NewClient(scope, env, c)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,348 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/constructs/bucket"
+	"stratum/constructs/irsa"
+	"stratum/constructs/kms"
+	"stratum/constructs/namespace"
+	"stratum/constructs/nodegroup"
+	"stratum/constructs/params"
+)
+
+// ClientNodeKey is the label and NoSchedule taint key of every client node
+// group; its value is the client's name. A client's pods select their
+// nodes with it and tolerate its taint; no other pod lands there.
+const ClientNodeKey = "stratum.io/client"
+
+// PostgresPort is the port the client databases listen on.
+const PostgresPort = 5432
+
+// NewClient builds client-<name>-<env>: everything one client owns in one
+// environment, isolated from every other client — its node group, its
+// buckets and their key, its namespace and service accounts, the IRSA
+// roles of its applications, the one rule that lets its nodes reach its
+// own database, the backup selection of its buckets and its configuration
+// in SSM. It reads the platform and its database only through SSM.
+func NewClient(scope constructs.Construct, env config.Environment, c clients.Client) *Stack {
+	if _, ok := c.In(env.Name); !ok {
+		panic(fmt.Sprintf("NewClient: client %q does not exist in environment %s", c.Name, env.Name))
+	}
+	s := newStack(scope, stackProps{
+		Layer:  params.Client,
+		Env:    env,
+		Client: c.Name,
+		Tags:   map[string]string{"CostCentre": c.CostCentre},
+	})
+	plan, err := env.Network.SubnetPlan()
+	if err != nil {
+		// config.Validate accepted the CIDR; this is a bug.
+		panic(fmt.Sprintf("%s: subnet plan: %v", s.Name, err))
+	}
+	at := s.ClientAt(c.Name)
+
+	store := newClientBuckets(s, c)
+	nodes := newClientNodes(s, c)
+
+	// The only way into the client's database: from the client's own
+	// nodes. The database security group has no other source (databases-
+	// <env> adds none), so no other client's nodes reach it.
+	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s.TF, jsii.String("database-from-nodes"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
+		SecurityGroupId:           params.DatabaseSecurityGroupID.Import(s.TF, at),
+		ReferencedSecurityGroupId: nodes.securityGroup.Id(),
+		IpProtocol:                jsii.String("tcp"),
+		FromPort:                  jsii.Number(PostgresPort),
+		ToPort:                    jsii.Number(PostgresPort),
+		Description:               jsii.String(fmt.Sprintf("PostgreSQL from the nodes of client %s", c.Name)),
+	})
+
+	if len(store.buckets) > 0 {
+		backupselection.NewBackupSelection(s.TF, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
+			Name:       jsii.String(c.Prefix(env.Name) + "-buckets"),
+			PlanId:     params.BackupPlanID.Import(s.TF, s.At()),
+			IamRoleArn: params.BackupRoleARN.Import(s.TF, s.At()),
+			Resources:  store.arns(),
+		})
+	}
+
+	s.kubernetesProvider()
+	ns := namespace.New(s.TF, "namespace", &namespace.Props{
+		Name:    c.Namespace(),
+		Labels:  map[string]string{ClientNodeKey: c.Name},
+		Quota:   namespaceQuota(c.QuotaIn(env.Name)),
+		Ingress: applicationIngress(c, plan),
+		Egress: []namespace.Egress{
+			{
+				// The database's own security group decides which
+				// database a pod reaches; see database-from-nodes.
+				Name:  "database",
+				CIDRs: prefixes(plan.Database),
+				Ports: []int{PostgresPort},
+			},
+			{
+				// AWS APIs (S3, STS for IRSA, Secrets Manager) and other
+				// HTTPS services through the NAT gateways; nothing else in
+				// the VPC, so other clients' pods stay closed.
+				Name:   "https-outside-vpc",
+				CIDRs:  []string{"0.0.0.0/0"},
+				Except: []string{env.Network.CIDR},
+				Ports:  []int{443},
+			},
+		},
+	})
+	roles := newApplicationRoles(s, c, ns, store)
+
+	params.ClientNamespace.Export(s.TF, at, ns.Name)
+	params.ClientNodeGroupName.Export(s.TF, at, nodes.group.Name)
+	params.ClientNodeRoleARN.Export(s.TF, at, nodes.group.RoleARN)
+	params.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
+	params.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
+	if store.key != nil {
+		params.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
+	}
+	params.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
+	params.ClientApplications.Export(s.TF, at, jsonString(roles))
+	return s
+}
+
+// clientBuckets are a client's buckets and the key encrypting them.
+type clientBuckets struct {
+	// key is nil when the client has no bucket.
+	key *kms.Key
+	// buckets by the client's bucket name (media, reports, …).
+	buckets map[string]*bucket.Bucket
+	order   []string
+}
+
+// newClientBuckets creates the client's key (only its buckets use it) and
+// its buckets, stratum-<env>-<client>-<bucket>.
+func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
+	out := &clientBuckets{buckets: map[string]*bucket.Bucket{}}
+	if len(c.Buckets) == 0 {
+		return out
+	}
+	out.key = kms.NewKey(s.TF, "bucket-key", &kms.KeyProps{
+		Alias:       c.Prefix(s.Env.Name) + "-buckets",
+		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
+	})
+	for _, b := range c.Buckets {
+		var transitions []bucket.Transition
+		for _, t := range b.Lifecycle.Transitions {
+			transitions = append(transitions, bucket.Transition{Days: t.Days, StorageClass: t.StorageClass})
+		}
+		out.buckets[b.Name] = bucket.New(s.TF, "bucket-"+b.Name, &bucket.Props{
+			Name:      c.BucketName(s.Env.Name, b.Name),
+			KMSKeyARN: out.key.ARN,
+			Lifecycle: bucket.Lifecycle{
+				Transitions:                     transitions,
+				ExpirationDays:                  b.Lifecycle.ExpirationDays,
+				NoncurrentVersionExpirationDays: b.Lifecycle.NoncurrentVersionExpirationDays,
+				AbortIncompleteUploadDays:       b.Lifecycle.AbortIncompleteUploadDays,
+			},
+		})
+		out.order = append(out.order, b.Name)
+	}
+	return out
+}
+
+func (b *clientBuckets) arns() *[]*string {
+	var out []*string
+	for _, name := range b.order {
+		out = append(out, b.buckets[name].ARN)
+	}
+	return &out
+}
+
+func (b *clientBuckets) names() map[string]*string {
+	out := map[string]*string{}
+	for name, bk := range b.buckets {
+		out[name] = bk.Name
+	}
+	return out
+}
+
+// clientNodes are the client's node group and the security group that
+// identifies its nodes.
+type clientNodes struct {
+	group         *nodegroup.NodeGroup
+	securityGroup securitygroup.SecurityGroup
+}
+
+// newClientNodes creates the client's node group in the private subnets,
+// labelled and tainted with the client's name. Its nodes carry two
+// security groups: the cluster's (node ↔ control plane and node ↔ node
+// traffic, load balancer targets) and the client's own, which has no rule
+// at all: it only names the client's nodes as a source, for its database.
+func newClientNodes(s *Stack, c clients.Client) *clientNodes {
+	name := c.Prefix(s.Env.Name)
+	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
+		Name:        jsii.String(name + "-" + clients.NodesName),
+		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
+		VpcId:       params.VPCID.Import(s.TF, s.At()),
+		Tags:        &map[string]*string{"Name": jsii.String(name + "-" + clients.NodesName)},
+	})
+	size := c.NodesIn(s.Env)
+	group := nodegroup.New(s.TF, "node-group", &nodegroup.Props{
+		ClusterName:      params.ClusterName.Import(s.TF, s.At()),
+		Name:             name,
+		SubnetIDs:        params.PrivateSubnetIDs.Import(s.TF, s.At()),
+		SecurityGroupIDs: []*string{params.ClusterSecurityGroupID.Import(s.TF, s.At()), sg.Id()},
+		InstanceTypes:    size.InstanceTypes,
+		MinSize:          size.MinSize,
+		DesiredSize:      size.DesiredSize,
+		MaxSize:          size.MaxSize,
+		DiskSizeGiB:      size.DiskSizeGiB,
+		Labels:           map[string]string{ClientNodeKey: c.Name},
+		Taints:           []nodegroup.Taint{{Key: ClientNodeKey, Value: c.Name, Effect: "NO_SCHEDULE"}},
+	})
+	return &clientNodes{group: group, securityGroup: sg}
+}
+
+// application is what the client's configuration says about one of its
+// applications.
+type application struct {
+	ServiceAccount string  `json:"service_account"`
+	RoleARN        *string `json:"role_arn"`
+}
+
+// newApplicationRoles gives each application a service account in the
+// client's namespace and an IRSA role trusted by that service account
+// only, with exactly the access the application declares.
+func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, store *clientBuckets) map[string]application {
+	providerARN := params.OIDCProviderARN.Import(s.TF, s.At())
+	issuer := params.OIDCIssuer.Import(s.TF, s.At())
+	var secretARN, secretKeyARN *string
+	out := map[string]application{}
+	for _, app := range c.Applications {
+		if app.Database && secretARN == nil {
+			secretARN = params.DatabaseSecretARN.Import(s.TF, s.ClientAt(c.Name))
+			secretKeyARN = params.DatabaseSecretKMSKeyARN.Import(s.TF, s.ClientAt(c.Name))
+		}
+		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
+			OIDCProviderARN: providerARN,
+			OIDCIssuer:      issuer,
+			Namespace:       c.Namespace(),
+			ServiceAccount:  app.Name,
+			RoleName:        c.RoleName(s.Env.Name, app.Name),
+			Statements:      applicationStatements(s.Env.Region, app, store, secretARN, secretKeyARN),
+		})
+		ns.AddServiceAccount(app.Name, role.ARN)
+		out[app.Name] = application{ServiceAccount: app.Name, RoleARN: role.ARN}
+	}
+	return out
+}
+
+// applicationStatements is an application's IAM policy: list and read
+// the buckets it reads, also write and delete in those it writes, use the
+// client's bucket key through S3 only, and read its database secret
+// (decrypting it through Secrets Manager only). Nothing else.
+func applicationStatements(region string, app clients.Application, store *clientBuckets, secretARN, secretKeyARN *string) []*irsa.Statement {
+	var names []string
+	for name := range app.Buckets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var bucketARNs, readObjects, writeObjects []*string
+	for _, name := range names {
+		b := store.buckets[name]
+		bucketARNs = append(bucketARNs, b.ARN)
+		objects := jsii.String(*b.ARN + "/*")
+		readObjects = append(readObjects, objects)
+		if app.Buckets[name] == clients.ReadWrite {
+			writeObjects = append(writeObjects, objects)
+		}
+	}
+	var out []*irsa.Statement
+	if len(names) > 0 {
+		out = append(out,
+			statement("ListBuckets", []string{"s3:ListBucket"}, bucketARNs),
+			statement("ReadObjects", []string{"s3:GetObject"}, readObjects),
+		)
+		keyActions := []string{"kms:Decrypt"}
+		if len(writeObjects) > 0 {
+			out = append(out, statement("WriteObjects", []string{"s3:PutObject", "s3:DeleteObject"}, writeObjects))
+			keyActions = append(keyActions, "kms:GenerateDataKey")
+		}
+		out = append(out, viaService(statement("UseBucketKey", keyActions, []*string{store.key.ARN}), "s3", region))
+	}
+	if app.Database {
+		out = append(out,
+			statement("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, []*string{secretARN}),
+			viaService(statement("DecryptDatabaseSecret", []string{"kms:Decrypt"}, []*string{secretKeyARN}), "secretsmanager", region),
+		)
+	}
+	return out
+}
+
+func statement(sid string, actions []string, resources []*string) *irsa.Statement {
+	return &irsa.Statement{
+		Sid:       jsii.String(sid),
+		Effect:    jsii.String("Allow"),
+		Actions:   jsii.Strings(actions...),
+		Resources: &resources,
+	}
+}
+
+// viaService limits a KMS statement to calls AWS service makes on the
+// principal's behalf, so the key cannot be used directly.
+func viaService(st *irsa.Statement, service, region string) *irsa.Statement {
+	st.Condition = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
+		Test:     jsii.String("StringEquals"),
+		Variable: jsii.String("kms:ViaService"),
+		Values:   jsii.Strings(fmt.Sprintf("%s.%s.amazonaws.com", service, region)),
+	}}
+	return st
+}
+
+// applicationIngress admits the load balancers (IP targets, in the public
+// subnets) to the port of each application that declares one.
+func applicationIngress(c clients.Client, plan config.Subnets) []namespace.Ingress {
+	var out []namespace.Ingress
+	for _, app := range c.Applications {
+		if app.Port == 0 {
+			continue
+		}
+		out = append(out, namespace.Ingress{
+			Name:  app.Name + "-from-load-balancers",
+			App:   app.Name,
+			Port:  app.Port,
+			CIDRs: prefixes(plan.Public),
+		})
+	}
+	return out
+}
+
+func namespaceQuota(q clients.Quota) namespace.Quota {
+	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB}
+}
+
+func prefixes(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// jsonString encodes v (map keys sorted, so the output is stable); token
+// strings inside it become Terraform interpolations.
+func jsonString(v any) *string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return jsii.String(string(b))
+}

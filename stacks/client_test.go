@@ -1,0 +1,883 @@
+package stacks
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/constructs/namespace"
+)
+
+// clientStack is one client stack of the default app, with its client
+// and environment.
+type clientStack struct {
+	name   string
+	env    config.Environment
+	client clients.Client
+	j      tfJSON
+}
+
+// clientStacks returns every client stack of s, built from envs and all.
+func clientStacks(t *testing.T, s *synthesized, envs []config.Environment, all []clients.Client) []clientStack {
+	t.Helper()
+	var out []clientStack
+	for _, env := range envs {
+		for _, c := range clients.InEnvironment(all, env.Name) {
+			name := fmt.Sprintf("client-%s-%s", c.Name, env.Name)
+			out = append(out, clientStack{name: name, env: env, client: c, j: s.stack(t, name)})
+		}
+	}
+	return out
+}
+
+// TestClientStacksPerEnvironment: a client has a stack in exactly the
+// environments it lists, after its database and the platform.
+func TestClientStacksPerEnvironment(t *testing.T) {
+	s := defaultSynth(t)
+	want := map[string]bool{}
+	for _, env := range config.Environments() {
+		for _, c := range clients.All {
+			if _, ok := c.In(env.Name); ok {
+				want[fmt.Sprintf("client-%s-%s", c.Name, env.Name)] = true
+			}
+		}
+	}
+	for _, name := range s.names() {
+		if strings.HasPrefix(name, "client-") && !want[name] {
+			t.Errorf("stack %s synthesized, but its client does not list that environment", name)
+		}
+	}
+	for name := range want {
+		if _, ok := s.stacks[name]; !ok {
+			t.Errorf("stack %s missing", name)
+			continue
+		}
+		env := name[strings.LastIndex(name, "-")+1:]
+		for _, producer := range []string{"platform-" + env, "databases-" + env, "foundation-" + env} {
+			if !s.upstream(producer, name) {
+				t.Errorf("%s does not depend on %s (deps %v)", name, producer, s.deps[name])
+			}
+		}
+	}
+}
+
+// TestClientIAMIsolation: every IAM policy document of a client's stack
+// names only that client's resources: its own resources (named
+// stratum-<env>-<client>-…), its own per-client parameters, and shared
+// platform values. Proven for every client against every other.
+func TestClientIAMIsolation(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			for _, p := range policyIsolationProblems(cs.j, cs.env.Name, cs.client.Name, clientNames(clients.All)) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// TestClientDatabaseIsolation: the only database rule in a client's stack
+// opens the client's own database, from the client's own nodes, and the
+// client's nodes carry their own security group. databases-<env> adds no
+// ingress of its own, so no other path reaches a client database.
+func TestClientDatabaseIsolation(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			for _, p := range databaseIsolationProblems(cs.j, cs.env.Name, cs.client.Name) {
+				t.Error(p)
+			}
+		})
+	}
+	for _, env := range config.Environments() {
+		t.Run("databases-"+env.Name, func(t *testing.T) {
+			for _, p := range ingressRules(s.stack(t, "databases-"+env.Name)) {
+				t.Errorf("databases-%s has ingress rule %s: a database admits only its client's nodes, through the client stack", env.Name, p)
+			}
+		})
+	}
+}
+
+// TestIsolationCheckersFail proves that the isolation checks above find
+// what they look for: each case plants one cross-client reference.
+func TestIsolationCheckersFail(t *testing.T) {
+	s := defaultSynth(t)
+	base := s.stack(t, "client-mtn-ghana-prod")
+	names := clientNames(clients.All)
+	cases := []struct {
+		name  string
+		plant func(j tfJSON)
+		check func(j tfJSON) []string
+	}{
+		{"policy reads another client's secret", func(j tfJSON) {
+			j.set("data", "aws_ssm_parameter", "import-databases-ezra-secret-arn", map[string]any{"name": "/stratum/prod/databases/ezra/secret-arn"})
+			firstStatement(j, "app-api")["resources"] = []any{"${data.aws_ssm_parameter.import-databases-ezra-secret-arn.insecure_value}"}
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+		{"policy names another client's bucket", func(j tfJSON) {
+			firstStatement(j, "app-api")["resources"] = []any{"arn:aws:s3:::stratum-prod-ezra-uploads"}
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+		{"policy grants everything", func(j tfJSON) {
+			firstStatement(j, "app-api")["resources"] = []any{"*"}
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+		{"rule opens another client's database", func(j tfJSON) {
+			j.set("data", "aws_ssm_parameter", "import-databases-ezra-security-group-id", map[string]any{"name": "/stratum/prod/databases/ezra/security-group-id"})
+			for _, r := range j.resources("aws_vpc_security_group_ingress_rule") {
+				r["security_group_id"] = "${data.aws_ssm_parameter.import-databases-ezra-security-group-id.insecure_value}"
+			}
+		}, func(j tfJSON) []string { return databaseIsolationProblems(j, "prod", "mtn-ghana") }},
+		{"rule admits a CIDR", func(j tfJSON) {
+			for _, r := range j.resources("aws_vpc_security_group_ingress_rule") {
+				delete(r, "referenced_security_group_id")
+				r["cidr_ipv4"] = "10.10.0.0/16"
+			}
+		}, func(j tfJSON) []string { return databaseIsolationProblems(j, "prod", "mtn-ghana") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			j := deepCopy(base).(map[string]any)
+			if got := tc.check(j); len(got) != 0 {
+				t.Fatalf("unchanged stack: problems %v, want none", got)
+			}
+			tc.plant(j)
+			if got := tc.check(j); len(got) == 0 {
+				t.Error("planted a cross-client reference, the check found nothing")
+			}
+		})
+	}
+}
+
+// TestClientNodeGroup: the client's nodes are its own — labelled and
+// tainted with its name — boot with IMDSv2 and encrypted volumes, carry
+// the client's security group and join the cluster through an EC2_LINUX
+// access entry of their own role.
+func TestClientNodeGroup(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			j, c := cs.j, cs.client
+			groups := j.resources("aws_eks_node_group")
+			if len(groups) != 1 {
+				t.Fatalf("got %d node groups, want 1", len(groups))
+			}
+			for _, g := range groups {
+				if got := g["labels"].(map[string]any)[ClientNodeKey]; got != c.Name {
+					t.Errorf("label %s = %v, want %s", ClientNodeKey, got, c.Name)
+				}
+				taints, _ := g["taint"].([]any)
+				if len(taints) != 1 || !reflect.DeepEqual(taints[0], map[string]any{"key": ClientNodeKey, "value": c.Name, "effect": "NO_SCHEDULE"}) {
+					t.Errorf("taints = %v, want one %s=%s:NO_SCHEDULE", taints, ClientNodeKey, c.Name)
+				}
+				size := c.NodesIn(cs.env)
+				sc := g["scaling_config"].(map[string]any)
+				if sc["min_size"] != float64(size.MinSize) || sc["desired_size"] != float64(size.DesiredSize) || sc["max_size"] != float64(size.MaxSize) {
+					t.Errorf("scaling_config = %v, want %+v", sc, size)
+				}
+				if got := stringList(g["instance_types"]); !reflect.DeepEqual(got, size.InstanceTypes) {
+					t.Errorf("instance_types = %v, want %v", got, size.InstanceTypes)
+				}
+				roleRef := refs(g["node_role_arn"].(string))
+				if len(roleRef) != 1 || roleRef[0].typ != "aws_iam_role" {
+					t.Fatalf("node_role_arn = %v, want a role of this stack", g["node_role_arn"])
+				}
+				role := j.target(roleRef[0])
+				if role["name"] != c.Prefix(cs.env.Name)+"-"+clients.NodesName {
+					t.Errorf("node role name = %v", role["name"])
+				}
+				entries := 0
+				for _, e := range j.resources("aws_eks_access_entry") {
+					if refersTo(e["principal_arn"], false, "aws_iam_role", roleRef[0].name) {
+						entries++
+						if e["type"] != "EC2_LINUX" {
+							t.Errorf("access entry type = %v, want EC2_LINUX", e["type"])
+						}
+					}
+				}
+				if entries != 1 {
+					t.Errorf("%d access entries for the node role, want 1", entries)
+				}
+				var attached []string
+				for _, a := range j.resources("aws_iam_role_policy_attachment") {
+					if refs(a["role"].(string))[0].name == roleRef[0].name {
+						attached = append(attached, a["policy_arn"].(string))
+					}
+				}
+				for _, want := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"} {
+					if !containsSuffix(attached, ":policy/"+want) {
+						t.Errorf("node role policies %v lack %s", attached, want)
+					}
+				}
+
+				ltRef := refs(g["launch_template"].(map[string]any)["id"].(string))
+				lt := j.target(ltRef[0])
+				md := lt["metadata_options"].(map[string]any)
+				if md["http_tokens"] != "required" {
+					t.Errorf("http_tokens = %v, want required (IMDSv2)", md["http_tokens"])
+				}
+				for _, bd := range lt["block_device_mappings"].([]any) {
+					if ebs := bd.(map[string]any)["ebs"].(map[string]any); ebs["encrypted"] != "true" {
+						t.Errorf("volume %v not encrypted", bd)
+					}
+				}
+				own := ownNodeSecurityGroup(j, cs.env.Name, c.Name)
+				found := false
+				for _, id := range stringList(lt["vpc_security_group_ids"]) {
+					if refersTo(id, false, "aws_security_group", own) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("launch template security groups %v lack the client's own %s", lt["vpc_security_group_ids"], own)
+				}
+			}
+		})
+	}
+}
+
+// TestClientBuckets: each declared bucket exists with its name, the
+// client's key, versioning, public access block, owner-enforced objects,
+// a TLS-only policy and its lifecycle; all are in the backup selection.
+func TestClientBuckets(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			j, c, env := cs.j, cs.client, cs.env.Name
+			byName := map[string]string{} // S3 name -> address
+			for addr, b := range j.resources("aws_s3_bucket") {
+				byName[b["bucket"].(string)] = addr
+				if b["force_destroy"] != false {
+					t.Errorf("%s: force_destroy = %v", addr, b["force_destroy"])
+				}
+			}
+			if len(byName) != len(c.Buckets) {
+				t.Errorf("got buckets %v, want %d", byName, len(c.Buckets))
+			}
+			var keyAddr string
+			for _, a := range j.resources("aws_kms_alias") {
+				if a["name"] == "alias/"+c.Prefix(env)+"-buckets" {
+					keyAddr = refs(a["target_key_id"].(string))[0].name
+				}
+			}
+			if keyAddr == "" {
+				t.Fatal("no key alias alias/" + c.Prefix(env) + "-buckets")
+			}
+			if j.resources("aws_kms_key")[keyAddr]["enable_key_rotation"] != true {
+				t.Error("bucket key rotation off")
+			}
+			for _, b := range c.Buckets {
+				addr, ok := byName[c.BucketName(env, b.Name)]
+				if !ok {
+					t.Errorf("bucket %s missing", c.BucketName(env, b.Name))
+					continue
+				}
+				companion := func(typ string) map[string]any {
+					for _, r := range j.resources(typ) {
+						if refersTo(r["bucket"], false, "aws_s3_bucket", addr) {
+							return r
+						}
+					}
+					t.Errorf("%s: no %s", b.Name, typ)
+					return map[string]any{}
+				}
+				if v, _ := companion("aws_s3_bucket_versioning")["versioning_configuration"].(map[string]any); v["status"] != "Enabled" {
+					t.Errorf("%s: versioning %v", b.Name, v)
+				}
+				enc := companion("aws_s3_bucket_server_side_encryption_configuration")
+				if rules, _ := enc["rule"].([]any); len(rules) == 1 {
+					def := rules[0].(map[string]any)["apply_server_side_encryption_by_default"].(map[string]any)
+					if def["sse_algorithm"] != "aws:kms" || !refersTo(def["kms_master_key_id"], false, "aws_kms_key", keyAddr) {
+						t.Errorf("%s: encryption %v, want aws:kms with the client key", b.Name, def)
+					}
+				} else {
+					t.Errorf("%s: encryption rules %v", b.Name, enc["rule"])
+				}
+				pab := companion("aws_s3_bucket_public_access_block")
+				for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+					if pab[k] != true {
+						t.Errorf("%s: %s = %v", b.Name, k, pab[k])
+					}
+				}
+				if o, _ := companion("aws_s3_bucket_ownership_controls")["rule"].(map[string]any); o["object_ownership"] != "BucketOwnerEnforced" {
+					t.Errorf("%s: ownership %v", b.Name, o)
+				}
+				lc := companion("aws_s3_bucket_lifecycle_configuration")
+				rules, _ := lc["rule"].([]any)
+				if len(rules) != 1 {
+					t.Fatalf("%s: lifecycle rules %v", b.Name, lc["rule"])
+				}
+				rule := rules[0].(map[string]any)
+				var transitions []clients.Transition
+				ts, _ := rule["transition"].([]any)
+				for _, tr := range ts {
+					tr := tr.(map[string]any)
+					transitions = append(transitions, clients.Transition{Days: int(tr["days"].(float64)), StorageClass: tr["storage_class"].(string)})
+				}
+				if !reflect.DeepEqual(transitions, b.Lifecycle.Transitions) {
+					t.Errorf("%s: transitions %v, want %v", b.Name, transitions, b.Lifecycle.Transitions)
+				}
+				wantNoncurrent := orDefault(b.Lifecycle.NoncurrentVersionExpirationDays, 90)
+				if got := rule["noncurrent_version_expiration"].(map[string]any)["noncurrent_days"]; got != float64(wantNoncurrent) {
+					t.Errorf("%s: noncurrent_days %v, want %d", b.Name, got, wantNoncurrent)
+				}
+				wantAbort := orDefault(b.Lifecycle.AbortIncompleteUploadDays, 7)
+				if got := rule["abort_incomplete_multipart_upload"].(map[string]any)["days_after_initiation"]; got != float64(wantAbort) {
+					t.Errorf("%s: abort days %v, want %d", b.Name, got, wantAbort)
+				}
+				if b.Lifecycle.ExpirationDays > 0 {
+					if got := rule["expiration"].(map[string]any)["days"]; got != float64(b.Lifecycle.ExpirationDays) {
+						t.Errorf("%s: expiration %v, want %d", b.Name, got, b.Lifecycle.ExpirationDays)
+					}
+				}
+				pol := companion("aws_s3_bucket_policy")
+				doc := j.target(refs(pol["policy"].(string))[0])
+				if !hasTLSOnlyDeny(tfJSON{"data": map[string]any{"aws_iam_policy_document": map[string]any{"d": doc}}}) {
+					t.Errorf("%s: bucket policy does not deny insecure transport", b.Name)
+				}
+			}
+
+			sel := j.resources("aws_backup_selection")
+			if len(c.Buckets) > 0 && len(sel) != 1 {
+				t.Fatalf("got %d backup selections, want 1", len(sel))
+			}
+			for _, bs := range sel {
+				var got []string
+				for _, r := range stringList(bs["resources"]) {
+					got = append(got, j.target(refs(r)[0])["bucket"].(string))
+				}
+				var want []string
+				for _, b := range c.Buckets {
+					want = append(want, c.BucketName(env, b.Name))
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("backup selection covers %v, want %v", got, want)
+				}
+				for field, param := range map[string]string{"plan_id": "backup/plan-id", "iam_role_arn": "backup/role-arn"} {
+					if name := j.ssmName(refs(bs[field].(string))[0]); name != fmt.Sprintf("/stratum/%s/foundation/%s", env, param) {
+						t.Errorf("backup selection %s reads %q", field, name)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestApplicationAccess: each application has a role named
+// stratum-<env>-<client>-<app>, assumable only by its service account in
+// the client's namespace, with exactly the access it declares; its
+// service account is annotated with that role.
+func TestApplicationAccess(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			j, c, env := cs.j, cs.client, cs.env.Name
+			for _, app := range c.Applications {
+				roleAddr := ""
+				for addr, r := range j.resources("aws_iam_role") {
+					if r["name"] == c.RoleName(env, app.Name) {
+						roleAddr = addr
+					}
+				}
+				if roleAddr == "" {
+					t.Errorf("%s: no role %s", app.Name, c.RoleName(env, app.Name))
+					continue
+				}
+				role := j.resources("aws_iam_role")[roleAddr]
+				trust := j.target(refs(role["assume_role_policy"].(string))[0])
+				sub := fmt.Sprintf("system:serviceaccount:%s:%s", c.Namespace(), app.Name)
+				if !containsString(allStrings(trust), sub) || !containsString(allStrings(trust), "sts.amazonaws.com") {
+					t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
+				}
+
+				got := grants(t, j, roleAddr)
+				want := map[string]bool{}
+				for bucketName, acc := range app.Buckets {
+					b := c.BucketName(env, bucketName)
+					want["s3:ListBucket "+b] = true
+					want["s3:GetObject "+b+"/*"] = true
+					want["kms:Decrypt key:"+c.Prefix(env)+"-buckets"] = true
+					if acc == clients.ReadWrite {
+						want["s3:PutObject "+b+"/*"] = true
+						want["s3:DeleteObject "+b+"/*"] = true
+						want["kms:GenerateDataKey key:"+c.Prefix(env)+"-buckets"] = true
+					}
+				}
+				if app.Database {
+					want[fmt.Sprintf("secretsmanager:GetSecretValue /stratum/%s/databases/%s/secret-arn", env, c.Name)] = true
+					want[fmt.Sprintf("kms:Decrypt /stratum/%s/databases/%s/secret-kms-key-arn", env, c.Name)] = true
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
+				}
+
+				sa := serviceAccount(j, app.Name)
+				if sa == nil {
+					t.Errorf("%s: no service account", app.Name)
+					continue
+				}
+				ann, _ := sa["metadata"].(map[string]any)["annotations"].(map[string]any)
+				if !refersTo(ann[namespace.IRSAAnnotation], false, "aws_iam_role", roleAddr) {
+					t.Errorf("%s: service account annotation %v, want the role's ARN", app.Name, ann)
+				}
+			}
+			if n, want := len(j.resources("aws_kubernetes_service_account_v1"))+len(j.resources("kubernetes_service_account_v1")), len(c.Applications); n != want {
+				t.Errorf("got %d service accounts, want %d (one per application)", n, want)
+			}
+		})
+	}
+}
+
+// TestClientNamespace: the namespace is the client's name, denies all
+// traffic by default, admits load balancers only to applications with a
+// port, and carries the quota.
+func TestClientNamespace(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			j, c := cs.j, cs.client
+			nss := j.resources("kubernetes_namespace_v1")
+			if len(nss) != 1 {
+				t.Fatalf("got %d namespaces, want 1", len(nss))
+			}
+			for _, ns := range nss {
+				md := ns["metadata"].(map[string]any)
+				if md["name"] != c.Namespace() {
+					t.Errorf("namespace %v, want %s", md["name"], c.Namespace())
+				}
+				if md["labels"].(map[string]any)["pod-security.kubernetes.io/enforce"] != "baseline" {
+					t.Errorf("pod security not enforced: %v", md["labels"])
+				}
+			}
+			policies := map[string]map[string]any{}
+			for _, p := range j.resources("kubernetes_network_policy_v1") {
+				policies[p["metadata"].(map[string]any)["name"].(string)] = p["spec"].(map[string]any)
+			}
+			deny := policies["default-deny"]
+			if deny == nil || !reflect.DeepEqual(deny["pod_selector"], map[string]any{}) ||
+				!reflect.DeepEqual(stringList(deny["policy_types"]), []string{"Ingress", "Egress"}) ||
+				deny["ingress"] != nil || deny["egress"] != nil {
+				t.Errorf("default-deny = %v, want every pod, both directions, no rule", deny)
+			}
+			if _, ok := policies["allow-dns"]; !ok {
+				t.Error("no DNS egress policy")
+			}
+			for _, app := range c.Applications {
+				p, ok := policies["allow-"+app.Name+"-from-load-balancers"]
+				if ok != (app.Port != 0) {
+					t.Errorf("%s: ingress policy present=%t, port %d", app.Name, ok, app.Port)
+				}
+				if ok {
+					sel := p["pod_selector"].(map[string]any)["match_labels"].(map[string]any)
+					if sel[namespace.AppLabel] != app.Name {
+						t.Errorf("%s: ingress selects %v", app.Name, sel)
+					}
+				}
+			}
+			// Ingress from outside the namespace comes from the public
+			// subnets only, never the private ones where every client's
+			// pods live.
+			plan, _ := cs.env.Network.SubnetPlan()
+			public := prefixes(plan.Public)
+			for name, p := range policies {
+				for _, rule := range asList(p["ingress"]) {
+					for _, from := range asList(rule.(map[string]any)["from"]) {
+						if ip, ok := from.(map[string]any)["ip_block"].(map[string]any); ok && !containsString(public, ip["cidr"].(string)) {
+							t.Errorf("%s admits %v, not a public subnet", name, ip["cidr"])
+						}
+					}
+				}
+			}
+			quotas := j.resources("kubernetes_resource_quota_v1")
+			if len(quotas) != 1 {
+				t.Fatalf("got %d quotas, want 1", len(quotas))
+			}
+			q := c.QuotaIn(cs.env.Name)
+			for _, rq := range quotas {
+				hard := rq["spec"].(map[string]any)["hard"].(map[string]any)
+				if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory {
+					t.Errorf("quota %v, want %+v", hard, q)
+				}
+			}
+		})
+	}
+}
+
+// TestClientConfiguration: the client's configuration is under
+// /stratum/<env>/clients/<client>/.
+func TestClientConfiguration(t *testing.T) {
+	s := defaultSynth(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) {
+			prefix := fmt.Sprintf("/stratum/%s/clients/%s/", cs.env.Name, cs.client.Name)
+			got := map[string]any{}
+			for _, p := range cs.j.resources("aws_ssm_parameter") {
+				name := p["name"].(string)
+				if !strings.HasPrefix(name, prefix) {
+					t.Errorf("parameter %s outside %s", name, prefix)
+				}
+				got[strings.TrimPrefix(name, prefix)] = p["insecure_value"]
+			}
+			if got["namespace"] == nil || got["node-group/name"] == nil || got["applications"] == nil || got["buckets"] == nil {
+				t.Errorf("configuration %v lacks namespace, node group, applications or buckets", sortedKeys(got))
+			}
+			for _, app := range cs.client.Applications {
+				if !strings.Contains(got["applications"].(string), fmt.Sprintf("%q:{\"service_account\":%q", app.Name, app.Name)) {
+					t.Errorf("applications %v lacks %s", got["applications"], app.Name)
+				}
+			}
+			for _, b := range cs.client.Buckets {
+				if !strings.Contains(got["buckets"].(string), fmt.Sprintf("%q:", b.Name)) {
+					t.Errorf("buckets %v lacks %s", got["buckets"], b.Name)
+				}
+			}
+		})
+	}
+}
+
+// policyIsolationProblems lists every value of an IAM policy document in
+// the stack of client that may name something not the client's.
+func policyIsolationProblems(j tfJSON, env, client string, all []string) []string {
+	var out []string
+	keyPolicies := map[string]bool{}
+	for _, k := range j.resources("aws_kms_key") {
+		if p, ok := k["policy"].(string); ok {
+			for _, r := range refs(p) {
+				keyPolicies[r.name] = true
+			}
+		}
+	}
+	addrs := make([]string, 0)
+	for addr := range j.data("aws_iam_policy_document") {
+		addrs = append(addrs, addr)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		doc := j.data("aws_iam_policy_document")[addr]
+		for i, st := range asList(doc["statement"]) {
+			st := st.(map[string]any)
+			where := fmt.Sprintf("%s statement %d", addr, i)
+			for _, res := range append(stringList(st["resources"]), stringList(st["not_resources"])...) {
+				if res == "*" && !keyPolicies[addr] {
+					out = append(out, where+": resource * outside a key policy")
+				}
+			}
+			for _, p := range asList(st["principals"]) {
+				for _, id := range stringList(p.(map[string]any)["identifiers"]) {
+					if id == "*" && st["effect"] != "Deny" {
+						out = append(out, where+": allows principal *")
+					}
+				}
+			}
+			for _, v := range allStrings(st) {
+				out = append(out, valueProblems(j, env, client, all, where, v)...)
+			}
+		}
+	}
+	return out
+}
+
+// valueProblems checks one string of a client's stack: its literal part
+// names no other client, and each reference leads to the client's own
+// resource, the client's own parameter or a shared (non-client) value.
+func valueProblems(j tfJSON, env, client string, all []string, where, v string) []string {
+	var out []string
+	if other := foreignIdentifier(literal(v), env, client, all); other != "" {
+		out = append(out, fmt.Sprintf("%s: %q names client %s", where, v, other))
+	}
+	for _, r := range refs(v) {
+		if owner := ownerOf(j, r, env, client, all); owner != client && owner != "shared" {
+			out = append(out, fmt.Sprintf("%s: %s belongs to %q, not %s", where, r.expression, owner, client))
+		}
+	}
+	return out
+}
+
+// foreignIdentifier returns the other client that s names, or "". Names
+// of the client itself are removed first, so a client whose name extends
+// another's is not mistaken for it.
+func foreignIdentifier(s, env, client string, all []string) string {
+	own := []string{
+		fmt.Sprintf("stratum-%s-%s", env, client),
+		fmt.Sprintf("/%s/", client),
+		fmt.Sprintf("serviceaccount:%s:", client),
+	}
+	for _, o := range own {
+		s = strings.ReplaceAll(s, o, "")
+	}
+	for _, other := range all {
+		if other == client {
+			continue
+		}
+		for _, id := range []string{
+			fmt.Sprintf("stratum-%s-%s", env, other),
+			fmt.Sprintf("/%s/", other),
+			fmt.Sprintf("serviceaccount:%s:", other),
+		} {
+			if strings.Contains(s, id) {
+				return other
+			}
+		}
+	}
+	return ""
+}
+
+// ownerOf says whose the reference target is: a client name, "shared" for
+// platform values and account data, or "unknown".
+func ownerOf(j tfJSON, r ref, env, client string, all []string) string {
+	t := j.target(r)
+	if t == nil {
+		return "unknown"
+	}
+	if r.data {
+		switch r.typ {
+		case "aws_ssm_parameter":
+			layer, rest := paramParts(j.ssmName(r))
+			if layer == "databases" || layer == "clients" {
+				return strings.SplitN(rest, "/", 2)[0]
+			}
+			if layer == "" {
+				return "unknown"
+			}
+			return "shared"
+		case "aws_caller_identity", "aws_partition", "aws_region":
+			return "shared"
+		}
+		return "unknown"
+	}
+	prefix := fmt.Sprintf("stratum-%s-", env)
+	name := ""
+	switch r.typ {
+	case "aws_kms_key":
+		for _, a := range j.resources("aws_kms_alias") {
+			if refersTo(a["target_key_id"], false, "aws_kms_key", r.name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+r.name+".") {
+				name = strings.TrimPrefix(a["name"].(string), "alias/")
+			}
+		}
+	case "aws_s3_bucket":
+		name, _ = t["bucket"].(string)
+	default:
+		name, _ = t["name"].(string)
+	}
+	if name == "" {
+		return "unknown"
+	}
+	// The longest client name that prefixes the resource's name owns it.
+	owner := "unknown"
+	for _, c := range all {
+		if strings.HasPrefix(name, prefix+c+"-") && (owner == "unknown" || len(c) > len(owner)) {
+			owner = c
+		}
+	}
+	return owner
+}
+
+// databaseIsolationProblems lists the security group rules of a client's
+// stack that could let anything but the client's own nodes reach a
+// database, or that open another client's database.
+func databaseIsolationProblems(j tfJSON, env, client string) []string {
+	var out []string
+	own := ownNodeSecurityGroup(j, env, client)
+	if own == "" {
+		out = append(out, "no security group "+fmt.Sprintf("stratum-%s-%s-nodes", env, client))
+	}
+	ownDB := fmt.Sprintf("/stratum/%s/databases/%s/security-group-id", env, client)
+	opened := 0
+	for addr, r := range j.resources("aws_vpc_security_group_ingress_rule") {
+		rs := refs(fmt.Sprint(r["security_group_id"]))
+		if len(rs) != 1 {
+			out = append(out, fmt.Sprintf("%s: security group %v is not a reference", addr, r["security_group_id"]))
+			continue
+		}
+		name := j.ssmName(rs[0])
+		if layer, _ := paramParts(name); layer != "databases" {
+			continue
+		}
+		if name != ownDB {
+			out = append(out, fmt.Sprintf("%s: opens %s, not the client's database %s", addr, name, ownDB))
+		}
+		for _, k := range []string{"cidr_ipv4", "cidr_ipv6", "prefix_list_id"} {
+			if r[k] != nil {
+				out = append(out, fmt.Sprintf("%s: admits %s %v", addr, k, r[k]))
+			}
+		}
+		if !refersTo(r["referenced_security_group_id"], false, "aws_security_group", own) {
+			out = append(out, fmt.Sprintf("%s: admits %v, not the client's nodes", addr, r["referenced_security_group_id"]))
+		}
+		opened++
+	}
+	for addr, r := range j.resources("aws_security_group_rule") {
+		out = append(out, fmt.Sprintf("%s: legacy aws_security_group_rule %v; client stacks use aws_vpc_security_group_ingress_rule", addr, r["type"]))
+	}
+	if opened != 1 {
+		out = append(out, fmt.Sprintf("%d rules open the client's database, want exactly 1", opened))
+	}
+	return out
+}
+
+// ownNodeSecurityGroup is the address of the client's node security
+// group, stratum-<env>-<client>-nodes.
+func ownNodeSecurityGroup(j tfJSON, env, client string) string {
+	for addr, sg := range j.resources("aws_security_group") {
+		if sg["name"] == fmt.Sprintf("stratum-%s-%s-%s", env, client, clients.NodesName) {
+			return addr
+		}
+	}
+	return ""
+}
+
+// ingressRules lists every ingress rule a stack defines, in any form.
+func ingressRules(j tfJSON) []string {
+	var out []string
+	for addr := range j.resources("aws_vpc_security_group_ingress_rule") {
+		out = append(out, addr)
+	}
+	for addr, r := range j.resources("aws_security_group_rule") {
+		if r["type"] == "ingress" {
+			out = append(out, addr)
+		}
+	}
+	for addr, sg := range j.resources("aws_security_group") {
+		if len(asList(sg["ingress"])) > 0 {
+			out = append(out, addr+" (inline)")
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// grants returns "action resource" for every Allow of the role's inline
+// policies, resources given by name: S3 names, key:<alias> for keys, the
+// parameter name for imported values.
+func grants(t *testing.T, j tfJSON, roleAddr string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, p := range j.resources("aws_iam_role_policy") {
+		if rs := refs(p["role"].(string)); len(rs) != 1 || rs[0].name != roleAddr {
+			continue
+		}
+		doc := j.target(refs(p["policy"].(string))[0])
+		for _, st := range asList(doc["statement"]) {
+			st := st.(map[string]any)
+			if st["effect"] != "Allow" {
+				continue
+			}
+			for _, res := range stringList(st["resources"]) {
+				name := res
+				if rs := refs(res); len(rs) == 1 {
+					target := j.target(rs[0])
+					switch {
+					case rs[0].typ == "aws_s3_bucket":
+						name = target["bucket"].(string) + literal(res)
+					case rs[0].typ == "aws_kms_key":
+						for _, a := range j.resources("aws_kms_alias") {
+							if refersTo(a["target_key_id"], false, "aws_kms_key", rs[0].name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+rs[0].name+".") {
+								name = "key:" + strings.TrimPrefix(a["name"].(string), "alias/")
+							}
+						}
+					case rs[0].data && rs[0].typ == "aws_ssm_parameter":
+						name = j.ssmName(rs[0])
+					}
+				}
+				for _, a := range stringList(st["actions"]) {
+					out[a+" "+name] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+func serviceAccount(j tfJSON, name string) map[string]any {
+	for _, sa := range j.resources("kubernetes_service_account_v1") {
+		if sa["metadata"].(map[string]any)["name"] == name {
+			return sa
+		}
+	}
+	return nil
+}
+
+// firstStatement returns the first statement of the app's permissions.
+func firstStatement(j tfJSON, app string) map[string]any {
+	for addr, doc := range j.data("aws_iam_policy_document") {
+		if strings.HasPrefix(addr, app+"_permissions") {
+			return asList(doc["statement"])[0].(map[string]any)
+		}
+	}
+	panic("no permissions document for " + app)
+}
+
+func clientNames(all []clients.Client) []string {
+	var out []string
+	for _, c := range all {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// set adds or replaces kind.typ.name (kind is "resource" or "data").
+func (j tfJSON) set(kind, typ, name string, v map[string]any) {
+	byType, _ := j[kind].(map[string]any)
+	all, _ := byType[typ].(map[string]any)
+	all[name] = v
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case tfJSON:
+		return deepCopy(map[string]any(v))
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsSuffix(list []string, suffix string) bool {
+	for _, v := range list {
+		if strings.HasSuffix(v, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

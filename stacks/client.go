@@ -80,10 +80,11 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 
 	s.kubernetesProvider()
 	ns := namespace.New(s.TF, "namespace", &namespace.Props{
-		Name:    c.Namespace(),
-		Labels:  map[string]string{ClientNodeKey: c.Name},
-		Quota:   namespaceQuota(c.QuotaIn(env.Name)),
-		Ingress: applicationIngress(c, plan),
+		Name:         c.Namespace(),
+		Labels:       map[string]string{ClientNodeKey: c.Name},
+		NodeSelector: map[string]string{ClientNodeKey: c.Name},
+		Quota:        namespaceQuota(c.QuotaIn(env.Name)),
+		Ingress:      applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
 				// The database's own security group decides which

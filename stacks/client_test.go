@@ -489,6 +489,33 @@ func TestClientNamespace(t *testing.T) {
 					}
 				}
 			}
+			// Pods of the client run on its nodes only: an admission policy
+			// bound to the namespace requires the node selector.
+			var policy, binding map[string]any
+			for _, m := range j.resources("kubernetes_manifest") {
+				mf := m["manifest"].(map[string]any)
+				switch mf["kind"] {
+				case "ValidatingAdmissionPolicy":
+					policy = mf
+				case "ValidatingAdmissionPolicyBinding":
+					binding = mf
+				}
+			}
+			if policy == nil || binding == nil {
+				t.Fatal("no ValidatingAdmissionPolicy and binding")
+			}
+			spec := policy["spec"].(map[string]any)
+			match := spec["matchConstraints"].(map[string]any)["namespaceSelector"].(map[string]any)["matchLabels"].(map[string]any)
+			expr := asList(spec["validations"])[0].(map[string]any)["expression"].(string)
+			if match["kubernetes.io/metadata.name"] != c.Namespace() || spec["failurePolicy"] != "Fail" ||
+				!strings.Contains(expr, fmt.Sprintf("object.spec.nodeSelector[%q] == %q", ClientNodeKey, c.Name)) {
+				t.Errorf("admission policy %v does not require nodeSelector %s=%s in namespace %s", spec, ClientNodeKey, c.Name, c.Namespace())
+			}
+			bs := binding["spec"].(map[string]any)
+			if bs["policyName"] != policy["metadata"].(map[string]any)["name"] || !reflect.DeepEqual(bs["validationActions"], []any{"Deny"}) {
+				t.Errorf("binding %v does not deny with the policy", bs)
+			}
+
 			quotas := j.resources("kubernetes_resource_quota_v1")
 			if len(quotas) != 1 {
 				t.Fatalf("got %d quotas, want 1", len(quotas))

@@ -8,15 +8,19 @@ package namespace
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/limitrangev1"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/manifest"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/namespacev1"
 	np "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/networkpolicyv1"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/resourcequotav1"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
 )
@@ -82,6 +86,11 @@ type Props struct {
 	// Egress rules let the pods reach addresses outside the cluster.
 	// Default: none (only the namespace's own pods and DNS).
 	Egress []Egress
+	// NodeSelector, when set, is required of every pod created in the
+	// namespace (a ValidatingAdmissionPolicy refuses the others), so the
+	// namespace's pods run only on the nodes carrying these labels, and
+	// with those nodes' security groups. Default: none.
+	NodeSelector map[string]string
 }
 
 // Namespace is a tenant namespace.
@@ -146,7 +155,65 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 	})
 
 	n.policies(p)
+	if len(p.NodeSelector) > 0 {
+		n.requireNodeSelector(p.Name, p.NodeSelector)
+	}
 	return n
+}
+
+// requireNodeSelector admits a pod of the namespace only if its
+// nodeSelector holds every label of sel. A toleration alone would let a
+// pod onto another tenant's nodes (and behind their security groups);
+// the kubelet re-checks the node selector, so setting spec.nodeName does
+// not step around it either. ValidatingAdmissionPolicy is built into the
+// API server (GA in Kubernetes 1.30): nothing to run, and it fails closed.
+func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
+	keys := make([]string, 0, len(sel))
+	for k := range sel {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var conds, want []string
+	for _, k := range keys {
+		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))
+		want = append(want, k+": "+sel[k])
+	}
+	policyName := "namespace-" + name + "-node-selector"
+	policy := manifest.NewManifest(n.scope, jsii.String("node-selector-policy"), &manifest.ManifestConfig{
+		Manifest: &map[string]any{
+			"apiVersion": "admissionregistration.k8s.io/v1",
+			"kind":       "ValidatingAdmissionPolicy",
+			"metadata":   map[string]any{"name": policyName},
+			"spec": map[string]any{
+				"failurePolicy": "Fail",
+				"matchConstraints": map[string]any{
+					"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": name}},
+					// nodeSelector cannot change after creation.
+					"resourceRules": []any{map[string]any{
+						"apiGroups": []any{""}, "apiVersions": []any{"v1"},
+						"operations": []any{"CREATE"}, "resources": []any{"pods"},
+					}},
+				},
+				"validations": []any{map[string]any{
+					"expression": "has(object.spec.nodeSelector) && " + strings.Join(conds, " && "),
+					"message":    fmt.Sprintf("pods in namespace %s must set nodeSelector {%s} (and tolerate those nodes' taints)", name, strings.Join(want, ", ")),
+				}},
+			},
+		},
+		DependsOn: &[]cdktf.ITerraformDependable{n.Namespace},
+	})
+	manifest.NewManifest(n.scope, jsii.String("node-selector-binding"), &manifest.ManifestConfig{
+		Manifest: &map[string]any{
+			"apiVersion": "admissionregistration.k8s.io/v1",
+			"kind":       "ValidatingAdmissionPolicyBinding",
+			"metadata":   map[string]any{"name": policyName},
+			"spec": map[string]any{
+				"policyName":        policyName,
+				"validationActions": []any{"Deny"},
+			},
+		},
+		DependsOn: &[]cdktf.ITerraformDependable{policy},
+	})
 }
 
 func (n *Namespace) policies(p *Props) {

@@ -95,11 +95,12 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 			},
 			{
 				// AWS APIs (S3, STS for IRSA, Secrets Manager) and other
-				// HTTPS services through the NAT gateways; nothing else in
-				// the VPC, so other clients' pods stay closed.
+				// HTTPS services through the NAT gateways; nothing in the
+				// VPC, so other clients' pods stay closed, and nothing on
+				// premises unless a change opens it deliberately.
 				Name:   "https-outside-vpc",
 				CIDRs:  []string{"0.0.0.0/0"},
-				Except: []string{env.Network.CIDR},
+				Except: outsideVPC(env),
 				Ports:  []int{443},
 			},
 		},
@@ -322,6 +323,16 @@ func applicationIngress(c clients.Client, plan config.Subnets) []namespace.Ingre
 			Port:  app.Port,
 			CIDRs: prefixes(plan.Public),
 		})
+	}
+	return out
+}
+
+// outsideVPC are the private ranges the HTTPS egress rule keeps closed:
+// the VPC and, where the VPN is on, the on-premises networks.
+func outsideVPC(env config.Environment) []string {
+	out := []string{env.Network.CIDR}
+	if env.VPN.Enabled {
+		out = append(out, env.VPN.OnPremisesCIDRs...)
 	}
 	return out
 }

@@ -179,7 +179,7 @@ func TestClientNodeGroup(t *testing.T) {
 				if got := stringList(g["instance_types"]); !reflect.DeepEqual(got, size.InstanceTypes) {
 					t.Errorf("instance_types = %v, want %v", got, size.InstanceTypes)
 				}
-				roleRef := refs(g["node_role_arn"].(string))
+				roleRef := tfRefs(g["node_role_arn"].(string))
 				if len(roleRef) != 1 || roleRef[0].typ != "aws_iam_role" {
 					t.Fatalf("node_role_arn = %v, want a role of this stack", g["node_role_arn"])
 				}
@@ -189,7 +189,7 @@ func TestClientNodeGroup(t *testing.T) {
 				}
 				entries := 0
 				for _, e := range j.resources("aws_eks_access_entry") {
-					if refersTo(e["principal_arn"], false, "aws_iam_role", roleRef[0].name) {
+					if isRefTo(e["principal_arn"], false, "aws_iam_role", roleRef[0].name) {
 						entries++
 						if e["type"] != "EC2_LINUX" {
 							t.Errorf("access entry type = %v, want EC2_LINUX", e["type"])
@@ -201,7 +201,7 @@ func TestClientNodeGroup(t *testing.T) {
 				}
 				var attached []string
 				for _, a := range j.resources("aws_iam_role_policy_attachment") {
-					if refs(a["role"].(string))[0].name == roleRef[0].name {
+					if tfRefs(a["role"].(string))[0].name == roleRef[0].name {
 						attached = append(attached, a["policy_arn"].(string))
 					}
 				}
@@ -211,7 +211,7 @@ func TestClientNodeGroup(t *testing.T) {
 					}
 				}
 
-				ltRef := refs(g["launch_template"].(map[string]any)["id"].(string))
+				ltRef := tfRefs(g["launch_template"].(map[string]any)["id"].(string))
 				lt := j.target(ltRef[0])
 				md := lt["metadata_options"].(map[string]any)
 				if md["http_tokens"] != "required" {
@@ -225,7 +225,7 @@ func TestClientNodeGroup(t *testing.T) {
 				own := ownNodeSecurityGroup(j, cs.env.Name, c.Name)
 				found := false
 				for _, id := range stringList(lt["vpc_security_group_ids"]) {
-					if refersTo(id, false, "aws_security_group", own) {
+					if isRefTo(id, false, "aws_security_group", own) {
 						found = true
 					}
 				}
@@ -258,7 +258,7 @@ func TestClientBuckets(t *testing.T) {
 			var keyAddr string
 			for _, a := range j.resources("aws_kms_alias") {
 				if a["name"] == "alias/"+c.Prefix(env)+"-buckets" {
-					keyAddr = refs(a["target_key_id"].(string))[0].name
+					keyAddr = tfRefs(a["target_key_id"].(string))[0].name
 				}
 			}
 			if keyAddr == "" {
@@ -275,7 +275,7 @@ func TestClientBuckets(t *testing.T) {
 				}
 				companion := func(typ string) map[string]any {
 					for _, r := range j.resources(typ) {
-						if refersTo(r["bucket"], false, "aws_s3_bucket", addr) {
+						if isRefTo(r["bucket"], false, "aws_s3_bucket", addr) {
 							return r
 						}
 					}
@@ -288,7 +288,7 @@ func TestClientBuckets(t *testing.T) {
 				enc := companion("aws_s3_bucket_server_side_encryption_configuration")
 				if rules, _ := enc["rule"].([]any); len(rules) == 1 {
 					def := rules[0].(map[string]any)["apply_server_side_encryption_by_default"].(map[string]any)
-					if def["sse_algorithm"] != "aws:kms" || !refersTo(def["kms_master_key_id"], false, "aws_kms_key", keyAddr) {
+					if def["sse_algorithm"] != "aws:kms" || !isRefTo(def["kms_master_key_id"], false, "aws_kms_key", keyAddr) {
 						t.Errorf("%s: encryption %v, want aws:kms with the client key", b.Name, def)
 					}
 				} else {
@@ -332,7 +332,7 @@ func TestClientBuckets(t *testing.T) {
 					}
 				}
 				pol := companion("aws_s3_bucket_policy")
-				doc := j.target(refs(pol["policy"].(string))[0])
+				doc := j.target(tfRefs(pol["policy"].(string))[0])
 				if !hasTLSOnlyDeny(tfJSON{"data": map[string]any{"aws_iam_policy_document": map[string]any{"d": doc}}}) {
 					t.Errorf("%s: bucket policy does not deny insecure transport", b.Name)
 				}
@@ -345,7 +345,7 @@ func TestClientBuckets(t *testing.T) {
 			for _, bs := range sel {
 				var got []string
 				for _, r := range stringList(bs["resources"]) {
-					got = append(got, j.target(refs(r)[0])["bucket"].(string))
+					got = append(got, j.target(tfRefs(r)[0])["bucket"].(string))
 				}
 				var want []string
 				for _, b := range c.Buckets {
@@ -355,7 +355,7 @@ func TestClientBuckets(t *testing.T) {
 					t.Errorf("backup selection covers %v, want %v", got, want)
 				}
 				for field, param := range map[string]string{"plan_id": "backup/plan-id", "iam_role_arn": "backup/role-arn"} {
-					if name := j.ssmName(refs(bs[field].(string))[0]); name != fmt.Sprintf("/stratum/%s/foundation/%s", env, param) {
+					if name := j.ssmName(tfRefs(bs[field].(string))[0]); name != fmt.Sprintf("/stratum/%s/foundation/%s", env, param) {
 						t.Errorf("backup selection %s reads %q", field, name)
 					}
 				}
@@ -385,7 +385,7 @@ func TestApplicationAccess(t *testing.T) {
 					continue
 				}
 				role := j.resources("aws_iam_role")[roleAddr]
-				trust := j.target(refs(role["assume_role_policy"].(string))[0])
+				trust := j.target(tfRefs(role["assume_role_policy"].(string))[0])
 				sub := fmt.Sprintf("system:serviceaccount:%s:%s", c.Namespace(), app.Name)
 				if !containsString(allStrings(trust), sub) || !containsString(allStrings(trust), "sts.amazonaws.com") {
 					t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
@@ -418,7 +418,7 @@ func TestApplicationAccess(t *testing.T) {
 					continue
 				}
 				ann, _ := sa["metadata"].(map[string]any)["annotations"].(map[string]any)
-				if !refersTo(ann[namespace.IRSAAnnotation], false, "aws_iam_role", roleAddr) {
+				if !isRefTo(ann[namespace.IRSAAnnotation], false, "aws_iam_role", roleAddr) {
 					t.Errorf("%s: service account annotation %v, want the role's ARN", app.Name, ann)
 				}
 			}
@@ -570,7 +570,7 @@ func policyIsolationProblems(j tfJSON, env, client string, all []string) []strin
 	keyPolicies := map[string]bool{}
 	for _, k := range j.resources("aws_kms_key") {
 		if p, ok := k["policy"].(string); ok {
-			for _, r := range refs(p) {
+			for _, r := range tfRefs(p) {
 				keyPolicies[r.name] = true
 			}
 		}
@@ -610,10 +610,10 @@ func policyIsolationProblems(j tfJSON, env, client string, all []string) []strin
 // resource, the client's own parameter or a shared (non-client) value.
 func valueProblems(j tfJSON, env, client string, all []string, where, v string) []string {
 	var out []string
-	if other := foreignIdentifier(literal(v), env, client, all); other != "" {
+	if other := foreignIdentifier(tfLiteral(v), env, client, all); other != "" {
 		out = append(out, fmt.Sprintf("%s: %q names client %s", where, v, other))
 	}
-	for _, r := range refs(v) {
+	for _, r := range tfRefs(v) {
 		if owner := ownerOf(j, r, env, client, all); owner != client && owner != "shared" {
 			out = append(out, fmt.Sprintf("%s: %s belongs to %q, not %s", where, r.expression, owner, client))
 		}
@@ -652,7 +652,7 @@ func foreignIdentifier(s, env, client string, all []string) string {
 
 // ownerOf says whose the reference target is: a client name, "shared" for
 // platform values and account data, or "unknown".
-func ownerOf(j tfJSON, r ref, env, client string, all []string) string {
+func ownerOf(j tfJSON, r tfRef, env, client string, all []string) string {
 	t := j.target(r)
 	if t == nil {
 		return "unknown"
@@ -678,7 +678,7 @@ func ownerOf(j tfJSON, r ref, env, client string, all []string) string {
 	switch r.typ {
 	case "aws_kms_key":
 		for _, a := range j.resources("aws_kms_alias") {
-			if refersTo(a["target_key_id"], false, "aws_kms_key", r.name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+r.name+".") {
+			if isRefTo(a["target_key_id"], false, "aws_kms_key", r.name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+r.name+".") {
 				name = strings.TrimPrefix(a["name"].(string), "alias/")
 			}
 		}
@@ -712,7 +712,7 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 	ownDB := fmt.Sprintf("/stratum/%s/databases/%s/security-group-id", env, client)
 	opened := 0
 	for addr, r := range j.resources("aws_vpc_security_group_ingress_rule") {
-		rs := refs(fmt.Sprint(r["security_group_id"]))
+		rs := tfRefs(fmt.Sprint(r["security_group_id"]))
 		if len(rs) != 1 {
 			out = append(out, fmt.Sprintf("%s: security group %v is not a reference", addr, r["security_group_id"]))
 			continue
@@ -729,7 +729,7 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 				out = append(out, fmt.Sprintf("%s: admits %s %v", addr, k, r[k]))
 			}
 		}
-		if !refersTo(r["referenced_security_group_id"], false, "aws_security_group", own) {
+		if !isRefTo(r["referenced_security_group_id"], false, "aws_security_group", own) {
 			out = append(out, fmt.Sprintf("%s: admits %v, not the client's nodes", addr, r["referenced_security_group_id"]))
 		}
 		opened++
@@ -781,10 +781,10 @@ func grants(t *testing.T, j tfJSON, roleAddr string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	for _, p := range j.resources("aws_iam_role_policy") {
-		if rs := refs(p["role"].(string)); len(rs) != 1 || rs[0].name != roleAddr {
+		if rs := tfRefs(p["role"].(string)); len(rs) != 1 || rs[0].name != roleAddr {
 			continue
 		}
-		doc := j.target(refs(p["policy"].(string))[0])
+		doc := j.target(tfRefs(p["policy"].(string))[0])
 		for _, st := range asList(doc["statement"]) {
 			st := st.(map[string]any)
 			if st["effect"] != "Allow" {
@@ -792,14 +792,14 @@ func grants(t *testing.T, j tfJSON, roleAddr string) map[string]bool {
 			}
 			for _, res := range stringList(st["resources"]) {
 				name := res
-				if rs := refs(res); len(rs) == 1 {
+				if rs := tfRefs(res); len(rs) == 1 {
 					target := j.target(rs[0])
 					switch {
 					case rs[0].typ == "aws_s3_bucket":
-						name = target["bucket"].(string) + literal(res)
+						name = target["bucket"].(string) + tfLiteral(res)
 					case rs[0].typ == "aws_kms_key":
 						for _, a := range j.resources("aws_kms_alias") {
-							if refersTo(a["target_key_id"], false, "aws_kms_key", rs[0].name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+rs[0].name+".") {
+							if isRefTo(a["target_key_id"], false, "aws_kms_key", rs[0].name) || strings.Contains(fmt.Sprint(a["target_key_id"]), "aws_kms_key."+rs[0].name+".") {
 								name = "key:" + strings.TrimPrefix(a["name"].(string), "alias/")
 							}
 						}

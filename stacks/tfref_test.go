@@ -8,38 +8,38 @@ import (
 
 // Helpers to follow references inside a synthesized stack.
 
-// interpolation matches a Terraform reference such as
+// tfInterpolation matches a Terraform reference such as
 // ${aws_s3_bucket.x.arn} or ${data.aws_ssm_parameter.y.insecure_value},
 // also inside a function call (${split(",", data.aws_ssm_parameter.z.insecure_value)}).
-var interpolation = regexp.MustCompile(`\$\{([^{}]*)\}`)
+var tfInterpolation = regexp.MustCompile(`\$\{([^{}]*)\}`)
 
-var reference = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.])((data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+))\.[a-z_]+`)
+var tfReference = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.])((data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+))\.[a-z_]+`)
 
-// ref is one reference to a resource or data source of the same stack.
-type ref struct {
+// tfRef is one reference to a resource or data source of the same stack.
+type tfRef struct {
 	data       bool
 	typ, name  string
 	expression string
 }
 
-// refs returns the references in s.
-func refs(s string) []ref {
-	var out []ref
-	for _, m := range interpolation.FindAllStringSubmatch(s, -1) {
-		for _, r := range reference.FindAllStringSubmatch(m[1], -1) {
-			out = append(out, ref{data: r[2] != "", typ: r[3], name: r[4], expression: m[0]})
+// tfRefs returns the references in s.
+func tfRefs(s string) []tfRef {
+	var out []tfRef
+	for _, m := range tfInterpolation.FindAllStringSubmatch(s, -1) {
+		for _, r := range tfReference.FindAllStringSubmatch(m[1], -1) {
+			out = append(out, tfRef{data: r[2] != "", typ: r[3], name: r[4], expression: m[0]})
 		}
 	}
 	return out
 }
 
-// literal is s without its interpolations.
-func literal(s string) string {
-	return interpolation.ReplaceAllString(s, "")
+// tfLiteral is s without its interpolations.
+func tfLiteral(s string) string {
+	return tfInterpolation.ReplaceAllString(s, "")
 }
 
 // target returns the resource or data source r points to, or nil.
-func (j tfJSON) target(r ref) map[string]any {
+func (j tfJSON) target(r tfRef) map[string]any {
 	if r.data {
 		return j.data(r.typ)[r.name]
 	}
@@ -47,7 +47,7 @@ func (j tfJSON) target(r ref) map[string]any {
 }
 
 // ssmName is the parameter name an SSM data source reference reads, or "".
-func (j tfJSON) ssmName(r ref) string {
+func (j tfJSON) ssmName(r tfRef) string {
 	if !r.data || r.typ != "aws_ssm_parameter" {
 		return ""
 	}
@@ -59,10 +59,10 @@ func (j tfJSON) ssmName(r ref) string {
 	return name
 }
 
-// refersTo reports whether value is exactly a reference to typ.name.
-func refersTo(value any, data bool, typ, name string) bool {
+// isRefTo reports whether value is exactly a reference to typ.name.
+func isRefTo(value any, data bool, typ, name string) bool {
 	s, _ := value.(string)
-	rs := refs(s)
+	rs := tfRefs(s)
 	return len(rs) == 1 && rs[0].data == data && rs[0].typ == typ && rs[0].name == name && rs[0].expression == s
 }
 

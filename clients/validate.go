@@ -2,7 +2,6 @@ package clients
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 
 	"stratum/config"
@@ -32,43 +31,15 @@ func Validate(all []Client, envs []config.Environment) error {
 			}
 		}
 		validateResources(&p, owner, c)
+		validateClientStack(&p, owner, c)
 	}
 	validateUniqueNames(&p, all)
 	return p.Err()
 }
 
-// validateUniqueNames refuses two clients whose AWS names collide, which
-// happens when one client's name extends another's ("ezra" with an
-// application "labs-api" and "ezra-labs" with an application "api" would
-// both own the role stratum-<env>-ezra-labs-api).
-func validateUniqueNames(p *config.Problems, all []Client) {
-	owners := map[string]string{}
-	for _, c := range all {
-		for _, e := range c.Environments {
-			names := []string{c.Prefix(e.Name), c.RoleName(e.Name, NodesName), c.Prefix(e.Name) + "-buckets"}
-			for _, b := range c.Buckets {
-				names = append(names, c.BucketName(e.Name, b.Name))
-			}
-			for _, a := range c.Applications {
-				names = append(names, c.RoleName(e.Name, a.Name))
-			}
-			for _, n := range names {
-				if other, taken := owners[n]; taken && other != c.Name {
-					p.Add(fmt.Sprintf("client %q", c.Name), "Name", c.Name,
-						fmt.Sprintf("names that do not collide with client %q's: both would own %s", other, n))
-				}
-				owners[n] = c.Name
-			}
-		}
-	}
-}
-
 // StorageClasses are the S3 storage classes a lifecycle transition may
 // move objects to.
 var StorageClasses = []string{"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
-
-// quantity is a Kubernetes resource quantity without exponent forms.
-var quantity = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
 
 // validateResources checks what the client stacks build from c: the
 // environments' overrides, the buckets and their lifecycle, and the
@@ -90,19 +61,6 @@ func validateResources(p *config.Problems, owner string, c Client) {
 			}
 			if n.DiskSizeGiB < 20 {
 				p.Add(owner, field+".Nodes.DiskSizeGiB", n.DiskSizeGiB, "at least 20 (the EKS AMI needs it)")
-			}
-		}
-		if q := e.Quota; q != nil {
-			if q.Pods < 0 {
-				p.Add(owner, field+".Quota.Pods", q.Pods, "0 (default) or more")
-			}
-			if q.StorageGiB < 0 {
-				p.Add(owner, field+".Quota.StorageGiB", q.StorageGiB, "0 (default) or more")
-			}
-			for _, f := range []struct{ name, value string }{{"CPU", q.CPU}, {"Memory", q.Memory}} {
-				if f.value != "" && !quantity.MatchString(f.value) {
-					p.Add(owner, field+".Quota."+f.name, f.value, `a Kubernetes quantity such as "16", "500m" or "64Gi"`)
-				}
 			}
 		}
 	}
@@ -131,8 +89,6 @@ func validateResources(p *config.Problems, owner string, c Client) {
 		switch {
 		case !config.IsDNSLabel(a.Name, 63):
 			p.Add(owner, "Applications", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case a.Name == NodesName:
-			p.Add(owner, "Applications", a.Name, fmt.Sprintf("any name but %q, which names the client's node group role", NodesName))
 		case apps[a.Name]:
 			p.Add(owner, "Applications", a.Name, "a name no other application of the client uses")
 		}
@@ -154,9 +110,6 @@ func validateResources(p *config.Problems, owner string, c Client) {
 			if acc := a.Buckets[name]; acc != ReadOnly && acc != ReadWrite {
 				p.Add(owner, field+".Buckets["+name+"]", string(acc), fmt.Sprintf("%q or %q", ReadOnly, ReadWrite))
 			}
-		}
-		if a.Port < 0 || a.Port > 65535 {
-			p.Add(owner, field+".Port", a.Port, "0 (not exposed) or a port 1-65535")
 		}
 	}
 }

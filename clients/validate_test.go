@@ -48,8 +48,6 @@ func TestValidateResourcesErrors(t *testing.T) {
 		{"nodes small disk", func(c *Client) {
 			c.Environments[0].Nodes = &config.NodeGroup{InstanceTypes: []string{"m6i.large"}, MinSize: 1, DesiredSize: 1, MaxSize: 1, DiskSizeGiB: 8}
 		}, "Nodes.DiskSizeGiB: 8"},
-		{"quota cpu", func(c *Client) { c.Environments[0].Quota = &Quota{CPU: "lots"} }, `Quota.CPU: "lots"`},
-		{"quota pods", func(c *Client) { c.Environments[0].Quota = &Quota{Pods: -1} }, "Quota.Pods: -1"},
 		{"bucket name", func(c *Client) { c.Buckets[0].Name = "Data_1" }, `Buckets: "Data_1"`},
 		{"duplicate bucket", func(c *Client) { c.Buckets = append(c.Buckets, Bucket{Name: "data"}) }, `Buckets: "data"`},
 		{"bucket name too long", func(c *Client) {
@@ -69,12 +67,10 @@ func TestValidateResourcesErrors(t *testing.T) {
 			c.Buckets[0].Lifecycle = Lifecycle{Transitions: []Transition{{Days: 90, StorageClass: "GLACIER"}}, ExpirationDays: 30}
 		}, "ExpirationDays: 30"},
 		{"app name", func(c *Client) { c.Applications[0].Name = "API" }, `Applications: "API"`},
-		{"app named nodes", func(c *Client) { c.Applications[0].Name = NodesName }, `Applications: "nodes"`},
 		{"duplicate app", func(c *Client) { c.Applications = append(c.Applications, Application{Name: "api"}) }, `Applications: "api"`},
 		{"role name too long", func(c *Client) { c.Applications[0].Name = long }, "IAM role name"},
 		{"unknown bucket", func(c *Client) { c.Applications[0].Buckets = map[string]Access{"logs": ReadOnly} }, `Applications[api].Buckets: "logs"`},
 		{"bad access", func(c *Client) { c.Applications[0].Buckets = map[string]Access{"data": "admin"} }, `Applications[api].Buckets[data]: "admin"`},
-		{"bad port", func(c *Client) { c.Applications[0].Port = 70000 }, "Applications[api].Port: 70000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,16 +86,5 @@ func TestValidateResourcesErrors(t *testing.T) {
 				t.Errorf("Validate = %q, want it to name the client and contain %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestValidateNameCollision(t *testing.T) {
-	a := valid()
-	a.Applications = append(a.Applications, Application{Name: "labs-api"})
-	b := valid()
-	b.Name = "acme-labs"
-	err := Validate([]Client{a, b}, config.Environments())
-	if err == nil || !strings.Contains(err.Error(), "stratum-dev-acme-labs-api") {
-		t.Errorf("Validate = %v, want the colliding role stratum-dev-acme-labs-api named", err)
 	}
 }

@@ -25,5 +25,6 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	params.OIDCIssuer.Export(s.TF, s.At(), jsii.String("oidc.eks.us-east-1.amazonaws.com/id/PLACEHOLDER"))
 	params.ClusterSecurityGroupID.Export(s.TF, s.At(), jsii.String("sg-cluster-placeholder"))
 	params.NodeSecurityGroupID.Export(s.TF, s.At(), jsii.String("sg-nodes-placeholder"))
+	params.VolumeKMSKeyARN.Export(s.TF, s.At(), jsii.String("arn:aws:kms:us-east-1:000000000000:key/volumes-placeholder"))
 	return s
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
 	"stratum/config"
@@ -108,8 +110,8 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 	roles := newApplicationRoles(s, c, ns, store)
 
 	params.ClientNamespace.Export(s.TF, at, ns.Name)
-	params.ClientNodeGroupName.Export(s.TF, at, nodes.group.Name)
-	params.ClientNodeRoleARN.Export(s.TF, at, nodes.group.RoleARN)
+	params.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
+	params.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
 	params.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
 	params.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
 	if store.key != nil {
@@ -176,41 +178,71 @@ func (b *clientBuckets) names() map[string]*string {
 	return out
 }
 
-// clientNodes are the client's node group and the security group that
-// identifies its nodes.
+// clientNodes are the client's node group, its nodes' role and the
+// security group that identifies its nodes.
 type clientNodes struct {
 	group         *nodegroup.NodeGroup
+	role          *nodegroup.NodeRole
 	securityGroup securitygroup.SecurityGroup
 }
 
 // newClientNodes creates the client's node group in the private subnets,
-// labelled and tainted with the client's name. Its nodes carry two
-// security groups: the cluster's (node ↔ control plane and node ↔ node
-// traffic, load balancer targets) and the client's own, which has no rule
-// at all: it only names the client's nodes as a source, for its database.
+// labelled and tainted with the client's name, with its own node role.
+// Its nodes carry three security groups: the cluster's (node ↔ control
+// plane, and the one the load balancer controller adds target rules to),
+// the shared node group of every node (node ↔ node, load balancers ↔
+// nodes), and the client's own, which has no rule at all: it only names
+// the client's nodes as a source, for its database.
 func newClientNodes(s *Stack, c clients.Client) *clientNodes {
+	at := s.At()
 	name := c.Prefix(s.Env.Name)
+	clusterName := params.ClusterName.Import(s.TF, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
 		Name:        jsii.String(name + "-" + clients.NodesName),
 		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
-		VpcId:       params.VPCID.Import(s.TF, s.At()),
+		VpcId:       params.VPCID.Import(s.TF, at),
 		Tags:        &map[string]*string{"Name": jsii.String(name + "-" + clients.NodesName)},
+	})
+	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: c.RoleName(s.Env.Name, clients.NodesName)})
+	// EKS would create this entry itself with the node group, but would
+	// leave it behind when the group is deleted; a later role of the same
+	// name (the client onboarded again) would then inherit a dead entry and
+	// its nodes could not join. Created first, it is ours to delete.
+	entry := eksaccessentry.NewEksAccessEntry(s.TF, jsii.String("node-access-entry"), &eksaccessentry.EksAccessEntryConfig{
+		ClusterName:  clusterName,
+		PrincipalArn: role.ARN,
+		Type:         jsii.String("EC2_LINUX"),
 	})
 	size := c.NodesIn(s.Env)
 	group := nodegroup.New(s.TF, "node-group", &nodegroup.Props{
-		ClusterName:      params.ClusterName.Import(s.TF, s.At()),
-		Name:             name,
-		SubnetIDs:        params.PrivateSubnetIDs.Import(s.TF, s.At()),
-		SecurityGroupIDs: []*string{params.ClusterSecurityGroupID.Import(s.TF, s.At()), sg.Id()},
-		InstanceTypes:    size.InstanceTypes,
-		MinSize:          size.MinSize,
-		DesiredSize:      size.DesiredSize,
-		MaxSize:          size.MaxSize,
-		DiskSizeGiB:      size.DiskSizeGiB,
-		Labels:           map[string]string{ClientNodeKey: c.Name},
-		Taints:           []nodegroup.Taint{{Key: ClientNodeKey, Value: c.Name, Effect: "NO_SCHEDULE"}},
+		ClusterName: clusterName,
+		Name:        name,
+		NodeRoleARN: role.ARN,
+		SubnetIDs:   params.PrivateSubnetIDs.Import(s.TF, at),
+		SecurityGroupIDs: []*string{
+			params.ClusterSecurityGroupID.Import(s.TF, at),
+			params.NodeSecurityGroupID.Import(s.TF, at),
+			sg.Id(),
+		},
+		InstanceTypes:     size.InstanceTypes,
+		MinSize:           size.MinSize,
+		DesiredSize:       size.DesiredSize,
+		MaxSize:           size.MaxSize,
+		DiskSizeGiB:       size.DiskSizeGiB,
+		VolumeKMSKeyARN:   params.VolumeKMSKeyARN.Import(s.TF, at),
+		KubernetesVersion: params.ClusterVersion.Import(s.TF, at),
+		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
+		Taints:            []nodegroup.Taint{ClientTaint(c)},
+		// Nodes join through the access entry; the role keeps its
+		// policies until the group is gone.
+		DependsOn: append([]cdktf.ITerraformDependable{entry}, role.Attachments...),
 	})
-	return &clientNodes{group: group, securityGroup: sg}
+	return &clientNodes{group: group, role: role, securityGroup: sg}
+}
+
+// ClientTaint keeps every pod but the client's off its nodes.
+func ClientTaint(c clients.Client) nodegroup.Taint {
+	return nodegroup.Taint{Key: ClientNodeKey, Value: c.Name, Effect: nodegroup.NoSchedule}
 }
 
 // application is what the client's configuration says about one of its

@@ -205,10 +205,16 @@ func TestClientNodeGroup(t *testing.T) {
 						attached = append(attached, a["policy_arn"].(string))
 					}
 				}
-				for _, want := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"} {
+				// Worker node and image pull (the least-privilege successor
+				// of ECR read-only); the CNI policy stays on vpc-cni's own
+				// IRSA role.
+				for _, want := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} {
 					if !containsSuffix(attached, ":policy/"+want) {
 						t.Errorf("node role policies %v lack %s", attached, want)
 					}
+				}
+				if len(attached) != 2 {
+					t.Errorf("node role policies %v, want exactly the worker node and image pull policies", attached)
 				}
 
 				ltRef := tfRefs(g["launch_template"].(map[string]any)["id"].(string))

@@ -233,6 +233,11 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		KubernetesVersion: params.ClusterVersion.Import(s.TF, at),
 		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
 		Taints:            []nodegroup.Taint{ClientTaint(c)},
+		// EC2 bills the client's instances and volumes: tag them for it.
+		Tags: map[string]string{
+			"Project": config.Project, "Environment": s.Env.Name,
+			"Client": c.Name, "CostCentre": c.CostCentre,
+		},
 		// Nodes join through the access entry; the role keeps its
 		// policies until the group is gone.
 		DependsOn: append([]cdktf.ITerraformDependable{entry}, role.Attachments...),

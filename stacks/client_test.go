@@ -228,6 +228,14 @@ func TestClientNodeGroup(t *testing.T) {
 						t.Errorf("volume %v not encrypted", bd)
 					}
 				}
+				// Instances and volumes do not get the provider's default
+				// tags: the launch template carries the cost centre.
+				for _, spec := range asList(lt["tag_specifications"]) {
+					spec := spec.(map[string]any)
+					if tags, _ := spec["tags"].(map[string]any); tags["CostCentre"] != c.CostCentre || tags["Client"] != c.Name {
+						t.Errorf("%v launched without Client/CostCentre tags: %v", spec["resource_type"], tags)
+					}
+				}
 				own := ownNodeSecurityGroup(j, cs.env.Name, c.Name)
 				found := false
 				for _, id := range stringList(lt["vpc_security_group_ids"]) {

@@ -129,10 +129,10 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 	resourcequotav1.NewResourceQuotaV1(c, jsii.String("quota"), &resourcequotav1.ResourceQuotaV1Config{
 		Metadata: &resourcequotav1.ResourceQuotaV1Metadata{Name: jsii.String("tenant"), Namespace: n.Name},
 		Spec: &resourcequotav1.ResourceQuotaV1Spec{Hard: &map[string]*string{
-			"pods":                   jsii.String(strconv.Itoa(p.Quota.Pods)),
-			"requests.cpu":           jsii.String(p.Quota.CPU),
-			"requests.memory":        jsii.String(p.Quota.Memory),
-			"requests.storage":       jsii.String(fmt.Sprintf("%dGi", p.Quota.StorageGiB)),
+			"pods":             jsii.String(strconv.Itoa(p.Quota.Pods)),
+			"requests.cpu":     jsii.String(p.Quota.CPU),
+			"requests.memory":  jsii.String(p.Quota.Memory),
+			"requests.storage": jsii.String(fmt.Sprintf("%dGi", p.Quota.StorageGiB)),
 			// A NodePort opens a port on every node of the cluster, other
 			// tenants' included; traffic comes in through the load
 			// balancers' IP targets instead.

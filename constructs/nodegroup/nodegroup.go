@@ -79,6 +79,10 @@ type Props struct {
 	// DependsOn delays the group, e.g. until the CNI add-on has its IRSA
 	// role so new nodes become Ready. Default: none.
 	DependsOn []cdktf.ITerraformDependable
+	// Tags are added to the instances, volumes and network interfaces the
+	// group launches, which the provider's default tags do not reach (for
+	// example a client's CostCentre). Default: none (only Name).
+	Tags map[string]string
 }
 
 // NodeGroup is a managed node group and its launch template.
@@ -98,7 +102,13 @@ func New(scope constructs.Construct, id string, p *Props) *NodeGroup {
 		panic(fmt.Sprintf("nodegroup.New %q: %v", id, err))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	nameTags := &map[string]*string{"Name": jsii.String(p.Name)}
+	launched := map[string]*string{"Name": jsii.String(p.Name)}
+	for k, v := range p.Tags {
+		if k != "Name" {
+			launched[k] = jsii.String(v)
+		}
+	}
+	nameTags := &launched
 	lt := launchtemplate.NewLaunchTemplate(c, jsii.String("launch-template"), &launchtemplate.LaunchTemplateConfig{
 		Name:        jsii.String(p.Name),
 		Description: jsii.String("Nodes of EKS node group " + p.Name),

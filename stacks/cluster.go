@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/jsii-runtime-go"
+	helmprovider "github.com/cdktf/cdktf-provider-helm-go/helm/v10/provider"
 	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -59,5 +60,21 @@ func (s *Stack) kubernetesProvider() k8sprovider.KubernetesProvider {
 			Command:    a.ExecCommand,
 			Args:       a.ExecArgs,
 		}},
+	})
+}
+
+// helmProvider configures the stack's Helm provider from clusterAccess.
+func (s *Stack) helmProvider() helmprovider.HelmProvider {
+	a := s.clusterAccess()
+	return helmprovider.NewHelmProvider(s.TF, jsii.String("helm"), &helmprovider.HelmProviderConfig{
+		Kubernetes: &helmprovider.HelmProviderKubernetes{
+			Host:                 a.Host,
+			ClusterCaCertificate: a.CACertificate,
+			Exec: &helmprovider.HelmProviderKubernetesExec{
+				ApiVersion: a.ExecAPIVersion,
+				Command:    a.ExecCommand,
+				Args:       a.ExecArgs,
+			},
+		},
 	})
 }

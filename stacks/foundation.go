@@ -32,8 +32,9 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 
 	plan, err := env.Network.SubnetPlan()
 	if err != nil {
-		// config.Validate has accepted the CIDR; this is a bug.
-		panic(fmt.Sprintf("foundation-%s: subnet plan: %v", env.Name, err))
+		// config.Validate only checks that the CIDR parses; a range too
+		// small for the plan is caught here, before anything is written.
+		panic(fmt.Sprintf("environment %q: Network.CIDR %q: no room for the subnet plan: %v", env.Name, env.Network.CIDR, err))
 	}
 	flowLogKey := kms.NewKey(s.TF, "flow-logs-key", &kms.KeyProps{
 		Alias:             prefix + "-flow-logs",

@@ -66,6 +66,7 @@ type Props struct {
 type SecurityGroup struct {
 	Group awssg.SecurityGroup
 	ID    *string
+	name  string
 	scope constructs.Construct
 }
 
@@ -88,7 +89,7 @@ func New(scope constructs.Construct, id string, p *Props) *SecurityGroup {
 		// Groups that reference each other could not be deleted otherwise.
 		RevokeRulesOnDelete: jsii.Bool(true),
 	})
-	return &SecurityGroup{Group: g, ID: g.Id(), scope: c}
+	return &SecurityGroup{Group: g, ID: g.Id(), name: p.Name, scope: c}
 }
 
 // AllowIngress admits port traffic from peer; id names the rule within
@@ -103,7 +104,7 @@ func (g *SecurityGroup) AllowIngress(id string, from Peer, port Port, descriptio
 		ToPort:                    r.to,
 		CidrIpv4:                  r.cidr,
 		ReferencedSecurityGroupId: r.group,
-		Tags:                      &map[string]*string{"Name": jsii.String(id)},
+		Tags:                      &map[string]*string{"Name": jsii.String(g.name + "-ingress-" + id)},
 	})
 }
 
@@ -119,7 +120,7 @@ func (g *SecurityGroup) AllowEgress(id string, to Peer, port Port, description s
 		ToPort:                    r.to,
 		CidrIpv4:                  r.cidr,
 		ReferencedSecurityGroupId: r.group,
-		Tags:                      &map[string]*string{"Name": jsii.String(id)},
+		Tags:                      &map[string]*string{"Name": jsii.String(g.name + "-egress-" + id)},
 	})
 }
 

@@ -17,6 +17,7 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 	}
 	for _, env := range envs {
 		NewBootstrap(scope, env)
+		NewFoundation(scope, env)
 	}
 	return nil
 }

@@ -145,9 +145,15 @@ type NodeGroup struct {
 }
 
 // Database is the environment's default PostgreSQL sizing and protection;
-// a client may override the sizes per environment.
+// a client may override the sizes per environment. ValidateDatabase says
+// what is allowed.
 type Database struct {
-	// EngineVersion is the PostgreSQL version, e.g. "16.6".
+	// EngineVersion is the PostgreSQL version: a major version such as
+	// "17", with which RDS picks the current minor version and upgrades
+	// minor versions automatically in the maintenance window, or an exact
+	// version such as "17.4". The parameter group family (postgres17)
+	// follows the major version. A major upgrade is a deliberate change:
+	// RDS refuses it until allow_major_version_upgrade is set.
 	EngineVersion string
 	// InstanceClass is an RDS class such as db.t4g.medium.
 	InstanceClass string
@@ -155,7 +161,9 @@ type Database struct {
 	// grow it up to MaxAllocatedStorageGiB.
 	AllocatedStorageGiB    int
 	MaxAllocatedStorageGiB int
-	// BackupRetentionDays is RDS automated backup retention (0–35).
+	// BackupRetentionDays is RDS automated backup retention and the
+	// point-in-time recovery horizon: 1–35 days, at least
+	// MinProdBackupRetentionDays in prod.
 	BackupRetentionDays int
 	// BackupWindow and MaintenanceWindow are UTC "hh:mm-hh:mm" and
 	// "ddd:hh:mm-ddd:hh:mm"; they must not overlap.
@@ -163,6 +171,17 @@ type Database struct {
 	MaintenanceWindow string
 	// MultiAZ runs a synchronous standby in another zone.
 	MultiAZ bool
+	// PreventDestroy makes Terraform refuse, at plan time, any plan that
+	// would destroy or replace a database instance or its KMS keys
+	// (lifecycle prevent_destroy). Deletion protection (DeletionProtection)
+	// guards against an API delete; this guards against a plan that would
+	// attempt one. Default: false.
+	PreventDestroy bool
+	// SkipFinalSnapshot deletes an instance without a final snapshot and
+	// with its automated backups. Default: false (a final snapshot named
+	// <instance>-final is taken and automated backups are kept until they
+	// expire).
+	SkipFinalSnapshot bool
 }
 
 // Get returns the environment with the given name.

@@ -58,6 +58,7 @@ func Validate(envs []Environment) error {
 		if _, err := netip.ParsePrefix(e.Network.CIDR); err != nil {
 			p.Add(owner, "Network.CIDR", e.Network.CIDR, "an IPv4 CIDR such as 10.10.0.0/16")
 		}
+		validateDatabase(&p, owner, e)
 	}
 	return p.Err()
 }

@@ -18,6 +18,7 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 	for _, env := range envs {
 		NewBootstrap(scope, env)
 		NewFoundation(scope, env)
+		NewDatabases(scope, env, all)
 	}
 	return nil
 }

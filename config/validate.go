@@ -198,7 +198,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 			continue
 		}
 		for j, other := range onPrem {
-			if other.IsValid() && other.Overlaps(prefix) {
+			if other.Overlaps(prefix) {
 				p.Add(owner, field, c, fmt.Sprintf("a range that does not overlap VPN.OnPremisesCIDRs[%d] (%s)", j, other))
 			}
 		}

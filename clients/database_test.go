@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"strings"
 	"testing"
 
 	"stratum/config"
@@ -30,32 +29,3 @@ func TestDatabaseConfig(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	if err := Validate(All, config.Environments()); err != nil {
-		t.Fatalf("Validate(All) = %v", err)
-	}
-	cases := []struct {
-		name   string
-		client Client
-		want   string
-	}{
-		{"double hyphen", Client{Name: "a--b"}, `client "a--b": Name:`},
-		{"storage above the environment's autoscaling limit",
-			Client{Name: "big", Environments: []Environment{{Name: "staging", Database: &DatabaseSize{AllocatedStorageGiB: 300}}}},
-			`client "big": Environments["staging"].Database.MaxAllocatedStorageGiB: 200`},
-		{"short prod retention",
-			Client{Name: "brief", Environments: []Environment{{Name: "prod", Database: &DatabaseSize{BackupRetentionDays: 3}}}},
-			`client "brief": Environments["prod"].Database.BackupRetentionDays: 3`},
-		{"bad class",
-			Client{Name: "odd", Environments: []Environment{{Name: "dev", Database: &DatabaseSize{InstanceClass: "large"}}}},
-			`client "odd": Environments["dev"].Database.InstanceClass: "large"`},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := Validate([]Client{tc.client}, config.Environments())
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Validate(%s) = %v, want a problem starting %q", tc.client.Name, err, tc.want)
-			}
-		})
-	}
-}

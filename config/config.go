@@ -163,7 +163,7 @@ type Database struct {
 	MaxAllocatedStorageGiB int
 	// BackupRetentionDays is RDS automated backup retention and the
 	// point-in-time recovery horizon: 1–35 days, at least
-	// MinProdBackupRetentionDays in prod.
+	// ProdMinBackupRetentionDays in prod.
 	BackupRetentionDays int
 	// BackupWindow and MaintenanceWindow are UTC "hh:mm-hh:mm" and
 	// "ddd:hh:mm-ddd:hh:mm"; they must not overlap.

@@ -120,12 +120,19 @@ type State struct {
 
 // Cluster sizes and configures the environment's EKS cluster.
 type Cluster struct {
-	// Version is the Kubernetes minor version, e.g. "1.33".
+	// Version is the Kubernetes minor version, e.g. "1.35". Keep it in EKS
+	// standard support: the cluster's upgrade policy is STANDARD, so EKS
+	// upgrades it by itself when that support ends, and a test fails
+	// (stacks, TestClusterVersionsInStandardSupport) before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
-	// these ranges only. Default: empty (private endpoint only).
+	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint
+	// only, reachable from the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
-	// AdminRoleARNs get cluster-admin through EKS access entries.
+	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
+	// EKS access entries, besides the identity that deploys Stratum
+	// (AssumeRoleARN, or the caller's role), which always gets it.
+	// Default: empty.
 	AdminRoleARNs []string
 	// SystemNodes is the node group running cluster-critical add-ons.
 	SystemNodes NodeGroup

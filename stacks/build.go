@@ -9,7 +9,7 @@ import (
 
 // Build validates the configuration and, only if it is valid, adds every
 // stack of every environment to scope: bootstrap, foundation, platform,
-// databases and one stack per client. Producers are built before their
+// services, databases and one stack per client. Producers are built before their
 // consumers, so each SSM import finds the stack it depends on.
 func Build(scope constructs.Construct, envs []config.Environment, all []clients.Client) error {
 	if err := Validate(envs, all); err != nil {
@@ -18,6 +18,8 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 	for _, env := range envs {
 		NewBootstrap(scope, env)
 		NewFoundation(scope, env)
+		NewPlatform(scope, env)
+		NewServices(scope, env)
 		NewDatabases(scope, env, all)
 	}
 	return nil

@@ -31,6 +31,7 @@ var (
 	NodeSecurityGroupID    = NewString(Platform, "cluster/node-security-group-id", "Security group of every node")
 	HostedZoneID           = NewString(Platform, "dns/zone-id", "Route53 hosted zone id of the environment's domain")
 	HostedZoneName         = NewString(Platform, "dns/zone-name", "Route53 hosted zone name of the environment's domain")
+	VolumeKMSKeyARN        = NewString(Platform, "storage/volume-kms-key-arn", "KMS key encrypting node root volumes and persistent volumes")
 )
 
 // Databases layer, one instance per client.

@@ -14,15 +14,15 @@ import (
 	"stratum/constructs/nodegroup"
 )
 
-// ref matches a whole-string Terraform reference such as
+// wholeRef matches a whole-string Terraform reference such as
 // ${aws_iam_role.x.arn} or ${data.aws_iam_policy_document.y.json}.
-var ref = regexp.MustCompile(`^\$\{(data\.)?([a-z0-9_]+)\.([^.}\[]+)\.([a-z_]+)\}$`)
+var wholeRef = regexp.MustCompile(`^\$\{(data\.)?([a-z0-9_]+)\.([^.}\[]+)\.([a-z_]+)\}$`)
 
 // resolve returns the block a reference points to, its type and name.
 func (j tfJSON) resolve(t *testing.T, reference any) (map[string]any, string, string) {
 	t.Helper()
 	s, _ := reference.(string)
-	m := ref.FindStringSubmatch(s)
+	m := wholeRef.FindStringSubmatch(s)
 	if m == nil {
 		t.Fatalf("%v is not a reference to a resource or data source", reference)
 	}

@@ -34,6 +34,8 @@ bindings: $(GEN_DONE)
 
 $(NPM_DONE): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	@# Some npm packages ship .go files; a go.mod keeps them out of ./...
+	echo 'module stratum.invalid/node_modules' > node_modules/go.mod
 	touch $@
 
 $(GEN_DONE): $(NPM_DONE)

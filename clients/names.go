@@ -1,6 +1,10 @@
 package clients
 
-import "fmt"
+import (
+	"fmt"
+
+	"stratum/config"
+)
 
 // The names a client's resources get in AWS and Kubernetes. They are part
 // of the public contract (IAM policies, dashboards and runbooks refer to
@@ -13,7 +17,7 @@ const NodesName = "nodes"
 // Prefix is the start of every AWS name of the client's resources in env:
 // stratum-<env>-<client>.
 func (c Client) Prefix(env string) string {
-	return fmt.Sprintf("stratum-%s-%s", env, c.Name)
+	return fmt.Sprintf("%s-%s-%s", config.Project, env, c.Name)
 }
 
 // BucketName is the S3 name of the client's bucket in env:

@@ -2,157 +2,307 @@ package clients
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
 
 	"stratum/config"
 )
+
+// MaxNameLength bounds client names so that every name derived from one
+// (stack, namespace, node group, bucket, IAM role, RDS identifier) stays
+// within its AWS limit with room for the bucket or application name.
+const MaxNameLength = 20
+
+// Owner names a client in a FieldError.
+func Owner(name string) string { return fmt.Sprintf("client %q", name) }
+
+// The names below must match the names the client stacks give to AWS and
+// Kubernetes resources; they are checked against each service's limit.
+
+// bucketName is the S3 name of a client bucket (S3: at most 63).
+func bucketName(env, client, bucket string) string {
+	return Client{Name: client}.BucketName(env, bucket)
+}
+
+// roleName is the IAM role of a client application (IAM: at most 64).
+func roleName(env, client, app string) string {
+	return Client{Name: client}.RoleName(env, app)
+}
+
+// nodeGroupName is the client's EKS managed node group (EKS: at most 63).
+func nodeGroupName(env, client string) string {
+	return Client{Name: client}.Prefix(env)
+}
+
+const (
+	maxIAMRoleName   = 64
+	maxNodeGroupName = 63
+)
+
+// StorageClasses are the S3 storage classes a lifecycle rule can move
+// objects to, in the only order S3 allows transitions (the lifecycle
+// "waterfall"): an object only ever moves right.
+var StorageClasses = []string{"STANDARD_IA", "INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+
+// minTransitionDays is how old an object must be before S3 lets a
+// lifecycle rule move it to the class; S3 rejects smaller values.
+var minTransitionDays = map[string]int{"STANDARD_IA": 30, "ONEZONE_IA": 30}
+
+// infrequentAccess classes must hold an object 30 days before the next
+// transition; S3 rejects a rule whose next transition comes sooner.
+var infrequentAccess = []string{"STANDARD_IA", "ONEZONE_IA"}
+
+// Accesses are the bucket accesses an application can be granted.
+var Accesses = []Access{ReadOnly, ReadWrite}
+
+// tagValue is what AWS accepts in a tag value.
+var tagValue = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$`)
 
 // Validate checks every client against the environments and returns all
 // problems at once.
 func Validate(all []Client, envs []config.Environment) error {
 	var p config.Problems
-	known := map[string]bool{}
+	byName := map[string]config.Environment{}
 	for _, e := range envs {
-		known[e.Name] = true
+		byName[e.Name] = e
 	}
 	seen := map[string]bool{}
 	for i, c := range all {
-		owner := fmt.Sprintf("client %q", c.Name)
-		if !config.IsDNSLabel(c.Name, 20) {
-			p.Add(fmt.Sprintf("client #%d", i), "Name", c.Name, "a DNS label of at most 20 characters: lowercase letters, digits and hyphens, starting with a letter")
-		}
-		if seen[c.Name] {
+		owner := Owner(c.Name)
+		nameOK := checkName(&p, i, c.Name)
+		if nameOK && seen[c.Name] {
 			p.Add(owner, "Name", c.Name, "a name no other client uses")
 		}
 		seen[c.Name] = true
-		for _, e := range c.Environments {
-			if !known[e.Name] {
-				p.Add(owner, "Environments", e.Name, fmt.Sprintf("one of %v", config.EnvironmentNames))
-			}
+		checkTags(&p, owner, c)
+		checkEnvironments(&p, owner, c, byName)
+		checkBuckets(&p, owner, c)
+		checkApplications(&p, owner, c)
+		if nameOK {
+			checkDerivedNames(&p, owner, c, byName)
 		}
-		validateResources(&p, owner, c)
 		validateClientStack(&p, owner, c)
 	}
 	validateUniqueNames(&p, all)
 	return p.Err()
 }
 
-// StorageClasses are the S3 storage classes a lifecycle transition may
-// move objects to.
-var StorageClasses = []string{"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
-
-// validateResources checks what the client stacks build from c: the
-// environments' overrides, the buckets and their lifecycle, and the
-// applications, including that every AWS name built from them fits.
-func validateResources(p *config.Problems, owner string, c Client) {
-	envs := map[string]bool{}
-	for _, e := range c.Environments {
-		if envs[e.Name] {
-			p.Add(owner, "Environments", e.Name, "each environment once")
-		}
-		envs[e.Name] = true
-		field := fmt.Sprintf("Environments[%s]", e.Name)
-		if n := e.Nodes; n != nil {
-			if len(n.InstanceTypes) == 0 {
-				p.Add(owner, field+".Nodes.InstanceTypes", n.InstanceTypes, "at least one EC2 instance type")
-			}
-			if n.MinSize < 0 || n.MinSize > n.DesiredSize || n.DesiredSize > n.MaxSize || n.MaxSize < 1 {
-				p.Add(owner, field+".Nodes", fmt.Sprintf("min %d, desired %d, max %d", n.MinSize, n.DesiredSize, n.MaxSize), "0 <= MinSize <= DesiredSize <= MaxSize, MaxSize >= 1")
-			}
-			if n.DiskSizeGiB < 20 {
-				p.Add(owner, field+".Nodes.DiskSizeGiB", n.DiskSizeGiB, "at least 20 (the EKS AMI needs it)")
-			}
-		}
-	}
-
-	buckets := map[string]bool{}
-	for _, b := range c.Buckets {
-		field := fmt.Sprintf("Buckets[%s]", b.Name)
-		if !config.IsDNSLabel(b.Name, 63) {
-			p.Add(owner, "Buckets", b.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		}
-		if buckets[b.Name] {
-			p.Add(owner, "Buckets", b.Name, "a name no other bucket of the client uses")
-		}
-		buckets[b.Name] = true
-		for _, e := range c.Environments {
-			if n := c.BucketName(e.Name, b.Name); len(n) > 63 {
-				p.Add(owner, field+".Name", b.Name, fmt.Sprintf("a shorter name: the S3 bucket name %s has %d characters, at most 63 are allowed", n, len(n)))
-			}
-		}
-		validateLifecycle(p, owner, field+".Lifecycle", b.Lifecycle)
-	}
-
-	apps := map[string]bool{}
-	for _, a := range c.Applications {
-		field := fmt.Sprintf("Applications[%s]", a.Name)
-		switch {
-		case !config.IsDNSLabel(a.Name, 63):
-			p.Add(owner, "Applications", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case apps[a.Name]:
-			p.Add(owner, "Applications", a.Name, "a name no other application of the client uses")
-		}
-		apps[a.Name] = true
-		for _, e := range c.Environments {
-			if n := c.RoleName(e.Name, a.Name); len(n) > 64 {
-				p.Add(owner, field+".Name", a.Name, fmt.Sprintf("a shorter name: the IAM role name %s has %d characters, at most 64 are allowed", n, len(n)))
-			}
-		}
-		names := make([]string, 0, len(a.Buckets))
-		for name := range a.Buckets {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			if !buckets[name] {
-				p.Add(owner, field+".Buckets", name, fmt.Sprintf("one of the client's buckets %v", bucketNames(c)))
-			}
-			if acc := a.Buckets[name]; acc != ReadOnly && acc != ReadWrite {
-				p.Add(owner, field+".Buckets["+name+"]", string(acc), fmt.Sprintf("%q or %q", ReadOnly, ReadWrite))
-			}
-		}
-	}
-}
-
-func validateLifecycle(p *config.Problems, owner, field string, lc Lifecycle) {
-	last := 0
-	for i, t := range lc.Transitions {
-		tf := fmt.Sprintf("%s.Transitions[%d]", field, i)
-		if !contains(StorageClasses, t.StorageClass) {
-			p.Add(owner, tf+".StorageClass", t.StorageClass, fmt.Sprintf("one of %v", StorageClasses))
-		}
-		if t.Days <= last {
-			p.Add(owner, tf+".Days", t.Days, fmt.Sprintf("more than %d (transitions in increasing order of days)", last))
-		}
-		if (t.StorageClass == "STANDARD_IA" || t.StorageClass == "ONEZONE_IA") && t.Days < 30 {
-			p.Add(owner, tf+".Days", t.Days, "at least 30 for "+t.StorageClass+" (an S3 rule)")
-		}
-		last = t.Days
-	}
-	if lc.ExpirationDays < 0 || (lc.ExpirationDays > 0 && lc.ExpirationDays <= last) {
-		p.Add(owner, field+".ExpirationDays", lc.ExpirationDays, fmt.Sprintf("0 (never) or more than the last transition's %d days", last))
-	}
-	if lc.NoncurrentVersionExpirationDays < 0 {
-		p.Add(owner, field+".NoncurrentVersionExpirationDays", lc.NoncurrentVersionExpirationDays, "0 (default) or more")
-	}
-	if lc.AbortIncompleteUploadDays < 0 {
-		p.Add(owner, field+".AbortIncompleteUploadDays", lc.AbortIncompleteUploadDays, "0 (default) or more")
-	}
-}
-
-func bucketNames(c Client) []string {
-	var out []string
-	for _, b := range c.Buckets {
-		out = append(out, b.Name)
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+// checkName: the name is the Kubernetes namespace and part of every other
+// name, so it must be a DNS label and must not be a namespace Kubernetes
+// or EKS owns.
+func checkName(p *config.Problems, i int, name string) bool {
+	owner := fmt.Sprintf("client #%d", i)
+	switch {
+	case !config.IsDNSLabel(name, MaxNameLength):
+		p.Add(owner, "Name", name, fmt.Sprintf(
+			"a DNS label of at most %d characters: lowercase letters, digits and hyphens, starting with a letter", MaxNameLength))
+	case strings.Contains(name, "--"):
+		// The name is part of the client's RDS identifiers, which may not
+		// contain two consecutive hyphens.
+		p.Add(owner, "Name", name, "a name without two consecutive hyphens (RDS identifiers refuse them)")
+	case name == "default" || strings.HasPrefix(name, "kube-"):
+		p.Add(owner, "Name", name, `a name that is not a namespace Kubernetes owns ("default", "kube-*")`)
+	default:
+		return true
 	}
 	return false
+}
+
+func checkTags(p *config.Problems, owner string, c Client) {
+	if !tagValue.MatchString(c.DisplayName) {
+		p.Add(owner, "DisplayName", c.DisplayName, "1–256 characters of letters, digits, spaces and _ . : / = + - @ (it becomes a tag value)")
+	}
+	if !tagValue.MatchString(c.CostCentre) {
+		p.Add(owner, "CostCentre", c.CostCentre, "1–256 characters of letters, digits, spaces and _ . : / = + - @ (it becomes the CostCentre tag)")
+	}
+}
+
+func checkEnvironments(p *config.Problems, owner string, c Client, envs map[string]config.Environment) {
+	if len(c.Environments) == 0 {
+		p.Add(owner, "Environments", c.Environments, "at least one environment: a client that exists nowhere is a mistake")
+	}
+	known := slices.Sorted(maps.Keys(envs))
+	seen := map[string]bool{}
+	for i, ce := range c.Environments {
+		field := fmt.Sprintf("Environments[%d]", i)
+		env, ok := envs[ce.Name]
+		switch {
+		case !ok:
+			p.Add(owner, field+".Name", ce.Name, fmt.Sprintf("one of the configured environments %v", known))
+			continue
+		case seen[ce.Name]:
+			p.Add(owner, field+".Name", ce.Name, "each environment once")
+			continue
+		}
+		seen[ce.Name] = true
+		field = fmt.Sprintf("Environments[%s]", ce.Name)
+		if ce.Nodes != nil {
+			config.CheckNodeGroup(p, owner, field+".Nodes", *ce.Nodes)
+		}
+		if ce.Database != nil {
+			checkDatabaseSize(p, owner, field+".Database", env, *ce.Database)
+		}
+	}
+}
+
+// checkDatabaseSize checks the override merged with the environment's
+// defaults, as the databases stack will use it; fields left zero are the
+// environment's and are checked by config.Validate.
+func checkDatabaseSize(p *config.Problems, owner, field string, env config.Environment, d DatabaseSize) {
+	if d.InstanceClass != "" {
+		config.CheckRDSInstanceClass(p, owner, field+".InstanceClass", d.InstanceClass)
+	}
+	if d.AllocatedStorageGiB != 0 || d.MaxAllocatedStorageGiB != 0 {
+		allocated, maxAllocated := env.Database.AllocatedStorageGiB, env.Database.MaxAllocatedStorageGiB
+		if d.AllocatedStorageGiB != 0 {
+			allocated = d.AllocatedStorageGiB
+		}
+		if d.MaxAllocatedStorageGiB != 0 {
+			maxAllocated = d.MaxAllocatedStorageGiB
+		}
+		config.CheckStorage(p, owner, field, allocated, maxAllocated)
+	}
+	if d.BackupRetentionDays != 0 {
+		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Name, d.BackupRetentionDays)
+	}
+}
+
+func checkBuckets(p *config.Problems, owner string, c Client) {
+	seen := map[string]bool{}
+	for i, b := range c.Buckets {
+		field := fmt.Sprintf("Buckets[%d]", i)
+		switch {
+		case !config.IsDNSLabel(b.Name, 63):
+			p.Add(owner, field+".Name", b.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
+		case seen[b.Name]:
+			p.Add(owner, field+".Name", b.Name, "a name no other bucket of this client uses")
+		default:
+			field = fmt.Sprintf("Buckets[%s]", b.Name)
+		}
+		seen[b.Name] = true
+		checkLifecycle(p, owner, field+".Lifecycle", b.Lifecycle)
+	}
+}
+
+// checkLifecycle applies the rules S3 enforces on a lifecycle
+// configuration, so PutBucketLifecycleConfiguration cannot fail at apply.
+func checkLifecycle(p *config.Problems, owner, field string, lc Lifecycle) {
+	last, lastDays := -1, 0 // index in StorageClasses and days of the previous valid transition
+	for i, t := range lc.Transitions {
+		f := fmt.Sprintf("%s.Transitions[%d]", field, i)
+		class := slices.Index(StorageClasses, t.StorageClass)
+		if class < 0 {
+			p.Add(owner, f+".StorageClass", t.StorageClass, fmt.Sprintf("one of %v", StorageClasses))
+			continue
+		}
+		if least := minTransitionDays[t.StorageClass]; t.Days < least {
+			p.Add(owner, f+".Days", t.Days, fmt.Sprintf("at least %d days before %s", least, t.StorageClass))
+		}
+		if last >= 0 {
+			prev := StorageClasses[last]
+			switch {
+			case class <= last:
+				p.Add(owner, f+".StorageClass", t.StorageClass, fmt.Sprintf(
+					"a class after %s in S3's transition order %v", prev, StorageClasses))
+			case prev == "ONEZONE_IA" && t.StorageClass == "GLACIER_IR":
+				p.Add(owner, f+".StorageClass", t.StorageClass, "GLACIER or DEEP_ARCHIVE: S3 cannot move ONEZONE_IA objects to GLACIER_IR")
+			case slices.Contains(infrequentAccess, prev) && t.Days < lastDays+30:
+				p.Add(owner, f+".Days", t.Days, fmt.Sprintf(
+					"at least %d: objects must stay 30 days in %s (from day %d) before the next transition", lastDays+30, prev, lastDays))
+			case t.Days <= lastDays:
+				p.Add(owner, f+".Days", t.Days, fmt.Sprintf("more than the previous transition's %d days", lastDays))
+			}
+		}
+		last, lastDays = class, t.Days
+	}
+	if lc.ExpirationDays < 0 {
+		p.Add(owner, field+".ExpirationDays", lc.ExpirationDays, "0 (never) or a number of days")
+	} else if lc.ExpirationDays > 0 && last >= 0 && lc.ExpirationDays <= lastDays {
+		p.Add(owner, field+".ExpirationDays", lc.ExpirationDays, fmt.Sprintf(
+			"more than the last transition's %d days (S3 rejects expiring objects before their last transition)", lastDays))
+	}
+	if lc.NoncurrentVersionExpirationDays < 0 {
+		p.Add(owner, field+".NoncurrentVersionExpirationDays", lc.NoncurrentVersionExpirationDays, "0 (the platform default of 90) or a number of days")
+	}
+	if lc.AbortIncompleteUploadDays < 0 {
+		p.Add(owner, field+".AbortIncompleteUploadDays", lc.AbortIncompleteUploadDays, "0 (the platform default of 7) or a number of days")
+	}
+}
+
+func checkApplications(p *config.Problems, owner string, c Client) {
+	buckets := map[string]bool{}
+	for _, b := range c.Buckets {
+		buckets[b.Name] = true
+	}
+	bucketNames := slices.Sorted(maps.Keys(buckets))
+	seen := map[string]bool{}
+	for i, a := range c.Applications {
+		field := fmt.Sprintf("Applications[%d]", i)
+		switch {
+		case !config.IsDNSLabel(a.Name, 63):
+			p.Add(owner, field+".Name", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
+		case a.Name == "default":
+			// Every pod of the namespace runs as "default" unless told
+			// otherwise: IRSA on it would give all of them the role.
+			p.Add(owner, field+".Name", a.Name, `a name other than "default", the service account every pod gets implicitly`)
+		case seen[a.Name]:
+			p.Add(owner, field+".Name", a.Name, "a name no other application of this client uses")
+		default:
+			field = fmt.Sprintf("Applications[%s]", a.Name)
+		}
+		seen[a.Name] = true
+		for _, name := range slices.Sorted(maps.Keys(a.Buckets)) {
+			if !buckets[name] {
+				p.Add(owner, field+".Buckets", name, fmt.Sprintf("one of the client's buckets %v", bucketNames))
+			}
+			if access := a.Buckets[name]; !slices.Contains(Accesses, access) {
+				p.Add(owner, fmt.Sprintf("%s.Buckets[%s]", field, name), string(access), fmt.Sprintf("one of %q", Accesses))
+			}
+		}
+	}
+}
+
+// checkDerivedNames checks the AWS names built from the client's names in
+// each environment it exists in. Each problem is reported once, for the
+// first environment that breaks it.
+func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[string]config.Environment) {
+	var in []string
+	for _, ce := range c.Environments {
+		if _, ok := envs[ce.Name]; ok {
+			in = append(in, ce.Name)
+		}
+	}
+	for _, env := range in {
+		if name := nodeGroupName(env, c.Name); len(name) > maxNodeGroupName {
+			p.Add(owner, "Name", c.Name, fmt.Sprintf("a shorter name: node group %q is longer than %d characters", name, maxNodeGroupName))
+			break
+		}
+	}
+	for _, b := range c.Buckets {
+		if !config.IsDNSLabel(b.Name, 63) {
+			continue
+		}
+		for _, env := range in {
+			name := bucketName(env, c.Name, b.Name)
+			if problem := config.S3BucketNameProblem(name); problem != "" {
+				p.Add(owner, fmt.Sprintf("Buckets[%s].Name", b.Name), b.Name,
+					fmt.Sprintf("a name that keeps bucket %q valid in %s: %s", name, env, problem))
+				break
+			}
+		}
+	}
+	for _, a := range c.Applications {
+		if !config.IsDNSLabel(a.Name, 63) {
+			continue
+		}
+		for _, env := range in {
+			if name := roleName(env, c.Name, a.Name); len(name) > maxIAMRoleName {
+				p.Add(owner, fmt.Sprintf("Applications[%s].Name", a.Name), a.Name,
+					fmt.Sprintf("a shorter name: IAM role %q in %s is longer than %d characters", name, env, maxIAMRoleName))
+				break
+			}
+		}
+	}
 }

@@ -120,12 +120,19 @@ type State struct {
 
 // Cluster sizes and configures the environment's EKS cluster.
 type Cluster struct {
-	// Version is the Kubernetes minor version, e.g. "1.33".
+	// Version is the Kubernetes minor version, e.g. "1.35". Keep it in EKS
+	// standard support: the cluster's upgrade policy is STANDARD, so EKS
+	// upgrades it by itself when that support ends, and a test fails
+	// (stacks, TestClusterVersionsInStandardSupport) before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
-	// these ranges only. Default: empty (private endpoint only).
+	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint
+	// only, reachable from the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
-	// AdminRoleARNs get cluster-admin through EKS access entries.
+	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
+	// EKS access entries, besides the identity that deploys Stratum
+	// (AssumeRoleARN, or the caller's role), which always gets it.
+	// Default: empty.
 	AdminRoleARNs []string
 	// SystemNodes is the node group running cluster-critical add-ons.
 	SystemNodes NodeGroup
@@ -145,9 +152,15 @@ type NodeGroup struct {
 }
 
 // Database is the environment's default PostgreSQL sizing and protection;
-// a client may override the sizes per environment.
+// a client may override the sizes per environment. ValidateDatabase says
+// what is allowed.
 type Database struct {
-	// EngineVersion is the PostgreSQL version, e.g. "16.6".
+	// EngineVersion is the PostgreSQL version: a major version such as
+	// "17", with which RDS picks the current minor version and upgrades
+	// minor versions automatically in the maintenance window, or an exact
+	// version such as "17.4". The parameter group family (postgres17)
+	// follows the major version. A major upgrade is a deliberate change:
+	// RDS refuses it until allow_major_version_upgrade is set.
 	EngineVersion string
 	// InstanceClass is an RDS class such as db.t4g.medium.
 	InstanceClass string
@@ -155,7 +168,9 @@ type Database struct {
 	// grow it up to MaxAllocatedStorageGiB.
 	AllocatedStorageGiB    int
 	MaxAllocatedStorageGiB int
-	// BackupRetentionDays is RDS automated backup retention (0–35).
+	// BackupRetentionDays is RDS automated backup retention and the
+	// point-in-time recovery horizon: 1–35 days, at least
+	// ProdMinBackupRetentionDays in prod.
 	BackupRetentionDays int
 	// BackupWindow and MaintenanceWindow are UTC "hh:mm-hh:mm" and
 	// "ddd:hh:mm-ddd:hh:mm"; they must not overlap.
@@ -163,6 +178,17 @@ type Database struct {
 	MaintenanceWindow string
 	// MultiAZ runs a synchronous standby in another zone.
 	MultiAZ bool
+	// PreventDestroy makes Terraform refuse, at plan time, any plan that
+	// would destroy or replace a database instance or its KMS keys
+	// (lifecycle prevent_destroy). Deletion protection (DeletionProtection)
+	// guards against an API delete; this guards against a plan that would
+	// attempt one. Default: false.
+	PreventDestroy bool
+	// SkipFinalSnapshot deletes an instance without a final snapshot and
+	// with its automated backups. Default: false (a final snapshot named
+	// <instance>-final is taken and automated backups are kept until they
+	// expire).
+	SkipFinalSnapshot bool
 }
 
 // Get returns the environment with the given name.

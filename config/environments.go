@@ -55,9 +55,14 @@ func prod() Environment {
 			AllocatedStorageGiB:    100,
 			MaxAllocatedStorageGiB: 1000,
 			BackupRetentionDays:    14,
-			BackupWindow:           "03:00-04:00",
-			MaintenanceWindow:      "sun:05:00-sun:06:00",
-			MultiAZ:                true,
+			// RDS's own daily backup finishes before the AWS Backup job
+			// (Backup.Schedule, 03:00 UTC) starts, so the two do not
+			// compete for the instance. Every environment uses the same
+			// windows.
+			BackupWindow:      "01:00-02:00",
+			MaintenanceWindow: "sun:05:00-sun:06:00",
+			MultiAZ:           true,
+			PreventDestroy:    true,
 		},
 		Domain: "prod.stratum.example.com",
 	}
@@ -109,7 +114,7 @@ func staging() Environment {
 			AllocatedStorageGiB:    50,
 			MaxAllocatedStorageGiB: 200,
 			BackupRetentionDays:    7,
-			BackupWindow:           "03:00-04:00",
+			BackupWindow:           "01:00-02:00",
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
 		},
 		Domain: "staging.stratum.example.com",
@@ -152,8 +157,10 @@ func dev() Environment {
 			AllocatedStorageGiB:    20,
 			MaxAllocatedStorageGiB: 50,
 			BackupRetentionDays:    1,
-			BackupWindow:           "03:00-04:00",
+			BackupWindow:           "01:00-02:00",
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
+			// Dev data is disposable: destroying dev leaves nothing behind.
+			SkipFinalSnapshot: true,
 		},
 		Domain: "dev.stratum.example.com",
 	}

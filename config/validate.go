@@ -4,19 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
+	"slices"
 )
 
 // EnvironmentNames are the environments Stratum knows.
 var EnvironmentNames = []string{"prod", "staging", "dev"}
 
-var dnsLabel = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
-
-// IsDNSLabel reports whether s is a lowercase RFC 1123 label of at most max
-// characters that starts with a letter.
-func IsDNSLabel(s string, max int) bool {
-	return len(s) <= max && dnsLabel.MatchString(s)
-}
+// Prod is the environment the stricter policies apply to (deletion
+// protection, longer database backup retention).
+const Prod = "prod"
 
 // FieldError is one problem in the configuration: who (an environment or a
 // client), which field, the bad value and what is allowed.
@@ -42,31 +38,365 @@ func (p *Problems) Add(owner, field string, value any, want string) {
 // Err returns every recorded problem joined, or nil.
 func (p *Problems) Err() error { return errors.Join(p.errs...) }
 
-// Validate checks every environment and returns all problems at once.
+// FieldErrors flattens the (possibly nested) joined errors returned by
+// Validate functions into their FieldErrors, in order. Other errors are
+// skipped.
+func FieldErrors(err error) []*FieldError {
+	var out []*FieldError
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case *FieldError:
+			out = append(out, e)
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// EnvironmentOwner names an environment in a FieldError.
+func EnvironmentOwner(name string) string { return fmt.Sprintf("environment %q", name) }
+
+// Validate checks every environment and returns all problems at once, so a
+// typo in environments.go never reaches Terraform or AWS.
 func Validate(envs []Environment) error {
 	var p Problems
 	seen := map[string]bool{}
 	for i, e := range envs {
-		owner := fmt.Sprintf("environment %q", e.Name)
-		if !contains(EnvironmentNames, e.Name) {
+		owner := EnvironmentOwner(e.Name)
+		switch {
+		case !slices.Contains(EnvironmentNames, e.Name):
 			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf("one of %v", EnvironmentNames))
-		}
-		if seen[e.Name] {
+		case seen[e.Name]:
 			p.Add(owner, "Name", e.Name, "each environment once")
 		}
 		seen[e.Name] = true
-		if _, err := netip.ParsePrefix(e.Network.CIDR); err != nil {
-			p.Add(owner, "Network.CIDR", e.Network.CIDR, "an IPv4 CIDR such as 10.10.0.0/16")
+		for _, check := range environmentRules {
+			check(&p, owner, e)
 		}
+	}
+	for _, check := range crossEnvironmentRules {
+		check(&p, envs)
 	}
 	return p.Err()
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// environmentRules check one environment each; they record every problem
+// they find and never stop at the first.
+var environmentRules = []func(p *Problems, owner string, e Environment){
+	checkRegion,
+	checkAccount,
+	checkAssumeRole,
+	checkNetwork,
+	checkAvailabilityZones,
+	checkVPN,
+	checkLogRetention,
+	checkBackup,
+	checkDeletionProtection,
+	checkState,
+	checkCluster,
+	checkDatabase,
+	checkDatabaseProtection,
+	checkDomain,
+}
+
+// crossEnvironmentRules check what environments must not share.
+var crossEnvironmentRules = []func(p *Problems, envs []Environment){
+	checkNetworkOverlaps,
+	checkUniqueStateBackends,
+	checkUniqueDomains,
+}
+
+func checkRegion(p *Problems, owner string, e Environment) {
+	if !IsRegion(e.Region) {
+		p.Add(owner, "Region", e.Region, "an AWS region code such as us-east-1")
+	}
+}
+
+func checkAccount(p *Problems, owner string, e Environment) {
+	if e.AccountID != "" && !IsAccountID(e.AccountID) {
+		p.Add(owner, "AccountID", e.AccountID, "a 12-digit AWS account ID, or empty to accept any account")
+	}
+	if e.State.CustomerManagedKey && e.AccountID == "" {
+		p.Add(owner, "State.CustomerManagedKey", true,
+			"false unless AccountID is set: the backend names the state key by an ARN that contains the account")
+	}
+}
+
+func checkAssumeRole(p *Problems, owner string, e Environment) {
+	if e.AssumeRoleARN == "" {
+		return
+	}
+	partition, account, ok := ParseIAMRoleARN(e.AssumeRoleARN)
+	if !ok {
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			"an IAM role ARN such as arn:aws:iam::123456789012:role/stratum-deploy, or empty")
+		return
+	}
+	if IsRegion(e.Region) && partition != Partition(e.Region) {
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			fmt.Sprintf("a role in partition %s, the partition of region %s", Partition(e.Region), e.Region))
+	}
+	if IsAccountID(e.AccountID) && account != e.AccountID {
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			fmt.Sprintf("a role in account %s (AccountID): the provider refuses credentials of any other account", e.AccountID))
+	}
+}
+
+func checkNetwork(p *Problems, owner string, e Environment) {
+	n := e.Network
+	if n.NAT != NATPerAZ && n.NAT != NATSingle {
+		p.Add(owner, "Network.NAT", string(n.NAT), fmt.Sprintf("one of %q, %q", NATPerAZ, NATSingle))
+	}
+	vpc, problem := ParseIPv4Prefix(n.CIDR)
+	switch {
+	case problem != "":
+		p.Add(owner, "Network.CIDR", n.CIDR, problem)
+	case vpc.Bits() < 16 || vpc.Bits() > 18:
+		p.Add(owner, "Network.CIDR", n.CIDR,
+			"a /16 to /18: the subnet plan gives private subnets a sixteenth of the VPC each and public and database subnets a 256th")
+	case !IsPrivateRange(vpc):
+		p.Add(owner, "Network.CIDR", n.CIDR, "a range inside "+privateRangesText)
+	case len(n.AvailabilityZones) >= 2 && len(n.AvailabilityZones) <= 3:
+		// The plan cannot fail for a /16–/18 and 2–3 zones today; this
+		// keeps it honest if the plan or the limits change.
+		if _, err := n.SubnetPlan(); err != nil {
+			p.Add(owner, "Network.CIDR", n.CIDR, "a range the subnet plan fits in: "+err.Error())
 		}
 	}
-	return false
+}
+
+func checkAvailabilityZones(p *Problems, owner string, e Environment) {
+	azs := e.Network.AvailabilityZones
+	if len(azs) < 2 || len(azs) > 3 {
+		p.Add(owner, "Network.AvailabilityZones", azs, "2 or 3 availability zones")
+	}
+	seen := map[string]bool{}
+	for i, az := range azs {
+		field := fmt.Sprintf("Network.AvailabilityZones[%d]", i)
+		if IsRegion(e.Region) && !IsZoneOf(az, e.Region) {
+			p.Add(owner, field, az, fmt.Sprintf("a zone of region %s such as %sa", e.Region, e.Region))
+		}
+		if seen[az] {
+			p.Add(owner, field, az, "each zone once")
+		}
+		seen[az] = true
+	}
+}
+
+func checkVPN(p *Problems, owner string, e Environment) {
+	v := e.VPN
+	var onPrem []netip.Prefix
+	for i, c := range v.OnPremisesCIDRs {
+		field := fmt.Sprintf("VPN.OnPremisesCIDRs[%d]", i)
+		prefix, problem := ParseIPv4Prefix(c)
+		if problem != "" {
+			p.Add(owner, field, c, problem)
+			continue
+		}
+		for j, other := range onPrem {
+			if other.Overlaps(prefix) {
+				p.Add(owner, field, c, fmt.Sprintf("a range that does not overlap VPN.OnPremisesCIDRs[%d] (%s)", j, other))
+			}
+		}
+		onPrem = append(onPrem, prefix)
+	}
+	if !v.Enabled {
+		return
+	}
+	if v.StaticRoutesOnly && len(v.OnPremisesCIDRs) == 0 {
+		p.Add(owner, "VPN.OnPremisesCIDRs", v.OnPremisesCIDRs,
+			"at least one range: with StaticRoutesOnly they are the only routes to on-premises")
+	}
+	amazonASN := v.AmazonSideASN
+	if amazonASN == 0 {
+		amazonASN = DefaultAmazonSideASN
+	}
+	if !IsAmazonSideASN(v.AmazonSideASN) && v.AmazonSideASN != 0 {
+		p.Add(owner, "VPN.AmazonSideASN", v.AmazonSideASN,
+			fmt.Sprintf("0 (meaning %d), 64512–65534 or 4200000000–4294967294 (private ASNs)", DefaultAmazonSideASN))
+	}
+	if len(v.CustomerGateways) != 2 {
+		p.Add(owner, "VPN.CustomerGateways", len(v.CustomerGateways),
+			"exactly 2 customer gateways: one VPN connection each, so either site can fail")
+	}
+	names, addrs := map[string]bool{}, map[string]bool{}
+	for i, cg := range v.CustomerGateways {
+		field := fmt.Sprintf("VPN.CustomerGateways[%d]", i)
+		if !IsDNSLabel(cg.Name, 32) {
+			p.Add(owner, field+".Name", cg.Name, "a DNS label of at most 32 characters")
+		} else if names[cg.Name] {
+			p.Add(owner, field+".Name", cg.Name, "a name no other customer gateway uses")
+		}
+		names[cg.Name] = true
+		if problem := PublicIPv4Problem(cg.IPAddress); problem != "" {
+			p.Add(owner, field+".IPAddress", cg.IPAddress, problem)
+		} else if addrs[cg.IPAddress] {
+			p.Add(owner, field+".IPAddress", cg.IPAddress, "an address no other customer gateway uses: two gateways on one router are no redundancy")
+		}
+		addrs[cg.IPAddress] = true
+		switch {
+		case !IsCustomerASN(cg.BGPASN):
+			p.Add(owner, field+".BGPASN", cg.BGPASN,
+				fmt.Sprintf("1–2147483647, except %v which AWS reserves", reservedCustomerASNs))
+		case cg.BGPASN == amazonASN:
+			p.Add(owner, field+".BGPASN", cg.BGPASN,
+				fmt.Sprintf("an ASN other than the Amazon side's (%d): the BGP sessions are external", amazonASN))
+		}
+	}
+}
+
+func checkLogRetention(p *Problems, owner string, e Environment) {
+	if !slices.Contains(CloudWatchRetentionDays, e.LogRetentionDays) {
+		p.Add(owner, "LogRetentionDays", e.LogRetentionDays,
+			fmt.Sprintf("one of the values CloudWatch Logs accepts: %v", CloudWatchRetentionDays))
+	}
+}
+
+func checkBackup(p *Problems, owner string, e Environment) {
+	// AWS Backup rejects a lifecycle below one day; cold storage (which
+	// would add a 90-day minimum after the move) is not used.
+	if e.Backup.RetentionDays < 1 {
+		p.Add(owner, "Backup.RetentionDays", e.Backup.RetentionDays, "at least 1 day")
+	}
+	if problem := CronProblem(e.Backup.Schedule); problem != "" {
+		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
+	}
+}
+
+func checkDeletionProtection(p *Problems, owner string, e Environment) {
+	if e.Name == Prod && !e.DeletionProtection {
+		p.Add(owner, "DeletionProtection", false, "true in prod: production data must not be destroyable by one apply")
+	}
+}
+
+func checkState(p *Problems, owner string, e Environment) {
+	if problem := S3BucketNameProblem(e.State.Bucket); problem != "" {
+		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
+	}
+	if !IsDynamoDBTableName(e.State.LockTable) {
+		p.Add(owner, "State.LockTable", e.State.LockTable,
+			"a DynamoDB table name: 3–255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
+	}
+	if e.State.NoncurrentVersionDays < 1 {
+		p.Add(owner, "State.NoncurrentVersionDays", e.State.NoncurrentVersionDays,
+			"at least 1 day (S3 rejects 0, and old state versions are the way back from a bad apply)")
+	}
+}
+
+func checkCluster(p *Problems, owner string, e Environment) {
+	c := e.Cluster
+	if !slices.Contains(KubernetesVersions, c.Version) {
+		p.Add(owner, "Cluster.Version", c.Version,
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", kubernetesVersionsAsOf, KubernetesVersions))
+	}
+	for i, cidr := range c.PublicAccessCIDRs {
+		if problem := PublicAccessCIDRProblem(cidr); problem != "" {
+			p.Add(owner, fmt.Sprintf("Cluster.PublicAccessCIDRs[%d]", i), cidr, problem)
+		}
+	}
+	seen := map[string]bool{}
+	for i, arn := range c.AdminRoleARNs {
+		field := fmt.Sprintf("Cluster.AdminRoleARNs[%d]", i)
+		if _, _, ok := ParseIAMRoleARN(arn); !ok {
+			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
+		} else if seen[arn] {
+			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
+		}
+		seen[arn] = true
+	}
+	CheckNodeGroup(p, owner, "Cluster.SystemNodes", c.SystemNodes)
+	CheckNodeGroup(p, owner, "Cluster.ClientNodes", c.ClientNodes)
+}
+
+func checkDatabase(p *Problems, owner string, e Environment) {
+	d := e.Database
+	CheckPostgresVersion(p, owner, "Database.EngineVersion", d.EngineVersion)
+	CheckRDSInstanceClass(p, owner, "Database.InstanceClass", d.InstanceClass)
+	CheckStorage(p, owner, "Database", d.AllocatedStorageGiB, d.MaxAllocatedStorageGiB)
+	CheckBackupRetention(p, owner, "Database.BackupRetentionDays", e.Name, d.BackupRetentionDays)
+	CheckWindows(p, owner, "Database", d.BackupWindow, d.MaintenanceWindow)
+}
+
+func checkDomain(p *Problems, owner string, e Environment) {
+	if !IsDNSName(e.Domain) {
+		p.Add(owner, "Domain", e.Domain,
+			"a lowercase DNS name of at least two labels such as dev.example.com, without a trailing dot")
+	}
+}
+
+// checkNetworkOverlaps keeps every VPC apart from every other VPC and from
+// every on-premises range: the VPN routes them all, and peering or
+// routing between overlapping ranges is impossible.
+func checkNetworkOverlaps(p *Problems, envs []Environment) {
+	type vpc struct {
+		env    string
+		prefix netip.Prefix
+	}
+	var vpcs []vpc
+	for _, e := range envs {
+		prefix, problem := ParseIPv4Prefix(e.Network.CIDR)
+		if problem != "" {
+			continue // reported by checkNetwork
+		}
+		for _, other := range vpcs {
+			if other.prefix.Overlaps(prefix) {
+				p.Add(EnvironmentOwner(e.Name), "Network.CIDR", e.Network.CIDR,
+					fmt.Sprintf("a range that does not overlap the VPC of environment %q (%s)", other.env, other.prefix))
+			}
+		}
+		vpcs = append(vpcs, vpc{e.Name, prefix})
+	}
+	for _, v := range vpcs {
+		reported := map[netip.Prefix]bool{}
+		for _, e := range envs {
+			for _, c := range e.VPN.OnPremisesCIDRs {
+				onPrem, problem := ParseIPv4Prefix(c)
+				if problem != "" || reported[onPrem] || !onPrem.Overlaps(v.prefix) {
+					continue
+				}
+				reported[onPrem] = true
+				p.Add(EnvironmentOwner(v.env), "Network.CIDR", v.prefix.String(),
+					fmt.Sprintf("a range that does not overlap the on-premises range %s (VPN.OnPremisesCIDRs of environment %q)", onPrem, e.Name))
+			}
+		}
+	}
+}
+
+// checkUniqueStateBackends keeps environments' states apart: bucket names
+// are global, and a lock table shared within one account and region would
+// let one environment's lock block another's.
+func checkUniqueStateBackends(p *Problems, envs []Environment) {
+	buckets, tables := map[string]string{}, map[string]string{}
+	for _, e := range envs {
+		if other, ok := buckets[e.State.Bucket]; ok && e.State.Bucket != "" {
+			p.Add(EnvironmentOwner(e.Name), "State.Bucket", e.State.Bucket,
+				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
+		} else {
+			buckets[e.State.Bucket] = e.Name
+		}
+		key := e.AccountID + "/" + e.Region + "/" + e.State.LockTable
+		if other, ok := tables[key]; ok && e.State.LockTable != "" {
+			p.Add(EnvironmentOwner(e.Name), "State.LockTable", e.State.LockTable,
+				fmt.Sprintf("a table no other environment in the same account and region uses (environment %q uses it)", other))
+		} else {
+			tables[key] = e.Name
+		}
+	}
+}
+
+func checkUniqueDomains(p *Problems, envs []Environment) {
+	seen := map[string]string{}
+	for _, e := range envs {
+		if other, ok := seen[e.Domain]; ok && e.Domain != "" {
+			p.Add(EnvironmentOwner(e.Name), "Domain", e.Domain,
+				fmt.Sprintf("a domain no other environment uses (environment %q uses it)", other))
+			continue
+		}
+		seen[e.Domain] = e.Name
+	}
 }

@@ -9,7 +9,7 @@ import (
 
 // Build validates the configuration and, only if it is valid, adds every
 // stack of every environment to scope: bootstrap, foundation, platform,
-// databases and one stack per client. Producers are built before their
+// services, databases and one stack per client. Producers are built before their
 // consumers, so each SSM import finds the stack it depends on.
 func Build(scope constructs.Construct, envs []config.Environment, all []clients.Client) error {
 	if err := Validate(envs, all); err != nil {
@@ -19,7 +19,8 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 		NewBootstrap(scope, env)
 		NewFoundation(scope, env)
 		NewPlatform(scope, env)
-		NewDatabases(scope, env, clients.InEnvironment(all, env.Name))
+		NewServices(scope, env)
+		NewDatabases(scope, env, all)
 		for _, c := range clients.InEnvironment(all, env.Name) {
 			NewClient(scope, env, c)
 		}

@@ -23,15 +23,13 @@ import (
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
 	"stratum/constructs/params"
+	"stratum/constructs/postgres"
 )
 
 // ClientNodeKey is the label and NoSchedule taint key of every client node
 // group; its value is the client's name. A client's pods select their
 // nodes with it and tolerate its taint; no other pod lands there.
 const ClientNodeKey = "stratum.io/client"
-
-// PostgresPort is the port the client databases listen on.
-const PostgresPort = 5432
 
 // NewClient builds client-<name>-<env>: everything one client owns in one
 // environment, isolated from every other client — its node group, its
@@ -66,8 +64,8 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 		SecurityGroupId:           params.DatabaseSecurityGroupID.Import(s.TF, at),
 		ReferencedSecurityGroupId: nodes.securityGroup.Id(),
 		IpProtocol:                jsii.String("tcp"),
-		FromPort:                  jsii.Number(PostgresPort),
-		ToPort:                    jsii.Number(PostgresPort),
+		FromPort:                  jsii.Number(postgres.Port),
+		ToPort:                    jsii.Number(postgres.Port),
 		Description:               jsii.String(fmt.Sprintf("PostgreSQL from the nodes of client %s", c.Name)),
 	})
 
@@ -93,7 +91,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 				// database a pod reaches; see database-from-nodes.
 				Name:  "database",
 				CIDRs: prefixes(plan.Database),
-				Ports: []int{PostgresPort},
+				Ports: []int{postgres.Port},
 			},
 			{
 				// AWS APIs (S3, STS for IRSA, Secrets Manager) and other

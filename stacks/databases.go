@@ -1,33 +1,70 @@
 package stacks
 
-// TEMP placeholder: stands in for the real databases-<env> stack (built on
-// another branch) so that client stacks can import its per-client
-// parameters. It exports fixed placeholder values and is dropped when the
-// real stack lands.
-
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"stratum/clients"
 	"stratum/config"
 	"stratum/constructs/params"
+	"stratum/constructs/postgres"
 )
 
-// NewDatabases is a TEMP placeholder for databases-<env>.
-func NewDatabases(scope constructs.Construct, env config.Environment, cs []clients.Client) *Stack {
+// NewDatabases builds databases-<env>: one PostgreSQL instance per client
+// that exists in env, each with its own keys, security group and backup
+// selection, and its connection details exported per client.
+//
+// The stack exists even when no client is in env, so every environment
+// deploys the same list of stacks; it then reads the foundation's
+// parameters and creates nothing.
+func NewDatabases(scope constructs.Construct, env config.Environment, all []clients.Client) *Stack {
 	s := newStack(scope, stackProps{Layer: params.Databases, Env: env})
-	params.VPCID.Import(s.TF, s.At())
-	for _, c := range cs {
+	vpc := params.VPCID.Import(s.TF, s.At())
+	subnets := params.DatabaseSubnetIDs.Import(s.TF, s.At())
+	plan := &postgres.BackupPlan{
+		PlanID:  params.BackupPlanID.Import(s.TF, s.At()),
+		RoleARN: params.BackupRoleARN.Import(s.TF, s.At()),
+	}
+	for _, c := range clients.InEnvironment(all, env.Name) {
+		ce, _ := c.In(env.Name)
+		db := ce.DatabaseConfig(env.Database)
+		// The construct id is the client's name: every address of a
+		// client's resources is its own, so adding or removing a client
+		// never moves another's.
+		pg := postgres.New(s.TF, c.Name, &postgres.Props{
+			Identifier:             DatabaseIdentifier(env, c.Name),
+			DatabaseName:           strings.ReplaceAll(c.Name, "-", "_"),
+			VPCID:                  vpc,
+			SubnetIDs:              subnets,
+			EngineVersion:          db.EngineVersion,
+			InstanceClass:          db.InstanceClass,
+			AllocatedStorageGiB:    db.AllocatedStorageGiB,
+			MaxAllocatedStorageGiB: db.MaxAllocatedStorageGiB,
+			BackupRetentionDays:    db.BackupRetentionDays,
+			BackupWindow:           db.BackupWindow,
+			MaintenanceWindow:      db.MaintenanceWindow,
+			MultiAZ:                db.MultiAZ,
+			AllowDeletion:          !env.DeletionProtection,
+			SkipFinalSnapshot:      db.SkipFinalSnapshot,
+			PreventDestroy:         db.PreventDestroy,
+			LogRetentionDays:       env.LogRetentionDays,
+			Backup:                 plan,
+			Tags:                   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
+		})
 		at := s.ClientAt(c.Name)
-		params.DatabaseEndpoint.Export(s.TF, at, jsii.String(c.Name+".placeholder.rds.amazonaws.com"))
-		params.DatabasePort.Export(s.TF, at, jsii.String("5432"))
-		params.DatabaseName.Export(s.TF, at, jsii.String("app"))
-		params.DatabaseSecretARN.Export(s.TF, at, jsii.String(fmt.Sprintf("arn:aws:secretsmanager:%s:000000000000:secret:rds!db-%s-placeholder", env.Region, c.Name)))
-		params.DatabaseSecretKMSKeyARN.Export(s.TF, at, jsii.String(fmt.Sprintf("arn:aws:kms:%s:000000000000:key/%s-placeholder", env.Region, c.Name)))
-		params.DatabaseSecurityGroupID.Export(s.TF, at, jsii.String("sg-"+c.Name+"-db-placeholder"))
+		params.DatabaseEndpoint.Export(s.TF, at, pg.Address)
+		params.DatabasePort.Export(s.TF, at, pg.Port)
+		params.DatabaseName.Export(s.TF, at, pg.DatabaseName)
+		params.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
+		params.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
+		params.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
 	}
 	return s
+}
+
+// DatabaseIdentifier is the RDS identifier of client's instance in env.
+func DatabaseIdentifier(env config.Environment, client string) string {
+	return fmt.Sprintf("%s-%s-%s", config.Project, env.Name, client)
 }

@@ -1,30 +1,215 @@
 package stacks
 
-// TEMP placeholder: stands in for the real platform-<env> stack (built on
-// another branch) so that client stacks can import its parameters. It
-// exports fixed placeholder values and is dropped when the real stack lands.
-
 import (
+	"fmt"
+	"regexp"
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamsessioncontext"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
+	"stratum/constructs/eks"
+	"stratum/constructs/irsa"
+	"stratum/constructs/kms"
+	"stratum/constructs/nodegroup"
 	"stratum/constructs/params"
 )
 
-// NewPlatform is a TEMP placeholder for platform-<env>.
+// The system node pool runs cluster-critical add-ons and platform
+// controllers only: its taint keeps every other pod off it.
+var (
+	systemTaint  = nodegroup.Taint{Key: "CriticalAddonsOnly", Value: "true", Effect: nodegroup.NoSchedule}
+	systemLabels = map[string]string{nodegroup.PoolLabel: "system"}
+)
+
+// Service accounts of the add-ons that get IRSA roles.
+const (
+	vpcCNIServiceAccount = "aws-node"
+	ebsCSIServiceAccount = "ebs-csi-controller-sa"
+)
+
+// ClusterName is the EKS cluster name of env.
+func ClusterName(env config.Environment) string {
+	return fmt.Sprintf("%s-%s", config.Project, env.Name)
+}
+
+// NewPlatform builds platform-<env>: the EKS cluster (private endpoint,
+// encrypted secrets, control-plane logs, access entries), its OIDC
+// provider for IRSA, the system node group, the EKS managed add-ons and the
+// environment's Route53 zone. It reads the network only through the
+// foundation's SSM parameters and publishes what later layers need the
+// same way. In-cluster objects live in services-<env> (see NewServices).
 func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: params.Platform, Env: env})
-	params.VPCID.Import(s.TF, s.At())
-	name := "stratum-" + env.Name
-	params.ClusterName.Export(s.TF, s.At(), jsii.String(name))
-	params.ClusterEndpoint.Export(s.TF, s.At(), jsii.String("https://placeholder.eks.amazonaws.com"))
-	params.ClusterCAData.Export(s.TF, s.At(), jsii.String("cGxhY2Vob2xkZXI="))
-	params.ClusterVersion.Export(s.TF, s.At(), jsii.String(env.Cluster.Version))
-	params.OIDCProviderARN.Export(s.TF, s.At(), jsii.String("arn:aws:iam::000000000000:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/PLACEHOLDER"))
-	params.OIDCIssuer.Export(s.TF, s.At(), jsii.String("oidc.eks.us-east-1.amazonaws.com/id/PLACEHOLDER"))
-	params.ClusterSecurityGroupID.Export(s.TF, s.At(), jsii.String("sg-cluster-placeholder"))
-	params.NodeSecurityGroupID.Export(s.TF, s.At(), jsii.String("sg-nodes-placeholder"))
-	params.VolumeKMSKeyARN.Export(s.TF, s.At(), jsii.String("arn:aws:kms:us-east-1:000000000000:key/volumes-placeholder"))
+	at := s.At()
+	name := ClusterName(env)
+	privateSubnets := params.PrivateSubnetIDs.Import(s.TF, at)
+
+	sources := []eks.EndpointSource{{Name: "vpc", CIDR: params.VPCCIDR.Import(s.TF, at)}}
+	if env.VPN.Enabled {
+		for i, cidr := range env.VPN.OnPremisesCIDRs {
+			sources = append(sources, eks.EndpointSource{Name: fmt.Sprintf("on-premises-%d", i), CIDR: jsii.String(cidr)})
+		}
+	}
+	cluster := eks.New(s.TF, "cluster", &eks.Props{
+		Name:              name,
+		Version:           env.Cluster.Version,
+		SubnetIDs:         privateSubnets,
+		VPCID:             params.VPCID.Import(s.TF, at),
+		EndpointSources:   sources,
+		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
+		Admins:            clusterAdmins(s, env),
+		LogRetentionDays:  env.LogRetentionDays,
+	})
+	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	managedPolicy := func(name string) string { return "arn:" + partition + ":iam::aws:policy/" + name }
+
+	// One key for node root volumes and persistent volumes. EC2 Auto
+	// Scaling launches the nodes, so it uses the key through EC2.
+	volumeKey := kms.NewKey(s.TF, "volume-key", &kms.KeyProps{
+		Alias:       name + "-volumes",
+		Description: "EBS volumes of EKS cluster " + name + ": node root volumes and persistent volumes",
+		ViaServices: []string{"ec2"},
+	})
+
+	// vpc-cni gets its own role so the CNI policy (which manages network
+	// interfaces) is not on the node role, usable by every pod's node.
+	cniRole := irsa.New(s.TF, "vpc-cni-irsa", &irsa.Props{
+		OIDCProviderARN:   cluster.OIDCProviderARN,
+		OIDCIssuer:        cluster.OIDCIssuer,
+		Namespace:         "kube-system",
+		ServiceAccount:    vpcCNIServiceAccount,
+		RoleName:          name + "-vpc-cni",
+		ManagedPolicyARNs: []string{managedPolicy("AmazonEKS_CNI_Policy")},
+	})
+	cni := eks.NewAddon(s.TF, "addon-vpc-cni", &eks.AddonProps{
+		Cluster: cluster, Name: "vpc-cni", ServiceAccountRoleARN: cniRole.ARN,
+	})
+	kubeProxy := eks.NewAddon(s.TF, "addon-kube-proxy", &eks.AddonProps{Cluster: cluster, Name: "kube-proxy"})
+
+	nodeRole := nodegroup.NewNodeRole(s.TF, "system-node-role", &nodegroup.NodeRoleProps{Name: name + "-system-nodes"})
+	nodesSG := params.EKSNodesSecurityGroup.Import(s.TF, at)
+	sys := env.Cluster.SystemNodes
+	system := nodegroup.New(s.TF, "system-nodes", &nodegroup.Props{
+		ClusterName:       cluster.Name,
+		Name:              name + "-system",
+		NodeRoleARN:       nodeRole.ARN,
+		SubnetIDs:         privateSubnets,
+		SecurityGroupIDs:  []*string{cluster.SecurityGroupID, nodesSG},
+		InstanceTypes:     sys.InstanceTypes,
+		MinSize:           sys.MinSize,
+		DesiredSize:       sys.DesiredSize,
+		MaxSize:           sys.MaxSize,
+		DiskSizeGiB:       sys.DiskSizeGiB,
+		VolumeKMSKeyARN:   volumeKey.ARN,
+		Labels:            systemLabels,
+		Taints:            []nodegroup.Taint{systemTaint},
+		KubernetesVersion: cluster.Version,
+		// Nodes become Ready only once the CNI runs with its own role.
+		DependsOn: append([]cdktf.ITerraformDependable{cni, kubeProxy}, nodeRole.Attachments...),
+	})
+
+	// Deployments: they become ACTIVE only once their pods are scheduled,
+	// on the tainted system nodes, so they tolerate the taint.
+	onSystemNodes := map[string]any{
+		"tolerations":  []nodegroup.Toleration{systemTaint.Toleration()},
+		"nodeSelector": systemLabels,
+	}
+	eks.NewAddon(s.TF, "addon-coredns", &eks.AddonProps{
+		Cluster: cluster, Name: "coredns", Configuration: onSystemNodes,
+		DependsOn: []cdktf.ITerraformDependable{system.NodeGroup},
+	})
+	ebsRole := irsa.New(s.TF, "ebs-csi-irsa", &irsa.Props{
+		OIDCProviderARN:   cluster.OIDCProviderARN,
+		OIDCIssuer:        cluster.OIDCIssuer,
+		Namespace:         "kube-system",
+		ServiceAccount:    ebsCSIServiceAccount,
+		RoleName:          name + "-ebs-csi",
+		ManagedPolicyARNs: []string{managedPolicy("service-role/AmazonEBSCSIDriverPolicy")},
+		Statements:        volumeKeyStatements(volumeKey.ARN),
+	})
+	eks.NewAddon(s.TF, "addon-ebs-csi", &eks.AddonProps{
+		Cluster: cluster, Name: "aws-ebs-csi-driver", ServiceAccountRoleARN: ebsRole.ARN,
+		Configuration: map[string]any{"controller": onSystemNodes},
+		DependsOn:     []cdktf.ITerraformDependable{system.NodeGroup},
+	})
+
+	// Public zone: ExternalDNS publishes load balancers in it. Delegating
+	// it from the parent domain is a manual step (see its name servers).
+	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), &route53zone.Route53ZoneConfig{
+		Name:    jsii.String(env.Domain),
+		Comment: jsii.String("Stratum " + env.Name + ": records managed by ExternalDNS of cluster " + name),
+	})
+
+	params.ClusterName.Export(s.TF, at, cluster.Name)
+	params.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
+	params.ClusterCAData.Export(s.TF, at, cluster.CAData)
+	params.ClusterVersion.Export(s.TF, at, cluster.Version)
+	params.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
+	params.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
+	params.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
+	// Nodes carry the cluster security group and the foundation's shared
+	// node group; later node groups add the same two.
+	params.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
+	params.HostedZoneID.Export(s.TF, at, zone.ZoneId())
+	params.HostedZoneName.Export(s.TF, at, zone.Name())
+	params.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
 	return s
+}
+
+// volumeKeyStatements let the EBS CSI driver create and attach volumes
+// encrypted with the volume key (AWS EBS CSI driver docs, "KMS").
+func volumeKeyStatements(keyARN *string) []*irsa.Statement {
+	return []*irsa.Statement{
+		{
+			Sid:       jsii.String("GrantsForAttachedVolumes"),
+			Effect:    jsii.String("Allow"),
+			Actions:   jsii.Strings("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
+			Resources: &[]*string{keyARN},
+			Condition: []*condition{{
+				Test: jsii.String("Bool"), Variable: jsii.String("kms:GrantIsForAWSResource"), Values: jsii.Strings("true"),
+			}},
+		},
+		{
+			Sid:       jsii.String("EncryptVolumes"),
+			Effect:    jsii.String("Allow"),
+			Actions:   jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
+			Resources: &[]*string{keyARN},
+		},
+	}
+}
+
+type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
+
+var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// clusterAdmins are the principals given cluster-admin: the identity that
+// deploys Stratum (services-<env> talks to the cluster with it) and the
+// configured admin roles.
+func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
+	deployer := jsii.String(env.AssumeRoleARN)
+	if env.AssumeRoleARN == "" {
+		// The role behind the caller's session (or the IAM user), so that
+		// whoever applies this stack can also apply services-<env>.
+		caller := dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("deployer"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
+		deployer = dataawsiamsessioncontext.NewDataAwsIamSessionContext(s.TF, jsii.String("deployer-session"), &dataawsiamsessioncontext.DataAwsIamSessionContextConfig{
+			Arn: caller.Arn(),
+		}).IssuerArn()
+	}
+	admins := []eks.Admin{{ID: "deployer", PrincipalARN: deployer}}
+	for _, arn := range env.Cluster.AdminRoleARNs {
+		if arn == env.AssumeRoleARN {
+			continue
+		}
+		id := strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(eks.RoleName(arn)), "-"), "-")
+		admins = append(admins, eks.Admin{ID: id, PrincipalARN: jsii.String(arn)})
+	}
+	return admins
 }

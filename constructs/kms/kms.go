@@ -11,6 +11,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
 )
@@ -26,6 +27,14 @@ type KeyProps struct {
 	// Default: none; only IAM principals of the account the key policy
 	// delegates to through IAM.
 	ServicePrincipals []string
+	// ViaServices are AWS services (e.g. "ec2") through which every
+	// principal of this account may use the key, the way AWS managed keys
+	// such as aws/ebs allow it: only when the call comes through
+	// <service>.<region>.amazonaws.com and from this account. EC2 Auto
+	// Scaling's service-linked role needs this to launch instances whose
+	// volumes use the key, and naming that role in the policy would fail
+	// in accounts where it does not exist yet. Default: none.
+	ViaServices []string
 	// DeletionWindowDays is how long a deleted key can still be recovered.
 	// Default: 30 (the maximum).
 	DeletionWindowDays int
@@ -85,6 +94,34 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 			}}
 		}
 		statements = append(statements, st)
+	}
+	if len(props.ViaServices) > 0 {
+		region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{})
+		for i, svc := range props.ViaServices {
+			if svc == "" || strings.Contains(svc, ".") {
+				panic(fmt.Sprintf("kms.NewKey %q: ViaServices[%d] %q is invalid: want a service name such as \"ec2\"", id, i, svc))
+			}
+			statements = append(statements, &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+				Sid:    jsii.String(fmt.Sprintf("AccountUsesKeyVia%d", i)),
+				Effect: jsii.String("Allow"),
+				Actions: jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+					"kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"),
+				Resources: jsii.Strings("*"),
+				Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+					Type: jsii.String("AWS"), Identifiers: jsii.Strings("*"),
+				}},
+				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
+					{
+						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:ViaService"),
+						Values: jsii.Strings(fmt.Sprintf("%s.%s.amazonaws.com", svc, *region.Name())),
+					},
+					{
+						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:CallerAccount"),
+						Values: &[]*string{account.AccountId()},
+					},
+				},
+			})
+		}
 	}
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: statements,

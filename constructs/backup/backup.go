@@ -1,0 +1,149 @@
+// Package backup provides an AWS Backup vault encrypted with a
+// customer-managed key, a daily backup plan with a retention lifecycle,
+// and the IAM role AWS Backup assumes for the plan's selections. Other
+// stacks add selections (aws_backup_selection) with the plan id and role.
+package backup
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupplan"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvault"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvaultlockconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/constructs/kms"
+)
+
+// ManagedPolicies are the AWS managed policies of the backup role, by
+// construct id: back up and restore the services AWS Backup supports
+// (RDS, EBS, DynamoDB, ...) and S3 buckets, which have their own policies.
+var ManagedPolicies = map[string]string{
+	"backup":     "service-role/AWSBackupServiceRolePolicyForBackup",
+	"restores":   "service-role/AWSBackupServiceRolePolicyForRestores",
+	"s3-backup":  "AWSBackupServiceRolePolicyForS3Backup",
+	"s3-restore": "AWSBackupServiceRolePolicyForS3Restore",
+}
+
+// Props configures a Backup.
+type Props struct {
+	// Name is the vault name and the prefix of the plan and role names,
+	// e.g. stratum-prod. Required.
+	Name string
+	// Key encrypts the vault's recovery points. Required.
+	Key *kms.Key
+	// Schedule is the daily rule's AWS cron expression, e.g.
+	// "cron(0 3 * * ? *)" (UTC). Required.
+	Schedule string
+	// RetentionDays is how long each recovery point is kept. Required, at
+	// least 1.
+	RetentionDays int
+	// DeletionProtection puts prevent_destroy on the vault and a
+	// governance-mode vault lock on it, so no recovery point can be
+	// deleted, or its retention shortened, before RetentionDays (IAM
+	// principals allowed to manage vault locks can still remove the
+	// lock). Default: false.
+	DeletionProtection bool
+}
+
+// Backup is a vault, a plan and the role for its selections.
+type Backup struct {
+	Vault backupvault.BackupVault
+	Plan  backupplan.BackupPlan
+	Role  iamrole.IamRole
+	// VaultName, VaultARN, PlanID and RoleARN are what selections need.
+	VaultName, VaultARN, PlanID, RoleARN *string
+}
+
+// New creates the vault, plan and role.
+func New(scope constructs.Construct, id string, p *Props) *Backup {
+	if err := p.validate(); err != nil {
+		panic(fmt.Sprintf("backup.New %q: %v", id, err))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	b := &Backup{}
+	vault := &backupvault.BackupVaultConfig{
+		Name:      jsii.String(p.Name),
+		KmsKeyArn: p.Key.ARN,
+		// Terraform must never empty the vault to delete it.
+		ForceDestroy: jsii.Bool(false),
+	}
+	if p.DeletionProtection {
+		vault.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	b.Vault = backupvault.NewBackupVault(c, jsii.String("vault"), vault)
+	if p.DeletionProtection {
+		// Without changeable_for_days the lock is in governance mode and
+		// can still be changed by authorized principals.
+		backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String("vault-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
+			BackupVaultName:  b.Vault.Name(),
+			MinRetentionDays: jsii.Number(float64(p.RetentionDays)),
+		})
+	}
+
+	b.Plan = backupplan.NewBackupPlan(c, jsii.String("plan"), &backupplan.BackupPlanConfig{
+		Name: jsii.String(p.Name + "-daily"),
+		Rule: []*backupplan.BackupPlanRule{{
+			RuleName:        jsii.String("daily"),
+			TargetVaultName: b.Vault.Name(),
+			Schedule:        jsii.String(p.Schedule),
+			Lifecycle: &backupplan.BackupPlanRuleLifecycle{
+				DeleteAfter: jsii.Number(float64(p.RetentionDays)),
+			},
+		}},
+	})
+
+	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
+	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
+			Sid:     jsii.String("AWSBackup"),
+			Effect:  jsii.String("Allow"),
+			Actions: jsii.Strings("sts:AssumeRole"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings("backup.amazonaws.com"),
+			}},
+		}},
+	})
+	b.Role = iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
+		Name:             jsii.String(p.Name + "-backup"),
+		Description:      jsii.String("AWS Backup backs up and restores the resources selected for plan " + p.Name + "-daily"),
+		AssumeRolePolicy: trust.Json(),
+	})
+	keys := make([]string, 0, len(ManagedPolicies))
+	for k := range ManagedPolicies {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("role-"+k), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
+			Role:      b.Role.Name(),
+			PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", *partition.Partition(), ManagedPolicies[k])),
+		})
+	}
+	b.VaultName, b.VaultARN, b.PlanID, b.RoleARN = b.Vault.Name(), b.Vault.Arn(), b.Plan.Id(), b.Role.Arn()
+	return b
+}
+
+func (p *Props) validate() error {
+	switch {
+	case p == nil:
+		return fmt.Errorf("props are required")
+	case p.Name == "":
+		return fmt.Errorf("Name is required")
+	case p.Key == nil:
+		return fmt.Errorf("Key is required: recovery points are encrypted with a customer-managed key")
+	case !strings.HasPrefix(p.Schedule, "cron(") || !strings.HasSuffix(p.Schedule, ")"):
+		return fmt.Errorf("Schedule %q is invalid: want an AWS cron expression such as cron(0 3 * * ? *)", p.Schedule)
+	case p.RetentionDays < 1:
+		return fmt.Errorf("RetentionDays %d is invalid: want at least 1", p.RetentionDays)
+	}
+	return nil
+}

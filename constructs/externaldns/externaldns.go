@@ -1,0 +1,142 @@
+// Package externaldns installs ExternalDNS for one Route53 hosted zone:
+// its IRSA role (record changes in that zone only), its Kubernetes
+// service account and the pinned Helm chart, filtered to the zone and
+// owning only the records it created (TXT registry with an owner id).
+// The stack must configure the kubernetes and helm providers.
+package externaldns
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/constructs/irsa"
+	"stratum/constructs/nodegroup"
+)
+
+// The chart and the ExternalDNS version it installs (appVersion v0.22.0).
+const (
+	ChartRepository = "https://kubernetes-sigs.github.io/external-dns/"
+	Chart           = "external-dns"
+	ChartVersion    = "1.22.0"
+)
+
+// Props configures an ExternalDNS.
+type Props struct {
+	// ZoneID and ZoneName are the only hosted zone ExternalDNS manages. Required.
+	ZoneID, ZoneName *string
+	// OwnerID marks the records this instance owns (TXT registry);
+	// use the cluster name. Required.
+	OwnerID *string
+	// Region is the AWS region of the Route53 API calls. Required.
+	Region string
+	// OIDCProviderARN and OIDCIssuer are the cluster's IRSA provider. Required.
+	OIDCProviderARN, OIDCIssuer *string
+	// RoleName is the IRSA role's name. Required.
+	RoleName string
+	// Namespace and ServiceAccount ExternalDNS runs as.
+	// Default: "kube-system" and "external-dns".
+	Namespace, ServiceAccount string
+	// NodeSelector and Tolerations place the pod. Default: none.
+	NodeSelector map[string]string
+	Tolerations  []nodegroup.Toleration
+}
+
+// ExternalDNS is the installed ExternalDNS.
+type ExternalDNS struct {
+	Role           *irsa.Role
+	ServiceAccount serviceaccountv1.ServiceAccountV1
+	Release        release.Release
+}
+
+// New creates the role, the service account and the Helm release.
+func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
+	if p == nil || p.ZoneID == nil || p.ZoneName == nil || p.OwnerID == nil || p.Region == "" || p.RoleName == "" {
+		panic(fmt.Sprintf("externaldns.New %q: ZoneID, ZoneName, OwnerID, Region and RoleName are required", id))
+	}
+	ns, sa := p.Namespace, p.ServiceAccount
+	if ns == "" {
+		ns = "kube-system"
+	}
+	if sa == "" {
+		sa = "external-dns"
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	role := irsa.New(c, "irsa", &irsa.Props{
+		OIDCProviderARN: p.OIDCProviderARN,
+		OIDCIssuer:      p.OIDCIssuer,
+		Namespace:       ns,
+		ServiceAccount:  sa,
+		RoleName:        p.RoleName,
+		Statements: []*irsa.Statement{
+			{
+				Sid:       jsii.String("ChangeRecordsInZone"),
+				Effect:    jsii.String("Allow"),
+				Actions:   jsii.Strings("route53:ChangeResourceRecordSets"),
+				Resources: jsii.Strings(fmt.Sprintf("arn:%s:route53:::hostedzone/%s", *partition, *p.ZoneID)),
+			},
+			{
+				// Listing calls: ListHostedZones has no resource to scope
+				// to, and the zone filter is applied to what it returns.
+				Sid:       jsii.String("ListZonesAndRecords"),
+				Effect:    jsii.String("Allow"),
+				Actions:   jsii.Strings("route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResources"),
+				Resources: jsii.Strings("*"),
+			},
+		},
+	})
+	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
+		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
+			Name:      jsii.String(sa),
+			Namespace: jsii.String(ns),
+			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
+			Annotations: &map[string]*string{
+				"eks.amazonaws.com/role-arn":               role.ARN,
+				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
+			},
+		},
+	})
+	values := map[string]any{
+		"provider":       map[string]any{"name": "aws"},
+		"env":            []map[string]string{{"name": "AWS_DEFAULT_REGION", "value": p.Region}},
+		"serviceAccount": map[string]any{"create": false, "name": sa},
+		"sources":        []string{"service", "ingress"},
+		"domainFilters":  []string{*p.ZoneName},
+		// Records are created and deleted, but only those whose TXT owner
+		// record names this cluster.
+		"policy":     "sync",
+		"registry":   "txt",
+		"txtOwnerId": *p.OwnerID,
+		"extraArgs":  []string{"--zone-id-filter=" + *p.ZoneID, "--aws-zone-type=public"},
+	}
+	if len(p.NodeSelector) > 0 {
+		values["nodeSelector"] = p.NodeSelector
+	}
+	if len(p.Tolerations) > 0 {
+		values["tolerations"] = p.Tolerations
+	}
+	b, err := json.Marshal(values)
+	if err != nil {
+		panic(fmt.Sprintf("externaldns.New %q: values: %v", id, err))
+	}
+	rel := release.NewRelease(c, jsii.String("release"), &release.ReleaseConfig{
+		Name:          jsii.String(Chart),
+		Repository:    jsii.String(ChartRepository),
+		Chart:         jsii.String(Chart),
+		Version:       jsii.String(ChartVersion),
+		Namespace:     jsii.String(ns),
+		Values:        jsii.Strings(string(b)),
+		Atomic:        jsii.Bool(true),
+		CleanupOnFail: jsii.Bool(true),
+		MaxHistory:    jsii.Number(10),
+		DependsOn:     &[]cdktf.ITerraformDependable{account},
+	})
+	return &ExternalDNS{Role: role, ServiceAccount: account, Release: rel}
+}

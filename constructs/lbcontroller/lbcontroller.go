@@ -1,0 +1,131 @@
+// Package lbcontroller installs the AWS Load Balancer Controller: its
+// IRSA role with the upstream least-privilege policy, its Kubernetes
+// service account and the pinned Helm chart, configured with the cluster
+// name, region and VPC so that it never needs the node's instance
+// metadata. The stack must configure the kubernetes and helm providers.
+package lbcontroller
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
+	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/constructs/irsa"
+	"stratum/constructs/nodegroup"
+)
+
+// The chart and the controller version it installs (appVersion v2.17.1,
+// the last v2 release). Statements follows this version's iam_policy.json.
+const (
+	ChartRepository = "https://aws.github.io/eks-charts"
+	Chart           = "aws-load-balancer-controller"
+	ChartVersion    = "1.17.1"
+)
+
+// Props configures a Controller.
+type Props struct {
+	// ClusterName, Region and VPCID are passed to the controller so that
+	// it does not discover them from instance metadata. Required.
+	ClusterName *string
+	Region      string
+	VPCID       *string
+	// OIDCProviderARN and OIDCIssuer are the cluster's IRSA provider. Required.
+	OIDCProviderARN, OIDCIssuer *string
+	// RoleName is the IRSA role's name. Required.
+	RoleName string
+	// Namespace and ServiceAccount the controller runs as.
+	// Default: "kube-system" and "aws-load-balancer-controller".
+	Namespace, ServiceAccount string
+	// NodeSelector and Tolerations place the controller's pods.
+	// Default: none (any untainted node).
+	NodeSelector map[string]string
+	Tolerations  []nodegroup.Toleration
+	// Tags are added to every AWS resource the controller creates.
+	// Default: none.
+	Tags map[string]string
+}
+
+// Controller is the installed controller.
+type Controller struct {
+	Role           *irsa.Role
+	ServiceAccount serviceaccountv1.ServiceAccountV1
+	Release        release.Release
+}
+
+// New creates the role, the service account and the Helm release.
+func New(scope constructs.Construct, id string, p *Props) *Controller {
+	if p == nil || p.ClusterName == nil || p.VPCID == nil || p.Region == "" || p.RoleName == "" {
+		panic(fmt.Sprintf("lbcontroller.New %q: ClusterName, Region, VPCID and RoleName are required", id))
+	}
+	ns, sa := p.Namespace, p.ServiceAccount
+	if ns == "" {
+		ns = "kube-system"
+	}
+	if sa == "" {
+		sa = "aws-load-balancer-controller"
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	role := irsa.New(c, "irsa", &irsa.Props{
+		OIDCProviderARN: p.OIDCProviderARN,
+		OIDCIssuer:      p.OIDCIssuer,
+		Namespace:       ns,
+		ServiceAccount:  sa,
+		RoleName:        p.RoleName,
+		Statements:      Statements(*partition),
+	})
+	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
+		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
+			Name:      jsii.String(sa),
+			Namespace: jsii.String(ns),
+			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
+			Annotations: &map[string]*string{
+				"eks.amazonaws.com/role-arn": role.ARN,
+				// Regional STS: no dependency on the global endpoint.
+				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
+			},
+		},
+	})
+	values := map[string]any{
+		"clusterName": *p.ClusterName,
+		"region":      p.Region,
+		"vpcId":       *p.VPCID,
+		// The service account above carries the IRSA annotation.
+		"serviceAccount":      map[string]any{"create": false, "name": sa},
+		"replicaCount":        2,
+		"podDisruptionBudget": map[string]any{"maxUnavailable": 1},
+	}
+	if len(p.NodeSelector) > 0 {
+		values["nodeSelector"] = p.NodeSelector
+	}
+	if len(p.Tolerations) > 0 {
+		values["tolerations"] = p.Tolerations
+	}
+	if len(p.Tags) > 0 {
+		values["defaultTags"] = p.Tags
+	}
+	b, err := json.Marshal(values)
+	if err != nil {
+		panic(fmt.Sprintf("lbcontroller.New %q: values: %v", id, err))
+	}
+	rel := release.NewRelease(c, jsii.String("release"), &release.ReleaseConfig{
+		Name:       jsii.String(Chart),
+		Repository: jsii.String(ChartRepository),
+		Chart:      jsii.String(Chart),
+		Version:    jsii.String(ChartVersion),
+		Namespace:  jsii.String(ns),
+		// JSON is YAML: the values stay one readable document.
+		Values:        jsii.Strings(string(b)),
+		Atomic:        jsii.Bool(true),
+		CleanupOnFail: jsii.Bool(true),
+		MaxHistory:    jsii.Number(10),
+		DependsOn:     &[]cdktf.ITerraformDependable{account},
+	})
+	return &Controller{Role: role, ServiceAccount: account, Release: rel}
+}

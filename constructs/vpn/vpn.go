@@ -1,0 +1,221 @@
+// Package vpn provides redundant site-to-site VPN between a VPC and
+// on-premises networks: a virtual private gateway attached to the VPC and
+// one VPN connection (two tunnels) to each of two or more customer
+// gateways, so either on-premises router or either AWS endpoint can fail.
+// Routes to on-premises networks are propagated into the given route
+// tables, and each connection has an alarm on its tunnel state.
+package vpn
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/customergateway"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpnconnection"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpnconnectionroute"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngateway"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngatewayroutepropagation"
+)
+
+// CustomerGateway is one on-premises VPN router.
+type CustomerGateway struct {
+	// Name identifies the router in construct ids and Name tags; unique,
+	// lowercase letters, digits and hyphens.
+	Name string
+	// IPAddress is the router's public IPv4 address.
+	IPAddress string
+	// BGPASN is the router's BGP ASN, also required with static routing.
+	BGPASN int
+}
+
+// Props configures a VPN.
+type Props struct {
+	// Name prefixes every Name tag and alarm name, e.g. stratum-prod.
+	// Required.
+	Name string
+	// VPCID is the VPC the virtual private gateway attaches to. Required.
+	VPCID *string
+	// AmazonSideASN is the virtual private gateway's private BGP ASN
+	// (64512–65534 or 4200000000–4294967294). Default: 64512.
+	AmazonSideASN int
+	// CustomerGateways are the on-premises routers, one VPN connection
+	// each. Required: at least 2 (dual VPN).
+	CustomerGateways []CustomerGateway
+	// StaticRoutesOnly routes StaticRoutes over every connection instead
+	// of learning routes with BGP. Default: false (BGP).
+	StaticRoutesOnly bool
+	// StaticRoutes are the on-premises IPv4 networks. Required with
+	// StaticRoutesOnly; must be empty otherwise (BGP announces them).
+	StaticRoutes []string
+	// PropagateTo are the route tables that get the on-premises routes,
+	// by a stable readable key (it becomes part of the Terraform address),
+	// e.g. "private-us-east-1a". Default: none.
+	PropagateTo map[string]*string
+	// AlarmTopicARN receives the tunnel alarms (and their recovery).
+	// Required.
+	AlarmTopicARN *string
+}
+
+// Connection is one customer gateway and its VPN connection.
+type Connection struct {
+	CustomerGateway customergateway.CustomerGateway
+	Connection      vpnconnection.VpnConnection
+	Alarm           cloudwatchmetricalarm.CloudwatchMetricAlarm
+}
+
+// VPN is a virtual private gateway with its connections.
+type VPN struct {
+	Gateway     vpngateway.VpnGateway
+	GatewayID   *string
+	Connections []*Connection
+}
+
+// New creates the VPN.
+func New(scope constructs.Construct, id string, p *Props) *VPN {
+	if err := p.validate(); err != nil {
+		panic(fmt.Sprintf("vpn.New %q: %v", id, err))
+	}
+	asn := p.AmazonSideASN
+	if asn == 0 {
+		asn = 64512
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	v := &VPN{}
+	v.Gateway = vpngateway.NewVpnGateway(c, jsii.String("gateway"), &vpngateway.VpnGatewayConfig{
+		VpcId:         p.VPCID,
+		AmazonSideAsn: jsii.String(strconv.Itoa(asn)),
+		Tags:          name(p.Name),
+	})
+	v.GatewayID = v.Gateway.Id()
+
+	for _, cg := range p.CustomerGateways {
+		gw := customergateway.NewCustomerGateway(c, jsii.String("customer-gateway-"+cg.Name), &customergateway.CustomerGatewayConfig{
+			Type:      jsii.String("ipsec.1"),
+			BgpAsn:    jsii.String(strconv.Itoa(cg.BGPASN)),
+			IpAddress: jsii.String(cg.IPAddress),
+			Tags:      name(p.Name + "-" + cg.Name),
+		})
+		conn := vpnconnection.NewVpnConnection(c, jsii.String("connection-"+cg.Name), &vpnconnection.VpnConnectionConfig{
+			Type:              jsii.String("ipsec.1"),
+			VpnGatewayId:      v.GatewayID,
+			CustomerGatewayId: gw.Id(),
+			StaticRoutesOnly:  jsii.Bool(p.StaticRoutesOnly),
+			Tags:              name(p.Name + "-" + cg.Name),
+		})
+		for _, cidr := range p.StaticRoutes {
+			vpnconnectionroute.NewVpnConnectionRoute(c, jsii.String("static-route-"+cg.Name+"-"+idOf(cidr)), &vpnconnectionroute.VpnConnectionRouteConfig{
+				VpnConnectionId:      conn.Id(),
+				DestinationCidrBlock: jsii.String(cidr),
+			})
+		}
+		alarmName := fmt.Sprintf("%s-vpn-%s-tunnel-down", p.Name, cg.Name)
+		alarm := cloudwatchmetricalarm.NewCloudwatchMetricAlarm(c, jsii.String("tunnel-alarm-"+cg.Name), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+			AlarmName: jsii.String(alarmName),
+			AlarmDescription: jsii.String(fmt.Sprintf(
+				"A tunnel of VPN connection %s-%s to %s has been down for 15 minutes: the site runs without redundancy (or is cut off if both are down).",
+				p.Name, cg.Name, cg.IPAddress)),
+			Namespace:  jsii.String("AWS/VPN"),
+			MetricName: jsii.String("TunnelState"),
+			// Per connection, TunnelState is the mean over its two tunnels:
+			// 1 when both are up, 0.5 when one is down, 0 when both are.
+			Dimensions: &map[string]*string{"VpnId": conn.Id()},
+			// Maximum < 1 for three 5-minute periods: a tunnel stayed down
+			// the whole time, not a flap or a short AWS maintenance.
+			Statistic:          jsii.String("Maximum"),
+			Period:             jsii.Number(300),
+			EvaluationPeriods:  jsii.Number(3),
+			DatapointsToAlarm:  jsii.Number(3),
+			ComparisonOperator: jsii.String("LessThanThreshold"),
+			Threshold:          jsii.Number(1),
+			// AWS/VPN publishes TunnelState for as long as the connection
+			// exists, up or down: silence means something is broken.
+			TreatMissingData: jsii.String("breaching"),
+			AlarmActions:     &[]*string{p.AlarmTopicARN},
+			OkActions:        &[]*string{p.AlarmTopicARN},
+		})
+		v.Connections = append(v.Connections, &Connection{CustomerGateway: gw, Connection: conn, Alarm: alarm})
+	}
+
+	keys := make([]string, 0, len(p.PropagateTo))
+	for k := range p.PropagateTo {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vpngatewayroutepropagation.NewVpnGatewayRoutePropagation(c, jsii.String("propagation-"+k), &vpngatewayroutepropagation.VpnGatewayRoutePropagationConfig{
+			VpnGatewayId: v.GatewayID,
+			RouteTableId: p.PropagateTo[k],
+		})
+	}
+	return v
+}
+
+// idOf turns a CIDR into a construct id part: 172.16.0.0/16 → 172-16-0-0-16.
+func idOf(cidr string) string {
+	return strings.NewReplacer(".", "-", "/", "-").Replace(cidr)
+}
+
+func name(n string) *map[string]*string {
+	return &map[string]*string{"Name": jsii.String(n)}
+}
+
+// reservedASNs are customer gateway ASNs AWS refuses (they are its own).
+var reservedASNs = []int{7224, 9059}
+
+func (p *Props) validate() error {
+	switch {
+	case p == nil:
+		return fmt.Errorf("props are required")
+	case p.Name == "":
+		return fmt.Errorf("Name is required")
+	case p.VPCID == nil:
+		return fmt.Errorf("VPCID is required")
+	case p.AlarmTopicARN == nil:
+		return fmt.Errorf("AlarmTopicARN is required: a VPN without tunnel alarms fails silently")
+	}
+	if a := p.AmazonSideASN; a != 0 && !(a >= 64512 && a <= 65534) && !(a >= 4200000000 && a <= 4294967294) {
+		return fmt.Errorf("AmazonSideASN %d is invalid: want a private ASN, 64512–65534 or 4200000000–4294967294", a)
+	}
+	if len(p.CustomerGateways) < 2 {
+		return fmt.Errorf("CustomerGateways: got %d, want at least 2 so that one router can fail", len(p.CustomerGateways))
+	}
+	var names, ips []string
+	for i, cg := range p.CustomerGateways {
+		if cg.Name == "" || strings.Trim(cg.Name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" || slices.Contains(names, cg.Name) {
+			return fmt.Errorf("CustomerGateways[%d].Name %q is invalid: want a unique name of lowercase letters, digits and hyphens", i, cg.Name)
+		}
+		names = append(names, cg.Name)
+		ip, err := netip.ParseAddr(cg.IPAddress)
+		if err != nil || !ip.Is4() || slices.Contains(ips, cg.IPAddress) {
+			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want a unique public IPv4 address", i, cg.IPAddress)
+		}
+		ips = append(ips, cg.IPAddress)
+		if cg.BGPASN < 1 || cg.BGPASN > 2147483647 || slices.Contains(reservedASNs, cg.BGPASN) {
+			return fmt.Errorf("CustomerGateways[%d].BGPASN %d is invalid: want 1–2147483647 except %v", i, cg.BGPASN, reservedASNs)
+		}
+	}
+	if p.StaticRoutesOnly && len(p.StaticRoutes) == 0 {
+		return fmt.Errorf("StaticRoutes is empty: StaticRoutesOnly needs the on-premises networks to route")
+	}
+	if !p.StaticRoutesOnly && len(p.StaticRoutes) > 0 {
+		return fmt.Errorf("StaticRoutes %v: set only with StaticRoutesOnly; BGP announces the networks", p.StaticRoutes)
+	}
+	for _, r := range p.StaticRoutes {
+		if pr, err := netip.ParsePrefix(r); err != nil || !pr.Addr().Is4() || pr != pr.Masked() {
+			return fmt.Errorf("StaticRoutes: %q is invalid: want an IPv4 network such as 172.16.0.0/16", r)
+		}
+	}
+	for k, id := range p.PropagateTo {
+		if k == "" || id == nil {
+			return fmt.Errorf("PropagateTo[%q]: want a non-empty key and a route table id", k)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,476 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/constructs/params"
+)
+
+// owner is the client a databases-<env> resource belongs to: the first
+// construct under the stack in its path ("databases-prod/ezra/instance").
+func owner(res map[string]any) string {
+	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
+	path, _ := md["path"].(string)
+	parts := strings.Split(path, "/")
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// attrRef is the Terraform expression of a resource attribute.
+func attrRef(typ, addr, attr string) string {
+	return fmt.Sprintf("${%s.%s.%s}", typ, addr, attr)
+}
+
+// owned returns the resources of typ that belong to client.
+func owned(j tfJSON, typ, client string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for addr, r := range j.resources(typ) {
+		if owner(r) == client {
+			out[addr] = r
+		}
+	}
+	return out
+}
+
+// only returns the single element of m or fails.
+func only(t *testing.T, what string, m map[string]map[string]any) (string, map[string]any) {
+	t.Helper()
+	if len(m) != 1 {
+		t.Fatalf("got %d %s, want 1", len(m), what)
+	}
+	for k, v := range m {
+		return k, v
+	}
+	return "", nil
+}
+
+// clientDatabases runs f for every client database of every environment.
+func clientDatabases(t *testing.T, f func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, instance map[string]any, addr string)) {
+	s := defaultSynth(t)
+	for _, env := range config.Environments() {
+		j := s.stack(t, "databases-"+env.Name)
+		for _, c := range clients.InEnvironment(clients.All, env.Name) {
+			t.Run(env.Name+"/"+c.Name, func(t *testing.T) {
+				addr, inst := only(t, "instances of "+c.Name, owned(j, "aws_db_instance", c.Name))
+				f(t, env, c, j, inst, addr)
+			})
+		}
+	}
+}
+
+// TestDatabasesOneInstancePerClient: every environment has its databases
+// stack, with exactly one instance per client of that environment, sized
+// by the environment and the client's override.
+func TestDatabasesOneInstancePerClient(t *testing.T) {
+	s := defaultSynth(t)
+	for _, env := range config.Environments() {
+		t.Run(env.Name, func(t *testing.T) {
+			j := s.stack(t, "databases-"+env.Name)
+			var want, got []string
+			for _, c := range clients.InEnvironment(clients.All, env.Name) {
+				want = append(want, DatabaseIdentifier(env, c.Name))
+			}
+			for _, inst := range j.resources("aws_db_instance") {
+				got = append(got, inst["identifier"].(string))
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("instances %v, want %v", got, want)
+			}
+		})
+	}
+	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
+		ce, _ := c.In(env.Name)
+		db := ce.DatabaseConfig(env.Database)
+		checks := map[string]any{
+			"engine":                  "postgres",
+			"engine_version":          db.EngineVersion,
+			"instance_class":          db.InstanceClass,
+			"allocated_storage":       float64(db.AllocatedStorageGiB),
+			"max_allocated_storage":   float64(db.MaxAllocatedStorageGiB),
+			"backup_retention_period": float64(db.BackupRetentionDays),
+			"backup_window":           db.BackupWindow,
+			"maintenance_window":      db.MaintenanceWindow,
+			"db_name":                 strings.ReplaceAll(c.Name, "-", "_"),
+		}
+		for k, want := range checks {
+			if inst[k] != want {
+				t.Errorf("%s = %v, want %v", k, inst[k], want)
+			}
+		}
+	})
+}
+
+// TestClientOverridesDatabaseSize: mtn-ghana's prod override reaches its
+// instance and no other.
+func TestClientOverridesDatabaseSize(t *testing.T) {
+	j := defaultSynth(t).stack(t, "databases-prod")
+	prod, _ := config.Get(config.Environments(), "prod")
+	_, mtn := only(t, "mtn-ghana instances", owned(j, "aws_db_instance", "mtn-ghana"))
+	_, ezra := only(t, "ezra instances", owned(j, "aws_db_instance", "ezra"))
+	if mtn["instance_class"] == prod.Database.InstanceClass {
+		t.Errorf("mtn-ghana instance_class = %v, the environment default: override lost", mtn["instance_class"])
+	}
+	if ezra["instance_class"] != prod.Database.InstanceClass {
+		t.Errorf("ezra instance_class = %v, want the environment default %s", ezra["instance_class"], prod.Database.InstanceClass)
+	}
+}
+
+// TestDatabaseDataIsHardToLose checks deletion protection, Multi-AZ, final
+// snapshots, prevent_destroy, retention and windows per environment.
+func TestDatabaseDataIsHardToLose(t *testing.T) {
+	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
+		id := inst["identifier"].(string)
+		if inst["deletion_protection"] != env.DeletionProtection {
+			t.Errorf("deletion_protection = %v, want %t", inst["deletion_protection"], env.DeletionProtection)
+		}
+		if env.Name == "prod" || env.Name == "staging" {
+			if inst["deletion_protection"] != true {
+				t.Errorf("%s: deletion_protection = %v, want true", env.Name, inst["deletion_protection"])
+			}
+		}
+		keep := !env.Database.SkipFinalSnapshot
+		if env.Name == "prod" && !keep {
+			t.Fatal("prod skips the final snapshot")
+		}
+		if inst["skip_final_snapshot"] != !keep || inst["delete_automated_backups"] != !keep {
+			t.Errorf("skip_final_snapshot = %v, delete_automated_backups = %v, want %t", inst["skip_final_snapshot"], inst["delete_automated_backups"], !keep)
+		}
+		if keep {
+			// Stable (no timestamp or other expression) and unique (the
+			// identifier is unique in the account and region).
+			if got, want := inst["final_snapshot_identifier"], id+"-final"; got != want {
+				t.Errorf("final_snapshot_identifier = %v, want %s", got, want)
+			}
+		} else if _, ok := inst["final_snapshot_identifier"]; ok {
+			t.Errorf("final_snapshot_identifier set although the final snapshot is skipped")
+		}
+
+		prevent := env.Database.PreventDestroy
+		if env.Name == "prod" && !prevent {
+			t.Fatal("prod instances can be destroyed by a plan")
+		}
+		// The instance and both keys: a destroyed key makes every
+		// snapshot unreadable.
+		guarded := []map[string]any{inst}
+		for _, k := range owned(j, "aws_kms_key", c.Name) {
+			guarded = append(guarded, k)
+		}
+		for _, r := range guarded {
+			lc, _ := r["lifecycle"].(map[string]any)
+			if got := lc["prevent_destroy"] == true; got != prevent {
+				t.Errorf("%s: prevent_destroy = %t, want %t", r["//"].(map[string]any)["metadata"].(map[string]any)["path"], got, prevent)
+			}
+		}
+
+		if env.Name == "prod" {
+			if inst["multi_az"] != true {
+				t.Errorf("prod: multi_az = %v", inst["multi_az"])
+			}
+			if r := inst["backup_retention_period"].(float64); r < config.ProdMinBackupRetentionDays {
+				t.Errorf("prod: backup_retention_period = %v, want >= %d", r, config.ProdMinBackupRetentionDays)
+			}
+		}
+		overlap, err := config.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
+		if err != nil || overlap {
+			t.Errorf("backup window %v and maintenance window %v overlap (err %v)", inst["backup_window"], inst["maintenance_window"], err)
+		}
+	})
+}
+
+// TestDatabaseIsSecure checks encryption, credentials, network exposure,
+// TLS and monitoring of every instance.
+func TestDatabaseIsSecure(t *testing.T) {
+	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+		want := map[string]any{
+			"storage_encrypted":                     true,
+			"storage_type":                          "gp3",
+			"manage_master_user_password":           true,
+			"publicly_accessible":                   false,
+			"iam_database_authentication_enabled":   true,
+			"ca_cert_identifier":                    "rds-ca-rsa2048-g1",
+			"copy_tags_to_snapshot":                 true,
+			"auto_minor_version_upgrade":            true,
+			"performance_insights_enabled":          true,
+			"performance_insights_retention_period": float64(7),
+			"monitoring_interval":                   float64(60),
+		}
+		for k, v := range want {
+			if inst[k] != v {
+				t.Errorf("%s = %v, want %v", k, inst[k], v)
+			}
+		}
+		if _, ok := inst["password"]; ok {
+			t.Error("a master password is in the configuration")
+		}
+		if inst["max_allocated_storage"].(float64) <= inst["allocated_storage"].(float64) {
+			t.Errorf("storage autoscaling off: max_allocated_storage %v <= allocated_storage %v", inst["max_allocated_storage"], inst["allocated_storage"])
+		}
+
+		// The client's own keys: one for storage, Performance Insights
+		// and logs, another only for the credentials secret.
+		keys := owned(j, "aws_kms_key", c.Name)
+		keyOf := func(attr string) string {
+			for a := range keys {
+				if inst[attr] == attrRef("aws_kms_key", a, "arn") {
+					return a
+				}
+			}
+			t.Errorf("%s = %v, not an ARN of one of %s's keys", attr, inst[attr], c.Name)
+			return ""
+		}
+		storage, secret := keyOf("kms_key_id"), keyOf("master_user_secret_kms_key_id")
+		if pi := keyOf("performance_insights_kms_key_id"); pi != storage {
+			t.Errorf("Performance Insights key %s, want the storage key %s", pi, storage)
+		}
+		if storage == secret {
+			t.Errorf("storage and secret share key %s", storage)
+		}
+		for a, k := range keys {
+			if k["enable_key_rotation"] != true {
+				t.Errorf("key %s: rotation off", a)
+			}
+		}
+
+		logs := owned(j, "aws_cloudwatch_log_group", c.Name)
+		exports := fmt.Sprint(inst["enabled_cloudwatch_logs_exports"])
+		if exports != "[postgresql upgrade]" {
+			t.Errorf("enabled_cloudwatch_logs_exports = %s, want [postgresql upgrade]", exports)
+		}
+		for _, log := range []string{"postgresql", "upgrade"} {
+			name := fmt.Sprintf("/aws/rds/instance/%s/%s", inst["identifier"], log)
+			found := false
+			for _, g := range logs {
+				if g["name"] == name {
+					found = true
+					if g["kms_key_id"] != attrRef("aws_kms_key", storage, "arn") || g["retention_in_days"] != float64(env.LogRetentionDays) {
+						t.Errorf("log group %s: kms_key_id %v, retention %v", name, g["kms_key_id"], g["retention_in_days"])
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no log group %s: RDS would create it unencrypted, kept forever", name)
+			}
+		}
+
+		// Enhanced monitoring role, trusted by RDS monitoring for this
+		// instance only.
+		roleAddr, role := only(t, "monitoring roles", owned(j, "aws_iam_role", c.Name))
+		if inst["monitoring_role_arn"] != attrRef("aws_iam_role", roleAddr, "arn") {
+			t.Errorf("monitoring_role_arn = %v, want role %s", inst["monitoring_role_arn"], roleAddr)
+		}
+		_, att := only(t, "monitoring policy attachments", owned(j, "aws_iam_role_policy_attachment", c.Name))
+		if !strings.HasSuffix(att["policy_arn"].(string), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole") ||
+			att["role"] != attrRef("aws_iam_role", roleAddr, "name") {
+			t.Errorf("monitoring policy attachment %v", att)
+		}
+		trust := fmt.Sprint(j.data("aws_iam_policy_document")[strings.TrimSuffix(strings.TrimPrefix(role["assume_role_policy"].(string), "${data.aws_iam_policy_document."), ".json}")])
+		for _, s := range []string{"monitoring.rds.amazonaws.com", "aws:SourceAccount", "aws:SourceArn", ":db:" + inst["identifier"].(string)} {
+			if !strings.Contains(trust, s) {
+				t.Errorf("monitoring trust policy lacks %q: %s", s, trust)
+			}
+		}
+
+		// TLS only, slow statements logged, family matching the version.
+		pgAddr, pg := only(t, "parameter groups", owned(j, "aws_db_parameter_group", c.Name))
+		if inst["parameter_group_name"] != attrRef("aws_db_parameter_group", pgAddr, "name") {
+			t.Errorf("parameter_group_name = %v", inst["parameter_group_name"])
+		}
+		major, _, _ := strings.Cut(inst["engine_version"].(string), ".")
+		if pg["family"] != "postgres"+major {
+			t.Errorf("family = %v, want postgres%s", pg["family"], major)
+		}
+		set := map[string]string{}
+		for _, p := range pg["parameter"].([]any) {
+			p := p.(map[string]any)
+			set[p["name"].(string)] = p["value"].(string)
+		}
+		if set["rds.force_ssl"] != "1" {
+			t.Errorf("rds.force_ssl = %q, want 1", set["rds.force_ssl"])
+		}
+		if _, ok := set["log_min_duration_statement"]; !ok {
+			t.Error("log_min_duration_statement not set")
+		}
+
+		// Its own subnet group on the foundation's database subnets and
+		// its own security group.
+		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
+		if fmt.Sprint(inst["vpc_security_group_ids"]) != fmt.Sprint([]any{attrRef("aws_security_group", sgAddr, "id")}) {
+			t.Errorf("vpc_security_group_ids = %v, want only %s", inst["vpc_security_group_ids"], sgAddr)
+		}
+		sgNetAddr, sn := only(t, "subnet groups", owned(j, "aws_db_subnet_group", c.Name))
+		if inst["db_subnet_group_name"] != attrRef("aws_db_subnet_group", sgNetAddr, "name") {
+			t.Errorf("db_subnet_group_name = %v", inst["db_subnet_group_name"])
+		}
+		if !strings.Contains(fmt.Sprint(sn["subnet_ids"]), "data.aws_ssm_parameter.import-foundation-subnets-database") {
+			t.Errorf("subnet_ids = %v, want the foundation's database subnets through SSM", sn["subnet_ids"])
+		}
+
+		// In the foundation's backup plan, selected by ARN.
+		_, sel := only(t, "backup selections", owned(j, "aws_backup_selection", c.Name))
+		if fmt.Sprint(sel["resources"]) != fmt.Sprint([]any{attrRef("aws_db_instance", addr, "arn")}) {
+			t.Errorf("backup selection resources = %v, want this instance's ARN", sel["resources"])
+		}
+		if !strings.Contains(fmt.Sprint(sel["plan_id"]), "import-foundation-backup-plan-id") ||
+			!strings.Contains(fmt.Sprint(sel["iam_role_arn"]), "import-foundation-backup-role-arn") {
+			t.Errorf("backup selection plan_id %v, iam_role_arn %v: want the foundation's through SSM", sel["plan_id"], sel["iam_role_arn"])
+		}
+	})
+}
+
+// TestDatabaseSecurityGroupsAdmitNothing: no rule in this stack lets
+// anything reach a database; each client stack adds its own nodes.
+func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
+	s := defaultSynth(t)
+	for _, env := range config.Environments() {
+		j := s.stack(t, "databases-"+env.Name)
+		for addr, sg := range j.resources("aws_security_group") {
+			for _, k := range []string{"ingress", "egress"} {
+				if rules, ok := sg[k]; ok && len(rules.([]any)) > 0 {
+					t.Errorf("%s: %s has %s rules %v", env.Name, addr, k, rules)
+				}
+			}
+		}
+		for _, typ := range []string{"aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"} {
+			if n := len(j.resources(typ)); n > 0 {
+				t.Errorf("%s: %d %s resources, want none", env.Name, n, typ)
+			}
+		}
+	}
+}
+
+// TestDatabaseExports: each client's connection details are written to its
+// own parameters, from its own instance.
+func TestDatabaseExports(t *testing.T) {
+	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+		byName := map[string]map[string]any{}
+		for _, p := range j.resources("aws_ssm_parameter") {
+			byName[p["name"].(string)] = p
+		}
+		at := params.At{Env: env.Name, Client: c.Name}
+		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
+		want := map[params.String]string{
+			params.DatabaseEndpoint:        attrRef("aws_db_instance", addr, "address"),
+			params.DatabasePort:            attrRef("aws_db_instance", addr, "port"),
+			params.DatabaseName:            attrRef("aws_db_instance", addr, "db_name"),
+			params.DatabaseSecretARN:       attrRef("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
+			params.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
+			params.DatabaseSecurityGroupID: attrRef("aws_security_group", sgAddr, "id"),
+		}
+		for p, value := range want {
+			got, ok := byName[p.Name(at)]
+			if !ok {
+				t.Errorf("parameter %s not written", p.Name(at))
+				continue
+			}
+			if got["insecure_value"] != value {
+				t.Errorf("%s = %v, want %s", p.Name(at), got["insecure_value"], value)
+			}
+		}
+	})
+}
+
+// TestAddingAClientChangesNoOtherResource synthesizes the app again with
+// one client appended in every environment and one in none: every
+// resource and data source that existed keeps its address and its exact
+// configuration, the new client's database appears in each databases
+// stack, and the client without environments changes nothing.
+func TestAddingAClientChangesNoOtherResource(t *testing.T) {
+	before := defaultSynth(t)
+	extra := append(append([]clients.Client{}, clients.All...),
+		clients.Client{
+			Name: "newco", DisplayName: "NewCo", CostCentre: "cc-9999",
+			Environments: []clients.Environment{
+				{Name: "prod", Database: &clients.DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 150}},
+				{Name: "staging"},
+				{Name: "dev"},
+			},
+		},
+	)
+	after := synth(t, config.Environments(), extra)
+
+	for _, name := range after.names() {
+		if _, ok := before.stacks[name]; !ok && !strings.Contains(name, "-newco-") {
+			t.Errorf("stack %s appeared, want only the new client's stacks", name)
+		}
+	}
+	for _, name := range before.names() {
+		t.Run(name, func(t *testing.T) {
+			raw, ok := after.raw[name]
+			if !ok {
+				t.Fatalf("stack disappeared")
+			}
+			was, now := splitStack(t, before.raw[name]), splitStack(t, raw)
+			for key, v := range was {
+				got, ok := now[key]
+				if !ok {
+					t.Errorf("%s disappeared", key)
+				} else if string(got) != string(v) {
+					t.Errorf("%s changed:\nbefore: %s\nafter:  %s", key, v, got)
+				}
+			}
+			for key := range now {
+				if _, ok := was[key]; !ok && !strings.Contains(key, "newco") {
+					t.Errorf("%s added, but it does not belong to newco", key)
+				}
+			}
+			if strings.HasPrefix(name, "databases-") {
+				only(t, "newco instances", owned(after.stacks[name], "aws_db_instance", "newco"))
+			}
+		})
+	}
+}
+
+// splitStack cuts a synthesized stack into comparable blocks: one per
+// resource and data source ("resource.aws_x.addr"), and one per other
+// top-level key (provider, terraform, ...), each as its exact bytes.
+func splitStack(t *testing.T, raw []byte) map[string]json.RawMessage {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]json.RawMessage{}
+	for key, v := range top {
+		if key != "resource" && key != "data" {
+			out[key] = v
+			continue
+		}
+		var byType map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(v, &byType); err != nil {
+			t.Fatal(err)
+		}
+		for typ, byAddr := range byType {
+			for addr, r := range byAddr {
+				out[key+"."+typ+"."+addr] = r
+			}
+		}
+	}
+	return out
+}
+
+// TestDatabasesStackWithoutClients: an environment without clients still
+// has its databases stack, creating nothing but ordered after foundation.
+func TestDatabasesStackWithoutClients(t *testing.T) {
+	dev, err := config.Get(config.Environments(), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := synth(t, []config.Environment{dev}, nil)
+	j := s.stack(t, "databases-dev")
+	if res, ok := j["resource"]; ok {
+		t.Errorf("databases-dev without clients has resources: %v", res)
+	}
+	if fmt.Sprint(s.deps["databases-dev"]) != "[foundation-dev]" {
+		t.Errorf("databases-dev depends on %v, want [foundation-dev]", s.deps["databases-dev"])
+	}
+}

@@ -28,4 +28,3 @@ func TestDatabaseConfig(t *testing.T) {
 		})
 	}
 }
-

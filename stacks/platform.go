@@ -91,6 +91,9 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	})
 	cni := eks.NewAddon(s.TF, "addon-vpc-cni", &eks.AddonProps{
 		Cluster: cluster, Name: "vpc-cni", ServiceAccountRoleARN: cniRole.ARN,
+		// The CNI's node agent enforces Kubernetes NetworkPolicies; without
+		// it the client namespaces' default-deny policies would be inert.
+		Configuration: map[string]any{"enableNetworkPolicy": "true"},
 	})
 	kubeProxy := eks.NewAddon(s.TF, "addon-kube-proxy", &eks.AddonProps{Cluster: cluster, Name: "kube-proxy"})
 

@@ -677,3 +677,26 @@ func inList(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestNetworkPoliciesEnforced: the client namespaces rely on NetworkPolicy,
+// which EKS enforces only when the VPC CNI runs its network policy agent.
+func TestNetworkPoliciesEnforced(t *testing.T) {
+	s := defaultSynth(t)
+	for _, env := range config.Environments() {
+		found := false
+		for _, a := range s.stack(t, "platform-"+env.Name).resources("aws_eks_addon") {
+			if a["addon_name"] != "vpc-cni" {
+				continue
+			}
+			found = true
+			var cfg map[string]any
+			v, _ := a["configuration_values"].(string)
+			if err := json.Unmarshal([]byte(v), &cfg); err != nil || cfg["enableNetworkPolicy"] != "true" {
+				t.Errorf("platform-%s: vpc-cni configuration_values = %q, want enableNetworkPolicy \"true\"", env.Name, v)
+			}
+		}
+		if !found {
+			t.Errorf("platform-%s: no vpc-cni add-on", env.Name)
+		}
+	}
+}

@@ -6,7 +6,6 @@
 package externaldns
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -16,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
 )
@@ -116,27 +116,10 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 		"txtOwnerId": *p.OwnerID,
 		"extraArgs":  []string{"--zone-id-filter=" + *p.ZoneID, "--aws-zone-type=public"},
 	}
-	if len(p.NodeSelector) > 0 {
-		values["nodeSelector"] = p.NodeSelector
-	}
-	if len(p.Tolerations) > 0 {
-		values["tolerations"] = p.Tolerations
-	}
-	b, err := json.Marshal(values)
-	if err != nil {
-		panic(fmt.Sprintf("externaldns.New %q: values: %v", id, err))
-	}
-	rel := release.NewRelease(c, jsii.String("release"), &release.ReleaseConfig{
-		Name:          jsii.String(Chart),
-		Repository:    jsii.String(ChartRepository),
-		Chart:         jsii.String(Chart),
-		Version:       jsii.String(ChartVersion),
-		Namespace:     jsii.String(ns),
-		Values:        jsii.Strings(string(b)),
-		Atomic:        jsii.Bool(true),
-		CleanupOnFail: jsii.Bool(true),
-		MaxHistory:    jsii.Number(10),
-		DependsOn:     &[]cdktf.ITerraformDependable{account},
+	rel := helmchart.New(c, "release", &helmchart.Props{
+		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
+		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
+		DependsOn: []cdktf.ITerraformDependable{account},
 	})
 	return &ExternalDNS{Role: role, ServiceAccount: account, Release: rel}
 }

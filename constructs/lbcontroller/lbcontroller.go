@@ -6,7 +6,6 @@
 package lbcontroller
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -16,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
 )
@@ -101,31 +101,13 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 		"replicaCount":        2,
 		"podDisruptionBudget": map[string]any{"maxUnavailable": 1},
 	}
-	if len(p.NodeSelector) > 0 {
-		values["nodeSelector"] = p.NodeSelector
-	}
-	if len(p.Tolerations) > 0 {
-		values["tolerations"] = p.Tolerations
-	}
 	if len(p.Tags) > 0 {
 		values["defaultTags"] = p.Tags
 	}
-	b, err := json.Marshal(values)
-	if err != nil {
-		panic(fmt.Sprintf("lbcontroller.New %q: values: %v", id, err))
-	}
-	rel := release.NewRelease(c, jsii.String("release"), &release.ReleaseConfig{
-		Name:       jsii.String(Chart),
-		Repository: jsii.String(ChartRepository),
-		Chart:      jsii.String(Chart),
-		Version:    jsii.String(ChartVersion),
-		Namespace:  jsii.String(ns),
-		// JSON is YAML: the values stay one readable document.
-		Values:        jsii.Strings(string(b)),
-		Atomic:        jsii.Bool(true),
-		CleanupOnFail: jsii.Bool(true),
-		MaxHistory:    jsii.Number(10),
-		DependsOn:     &[]cdktf.ITerraformDependable{account},
+	rel := helmchart.New(c, "release", &helmchart.Props{
+		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
+		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
+		DependsOn: []cdktf.ITerraformDependable{account},
 	})
 	return &Controller{Role: role, ServiceAccount: account, Release: rel}
 }

@@ -90,7 +90,7 @@ type CustomerGateway struct {
 	Name string
 	// IPAddress is the router's public IPv4 address.
 	IPAddress string
-	// BGPASN is the router's ASN (1–2147483647, excluding 7224 and 9059, which AWS reserves).
+	// BGPASN is the router's ASN: 1–2147483647 except those AWS reserves (see IsCustomerASN).
 	BGPASN int
 }
 

@@ -22,6 +22,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpnconnectionroute"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngateway"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngatewayroutepropagation"
+
+	"stratum/config"
 )
 
 // CustomerGateway is one on-premises VPN router.
@@ -166,9 +168,6 @@ func name(n string) *map[string]*string {
 	return &map[string]*string{"Name": jsii.String(n)}
 }
 
-// reservedASNs are customer gateway ASNs AWS refuses (they are its own).
-var reservedASNs = []int{7224, 9059}
-
 func (p *Props) validate() error {
 	switch {
 	case p == nil:
@@ -197,8 +196,8 @@ func (p *Props) validate() error {
 			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want a unique public IPv4 address", i, cg.IPAddress)
 		}
 		ips = append(ips, cg.IPAddress)
-		if cg.BGPASN < 1 || cg.BGPASN > 2147483647 || slices.Contains(reservedASNs, cg.BGPASN) {
-			return fmt.Errorf("CustomerGateways[%d].BGPASN %d is invalid: want 1–2147483647 except %v", i, cg.BGPASN, reservedASNs)
+		if !config.IsCustomerASN(cg.BGPASN) {
+			return fmt.Errorf("CustomerGateways[%d].BGPASN %d is invalid: want 1–2147483647 except the ASNs AWS reserves", i, cg.BGPASN)
 		}
 	}
 	if p.StaticRoutesOnly && len(p.StaticRoutes) == 0 {

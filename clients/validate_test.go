@@ -1,12 +1,12 @@
 package clients
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"stratum/config"
+	"stratum/config/configtest"
 	_ "stratum/internal/golden" // accepts -update
 )
 
@@ -68,34 +68,8 @@ func TestValidateRules(t *testing.T) {
 			if owner == "" {
 				owner = mtnOwner
 			}
-			expectOne(t, Validate(all, config.Environments()), owner, c.field, c.value, c.want)
+			configtest.ExpectOne(t, Validate(all, config.Environments()), owner, c.field, c.value, c.want)
 		})
-	}
-}
-
-// expectOne checks that err holds exactly one problem and that its
-// message names the owner, the field, the bad value and what is allowed.
-func expectOne(t *testing.T, err error, owner, field, value, want string) {
-	t.Helper()
-	problems := config.FieldErrors(err)
-	if len(problems) != 1 {
-		t.Fatalf("Validate() = %d problems, want 1 (%s %s):\n%v", len(problems), owner, field, err)
-	}
-	fe := problems[0]
-	if fe.Owner != owner || fe.Field != field {
-		t.Errorf("problem names %s %s, want %s %s: %v", fe.Owner, fe.Field, owner, field, fe)
-	}
-	if got := fmt.Sprintf("%#v", fe.Value); !strings.Contains(got, value) {
-		t.Errorf("problem value %s, want it to contain %q: %v", got, value, fe)
-	}
-	if !strings.Contains(fe.Want, want) {
-		t.Errorf("problem allows %q, want it to mention %q: %v", fe.Want, want, fe)
-	}
-	msg := fe.Error()
-	for _, part := range []string{owner, field, value, want} {
-		if !strings.Contains(msg, part) {
-			t.Errorf("message %q does not contain %q", msg, part)
-		}
 	}
 }
 

@@ -1,14 +1,19 @@
-// Command stratum synthesizes every Stratum stack for every environment.
-// Run it through `make synth` (cdktf synth); see README.md.
+// Command stratum synthesizes every Stratum stack for every environment and
+// carries the tools that work on the synthesized stacks. Synthesis runs
+// through `make synth` (cdktf synth); see README.md.
 //
-//	stratum          validate the configuration, then synthesize
-//	stratum -check   only validate the configuration
+//	stratum              validate the configuration, then synthesize
+//	stratum -check       only validate the configuration
+//	stratum <command> …  run one of the commands below (stratum help lists them)
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -17,8 +22,25 @@ import (
 	"stratum/stacks"
 )
 
+// command is one subcommand: it gets its arguments (without its name) and
+// returns the process exit code.
+type command struct {
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands are the subcommands, one entry each; the code of each lives in
+// its own package.
+var commands = map[string]command{
+	// "name": {summary: "…", run: pkg.Main},
+}
+
 func main() {
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
+		os.Exit(runCommand(os.Args[1], os.Args[2:], os.Stdout, os.Stderr))
+	}
 	check := flag.Bool("check", false, "validate the configuration and exit without synthesizing")
+	flag.Usage = func() { usage(flag.CommandLine.Output()) }
 	flag.Parse()
 	envs := config.Environments()
 	// Validate before starting jsii: errors come fast and nothing is written.
@@ -35,4 +57,35 @@ func main() {
 		os.Exit(1)
 	}
 	app.Synth()
+}
+
+func runCommand(name string, args []string, stdout, stderr io.Writer) int {
+	if name == "help" {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "stratum: unknown command %q\n", name)
+		usage(stderr)
+		return 1
+	}
+	return c.run(args, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: stratum [-check]          validate, then synthesize every stack")
+	fmt.Fprintln(w, "       stratum <command> [args]  run a command")
+	if len(commands) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/stackgraph"
 	"stratum/stacks"
 )
 
@@ -32,7 +33,7 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
-	// "name": {summary: "…", run: pkg.Main},
+	"graph": {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 }
 
 func main() {

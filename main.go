@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/changes"
 	"stratum/clients"
 	"stratum/config"
 	"stratum/stackgraph"
@@ -33,7 +34,8 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
-	"graph": {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
+	"changed": {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
+	"graph":   {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 }
 
 func main() {

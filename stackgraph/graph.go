@@ -328,3 +328,67 @@ func (g *Graph) Downstream(names []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Group is the stacks of one environment and level that run on one kind
+// of runner: a CI job (or matrix) of a pipeline. Manual stacks are in no
+// group.
+type Group struct {
+	Environment string
+	Level       int
+	Runner      Runner
+	Stacks      []string
+}
+
+// Key names the group in CI outputs, e.g. dev_1_hosted.
+func (gr Group) Key() string { return GroupKey(gr.Environment, gr.Level, gr.Runner) }
+
+// GroupKey is the key of the group of env, level and runner.
+func GroupKey(env string, level int, runner Runner) string {
+	return fmt.Sprintf("%s_%d_%s", env, level, runner)
+}
+
+// Groups returns the graph's groups ordered by environment (in the order
+// given; environments not listed come last, sorted), level and runner
+// (hosted first). Stacks in a group are sorted.
+func (g *Graph) Groups(envOrder []string) []Group {
+	index := map[string]*Group{}
+	var out []*Group
+	for _, s := range g.Stacks {
+		if s.Manual {
+			continue
+		}
+		k := GroupKey(s.Environment, s.Level, s.Runner)
+		gr, ok := index[k]
+		if !ok {
+			gr = &Group{Environment: s.Environment, Level: s.Level, Runner: s.Runner}
+			index[k] = gr
+			out = append(out, gr)
+		}
+		gr.Stacks = append(gr.Stacks, s.Name)
+	}
+	rank := func(env string) int {
+		if i := slices.Index(envOrder, env); i >= 0 {
+			return i
+		}
+		return len(envOrder)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if ra, rb := rank(a.Environment), rank(b.Environment); ra != rb {
+			return ra < rb
+		}
+		if a.Environment != b.Environment {
+			return a.Environment < b.Environment
+		}
+		if a.Level != b.Level {
+			return a.Level < b.Level
+		}
+		return a.Runner == Hosted && b.Runner != Hosted
+	})
+	groups := make([]Group, len(out))
+	for i, gr := range out {
+		sort.Strings(gr.Stacks)
+		groups[i] = *gr
+	}
+	return groups
+}

@@ -13,18 +13,29 @@ export CHECKPOINT_DISABLE := 1
 GEN      := .gen/pacmak
 NPM_DONE := node_modules/.stratum-installed
 GEN_DONE := $(GEN)/.stratum-generated
+# Published schemas the pipeline tests validate against (scripts/fetch-schemas).
+SCHEMAS  := .gen/schemas/gitlab-ci.json
 
-.PHONY: synth test update bench bindings deps clean
+.PHONY: synth test update generate bench bench-changed bindings deps clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
 
-test: $(GEN_DONE)
+test: $(GEN_DONE) $(SCHEMAS)
 	go test ./...
 
 # Rewrite the golden files after reviewing the change (like a plan).
-update: $(GEN_DONE)
+update: $(GEN_DONE) $(SCHEMAS)
 	go test ./... -update
+
+# Rewrite every committed generated file (the CI pipelines); a test fails
+# when one is stale.
+generate: $(GEN_DONE)
+	go run . generate
+
+# How long `stratum changed` takes, as a ratio to one synthesis.
+bench-changed: $(GEN_DONE)
+	./scripts/bench-changed
 
 bench: $(GEN_DONE)
 	./scripts/bench
@@ -44,6 +55,9 @@ $(GEN_DONE): $(NPM_DONE)
 		node_modules/@cdktf/provider-kubernetes node_modules/@cdktf/provider-helm
 	./scripts/check-bindings $(GEN)
 	touch $@
+
+$(SCHEMAS): scripts/fetch-schemas $(NPM_DONE)
+	./scripts/fetch-schemas
 
 clean:
 	rm -rf cdktf.out .gen node_modules

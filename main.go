@@ -17,8 +17,12 @@ import (
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/changes"
 	"stratum/clients"
 	"stratum/config"
+	"stratum/generate"
+	"stratum/pipelines"
+	"stratum/stackgraph"
 	"stratum/stacks"
 )
 
@@ -32,7 +36,10 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
-	// "name": {summary: "…", run: pkg.Main},
+	"changed":      {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
+	"generate":     {summary: "rewrite every committed generated file (CI pipelines)", run: generate.Main},
+	"gitlab-child": {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
+	"graph":        {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 }
 
 func main() {

@@ -52,6 +52,9 @@ type Environment struct {
 	Database           Database
 	// Domain is the environment's Route53 hosted zone (e.g. dev.example.com).
 	Domain string
+	// CI is how pipelines reach the environment by OIDC (see CI).
+	// Default: no CI identity provider or roles.
+	CI CI
 }
 
 // Network is the environment's VPC layout.

@@ -65,6 +65,7 @@ func prod() Environment {
 			PreventDestroy:    true,
 		},
 		Domain: "prod.stratum.example.com",
+		CI:     ci(),
 	}
 }
 
@@ -118,6 +119,7 @@ func staging() Environment {
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
 		},
 		Domain: "staging.stratum.example.com",
+		CI:     ci(),
 	}
 }
 
@@ -163,5 +165,15 @@ func dev() Environment {
 			SkipFinalSnapshot: true,
 		},
 		Domain: "dev.stratum.example.com",
+		CI:     ci(),
+	}
+}
+
+// ci is how this repository's pipelines reach every environment (see
+// docs/cicd-integration.md). Replace the repository with yours; with
+// GitLab or Azure DevOps, set those fields instead (or as well).
+func ci() CI {
+	return CI{
+		GitHub: &GitHubCI{Repository: "example-org/stratum"},
 	}
 }

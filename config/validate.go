@@ -102,6 +102,7 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkDatabase,
 	checkDatabaseProtection,
 	checkDomain,
+	checkCI,
 }
 
 // crossEnvironmentRules check what environments must not share.
@@ -109,6 +110,7 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 	checkNetworkOverlaps,
 	checkUniqueStateBackends,
 	checkUniqueDomains,
+	checkCIProviders,
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {

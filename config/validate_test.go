@@ -217,6 +217,7 @@ var environmentCases = []ruleCase{
 		},
 		bad: func(e []config.Environment) {
 			e[staging].AccountID = "111111111111"
+			e[staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
 			e[staging].State.LockTable = "stratum-prod-tflock"
 		},
 		owner: `environment "staging"`, field: "State.LockTable", value: "stratum-prod-tflock", want: `environment "prod" uses it`},

@@ -12,7 +12,8 @@ import (
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
-// lock table. Its own state is local (see newStack).
+// lock table, and the CI identity providers and roles (newCIRoles). Its own
+// state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: params.Bootstrap, Env: env})
 
@@ -24,7 +25,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		})
 		keyARN = key.ARN
 	}
-	bucket.New(s.TF, "state-bucket", &bucket.Props{
+	stateBucket := bucket.New(s.TF, "state-bucket", &bucket.Props{
 		Name:      env.State.Bucket,
 		KMSKeyARN: keyARN,
 		Lifecycle: bucket.Lifecycle{
@@ -47,6 +48,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		},
 		DeletionProtectionEnabled: jsii.Bool(true),
 	}
-	dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
+	lock := dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
+	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN})
 	return s
 }

@@ -66,6 +66,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		EndpointSources:   sources,
 		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
 		Admins:            clusterAdmins(s, env),
+		Viewers:           clusterViewers(s, env),
 		LogRetentionDays:  env.LogRetentionDays,
 	})
 	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
@@ -195,10 +196,17 @@ var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // clusterAdmins are the principals given cluster-admin: the identity that
 // deploys Stratum (services-<env> talks to the cluster with it) and the
-// configured admin roles.
+// configured admin roles. With CI configured the deployer is the CI apply
+// role; people get cluster-admin through AdminRoleARNs.
 func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 	deployer := jsii.String(env.AssumeRoleARN)
-	if env.AssumeRoleARN == "" {
+	switch {
+	case env.CI.Enabled() && env.AssumeRoleARN == "":
+		// CI deploys: the deployer is the apply role, whoever plans. (The
+		// caller would be the read-only plan role in every plan, which
+		// would then propose handing it cluster-admin.)
+		deployer = ciRoleARN(s, env, config.CIApplyRoleName(env.Name))
+	case env.AssumeRoleARN == "":
 		// The role behind the caller's session (or the IAM user), so that
 		// whoever applies this stack can also apply services-<env>.
 		caller := dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("deployer"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
@@ -215,4 +223,35 @@ func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 		admins = append(admins, eks.Admin{ID: id, PrincipalARN: jsii.String(arn)})
 	}
 	return admins
+}
+
+// clusterViewers may read every Kubernetes object: the CI plan role, so
+// that plans and drift checks of services-<env> and the client stacks
+// can refresh their Kubernetes and Helm resources.
+func clusterViewers(s *Stack, env config.Environment) []eks.Admin {
+	if !env.CI.Enabled() {
+		return nil
+	}
+	return []eks.Admin{{ID: "ci-plan", PrincipalARN: ciRoleARN(s, env, config.CIPlanRoleName(env.Name))}}
+}
+
+// ciRoleARN is the ARN of a CI role bootstrap-<env> creates, built from
+// its name: bootstrap is applied by hand before any other stack, so the
+// role exists, and an SSM parameter would only repeat the name.
+func ciRoleARN(s *Stack, env config.Environment, name string) *string {
+	var partition dataawspartition.DataAwsPartition
+	if found := s.TF.Node().TryFindChild(jsii.String("ci-partition")); found != nil {
+		partition = found.(dataawspartition.DataAwsPartition)
+	} else {
+		partition = dataawspartition.NewDataAwsPartition(s.TF, jsii.String("ci-partition"), &dataawspartition.DataAwsPartitionConfig{})
+	}
+	account := jsii.String(env.AccountID)
+	if env.AccountID == "" {
+		if found := s.TF.Node().TryFindChild(jsii.String("ci-account")); found != nil {
+			account = found.(dataawscalleridentity.DataAwsCallerIdentity).AccountId()
+		} else {
+			account = dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("ci-account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{}).AccountId()
+		}
+	}
+	return jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", *partition.Partition(), *account, name))
 }

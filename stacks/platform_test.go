@@ -73,6 +73,9 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 	perStack := map[string]int{}
 	for _, name := range s.names() {
 		for docName, doc := range s.stacks[name].data("aws_iam_policy_document") {
+			if strings.HasPrefix(docName, "ci-") {
+				continue // the CI roles trust CI platforms: TestCIRoleTrust
+			}
 			for _, st := range jsonList(doc["statement"]) {
 				st := jsonObject(st)
 				if !inList(jsonStrings(st["actions"]), "sts:AssumeRoleWithWebIdentity") {
@@ -317,22 +320,32 @@ func TestClusterIsSecured(t *testing.T) {
 }
 
 // TestClusterAdmins: the deployer and every configured admin role get an
-// access entry with cluster-wide AmazonEKSClusterAdminPolicy.
+// access entry with cluster-wide AmazonEKSClusterAdminPolicy; with CI
+// configured the deployer is the CI apply role and the CI plan role gets
+// cluster-wide AmazonEKSAdminViewPolicy, nothing more.
 func TestClusterAdmins(t *testing.T) {
 	s := defaultSynth(t)
 	envs := platformEnvs(t)
 	envs[0].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Platform-Admins"}
+	envs[0].CI = config.CI{} // deployed by hand: the caller is the deployer
 	envs[1].AssumeRoleARN = "arn:aws:iam::222222222222:role/stratum-deployer"
 	envs = envs[:2]
 	custom := synth(t, envs, nil)
+	ciRole := func(env, role string) string {
+		account := "${data.aws_caller_identity.ci-account.account_id}"
+		if e, _ := config.Get(config.Environments(), env); e.AccountID != "" {
+			account = e.AccountID
+		}
+		return "arn:${data.aws_partition.ci-partition.partition}:iam::" + account + ":role/stratum-" + env + "-ci-" + role
+	}
 	for _, tc := range []struct {
-		app  *synthesized
-		env  config.Environment
-		want []string
+		app            *synthesized
+		env            config.Environment
+		admins, viewer []string
 	}{
-		{s, config.Environments()[0], []string{"${data.aws_iam_session_context.deployer-session.issuer_arn}"}},
-		{custom, envs[0], []string{"${data.aws_iam_session_context.deployer-session.issuer_arn}", envs[0].Cluster.AdminRoleARNs[0]}},
-		{custom, envs[1], []string{envs[1].AssumeRoleARN}},
+		{s, config.Environments()[0], []string{ciRole("prod", "apply")}, []string{ciRole("prod", "plan")}},
+		{custom, envs[0], []string{"${data.aws_iam_session_context.deployer-session.issuer_arn}", envs[0].Cluster.AdminRoleARNs[0]}, nil},
+		{custom, envs[1], []string{envs[1].AssumeRoleARN}, []string{ciRole("staging", "plan")}},
 	} {
 		t.Run(tc.env.Name, func(t *testing.T) {
 			j := tc.app.stack(t, "platform-"+tc.env.Name)
@@ -345,21 +358,27 @@ func TestClusterAdmins(t *testing.T) {
 					t.Errorf("%s: type %v", addr, e["type"])
 				}
 			}
+			want := append(append([]string{}, tc.admins...), tc.viewer...)
 			sort.Strings(got)
-			sort.Strings(tc.want)
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Errorf("access entries for %v, want %v", got, tc.want)
+			sort.Strings(want)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("access entries for %v, want %v", got, want)
 			}
-			admins := map[string]bool{}
+			policies := map[string]string{} // principal -> policy
 			for addr, a := range j.resources("aws_eks_access_policy_association") {
-				if !strings.HasSuffix(fmt.Sprint(a["policy_arn"]), ":eks::aws:cluster-access-policy/"+eks.ClusterAdminPolicy) || jsonObject(a["access_scope"])["type"] != "cluster" {
-					t.Errorf("%s: policy %v scope %v", addr, a["policy_arn"], a["access_scope"])
+				if jsonObject(a["access_scope"])["type"] != "cluster" {
+					t.Errorf("%s: scope %v, want cluster", addr, a["access_scope"])
 				}
-				admins[entries[fmt.Sprint(a["principal_arn"])]] = true
+				policies[entries[fmt.Sprint(a["principal_arn"])]] = fmt.Sprint(a["policy_arn"])
 			}
-			for _, p := range tc.want {
-				if !admins[p] {
-					t.Errorf("%s has an access entry but no cluster-admin association", p)
+			for _, p := range tc.admins {
+				if !strings.HasSuffix(policies[p], ":eks::aws:cluster-access-policy/"+eks.ClusterAdminPolicy) {
+					t.Errorf("%s: policy %q, want cluster-admin", p, policies[p])
+				}
+			}
+			for _, p := range tc.viewer {
+				if !strings.HasSuffix(policies[p], ":eks::aws:cluster-access-policy/"+eks.AdminViewPolicy) {
+					t.Errorf("%s: policy %q, want %s and nothing more", p, policies[p], eks.AdminViewPolicy)
 				}
 			}
 		})

@@ -38,6 +38,11 @@ var LogTypes = []string{"api", "audit", "authenticator", "controllerManager", "s
 // ClusterAdminPolicy is the EKS access policy granting cluster-admin.
 const ClusterAdminPolicy = "AmazonEKSClusterAdminPolicy"
 
+// AdminViewPolicy is the EKS access policy granting read access to every
+// Kubernetes resource, Secrets included: a Terraform plan of Helm releases
+// reads them (Helm keeps its releases in Secrets).
+const AdminViewPolicy = "AmazonEKSAdminViewPolicy"
+
 // retentionDays are the values CloudWatch Logs accepts for retention_in_days.
 var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
@@ -69,6 +74,10 @@ type Props struct {
 	// scope) through access entries. Default: none. With no admins and no
 	// other access entries nobody can use the Kubernetes API.
 	Admins []Admin
+	// Viewers get read-only access to every resource
+	// (AmazonEKSAdminViewPolicy, cluster scope), e.g. the CI role that
+	// plans the in-cluster stacks. Default: none.
+	Viewers []Admin
 	// LogRetentionDays is how long control-plane logs are kept; a value
 	// CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, …, 3653). Required.
 	LogRetentionDays int
@@ -194,6 +203,20 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 			ClusterName:  cluster.Name(),
 			PrincipalArn: entry.PrincipalArn(),
 			PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, ClusterAdminPolicy)),
+			AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
+		})
+	}
+
+	for _, v := range p.Viewers {
+		entry := eksaccessentry.NewEksAccessEntry(c, jsii.String("viewer-"+v.ID), &eksaccessentry.EksAccessEntryConfig{
+			ClusterName:  cluster.Name(),
+			PrincipalArn: v.PrincipalARN,
+			Type:         jsii.String("STANDARD"),
+		})
+		eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c, jsii.String("viewer-"+v.ID+"-admin-view"), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
+			ClusterName:  cluster.Name(),
+			PrincipalArn: entry.PrincipalArn(),
+			PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, AdminViewPolicy)),
 			AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
 		})
 	}
@@ -326,6 +349,15 @@ func (p *Props) validate() error {
 		seen["admin/"+a.ID] = true
 		if !*cdktf.Token_IsUnresolved(a.PrincipalARN) && !IsPrincipalARN(*a.PrincipalARN) {
 			return fmt.Errorf("Admins %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", a.ID, *a.PrincipalARN)
+		}
+	}
+	for _, v := range p.Viewers {
+		if !entryID.MatchString(v.ID) || seen["viewer/"+v.ID] || v.PrincipalARN == nil {
+			return fmt.Errorf("Viewers: ID %q: want a unique lowercase label and a PrincipalARN", v.ID)
+		}
+		seen["viewer/"+v.ID] = true
+		if !*cdktf.Token_IsUnresolved(v.PrincipalARN) && !IsPrincipalARN(*v.PrincipalARN) {
+			return fmt.Errorf("Viewers %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", v.ID, *v.PrincipalARN)
 		}
 	}
 	return nil

@@ -1,0 +1,197 @@
+package changes
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	_ "stratum/internal/golden" // accepts -update like every test package
+)
+
+// acme is the onboarding change: one client appended to clients.All, as
+// docs/onboarding.md tells a newcomer to write it.
+const acme = `	{
+		Name:        "acme",
+		DisplayName: "Acme",
+		CostCentre:  "cc-1999",
+		Environments: []Environment{{Name: "prod"}, {Name: "staging"}, {Name: "dev"}},
+		Buckets:      []Bucket{{Name: "data"}},
+		Applications: []Application{{Name: "api", Port: 8080, Buckets: map[string]Access{"data": ReadWrite}, Database: true}},
+	},
+}
+`
+
+// testRepo copies the files of this repository (tracked and not ignored) into a new git
+// repository with one commit and links the generated dependencies.
+func testRepo(t *testing.T) string {
+	t.Helper()
+	root, err := git(context.Background(), "..", "rev-parse", "--show-toplevel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files, err := git(context.Background(), root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Split(strings.TrimRight(files, "\x00"), "\x00") {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			if os.IsNotExist(err) {
+				continue // deleted in the working tree
+			}
+			t.Fatal(err)
+		}
+		info, _ := os.Stat(filepath.Join(root, f))
+		dst := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range generated {
+		if err := os.Symlink(filepath.Join(root, d), filepath.Join(dir, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, dir, "git", "init", "-q", "-b", "main")
+	// .gitignore ignores the directories, not links to them.
+	if err := os.WriteFile(filepath.Join(dir, ".git", "info", "exclude"), []byte("/.gen\n/node_modules\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
+	commit(t, dir, "base")
+	return dir
+}
+
+func run(t *testing.T, dir string, name string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+}
+
+func commit(t *testing.T, dir, msg string) {
+	t.Helper()
+	run(t, dir, "git", "add", "-A")
+	run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", msg)
+}
+
+func edit(t *testing.T, path string, f func(string) string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(f(string(b))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChangedInRealRepositories runs the comparison on real git history:
+// a comment-only Go change selects nothing; onboarding a client selects
+// exactly its new stacks and the stacks whose Terraform it changes (its
+// database's), and no other client. Three syntheses: the base, the
+// comment commit (shared through the cache), the onboarding commit.
+func TestChangedInRealRepositories(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes three revisions")
+	}
+	dir := testRepo(t)
+	edit(t, filepath.Join(dir, "stacks", "foundation.go"), func(s string) string {
+		return strings.Replace(s, "package stacks\n", "package stacks\n\n// A comment that changes no synthesized byte.\n", 1)
+	})
+	commit(t, dir, "comment")
+	edit(t, filepath.Join(dir, "clients", "clients.go"), func(s string) string {
+		i := strings.LastIndex(s, "}\n")
+		return s[:i] + acme
+	})
+	commit(t, dir, "onboard acme")
+	ctx := context.Background()
+	cache := t.TempDir()
+
+	t.Run("comment only", func(t *testing.T) {
+		r, err := Run(ctx, Options{Repo: dir, Base: "HEAD~2", Head: "HEAD~1", Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Stacks) != 0 || len(r.Removed) != 0 {
+			t.Errorf("a comment selected %v (removed %v), want nothing", r.Stacks, r.Removed)
+		}
+		for k, v := range r.Groups {
+			if len(v) != 0 {
+				t.Errorf("group %s = %v, want empty", k, v)
+			}
+		}
+	})
+
+	t.Run("onboarding", func(t *testing.T) {
+		r, err := Run(ctx, Options{Repo: dir, Base: "HEAD~1", Head: "HEAD", Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging"}; !reflect.DeepEqual(r.Added, want) {
+			t.Errorf("added %v, want %v", r.Added, want)
+		}
+		// The rule: anything else selected must have changed Terraform and
+		// be a dependency of a new stack (what must change with it).
+		head, err := LoadSide(filepath.Join(cache, treeOf(t, dir, "HEAD")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps := map[string]bool{}
+		for _, n := range r.Added {
+			s, _ := head.Graph.Stack(n)
+			for _, d := range s.Dependencies {
+				deps[d] = true
+			}
+		}
+		for _, s := range r.Stacks {
+			switch {
+			case s.Reason == Added:
+			case s.Reason == Changed && deps[s.Name]:
+			default:
+				t.Errorf("%s selected (%s %v): not a new stack nor a changed dependency of one", s.Name, s.Reason, s.Parameters)
+			}
+			if strings.HasPrefix(s.Name, "client-") && !strings.HasPrefix(s.Name, "client-acme-") {
+				t.Errorf("another client's stack %s is selected", s.Name)
+			}
+		}
+		if len(r.Changed) == 0 {
+			t.Error("no stack changed: the new client's database lives in some stack")
+		}
+		if len(r.Removed) != 0 {
+			t.Errorf("removed %v, want none", r.Removed)
+		}
+		if got := r.Groups["prod_2_private"]; !slices.Contains(got, "client-acme-prod") {
+			t.Errorf("group prod_2_private = %v, want it to hold client-acme-prod", got)
+		}
+	})
+}
+
+// treeOf is the tree id of rev: the cache key of its synthesis.
+func treeOf(t *testing.T, dir, rev string) string {
+	t.Helper()
+	tree, err := git(context.Background(), dir, "rev-parse", rev+"^{tree}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "git", "init", "-q")
+	if _, err := Run(context.Background(), Options{Repo: dir, Base: "origin/main"}); err == nil || !strings.Contains(err.Error(), "fetch-depth") {
+		t.Errorf("unknown base: error %v, want one that says to fetch it", err)
+	}
+}

@@ -1,0 +1,142 @@
+// Package generate writes every generated file the repository commits:
+// `stratum generate` (make generate) is the one command that rewrites
+// them, and a test fails when a committed copy is stale. To add a
+// generated file, add an entry to Artifacts.
+package generate
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/pipelines"
+	"stratum/stackgraph"
+	"stratum/stacks"
+)
+
+// Artifact produces files (path relative to the repository root →
+// content) from the stack graph and the configuration.
+type Artifact struct {
+	// Name says what the files are, for messages.
+	Name     string
+	Generate func(in pipelines.Input) (map[string][]byte, error)
+}
+
+// Artifacts are every generated file the repository commits.
+var Artifacts = []Artifact{
+	{Name: "GitHub Actions workflows", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		out := map[string][]byte{}
+		for name, b := range pipelines.GitHub(in) {
+			out[filepath.Join(".github", "workflows", name)] = b
+		}
+		return out, nil
+	}},
+	{Name: "GitLab CI pipeline", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{".gitlab-ci.yml": pipelines.GitLab(in)}, nil
+	}},
+	{Name: "Azure DevOps pipeline", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{"azure-pipelines.yml": pipelines.Azure(in)}, nil
+	}},
+}
+
+// Files generates every artifact from the graph and the configuration.
+func Files(g *stackgraph.Graph, envs []config.Environment) (map[string][]byte, error) {
+	in := pipelines.Input{Graph: g, Envs: envs, Settings: config.PipelineSettings()}
+	out := map[string][]byte{}
+	for _, a := range Artifacts {
+		files, err := a.Generate(in)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Name, err)
+		}
+		for p, b := range files {
+			if _, dup := out[p]; dup {
+				return nil, fmt.Errorf("%s: %s is generated twice", a.Name, p)
+			}
+			out[p] = b
+		}
+	}
+	return out, nil
+}
+
+// Graph synthesizes the real configuration into a temporary directory
+// and returns its stack graph: exactly the manifest's.
+func Graph() (*stackgraph.Graph, error) {
+	envs := config.Environments()
+	if err := stacks.Validate(envs, clients.All); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	dir, err := os.MkdirTemp("", "stratum-generate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+	if err := stacks.Build(app, envs, clients.All); err != nil {
+		return nil, err
+	}
+	app.Synth()
+	return stackgraph.Load(dir)
+}
+
+// Write writes files under root. Every file is written to a temporary
+// name first and renamed, so a failure leaves each file old or new,
+// never half-written.
+func Write(root string, files map[string][]byte) error {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		dst := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		tmp := dst + ".tmp"
+		if err := os.WriteFile(tmp, files[p], 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Main is `stratum generate`.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: stratum generate   (rewrites every committed generated file; see docs/cicd-integration.md)")
+		return 2
+	}
+	g, err := Graph()
+	if err != nil {
+		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
+		return 1
+	}
+	files, err := Files(g, config.Environments())
+	if err != nil {
+		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
+		return 1
+	}
+	if err := Write(".", files); err != nil {
+		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
+		return 1
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(stdout, "wrote %s\n", p)
+	}
+	return 0
+}

@@ -1,0 +1,376 @@
+package pipelines
+
+import (
+	"fmt"
+	"strings"
+
+	"stratum/stackgraph"
+)
+
+// GitHub Actions workflow model (the keys Stratum uses).
+type (
+	ghWorkflow struct {
+		Name        string            `yaml:"name"`
+		On          ghOn              `yaml:"on"`
+		Permissions map[string]string `yaml:"permissions"`
+		Concurrency *ghConcurrency    `yaml:"concurrency,omitempty"`
+		Env         map[string]string `yaml:"env,omitempty"`
+		Jobs        ordered[ghJob]    `yaml:"jobs"`
+	}
+	ghOn struct {
+		PullRequest      *ghBranches  `yaml:"pull_request,omitempty"`
+		Push             *ghBranches  `yaml:"push,omitempty"`
+		Schedule         []ghSchedule `yaml:"schedule,omitempty"`
+		WorkflowDispatch *struct{}    `yaml:"workflow_dispatch,omitempty"`
+	}
+	ghBranches struct {
+		Branches []string `yaml:"branches"`
+	}
+	ghSchedule struct {
+		Cron string `yaml:"cron"`
+	}
+	ghConcurrency struct {
+		Group            string `yaml:"group"`
+		CancelInProgress bool   `yaml:"cancel-in-progress"`
+	}
+	ghJob struct {
+		Name           string            `yaml:"name,omitempty"`
+		Needs          []string          `yaml:"needs,omitempty"`
+		If             string            `yaml:"if,omitempty"`
+		RunsOn         any               `yaml:"runs-on"`
+		Environment    string            `yaml:"environment,omitempty"`
+		Concurrency    *ghConcurrency    `yaml:"concurrency,omitempty"`
+		Permissions    map[string]string `yaml:"permissions,omitempty"`
+		TimeoutMinutes int               `yaml:"timeout-minutes,omitempty"`
+		Strategy       *ghStrategy       `yaml:"strategy,omitempty"`
+		Outputs        map[string]string `yaml:"outputs,omitempty"`
+		Env            map[string]string `yaml:"env,omitempty"`
+		Steps          []ghStep          `yaml:"steps"`
+	}
+	ghStrategy struct {
+		FailFast bool           `yaml:"fail-fast"`
+		Matrix   map[string]any `yaml:"matrix"`
+	}
+	ghStep struct {
+		Name string            `yaml:"name,omitempty"`
+		ID   string            `yaml:"id,omitempty"`
+		If   string            `yaml:"if,omitempty"`
+		Uses string            `yaml:"uses,omitempty"`
+		With map[string]string `yaml:"with,omitempty"`
+		Env  map[string]string `yaml:"env,omitempty"`
+		Run  string            `yaml:"run,omitempty"`
+	}
+)
+
+// Actions are pinned to exact release tags. (Pinning by commit SHA is
+// stronger; this generator was written without access to GitHub to look
+// the SHAs up — replace the tags with SHAs and a version comment when you
+// can.)
+const (
+	actCheckout       = "actions/checkout@v4.2.2"
+	actSetupGo        = "actions/setup-go@v5.5.0"
+	actSetupNode      = "actions/setup-node@v4.4.0"
+	actSetupTerraform = "hashicorp/setup-terraform@v3.1.2"
+	actAWSCredentials = "aws-actions/configure-aws-credentials@v4.2.1"
+	actUpload         = "actions/upload-artifact@v4.6.2"
+	actDownload       = "actions/download-artifact@v4.3.0"
+)
+
+// GitHub returns the workflows, by file name under .github/workflows.
+func GitHub(in Input) map[string][]byte {
+	return map[string][]byte{
+		"stratum-pull-request.yml": marshal(ghPullRequest(in)),
+		"stratum-apply.yml":        marshal(ghApply(in)),
+		"stratum-drift.yml":        marshal(ghDrift(in)),
+	}
+}
+
+func (in Input) ghRunsOn(r stackgraph.Runner) any {
+	if r == stackgraph.Private {
+		return in.Settings.GitHubPrivateRunner
+	}
+	return in.Settings.GitHubHostedRunner
+}
+
+func (in Input) ghToolchain(terraform bool) []ghStep {
+	steps := []ghStep{
+		{Uses: actSetupGo, With: map[string]string{"go-version-file": "go.mod", "cache": "true"}},
+		{Uses: actSetupNode, With: map[string]string{"node-version": in.Settings.NodeVersion, "cache": "npm"}},
+	}
+	if terraform {
+		steps = append(steps, in.ghTerraform())
+	}
+	return steps
+}
+
+func (in Input) ghTerraform() ghStep {
+	// No wrapper: the scripts read terraform's exit codes themselves.
+	return ghStep{Uses: actSetupTerraform, With: map[string]string{"terraform_version": in.Settings.TerraformVersion, "terraform_wrapper": "false"}}
+}
+
+// ghCredentials assumes the environment's CI role by OIDC.
+func (in Input) ghCredentials(envName, mode string) ghStep {
+	env := in.env(envName)
+	account := env.AccountID
+	if account == "" {
+		account = "${{ vars." + accountVariable(envName) + " }}"
+	}
+	with := map[string]string{
+		"role-to-assume":    fmt.Sprintf("arn:aws:iam::%s:role/%s", account, roleName(envName, mode)),
+		"aws-region":        env.Region,
+		"role-session-name": "stratum-" + mode + "-${{ github.run_id }}",
+	}
+	if mode == "apply" {
+		with["role-duration-seconds"] = "7200"
+	}
+	return ghStep{Name: "AWS credentials (OIDC, " + mode + " role)", Uses: actAWSCredentials, With: with}
+}
+
+var ghOIDC = map[string]string{"id-token": "write", "contents": "read"}
+
+// ghChanged is the job selecting the stacks; its outputs are the groups.
+func (in Input) ghChanged(base string) ghJob {
+	outputs := map[string]string{"manual": "${{ steps.changed.outputs.manual }}"}
+	for _, gr := range in.groups() {
+		outputs[gr.Key()] = "${{ steps.changed.outputs." + gr.Key() + " }}"
+	}
+	return ghJob{
+		Name:    "Select changed stacks",
+		RunsOn:  in.Settings.GitHubHostedRunner,
+		Outputs: outputs,
+		Steps: append(append([]ghStep{{Uses: actCheckout, With: map[string]string{"fetch-depth": "0"}}}, in.ghToolchain(false)...),
+			ghStep{Name: "Find the base", ID: "base", Env: map[string]string{"GH_TOKEN": "${{ github.token }}"}, Run: base},
+			ghStep{Name: "Synthesize", Run: "make synth"},
+			ghStep{Name: "stratum changed", ID: "changed", Env: map[string]string{"BASE": "${{ steps.base.outputs.sha }}"}, Run: `set -euo pipefail
+go run . changed -base "$BASE" -head-out cdktf.out -json > changed.json
+go run . changed -base "$BASE" -head-out cdktf.out >> "$GITHUB_STEP_SUMMARY" 2>/dev/null || true
+jq -r '.groups | to_entries[] | "\(.key)=\(.value | tojson)"' changed.json >> "$GITHUB_OUTPUT"
+echo "manual=$(jq -c .manual changed.json)" >> "$GITHUB_OUTPUT"
+`},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nchanged.json", "retention-days": "30"}},
+		),
+	}
+}
+
+// ghManual tells the reviewer which selected stacks CI does not run.
+func ghManual() ghJob {
+	return ghJob{
+		Name:   "Stacks applied by hand",
+		Needs:  []string{"changed"},
+		If:     "needs.changed.outputs.manual != '[]'",
+		RunsOn: "ubuntu-24.04",
+		Env:    map[string]string{"MANUAL": "${{ needs.changed.outputs.manual }}"},
+		Steps: []ghStep{{Run: `echo "### Stacks CI does not plan or apply" >> "$GITHUB_STEP_SUMMARY"
+echo "$MANUAL: their state is local and they hold the CI roles; plan and apply them by hand (docs/backend-strategy.md)." >> "$GITHUB_STEP_SUMMARY"
+echo "::warning::apply by hand: $MANUAL"
+`}},
+	}
+}
+
+// ghPlanJob plans one group's selected stacks (a matrix) with the plan role.
+func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, artifactPrefix string) ghJob {
+	out := "needs.changed.outputs." + gr.Key()
+	return ghJob{
+		Name:        fmt.Sprintf("plan %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
+		Needs:       needs,
+		If:          "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
+		RunsOn:      in.ghRunsOn(gr.Runner),
+		Permissions: ghOIDC,
+		Strategy:    &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
+		Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
+		Steps: []ghStep{
+			{Uses: actCheckout},
+			{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
+			in.ghTerraform(),
+			in.ghCredentials(gr.Environment, "plan"),
+			{Name: "terraform plan", Run: planScript(false)},
+			{Name: "Summary", Run: `{
+  echo "### ${STACK}: $( [ "$(cat "cdktf.out/stacks/$STACK/exitcode")" = 2 ] && echo changes || echo no changes)"
+  echo '<details><summary>terraform show</summary>'
+  echo
+  echo '` + "```" + `'
+  head -c 60000 "cdktf.out/stacks/$STACK/plan.txt"
+  echo '` + "```" + `'
+  echo '</details>'
+} >> "$GITHUB_STEP_SUMMARY"
+`},
+			{Uses: actUpload, With: map[string]string{
+				"name":           artifactPrefix + "${{ matrix.stack }}",
+				"path":           "cdktf.out/stacks/${{ matrix.stack }}/tfplan\ncdktf.out/stacks/${{ matrix.stack }}/plan.txt",
+				"retention-days": "30",
+			}},
+		},
+	}
+}
+
+func ghPlanID(gr stackgraph.Group) string  { return "plan_" + gr.Key() }
+func ghApplyID(gr stackgraph.Group) string { return "apply_" + gr.Key() }
+
+func ghPullRequest(in Input) ghWorkflow {
+	w := ghWorkflow{
+		Name:        "stratum pull request",
+		On:          ghOn{PullRequest: &ghBranches{Branches: []string{"main"}}},
+		Permissions: map[string]string{"contents": "read"},
+		Concurrency: &ghConcurrency{Group: "stratum-pr-${{ github.event.pull_request.number }}", CancelInProgress: true},
+	}
+	w.Jobs.set("test", ghJob{
+		Name:   "make test",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		// The Terraform tier of make test runs here too (CI=true does not
+		// skip it); the runner downloads the AWS provider from the registry.
+		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(true)...),
+			ghStep{Name: "make test (snapshot diffs are in this log)", Run: "make test"}),
+	})
+	changed := in.ghChanged(`set -euo pipefail
+git fetch --no-tags origin "$GITHUB_BASE_REF"
+echo "sha=$(git rev-parse FETCH_HEAD)" >> "$GITHUB_OUTPUT"
+`)
+	changed.Needs = []string{"test"}
+	w.Jobs.set("changed", changed)
+	w.Jobs.set("manual", ghManual())
+	groups := in.groups()
+	for i, gr := range groups {
+		needs := []string{"changed"}
+		for _, p := range previous(groups, i) {
+			// Plans of a level wait for the levels below: a reviewer sees
+			// them in dependency order. (They read the values the
+			// producers have now; the merge re-plans after each apply.)
+			needs = append(needs, ghPlanID(p))
+		}
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, needs, "pr-plan-"))
+	}
+	return w
+}
+
+func ghApply(in Input) ghWorkflow {
+	w := ghWorkflow{
+		Name:        "stratum apply",
+		On:          ghOn{Push: &ghBranches{Branches: []string{"main"}}, WorkflowDispatch: &struct{}{}},
+		Permissions: map[string]string{"contents": "read", "actions": "read"},
+		// Runs queue instead of overlapping; none is cancelled.
+		Concurrency: &ghConcurrency{Group: "stratum-apply", CancelInProgress: false},
+	}
+	// The base is the commit of the last successful apply run, so a
+	// failed or skipped run's changes are selected again by the next one.
+	w.Jobs.set("changed", in.ghChanged(`set -euo pipefail
+sha=$(gh run list --workflow stratum-apply.yml --branch main --status success --limit 1 --json headSha --jq '.[0].headSha // empty')
+if [ -z "$sha" ] || ! git cat-file -e "$sha^{commit}" 2>/dev/null; then
+  sha=$(git rev-parse HEAD~1)
+fi
+echo "sha=$sha" >> "$GITHUB_OUTPUT"
+`))
+	w.Jobs.set("manual", ghManual())
+	groups := in.groups()
+	for i, gr := range groups {
+		needs := []string{"changed"}
+		for _, p := range previous(groups, i) {
+			needs = append(needs, ghApplyID(p))
+		}
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, needs, "plan-"))
+		out := "needs.changed.outputs." + gr.Key()
+		ghEnv := gr.Environment
+		if g := in.env(gr.Environment).CI.GitHub; g != nil {
+			ghEnv = g.Environment(gr.Environment)
+		}
+		w.Jobs.set(ghApplyID(gr), ghJob{
+			Name:  fmt.Sprintf("apply %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
+			Needs: []string{"changed", ghPlanID(gr)},
+			If:    "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
+			// The GitHub environment gates the job (required reviewers for
+			// prod) and is the only subject the apply role trusts.
+			Environment: ghEnv,
+			// One writer per stack, whatever else runs.
+			Concurrency:    &ghConcurrency{Group: "stratum-stack-${{ matrix.stack }}", CancelInProgress: false},
+			RunsOn:         in.ghRunsOn(gr.Runner),
+			Permissions:    ghOIDC,
+			TimeoutMinutes: 120,
+			Strategy:       &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
+			Env:            map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
+			Steps: []ghStep{
+				{Uses: actCheckout},
+				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
+				{Name: "The reviewed plan", Uses: actDownload, With: map[string]string{"name": "plan-${{ matrix.stack }}", "path": "cdktf.out/stacks/${{ matrix.stack }}"}},
+				in.ghTerraform(),
+				in.ghCredentials(gr.Environment, "apply"),
+				{Name: "terraform apply (fails if the state moved since the plan)", Run: applyScript},
+			},
+		})
+	}
+	return w
+}
+
+func ghDrift(in Input) ghWorkflow {
+	w := ghWorkflow{
+		Name:        "stratum drift",
+		On:          ghOn{Schedule: []ghSchedule{{Cron: in.Settings.DriftSchedule}}, WorkflowDispatch: &struct{}{}},
+		Permissions: map[string]string{"contents": "read"},
+		Concurrency: &ghConcurrency{Group: "stratum-drift", CancelInProgress: false},
+	}
+	w.Jobs.set("synth", ghJob{
+		Name:   "Synthesize",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
+			ghStep{Run: "make synth"},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out", "retention-days": "7"}}),
+	})
+	var ids []string
+	for _, gr := range in.groups() {
+		id := "drift_" + gr.Key()
+		ids = append(ids, id)
+		w.Jobs.set(id, ghJob{
+			Name:        fmt.Sprintf("drift %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
+			Needs:       []string{"synth"},
+			RunsOn:      in.ghRunsOn(gr.Runner),
+			Permissions: ghOIDC,
+			Strategy:    &ghStrategy{Matrix: map[string]any{"stack": gr.Stacks}},
+			Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
+			Steps: []ghStep{
+				{Uses: actCheckout},
+				{Uses: actDownload, With: map[string]string{"name": "synthesis", "path": "cdktf.out"}},
+				in.ghTerraform(),
+				in.ghCredentials(gr.Environment, "plan"),
+				{Name: "terraform plan -detailed-exitcode", ID: "plan", Run: planScript(true)},
+				{Name: "Record the result", If: "${{ always() }}", Run: `mkdir -p drift
+case "${{ steps.plan.outcome }}" in
+  success) echo "$STACK: in sync" > "drift/$STACK" ;;
+  *) if [ "$(cat "cdktf.out/stacks/$STACK/exitcode" 2>/dev/null)" = 2 ]; then echo "$STACK: DRIFTED" > "drift/$STACK"; else echo "$STACK: plan failed" > "drift/$STACK"; fi ;;
+esac
+cat "drift/$STACK"
+if [ -f "cdktf.out/stacks/$STACK/plan.txt" ]; then
+  { echo "### $STACK"; echo '` + "```" + `'; head -c 60000 "cdktf.out/stacks/$STACK/plan.txt"; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
+fi
+`},
+				{If: "${{ always() }}", Uses: actUpload, With: map[string]string{"name": "drift-${{ matrix.stack }}", "path": "drift"}},
+			},
+		})
+	}
+	w.Jobs.set("report", ghJob{
+		Name:   "Drift report",
+		Needs:  ids,
+		If:     "${{ always() }}",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		Steps: []ghStep{
+			{Uses: actDownload, With: map[string]string{"pattern": "drift-*", "path": "drift", "merge-multiple": "true"}},
+			{Name: "List drifted stacks", Run: `set -euo pipefail
+cat drift/* | sort > report.txt
+{ echo "### Drift"; echo '` + "```" + `'; cat report.txt; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
+if grep -v ': in sync$' report.txt; then
+  echo "::error::stacks drifted or failed to plan (listed above)"
+  exit 1
+fi
+`},
+		},
+	})
+	return w
+}
+
+// ghPrivateLabels are the labels actionlint must accept as self-hosted.
+func (in Input) ghPrivateLabels() []string {
+	var out []string
+	for _, l := range in.Settings.GitHubPrivateRunner {
+		if !strings.EqualFold(l, "self-hosted") && !strings.EqualFold(l, "linux") {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package stackgraph
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	_ "stratum/internal/golden" // accepts -update like every test package
+)
+
+// stackJSON is a minimal cdk.tf.json with the tags and backend describe
+// reads; providers lists extra providers (e.g. "kubernetes").
+func stackJSON(env, layer, backend string, providers ...string) []byte {
+	p := map[string]any{"aws": []any{map[string]any{
+		"default_tags": []any{map[string]any{"tags": map[string]any{"Environment": env, "Layer": layer}}},
+	}}}
+	for _, extra := range providers {
+		p[extra] = []any{map[string]any{}}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"provider":  p,
+		"terraform": map[string]any{"backend": map[string]any{backend: map[string]any{}}},
+	})
+	return b
+}
+
+// sample is one environment shaped like Stratum's.
+func sample() []Input {
+	return []Input{
+		{Name: "bootstrap-dev", JSON: stackJSON("dev", "bootstrap", "local")},
+		{Name: "foundation-dev", JSON: stackJSON("dev", "foundation", "s3")},
+		{Name: "platform-dev", Dependencies: []string{"foundation-dev"}, JSON: stackJSON("dev", "platform", "s3")},
+		{Name: "databases-dev", Dependencies: []string{"foundation-dev"}, JSON: stackJSON("dev", "databases", "s3")},
+		{Name: "services-dev", Dependencies: []string{"platform-dev", "foundation-dev", "platform-dev"}, JSON: stackJSON("dev", "services", "s3", "helm")},
+		{Name: "client-a-dev", Dependencies: []string{"platform-dev", "databases-dev", "foundation-dev"}, JSON: stackJSON("dev", "client", "s3", "kubernetes")},
+	}
+}
+
+func TestNew(t *testing.T) {
+	g, err := New(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLevels := [][]string{
+		{"bootstrap-dev", "foundation-dev"},
+		{"databases-dev", "platform-dev"},
+		{"client-a-dev", "services-dev"},
+	}
+	if !reflect.DeepEqual(g.Levels, wantLevels) {
+		t.Errorf("levels = %v, want %v", g.Levels, wantLevels)
+	}
+	cases := []struct {
+		name       string
+		deps       []string
+		dependents []string
+		runner     Runner
+		manual     bool
+	}{
+		{"bootstrap-dev", []string{}, []string{}, Hosted, true},
+		{"foundation-dev", []string{}, []string{"client-a-dev", "databases-dev", "platform-dev", "services-dev"}, Hosted, false},
+		{"services-dev", []string{"foundation-dev", "platform-dev"}, []string{}, Private, false},
+		{"client-a-dev", []string{"databases-dev", "foundation-dev", "platform-dev"}, []string{}, Private, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ok := g.Stack(tc.name)
+			if !ok {
+				t.Fatalf("stack %s missing", tc.name)
+			}
+			if !reflect.DeepEqual(s.Dependencies, tc.deps) {
+				t.Errorf("dependencies = %v, want %v", s.Dependencies, tc.deps)
+			}
+			if !reflect.DeepEqual(s.Dependents, tc.dependents) {
+				t.Errorf("dependents = %v, want %v", s.Dependents, tc.dependents)
+			}
+			if s.Runner != tc.runner || s.Manual != tc.manual {
+				t.Errorf("runner=%s manual=%t, want %s %t", s.Runner, s.Manual, tc.runner, tc.manual)
+			}
+			if s.Environment != "dev" {
+				t.Errorf("environment = %q, want dev", s.Environment)
+			}
+		})
+	}
+	if got, want := g.Downstream([]string{"databases-dev"}), []string{"client-a-dev"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Downstream(databases-dev) = %v, want %v", got, want)
+	}
+	if got, want := g.Downstream([]string{"foundation-dev"}), []string{"client-a-dev", "databases-dev", "platform-dev", "services-dev"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Downstream(foundation-dev) = %v, want %v", got, want)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []Input
+		want string
+	}{
+		{"cycle", []Input{
+			{Name: "a-dev", Dependencies: []string{"b-dev"}, JSON: stackJSON("dev", "a", "s3")},
+			{Name: "b-dev", Dependencies: []string{"a-dev"}, JSON: stackJSON("dev", "b", "s3")},
+		}, "cycle: a-dev → b-dev → a-dev"},
+		{"missing dependency", []Input{
+			{Name: "a-dev", Dependencies: []string{"gone-dev"}, JSON: stackJSON("dev", "a", "s3")},
+		}, "depends on gone-dev, which is not in the synthesis"},
+		{"no tags", []Input{{Name: "a-dev", JSON: []byte(`{"terraform":{"backend":{"s3":{}}}}`)}}, "no Environment and Layer default tags"},
+		{"not JSON", []Input{{Name: "a-dev", JSON: []byte(`{`)}}, "stack a-dev"},
+		{"twice", []Input{
+			{Name: "a-dev", JSON: stackJSON("dev", "a", "s3")},
+			{Name: "a-dev", JSON: stackJSON("dev", "a", "s3")},
+		}, "appears twice"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.in)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	manifest := map[string]any{"stacks": map[string]any{}}
+	for _, in := range sample() {
+		p := filepath.Join("stacks", in.Name, "cdk.tf.json")
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), in.JSON, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		deps := in.Dependencies
+		if deps == nil {
+			deps = []string{}
+		}
+		manifest["stacks"].(map[string]any)[in.Name] = map[string]any{"dependencies": deps, "synthesizedStackPath": p}
+	}
+	b, _ := json.Marshal(manifest)
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := New(sample())
+	if !bytes.Equal(g.JSON(), want.JSON()) {
+		t.Errorf("Load = %s\nwant %s", g.JSON(), want.JSON())
+	}
+	if _, err := Load(t.TempDir()); err == nil || !strings.Contains(err.Error(), "make synth") {
+		t.Errorf("Load of an empty directory: error %v, want one naming make synth", err)
+	}
+}
+
+func TestRender(t *testing.T) {
+	g, err := New(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		format string
+		want   []string
+	}{
+		{"dot", []string{`"foundation-dev" -> "platform-dev";`, `"bootstrap-dev" [style=dashed];`, `"services-dev" [shape=box];`, `subgraph "cluster_dev"`}},
+		{"mermaid", []string{"foundation_dev --> platform_dev", "class bootstrap_dev manual", "services_dev[services-dev]", "subgraph dev"}},
+		{"json", []string{`"levels": [`, `"runner": "private"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.format, func(t *testing.T) {
+			out, err := g.Render(tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("%s output lacks %q:\n%s", tc.format, w, out)
+				}
+			}
+		})
+	}
+	if _, err := g.Render("svg"); err == nil {
+		t.Error("Render(svg): no error")
+	}
+}
+
+func TestMain(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := Main([]string{"-dir", t.TempDir()}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "synthesize first") {
+		t.Errorf("Main on an empty dir = %d, stderr %q; want 1 and a hint", code, errs.String())
+	}
+	errs.Reset()
+	if code := Main([]string{"-format"}, &out, &errs); code != 2 {
+		t.Errorf("Main with a bad flag = %d, want 2", code)
+	}
+}

@@ -1,0 +1,187 @@
+package stacks_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"stratum/config"
+	"stratum/generate"
+	"stratum/internal/golden"
+	"stratum/stacks"
+)
+
+// TestGeneratedFilesAreCurrent: every committed generated file equals what
+// `stratum generate` writes from the real configuration.
+func TestGeneratedFilesAreCurrent(t *testing.T) {
+	files, err := generate.Files(stacks.DefaultGraph(t), config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		t.Run(p, func(t *testing.T) {
+			path := filepath.Join("..", p)
+			if *golden.Update {
+				if err := generate.Write("..", map[string][]byte{p: files[p]}); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%s: %v: run `make generate` and commit it", p, err)
+			}
+			if !bytes.Equal(got, files[p]) {
+				t.Errorf("%s is stale: run `make generate` (stratum generate) and commit the result (-committed +generated):\n%s",
+					p, cmp.Diff(string(got), string(files[p])))
+			}
+		})
+	}
+}
+
+// TestPipelinesOnboarding: adding a client changes the generated
+// pipelines only where its stacks appear: every value of the pipelines
+// without it is still there, and everything added names the new client.
+func TestPipelinesOnboarding(t *testing.T) {
+	before, err := generate.Files(stacks.DefaultGraph(t), config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := generate.Files(stacks.OnboardedGraph(t), config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(keys(before), keys(after)) {
+		t.Fatalf("generated files %v became %v", keys(before), keys(after))
+	}
+	changed := 0
+	for p := range before {
+		var b, a any
+		if err := yaml.Unmarshal(before[p], &b); err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(after[p], &a); err != nil {
+			t.Fatal(err)
+		}
+		for _, problem := range additionsOnly(p, b, a, "acme") {
+			t.Error(problem)
+		}
+		if !bytes.Equal(before[p], after[p]) {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("no pipeline changed: the new client's stacks are nowhere")
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// additionsOnly lists how after differs from before other than by
+// additions mentioning mark: map keys kept with values that only gain,
+// lists keeping their elements in order, new entries containing mark.
+func additionsOnly(path string, before, after any, mark string) []string {
+	switch b := before.(type) {
+	case map[string]any:
+		a, ok := after.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: a mapping became %T", path, after)}
+		}
+		var out []string
+		for k, v := range b {
+			av, ok := a[k]
+			if !ok {
+				out = append(out, fmt.Sprintf("%s.%s was removed", path, k))
+				continue
+			}
+			out = append(out, additionsOnly(path+"."+k, v, av, mark)...)
+		}
+		for k, v := range a {
+			if _, ok := b[k]; !ok && !mentions(k, v, mark) {
+				out = append(out, fmt.Sprintf("%s.%s was added and does not name %s", path, k, mark))
+			}
+		}
+		return out
+	case []any:
+		a, ok := after.([]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: a list became %T", path, after)}
+		}
+		var out []string
+		i := 0
+		for j, v := range a {
+			if i < len(b) && reflect.DeepEqual(b[i], v) {
+				i++
+				continue
+			}
+			// The same element, grown by additions (a stage gaining jobs).
+			_, isMap := v.(map[string]any)
+			_, isList := v.([]any)
+			if i < len(b) && (isMap || isList) && len(additionsOnly(fmt.Sprintf("%s[%d]", path, j), b[i], v, mark)) == 0 {
+				i++
+				continue
+			}
+			if !mentions("", v, mark) {
+				out = append(out, fmt.Sprintf("%s[%d] = %v was added and does not name %s", path, j, v, mark))
+			}
+		}
+		if i < len(b) {
+			out = append(out, fmt.Sprintf("%s: %v is missing or out of order", path, b[i]))
+		}
+		return out
+	}
+	if !reflect.DeepEqual(before, after) {
+		return []string{fmt.Sprintf("%s changed from %v to %v", path, before, after)}
+	}
+	return nil
+}
+
+func mentions(key string, v any, mark string) bool {
+	if strings.Contains(key, mark) {
+		return true
+	}
+	b, _ := yaml.Marshal(v)
+	return strings.Contains(string(b), mark)
+}
+
+func TestAdditionsOnly(t *testing.T) {
+	before := map[string]any{"jobs": map[string]any{"a": []any{"x"}}}
+	cases := []struct {
+		name  string
+		after map[string]any
+		ok    bool
+	}{
+		{"same", map[string]any{"jobs": map[string]any{"a": []any{"x"}}}, true},
+		{"new job of acme", map[string]any{"jobs": map[string]any{"a": []any{"x"}, "plan_acme": map[string]any{}}}, true},
+		{"list gains acme", map[string]any{"jobs": map[string]any{"a": []any{"x", "client-acme-dev"}}}, true},
+		{"other job", map[string]any{"jobs": map[string]any{"a": []any{"x"}, "b": 1}}, false},
+		{"value changed", map[string]any{"jobs": map[string]any{"a": []any{"y"}}}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := additionsOnly("", before, tc.after, "acme"); (len(got) == 0) != tc.ok {
+				t.Errorf("additionsOnly = %v, want ok=%t", got, tc.ok)
+			}
+		})
+	}
+}

@@ -1,0 +1,240 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"stratum/tfbackend"
+	"stratum/tfstate"
+)
+
+// placed is one object on its way into a destination state.
+type placed struct {
+	entry *Entry
+	addr  tfstate.InstanceAddr
+	inst  *tfstate.Instance
+}
+
+// placements computes, from the ledger and the source state, the objects
+// each destination stack receives, with dependencies rewritten: a
+// dependency on a resource that moves into the same stack becomes its new
+// address; one on a resource that goes elsewhere, is retired or stays in
+// the source is dropped (the stacks are wired through SSM instead).
+func placements(l *Ledger, src *tfstate.State) (map[string][]placed, error) {
+	newAddrs := map[string]map[string][]string{} // source resource → stack → destination resource addresses
+	for _, e := range l.Entries {
+		if e.Action != ActionMove {
+			continue
+		}
+		a, err := tfstate.ParseInstanceAddr(e.Source)
+		if err != nil {
+			return nil, err
+		}
+		d, err := tfstate.ParseInstanceAddr(e.Destination)
+		if err != nil {
+			return nil, err
+		}
+		rs := a.Resource.String()
+		if newAddrs[rs] == nil {
+			newAddrs[rs] = map[string][]string{}
+		}
+		newAddrs[rs][e.Stack] = appendUnique(newAddrs[rs][e.Stack], d.Resource.String())
+	}
+	out := map[string][]placed{}
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Action != ActionMove {
+			continue
+		}
+		a, _ := tfstate.ParseInstanceAddr(e.Source)
+		_, in := src.FindInstance(a)
+		if in == nil {
+			return nil, fmt.Errorf("%s is in the plan but not in the source state", e.Source)
+		}
+		d, _ := tfstate.ParseInstanceAddr(e.Destination)
+		c := in.Clone()
+		var deps []string
+		for _, dep := range in.Dependencies {
+			for _, n := range newAddrs[dep][e.Stack] {
+				if n != d.Resource.String() {
+					deps = appendUnique(deps, n)
+				}
+			}
+		}
+		sort.Strings(deps)
+		c.Dependencies = deps
+		c.IndexKey = d.Key
+		out[e.Stack] = append(out[e.Stack], placed{entry: e, addr: d, inst: c})
+	}
+	return out, nil
+}
+
+func appendUnique(l []string, s string) []string {
+	for _, x := range l {
+		if x == s {
+			return l
+		}
+	}
+	return append(l, s)
+}
+
+// objectDiff names the first way got differs from want, "" when they are
+// the same object: attributes, sensitive paths, private data, schema
+// version, status, dependencies and every other field, compared after
+// removing insignificant whitespace (Terraform re-indents raw JSON).
+func objectDiff(want, got *tfstate.Instance) string {
+	switch {
+	case tfstate.CompactJSON(want.Attributes) != tfstate.CompactJSON(got.Attributes):
+		return "attributes differ"
+	case normSensitive(want.SensitiveAttributes) != normSensitive(got.SensitiveAttributes):
+		return "sensitive_attributes differ"
+	case want.Private != got.Private:
+		return "private data differs"
+	case want.SchemaVersion != got.SchemaVersion:
+		return fmt.Sprintf("schema_version %d, want %d", got.SchemaVersion, want.SchemaVersion)
+	case want.Status != got.Status:
+		return fmt.Sprintf("status %q, want %q", got.Status, want.Status)
+	case want.CreateBeforeDestroy != got.CreateBeforeDestroy:
+		return "create_before_destroy differs"
+	case strings.Join(want.Dependencies, ",") != strings.Join(got.Dependencies, ","):
+		return fmt.Sprintf("dependencies %v, want %v", got.Dependencies, want.Dependencies)
+	}
+	for k, v := range want.Extra {
+		if tfstate.CompactJSON(v) != tfstate.CompactJSON(got.Extra[k]) {
+			return k + " differs"
+		}
+	}
+	for k := range got.Extra {
+		if _, ok := want.Extra[k]; !ok {
+			return "unexpected " + k
+		}
+	}
+	return ""
+}
+
+// normSensitive treats an absent list and an empty one alike: Terraform
+// writes [] for both.
+func normSensitive(raw []byte) string {
+	s := tfstate.CompactJSON(raw)
+	if s == "" || s == "null" {
+		return "[]"
+	}
+	return s
+}
+
+// withObjects returns a copy of base (or a new state, written as by
+// Terraform tfVersion) holding the placed objects; each must be absent or already identical. It reports how many
+// were added.
+func withObjects(base *tfstate.State, objs []placed, tfVersion string) (*tfstate.State, int, error) {
+	st := &tfstate.State{TerraformVersion: tfVersion, Lineage: tfbackend.NewLineage(), Serial: 0}
+	if base != nil {
+		cp := *base
+		cp.Resources = nil
+		for _, r := range base.Resources {
+			rc := *r
+			rc.Instances = append([]*tfstate.Instance(nil), r.Instances...)
+			cp.Resources = append(cp.Resources, &rc)
+		}
+		st = &cp
+	}
+	added := 0
+	for _, p := range objs {
+		r, in := st.FindInstance(p.addr)
+		if in != nil {
+			if d := objectDiff(p.inst, in); d != "" {
+				return nil, 0, fmt.Errorf("%s:%s already holds a different object (%s)", p.entry.Stack, p.addr, d)
+			}
+			continue
+		}
+		if r == nil {
+			r = &tfstate.Resource{Mode: "managed", Type: p.addr.Resource.Type, Name: p.addr.Resource.Name, Provider: p.entry.Provider}
+			switch p.addr.Key.(type) {
+			case int:
+				r.Each = "list"
+			case string:
+				r.Each = "map"
+			}
+			st.Resources = append(st.Resources, r)
+		}
+		if r.Provider != p.entry.Provider {
+			return nil, 0, fmt.Errorf("%s:%s is recorded with provider %s, the plan wants %s", p.entry.Stack, p.addr, r.Provider, p.entry.Provider)
+		}
+		r.Instances = append(r.Instances, p.inst)
+		added++
+	}
+	return st, added, nil
+}
+
+// reducedSource is the source without the moved and retired instances.
+func reducedSource(l *Ledger, src *tfstate.State) *tfstate.State {
+	gone := map[string]bool{}
+	for _, e := range l.Entries {
+		if e.Action == ActionMove || e.Action == ActionRetire {
+			gone[e.Source] = true
+		}
+	}
+	cp := *src
+	cp.Resources = nil
+	for _, r := range src.Resources {
+		rc := *r
+		rc.Instances = nil
+		for _, in := range r.Instances {
+			if in.Deposed == "" && gone[r.InstanceAddr(in).String()] {
+				continue
+			}
+			rc.Instances = append(rc.Instances, in)
+		}
+		if len(rc.Instances) > 0 {
+			cp.Resources = append(cp.Resources, &rc)
+		}
+	}
+	return &cp
+}
+
+// checkDestinations pulls every destination that receives something,
+// records its snapshot, and marks entries already done or in conflict.
+func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis, src *tfstate.State) error {
+	objs, err := placements(l, src)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(objs) {
+		st := syn.Stacks[name]
+		b := st.Backend
+		b.BackendConfig = o.BackendConfig
+		ref := &StateRef{Name: name, Kind: "stack", Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig}}
+		l.Destinations[name] = ref
+		sess, err := o.Terraform.Open(ctx, b)
+		if err != nil {
+			return err
+		}
+		snap, err := sess.Pull(ctx)
+		sess.Close()
+		if err != nil {
+			return err
+		}
+		if !snap.Exists {
+			continue
+		}
+		cur, err := tfstate.Parse("stack "+name, snap.Data)
+		if err != nil {
+			return err
+		}
+		ref.Exists, ref.Lineage, ref.Serial, ref.SHA256 = true, cur.Lineage, cur.Serial, tfstate.Checksum(snap.Data)
+		for _, p := range objs[name] {
+			_, in := cur.FindInstance(p.addr)
+			if in == nil {
+				continue
+			}
+			if d := objectDiff(p.inst, in); d != "" {
+				l.Conflicts = append(l.Conflicts, Problem{Source: p.entry.Source, Type: p.entry.Type,
+					Message: fmt.Sprintf("%s:%s already holds a different object (%s): remove it from that state, or map %s elsewhere", name, p.addr, d, p.entry.Source)})
+				continue
+			}
+			p.entry.Done = true
+		}
+	}
+	return nil
+}

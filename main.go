@@ -19,6 +19,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/migrate"
 	"stratum/stacks"
 )
 
@@ -33,6 +34,7 @@ type command struct {
 // its own package.
 var commands = map[string]command{
 	// "name": {summary: "…", run: pkg.Main},
+	"migrate": {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
 }
 
 func main() {

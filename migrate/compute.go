@@ -149,13 +149,8 @@ func withObjects(base *tfstate.State, objs []placed, tfVersion string) (*tfstate
 			continue
 		}
 		if r == nil {
+			// No "each": Terraform 1.x derives it from the keys.
 			r = &tfstate.Resource{Mode: "managed", Type: p.addr.Resource.Type, Name: p.addr.Resource.Name, Provider: p.entry.Provider}
-			switch p.addr.Key.(type) {
-			case int:
-				r.Each = "list"
-			case string:
-				r.Each = "map"
-			}
 			st.Resources = append(st.Resources, r)
 		}
 		if r.Provider != p.entry.Provider {

@@ -96,8 +96,14 @@ func (m *matcher) run() {
 			if !ok {
 				continue
 			}
-			if len(cands) > 1 {
-				if inf := m.inferred[d]; len(inf) == 1 && contains(cands, inf[0]) {
+			if inf := m.inferred[d]; len(inf) == 1 && m.owner[inf[0]] == nil {
+				switch {
+				case len(cands) == 0:
+					// The identity differs (an old Name tag, say), but a
+					// matched resource refers to exactly this object.
+					cands = inf
+					why = match{Rule: "referenced by a matched resource", Identity: map[string]string{}}
+				case len(cands) > 1 && contains(cands, inf[0]):
 					cands = inf
 					why.Rule += " (narrowed by a reference from a matched resource)"
 				}
@@ -382,7 +388,11 @@ func (m *matcher) resolveRef(stack, expr string, depth int) (string, bool) {
 		if w == nil {
 			return "", false
 		}
-		v, ok := m.resolve(w.Stack, w.Body["value"], depth+1)
+		val, ok := w.Body["insecure_value"]
+		if !ok {
+			val = w.Body["value"]
+		}
+		v, ok := m.resolve(w.Stack, val, depth+1)
 		if !ok || v.pattern != nil {
 			return "", false
 		}

@@ -128,16 +128,23 @@ func (tf *Terraform) Open(ctx context.Context, b Backend) (*Session, error) {
 	if err := os.WriteFile(filepath.Join(dir, "backend.tf.json"), raw, 0o600); err != nil {
 		return nil, err
 	}
-	// A CLI configuration of our own: the user's may point at mirrors or
-	// credentials helpers that have nothing to do with moving state.
-	if err := os.WriteFile(filepath.Join(dir, "cli.tfrc"), []byte("disable_checkpoint = true\n"), 0o600); err != nil {
+	// A CLI configuration of our own. Moving state needs no provider, but
+	// init installs the providers a non-empty state names; an empty
+	// filesystem mirror as the only installation method makes that step
+	// fail at once, offline, after the backend is configured (see
+	// initOK), instead of downloading providers for every state.
+	if err := os.Mkdir(filepath.Join(dir, "no-providers"), 0o700); err != nil {
+		return nil, err
+	}
+	cli := fmt.Sprintf("disable_checkpoint = true\n\nprovider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"*/*/*\"]\n  }\n}\n", filepath.Join(dir, "no-providers"))
+	if err := os.WriteFile(filepath.Join(dir, "cli.tfrc"), []byte(cli), 0o600); err != nil {
 		return nil, err
 	}
 	args := []string{"init", "-reconfigure", "-input=false", "-no-color", "-backend=true", "-get=false"}
 	for _, c := range b.BackendConfig {
 		args = append(args, "-backend-config="+c)
 	}
-	if _, stderr, err := s.run(ctx, nil, args...); err != nil {
+	if stdout, stderr, err := s.run(ctx, nil, args...); err != nil && !initOK(dir, stdout, stderr) {
 		s.Close()
 		return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, err, indent(stderr))
 	}
@@ -154,6 +161,25 @@ func (tf *Terraform) Open(ctx context.Context, b Backend) (*Session, error) {
 		s.Effective = b.Config
 	}
 	return s, nil
+}
+
+// initOK reports whether a failed init failed only at installing
+// providers, after configuring the backend: state pull and push need no
+// provider.
+func initOK(dir string, stdout, stderr []byte) bool {
+	if _, err := os.Stat(filepath.Join(dir, ".terraform", "terraform.tfstate")); err != nil {
+		return false
+	}
+	out, errs := stripBoxes(string(stdout)), stripBoxes(string(stderr))
+	if !strings.Contains(out, "Successfully configured the backend") {
+		return false
+	}
+	for _, marker := range []string{"Failed to query available provider packages", "Failed to install provider", "Failed to resolve provider packages"} {
+		if strings.Contains(errs, marker) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close removes the scratch directory.

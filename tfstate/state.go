@@ -142,11 +142,19 @@ func Parse(name string, data []byte) (*State, error) {
 		}
 		seen[addr] = true
 		keys := map[string]bool{}
+		kind := ""
 		for _, in := range r.Instances {
 			ia := r.InstanceAddr(in)
 			if err := checkKey(r.Each, in.IndexKey); err != nil {
 				return nil, &Error{File: name, Entry: ia.String(), Msg: err.Error()}
 			}
+			// Terraform 1.x no longer writes "each"; the keys of one
+			// resource must still be of one kind.
+			kk := fmt.Sprintf("%T", in.IndexKey)
+			if kind != "" && kk != kind && in.Deposed == "" {
+				return nil, &Error{File: name, Entry: ia.String(), Msg: "index keys of different kinds in one resource"}
+			}
+			kind = kk
 			k := ia.String() + "/" + in.Deposed
 			if keys[k] {
 				return nil, &Error{File: name, Entry: ia.String(), Msg: "instance appears twice"}
@@ -264,19 +272,22 @@ func extra(fields map[string]json.RawMessage, known map[string]bool) map[string]
 	return out
 }
 
+// checkKey checks a key against the resource's "each", when the file
+// records one (older Terraform did; current Terraform leaves it out).
 func checkKey(each string, key any) error {
+	if each == "" {
+		return nil
+	}
 	switch key.(type) {
 	case nil:
-		if each != "" {
-			return fmt.Errorf("resource uses %s but the instance has no index key", eachWord(each))
-		}
+		return fmt.Errorf("resource uses %s but the instance has no index key", eachWord(each))
 	case int:
 		if each != "list" {
-			return fmt.Errorf("integer index key on a resource that does not use count")
+			return fmt.Errorf("integer index key on a resource that uses for_each")
 		}
 	case string:
 		if each != "map" {
-			return fmt.Errorf("string index key on a resource that does not use for_each")
+			return fmt.Errorf("string index key on a resource that uses count")
 		}
 	}
 	return nil

@@ -93,7 +93,8 @@ func TestParseErrors(t *testing.T) {
 		{"version 3", `{"version": 3, "lineage": "x"}`, "state format version 3; only version 4"},
 		{"no lineage", `{"version": 4, "serial": 1}`, "no lineage"},
 		{"bad mode", `{"version": 4, "lineage": "x", "resources": [{"mode": "x", "type": "a", "name": "b", "provider": "p", "instances": []}]}`, `resources[0]: mode "x"`},
-		{"key without count", `{"version": 4, "lineage": "x", "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"index_key": 0}]}]}`, "a.b[0]: integer index key on a resource that does not use count"},
+		{"int key with for_each", `{"version": 4, "lineage": "x", "resources": [{"mode": "managed", "type": "a", "name": "b", "each": "map", "provider": "p", "instances": [{"index_key": 0}]}]}`, "a.b[0]: integer index key on a resource that uses for_each"},
+		{"mixed keys", `{"version": 4, "lineage": "x", "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"index_key": 0}, {"index_key": "k"}]}]}`, `a.b["k"]: index keys of different kinds`},
 		{"duplicate instance", `{"version": 4, "lineage": "x", "resources": [{"mode": "managed", "type": "a", "name": "b", "each": "map", "provider": "p", "instances": [{"index_key": "k"}, {"index_key": "k"}]}]}`, `a.b["k"]: instance appears twice`},
 		{"bad status", `{"version": 4, "lineage": "x", "resources": [{"mode": "managed", "type": "a", "name": "b", "provider": "p", "instances": [{"status": "odd"}]}]}`, `status "odd"`},
 	}

@@ -334,8 +334,14 @@ func printVerify(w io.Writer, r *VerifyReport) {
 	for _, l := range r.Changed {
 		fmt.Fprintln(w, "CHANGED   ", l)
 	}
-	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed\n",
-		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed))
+	for _, l := range r.Pending {
+		fmt.Fprintln(w, "PENDING   ", l)
+	}
+	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed, %d pending\n",
+		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed), len(r.Pending))
+	if len(r.Pending) > 0 {
+		fmt.Fprintln(w, "an apply was interrupted: run `stratum migrate apply` again to finish it, or `stratum migrate rollback`")
+	}
 }
 
 func printRollback(w io.Writer, r *RollbackReport) {

@@ -335,7 +335,7 @@ func TestEndToEnd(t *testing.T) {
 				}
 			}
 			want := fmt.Sprintf("verified %d of %d instances", len(l.Entries), len(l.Entries))
-			if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("%d moved into", moves)) || !strings.Contains(out, "0 lost, 0 duplicated, 0 changed") {
+			if !strings.Contains(out, want) || !strings.Contains(out, fmt.Sprintf("%d moved into", moves)) || !strings.Contains(out, "0 lost, 0 duplicated, 0 changed, 0 pending") {
 				t.Errorf("verify: got %q, want %q with %d moved and nothing lost", out, want, moves)
 			}
 			checkMovedObjects(t, e, l)

@@ -24,11 +24,14 @@ type VerifyReport struct {
 	Lost      []string `json:"lost"`
 	Duplicate []string `json:"duplicated"`
 	Changed   []string `json:"changed"`
+	// Pending are moves not done yet: the object is still only in the
+	// source (an interrupted apply; rerun it).
+	Pending []string `json:"pending"`
 }
 
 // OK reports whether every instance is where the plan put it, unchanged.
 func (r *VerifyReport) OK() bool {
-	return len(r.Lost) == 0 && len(r.Duplicate) == 0 && len(r.Changed) == 0 && r.Verified == r.Instances
+	return len(r.Lost) == 0 && len(r.Duplicate) == 0 && len(r.Changed) == 0 && len(r.Pending) == 0 && r.Verified == r.Instances
 }
 
 // firstBackups returns, per state name, the earliest backup recorded for
@@ -186,7 +189,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		case e.Action == ActionRetire:
 			rep.Retired++
 			if inSource != nil {
-				rep.Duplicate = append(rep.Duplicate, fmt.Sprintf("%s: retired, but still in the source", e.Source))
+				rep.Pending = append(rep.Pending, fmt.Sprintf("%s: to be retired, still in the source", e.Source))
 				continue
 			}
 			if len(where[key]) > 0 {
@@ -203,7 +206,11 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 				res, got = dst.FindInstance(p.addr)
 			}
 			if got == nil {
-				rep.Lost = append(rep.Lost, fmt.Sprintf("%s: not at %s:%s", e.Source, e.Stack, e.Destination))
+				if inSource != nil && objectDiff(origIn, inSource) == "" {
+					rep.Pending = append(rep.Pending, fmt.Sprintf("%s: not yet at %s:%s, still in the source", e.Source, e.Stack, e.Destination))
+				} else {
+					rep.Lost = append(rep.Lost, fmt.Sprintf("%s: neither at %s:%s nor in the source", e.Source, e.Stack, e.Destination))
+				}
 				continue
 			}
 			if d := objectDiff(p.inst, got); d != "" {
@@ -228,5 +235,6 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	sort.Strings(rep.Lost)
 	sort.Strings(rep.Duplicate)
 	sort.Strings(rep.Changed)
+	sort.Strings(rep.Pending)
 	return rep, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,22 +53,38 @@ type openState struct {
 	st   *tfstate.State
 }
 
+// openAll initialises and pulls every state, a few at a time.
 func openAll(ctx context.Context, tf *tfbackend.Terraform, refs []*StateRef) ([]*openState, func(), error) {
-	var out []*openState
+	out := make([]*openState, len(refs))
+	errs := make([]error, len(refs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallelPulls())
+	for i, r := range refs {
+		wg.Add(1)
+		go func(i int, r *StateRef) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sess, err := tf.Open(ctx, r.Backend.backend(r.Name))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			o := &openState{name: r.Name, ref: r, sess: sess}
+			out[i] = o
+			errs[i] = o.pull(ctx)
+		}(i, r)
+	}
+	wg.Wait()
 	closeAll := func() {
 		for _, o := range out {
-			o.sess.Close()
+			if o != nil {
+				o.sess.Close()
+			}
 		}
 	}
-	for _, r := range refs {
-		sess, err := tf.Open(ctx, r.Backend.backend(r.Name))
+	for _, err := range errs {
 		if err != nil {
-			closeAll()
-			return nil, nil, err
-		}
-		o := &openState{name: r.Name, ref: r, sess: sess}
-		out = append(out, o)
-		if err := o.pull(ctx); err != nil {
 			closeAll()
 			return nil, nil, err
 		}

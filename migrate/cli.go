@@ -63,6 +63,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Mapping, "mapping", "", "mapping file for what automatic matching cannot decide")
 		fs.StringVar(&o.Stacks, "stacks", "", "comma-separated globs of destination stacks, e.g. '*-prod' (default: all but the source)")
 		fs.Var((*listFlag)(&o.BackendConfig), "backend-config", "-backend-config for every stack's backend (repeatable; KEY=VALUE or a file)")
+		fs.BoolVar(&o.SkipDestinations, "skip-destinations", false, "do not read the destination states (faster with many stacks; conflicts are then found by apply, before it writes anything)")
 		fs.Var((*listFlag)(&o.SourceBackendConfig), "source-backend-config", "-backend-config for a backend:FILE.json source (repeatable)")
 	case "rollback":
 		fs.BoolVar(&force, "force", false, "restore states that someone else changed after the migration (their changes are lost)")

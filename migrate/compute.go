@@ -3,8 +3,10 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"stratum/tfbackend"
 	"stratum/tfstate"
@@ -190,36 +192,71 @@ func reducedSource(l *Ledger, src *tfstate.State) *tfstate.State {
 
 // checkDestinations pulls every destination that receives something,
 // records its snapshot, and marks entries already done or in conflict.
+// The pulls run a few at a time: each is a terraform init and pull.
 func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis, src *tfstate.State) error {
 	objs, err := placements(l, src)
 	if err != nil {
 		return err
 	}
-	for _, name := range sortedKeys(objs) {
+	names := sortedKeys(objs)
+	type pulled struct {
+		ref *StateRef
+		cur *tfstate.State
+		err error
+	}
+	results := make([]pulled, len(names))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, parallelPulls())
+	for i, name := range names {
 		st := syn.Stacks[name]
 		b := st.Backend
 		b.BackendConfig = o.BackendConfig
 		ref := &StateRef{Name: name, Kind: "stack", Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig}}
-		l.Destinations[name] = ref
-		sess, err := o.Terraform.Open(ctx, b)
-		if err != nil {
-			return err
-		}
-		snap, err := sess.Pull(ctx)
-		sess.Close()
-		if err != nil {
-			return err
-		}
-		if !snap.Exists {
+		results[i].ref = ref
+		if o.SkipDestinations {
 			continue
 		}
-		cur, err := tfstate.Parse("stack "+name, snap.Data)
-		if err != nil {
-			return err
+		wg.Add(1)
+		go func(i int, b tfbackend.Backend) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			sess, err := o.Terraform.Open(ctx, b)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			snap, err := sess.Pull(ctx)
+			sess.Close()
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			if !snap.Exists {
+				return
+			}
+			cur, err := tfstate.Parse("stack "+b.Name, snap.Data)
+			if err != nil {
+				results[i].err = err
+				return
+			}
+			r := results[i].ref
+			r.Exists, r.Lineage, r.Serial, r.SHA256 = true, cur.Lineage, cur.Serial, tfstate.Checksum(snap.Data)
+			results[i].cur = cur
+		}(i, b)
+	}
+	wg.Wait()
+	for i, name := range names {
+		res := results[i]
+		if res.err != nil {
+			return res.err
 		}
-		ref.Exists, ref.Lineage, ref.Serial, ref.SHA256 = true, cur.Lineage, cur.Serial, tfstate.Checksum(snap.Data)
+		l.Destinations[name] = res.ref
+		if res.cur == nil {
+			continue
+		}
 		for _, p := range objs[name] {
-			_, in := cur.FindInstance(p.addr)
+			_, in := res.cur.FindInstance(p.addr)
 			if in == nil {
 				continue
 			}
@@ -232,4 +269,13 @@ func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis
 		}
 	}
 	return nil
+}
+
+// parallelPulls is how many terraform processes read states at once.
+func parallelPulls() int {
+	n := runtime.NumCPU() * 2
+	if n > 8 {
+		n = 8
+	}
+	return n
 }

@@ -295,8 +295,27 @@ func lookupPath(v any, p string) (any, bool) {
 
 // splitPath splits a.b[0].c into a, b, 0, c.
 func splitPath(p string) []string {
-	p = strings.NewReplacer("[", ".", "]", "").Replace(p)
-	return strings.Split(p, ".")
+	if !strings.ContainsAny(p, ".[") {
+		return []string{p}
+	}
+	out := make([]string, 0, 4)
+	start := 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '.', '[':
+			if i > start {
+				out = append(out, p[start:i])
+			}
+			start = i + 1
+		case ']':
+			out = append(out, p[start:i])
+			start = i + 1
+		}
+	}
+	if start < len(p) {
+		out = append(out, p[start:])
+	}
+	return out
 }
 
 // scalar renders a decoded JSON scalar as a string; ok is false for

@@ -99,9 +99,9 @@ func TestIdentityRules(t *testing.T) {
 		{
 			name: "KMS key found from its alias's target_key_id; OIDC url through a nested attribute",
 			dest: res{
-				"aws_kms_key":     {"k": {"description": "new wording"}},
-				"aws_kms_alias":   {"a": {"name": "alias/x", "target_key_id": "${aws_kms_key.k.key_id}"}},
-				"aws_eks_cluster": {"c": {"name": "stratum-prod"}},
+				"aws_kms_key":                     {"k": {"description": "new wording"}},
+				"aws_kms_alias":                   {"a": {"name": "alias/x", "target_key_id": "${aws_kms_key.k.key_id}"}},
+				"aws_eks_cluster":                 {"c": {"name": "stratum-prod"}},
 				"aws_iam_openid_connect_provider": {"o": {"url": "${aws_eks_cluster.c.identity[0].oidc[0].issuer}"}},
 			},
 			src: []*srcInst{

@@ -36,6 +36,10 @@ type Options struct {
 	Stacks string
 	// Terraform runs the CLI. Default: terraform on PATH.
 	Terraform *tfbackend.Terraform
+	// SkipDestinations leaves the destination states unread: plan then
+	// cannot report conflicts or objects already moved (apply still
+	// checks both before writing anything). Default: read them.
+	SkipDestinations bool
 }
 
 func (o *Options) defaults() {

@@ -33,12 +33,14 @@ type Client struct {
 	CostCentre   string
 	Buckets      []string
 	Applications []string
+	// Database is set for clients with a database in the monolith.
+	Database bool
 }
 
 // Clients are the monolith's clients, as in clients/clients.go.
 var Clients = []Client{
-	{Name: "mtn-ghana", CostCentre: "cc-1001", Buckets: []string{"media", "reports"}, Applications: []string{"api", "reporting", "worker"}},
-	{Name: "ezra", CostCentre: "cc-1002", Buckets: []string{"uploads"}, Applications: []string{"web"}},
+	{Name: "mtn-ghana", CostCentre: "cc-1001", Buckets: []string{"media", "reports"}, Applications: []string{"api", "reporting", "worker"}, Database: true},
+	{Name: "ezra", CostCentre: "cc-1002", Buckets: []string{"uploads"}, Applications: []string{"web"}, Database: true},
 }
 
 const (
@@ -58,9 +60,17 @@ type Options struct {
 	ExtraClients int
 }
 
-// ExtraClient is the i-th generated client (1-based).
+// ExtraBuckets is how many buckets a generated client has.
+const ExtraBuckets = 10
+
+// ExtraClient is the i-th generated client (1-based): ezra's workload
+// resources with ExtraBuckets buckets (uploads, uploads2, …), no database.
 func ExtraClient(i int) Client {
-	return Client{Name: fmt.Sprintf("gen%04d", i), CostCentre: fmt.Sprintf("cc-%d", 5000+i), Buckets: []string{"uploads"}, Applications: []string{"web"}}
+	c := Client{Name: fmt.Sprintf("gen%04d", i), CostCentre: fmt.Sprintf("cc-%d", 5000+i), Buckets: []string{"uploads"}, Applications: []string{"web"}}
+	for k := 2; k <= ExtraBuckets; k++ {
+		c.Buckets = append(c.Buckets, fmt.Sprintf("uploads%d", k))
+	}
+	return c
 }
 
 type builder struct {
@@ -362,6 +372,13 @@ func platform(b *builder) {
 // the monolith) and its workload resources (module.client["<name>"]).
 func client(b *builder, c Client) {
 	ct := map[string]string{"Client": c.Name, "CostCentre": c.CostCentre}
+	if c.Database {
+		database(b, c, ct)
+	}
+	workload(b, c, ct)
+}
+
+func database(b *builder, c Client, ct map[string]string) {
 	db := "stratum-prod-" + c.Name
 	k := c.Name
 	b.add("", "aws_db_subnet_group", "client", k, obj{attrs: with(map[string]any{"id": db, "name": db, "arn": arn("rds", "subgrp:"+db), "description": "Database subnets of " + db, "subnet_ids": []string{id("subnet", "database-0"), id("subnet", "database-1"), id("subnet", "database-2")}}, ct), deps: []string{"module.vpc.aws_subnet.database"}})
@@ -378,7 +395,9 @@ func client(b *builder, c Client) {
 		"address": db + ".c9akciq32.us-east-1.rds.amazonaws.com", "port": 5432, "performance_insights_enabled": true,
 	}, ct), sensitive: []string{"password"}, deps: []string{"aws_db_parameter_group.client", "aws_db_subnet_group.client", "aws_iam_role.rds_monitoring", "aws_security_group.db"},
 		private: base64.StdEncoding.EncodeToString([]byte(`{"e2bfb730-ecaa-11e6-8f88-34363bc7c4c0":{"create":2400000000000,"delete":3600000000000,"update":4800000000000},"schema_version":"2"}`))})
+}
 
+func workload(b *builder, c Client, ct map[string]string) {
 	mod := fmt.Sprintf("module.client[%q]", c.Name)
 	kid := uuid(c.Name + "-buckets")
 	b.add(mod, "aws_kms_key", "buckets", nil, obj{attrs: with(map[string]any{"id": kid, "key_id": kid, "arn": arn("kms", "key/"+kid), "description": "S3 buckets of client " + c.Name + " in prod", "enable_key_rotation": true}, ct)})

@@ -95,10 +95,14 @@ func cloneSynthesis(in, out, stateDir string, extra int) error {
 		return err
 	}
 	ezra := stacks["client-ezra-prod"].(map[string]any)
+	multi, err := withBuckets(base, monolith.ExtraBuckets)
+	if err != nil {
+		return err
+	}
 	for i := 1; i <= extra; i++ {
 		c := monolith.ExtraClient(i)
 		name := "client-" + c.Name + "-prod"
-		doc := strings.NewReplacer("ezra", c.Name, "cc-1002", c.CostCentre).Replace(string(base))
+		doc := strings.NewReplacer("ezra", c.Name, "cc-1002", c.CostCentre).Replace(string(multi))
 		if err := write(name, []byte(doc)); err != nil {
 			return err
 		}
@@ -111,4 +115,31 @@ func cloneSynthesis(in, out, stateDir string, extra int) error {
 	}
 	b, _ := json.MarshalIndent(manifest, "", "  ")
 	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
+}
+
+// withBuckets copies the resources of ezra's bucket "uploads" so that the
+// stack has n buckets: uploads, uploads2, … uploadsN.
+func withBuckets(doc []byte, n int) ([]byte, error) {
+	var j map[string]any
+	if err := json.Unmarshal(doc, &j); err != nil {
+		return nil, err
+	}
+	for _, v := range j["resource"].(map[string]any) {
+		byName := v.(map[string]any)
+		for name, body := range byName {
+			if !strings.HasPrefix(name, "bucket-uploads_") {
+				continue
+			}
+			raw, _ := json.Marshal(body)
+			for k := 2; k <= n; k++ {
+				r := strings.NewReplacer("bucket-uploads_", fmt.Sprintf("bucket-uploads%d_", k), "ezra-uploads", fmt.Sprintf("ezra-uploads%d", k))
+				var cp any
+				if err := json.Unmarshal([]byte(r.Replace(string(raw))), &cp); err != nil {
+					return nil, err
+				}
+				byName[r.Replace(name)] = cp
+			}
+		}
+	}
+	return json.Marshal(j)
 }

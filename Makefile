@@ -14,7 +14,7 @@ GEN      := .gen/pacmak
 NPM_DONE := node_modules/.stratum-installed
 GEN_DONE := $(GEN)/.stratum-generated
 
-.PHONY: synth test update bench bindings deps clean
+.PHONY: synth test update bench bench-migrate bindings deps clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -28,6 +28,10 @@ update: $(GEN_DONE)
 
 bench: $(GEN_DONE)
 	./scripts/bench
+
+# stratum migrate on a generated 5,000-instance monolith (needs terraform).
+bench-migrate: $(GEN_DONE)
+	./scripts/bench-migrate
 
 deps: $(NPM_DONE)
 bindings: $(GEN_DONE)

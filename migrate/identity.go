@@ -95,7 +95,9 @@ var identityRules = map[string]rule{
 	"aws_backup_vault":                                   {Key: []string{"name"}},
 	"aws_backup_vault_lock_configuration":                {Key: []string{"backup_vault_name"}},
 	"aws_backup_plan":                                    {Key: []string{"name"}},
-	"aws_backup_selection":                               {Key: []string{"name", "plan_id"}, ImportID: backupSelectionImportID},
+	// A selection's name is unique within its plan; the plan id comes
+	// from another stack through SSM, so it only breaks ties.
+	"aws_backup_selection": {Key: []string{"name"}, Tiebreak: []string{"plan_id"}, ImportID: backupSelectionImportID},
 	// In-cluster (Helm and Kubernetes providers)
 	"helm_release":                  {Key: []string{"name", "namespace"}, ImportID: joinImportID("/", "namespace", "name")},
 	"kubernetes_namespace_v1":       {Key: []string{"metadata[0].name"}},

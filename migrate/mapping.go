@@ -133,7 +133,7 @@ func resolveMapping(path string, mf *MappingFile, src *tfstate.State, srcName st
 			continue
 		}
 		var picked []*srcInst
-		if addr.Key == nil && res.Each != "" {
+		if addr.Key == nil && keyed(res) {
 			for _, in := range res.Instances {
 				if in.Deposed == "" {
 					picked = append(picked, insts[res.InstanceAddr(in).String()])
@@ -292,4 +292,18 @@ func instanceList(r *tfstate.Resource) string {
 		return "none"
 	}
 	return strings.Join(l, ", ")
+}
+
+// keyed reports whether the resource uses count or for_each: Terraform 1.x
+// leaves "each" out of the state, so the keys of its instances say it.
+func keyed(r *tfstate.Resource) bool {
+	if r.Each != "" {
+		return true
+	}
+	for _, in := range r.Instances {
+		if in.IndexKey != nil {
+			return true
+		}
+	}
+	return false
 }

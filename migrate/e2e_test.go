@@ -327,6 +327,7 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("apply output lacks %q:\n%s", s, out)
 				}
 			}
+			checkBackupAndLog(t, e, kind, l)
 			out = e.mustRun(0, "verify")
 			moves := 0
 			for _, en := range l.Entries {
@@ -462,5 +463,49 @@ func checkImports(t *testing.T, e *env) {
 	}
 	if !strings.Contains(string(rm), "from = module.vpc.aws_subnet.private\n\n  lifecycle {\n    destroy = false") || !strings.Contains(string(rm), "from = aws_instance.bastion") {
 		t.Errorf("removed.tf lacks the removed blocks:\n%.600s", rm)
+	}
+}
+
+// checkBackupAndLog reads the backup manifest and the log: every state is
+// backed up with its checksum (and its S3 version id on S3), destinations
+// that had no state are recorded as such, and each destination got exactly
+// one push, the source last.
+func checkBackupAndLog(t *testing.T, e *env, kind string, l *migrate.Ledger) {
+	t.Helper()
+	manifests, _ := filepath.Glob(filepath.Join(e.dir, "backups", "*", "manifest.json"))
+	if len(manifests) != 1 {
+		t.Fatalf("backup manifests: %v, want one", manifests)
+	}
+	raw, _ := os.ReadFile(manifests[0])
+	var m migrate.BackupManifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.States) != len(l.Destinations)+1 {
+		t.Errorf("backup holds %d states, want the source and %d destinations", len(m.States), len(l.Destinations))
+	}
+	for _, st := range m.States {
+		switch {
+		case st.Name == "source" && (!st.Exists || len(st.SHA256) != 64 || st.Size == 0):
+			t.Errorf("source backup: %+v, want it with its checksum and size", st)
+		case st.Name == "source" && kind != "local" && st.VersionID == "":
+			t.Errorf("source backup on S3 has no object version id")
+		case st.Name != "source" && st.Exists:
+			t.Errorf("destination %s is recorded as existing before the migration", st.Name)
+		}
+	}
+	raw, _ = os.ReadFile(filepath.Join(e.dir, "migration.log.jsonl"))
+	var pushed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		var r migrate.LogRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if r.Step == "pushed" || r.Step == "source-pushed" {
+			pushed = append(pushed, r.State)
+		}
+	}
+	if len(pushed) != len(l.Destinations)+1 || pushed[len(pushed)-1] != "source" {
+		t.Errorf("pushes in the log: %v, want one per destination and the source last", pushed)
 	}
 }

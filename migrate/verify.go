@@ -103,7 +103,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	if err != nil {
 		return nil, err
 	}
-	meta, data, folders, err := originalStates(dir, l.ID)
+	_, data, folders, err := originalStates(dir, l.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +111,6 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	if err != nil {
 		return nil, err
 	}
-	_ = meta
 	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
 	refs := []*StateRef{&l.Source}
 	for _, n := range sortedKeys(l.Destinations) {

@@ -16,7 +16,7 @@ GEN_DONE := $(GEN)/.stratum-generated
 # Published schemas the pipeline tests validate against (scripts/fetch-schemas).
 SCHEMAS  := .gen/schemas/gitlab-ci.json
 
-.PHONY: synth test update generate bench bench-changed bindings deps clean
+.PHONY: synth test update generate bench bench-changed bench-migrate bindings deps clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -39,6 +39,10 @@ bench-changed: $(GEN_DONE)
 
 bench: $(GEN_DONE)
 	./scripts/bench
+
+# stratum migrate on a generated 5,000-instance monolith (needs terraform).
+bench-migrate: $(GEN_DONE)
+	./scripts/bench-migrate
 
 deps: $(NPM_DONE)
 bindings: $(GEN_DONE)

@@ -21,6 +21,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/generate"
+	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -40,6 +41,7 @@ var commands = map[string]command{
 	"generate":     {summary: "rewrite every committed generated file (CI pipelines)", run: generate.Main},
 	"gitlab-child": {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
 	"graph":        {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
+	"migrate":      {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
 }
 
 func main() {

@@ -1,0 +1,359 @@
+// Package migrate moves resource instances from one Terraform state (the
+// monolith of the original layout, or an existing Stratum stack) into the
+// states of Stratum's synthesized stacks, like a database migration: a dry
+// run first (plan, which writes a ledger), then apply (backups, the
+// destinations first and the reduced source last, every step logged),
+// verify (nothing lost, nothing duplicated, every object byte-identical)
+// and rollback (every state back to its backup). It drives the real
+// Terraform CLI, so it works with every backend Terraform supports. See
+// docs/migration.md.
+package migrate
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"stratum/tfbackend"
+)
+
+const usage = `usage: stratum migrate [plan] -source SOURCE [flags]   dry run: map every instance, write DIR/plan.json
+       stratum migrate apply [flags]                     back up, write the destinations, then the source
+       stratum migrate verify [flags]                    prove every instance is in exactly one place
+       stratum migrate rollback [flags]                  restore every state to its backup
+       stratum migrate imports -out DIR [flags]          import and removed blocks instead of moving state
+
+SOURCE is a state file (terraform state pull > monolith.tfstate), stack:NAME
+(an existing Stratum stack's state) or backend:FILE.json (a backend block).
+Exit codes: 0 nothing to do or done, 2 plan has changes to apply, 1 error or
+plan incomplete (unmapped, ambiguous, conflicting or deposed instances).
+`
+
+// Main is the `stratum migrate` command.
+func Main(args []string, stdout, stderr io.Writer) int {
+	verb := "plan"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("stratum migrate "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fmt.Fprintf(stderr, "\nflags of %s:\n", verb)
+		fs.PrintDefaults()
+	}
+	dir := fs.String("dir", "migration", "migration directory: plan.json, migration.log.jsonl, backups/")
+	asJSON := fs.Bool("json", false, "print JSON instead of tables")
+	binary := fs.String("terraform", "terraform", "the terraform binary (>= 1.5)")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long `state push` waits for a state lock held by someone else")
+	var o Options
+	var force bool
+	var out string
+	switch verb {
+	case "plan":
+		fs.StringVar(&o.Source, "source", "", "the state to split: FILE, stack:NAME or backend:FILE.json")
+		fs.StringVar(&o.Synthesis, "synthesis", "cdktf.out", "the synthesized stacks (make synth)")
+		fs.StringVar(&o.Mapping, "mapping", "", "mapping file for what automatic matching cannot decide")
+		fs.StringVar(&o.Stacks, "stacks", "", "comma-separated globs of destination stacks, e.g. '*-prod' (default: all but the source)")
+		fs.Var((*listFlag)(&o.BackendConfig), "backend-config", "-backend-config for every stack's backend (repeatable; KEY=VALUE or a file)")
+		fs.BoolVar(&o.SkipDestinations, "skip-destinations", false, "do not read the destination states (faster with many stacks; conflicts are then found by apply, before it writes anything)")
+		fs.Var((*listFlag)(&o.SourceBackendConfig), "source-backend-config", "-backend-config for a backend:FILE.json source (repeatable)")
+	case "rollback":
+		fs.BoolVar(&force, "force", false, "restore states that someone else changed after the migration (their changes are lost)")
+	case "imports":
+		fs.StringVar(&out, "out", "", "directory for <stack>/imports.tf and source/removed.tf")
+	case "apply", "verify":
+	case "help", "-h", "-help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "stratum migrate: unknown verb %q\n%s", verb, usage)
+		return 1
+	}
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "stratum migrate %s: unexpected arguments %v\n", verb, fs.Args())
+		return 1
+	}
+	tf := &tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout}
+	o.Dir, o.Terraform = *dir, tf
+	ctx := context.Background()
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "stratum migrate %s: %v\n", verb, err)
+		return 1
+	}
+	switch verb {
+	case "plan":
+		start := time.Now()
+		l, err := Plan(ctx, o)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, l)
+		} else {
+			printPlan(stdout, l, *dir, time.Since(start))
+		}
+		switch {
+		case len(l.Blocked()) > 0:
+			return 1
+		case l.Pending() > 0:
+			return 2
+		}
+		return 0
+	case "apply":
+		rep, err := Apply(ctx, *dir, tf)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, rep)
+		} else {
+			printApply(stdout, rep)
+		}
+		return 0
+	case "verify":
+		rep, err := Verify(ctx, *dir, tf)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, rep)
+		} else {
+			printVerify(stdout, rep)
+		}
+		if !rep.OK() {
+			return 1
+		}
+		return 0
+	case "rollback":
+		rep, err := Rollback(ctx, *dir, tf, RollbackOptions{Force: force})
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, rep)
+		} else {
+			printRollback(stdout, rep)
+		}
+		return 0
+	case "imports":
+		if out == "" {
+			return fail(fmt.Errorf("-out DIR is required"))
+		}
+		rep, err := WriteImports(*dir, out)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, rep)
+		} else {
+			for _, w := range rep.Warnings {
+				fmt.Fprintln(stdout, "warning:", w)
+			}
+			fmt.Fprintf(stdout, "wrote %d import blocks and %d removed blocks:\n  %s\n", rep.Imports, rep.Removed, strings.Join(rep.Files, "\n  "))
+		}
+		return 0
+	}
+	return 1
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func writeJSON(w io.Writer, v any) {
+	e := json.NewEncoder(w)
+	e.SetIndent("", "  ")
+	e.SetEscapeHTML(false)
+	e.Encode(v)
+}
+
+func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
+	byStack := map[string][]Entry{}
+	var retired, kept, data []Entry
+	for _, e := range l.Entries {
+		switch {
+		case e.Action == ActionMove:
+			byStack[e.Stack] = append(byStack[e.Stack], e)
+		case e.Action == ActionRetire:
+			retired = append(retired, e)
+		case e.Mode == "data":
+			data = append(data, e)
+		default:
+			kept = append(kept, e)
+		}
+	}
+	creates := map[string][]Create{}
+	for _, c := range l.Create {
+		creates[c.Stack] = append(creates[c.Stack], c)
+	}
+	stacks := map[string]bool{}
+	for s := range byStack {
+		stacks[s] = true
+	}
+	for s := range creates {
+		stacks[s] = true
+	}
+	fmt.Fprintf(w, "Source %s: lineage %s, serial %d, %d instances\n", describeBackend(l.Source.Backend), l.Source.Lineage, l.Source.Serial, len(l.Entries)+len(l.Unmapped)+countSources(l.Ambiguous))
+	for _, s := range sortedKeys(stacks) {
+		es := byStack[s]
+		state := "new state"
+		if d := l.Destinations[s]; d != nil && d.Exists {
+			state = fmt.Sprintf("existing state, serial %d", d.Serial)
+		}
+		fmt.Fprintf(w, "\n== %s: %d to move in, %d to create", s, len(es), len(creates[s]))
+		if d := l.Destinations[s]; d != nil {
+			fmt.Fprintf(w, " (%s, %s)", describeBackend(d.Backend), state)
+		}
+		fmt.Fprintln(w)
+		if len(es) > 0 {
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "  SOURCE\tDESTINATION\tBY\tIDENTITY")
+			for _, e := range es {
+				by := e.By
+				if e.Done {
+					by += ", already there"
+				}
+				if e.Tainted {
+					by += ", TAINTED: replaced on the next apply of " + s
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Source, e.Destination, by, match{Identity: e.Identity}.describe())
+			}
+			tw.Flush()
+		}
+		if cs := creates[s]; len(cs) > 0 {
+			fmt.Fprintf(w, "  will be created by %s (the source does not have them):\n", s)
+			for _, c := range cs {
+				fmt.Fprintf(w, "    + %s\n", c.Address)
+			}
+		}
+	}
+	section := func(title string, es []Entry) {
+		if len(es) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n== %s\n", title)
+		for _, e := range es {
+			r := e.Reason
+			if r != "" {
+				r = " (" + r + ")"
+			}
+			fmt.Fprintf(w, "  %s%s\n", e.Source, r)
+		}
+	}
+	section("retired: removed from the source, left alone in AWS, managed by no stack", retired)
+	section("kept in the source", kept)
+	section("data sources: stay in the source", data)
+	problems := func(title string, ps []Problem) {
+		if len(ps) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "\n== %s (%d)\n", title, len(ps))
+		for _, p := range ps {
+			fmt.Fprintf(w, "  %s: %s\n", p.Source, p.Message)
+			for _, c := range p.Candidates {
+				fmt.Fprintf(w, "      candidate %s\n", c)
+			}
+		}
+	}
+	problems("UNMAPPED", l.Unmapped)
+	problems("AMBIGUOUS", l.Ambiguous)
+	problems("CONFLICTS", l.Conflicts)
+	problems("DEPOSED", l.Deposed)
+	moves, done := 0, 0
+	for _, e := range l.Entries {
+		if e.Action == ActionMove {
+			moves++
+			if e.Done {
+				done++
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nPlan %s (%s): %d to move into %d stacks (%d already there), %d to retire, %d kept, %d data sources; %d unmapped, %d ambiguous, %d conflicts, %d deposed. Planned in %s.\n",
+		l.ID, dir+"/plan.json", moves, len(byStack), done, len(retired), len(kept), len(data), len(l.Unmapped), len(l.Ambiguous), len(l.Conflicts), len(l.Deposed), took.Round(time.Millisecond))
+	if why := l.Blocked(); len(why) > 0 {
+		fmt.Fprintf(w, "apply will refuse this plan (%s): add the missing entries to the mapping file and plan again.\n", strings.Join(why, ", "))
+	} else if l.Pending() > 0 {
+		fmt.Fprintf(w, "Next: stratum migrate apply -dir %s\n", dir)
+	}
+}
+
+func countSources(ps []Problem) int {
+	n := 0
+	for _, p := range ps {
+		if !strings.Contains(p.Source, ":") {
+			n++
+		}
+	}
+	return n
+}
+
+func describeBackend(b BackendRef) string {
+	return b.backend("").String()
+}
+
+func printApply(w io.Writer, r *ApplyReport) {
+	if r.AlreadyApplied {
+		fmt.Fprintf(w, "Plan %s was already applied; nothing was written.\n", r.Plan)
+		return
+	}
+	fmt.Fprintf(w, "Backed up every state into %s\n", r.Backup)
+	for _, s := range r.Written {
+		switch {
+		case s.Name == "source":
+			fmt.Fprintf(w, "  source: %d instances removed, now serial %d\n", s.Removed, s.Serial)
+		default:
+			fmt.Fprintf(w, "  %s: %d instances added, now lineage %s serial %d\n", s.Name, s.Added, s.Lineage, s.Serial)
+		}
+	}
+	fmt.Fprintf(w, "Applied plan %s: %d moved, %d retired.\n", r.Plan, r.Moved, r.Retired)
+	fmt.Fprintln(w, "Next: stratum migrate verify; then, with AWS credentials, check that no stack would change a migrated resource:")
+	sort.Strings(r.Check)
+	for _, c := range r.Check {
+		fmt.Fprintf(w, "  %s\n", c)
+	}
+}
+
+func printVerify(w io.Writer, r *VerifyReport) {
+	for _, l := range r.Lost {
+		fmt.Fprintln(w, "LOST      ", l)
+	}
+	for _, l := range r.Duplicate {
+		fmt.Fprintln(w, "DUPLICATED", l)
+	}
+	for _, l := range r.Changed {
+		fmt.Fprintln(w, "CHANGED   ", l)
+	}
+	for _, l := range r.Pending {
+		fmt.Fprintln(w, "PENDING   ", l)
+	}
+	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed, %d pending\n",
+		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed), len(r.Pending))
+	if len(r.Pending) > 0 {
+		fmt.Fprintln(w, "an apply was interrupted: run `stratum migrate apply` again to finish it, or `stratum migrate rollback`")
+	}
+}
+
+func printRollback(w io.Writer, r *RollbackReport) {
+	fmt.Fprintf(w, "Rolled back plan %s from %s\n", r.Plan, strings.Join(r.Backups, ", "))
+	for _, s := range r.Restored {
+		fmt.Fprintf(w, "  restored  %s\n", s)
+	}
+	for _, s := range r.Removed {
+		fmt.Fprintf(w, "  removed   %s (it did not exist before)\n", s)
+	}
+	for _, s := range r.Unchanged {
+		fmt.Fprintf(w, "  unchanged %s\n", s)
+	}
+}

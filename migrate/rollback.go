@@ -1,0 +1,214 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"stratum/tfbackend"
+	"stratum/tfstate"
+)
+
+// RollbackReport is what rollback did.
+type RollbackReport struct {
+	Plan     string   `json:"plan"`
+	Backups  []string `json:"backups"`
+	Restored []string `json:"restored"`
+	Removed  []string `json:"removed"`
+	// Unchanged are states that already were as backed up.
+	Unchanged []string `json:"unchanged"`
+}
+
+// RollbackOptions adjusts Rollback.
+type RollbackOptions struct {
+	// Force restores even states that someone else wrote after the
+	// migration (their later changes are lost). Default: refuse.
+	Force bool
+}
+
+// Rollback restores every state the plan's applies touched to its first
+// backup, so that a later pull is byte-identical to the pull before the
+// migration, and removes destination states that did not exist before.
+// Every backup is checked first; a corrupted or truncated one stops
+// rollback before anything is written.
+func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt RollbackOptions) (*RollbackReport, error) {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	l, err := readLedger(dir)
+	if err != nil {
+		return nil, err
+	}
+	meta, data, folders, err := originalStates(dir, l.ID)
+	if err != nil {
+		return nil, fmt.Errorf("nothing was written: %w", err)
+	}
+	rep := &RollbackReport{Plan: l.ID, Backups: folders}
+	written, err := writtenByUs(dir, l.ID)
+	if err != nil {
+		return nil, err
+	}
+	origSource, err := tfstate.Parse("source backup", data["source"])
+	if err != nil {
+		return nil, err
+	}
+	objs, err := placements(l, origSource)
+	if err != nil {
+		return nil, err
+	}
+	// Source first: once it is whole again, every object is in it, and
+	// removing the copies from the destinations cannot lose anything.
+	names := []string{"source"}
+	for _, n := range sortedKeys(meta) {
+		if n != "source" {
+			names = append(names, n)
+		}
+	}
+	var refs []*StateRef
+	for _, n := range names {
+		b := meta[n]
+		refs = append(refs, &StateRef{Name: n, Backend: b.Backend})
+	}
+	states, closeAll, err := openAll(ctx, tf, refs)
+	if err != nil {
+		return nil, fmt.Errorf("nothing was written: %w", err)
+	}
+	defer closeAll()
+	// Check everything before writing anything.
+	var problems []string
+	for _, o := range states {
+		b := meta[o.name]
+		switch {
+		case b.Exists && o.snap.Exists && bytes.Equal(o.snap.Data, data[o.name]):
+		case !b.Exists && !o.snap.Exists:
+		case !b.Exists && !o.sess.CanRemove():
+			problems = append(problems, fmt.Sprintf("%s did not exist before the migration, and removing a state of backend %q is not supported (local and s3 are): remove it by hand", o.name, o.ref.Backend.Type))
+		case o.snap.Exists && !written[tfstate.Checksum(o.snap.Data)] && !opt.Force && !onlyOurChanges(o.name, data[o.name], o.st, objs[o.name]):
+			problems = append(problems, fmt.Sprintf("%s was changed by someone else after the migration wrote it (serial %d): restoring it would lose that change; look at it, then rerun with -force to restore anyway", o.name, o.st.Serial))
+		case b.Exists && b.Serial == 0:
+			problems = append(problems, fmt.Sprintf("%s: the backup has serial 0, which cannot be restored exactly", o.name))
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("rollback refused, nothing was written:\n  %s", strings.Join(problems, "\n  "))
+	}
+	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	j.add(LogRecord{Step: "rollback-start", Count: len(states)})
+	for _, o := range states {
+		b := meta[o.name]
+		switch {
+		case b.Exists && o.snap.Exists && bytes.Equal(o.snap.Data, data[o.name]), !b.Exists && !o.snap.Exists:
+			rep.Unchanged = append(rep.Unchanged, o.name)
+			continue
+		case !b.Exists:
+			if err := o.sess.Remove(ctx, o.snap.Data); err != nil {
+				j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+				return rep, err
+			}
+			j.add(LogRecord{Step: "removed", State: o.name})
+			rep.Removed = append(rep.Removed, o.name)
+			continue
+		}
+		if err := restore(ctx, o, data[o.name]); err != nil {
+			j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+			return rep, err
+		}
+		j.add(LogRecord{Step: "restored", State: o.name, Lineage: b.Lineage, Serial: b.Serial, SHA256: b.SHA256})
+		rep.Restored = append(rep.Restored, o.name)
+	}
+	j.add(LogRecord{Step: "rolled-back"})
+	return rep, nil
+}
+
+// restore pushes the backup so that the stored state is the backup
+// exactly: Terraform adds one to the serial of a pushed state that
+// replaces a different one, so the backup goes out with its serial minus
+// one. A pull afterwards must give the backup's bytes.
+func restore(ctx context.Context, o *openState, backup []byte) error {
+	st, err := tfstate.Parse(o.name+" backup", backup)
+	if err != nil {
+		return err
+	}
+	st.Serial--
+	raw, err := st.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := o.sess.Push(ctx, raw, tfbackend.PushOptions{Force: true}); err != nil {
+		return err
+	}
+	if err := o.pull(ctx); err != nil {
+		return err
+	}
+	if !bytes.Equal(o.snap.Data, backup) {
+		got := "no state"
+		if o.st != nil {
+			got = fmt.Sprintf("lineage %s serial %d, terraform_version %s", o.st.Lineage, o.st.Serial, o.st.TerraformVersion)
+		}
+		want, _ := tfstate.Parse("backup", backup)
+		return fmt.Errorf("%s: restored, but a pull is not byte-identical to the backup (got %s; backup has lineage %s serial %d, terraform_version %s)", o.name, got, want.Lineage, want.Serial, want.TerraformVersion)
+	}
+	return nil
+}
+
+// writtenByUs is the set of state checksums the plan's applies and
+// rollbacks wrote, from the log.
+func writtenByUs(dir, plan string) (map[string]bool, error) {
+	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range recs {
+		if r.Plan == plan && (r.Step == "pushed" || r.Step == "source-pushed" || r.Step == "restored") && r.SHA256 != "" {
+			out[r.SHA256] = true
+		}
+	}
+	return out, nil
+}
+
+// onlyOurChanges reports whether cur is the backup plus what the
+// migration does to it and nothing else: for a destination, the backup's
+// objects unchanged plus the placed ones; for the source, a subset of the
+// backup's objects. It recognises a state written by a push whose
+// confirmation never reached the log (a crash right after the push).
+func onlyOurChanges(name string, backup []byte, cur *tfstate.State, objs []placed) bool {
+	var base *tfstate.State
+	if backup != nil {
+		b, err := tfstate.Parse(name, backup)
+		if err != nil {
+			return false
+		}
+		base = b
+		if cur.Lineage != b.Lineage {
+			return false
+		}
+	}
+	ours := map[string]*tfstate.Instance{}
+	for _, p := range objs {
+		ours[p.addr.String()] = p.inst
+	}
+	for _, r := range cur.Resources {
+		for _, in := range r.Instances {
+			addr := r.InstanceAddr(in)
+			if want := ours[addr.String()]; want != nil && in.Deposed == "" {
+				if objectDiff(want, in) != "" {
+					return false
+				}
+				continue
+			}
+			if base == nil {
+				return false
+			}
+			_, was := base.FindInstance(addr)
+			if was == nil || in.Deposed != "" || objectDiff(was, in) != "" {
+				return false
+			}
+		}
+	}
+	return true
+}

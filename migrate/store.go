@@ -1,0 +1,251 @@
+package migrate
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"stratum/tfstate"
+)
+
+// The migration directory (-dir) holds:
+//
+//	plan.json              the ledger of the last plan
+//	migration.log.jsonl    every step of every apply and rollback, appended
+//	backups/<timestamp>/   the states as they were before an apply wrote
+//	                       anything: one file per state and manifest.json
+
+// writeFileSync writes data to path atomically: a temporary file in the
+// same directory, fsync'd, renamed over path, and the directory fsync'd.
+func writeFileSync(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// LogRecord is one line of migration.log.jsonl.
+type LogRecord struct {
+	Time string `json:"time"`
+	// Run identifies one apply or rollback.
+	Run  string `json:"run"`
+	Plan string `json:"plan,omitempty"`
+	// Step: apply-start, backup, push, pushed, source-pushed, applied,
+	// rollback-start, restored, removed, rolled-back, failed.
+	Step      string `json:"step"`
+	State     string `json:"state,omitempty"`
+	Backup    string `json:"backup,omitempty"`
+	BackupSHA string `json:"backup_manifest_sha256,omitempty"`
+	Lineage   string `json:"lineage,omitempty"`
+	Serial    uint64 `json:"serial,omitempty"`
+	SHA256    string `json:"sha256,omitempty"`
+	Count     int    `json:"count,omitempty"`
+	Message   string `json:"message,omitempty"`
+}
+
+// journal appends records to the log, fsync'ing each.
+type journal struct {
+	path string
+	run  string
+	plan string
+}
+
+func (j *journal) add(r LogRecord) error {
+	r.Time = time.Now().UTC().Format(time.RFC3339Nano)
+	r.Run, r.Plan = j.run, j.plan
+	line, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(j.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func readLog(path string) ([]LogRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer f.Close()
+	var out []LogRecord
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	n := 0
+	for sc.Scan() {
+		n++
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		var r LogRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		out = append(out, r)
+	}
+	return out, sc.Err()
+}
+
+// BackupManifest describes one backup folder.
+type BackupManifest struct {
+	Created string        `json:"created"`
+	Plan    string        `json:"plan"`
+	Run     string        `json:"run"`
+	States  []BackupState `json:"states"`
+}
+
+// BackupState is one backed-up state.
+type BackupState struct {
+	// Name is "source" or a stack name.
+	Name    string     `json:"name"`
+	Backend BackendRef `json:"backend"`
+	// Exists is false for a destination that had no state: rollback
+	// removes it.
+	Exists bool `json:"exists"`
+	// File is the backup file, relative to the backup folder.
+	File      string `json:"file,omitempty"`
+	Size      int    `json:"size"`
+	SHA256    string `json:"sha256,omitempty"`
+	Lineage   string `json:"lineage,omitempty"`
+	Serial    uint64 `json:"serial,omitempty"`
+	VersionID string `json:"s3_version_id,omitempty"`
+}
+
+// writeBackup writes every snapshot into dir/backups/<timestamp>/, each
+// file fsync'd, the manifest last, and only then renames the folder into
+// place: a folder without ".partial" is complete.
+func writeBackup(dir string, m *BackupManifest, data map[string][]byte) (string, string, error) {
+	root := filepath.Join(dir, "backups")
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return "", "", err
+	}
+	stamp := time.Now().UTC().Format("20060102T150405.000000000Z")
+	final := filepath.Join(root, stamp)
+	part := final + ".partial"
+	if err := os.Mkdir(part, 0o700); err != nil {
+		return "", "", err
+	}
+	sort.Slice(m.States, func(i, j int) bool { return m.States[i].Name < m.States[j].Name })
+	for i := range m.States {
+		st := &m.States[i]
+		if !st.Exists {
+			continue
+		}
+		b := data[st.Name]
+		st.File = st.Name + ".tfstate"
+		st.Size = len(b)
+		st.SHA256 = tfstate.Checksum(b)
+		if err := writeFileSync(filepath.Join(part, st.File), b, 0o600); err != nil {
+			return "", "", err
+		}
+	}
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", "", err
+	}
+	if err := writeFileSync(filepath.Join(part, "manifest.json"), raw, 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.Rename(part, final); err != nil {
+		return "", "", err
+	}
+	if err := syncDir(root); err != nil {
+		return "", "", err
+	}
+	return final, tfstate.Checksum(raw), nil
+}
+
+// loadBackup reads a backup folder and checks every file against the
+// manifest's checksums and the manifest against the log's checksum.
+func loadBackup(folder, manifestSHA string) (*BackupManifest, map[string][]byte, error) {
+	mp := filepath.Join(folder, "manifest.json")
+	raw, err := os.ReadFile(mp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("backup %s: %w", folder, err)
+	}
+	if manifestSHA != "" && tfstate.Checksum(raw) != manifestSHA {
+		return nil, nil, fmt.Errorf("backup %s: manifest.json has checksum %s, the log recorded %s: the backup is corrupted", folder, tfstate.Checksum(raw), manifestSHA)
+	}
+	var m BackupManifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, nil, fmt.Errorf("backup %s: manifest.json: %w", folder, err)
+	}
+	data := map[string][]byte{}
+	for _, st := range m.States {
+		if !st.Exists {
+			continue
+		}
+		p := filepath.Join(folder, st.File)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, fmt.Errorf("backup of %s: %w", st.Name, err)
+		}
+		if len(b) != st.Size {
+			return nil, nil, fmt.Errorf("backup of %s: %s has %d bytes, the manifest recorded %d: the backup is truncated", st.Name, p, len(b), st.Size)
+		}
+		if sum := tfstate.Checksum(b); sum != st.SHA256 {
+			return nil, nil, fmt.Errorf("backup of %s: %s has checksum %s, the manifest recorded %s: the backup is corrupted", st.Name, p, sum, st.SHA256)
+		}
+		if _, err := tfstate.Parse(p, b); err != nil {
+			return nil, nil, fmt.Errorf("backup of %s: %w", st.Name, err)
+		}
+		data[st.Name] = b
+	}
+	return &m, data, nil
+}

@@ -8,13 +8,13 @@ import (
 	"stratum/config"
 	"stratum/constructs/bucket"
 	"stratum/constructs/kms"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
 // lock table. Its own state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Bootstrap, Env: env})
+	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
 	var keyARN *string
 	if env.State.CustomerManagedKey {

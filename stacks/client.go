@@ -22,8 +22,8 @@ import (
 	"stratum/constructs/kms"
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
-	"stratum/constructs/params"
 	"stratum/constructs/postgres"
+	"stratum/contract"
 )
 
 // ClientNodeKey is the label and NoSchedule taint key of every client node
@@ -42,7 +42,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 		panic(fmt.Sprintf("NewClient: client %q does not exist in environment %s", c.Name, env.Name))
 	}
 	s := newStack(scope, stackProps{
-		Layer:  params.Client,
+		Layer:  contract.Client,
 		Env:    env,
 		Client: c.Name,
 		Tags:   map[string]string{"CostCentre": c.CostCentre},
@@ -61,7 +61,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 	// nodes. The database security group has no other source (databases-
 	// <env> adds none), so no other client's nodes reach it.
 	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s.TF, jsii.String("database-from-nodes"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
-		SecurityGroupId:           params.DatabaseSecurityGroupID.Import(s.TF, at),
+		SecurityGroupId:           contract.DatabaseSecurityGroupID.Import(s.TF, at),
 		ReferencedSecurityGroupId: nodes.securityGroup.Id(),
 		IpProtocol:                jsii.String("tcp"),
 		FromPort:                  jsii.Number(postgres.Port),
@@ -72,8 +72,8 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 	if len(store.buckets) > 0 {
 		backupselection.NewBackupSelection(s.TF, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
 			Name:       jsii.String(c.Prefix(env.Name) + "-buckets"),
-			PlanId:     params.BackupPlanID.Import(s.TF, s.At()),
-			IamRoleArn: params.BackupRoleARN.Import(s.TF, s.At()),
+			PlanId:     contract.BackupPlanID.Import(s.TF, s.At()),
+			IamRoleArn: contract.BackupRoleARN.Import(s.TF, s.At()),
 			Resources:  store.arns(),
 		})
 	}
@@ -107,16 +107,16 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 	})
 	roles := newApplicationRoles(s, c, ns, store)
 
-	params.ClientNamespace.Export(s.TF, at, ns.Name)
-	params.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
-	params.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
-	params.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
-	params.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
+	contract.ClientNamespace.Export(s.TF, at, ns.Name)
+	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
+	contract.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
+	contract.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
+	contract.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
 	if store.key != nil {
-		params.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
+		contract.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
 	}
-	params.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
-	params.ClientApplications.Export(s.TF, at, jsonString(roles))
+	contract.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
+	contract.ClientApplications.Export(s.TF, at, jsonString(roles))
 	return s
 }
 
@@ -194,11 +194,11 @@ type clientNodes struct {
 func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 	at := s.At()
 	name := c.Prefix(s.Env.Name)
-	clusterName := params.ClusterName.Import(s.TF, at)
+	clusterName := contract.ClusterName.Import(s.TF, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
 		Name:        jsii.String(name + "-" + clients.NodesName),
 		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
-		VpcId:       params.VPCID.Import(s.TF, at),
+		VpcId:       contract.VPCID.Import(s.TF, at),
 		Tags:        &map[string]*string{"Name": jsii.String(name + "-" + clients.NodesName)},
 	})
 	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: c.RoleName(s.Env.Name, clients.NodesName)})
@@ -216,10 +216,10 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		ClusterName: clusterName,
 		Name:        name,
 		NodeRoleARN: role.ARN,
-		SubnetIDs:   params.PrivateSubnetIDs.Import(s.TF, at),
+		SubnetIDs:   contract.PrivateSubnetIDs.Import(s.TF, at),
 		SecurityGroupIDs: []*string{
-			params.ClusterSecurityGroupID.Import(s.TF, at),
-			params.NodeSecurityGroupID.Import(s.TF, at),
+			contract.ClusterSecurityGroupID.Import(s.TF, at),
+			contract.NodeSecurityGroupID.Import(s.TF, at),
 			sg.Id(),
 		},
 		InstanceTypes:     size.InstanceTypes,
@@ -227,8 +227,8 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		DesiredSize:       size.DesiredSize,
 		MaxSize:           size.MaxSize,
 		DiskSizeGiB:       size.DiskSizeGiB,
-		VolumeKMSKeyARN:   params.VolumeKMSKeyARN.Import(s.TF, at),
-		KubernetesVersion: params.ClusterVersion.Import(s.TF, at),
+		VolumeKMSKeyARN:   contract.VolumeKMSKeyARN.Import(s.TF, at),
+		KubernetesVersion: contract.ClusterVersion.Import(s.TF, at),
 		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
 		Taints:            []nodegroup.Taint{ClientTaint(c)},
 		// EC2 bills the client's instances and volumes: tag them for it.
@@ -259,14 +259,14 @@ type application struct {
 // client's namespace and an IRSA role trusted by that service account
 // only, with exactly the access the application declares.
 func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, store *clientBuckets) map[string]application {
-	providerARN := params.OIDCProviderARN.Import(s.TF, s.At())
-	issuer := params.OIDCIssuer.Import(s.TF, s.At())
+	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
+	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
 	var secretARN, secretKeyARN *string
 	out := map[string]application{}
 	for _, app := range c.Applications {
 		if app.Database && secretARN == nil {
-			secretARN = params.DatabaseSecretARN.Import(s.TF, s.ClientAt(c.Name))
-			secretKeyARN = params.DatabaseSecretKMSKeyARN.Import(s.TF, s.ClientAt(c.Name))
+			secretARN = contract.DatabaseSecretARN.Import(s.TF, s.ClientAt(c.Name))
+			secretKeyARN = contract.DatabaseSecretKMSKeyARN.Import(s.TF, s.ClientAt(c.Name))
 		}
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
 			OIDCProviderARN: providerARN,

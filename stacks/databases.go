@@ -8,8 +8,8 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
 	"stratum/constructs/postgres"
+	"stratum/contract"
 )
 
 // NewDatabases builds databases-<env>: one PostgreSQL instance per client
@@ -20,12 +20,12 @@ import (
 // deploys the same list of stacks; it then reads the foundation's
 // parameters and creates nothing.
 func NewDatabases(scope constructs.Construct, env config.Environment, all []clients.Client) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Databases, Env: env})
-	vpc := params.VPCID.Import(s.TF, s.At())
-	subnets := params.DatabaseSubnetIDs.Import(s.TF, s.At())
+	s := newStack(scope, stackProps{Layer: contract.Databases, Env: env})
+	vpc := contract.VPCID.Import(s.TF, s.At())
+	subnets := contract.DatabaseSubnetIDs.Import(s.TF, s.At())
 	plan := &postgres.BackupPlan{
-		PlanID:  params.BackupPlanID.Import(s.TF, s.At()),
-		RoleARN: params.BackupRoleARN.Import(s.TF, s.At()),
+		PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
+		RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
 	}
 	for _, c := range clients.InEnvironment(all, env.Name) {
 		ce, _ := c.In(env.Name)
@@ -54,12 +54,12 @@ func NewDatabases(scope constructs.Construct, env config.Environment, all []clie
 			Tags:                   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
 		})
 		at := s.ClientAt(c.Name)
-		params.DatabaseEndpoint.Export(s.TF, at, pg.Address)
-		params.DatabasePort.Export(s.TF, at, pg.Port)
-		params.DatabaseName.Export(s.TF, at, pg.DatabaseName)
-		params.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
-		params.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
-		params.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
+		contract.DatabaseEndpoint.Export(s.TF, at, pg.Address)
+		contract.DatabasePort.Export(s.TF, at, pg.Port)
+		contract.DatabaseName.Export(s.TF, at, pg.DatabaseName)
+		contract.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
+		contract.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
+		contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
 	}
 	return s
 }

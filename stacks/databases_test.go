@@ -9,7 +9,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // owner is the client a databases-<env> resource belongs to: the first
@@ -356,15 +356,15 @@ func TestDatabaseExports(t *testing.T) {
 		for _, p := range j.resources("aws_ssm_parameter") {
 			byName[p["name"].(string)] = p
 		}
-		at := params.At{Env: env.Name, Client: c.Name}
+		at := contract.At{Env: env.Name, Client: c.Name}
 		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
-		want := map[params.String]string{
-			params.DatabaseEndpoint:        attrRef("aws_db_instance", addr, "address"),
-			params.DatabasePort:            attrRef("aws_db_instance", addr, "port"),
-			params.DatabaseName:            attrRef("aws_db_instance", addr, "db_name"),
-			params.DatabaseSecretARN:       attrRef("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
-			params.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
-			params.DatabaseSecurityGroupID: attrRef("aws_security_group", sgAddr, "id"),
+		want := map[contract.String]string{
+			contract.DatabaseEndpoint:        attrRef("aws_db_instance", addr, "address"),
+			contract.DatabasePort:            attrRef("aws_db_instance", addr, "port"),
+			contract.DatabaseName:            attrRef("aws_db_instance", addr, "db_name"),
+			contract.DatabaseSecretARN:       attrRef("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
+			contract.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
+			contract.DatabaseSecurityGroupID: attrRef("aws_security_group", sgAddr, "id"),
 		}
 		for p, value := range want {
 			got, ok := byName[p.Name(at)]

@@ -12,7 +12,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // refPattern matches a Terraform reference such as
@@ -73,15 +73,15 @@ func (f foundation) param(t *testing.T, name string) any {
 
 // subnets returns the subnets exported by the list parameter p, found
 // through the parameter rather than by resource names.
-func (f foundation) subnets(t *testing.T, p params.StringList) []string {
+func (f foundation) subnets(t *testing.T, p contract.StringList) []string {
 	t.Helper()
-	return refs(f.param(t, p.Name(params.At{Env: f.env.Name})), "aws_subnet")
+	return refs(f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_subnet")
 }
 
 // securityGroup returns the security group exported by p.
-func (f foundation) securityGroup(t *testing.T, p params.String) string {
+func (f foundation) securityGroup(t *testing.T, p contract.String) string {
 	t.Helper()
-	return ref(t, f.param(t, p.Name(params.At{Env: f.env.Name})), "aws_security_group")
+	return ref(t, f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_security_group")
 }
 
 // routeTableOf returns the route table the subnet is associated with.
@@ -138,13 +138,13 @@ func TestFoundationSubnets(t *testing.T) {
 				t.Fatal(err)
 			}
 			tiers := []struct {
-				param params.StringList
+				param contract.StringList
 				want  []string
 				tag   string
 			}{
-				{params.PublicSubnetIDs, cidrs(plan.Public), "kubernetes.io/role/elb"},
-				{params.PrivateSubnetIDs, cidrs(plan.Private), "kubernetes.io/role/internal-elb"},
-				{params.DatabaseSubnetIDs, cidrs(plan.Database), ""},
+				{contract.PublicSubnetIDs, cidrs(plan.Public), "kubernetes.io/role/elb"},
+				{contract.PrivateSubnetIDs, cidrs(plan.Private), "kubernetes.io/role/internal-elb"},
+				{contract.DatabaseSubnetIDs, cidrs(plan.Database), ""},
 			}
 			for _, tier := range tiers {
 				names := tier.param.Key()
@@ -201,7 +201,7 @@ func TestFoundationNAT(t *testing.T) {
 			if n := len(f.resources("aws_eip")); n != want {
 				t.Errorf("got %d Elastic IPs, want %d", n, want)
 			}
-			public := f.subnets(t, params.PublicSubnetIDs)
+			public := f.subnets(t, contract.PublicSubnetIDs)
 			natZone := map[string]string{}
 			for name, n := range nats {
 				s := ref(t, n["subnet_id"], "aws_subnet")
@@ -211,7 +211,7 @@ func TestFoundationNAT(t *testing.T) {
 				natZone[name] = f.resource(t, "aws_subnet", s)["availability_zone"].(string)
 				ref(t, n["allocation_id"], "aws_eip")
 			}
-			for _, s := range f.subnets(t, params.PrivateSubnetIDs) {
+			for _, s := range f.subnets(t, contract.PrivateSubnetIDs) {
 				zone := f.resource(t, "aws_subnet", s)["availability_zone"].(string)
 				var via []string
 				for _, r := range f.routes(f.routeTableOf(t, s)) {
@@ -240,10 +240,10 @@ func TestFoundationDatabaseSubnetsIsolated(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			others := map[string]bool{}
-			for _, s := range append(f.subnets(t, params.PublicSubnetIDs), f.subnets(t, params.PrivateSubnetIDs)...) {
+			for _, s := range append(f.subnets(t, contract.PublicSubnetIDs), f.subnets(t, contract.PrivateSubnetIDs)...) {
 				others[f.routeTableOf(t, s)] = true
 			}
-			db := f.subnets(t, params.DatabaseSubnetIDs)
+			db := f.subnets(t, contract.DatabaseSubnetIDs)
 			if len(db) == 0 {
 				t.Fatal("no database subnets exported")
 			}
@@ -475,7 +475,7 @@ func TestFoundationVPN(t *testing.T) {
 			}
 
 			want := map[string]bool{}
-			for _, s := range append(f.subnets(t, params.PrivateSubnetIDs), f.subnets(t, params.DatabaseSubnetIDs)...) {
+			for _, s := range append(f.subnets(t, contract.PrivateSubnetIDs), f.subnets(t, contract.DatabaseSubnetIDs)...) {
 				want[f.routeTableOf(t, s)] = true
 			}
 			got := map[string]bool{}
@@ -497,7 +497,7 @@ func TestFoundationVPN(t *testing.T) {
 func TestFoundationAlarmTopic(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			topic := ref(t, f.param(t, params.AlarmTopicARN.Name(params.At{Env: f.env.Name})), "aws_sns_topic")
+			topic := ref(t, f.param(t, contract.AlarmTopicARN.Name(contract.At{Env: f.env.Name})), "aws_sns_topic")
 			key := ref(t, f.resource(t, "aws_sns_topic", topic)["kms_master_key_id"], "aws_kms_key")
 			if !f.keyAllows(t, key, "cloudwatch.amazonaws.com") {
 				t.Errorf("topic key %s does not let CloudWatch publish", key)
@@ -513,7 +513,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	s := defaultSynth(t)
 	lbGroups := map[string]bool{}
 	for _, f := range foundations(t) {
-		lbGroups["foundation-"+f.env.Name+"/"+f.securityGroup(t, params.LoadBalancersSecurityGroup)] = true
+		lbGroups["foundation-"+f.env.Name+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
 	}
 	for _, name := range s.names() {
 		j := s.stacks[name]
@@ -545,7 +545,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	}
 	// The load balancers do serve HTTPS to the internet.
 	for _, f := range foundations(t) {
-		lb := f.securityGroup(t, params.LoadBalancersSecurityGroup)
+		lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
 		var https bool
 		for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
 			if ref(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
@@ -564,9 +564,9 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 func TestFoundationSecurityGroups(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			db := f.securityGroup(t, params.DatabasesSecurityGroup)
-			nodes := f.securityGroup(t, params.EKSNodesSecurityGroup)
-			lb := f.securityGroup(t, params.LoadBalancersSecurityGroup)
+			db := f.securityGroup(t, contract.DatabasesSecurityGroup)
+			nodes := f.securityGroup(t, contract.EKSNodesSecurityGroup)
+			lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
 			if db == nodes || db == lb || nodes == lb {
 				t.Fatalf("exported groups are not distinct: databases %s, nodes %s, load balancers %s", db, nodes, lb)
 			}
@@ -616,7 +616,7 @@ func TestFoundationDefaultSecurityGroupClosed(t *testing.T) {
 func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			at := params.At{Env: f.env.Name}
+			at := contract.At{Env: f.env.Name}
 			vaults := f.resources("aws_backup_vault")
 			if len(vaults) != 1 {
 				t.Fatalf("got %d vaults, want 1", len(vaults))
@@ -633,7 +633,7 @@ func TestFoundationBackup(t *testing.T) {
 					t.Errorf("vault prevent_destroy = %t, want %t (DeletionProtection)", got, f.env.DeletionProtection)
 				}
 			}
-			if got := ref(t, f.param(t, params.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
+			if got := ref(t, f.param(t, contract.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
 				t.Errorf("exported vault %s, want %s", got, vault)
 			}
 			locks := f.resourcesReferencing("aws_backup_vault_lock_configuration", "aws_backup_vault", vault)
@@ -641,7 +641,7 @@ func TestFoundationBackup(t *testing.T) {
 				t.Errorf("vault locks %v, want one iff DeletionProtection (%t)", locks, f.env.DeletionProtection)
 			}
 
-			plan := ref(t, f.param(t, params.BackupPlanID.Name(at)), "aws_backup_plan")
+			plan := ref(t, f.param(t, contract.BackupPlanID.Name(at)), "aws_backup_plan")
 			rules := f.resource(t, "aws_backup_plan", plan)["rule"].([]any)
 			if len(rules) == 0 {
 				t.Fatal("backup plan has no rule")
@@ -660,7 +660,7 @@ func TestFoundationBackup(t *testing.T) {
 				}
 			}
 
-			role := ref(t, f.param(t, params.BackupRoleARN.Name(at)), "aws_iam_role")
+			role := ref(t, f.param(t, contract.BackupRoleARN.Name(at)), "aws_iam_role")
 			trust := f.data("aws_iam_policy_document")[ref(t, f.resource(t, "aws_iam_role", role)["assume_role_policy"], "data.aws_iam_policy_document")]
 			if b, _ := json.Marshal(trust); !strings.Contains(string(b), `"backup.amazonaws.com"`) {
 				t.Errorf("backup role trust %s does not name backup.amazonaws.com", b)
@@ -683,9 +683,9 @@ func TestFoundationBackup(t *testing.T) {
 // contract declares for its layer, each from a resource.
 func TestFoundationExports(t *testing.T) {
 	var keys []string
-	for id, layer := range params.Declared() {
-		if layer == params.Foundation {
-			keys = append(keys, strings.TrimPrefix(id, string(params.Foundation)+"/"))
+	for id, layer := range contract.Declared() {
+		if layer == contract.Foundation {
+			keys = append(keys, strings.TrimPrefix(id, string(contract.Foundation)+"/"))
 		}
 	}
 	sort.Strings(keys)
@@ -699,7 +699,7 @@ func TestFoundationExports(t *testing.T) {
 				written[p["name"].(string)] = p["insecure_value"]
 			}
 			for _, k := range keys {
-				name := fmt.Sprintf("%s/%s/%s/%s", params.Prefix, f.env.Name, params.Foundation, k)
+				name := fmt.Sprintf("%s/%s/%s/%s", contract.Prefix, f.env.Name, contract.Foundation, k)
 				v, ok := written[name]
 				if !ok {
 					t.Errorf("%s is not written", name)

@@ -19,7 +19,7 @@ import (
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
 	"stratum/constructs/nodegroup"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // The system node pool runs cluster-critical add-ons and platform
@@ -47,12 +47,12 @@ func ClusterName(env config.Environment) string {
 // foundation's SSM parameters and publishes what later layers need the
 // same way. In-cluster objects live in services-<env> (see NewServices).
 func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Platform, Env: env})
+	s := newStack(scope, stackProps{Layer: contract.Platform, Env: env})
 	at := s.At()
 	name := ClusterName(env)
-	privateSubnets := params.PrivateSubnetIDs.Import(s.TF, at)
+	privateSubnets := contract.PrivateSubnetIDs.Import(s.TF, at)
 
-	sources := []eks.EndpointSource{{Name: "vpc", CIDR: params.VPCCIDR.Import(s.TF, at)}}
+	sources := []eks.EndpointSource{{Name: "vpc", CIDR: contract.VPCCIDR.Import(s.TF, at)}}
 	if env.VPN.Enabled {
 		for i, cidr := range env.VPN.OnPremisesCIDRs {
 			sources = append(sources, eks.EndpointSource{Name: fmt.Sprintf("on-premises-%d", i), CIDR: jsii.String(cidr)})
@@ -62,7 +62,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Name:              name,
 		Version:           env.Cluster.Version,
 		SubnetIDs:         privateSubnets,
-		VPCID:             params.VPCID.Import(s.TF, at),
+		VPCID:             contract.VPCID.Import(s.TF, at),
 		EndpointSources:   sources,
 		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
 		Admins:            clusterAdmins(s, env),
@@ -98,7 +98,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	kubeProxy := eks.NewAddon(s.TF, "addon-kube-proxy", &eks.AddonProps{Cluster: cluster, Name: "kube-proxy"})
 
 	nodeRole := nodegroup.NewNodeRole(s.TF, "system-node-role", &nodegroup.NodeRoleProps{Name: name + "-system-nodes"})
-	nodesSG := params.EKSNodesSecurityGroup.Import(s.TF, at)
+	nodesSG := contract.EKSNodesSecurityGroup.Import(s.TF, at)
 	sys := env.Cluster.SystemNodes
 	system := nodegroup.New(s.TF, "system-nodes", &nodegroup.Props{
 		ClusterName:       cluster.Name,
@@ -151,19 +151,19 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Comment: jsii.String("Stratum " + env.Name + ": records managed by ExternalDNS of cluster " + name),
 	})
 
-	params.ClusterName.Export(s.TF, at, cluster.Name)
-	params.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
-	params.ClusterCAData.Export(s.TF, at, cluster.CAData)
-	params.ClusterVersion.Export(s.TF, at, cluster.Version)
-	params.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
-	params.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
-	params.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
+	contract.ClusterName.Export(s.TF, at, cluster.Name)
+	contract.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
+	contract.ClusterCAData.Export(s.TF, at, cluster.CAData)
+	contract.ClusterVersion.Export(s.TF, at, cluster.Version)
+	contract.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
+	contract.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
+	contract.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
 	// Nodes carry the cluster security group and the foundation's shared
 	// node group; later node groups add the same two.
-	params.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
-	params.HostedZoneID.Export(s.TF, at, zone.ZoneId())
-	params.HostedZoneName.Export(s.TF, at, zone.Name())
-	params.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
+	contract.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
+	contract.HostedZoneID.Export(s.TF, at, zone.ZoneId())
+	contract.HostedZoneName.Export(s.TF, at, zone.Name())
+	contract.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
 	return s
 }
 

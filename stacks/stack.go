@@ -1,6 +1,6 @@
 // Package stacks builds Stratum's cdktf stacks: one per layer and
 // environment, and one per client and environment. Stack names are the
-// public contract (CLI, CI, state keys); see params.Layer.StackName.
+// public contract (CLI, CI, state keys); see contract.Layer.StackName.
 package stacks
 
 import (
@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // Stack is a cdktf stack of one layer in one environment, with its AWS
@@ -25,14 +25,14 @@ type Stack struct {
 	// Name is the stack's public name, e.g. foundation-prod.
 	Name  string
 	Env   config.Environment
-	Layer params.Layer
+	Layer contract.Layer
 	// Client is the client's name for client stacks, "" otherwise.
 	Client string
 }
 
 // stackProps configures newStack.
 type stackProps struct {
-	Layer params.Layer
+	Layer contract.Layer
 	Env   config.Environment
 	// Client is set for client stacks.
 	Client string
@@ -53,7 +53,7 @@ func newStack(scope constructs.Construct, p stackProps) *Stack {
 		Client: p.Client,
 	}
 	provider.NewAwsProvider(s.TF, jsii.String("aws"), awsProviderConfig(p))
-	if p.Layer == params.Bootstrap {
+	if p.Layer == contract.Bootstrap {
 		// The state bucket cannot hold the state of the stack creating it.
 		// Keep this file safe (docs/backend-strategy.md).
 		cdktf.NewLocalBackend(s.TF, &cdktf.LocalBackendConfig{
@@ -134,9 +134,9 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 }
 
 // At is where this stack's own parameters live.
-func (s *Stack) At() params.At { return params.At{Env: s.Env.Name} }
+func (s *Stack) At() contract.At { return contract.At{Env: s.Env.Name} }
 
 // ClientAt is where client's parameters live in this stack's environment.
-func (s *Stack) ClientAt(client string) params.At {
-	return params.At{Env: s.Env.Name, Client: client}
+func (s *Stack) ClientAt(client string) contract.At {
+	return contract.At{Env: s.Env.Name, Client: client}
 }

@@ -1,10 +1,11 @@
-// Package params is the SSM contract between stacks. Every value that
-// crosses a layer boundary is declared once here with the layer that
-// produces it. The producer writes it with Export; a consumer reads it with
-// Import, which returns a token and records the stack dependency, so
-// `cdktf deploy` orders stacks and no stack references another's
-// resources.
-package params
+// Package contract is what Stratum's stacks agree on: their names (each
+// Layer's StackName, the public names users deploy and state keys use) and
+// the SSM parameters that cross a layer boundary. Every such value is
+// declared once, in declarations.go, with the layer that produces it. The
+// producer writes it with Export; a consumer reads it with Import, which
+// returns a token and records the stack dependency, so `cdktf deploy`
+// orders stacks and no stack references another's resources.
+package contract
 
 import "fmt"
 

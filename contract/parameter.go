@@ -1,4 +1,4 @@
-package params
+package contract
 
 import (
 	"fmt"
@@ -54,10 +54,10 @@ func (s spec) Producer(at At) string { return s.layer.StackName(at.Env, at.Clien
 
 func (s spec) check(at At) {
 	if at.Env == "" {
-		panic(fmt.Sprintf("params: %s: environment not set", s.key))
+		panic(fmt.Sprintf("contract: %s: environment not set", s.key))
 	}
 	if s.perClient != (at.Client != "") {
-		panic(fmt.Sprintf("params: %s/%s: per-client=%t but client=%q", s.layer, s.key, s.perClient, at.Client))
+		panic(fmt.Sprintf("contract: %s/%s: per-client=%t but client=%q", s.layer, s.key, s.perClient, at.Client))
 	}
 }
 
@@ -74,7 +74,7 @@ func declare(layer Layer, key, description string, perClient bool) spec {
 	s := spec{layer: layer, key: key, description: description, perClient: perClient}
 	id := string(layer) + "/" + key
 	if _, dup := declared[id]; dup {
-		panic("params: " + id + " declared twice")
+		panic("contract: " + id + " declared twice")
 	}
 	declared[id] = s
 	return s
@@ -127,7 +127,7 @@ func constructID(kind string, s spec, at At) string {
 func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
 	s.check(at)
 	if got, want := *stack.Node().Id(), s.Producer(at); got != want {
-		panic(fmt.Sprintf("params: %s is produced by stack %s, not %s", s.Name(at), want, got))
+		panic(fmt.Sprintf("contract: %s is produced by stack %s, not %s", s.Name(at), want, got))
 	}
 	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
 		Name:          jsii.String(s.Name(at)),
@@ -146,11 +146,11 @@ func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAw
 	}
 	producer := s.Producer(at)
 	if producer == *stack.Node().Id() {
-		panic(fmt.Sprintf("params: stack %s imports its own parameter %s", producer, s.Name(at)))
+		panic(fmt.Sprintf("contract: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
 	found := cdktf.App_Of(stack).Node().TryFindChild(jsii.String(producer))
 	if found == nil {
-		panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
+		panic(fmt.Sprintf("contract: stack %s reads %s, but its producer %s is not in the app (build producers first)",
 			*stack.Node().Id(), s.Name(at), producer))
 	}
 	stack.AddDependency(found.(cdktf.TerraformStack))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"stratum/awsrules"
 	"stratum/config"
 )
 
@@ -95,7 +96,7 @@ func Validate(all []Client, envs []config.Environment) error {
 func checkName(p *config.Problems, i int, name string) bool {
 	owner := fmt.Sprintf("client #%d", i)
 	switch {
-	case !config.IsDNSLabel(name, MaxNameLength):
+	case !awsrules.IsDNSLabel(name, MaxNameLength):
 		p.Add(owner, "Name", name, fmt.Sprintf(
 			"a DNS label of at most %d characters: lowercase letters, digits and hyphens, starting with a letter", MaxNameLength))
 	case strings.Contains(name, "--"):
@@ -174,7 +175,7 @@ func checkBuckets(p *config.Problems, owner string, c Client) {
 	for i, b := range c.Buckets {
 		field := fmt.Sprintf("Buckets[%d]", i)
 		switch {
-		case !config.IsDNSLabel(b.Name, 63):
+		case !awsrules.IsDNSLabel(b.Name, 63):
 			p.Add(owner, field+".Name", b.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
 		case seen[b.Name]:
 			p.Add(owner, field+".Name", b.Name, "a name no other bucket of this client uses")
@@ -241,7 +242,7 @@ func checkApplications(p *config.Problems, owner string, c Client) {
 	for i, a := range c.Applications {
 		field := fmt.Sprintf("Applications[%d]", i)
 		switch {
-		case !config.IsDNSLabel(a.Name, 63):
+		case !awsrules.IsDNSLabel(a.Name, 63):
 			p.Add(owner, field+".Name", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
 		case a.Name == "default":
 			// Every pod of the namespace runs as "default" unless told
@@ -281,12 +282,12 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 		}
 	}
 	for _, b := range c.Buckets {
-		if !config.IsDNSLabel(b.Name, 63) {
+		if !awsrules.IsDNSLabel(b.Name, 63) {
 			continue
 		}
 		for _, env := range in {
 			name := bucketName(env, c.Name, b.Name)
-			if problem := config.S3BucketNameProblem(name); problem != "" {
+			if problem := awsrules.S3BucketNameProblem(name); problem != "" {
 				p.Add(owner, fmt.Sprintf("Buckets[%s].Name", b.Name), b.Name,
 					fmt.Sprintf("a name that keeps bucket %q valid in %s: %s", name, env, problem))
 				break
@@ -294,7 +295,7 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 		}
 	}
 	for _, a := range c.Applications {
-		if !config.IsDNSLabel(a.Name, 63) {
+		if !awsrules.IsDNSLabel(a.Name, 63) {
 			continue
 		}
 		for _, env := range in {

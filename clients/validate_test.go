@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/config/configtest"
 	_ "stratum/internal/golden" // accepts -update
@@ -310,7 +311,7 @@ func TestMaxNameLengthFitsDerivedNames(t *testing.T) {
 	if name := nodeGroupName(longest, client); len(name) > maxNodeGroupName {
 		t.Errorf("node group %q is longer than %d", name, maxNodeGroupName)
 	}
-	if !config.IsDNSLabel(client, 63) {
+	if !awsrules.IsDNSLabel(client, 63) {
 		t.Errorf("namespace %q is not a DNS label of at most 63 characters", client)
 	}
 }

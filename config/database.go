@@ -1,7 +1,5 @@
 package config
 
-import "fmt"
-
 // checkDatabaseProtection refuses a production environment whose data
 // could be lost by one mistaken plan. (Formats, sizes and windows are
 // checked by checkDatabase; deletion protection by checkDeletionProtection.)
@@ -19,19 +17,4 @@ func checkDatabaseProtection(p *Problems, owner string, e Environment) {
 	if e.Database.SkipFinalSnapshot {
 		p.Add(owner, "Database.SkipFinalSnapshot", e.Database.SkipFinalSnapshot, "false in prod: production keeps a final snapshot")
 	}
-}
-
-// WindowsOverlap reports whether the daily backup window ("hh:mm-hh:mm",
-// UTC) shares a minute with the weekly maintenance window
-// ("ddd:hh:mm-ddd:hh:mm", UTC). Windows that only touch do not overlap.
-func WindowsOverlap(backup, maintenance string) (bool, error) {
-	b, ok := ParseBackupWindow(backup)
-	if !ok {
-		return false, fmt.Errorf("backup window %q: want hh24:mi-hh24:mi", backup)
-	}
-	m, ok := ParseMaintenanceWindow(maintenance)
-	if !ok {
-		return false, fmt.Errorf("maintenance window %q: want ddd:hh24:mi-ddd:hh24:mi", maintenance)
-	}
-	return b.Overlaps(m), nil
 }

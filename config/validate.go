@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+
+	"stratum/awsrules"
 )
 
 // EnvironmentNames are the environments Stratum knows.
@@ -112,13 +114,13 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {
-	if !IsRegion(e.Region) {
+	if !awsrules.IsRegion(e.Region) {
 		p.Add(owner, "Region", e.Region, "an AWS region code such as us-east-1")
 	}
 }
 
 func checkAccount(p *Problems, owner string, e Environment) {
-	if e.AccountID != "" && !IsAccountID(e.AccountID) {
+	if e.AccountID != "" && !awsrules.IsAccountID(e.AccountID) {
 		p.Add(owner, "AccountID", e.AccountID, "a 12-digit AWS account ID, or empty to accept any account")
 	}
 	if e.State.CustomerManagedKey && e.AccountID == "" {
@@ -131,17 +133,17 @@ func checkAssumeRole(p *Problems, owner string, e Environment) {
 	if e.AssumeRoleARN == "" {
 		return
 	}
-	partition, account, ok := ParseIAMRoleARN(e.AssumeRoleARN)
+	partition, account, ok := awsrules.ParseIAMRoleARN(e.AssumeRoleARN)
 	if !ok {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
 			"an IAM role ARN such as arn:aws:iam::123456789012:role/stratum-deploy, or empty")
 		return
 	}
-	if IsRegion(e.Region) && partition != Partition(e.Region) {
+	if awsrules.IsRegion(e.Region) && partition != awsrules.Partition(e.Region) {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
-			fmt.Sprintf("a role in partition %s, the partition of region %s", Partition(e.Region), e.Region))
+			fmt.Sprintf("a role in partition %s, the partition of region %s", awsrules.Partition(e.Region), e.Region))
 	}
-	if IsAccountID(e.AccountID) && account != e.AccountID {
+	if awsrules.IsAccountID(e.AccountID) && account != e.AccountID {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
 			fmt.Sprintf("a role in account %s (AccountID): the provider refuses credentials of any other account", e.AccountID))
 	}
@@ -152,15 +154,15 @@ func checkNetwork(p *Problems, owner string, e Environment) {
 	if n.NAT != NATPerAZ && n.NAT != NATSingle {
 		p.Add(owner, "Network.NAT", string(n.NAT), fmt.Sprintf("one of %q, %q", NATPerAZ, NATSingle))
 	}
-	vpc, problem := ParseIPv4Prefix(n.CIDR)
+	vpc, problem := awsrules.ParseIPv4Prefix(n.CIDR)
 	switch {
 	case problem != "":
 		p.Add(owner, "Network.CIDR", n.CIDR, problem)
 	case vpc.Bits() < 16 || vpc.Bits() > 18:
 		p.Add(owner, "Network.CIDR", n.CIDR,
 			"a /16 to /18: the subnet plan gives private subnets a sixteenth of the VPC each and public and database subnets a 256th")
-	case !IsPrivateRange(vpc):
-		p.Add(owner, "Network.CIDR", n.CIDR, "a range inside "+privateRangesText)
+	case !awsrules.IsPrivateRange(vpc):
+		p.Add(owner, "Network.CIDR", n.CIDR, "a range inside "+awsrules.PrivateRangesText)
 	case len(n.AvailabilityZones) >= 2 && len(n.AvailabilityZones) <= 3:
 		// The plan cannot fail for a /16–/18 and 2–3 zones today; this
 		// keeps it honest if the plan or the limits change.
@@ -178,7 +180,7 @@ func checkAvailabilityZones(p *Problems, owner string, e Environment) {
 	seen := map[string]bool{}
 	for i, az := range azs {
 		field := fmt.Sprintf("Network.AvailabilityZones[%d]", i)
-		if IsRegion(e.Region) && !IsZoneOf(az, e.Region) {
+		if awsrules.IsRegion(e.Region) && !awsrules.IsZoneOf(az, e.Region) {
 			p.Add(owner, field, az, fmt.Sprintf("a zone of region %s such as %sa", e.Region, e.Region))
 		}
 		if seen[az] {
@@ -193,7 +195,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	var onPrem []netip.Prefix
 	for i, c := range v.OnPremisesCIDRs {
 		field := fmt.Sprintf("VPN.OnPremisesCIDRs[%d]", i)
-		prefix, problem := ParseIPv4Prefix(c)
+		prefix, problem := awsrules.ParseIPv4Prefix(c)
 		if problem != "" {
 			p.Add(owner, field, c, problem)
 			continue
@@ -214,11 +216,11 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	}
 	amazonASN := v.AmazonSideASN
 	if amazonASN == 0 {
-		amazonASN = DefaultAmazonSideASN
+		amazonASN = awsrules.DefaultAmazonSideASN
 	}
-	if !IsAmazonSideASN(v.AmazonSideASN) && v.AmazonSideASN != 0 {
+	if !awsrules.IsAmazonSideASN(v.AmazonSideASN) && v.AmazonSideASN != 0 {
 		p.Add(owner, "VPN.AmazonSideASN", v.AmazonSideASN,
-			fmt.Sprintf("0 (meaning %d), 64512–65534 or 4200000000–4294967294 (private ASNs)", DefaultAmazonSideASN))
+			fmt.Sprintf("0 (meaning %d), %s", awsrules.DefaultAmazonSideASN, awsrules.AmazonSideASNsText))
 	}
 	if len(v.CustomerGateways) != 2 {
 		p.Add(owner, "VPN.CustomerGateways", len(v.CustomerGateways),
@@ -227,22 +229,22 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	names, addrs := map[string]bool{}, map[string]bool{}
 	for i, cg := range v.CustomerGateways {
 		field := fmt.Sprintf("VPN.CustomerGateways[%d]", i)
-		if !IsDNSLabel(cg.Name, 32) {
+		if !awsrules.IsDNSLabel(cg.Name, 32) {
 			p.Add(owner, field+".Name", cg.Name, "a DNS label of at most 32 characters")
 		} else if names[cg.Name] {
 			p.Add(owner, field+".Name", cg.Name, "a name no other customer gateway uses")
 		}
 		names[cg.Name] = true
-		if problem := PublicIPv4Problem(cg.IPAddress); problem != "" {
+		if problem := awsrules.PublicIPv4Problem(cg.IPAddress); problem != "" {
 			p.Add(owner, field+".IPAddress", cg.IPAddress, problem)
 		} else if addrs[cg.IPAddress] {
 			p.Add(owner, field+".IPAddress", cg.IPAddress, "an address no other customer gateway uses: two gateways on one router are no redundancy")
 		}
 		addrs[cg.IPAddress] = true
 		switch {
-		case !IsCustomerASN(cg.BGPASN):
+		case !awsrules.IsCustomerASN(cg.BGPASN):
 			p.Add(owner, field+".BGPASN", cg.BGPASN,
-				fmt.Sprintf("1–2147483647, except %v which AWS reserves", reservedCustomerASNs))
+				fmt.Sprintf("1–2147483647, except %v which AWS reserves", awsrules.ReservedCustomerASNs))
 		case cg.BGPASN == amazonASN:
 			p.Add(owner, field+".BGPASN", cg.BGPASN,
 				fmt.Sprintf("an ASN other than the Amazon side's (%d): the BGP sessions are external", amazonASN))
@@ -251,9 +253,9 @@ func checkVPN(p *Problems, owner string, e Environment) {
 }
 
 func checkLogRetention(p *Problems, owner string, e Environment) {
-	if !slices.Contains(CloudWatchRetentionDays, e.LogRetentionDays) {
+	if !awsrules.IsCloudWatchRetention(e.LogRetentionDays) {
 		p.Add(owner, "LogRetentionDays", e.LogRetentionDays,
-			fmt.Sprintf("one of the values CloudWatch Logs accepts: %v", CloudWatchRetentionDays))
+			fmt.Sprintf("one of the values CloudWatch Logs accepts: %v", awsrules.CloudWatchRetentionDays))
 	}
 }
 
@@ -263,7 +265,7 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if e.Backup.RetentionDays < 1 {
 		p.Add(owner, "Backup.RetentionDays", e.Backup.RetentionDays, "at least 1 day")
 	}
-	if problem := CronProblem(e.Backup.Schedule); problem != "" {
+	if problem := awsrules.CronProblem(e.Backup.Schedule); problem != "" {
 		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
 	}
 }
@@ -275,10 +277,10 @@ func checkDeletionProtection(p *Problems, owner string, e Environment) {
 }
 
 func checkState(p *Problems, owner string, e Environment) {
-	if problem := S3BucketNameProblem(e.State.Bucket); problem != "" {
+	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
 	}
-	if !IsDynamoDBTableName(e.State.LockTable) {
+	if !awsrules.IsDynamoDBTableName(e.State.LockTable) {
 		p.Add(owner, "State.LockTable", e.State.LockTable,
 			"a DynamoDB table name: 3–255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
 	}
@@ -290,19 +292,19 @@ func checkState(p *Problems, owner string, e Environment) {
 
 func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
-	if !slices.Contains(KubernetesVersions, c.Version) {
+	if !slices.Contains(awsrules.KubernetesVersions, c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
-			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", kubernetesVersionsAsOf, KubernetesVersions))
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
 	}
 	for i, cidr := range c.PublicAccessCIDRs {
-		if problem := PublicAccessCIDRProblem(cidr); problem != "" {
+		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
 			p.Add(owner, fmt.Sprintf("Cluster.PublicAccessCIDRs[%d]", i), cidr, problem)
 		}
 	}
 	seen := map[string]bool{}
 	for i, arn := range c.AdminRoleARNs {
 		field := fmt.Sprintf("Cluster.AdminRoleARNs[%d]", i)
-		if _, _, ok := ParseIAMRoleARN(arn); !ok {
+		if _, _, ok := awsrules.ParseIAMRoleARN(arn); !ok {
 			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
 		} else if seen[arn] {
 			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
@@ -323,7 +325,7 @@ func checkDatabase(p *Problems, owner string, e Environment) {
 }
 
 func checkDomain(p *Problems, owner string, e Environment) {
-	if !IsDNSName(e.Domain) {
+	if !awsrules.IsDNSName(e.Domain) {
 		p.Add(owner, "Domain", e.Domain,
 			"a lowercase DNS name of at least two labels such as dev.example.com, without a trailing dot")
 	}
@@ -339,7 +341,7 @@ func checkNetworkOverlaps(p *Problems, envs []Environment) {
 	}
 	var vpcs []vpc
 	for _, e := range envs {
-		prefix, problem := ParseIPv4Prefix(e.Network.CIDR)
+		prefix, problem := awsrules.ParseIPv4Prefix(e.Network.CIDR)
 		if problem != "" {
 			continue // reported by checkNetwork
 		}
@@ -355,7 +357,7 @@ func checkNetworkOverlaps(p *Problems, envs []Environment) {
 		reported := map[netip.Prefix]bool{}
 		for _, e := range envs {
 			for _, c := range e.VPN.OnPremisesCIDRs {
-				onPrem, problem := ParseIPv4Prefix(c)
+				onPrem, problem := awsrules.ParseIPv4Prefix(c)
 				if problem != "" || reported[onPrem] || !onPrem.Overlaps(v.prefix) {
 					continue
 				}

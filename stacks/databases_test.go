@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/awsrules"
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
@@ -180,7 +181,7 @@ func TestDatabaseDataIsHardToLose(t *testing.T) {
 				t.Errorf("prod: backup_retention_period = %v, want >= %d", r, config.ProdMinBackupRetentionDays)
 			}
 		}
-		overlap, err := config.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
+		overlap, err := awsrules.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
 		if err != nil || overlap {
 			t.Errorf("backup window %v and maintenance window %v overlap (err %v)", inst["backup_window"], inst["maintenance_window"], err)
 		}

@@ -22,7 +22,7 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/config"
+	"stratum/awsrules"
 )
 
 // IRSAAnnotation is the service account annotation the EKS pod identity
@@ -301,7 +301,7 @@ type ServiceAccount struct {
 // not mounted by default: IRSA uses its own projected token, and pods that
 // talk to the Kubernetes API opt in.
 func (n *Namespace) AddServiceAccount(name string, roleARN *string) *ServiceAccount {
-	if !config.IsDNSLabel(name, 63) {
+	if !awsrules.IsDNSLabel(name, 63) {
 		panic(fmt.Sprintf("namespace.AddServiceAccount: name %q is invalid: want a DNS label", name))
 	}
 	md := &serviceaccountv1.ServiceAccountV1Metadata{Name: jsii.String(name), Namespace: n.Name}
@@ -319,7 +319,7 @@ func (p *Props) validate() error {
 	if p == nil {
 		return fmt.Errorf("props are required")
 	}
-	if !config.IsDNSLabel(p.Name, 63) {
+	if !awsrules.IsDNSLabel(p.Name, 63) {
 		return fmt.Errorf("Name %q is invalid: want a DNS label", p.Name)
 	}
 	q := p.Quota

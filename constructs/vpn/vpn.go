@@ -23,7 +23,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngateway"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngatewayroutepropagation"
 
-	"stratum/config"
+	"stratum/awsrules"
 )
 
 // CustomerGateway is one on-premises VPN router.
@@ -196,7 +196,7 @@ func (p *Props) validate() error {
 			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want a unique public IPv4 address", i, cg.IPAddress)
 		}
 		ips = append(ips, cg.IPAddress)
-		if !config.IsCustomerASN(cg.BGPASN) {
+		if !awsrules.IsCustomerASN(cg.BGPASN) {
 			return fmt.Errorf("CustomerGateways[%d].BGPASN %d is invalid: want 1–2147483647 except the ASNs AWS reserves", i, cg.BGPASN)
 		}
 	}

@@ -1,0 +1,208 @@
+package awsrules_test
+
+import (
+	"strings"
+	"testing"
+
+	"stratum/awsrules"
+)
+
+func TestPublicIPv4Problem(t *testing.T) {
+	bad := map[string]string{
+		"private 172":      "172.31.255.1",
+		"private 192":      "192.168.1.1",
+		"loopback":         "127.0.0.1",
+		"link-local":       "169.254.169.254",
+		"CGNAT":            "100.64.0.1",
+		"multicast":        "224.0.0.251",
+		"unspecified":      "0.0.0.0",
+		"this network":     "0.1.2.3",
+		"broadcast":        "255.255.255.255",
+		"reserved 240/4":   "240.0.0.1",
+		"benchmarking":     "198.18.0.1",
+		"IPv6":             "2001:db8::1",
+		"IPv4-mapped IPv6": "::ffff:8.8.8.8",
+		"leading zeros":    "008.008.008.008",
+		"hostname":         "vpn.example.com",
+		"empty":            "",
+	}
+	for name, addr := range bad {
+		t.Run(name, func(t *testing.T) {
+			if awsrules.PublicIPv4Problem(addr) == "" {
+				t.Errorf("PublicIPv4Problem(%q) = \"\", want a problem", addr)
+			}
+		})
+	}
+	// Public addresses, and the documentation ranges the sample
+	// configuration uses as placeholders.
+	for _, addr := range []string{"8.8.8.8", "41.66.0.10", "100.128.0.1", "192.0.2.1", "198.51.100.20", "203.0.113.10"} {
+		if got := awsrules.PublicIPv4Problem(addr); got != "" {
+			t.Errorf("PublicIPv4Problem(%q) = %q, want \"\"", addr, got)
+		}
+	}
+}
+
+func TestCronProblem(t *testing.T) {
+	good := []string{
+		"cron(0 3 * * ? *)",
+		"cron(30 2 ? * SUN-FRI *)",
+		"cron(0 0/6 * * ? *)",
+		"cron(0 5 L * ? *)",
+		"cron(0 5 15W * ? *)",
+		"cron(0 5 ? * 2#1 *)",
+		"cron(0 5 1 JAN,JUL ? 2026-2030)",
+	}
+	for _, s := range good {
+		if got := awsrules.CronProblem(s); got != "" {
+			t.Errorf("CronProblem(%q) = %q, want \"\"", s, got)
+		}
+	}
+	bad := map[string]string{
+		"rate(1 day)":              "cron(minutes",
+		"cron(0 3 * * ? * *)":      "6 fields, not 7",
+		"cron(0 3 * * * *)":        `"?" in exactly one`,
+		"cron(0 3 ? * ? *)":        `"?" in exactly one`,
+		"cron(*/5 3 * * ? *)":      "minutes",
+		"cron(0/30 * * * ? *)":     "a single minute",
+		"cron(0 24 * * ? *)":       "24 is outside 0-23",
+		"cron(0 3 0 * ? *)":        "0 is outside 1-31",
+		"cron(0 3 * 13 ? *)":       "13 is outside 1-12",
+		"cron(0 3 ? * MON-FUN *)":  `"FUN" is not a number or name`,
+		"cron(0 5L * * ? *)":       "hours",
+		"cron(0 3 ? * 2#6 *)":      `after "#"`,
+		"cron(0 3 * * ? 1969)":     "1969 is outside 1970-2199",
+		"cron(0 3 */0 * ? *)":      `after "/"`,
+		"cron(0 3 * * ? *":         "cron(minutes",
+		"cron(0 3 1- * ? *)":       `"" is not a number`,
+		"cron(0 3 * JAN-DECX ? *)": `"DECX"`,
+	}
+	for s, want := range bad {
+		if got := awsrules.CronProblem(s); !strings.Contains(got, want) {
+			t.Errorf("CronProblem(%q) = %q, want it to mention %q", s, got, want)
+		}
+	}
+}
+
+func TestNamePredicates(t *testing.T) {
+	tests := []struct {
+		name  string
+		check func(string) bool
+		good  []string
+		bad   []string
+	}{
+		{"EC2 instance type", awsrules.IsEC2InstanceType,
+			[]string{"t3.micro", "m6i.large", "m7i-flex.2xlarge", "c7gn.16xlarge", "x2iedn.metal", "m7g.metal-48xl", "u-6tb1.112xlarge", "inf2.48xlarge"},
+			[]string{"", "m6i", "m6i.", ".large", "M6I.large", "m.large", "m6i.huge", "m6i.0xlarge", "db.m6i.large", "m6i.large "}},
+		{"RDS instance class", awsrules.IsRDSInstanceClass,
+			[]string{"db.t4g.micro", "db.r6g.large", "db.r6gd.16xlarge", "db.x2iedn.metal"},
+			[]string{"t4g.micro", "db.t4g", "db..large", "db.serverless", "db.t4g.micro.x"}},
+		{"DNS name", awsrules.IsDNSName,
+			[]string{"example.com", "dev.stratum.example.com", "1-2.example.io", "xn--bcher-kva.example"},
+			[]string{"", "localhost", "example.com.", "Example.com", "-a.example.com", "a-.example.com", "a..example.com", "example.123", strings.Repeat("a", 64) + ".com"}},
+		{"region", awsrules.IsRegion,
+			[]string{"us-east-1", "eu-central-2", "ap-southeast-5", "us-gov-west-1", "cn-north-1", "il-central-1"},
+			[]string{"", "us-east", "us-east-0", "US-EAST-1", "useast1", "us-middle-1"}},
+		{"DynamoDB table", awsrules.IsDynamoDBTableName,
+			[]string{"abc", "stratum-prod-tflock", "A.b_c-1"},
+			[]string{"", "ab", "has space", "slash/table", strings.Repeat("t", 256)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, s := range tt.good {
+				if !tt.check(s) {
+					t.Errorf("%q rejected, want accepted", s)
+				}
+			}
+			for _, s := range tt.bad {
+				if tt.check(s) {
+					t.Errorf("%q accepted, want rejected", s)
+				}
+			}
+		})
+	}
+}
+
+func TestS3BucketNameProblem(t *testing.T) {
+	for _, s := range []string{"abc", "stratum-prod-tfstate", "a.b-c", strings.Repeat("a", 63)} {
+		if got := awsrules.S3BucketNameProblem(s); got != "" {
+			t.Errorf("S3BucketNameProblem(%q) = %q, want \"\"", s, got)
+		}
+	}
+	bad := map[string]string{
+		"ab":                         "3–63",
+		strings.Repeat("a", 64):      "this one has 64",
+		"Upper":                      "a-z",
+		"-start":                     "starting and ending",
+		"end.":                       "starting and ending",
+		"a..b":                       "adjacent periods",
+		"192.168.1.1":                "IP address",
+		"xn--abc":                    `"xn--"`,
+		"sthree-x":                   `"sthree-"`,
+		"amzn-s3-demo-bucket":        `"amzn-s3-demo-"`,
+		"stratum-prod-acme-s3alias":  `"-s3alias"`,
+		"bucket--ol-s3":              `"--ol-s3"`,
+		"bucket.mrap":                `".mrap"`,
+		"bucket--x-s3":               `"--x-s3"`,
+		"bucket--table-s3":           `"--table-s3"`,
+		"under_score":                "a-z",
+		"stratum-prod-tfstate/state": "a-z",
+	}
+	for s, want := range bad {
+		if got := awsrules.S3BucketNameProblem(s); !strings.Contains(got, want) {
+			t.Errorf("S3BucketNameProblem(%q) = %q, want it to mention %q", s, got, want)
+		}
+	}
+}
+
+// TestWindowsOverlap: overlap is symmetric, windows that only touch do
+// not overlap, and windows wrap past midnight and the end of the week.
+func TestWindowsOverlap(t *testing.T) {
+	cases := []struct {
+		name                string
+		backup, maintenance string
+		want                bool
+	}{
+		{"apart", "01:00-02:00", "sun:05:00-sun:06:00", false},
+		{"same hour on sunday", "05:00-06:00", "sun:05:30-sun:06:30", true},
+		{"backup ends as maintenance starts", "04:00-05:00", "sun:05:00-sun:06:00", false},
+		{"maintenance ends as backup starts", "06:00-07:00", "sun:05:00-sun:06:00", false},
+		{"maintenance starts a minute before the backup ends", "03:00-04:00", "thu:03:59-thu:04:30", true},
+		{"maintenance ends a minute after the backup starts", "03:00-04:00", "sun:02:30-sun:03:01", true},
+		{"backup wraps midnight", "23:30-00:30", "mon:00:00-mon:01:00", true},
+		{"maintenance fills the backup's gap exactly", "23:30-00:30", "tue:00:30-tue:23:30", false},
+		{"maintenance wraps the week", "00:00-00:30", "sun:23:00-mon:00:15", true},
+		{"maintenance wraps the week, backup later", "02:00-02:30", "sun:23:00-mon:01:00", false},
+		{"maintenance spans days", "12:00-12:30", "sat:18:00-sun:13:00", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := awsrules.WindowsOverlap(tc.backup, tc.maintenance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("WindowsOverlap(%q, %q) = %t, want %t", tc.backup, tc.maintenance, got, tc.want)
+			}
+			b, _ := awsrules.ParseBackupWindow(tc.backup)
+			m, _ := awsrules.ParseMaintenanceWindow(tc.maintenance)
+			if got := m.Overlaps(b); got != tc.want {
+				t.Errorf("%q overlaps %q = %t, want %t (overlap is symmetric)", tc.maintenance, tc.backup, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWindowsOverlapErrors(t *testing.T) {
+	cases := map[string][2]string{
+		"backup without minutes":  {"1-2", "sun:05:00-sun:06:00"},
+		"backup 25 o'clock":       {"25:00-26:00", "sun:05:00-sun:06:00"},
+		"maintenance unknown day": {"01:00-02:00", "sunday:05:00-sun:06:00"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := awsrules.WindowsOverlap(tc[0], tc[1]); err == nil {
+				t.Errorf("WindowsOverlap(%q, %q): no error", tc[0], tc[1])
+			}
+		})
+	}
+}

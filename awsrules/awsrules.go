@@ -90,6 +90,13 @@ func ParseIAMRoleARN(s string) (partition, account string, ok bool) {
 	return m[1], m[2], true
 }
 
+// MaxIAMRoleNameLength is the longest IAM role name IAM accepts.
+const MaxIAMRoleNameLength = 64
+
+// MaxNodeGroupNameLength is the longest EKS managed node group name EKS
+// accepts.
+const MaxNodeGroupNameLength = 63
+
 // ManagedPolicyARN is the ARN of the AWS managed IAM policy name (with its
 // path, e.g. "service-role/AmazonEBSCSIDriverPolicy") in partition, which
 // may be a token.

@@ -19,29 +19,6 @@ const MaxNameLength = 20
 // Owner names a client in a FieldError.
 func Owner(name string) string { return fmt.Sprintf("client %q", name) }
 
-// The names below must match the names the client stacks give to AWS and
-// Kubernetes resources; they are checked against each service's limit.
-
-// bucketName is the S3 name of a client bucket (S3: at most 63).
-func bucketName(env, client, bucket string) string {
-	return Client{Name: client}.BucketName(env, bucket)
-}
-
-// roleName is the IAM role of a client application (IAM: at most 64).
-func roleName(env, client, app string) string {
-	return Client{Name: client}.RoleName(env, app)
-}
-
-// nodeGroupName is the client's EKS managed node group (EKS: at most 63).
-func nodeGroupName(env, client string) string {
-	return Client{Name: client}.Prefix(env)
-}
-
-const (
-	maxIAMRoleName   = 64
-	maxNodeGroupName = 63
-)
-
 // StorageClasses are the S3 storage classes a lifecycle rule can move
 // objects to, in the only order S3 allows transitions (the lifecycle
 // "waterfall"): an object only ever moves right.
@@ -276,8 +253,8 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 		}
 	}
 	for _, env := range in {
-		if name := nodeGroupName(env, c.Name); len(name) > maxNodeGroupName {
-			p.Add(owner, "Name", c.Name, fmt.Sprintf("a shorter name: node group %q is longer than %d characters", name, maxNodeGroupName))
+		if name := c.NamesIn(env).NodeGroup; len(name) > awsrules.MaxNodeGroupNameLength {
+			p.Add(owner, "Name", c.Name, fmt.Sprintf("a shorter name: node group %q is longer than %d characters", name, awsrules.MaxNodeGroupNameLength))
 			break
 		}
 	}
@@ -286,7 +263,7 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 			continue
 		}
 		for _, env := range in {
-			name := bucketName(env, c.Name, b.Name)
+			name := c.NamesIn(env).Bucket(b.Name)
 			if problem := awsrules.S3BucketNameProblem(name); problem != "" {
 				p.Add(owner, fmt.Sprintf("Buckets[%s].Name", b.Name), b.Name,
 					fmt.Sprintf("a name that keeps bucket %q valid in %s: %s", name, env, problem))
@@ -299,9 +276,9 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 			continue
 		}
 		for _, env := range in {
-			if name := roleName(env, c.Name, a.Name); len(name) > maxIAMRoleName {
+			if name := c.NamesIn(env).Role(a.Name); len(name) > awsrules.MaxIAMRoleNameLength {
 				p.Add(owner, fmt.Sprintf("Applications[%s].Name", a.Name), a.Name,
-					fmt.Sprintf("a shorter name: IAM role %q in %s is longer than %d characters", name, env, maxIAMRoleName))
+					fmt.Sprintf("a shorter name: IAM role %q in %s is longer than %d characters", name, env, awsrules.MaxIAMRoleNameLength))
 				break
 			}
 		}

@@ -308,8 +308,8 @@ func TestValidateReportsEverything(t *testing.T) {
 func TestMaxNameLengthFitsDerivedNames(t *testing.T) {
 	longest := slices.MaxFunc(config.EnvironmentNames, func(a, b string) int { return len(a) - len(b) })
 	client := strings.Repeat("c", MaxNameLength)
-	if name := nodeGroupName(longest, client); len(name) > maxNodeGroupName {
-		t.Errorf("node group %q is longer than %d", name, maxNodeGroupName)
+	if name := (Client{Name: client}).NamesIn(longest).NodeGroup; len(name) > awsrules.MaxNodeGroupNameLength {
+		t.Errorf("node group %q is longer than %d", name, awsrules.MaxNodeGroupNameLength)
 	}
 	if !awsrules.IsDNSLabel(client, 63) {
 		t.Errorf("namespace %q is not a DNS label of at most 63 characters", client)

@@ -8,10 +8,6 @@ import (
 	"net/netip"
 )
 
-// Project is the value of the Project tag on every resource and the prefix
-// of every name Stratum gives to AWS resources.
-const Project = "stratum"
-
 // NATPolicy says how many NAT gateways an environment runs.
 type NATPolicy string
 

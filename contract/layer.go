@@ -35,3 +35,18 @@ func (l Layer) StackName(env, client string) string {
 	}
 	return fmt.Sprintf("%s-%s", l, env)
 }
+
+// ParameterPrefix is where the layer's parameters at at live:
+// /stratum/<env>/<layer>/, or /stratum/<env>/<layer>/<client>/ for
+// per-client values (the Client layer's are under
+// /stratum/<env>/clients/<client>/).
+func (l Layer) ParameterPrefix(at At) string {
+	if at.Client == "" {
+		return fmt.Sprintf("%s/%s/%s/", Prefix, at.Env, l)
+	}
+	layer := string(l)
+	if l == Client {
+		layer = "clients"
+	}
+	return fmt.Sprintf("%s/%s/%s/%s/", Prefix, at.Env, layer, at.Client)
+}

@@ -9,10 +9,12 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsssmparameter"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/config"
 )
 
-// Prefix is the root of every parameter Stratum writes.
-const Prefix = "/stratum"
+// Prefix is the root of every parameter Stratum writes: /stratum.
+const Prefix = "/" + config.Project
 
 // spec is what a declaration says about a parameter.
 type spec struct {
@@ -29,18 +31,11 @@ type At struct {
 	Client string
 }
 
-// Name is the parameter's SSM name:
-// /stratum/<env>/<layer>/<key>, or /stratum/<env>/<layer>/<client>/<key>
-// for per-client values (the Client layer's are /stratum/<env>/clients/<client>/<key>).
+// Name is the parameter's SSM name: its layer's ParameterPrefix followed
+// by its key.
 func (s spec) Name(at At) string {
-	if s.perClient {
-		layer := string(s.layer)
-		if s.layer == Client {
-			layer = "clients"
-		}
-		return fmt.Sprintf("%s/%s/%s/%s/%s", Prefix, at.Env, layer, at.Client, s.key)
-	}
-	return fmt.Sprintf("%s/%s/%s/%s", Prefix, at.Env, s.layer, s.key)
+	s.check(at)
+	return s.layer.ParameterPrefix(at) + s.key
 }
 
 // Layer is the layer whose stack writes the parameter.

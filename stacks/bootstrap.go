@@ -19,7 +19,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	var keyARN *string
 	if env.State.CustomerManagedKey {
 		key := kms.NewKey(s.TF, "state-key", &kms.KeyProps{
-			Alias:       StateKeyAlias(env)[len("alias/"):],
+			Alias:       env.StateKeyAlias(),
 			Description: "Terraform state of Stratum " + env.Name,
 		})
 		keyARN = key.ARN

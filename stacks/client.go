@@ -53,6 +53,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 		panic(fmt.Sprintf("%s: subnet plan: %v", s.Name, err))
 	}
 	at := s.ClientAt(c.Name)
+	names := c.NamesIn(env.Name)
 
 	store := newClientBuckets(s, c)
 	nodes := newClientNodes(s, c)
@@ -71,7 +72,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 
 	if len(store.buckets) > 0 {
 		backupselection.NewBackupSelection(s.TF, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
-			Name:       jsii.String(c.Prefix(env.Name) + "-buckets"),
+			Name:       jsii.String(names.BucketBackupSelection),
 			PlanId:     contract.BackupPlanID.Import(s.TF, s.At()),
 			IamRoleArn: contract.BackupRoleARN.Import(s.TF, s.At()),
 			Resources:  store.arns(),
@@ -80,7 +81,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 
 	s.kubernetesProvider()
 	ns := namespace.New(s.TF, "namespace", &namespace.Props{
-		Name:         c.Namespace(),
+		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
 		Quota:        namespaceQuota(c.QuotaIn(env.Name)),
@@ -133,11 +134,12 @@ type clientBuckets struct {
 // its buckets, stratum-<env>-<client>-<bucket>.
 func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
 	out := &clientBuckets{buckets: map[string]*bucket.Bucket{}}
+	names := c.NamesIn(s.Env.Name)
 	if len(c.Buckets) == 0 {
 		return out
 	}
 	out.key = kms.NewKey(s.TF, "bucket-key", &kms.KeyProps{
-		Alias:       c.Prefix(s.Env.Name) + "-buckets",
+		Alias:       names.BucketKeyAlias,
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
 	})
 	for _, b := range c.Buckets {
@@ -146,7 +148,7 @@ func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
 			transitions = append(transitions, bucket.Transition{Days: t.Days, StorageClass: t.StorageClass})
 		}
 		out.buckets[b.Name] = bucket.New(s.TF, "bucket-"+b.Name, &bucket.Props{
-			Name:      c.BucketName(s.Env.Name, b.Name),
+			Name:      names.Bucket(b.Name),
 			KMSKeyARN: out.key.ARN,
 			Lifecycle: bucket.Lifecycle{
 				Transitions:                     transitions,
@@ -193,15 +195,15 @@ type clientNodes struct {
 // the client's nodes as a source, for its database.
 func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 	at := s.At()
-	name := c.Prefix(s.Env.Name)
+	names := c.NamesIn(s.Env.Name)
 	clusterName := contract.ClusterName.Import(s.TF, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
-		Name:        jsii.String(name + "-" + clients.NodesName),
+		Name:        jsii.String(names.NodeSecurityGroup),
 		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
 		VpcId:       contract.VPCID.Import(s.TF, at),
-		Tags:        &map[string]*string{"Name": jsii.String(name + "-" + clients.NodesName)},
+		Tags:        &map[string]*string{"Name": jsii.String(names.NodeSecurityGroup)},
 	})
-	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: c.RoleName(s.Env.Name, clients.NodesName)})
+	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: names.NodeRole})
 	// EKS would create this entry itself with the node group, but would
 	// leave it behind when the group is deleted; a later role of the same
 	// name (the client onboarded again) would then inherit a dead entry and
@@ -214,7 +216,7 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 	size := c.NodesIn(s.Env)
 	group := nodegroup.New(s.TF, "node-group", &nodegroup.Props{
 		ClusterName: clusterName,
-		Name:        name,
+		Name:        names.NodeGroup,
 		NodeRoleARN: role.ARN,
 		SubnetIDs:   contract.PrivateSubnetIDs.Import(s.TF, at),
 		SecurityGroupIDs: []*string{
@@ -262,6 +264,7 @@ func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, st
 	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
 	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
 	var secretARN, secretKeyARN *string
+	names := c.NamesIn(s.Env.Name)
 	out := map[string]application{}
 	for _, app := range c.Applications {
 		if app.Database && secretARN == nil {
@@ -271,9 +274,9 @@ func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, st
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
 			OIDCProviderARN: providerARN,
 			OIDCIssuer:      issuer,
-			Namespace:       c.Namespace(),
+			Namespace:       names.Namespace,
 			ServiceAccount:  app.Name,
-			RoleName:        c.RoleName(s.Env.Name, app.Name),
+			RoleName:        names.Role(app.Name),
 			Statements:      applicationStatements(s.Env.Region, app, store, secretARN, secretKeyARN),
 		})
 		ns.AddServiceAccount(app.Name, role.ARN)

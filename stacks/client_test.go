@@ -9,7 +9,9 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/constructs/irsa"
 	"stratum/constructs/namespace"
+	"stratum/contract"
 )
 
 // clientStack is one client stack of the default app, with its client
@@ -184,7 +186,7 @@ func TestClientNodeGroup(t *testing.T) {
 					t.Fatalf("node_role_arn = %v, want a role of this stack", g["node_role_arn"])
 				}
 				role := j.target(roleRef[0])
-				if role["name"] != c.Prefix(cs.env.Name)+"-"+clients.NodesName {
+				if role["name"] != c.NamesIn(cs.env.Name).NodeRole {
 					t.Errorf("node role name = %v", role["name"])
 				}
 				entries := 0
@@ -259,6 +261,7 @@ func TestClientBuckets(t *testing.T) {
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
 		t.Run(cs.name, func(t *testing.T) {
 			j, c, env := cs.j, cs.client, cs.env.Name
+			names := c.NamesIn(env)
 			byName := map[string]string{} // S3 name -> address
 			for addr, b := range j.resources("aws_s3_bucket") {
 				byName[b["bucket"].(string)] = addr
@@ -271,20 +274,20 @@ func TestClientBuckets(t *testing.T) {
 			}
 			var keyAddr string
 			for _, a := range j.resources("aws_kms_alias") {
-				if a["name"] == "alias/"+c.Prefix(env)+"-buckets" {
+				if a["name"] == "alias/"+names.BucketKeyAlias {
 					keyAddr = tfRefs(a["target_key_id"].(string))[0].name
 				}
 			}
 			if keyAddr == "" {
-				t.Fatal("no key alias alias/" + c.Prefix(env) + "-buckets")
+				t.Fatal("no key alias alias/" + names.BucketKeyAlias)
 			}
 			if j.resources("aws_kms_key")[keyAddr]["enable_key_rotation"] != true {
 				t.Error("bucket key rotation off")
 			}
 			for _, b := range c.Buckets {
-				addr, ok := byName[c.BucketName(env, b.Name)]
+				addr, ok := byName[names.Bucket(b.Name)]
 				if !ok {
-					t.Errorf("bucket %s missing", c.BucketName(env, b.Name))
+					t.Errorf("bucket %s missing", names.Bucket(b.Name))
 					continue
 				}
 				companion := func(typ string) map[string]any {
@@ -363,13 +366,13 @@ func TestClientBuckets(t *testing.T) {
 				}
 				var want []string
 				for _, b := range c.Buckets {
-					want = append(want, c.BucketName(env, b.Name))
+					want = append(want, names.Bucket(b.Name))
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("backup selection covers %v, want %v", got, want)
 				}
-				for field, param := range map[string]string{"plan_id": "backup/plan-id", "iam_role_arn": "backup/role-arn"} {
-					if name := j.ssmName(tfRefs(bs[field].(string))[0]); name != fmt.Sprintf("/stratum/%s/foundation/%s", env, param) {
+				for field, param := range map[string]contract.String{"plan_id": contract.BackupPlanID, "iam_role_arn": contract.BackupRoleARN} {
+					if name := j.ssmName(tfRefs(bs[field].(string))[0]); name != param.Name(contract.At{Env: env}) {
 						t.Errorf("backup selection %s reads %q", field, name)
 					}
 				}
@@ -387,20 +390,21 @@ func TestApplicationAccess(t *testing.T) {
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
 		t.Run(cs.name, func(t *testing.T) {
 			j, c, env := cs.j, cs.client, cs.env.Name
+			names := c.NamesIn(env)
 			for _, app := range c.Applications {
 				roleAddr := ""
 				for addr, r := range j.resources("aws_iam_role") {
-					if r["name"] == c.RoleName(env, app.Name) {
+					if r["name"] == names.Role(app.Name) {
 						roleAddr = addr
 					}
 				}
 				if roleAddr == "" {
-					t.Errorf("%s: no role %s", app.Name, c.RoleName(env, app.Name))
+					t.Errorf("%s: no role %s", app.Name, names.Role(app.Name))
 					continue
 				}
 				role := j.resources("aws_iam_role")[roleAddr]
 				trust := j.target(tfRefs(role["assume_role_policy"].(string))[0])
-				sub := fmt.Sprintf("system:serviceaccount:%s:%s", c.Namespace(), app.Name)
+				sub := irsa.Subject(names.Namespace, app.Name)
 				if !containsString(allStrings(trust), sub) || !containsString(allStrings(trust), "sts.amazonaws.com") {
 					t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
 				}
@@ -408,19 +412,20 @@ func TestApplicationAccess(t *testing.T) {
 				got := grants(t, j, roleAddr)
 				want := map[string]bool{}
 				for bucketName, acc := range app.Buckets {
-					b := c.BucketName(env, bucketName)
+					b := names.Bucket(bucketName)
 					want["s3:ListBucket "+b] = true
 					want["s3:GetObject "+b+"/*"] = true
-					want["kms:Decrypt key:"+c.Prefix(env)+"-buckets"] = true
+					want["kms:Decrypt key:"+names.BucketKeyAlias] = true
 					if acc == clients.ReadWrite {
 						want["s3:PutObject "+b+"/*"] = true
 						want["s3:DeleteObject "+b+"/*"] = true
-						want["kms:GenerateDataKey key:"+c.Prefix(env)+"-buckets"] = true
+						want["kms:GenerateDataKey key:"+names.BucketKeyAlias] = true
 					}
 				}
 				if app.Database {
-					want[fmt.Sprintf("secretsmanager:GetSecretValue /stratum/%s/databases/%s/secret-arn", env, c.Name)] = true
-					want[fmt.Sprintf("kms:Decrypt /stratum/%s/databases/%s/secret-kms-key-arn", env, c.Name)] = true
+					at := contract.At{Env: env, Client: c.Name}
+					want["secretsmanager:GetSecretValue "+contract.DatabaseSecretARN.Name(at)] = true
+					want["kms:Decrypt "+contract.DatabaseSecretKMSKeyARN.Name(at)] = true
 				}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
@@ -457,8 +462,8 @@ func TestClientNamespace(t *testing.T) {
 			}
 			for _, ns := range nss {
 				md := ns["metadata"].(map[string]any)
-				if md["name"] != c.Namespace() {
-					t.Errorf("namespace %v, want %s", md["name"], c.Namespace())
+				if md["name"] != c.NamesIn(cs.env.Name).Namespace {
+					t.Errorf("namespace %v, want %s", md["name"], c.NamesIn(cs.env.Name).Namespace)
 				}
 				if md["labels"].(map[string]any)["pod-security.kubernetes.io/enforce"] != "baseline" {
 					t.Errorf("pod security not enforced: %v", md["labels"])
@@ -521,9 +526,10 @@ func TestClientNamespace(t *testing.T) {
 			spec := policy["spec"].(map[string]any)
 			match := spec["matchConstraints"].(map[string]any)["namespaceSelector"].(map[string]any)["matchLabels"].(map[string]any)
 			expr := asList(spec["validations"])[0].(map[string]any)["expression"].(string)
-			if match["kubernetes.io/metadata.name"] != c.Namespace() || spec["failurePolicy"] != "Fail" ||
+			ns := c.NamesIn(cs.env.Name).Namespace
+			if match["kubernetes.io/metadata.name"] != ns || spec["failurePolicy"] != "Fail" ||
 				!strings.Contains(expr, fmt.Sprintf("object.spec.nodeSelector[%q] == %q", ClientNodeKey, c.Name)) {
-				t.Errorf("admission policy %v does not require nodeSelector %s=%s in namespace %s", spec, ClientNodeKey, c.Name, c.Namespace())
+				t.Errorf("admission policy %v does not require nodeSelector %s=%s in namespace %s", spec, ClientNodeKey, c.Name, ns)
 			}
 			bs := binding["spec"].(map[string]any)
 			if bs["policyName"] != policy["metadata"].(map[string]any)["name"] || !reflect.DeepEqual(bs["validationActions"], []any{"Deny"}) {
@@ -551,7 +557,7 @@ func TestClientConfiguration(t *testing.T) {
 	s := defaultSynth(t)
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
 		t.Run(cs.name, func(t *testing.T) {
-			prefix := fmt.Sprintf("/stratum/%s/clients/%s/", cs.env.Name, cs.client.Name)
+			prefix := contract.Client.ParameterPrefix(contract.At{Env: cs.env.Name, Client: cs.client.Name})
 			got := map[string]any{}
 			for _, p := range cs.j.resources("aws_ssm_parameter") {
 				name := p["name"].(string)
@@ -640,7 +646,7 @@ func valueProblems(j tfJSON, env, client string, all []string, where, v string) 
 // another's is not mistaken for it.
 func foreignIdentifier(s, env, client string, all []string) string {
 	own := []string{
-		fmt.Sprintf("stratum-%s-%s", env, client),
+		clients.Client{Name: client}.NamesIn(env).Prefix,
 		fmt.Sprintf("/%s/", client),
 		fmt.Sprintf("serviceaccount:%s:", client),
 	}
@@ -652,7 +658,7 @@ func foreignIdentifier(s, env, client string, all []string) string {
 			continue
 		}
 		for _, id := range []string{
-			fmt.Sprintf("stratum-%s-%s", env, other),
+			clients.Client{Name: other}.NamesIn(env).Prefix,
 			fmt.Sprintf("/%s/", other),
 			fmt.Sprintf("serviceaccount:%s:", other),
 		} {
@@ -687,7 +693,7 @@ func ownerOf(j tfJSON, r tfRef, env, client string, all []string) string {
 		}
 		return "unknown"
 	}
-	prefix := fmt.Sprintf("stratum-%s-", env)
+	prefix := config.Prefix(env) + "-"
 	name := ""
 	switch r.typ {
 	case "aws_kms_key":
@@ -721,9 +727,9 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 	var out []string
 	own := ownNodeSecurityGroup(j, env, client)
 	if own == "" {
-		out = append(out, "no security group "+fmt.Sprintf("stratum-%s-%s-nodes", env, client))
+		out = append(out, "no security group "+clients.Client{Name: client}.NamesIn(env).NodeSecurityGroup)
 	}
-	ownDB := fmt.Sprintf("/stratum/%s/databases/%s/security-group-id", env, client)
+	ownDB := contract.DatabaseSecurityGroupID.Name(contract.At{Env: env, Client: client})
 	opened := 0
 	for addr, r := range j.resources("aws_vpc_security_group_ingress_rule") {
 		rs := tfRefs(fmt.Sprint(r["security_group_id"]))
@@ -758,10 +764,10 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 }
 
 // ownNodeSecurityGroup is the address of the client's node security
-// group, stratum-<env>-<client>-nodes.
+// group.
 func ownNodeSecurityGroup(j tfJSON, env, client string) string {
 	for addr, sg := range j.resources("aws_security_group") {
-		if sg["name"] == fmt.Sprintf("stratum-%s-%s-%s", env, client, clients.NodesName) {
+		if sg["name"] == (clients.Client{Name: client}).NamesIn(env).NodeSecurityGroup {
 			return addr
 		}
 	}

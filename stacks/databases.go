@@ -1,9 +1,6 @@
 package stacks
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"stratum/clients"
@@ -30,12 +27,13 @@ func NewDatabases(scope constructs.Construct, env config.Environment, all []clie
 	for _, c := range clients.InEnvironment(all, env.Name) {
 		ce, _ := c.In(env.Name)
 		db := ce.DatabaseConfig(env.Database)
+		names := c.NamesIn(env.Name)
 		// The construct id is the client's name: every address of a
 		// client's resources is its own, so adding or removing a client
 		// never moves another's.
 		pg := postgres.New(s.TF, c.Name, &postgres.Props{
-			Identifier:             DatabaseIdentifier(env, c.Name),
-			DatabaseName:           strings.ReplaceAll(c.Name, "-", "_"),
+			Identifier:             names.DatabaseIdentifier,
+			DatabaseName:           names.DatabaseName,
 			VPCID:                  vpc,
 			SubnetIDs:              subnets,
 			EngineVersion:          db.EngineVersion,
@@ -62,9 +60,4 @@ func NewDatabases(scope constructs.Construct, env config.Environment, all []clie
 		contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
 	}
 	return s
-}
-
-// DatabaseIdentifier is the RDS identifier of client's instance in env.
-func DatabaseIdentifier(env config.Environment, client string) string {
-	return fmt.Sprintf("%s-%s-%s", config.Project, env.Name, client)
 }

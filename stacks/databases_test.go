@@ -77,7 +77,7 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			j := s.stack(t, "databases-"+env.Name)
 			var want, got []string
 			for _, c := range clients.InEnvironment(clients.All, env.Name) {
-				want = append(want, DatabaseIdentifier(env, c.Name))
+				want = append(want, c.NamesIn(env.Name).DatabaseIdentifier)
 			}
 			for _, inst := range j.resources("aws_db_instance") {
 				got = append(got, inst["identifier"].(string))
@@ -101,7 +101,7 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			"backup_retention_period": float64(db.BackupRetentionDays),
 			"backup_window":           db.BackupWindow,
 			"maintenance_window":      db.MaintenanceWindow,
-			"db_name":                 strings.ReplaceAll(c.Name, "-", "_"),
+			"db_name":                 c.NamesIn(env.Name).DatabaseName,
 		}
 		for k, want := range checks {
 			if inst[k] != want {

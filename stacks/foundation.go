@@ -28,7 +28,7 @@ import (
 // shows per purpose who used which key. Three keys cost $3 a month.
 func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Foundation, Env: env})
-	prefix := fmt.Sprintf("%s-%s", config.Project, env.Name)
+	prefix := env.Prefix()
 
 	plan, err := env.Network.SubnetPlan()
 	if err != nil {

@@ -699,7 +699,7 @@ func TestFoundationExports(t *testing.T) {
 				written[p["name"].(string)] = p["insecure_value"]
 			}
 			for _, k := range keys {
-				name := fmt.Sprintf("%s/%s/%s/%s", contract.Prefix, f.env.Name, contract.Foundation, k)
+				name := contract.Foundation.ParameterPrefix(contract.At{Env: f.env.Name}) + k
 				v, ok := written[name]
 				if !ok {
 					t.Errorf("%s is not written", name)

@@ -10,6 +10,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 )
 
 // acme is a client as a newcomer would append it to clients.All.
@@ -77,8 +78,8 @@ func TestOnboarding(t *testing.T) {
 		for _, p := range db.resources("aws_ssm_parameter") {
 			written[p["name"].(string)] = true
 		}
-		for _, key := range []string{"security-group-id", "secret-arn", "endpoint"} {
-			if name := fmt.Sprintf("/stratum/%s/databases/acme/%s", env.Name, key); !written[name] {
+		for _, p := range []contract.String{contract.DatabaseSecurityGroupID, contract.DatabaseSecretARN, contract.DatabaseEndpoint} {
+			if name := p.Name(contract.At{Env: env.Name, Client: acme.Name}); !written[name] {
 				t.Errorf("databases-%s does not write %s: the new client has no database", env.Name, name)
 			}
 		}

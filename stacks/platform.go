@@ -35,11 +35,6 @@ const (
 	ebsCSIServiceAccount = "ebs-csi-controller-sa"
 )
 
-// ClusterName is the EKS cluster name of env.
-func ClusterName(env config.Environment) string {
-	return fmt.Sprintf("%s-%s", config.Project, env.Name)
-}
-
 // NewPlatform builds platform-<env>: the EKS cluster (private endpoint,
 // encrypted secrets, control-plane logs, access entries), its OIDC
 // provider for IRSA, the system node group, the EKS managed add-ons and the
@@ -49,7 +44,7 @@ func ClusterName(env config.Environment) string {
 func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Platform, Env: env})
 	at := s.At()
-	name := ClusterName(env)
+	name := env.ClusterName()
 	privateSubnets := contract.PrivateSubnetIDs.Import(s.TF, at)
 
 	sources := []eks.EndpointSource{{Name: "vpc", CIDR: contract.VPCCIDR.Import(s.TF, at)}}

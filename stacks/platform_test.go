@@ -12,6 +12,7 @@ import (
 	"stratum/config"
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
+	"stratum/contract"
 )
 
 // wholeRef matches a whole-string Terraform reference such as
@@ -258,8 +259,8 @@ func TestClusterIsSecured(t *testing.T) {
 				t.Fatalf("got %d clusters, want 1", len(clusters))
 			}
 			for _, c := range clusters {
-				if c["name"] != ClusterName(env) || c["version"] != env.Cluster.Version {
-					t.Errorf("name %v version %v, want %s %s", c["name"], c["version"], ClusterName(env), env.Cluster.Version)
+				if c["name"] != env.ClusterName() || c["version"] != env.Cluster.Version {
+					t.Errorf("name %v version %v, want %s %s", c["name"], c["version"], env.ClusterName(), env.Cluster.Version)
 				}
 				enc := jsonObject(c["encryption_config"])
 				if fmt.Sprint(jsonStrings(enc["resources"])) != "[secrets]" {
@@ -280,7 +281,7 @@ func TestClusterIsSecured(t *testing.T) {
 				groups := j.resources("aws_cloudwatch_log_group")
 				var groupAddr string
 				for a, g := range groups {
-					if g["name"] == "/aws/eks/"+ClusterName(env)+"/cluster" {
+					if g["name"] == "/aws/eks/"+env.ClusterName()+"/cluster" {
 						groupAddr = "aws_cloudwatch_log_group." + a
 						if g["retention_in_days"] != float64(env.LogRetentionDays) || g["kms_key_id"] == nil {
 							t.Errorf("log group retention %v kms %v, want %d days and a KMS key", g["retention_in_days"], g["kms_key_id"], env.LogRetentionDays)
@@ -288,7 +289,7 @@ func TestClusterIsSecured(t *testing.T) {
 					}
 				}
 				if groupAddr == "" || !inList(jsonStrings(c["depends_on"]), groupAddr) {
-					t.Errorf("cluster depends_on %v, want the log group /aws/eks/%s/cluster (%q) created first", c["depends_on"], ClusterName(env), groupAddr)
+					t.Errorf("cluster depends_on %v, want the log group /aws/eks/%s/cluster (%q) created first", c["depends_on"], env.ClusterName(), groupAddr)
 				}
 
 				vpc := jsonObject(c["vpc_config"])
@@ -391,7 +392,8 @@ func TestLayersUseOnlyTheContract(t *testing.T) {
 			}
 			for addr, p := range s.stack(t, stack).data("aws_ssm_parameter") {
 				n := fmt.Sprint(p["name"])
-				if !strings.HasPrefix(n, "/stratum/"+env.Name+"/foundation/") && !strings.HasPrefix(n, "/stratum/"+env.Name+"/platform/") {
+				at := contract.At{Env: env.Name}
+				if !strings.HasPrefix(n, contract.Foundation.ParameterPrefix(at)) && !strings.HasPrefix(n, contract.Platform.ParameterPrefix(at)) {
 					t.Errorf("%s: %s reads %s, outside the layers below it", stack, addr, n)
 				}
 			}

@@ -57,7 +57,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		AllowVolumeExpansion: jsii.Bool(true),
 	})
 
-	name := ClusterName(env)
+	name := env.ClusterName()
 	tolerations := []nodegroup.Toleration{systemTaint.Toleration()}
 	lbcontroller.New(s.TF, "aws-load-balancer-controller", &lbcontroller.Props{
 		ClusterName:     clusterName,

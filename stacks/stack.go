@@ -79,22 +79,12 @@ func S3BackendConfig(env config.Environment, stack string) *cdktf.S3BackendConfi
 	if env.State.CustomerManagedKey {
 		// Without kms_key_id the backend asks S3 for AES256 and the
 		// bucket's KMS default would not apply to state objects.
-		c.KmsKeyId = jsii.String(StateKeyAliasARN(env))
+		c.KmsKeyId = jsii.String(env.StateKeyAliasARN())
 	}
 	if env.AssumeRoleARN != "" {
 		c.AssumeRole = &cdktf.S3BackendAssumeRoleConfig{RoleArn: jsii.String(env.AssumeRoleARN)}
 	}
 	return c
-}
-
-// StateKeyAlias is the alias of the customer-managed state key.
-func StateKeyAlias(env config.Environment) string {
-	return fmt.Sprintf("alias/%s-%s-tfstate", config.Project, env.Name)
-}
-
-// StateKeyAliasARN is the ARN of StateKeyAlias in the environment's account.
-func StateKeyAliasARN(env config.Environment) string {
-	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", env.Region, env.AccountID, StateKeyAlias(env))
 }
 
 func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
@@ -127,7 +117,7 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 	if p.Env.AssumeRoleARN != "" {
 		c.AssumeRole = &[]*provider.AwsProviderAssumeRole{{
 			RoleArn:     jsii.String(p.Env.AssumeRoleARN),
-			SessionName: jsii.String("stratum-" + p.Layer.StackName(p.Env.Name, p.Client)),
+			SessionName: jsii.String(config.Project + "-" + p.Layer.StackName(p.Env.Name, p.Client)),
 		}}
 	}
 	return c

@@ -57,14 +57,3 @@ func TestValidateNameCollision(t *testing.T) {
 		t.Errorf("Validate = %v, want the colliding role stratum-dev-acme-labs-api named", err)
 	}
 }
-
-func TestQuotaIn(t *testing.T) {
-	c := stackClient()
-	c.Environments = []Environment{{Name: "prod", Quota: &Quota{Pods: 500}}, {Name: "dev"}}
-	if got, want := c.QuotaIn("prod"), (Quota{Pods: 500, CPU: DefaultQuota.CPU, Memory: DefaultQuota.Memory, StorageGiB: DefaultQuota.StorageGiB}); got != want {
-		t.Errorf("QuotaIn(prod) = %+v, want %+v", got, want)
-	}
-	if got := c.QuotaIn("dev"); got != DefaultQuota {
-		t.Errorf("QuotaIn(dev) = %+v, want DefaultQuota %+v", got, DefaultQuota)
-	}
-}

@@ -133,14 +133,8 @@ func checkDatabaseSize(p *config.Problems, owner, field string, env config.Envir
 		config.CheckRDSInstanceClass(p, owner, field+".InstanceClass", d.InstanceClass)
 	}
 	if d.AllocatedStorageGiB != 0 || d.MaxAllocatedStorageGiB != 0 {
-		allocated, maxAllocated := env.Database.AllocatedStorageGiB, env.Database.MaxAllocatedStorageGiB
-		if d.AllocatedStorageGiB != 0 {
-			allocated = d.AllocatedStorageGiB
-		}
-		if d.MaxAllocatedStorageGiB != 0 {
-			maxAllocated = d.MaxAllocatedStorageGiB
-		}
-		config.CheckStorage(p, owner, field, allocated, maxAllocated)
+		merged := d.apply(env.Database)
+		config.CheckStorage(p, owner, field, merged.AllocatedStorageGiB, merged.MaxAllocatedStorageGiB)
 	}
 	if d.BackupRetentionDays != 0 {
 		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Name, d.BackupRetentionDays)

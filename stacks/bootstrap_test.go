@@ -6,13 +6,14 @@ import (
 	"testing"
 
 	"stratum/config"
+	"stratum/contract"
 )
 
 func TestStateBucketIsSecure(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "bootstrap-"+env.Name)
+			j := s.stack(t, contract.Bootstrap.StackName(env.Name, ""))
 			buckets := j.resources("aws_s3_bucket")
 			if len(buckets) != 1 {
 				t.Fatalf("got %d buckets, want 1", len(buckets))

@@ -20,9 +20,10 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 		NewFoundation(scope, env)
 		NewPlatform(scope, env)
 		NewServices(scope, env)
-		NewDatabases(scope, env, all)
-		for _, c := range clients.InEnvironment(all, env.Name) {
-			NewClient(scope, env, c)
+		tenancies := clients.Tenancies(all, env)
+		NewDatabases(scope, env, tenancies)
+		for _, t := range tenancies {
+			NewClient(scope, t)
 		}
 	}
 	return nil

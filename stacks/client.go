@@ -37,10 +37,8 @@ const ClientNodeKey = "stratum.io/client"
 // roles of its applications, the one rule that lets its nodes reach its
 // own database, the backup selection of its buckets and its configuration
 // in SSM. It reads the platform and its database only through SSM.
-func NewClient(scope constructs.Construct, env config.Environment, c clients.Client) *Stack {
-	if _, ok := c.In(env.Name); !ok {
-		panic(fmt.Sprintf("NewClient: client %q does not exist in environment %s", c.Name, env.Name))
-	}
+func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
+	env, c, names := t.Env, t.Client, t.Names
 	s := newStack(scope, stackProps{
 		Layer:  contract.Client,
 		Env:    env,
@@ -53,10 +51,9 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 		panic(fmt.Sprintf("%s: subnet plan: %v", s.Name, err))
 	}
 	at := s.ClientAt(c.Name)
-	names := c.NamesIn(env.Name)
 
-	store := newClientBuckets(s, c)
-	nodes := newClientNodes(s, c)
+	store := newClientBuckets(s, t)
+	nodes := newClientNodes(s, t)
 
 	// The only way into the client's database: from the client's own
 	// nodes. The database security group has no other source (databases-
@@ -84,7 +81,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
-		Quota:        namespaceQuota(c.QuotaIn(env.Name)),
+		Quota:        namespaceQuota(t.Quota),
 		Ingress:      applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
@@ -106,7 +103,7 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 			},
 		},
 	})
-	roles := newApplicationRoles(s, c, ns, store)
+	roles := newApplicationRoles(s, t, ns, store)
 
 	contract.ClientNamespace.Export(s.TF, at, ns.Name)
 	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
@@ -132,9 +129,9 @@ type clientBuckets struct {
 
 // newClientBuckets creates the client's key (only its buckets use it) and
 // its buckets, stratum-<env>-<client>-<bucket>.
-func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
+func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
+	c, names := t.Client, t.Names
 	out := &clientBuckets{buckets: map[string]*bucket.Bucket{}}
-	names := c.NamesIn(s.Env.Name)
 	if len(c.Buckets) == 0 {
 		return out
 	}
@@ -193,9 +190,9 @@ type clientNodes struct {
 // the shared node group of every node (node ↔ node, load balancers ↔
 // nodes), and the client's own, which has no rule at all: it only names
 // the client's nodes as a source, for its database.
-func newClientNodes(s *Stack, c clients.Client) *clientNodes {
+func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
+	c, names := t.Client, t.Names
 	at := s.At()
-	names := c.NamesIn(s.Env.Name)
 	clusterName := contract.ClusterName.Import(s.TF, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
 		Name:        jsii.String(names.NodeSecurityGroup),
@@ -213,7 +210,7 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		PrincipalArn: role.ARN,
 		Type:         jsii.String("EC2_LINUX"),
 	})
-	size := c.NodesIn(s.Env)
+	size := t.Nodes
 	group := nodegroup.New(s.TF, "node-group", &nodegroup.Props{
 		ClusterName: clusterName,
 		Name:        names.NodeGroup,
@@ -260,11 +257,11 @@ type application struct {
 // newApplicationRoles gives each application a service account in the
 // client's namespace and an IRSA role trusted by that service account
 // only, with exactly the access the application declares.
-func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, store *clientBuckets) map[string]application {
+func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, store *clientBuckets) map[string]application {
+	c, names := t.Client, t.Names
 	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
 	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
 	var secretARN, secretKeyARN *string
-	names := c.NamesIn(s.Env.Name)
 	out := map[string]application{}
 	for _, app := range c.Applications {
 		if app.Database && secretARN == nil {

@@ -14,10 +14,11 @@ import (
 	"stratum/contract"
 )
 
-// clientStack is one client stack of the default app, with its client
-// and environment.
+// clientStack is one client stack of a synthesized app, with the
+// tenancy it was built from.
 type clientStack struct {
 	name   string
+	t      clients.Tenancy
 	env    config.Environment
 	client clients.Client
 	j      tfJSON
@@ -28,9 +29,9 @@ func clientStacks(t *testing.T, s *synthesized, envs []config.Environment, all [
 	t.Helper()
 	var out []clientStack
 	for _, env := range envs {
-		for _, c := range clients.InEnvironment(all, env.Name) {
-			name := fmt.Sprintf("client-%s-%s", c.Name, env.Name)
-			out = append(out, clientStack{name: name, env: env, client: c, j: s.stack(t, name)})
+		for _, tn := range clients.Tenancies(all, env) {
+			name := contract.Client.StackName(env.Name, tn.Client.Name)
+			out = append(out, clientStack{name: name, t: tn, env: env, client: tn.Client, j: s.stack(t, name)})
 		}
 	}
 	return out
@@ -42,10 +43,8 @@ func TestClientStacksPerEnvironment(t *testing.T) {
 	s := defaultSynth(t)
 	want := map[string]bool{}
 	for _, env := range config.Environments() {
-		for _, c := range clients.All {
-			if _, ok := c.In(env.Name); ok {
-				want[fmt.Sprintf("client-%s-%s", c.Name, env.Name)] = true
-			}
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			want[contract.Client.StackName(env.Name, tn.Client.Name)] = true
 		}
 	}
 	for _, name := range s.names() {
@@ -59,7 +58,7 @@ func TestClientStacksPerEnvironment(t *testing.T) {
 			continue
 		}
 		env := name[strings.LastIndex(name, "-")+1:]
-		for _, producer := range []string{"platform-" + env, "databases-" + env, "foundation-" + env} {
+		for _, producer := range []string{contract.Platform.StackName(env, ""), contract.Databases.StackName(env, ""), contract.Foundation.StackName(env, "")} {
 			if !s.upstream(producer, name) {
 				t.Errorf("%s does not depend on %s (deps %v)", name, producer, s.deps[name])
 			}
@@ -96,8 +95,8 @@ func TestClientDatabaseIsolation(t *testing.T) {
 		})
 	}
 	for _, env := range config.Environments() {
-		t.Run("databases-"+env.Name, func(t *testing.T) {
-			for _, p := range ingressRules(s.stack(t, "databases-"+env.Name)) {
+		t.Run(contract.Databases.StackName(env.Name, ""), func(t *testing.T) {
+			for _, p := range ingressRules(s.stack(t, contract.Databases.StackName(env.Name, ""))) {
 				t.Errorf("databases-%s has ingress rule %s: a database admits only its client's nodes, through the client stack", env.Name, p)
 			}
 		})
@@ -173,7 +172,7 @@ func TestClientNodeGroup(t *testing.T) {
 				if len(taints) != 1 || !reflect.DeepEqual(taints[0], map[string]any{"key": ClientNodeKey, "value": c.Name, "effect": "NO_SCHEDULE"}) {
 					t.Errorf("taints = %v, want one %s=%s:NO_SCHEDULE", taints, ClientNodeKey, c.Name)
 				}
-				size := c.NodesIn(cs.env)
+				size := cs.t.Nodes
 				sc := g["scaling_config"].(map[string]any)
 				if sc["min_size"] != float64(size.MinSize) || sc["desired_size"] != float64(size.DesiredSize) || sc["max_size"] != float64(size.MaxSize) {
 					t.Errorf("scaling_config = %v, want %+v", sc, size)
@@ -540,7 +539,7 @@ func TestClientNamespace(t *testing.T) {
 			if len(quotas) != 1 {
 				t.Fatalf("got %d quotas, want 1", len(quotas))
 			}
-			q := c.QuotaIn(cs.env.Name)
+			q := cs.t.Quota
 			for _, rq := range quotas {
 				hard := rq["spec"].(map[string]any)["hard"].(map[string]any)
 				if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory {

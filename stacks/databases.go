@@ -9,14 +9,14 @@ import (
 	"stratum/contract"
 )
 
-// NewDatabases builds databases-<env>: one PostgreSQL instance per client
-// that exists in env, each with its own keys, security group and backup
-// selection, and its connection details exported per client.
+// NewDatabases builds databases-<env>: one PostgreSQL instance per
+// tenancy (a client in env), each with its own keys, security group and
+// backup selection, and its connection details exported per client.
 //
 // The stack exists even when no client is in env, so every environment
 // deploys the same list of stacks; it then reads the foundation's
 // parameters and creates nothing.
-func NewDatabases(scope constructs.Construct, env config.Environment, all []clients.Client) *Stack {
+func NewDatabases(scope constructs.Construct, env config.Environment, tenancies []clients.Tenancy) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Databases, Env: env})
 	vpc := contract.VPCID.Import(s.TF, s.At())
 	subnets := contract.DatabaseSubnetIDs.Import(s.TF, s.At())
@@ -24,10 +24,8 @@ func NewDatabases(scope constructs.Construct, env config.Environment, all []clie
 		PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
 		RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
 	}
-	for _, c := range clients.InEnvironment(all, env.Name) {
-		ce, _ := c.In(env.Name)
-		db := ce.DatabaseConfig(env.Database)
-		names := c.NamesIn(env.Name)
+	for _, t := range tenancies {
+		c, db, names := t.Client, t.Database, t.Names
 		// The construct id is the client's name: every address of a
 		// client's resources is its own, so adding or removing a client
 		// never moves another's.

@@ -54,14 +54,14 @@ func only(t *testing.T, what string, m map[string]map[string]any) (string, map[s
 }
 
 // clientDatabases runs f for every client database of every environment.
-func clientDatabases(t *testing.T, f func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, instance map[string]any, addr string)) {
+func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tfJSON, instance map[string]any, addr string)) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
-		j := s.stack(t, "databases-"+env.Name)
-		for _, c := range clients.InEnvironment(clients.All, env.Name) {
-			t.Run(env.Name+"/"+c.Name, func(t *testing.T) {
-				addr, inst := only(t, "instances of "+c.Name, owned(j, "aws_db_instance", c.Name))
-				f(t, env, c, j, inst, addr)
+		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			t.Run(env.Name+"/"+tn.Client.Name, func(t *testing.T) {
+				addr, inst := only(t, "instances of "+tn.Client.Name, owned(j, "aws_db_instance", tn.Client.Name))
+				f(t, tn, j, inst, addr)
 			})
 		}
 	}
@@ -74,10 +74,10 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "databases-"+env.Name)
+			j := s.stack(t, contract.Databases.StackName(env.Name, ""))
 			var want, got []string
-			for _, c := range clients.InEnvironment(clients.All, env.Name) {
-				want = append(want, c.NamesIn(env.Name).DatabaseIdentifier)
+			for _, tn := range clients.Tenancies(clients.All, env) {
+				want = append(want, tn.Names.DatabaseIdentifier)
 			}
 			for _, inst := range j.resources("aws_db_instance") {
 				got = append(got, inst["identifier"].(string))
@@ -89,9 +89,8 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			}
 		})
 	}
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
-		ce, _ := c.In(env.Name)
-		db := ce.DatabaseConfig(env.Database)
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
+		db := tn.Database
 		checks := map[string]any{
 			"engine":                  "postgres",
 			"engine_version":          db.EngineVersion,
@@ -101,7 +100,7 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			"backup_retention_period": float64(db.BackupRetentionDays),
 			"backup_window":           db.BackupWindow,
 			"maintenance_window":      db.MaintenanceWindow,
-			"db_name":                 c.NamesIn(env.Name).DatabaseName,
+			"db_name":                 tn.Names.DatabaseName,
 		}
 		for k, want := range checks {
 			if inst[k] != want {
@@ -129,7 +128,8 @@ func TestClientOverridesDatabaseSize(t *testing.T) {
 // TestDatabaseDataIsHardToLose checks deletion protection, Multi-AZ, final
 // snapshots, prevent_destroy, retention and windows per environment.
 func TestDatabaseDataIsHardToLose(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
+		env, c := tn.Env, tn.Client
 		id := inst["identifier"].(string)
 		if inst["deletion_protection"] != env.DeletionProtection {
 			t.Errorf("deletion_protection = %v, want %t", inst["deletion_protection"], env.DeletionProtection)
@@ -191,7 +191,8 @@ func TestDatabaseDataIsHardToLose(t *testing.T) {
 // TestDatabaseIsSecure checks encryption, credentials, network exposure,
 // TLS and monitoring of every instance.
 func TestDatabaseIsSecure(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, addr string) {
+		env, c := tn.Env, tn.Client
 		want := map[string]any{
 			"storage_encrypted":                     true,
 			"storage_type":                          "gp3",
@@ -333,7 +334,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
-		j := s.stack(t, "databases-"+env.Name)
+		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
 		for addr, sg := range j.resources("aws_security_group") {
 			for _, k := range []string{"ingress", "egress"} {
 				if rules, ok := sg[k]; ok && len(rules.([]any)) > 0 {
@@ -352,7 +353,8 @@ func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
 // TestDatabaseExports: each client's connection details are written to its
 // own parameters, from its own instance.
 func TestDatabaseExports(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, addr string) {
+		env, c := tn.Env, tn.Client
 		byName := map[string]map[string]any{}
 		for _, p := range j.resources("aws_ssm_parameter") {
 			byName[p["name"].(string)] = p

@@ -54,7 +54,7 @@ func foundations(t *testing.T) []foundation {
 	s := defaultSynth(t)
 	var out []foundation
 	for _, env := range config.Environments() {
-		out = append(out, foundation{s.stack(t, "foundation-"+env.Name), env})
+		out = append(out, foundation{s.stack(t, contract.Foundation.StackName(env.Name, "")), env})
 	}
 	return out
 }
@@ -513,7 +513,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	s := defaultSynth(t)
 	lbGroups := map[string]bool{}
 	for _, f := range foundations(t) {
-		lbGroups["foundation-"+f.env.Name+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
+		lbGroups[contract.Foundation.StackName(f.env.Name, "")+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
 	}
 	for _, name := range s.names() {
 		j := s.stacks[name]

@@ -73,7 +73,7 @@ func TestOnboarding(t *testing.T) {
 	}
 
 	for _, env := range envs {
-		db := after.stack(t, "databases-"+env.Name)
+		db := after.stack(t, contract.Databases.StackName(env.Name, ""))
 		written := map[string]bool{}
 		for _, p := range db.resources("aws_ssm_parameter") {
 			written[p["name"].(string)] = true

@@ -114,7 +114,7 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 		}
 	}
 	for _, env := range platformEnvs(t) {
-		for _, stack := range []string{"platform-" + env.Name, "services-" + env.Name} {
+		for _, stack := range []string{contract.Platform.StackName(env.Name, ""), contract.Services.StackName(env.Name, "")} {
 			if perStack[stack] == 0 {
 				t.Errorf("%s: no web-identity trust found; the test would pass vacuously", stack)
 			}
@@ -145,7 +145,7 @@ func TestServiceAccountsMatchTheirRoles(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
+			j := s.stack(t, contract.Services.StackName(env.Name, ""))
 			accounts := map[string]bool{}
 			for addr, sa := range j.resources("kubernetes_service_account_v1") {
 				md := jsonObject(sa["metadata"])
@@ -193,7 +193,7 @@ func TestAddonRolesAreTheirs(t *testing.T) {
 	}
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
+			j := s.stack(t, contract.Platform.StackName(env.Name, ""))
 			found := map[string]bool{}
 			for addr, a := range j.resources("aws_eks_addon") {
 				name := fmt.Sprint(a["addon_name"])
@@ -241,7 +241,7 @@ func TestLaunchTemplatesAreHardened(t *testing.T) {
 		}
 	}
 	for _, env := range platformEnvs(t) {
-		if perStack["platform-"+env.Name] == 0 {
+		if perStack[contract.Platform.StackName(env.Name, "")] == 0 {
 			t.Errorf("platform-%s: no launch template", env.Name)
 		}
 	}
@@ -253,7 +253,7 @@ func TestClusterIsSecured(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
+			j := s.stack(t, contract.Platform.StackName(env.Name, ""))
 			clusters := j.resources("aws_eks_cluster")
 			if len(clusters) != 1 {
 				t.Fatalf("got %d clusters, want 1", len(clusters))
@@ -336,7 +336,7 @@ func TestClusterAdmins(t *testing.T) {
 		{custom, envs[1], []string{envs[1].AssumeRoleARN}},
 	} {
 		t.Run(tc.env.Name, func(t *testing.T) {
-			j := tc.app.stack(t, "platform-"+tc.env.Name)
+			j := tc.app.stack(t, contract.Platform.StackName(tc.env.Name, ""))
 			entries := map[string]string{} // address -> principal
 			var got []string
 			for addr, e := range j.resources("aws_eks_access_entry") {
@@ -382,8 +382,8 @@ func TestLayersUseOnlyTheContract(t *testing.T) {
 	}
 	for _, env := range platformEnvs(t) {
 		for stack, upstream := range map[string][]string{
-			"platform-" + env.Name: {"foundation-" + env.Name},
-			"services-" + env.Name: {"platform-" + env.Name, "foundation-" + env.Name},
+			contract.Platform.StackName(env.Name, ""): {contract.Foundation.StackName(env.Name, "")},
+			contract.Services.StackName(env.Name, ""): {contract.Platform.StackName(env.Name, ""), contract.Foundation.StackName(env.Name, "")},
 		} {
 			for _, u := range upstream {
 				if !inList(s.deps[stack], u) {
@@ -408,7 +408,7 @@ func TestNodes(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
+			j := s.stack(t, contract.Platform.StackName(env.Name, ""))
 			groups := j.resources("aws_eks_node_group")
 			if len(groups) != 1 {
 				t.Fatalf("got %d node groups, want 1", len(groups))
@@ -502,7 +502,7 @@ func TestDefaultStorageClass(t *testing.T) {
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
 			var defaults int
-			for addr, sc := range s.stack(t, "services-"+env.Name).resources("kubernetes_storage_class_v1") {
+			for addr, sc := range s.stack(t, contract.Services.StackName(env.Name, "")).resources("kubernetes_storage_class_v1") {
 				if jsonObject(jsonObject(sc["metadata"])["annotations"])["storageclass.kubernetes.io/is-default-class"] != "true" {
 					continue
 				}
@@ -532,7 +532,7 @@ func TestInClusterProviders(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
+			j := s.stack(t, contract.Services.StackName(env.Name, ""))
 			for addr, r := range j.resources("helm_release") {
 				if !exactVersion.MatchString(fmt.Sprint(r["version"])) || !strings.HasPrefix(fmt.Sprint(r["repository"]), "https://") {
 					t.Errorf("%s: chart %v from %v, want an exact version from an HTTPS repository", addr, r["version"], r["repository"])
@@ -564,7 +564,7 @@ func TestControllerPolicies(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
+			j := s.stack(t, contract.Services.StackName(env.Name, ""))
 			var changes int
 			for _, st := range statementsOf(t, j, "external-dns") {
 				for _, a := range jsonStrings(st["actions"]) {
@@ -686,7 +686,7 @@ func TestNetworkPoliciesEnforced(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		found := false
-		for _, a := range s.stack(t, "platform-"+env.Name).resources("aws_eks_addon") {
+		for _, a := range s.stack(t, contract.Platform.StackName(env.Name, "")).resources("aws_eks_addon") {
 			if a["addon_name"] != "vpc-cni" {
 				continue
 			}

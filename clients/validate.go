@@ -137,7 +137,7 @@ func checkDatabaseSize(p *config.Problems, owner, field string, env config.Envir
 		config.CheckStorage(p, owner, field, merged.AllocatedStorageGiB, merged.MaxAllocatedStorageGiB)
 	}
 	if d.BackupRetentionDays != 0 {
-		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Name, d.BackupRetentionDays)
+		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Production, d.BackupRetentionDays)
 	}
 }
 

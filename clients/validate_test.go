@@ -1,7 +1,6 @@
 package clients
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -302,11 +301,12 @@ func TestValidateReportsEverything(t *testing.T) {
 	}
 }
 
-// TestMaxNameLengthFitsDerivedNames: a client name of MaxNameLength in the
-// longest environment name still gives a valid namespace and node group
-// name, so those limits need no check of their own.
+// TestMaxNameLengthFitsDerivedNames: a client name of MaxNameLength in an
+// environment name of config.MaxEnvironmentNameLength still gives a valid
+// namespace and node group name, so those limits need no check of their
+// own.
 func TestMaxNameLengthFitsDerivedNames(t *testing.T) {
-	longest := slices.MaxFunc(config.EnvironmentNames, func(a, b string) int { return len(a) - len(b) })
+	longest := strings.Repeat("e", config.MaxEnvironmentNameLength)
 	client := strings.Repeat("c", MaxNameLength)
 	if name := (Client{Name: client}).NamesIn(longest).NodeGroup; len(name) > awsrules.MaxNodeGroupNameLength {
 		t.Errorf("node group %q is longer than %d", name, awsrules.MaxNodeGroupNameLength)

@@ -12,10 +12,6 @@ import (
 // AWS accepts is in package awsrules; these add the field names and
 // Stratum's own policy.
 
-// ProdMinBackupRetentionDays is the policy minimum of RDS automated backup
-// retention in prod: two weeks of point-in-time recovery.
-const ProdMinBackupRetentionDays = 14
-
 // CheckRDSInstanceClass records a problem unless class is an RDS class.
 func CheckRDSInstanceClass(p *Problems, owner, field, class string) {
 	if problem := awsrules.RDSInstanceClassProblem(class); problem != "" {
@@ -83,13 +79,14 @@ func CheckStorage(p *Problems, owner, field string, allocated, maxAllocated int)
 }
 
 // CheckBackupRetention records a problem unless days is an RDS automated
-// backup retention that the environment's policy allows.
-func CheckBackupRetention(p *Problems, owner, field, env string, days int) {
+// backup retention that the environment's policy allows: at least
+// ProductionMinBackupRetentionDays in a production environment.
+func CheckBackupRetention(p *Problems, owner, field string, production bool, days int) {
 	switch problem := awsrules.RDSBackupRetentionProblem(days); {
 	case problem != "":
 		p.Add(owner, field, days, problem)
-	case env == Prod && days < ProdMinBackupRetentionDays:
-		p.Add(owner, field, days, fmt.Sprintf("%d–35 days in prod (policy: two weeks of point-in-time recovery)", ProdMinBackupRetentionDays))
+	case production && days < ProductionMinBackupRetentionDays:
+		p.Add(owner, field, days, fmt.Sprintf("%d–35 days in production (policy: two weeks of point-in-time recovery)", ProductionMinBackupRetentionDays))
 	}
 }
 

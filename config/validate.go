@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"stratum/awsrules"
 )
 
-// EnvironmentNames are the environments Stratum knows.
-var EnvironmentNames = []string{"prod", "staging", "dev"}
-
-// Prod is the environment the stricter policies apply to (deletion
-// protection, longer database backup retention).
-const Prod = "prod"
+// MaxEnvironmentNameLength bounds environment names so that every name
+// derived from one (stack, cluster, IAM role, bucket, RDS identifier)
+// stays within its AWS limit; clients.MaxNameLength relies on it.
+const MaxEnvironmentNameLength = 10
 
 // FieldError is one problem in the configuration: who (an environment or a
 // client), which field, the bad value and what is allowed.
@@ -71,8 +70,11 @@ func Validate(envs []Environment) error {
 	for i, e := range envs {
 		owner := EnvironmentOwner(e.Name)
 		switch {
-		case !slices.Contains(EnvironmentNames, e.Name):
-			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf("one of %v", EnvironmentNames))
+		case !awsrules.IsDNSLabel(e.Name, MaxEnvironmentNameLength) || strings.Contains(e.Name, "--"):
+			// The name is part of every stack and AWS name, RDS
+			// identifiers among them, which refuse "--".
+			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf(
+				"a DNS label of at most %d characters without \"--\", such as prod or staging: it is part of every stack and resource name", MaxEnvironmentNameLength))
 		case seen[e.Name]:
 			p.Add(owner, "Name", e.Name, "each environment once")
 		}
@@ -98,12 +100,11 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkVPN,
 	checkLogRetention,
 	checkBackup,
-	checkDeletionProtection,
 	checkState,
 	checkCluster,
 	checkDatabase,
-	checkDatabaseProtection,
 	checkDomain,
+	checkProduction,
 }
 
 // crossEnvironmentRules check what environments must not share.
@@ -270,12 +271,6 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	}
 }
 
-func checkDeletionProtection(p *Problems, owner string, e Environment) {
-	if e.Name == Prod && !e.DeletionProtection {
-		p.Add(owner, "DeletionProtection", false, "true in prod: production data must not be destroyable by one apply")
-	}
-}
-
 func checkState(p *Problems, owner string, e Environment) {
 	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
@@ -320,7 +315,7 @@ func checkDatabase(p *Problems, owner string, e Environment) {
 	CheckPostgresVersion(p, owner, "Database.EngineVersion", d.EngineVersion)
 	CheckRDSInstanceClass(p, owner, "Database.InstanceClass", d.InstanceClass)
 	CheckStorage(p, owner, "Database", d.AllocatedStorageGiB, d.MaxAllocatedStorageGiB)
-	CheckBackupRetention(p, owner, "Database.BackupRetentionDays", e.Name, d.BackupRetentionDays)
+	CheckBackupRetention(p, owner, "Database.BackupRetentionDays", e.Production, d.BackupRetentionDays)
 	CheckWindows(p, owner, "Database", d.BackupWindow, d.MaintenanceWindow)
 }
 

@@ -54,9 +54,20 @@ func TestValidateRules(t *testing.T) {
 
 var environmentCases = []ruleCase{
 	// Names.
-	{name: "unknown environment",
-		bad:   func(e []config.Environment) { e[dev].Name = "qa" },
-		owner: "environment #2", field: "Name", value: "qa", want: "one of [prod staging dev]"},
+	{name: "environment name",
+		good:  func(e []config.Environment) { e[dev].Name = "qa-1" },
+		bad:   func(e []config.Environment) { e[dev].Name = "Dev_1" },
+		owner: "environment #2", field: "Name", value: "Dev_1", want: "a DNS label of at most 10 characters"},
+	{name: "environment name length",
+		good:  func(e []config.Environment) { e[dev].Name = "dev-sandbx" },
+		bad:   func(e []config.Environment) { e[dev].Name = "development" },
+		owner: "environment #2", field: "Name", value: "development", want: "at most 10 characters"},
+	{name: "environment name without double hyphen",
+		bad:   func(e []config.Environment) { e[dev].Name = "dev--1" },
+		owner: "environment #2", field: "Name", value: "dev--1", want: `without "--"`},
+	{name: "the environment named prod is production",
+		bad:   func(e []config.Environment) { e[prod].Production = false },
+		field: "Production", value: "false", want: `the environment named "prod" is a production environment`},
 	{name: "environment twice",
 		bad:   func(e []config.Environment) { e[dev].Name = "staging" },
 		owner: `environment "staging"`, field: "Name", value: "staging", want: "each environment once"},
@@ -75,11 +86,11 @@ var environmentCases = []ruleCase{
 		field: "AccountID", value: "11111111111", want: "12-digit"},
 	{name: "customer managed key needs account",
 		good: func(e []config.Environment) {
-			e[prod].AccountID = ""
-			e[prod].State.CustomerManagedKey = false
+			e[staging].AccountID = "222222222222"
+			e[staging].State.CustomerManagedKey = true
 		},
-		bad:   func(e []config.Environment) { e[prod].AccountID = "" },
-		field: "State.CustomerManagedKey", value: "true", want: "AccountID"},
+		bad:   func(e []config.Environment) { e[staging].State.CustomerManagedKey = true },
+		owner: `environment "staging"`, field: "State.CustomerManagedKey", value: "true", want: "AccountID"},
 	{name: "assume role ARN",
 		good: func(e []config.Environment) {
 			e[prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
@@ -111,9 +122,9 @@ var environmentCases = []ruleCase{
 		bad:   func(e []config.Environment) { e[prod].Network.CIDR = "11.0.0.0/16" },
 		field: "Network.CIDR", value: "11.0.0.0/16", want: "10.0.0.0/8"},
 	{name: "NAT policy",
-		good:  func(e []config.Environment) { e[prod].Network.NAT = config.NATSingle },
-		bad:   func(e []config.Environment) { e[prod].Network.NAT = "per-zone" },
-		field: "Network.NAT", value: "per-zone", want: `"per-az", "single"`},
+		good:  func(e []config.Environment) { e[staging].Network.NAT = config.NATPerAZ },
+		bad:   func(e []config.Environment) { e[staging].Network.NAT = "per-zone" },
+		owner: `environment "staging"`, field: "Network.NAT", value: "per-zone", want: `"per-az", "single"`},
 	{name: "VPCs of environments overlap",
 		good:  func(e []config.Environment) { e[staging].Network.CIDR = "10.11.0.0/16" },
 		bad:   func(e []config.Environment) { e[staging].Network.CIDR = "10.10.128.0/17" },
@@ -194,10 +205,6 @@ var environmentCases = []ruleCase{
 		good:  func(e []config.Environment) { e[prod].Backup.Schedule = "cron(30 2 ? * SUN-FRI *)" },
 		bad:   func(e []config.Environment) { e[prod].Backup.Schedule = "cron(0 3 * * ?)" },
 		field: "Backup.Schedule", value: "cron(0 3 * * ?)", want: "6 fields, not 5"},
-	{name: "deletion protection in prod",
-		good:  func(e []config.Environment) { e[staging].DeletionProtection = false },
-		bad:   func(e []config.Environment) { e[prod].DeletionProtection = false },
-		field: "DeletionProtection", value: "false", want: "true in prod"},
 
 	// State backend.
 	{name: "state bucket",
@@ -308,10 +315,6 @@ var environmentCases = []ruleCase{
 		good:  func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 0 },
 		bad:   func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 36 },
 		owner: `environment "dev"`, field: "Database.BackupRetentionDays", value: "36", want: "0–35"},
-	{name: "RDS backup retention in prod",
-		good:  func(e []config.Environment) { e[prod].Database.BackupRetentionDays = 35 },
-		bad:   func(e []config.Environment) { e[prod].Database.BackupRetentionDays = 7 },
-		field: "Database.BackupRetentionDays", value: "7", want: "14–35 days in prod"},
 	{name: "backup window format",
 		good:  func(e []config.Environment) { e[prod].Database.BackupWindow = "22:00-23:30" },
 		bad:   func(e []config.Environment) { e[prod].Database.BackupWindow = "3:00-4:00" },
@@ -360,6 +363,57 @@ var environmentCases = []ruleCase{
 	{name: "domain shared",
 		bad:   func(e []config.Environment) { e[dev].Domain = "staging.stratum.example.com" },
 		owner: `environment "dev"`, field: "Domain", value: "staging.stratum.example.com", want: `environment "staging" uses it`},
+}
+
+// TestProductionProtections: every production environment, prod and a
+// second one (prod-eu), gets every production protection; the same
+// change in a non-production environment is accepted. The protections
+// follow Production, not the name.
+func TestProductionProtections(t *testing.T) {
+	protections := []struct {
+		name, field string
+		remove      func(e *config.Environment)
+	}{
+		{"deletion protection", "DeletionProtection", func(e *config.Environment) { e.DeletionProtection = false }},
+		{"account pin", "AccountID", func(e *config.Environment) { e.AccountID, e.State.CustomerManagedKey = "", false }},
+		{"customer-managed state key", "State.CustomerManagedKey", func(e *config.Environment) { e.State.CustomerManagedKey = false }},
+		{"NAT gateway per zone", "Network.NAT", func(e *config.Environment) { e.Network.NAT = config.NATSingle }},
+		{"Multi-AZ database", "Database.MultiAZ", func(e *config.Environment) { e.Database.MultiAZ = false }},
+		{"database prevent_destroy", "Database.PreventDestroy", func(e *config.Environment) { e.Database.PreventDestroy = false }},
+		{"final snapshot", "Database.SkipFinalSnapshot", func(e *config.Environment) { e.Database.SkipFinalSnapshot = true }},
+		{"backup retention", "Database.BackupRetentionDays", func(e *config.Environment) { e.Database.BackupRetentionDays = 7 }},
+	}
+	withSecond := func() []config.Environment {
+		envs := config.Environments()
+		return append(envs, configtest.SecondProduction(envs))
+	}
+	if err := config.Validate(withSecond()); err != nil {
+		t.Fatalf("Validate(environments and prod-eu) = %v, want nil", err)
+	}
+	for _, p := range protections {
+		for _, env := range []int{prod, len(withSecond()) - 1} {
+			envs := withSecond()
+			p.remove(&envs[env])
+			owner := config.EnvironmentOwner(envs[env].Name)
+			t.Run(envs[env].Name+"/"+p.name, func(t *testing.T) {
+				for _, fe := range config.FieldErrors(config.Validate(envs)) {
+					if fe.Owner == owner && fe.Field == p.field && strings.Contains(fe.Want, "production") {
+						return
+					}
+				}
+				t.Errorf("%s without %s: no problem on %s naming production", owner, p.name, p.field)
+			})
+		}
+		t.Run("staging/"+p.name, func(t *testing.T) {
+			envs := withSecond()
+			p.remove(&envs[staging])
+			for _, fe := range config.FieldErrors(config.Validate(envs)) {
+				if strings.Contains(fe.Want, "production") {
+					t.Errorf("staging is not production, but: %v", fe)
+				}
+			}
+		})
+	}
 }
 
 func TestEnvironmentsAreValid(t *testing.T) {

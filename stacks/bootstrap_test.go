@@ -2,9 +2,9 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
+	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
 )
@@ -93,22 +93,26 @@ func TestStateBucketIsSecure(t *testing.T) {
 	}
 }
 
-// TestStateRetentionLongestInProd: production keeps old state versions at
-// least as long as any other environment.
-func TestStateRetentionLongestInProd(t *testing.T) {
-	var prod config.Environment
+// TestStateRetentionLongestInProduction: production environments keep old
+// state versions at least as long as any other environment.
+func TestStateRetentionLongestInProduction(t *testing.T) {
+	var production, others []config.Environment
 	for _, e := range config.Environments() {
-		if e.Name == "prod" {
-			prod = e
+		if e.Production {
+			production = append(production, e)
+		} else {
+			others = append(others, e)
 		}
 	}
-	for _, e := range config.Environments() {
-		if e.State.NoncurrentVersionDays > prod.State.NoncurrentVersionDays {
-			t.Errorf("%s keeps state versions %d days, longer than prod's %d", e.Name, e.State.NoncurrentVersionDays, prod.State.NoncurrentVersionDays)
-		}
+	if len(production) == 0 || len(others) == 0 {
+		t.Fatalf("%d production and %d other environments, want some of each", len(production), len(others))
 	}
-	if !prod.State.CustomerManagedKey {
-		t.Error("prod state is not encrypted with a customer-managed key")
+	for _, p := range production {
+		for _, e := range others {
+			if e.State.NoncurrentVersionDays > p.State.NoncurrentVersionDays {
+				t.Errorf("%s keeps state versions %d days, longer than production %s's %d", e.Name, e.State.NoncurrentVersionDays, p.Name, p.State.NoncurrentVersionDays)
+			}
+		}
 	}
 }
 
@@ -136,21 +140,18 @@ func hasTLSOnlyDeny(j tfJSON) bool {
 func TestBackends(t *testing.T) {
 	s := defaultSynth(t)
 	keys := map[string]string{}
+	envOf := stackEnvironments(config.Environments(), clients.All)
 	for _, name := range s.names() {
 		j := s.stacks[name]
 		backend := j["terraform"].(map[string]any)["backend"].(map[string]any)
-		if strings.HasPrefix(name, "bootstrap-") {
+		e := envOf[name]
+		if name == contract.Bootstrap.StackName(e.Name, "") {
 			continue
 		}
 		s3, ok := backend["s3"].(map[string]any)
 		if !ok {
 			t.Errorf("%s: backend %v, want s3", name, backend)
 			continue
-		}
-		env := name[strings.LastIndex(name, "-")+1:]
-		e, err := config.Get(config.Environments(), env)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if s3["bucket"] != e.State.Bucket || s3["dynamodb_table"] != e.State.LockTable || s3["encrypt"] != true {
 			t.Errorf("%s: backend %v", name, s3)

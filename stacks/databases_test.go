@@ -3,6 +3,8 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -13,12 +15,18 @@ import (
 	"stratum/contract"
 )
 
+// constructPath is the construct path cdktf records for a resource
+// ("databases-prod/ezra/instance").
+func constructPath(res map[string]any) string {
+	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
+	path, _ := md["path"].(string)
+	return path
+}
+
 // owner is the client a databases-<env> resource belongs to: the first
 // construct under the stack in its path ("databases-prod/ezra/instance").
 func owner(res map[string]any) string {
-	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
-	path, _ := md["path"].(string)
-	parts := strings.Split(path, "/")
+	parts := strings.Split(constructPath(res), "/")
 	if len(parts) < 3 {
 		return ""
 	}
@@ -125,8 +133,9 @@ func TestClientOverridesDatabaseSize(t *testing.T) {
 	}
 }
 
-// TestDatabaseDataIsHardToLose checks deletion protection, Multi-AZ, final
-// snapshots, prevent_destroy, retention and windows per environment.
+// TestDatabaseDataIsHardToLose: every instance has the deletion
+// protection, final snapshot, prevent_destroy and windows its environment
+// configures (TestProductionProtections checks what production demands).
 func TestDatabaseDataIsHardToLose(t *testing.T) {
 	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
 		env, c := tn.Env, tn.Client
@@ -134,15 +143,7 @@ func TestDatabaseDataIsHardToLose(t *testing.T) {
 		if inst["deletion_protection"] != env.DeletionProtection {
 			t.Errorf("deletion_protection = %v, want %t", inst["deletion_protection"], env.DeletionProtection)
 		}
-		if env.Name == "prod" || env.Name == "staging" {
-			if inst["deletion_protection"] != true {
-				t.Errorf("%s: deletion_protection = %v, want true", env.Name, inst["deletion_protection"])
-			}
-		}
 		keep := !env.Database.SkipFinalSnapshot
-		if env.Name == "prod" && !keep {
-			t.Fatal("prod skips the final snapshot")
-		}
 		if inst["skip_final_snapshot"] != !keep || inst["delete_automated_backups"] != !keep {
 			t.Errorf("skip_final_snapshot = %v, delete_automated_backups = %v, want %t", inst["skip_final_snapshot"], inst["delete_automated_backups"], !keep)
 		}
@@ -156,36 +157,36 @@ func TestDatabaseDataIsHardToLose(t *testing.T) {
 			t.Errorf("final_snapshot_identifier set although the final snapshot is skipped")
 		}
 
-		prevent := env.Database.PreventDestroy
-		if env.Name == "prod" && !prevent {
-			t.Fatal("prod instances can be destroyed by a plan")
-		}
-		// The instance and both keys: a destroyed key makes every
-		// snapshot unreadable.
-		guarded := []map[string]any{inst}
-		for _, k := range owned(j, "aws_kms_key", c.Name) {
-			guarded = append(guarded, k)
-		}
-		for _, r := range guarded {
-			lc, _ := r["lifecycle"].(map[string]any)
-			if got := lc["prevent_destroy"] == true; got != prevent {
-				t.Errorf("%s: prevent_destroy = %t, want %t", r["//"].(map[string]any)["metadata"].(map[string]any)["path"], got, prevent)
+		for path, got := range preventDestroy(t, j, c.Name, inst) {
+			if got != env.Database.PreventDestroy {
+				t.Errorf("%s: prevent_destroy = %t, want %t", path, got, env.Database.PreventDestroy)
 			}
 		}
-
-		if env.Name == "prod" {
-			if inst["multi_az"] != true {
-				t.Errorf("prod: multi_az = %v", inst["multi_az"])
-			}
-			if r := inst["backup_retention_period"].(float64); r < config.ProdMinBackupRetentionDays {
-				t.Errorf("prod: backup_retention_period = %v, want >= %d", r, config.ProdMinBackupRetentionDays)
-			}
+		if inst["multi_az"] != env.Database.MultiAZ {
+			t.Errorf("multi_az = %v, want %t", inst["multi_az"], env.Database.MultiAZ)
 		}
 		overlap, err := awsrules.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
 		if err != nil || overlap {
 			t.Errorf("backup window %v and maintenance window %v overlap (err %v)", inst["backup_window"], inst["maintenance_window"], err)
 		}
 	})
+}
+
+// preventDestroy says, by construct path, whether the client's instance and
+// each of its keys (a destroyed key makes every snapshot unreadable) have
+// lifecycle prevent_destroy.
+func preventDestroy(t *testing.T, j tfJSON, client string, inst map[string]any) map[string]bool {
+	t.Helper()
+	keys := owned(j, "aws_kms_key", client)
+	if len(keys) != 2 {
+		t.Errorf("client %s has %d keys in its database stack, want 2 (storage, secret)", client, len(keys))
+	}
+	out := map[string]bool{}
+	for _, r := range append([]map[string]any{inst}, slices.Collect(maps.Values(keys))...) {
+		lc, _ := r["lifecycle"].(map[string]any)
+		out[constructPath(r)] = lc["prevent_destroy"] == true
+	}
+	return out
 }
 
 // TestDatabaseIsSecure checks encryption, credentials, network exposure,

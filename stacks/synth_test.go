@@ -2,8 +2,10 @@ package stacks
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -107,9 +109,27 @@ func (s *synthesized) names() []string {
 	return out
 }
 
-// TestSnapshots compares every stack with its golden file.
+// stackEnvironments maps every stack Build makes of envs and all to its
+// environment (stack names cannot be split: environment names may contain
+// hyphens).
+func stackEnvironments(envs []config.Environment, all []clients.Client) map[string]config.Environment {
+	out := map[string]config.Environment{}
+	for _, env := range envs {
+		for _, name := range StackNames(env, clients.Tenancies(all, env)) {
+			out[name] = env
+		}
+	}
+	return out
+}
+
+// TestSnapshots compares every stack with its golden file, and the app
+// has exactly the stacks StackNames lists.
 func TestSnapshots(t *testing.T) {
 	s := defaultSynth(t)
+	want := slices.Sorted(maps.Keys(stackEnvironments(config.Environments(), clients.All)))
+	if !slices.Equal(s.names(), want) {
+		t.Errorf("synthesized stacks %v, want StackNames' %v", s.names(), want)
+	}
 	for _, name := range s.names() {
 		t.Run(name, func(t *testing.T) {
 			golden.Check(t, filepath.Join(snapshotDir, name+".json"), s.raw[name])
@@ -133,6 +153,17 @@ func TestSnapshots(t *testing.T) {
 // resources returns the stack's resources of type typ, by address name.
 func (j tfJSON) resources(typ string) map[string]map[string]any {
 	return j.block("resource", typ)
+}
+
+// mustResources is resources, failing the test when the stack has none of
+// typ: a loop over them must not pass by checking nothing.
+func (j tfJSON) mustResources(t testing.TB, typ string) map[string]map[string]any {
+	t.Helper()
+	r := j.resources(typ)
+	if len(r) == 0 {
+		t.Fatalf("no %s in the stack", typ)
+	}
+	return r
 }
 
 // data returns the stack's data sources of type typ, by address name.

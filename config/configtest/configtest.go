@@ -35,3 +35,21 @@ func ExpectOne(t *testing.T, err error, owner, field, value, want string) {
 		}
 	}
 }
+
+// SecondProduction is a second production environment built from envs'
+// prod: prod-eu in eu-west-1, with its own network range, state backend and
+// domain, and every production protection prod has.
+func SecondProduction(envs []config.Environment) config.Environment {
+	prod, err := config.Get(envs, config.ProdName)
+	if err != nil {
+		panic(err)
+	}
+	e := prod
+	e.Name = "prod-eu"
+	e.Region = "eu-west-1"
+	e.Network.CIDR = "10.40.0.0/16"
+	e.Network.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+	e.State.Bucket, e.State.LockTable = "stratum-prod-eu-tfstate", "stratum-prod-eu-tflock"
+	e.Domain = "prod-eu.stratum.example.com"
+	return e
+}

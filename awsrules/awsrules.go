@@ -104,6 +104,13 @@ func ManagedPolicyARN(partition, name string) string {
 	return fmt.Sprintf("arn:%s:iam::aws:policy/%s", partition, name)
 }
 
+// ServiceEndpoint is the regional endpoint of an AWS service,
+// <service>.<region>.amazonaws.com: the value of kms:ViaService, and the
+// principal of regional services such as CloudWatch Logs ("logs").
+func ServiceEndpoint(service, region string) string {
+	return service + "." + region + ".amazonaws.com"
+}
+
 var dynamoTable = regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,255}$`)
 
 // IsDynamoDBTableName reports whether s is a valid DynamoDB table name.

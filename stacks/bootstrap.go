@@ -16,17 +16,19 @@ import (
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
-	var keyARN *string
+	var key *kms.Key
+	var keyARN *string // the table's key; nil: the AWS owned key
 	if env.State.CustomerManagedKey {
-		key := kms.NewKey(s.TF, "state-key", &kms.KeyProps{
+		key = kms.NewKey(s.TF, "state-key", &kms.KeyProps{
 			Alias:       env.StateKeyAlias(),
 			Description: "Terraform state of Stratum " + env.Name,
+			Region:      env.Region,
 		})
 		keyARN = key.ARN
 	}
 	bucket.New(s.TF, "state-bucket", &bucket.Props{
-		Name:      env.State.Bucket,
-		KMSKeyARN: keyARN,
+		Name: env.State.Bucket,
+		Key:  key,
 		Lifecycle: bucket.Lifecycle{
 			NoncurrentVersionExpirationDays: env.State.NoncurrentVersionDays,
 			AbortIncompleteUploadDays:       1,

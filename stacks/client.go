@@ -3,13 +3,13 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
@@ -23,6 +23,7 @@ import (
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
 	"stratum/constructs/postgres"
+	"stratum/constructs/secret"
 	"stratum/contract"
 )
 
@@ -138,6 +139,7 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 	out.key = kms.NewKey(s.TF, "bucket-key", &kms.KeyProps{
 		Alias:       names.BucketKeyAlias,
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
+		Region:      s.Env.Region,
 	})
 	for _, b := range c.Buckets {
 		var transitions []bucket.Transition
@@ -145,8 +147,8 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 			transitions = append(transitions, bucket.Transition{Days: t.Days, StorageClass: t.StorageClass})
 		}
 		out.buckets[b.Name] = bucket.New(s.TF, "bucket-"+b.Name, &bucket.Props{
-			Name:      names.Bucket(b.Name),
-			KMSKeyARN: out.key.ARN,
+			Name: names.Bucket(b.Name),
+			Key:  out.key,
 			Lifecycle: bucket.Lifecycle{
 				Transitions:                     transitions,
 				ExpirationDays:                  b.Lifecycle.ExpirationDays,
@@ -226,7 +228,7 @@ func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
 		DesiredSize:       size.DesiredSize,
 		MaxSize:           size.MaxSize,
 		DiskSizeGiB:       size.DiskSizeGiB,
-		VolumeKMSKeyARN:   contract.VolumeKMSKeyARN.Import(s.TF, at),
+		VolumeKey:         kms.FromARN(contract.VolumeKMSKeyARN.Import(s.TF, at), s.Env.Region),
 		KubernetesVersion: contract.ClusterVersion.Import(s.TF, at),
 		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
 		Taints:            []nodegroup.Taint{ClientTaint(c)},
@@ -256,17 +258,21 @@ type application struct {
 
 // newApplicationRoles gives each application a service account in the
 // client's namespace and an IRSA role trusted by that service account
-// only, with exactly the access the application declares.
+// only, with exactly the access the application declares: its buckets
+// and their key grant it read or read-write access (through S3 only), and
+// the database secret grants it reading the credentials (decrypted
+// through Secrets Manager only). Nothing else.
 func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, store *clientBuckets) map[string]application {
 	c, names := t.Client, t.Names
 	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
 	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
-	var secretARN, secretKeyARN *string
+	var dbSecret *secret.Secret
 	out := map[string]application{}
 	for _, app := range c.Applications {
-		if app.Database && secretARN == nil {
-			secretARN = contract.DatabaseSecretARN.Import(s.TF, s.ClientAt(c.Name))
-			secretKeyARN = contract.DatabaseSecretKMSKeyARN.Import(s.TF, s.ClientAt(c.Name))
+		if app.Database && dbSecret == nil {
+			at := s.ClientAt(c.Name)
+			dbSecret = secret.FromARN(contract.DatabaseSecretARN.Import(s.TF, at),
+				kms.FromARN(contract.DatabaseSecretKMSKeyARN.Import(s.TF, at), s.Env.Region))
 		}
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
 			OIDCProviderARN: providerARN,
@@ -274,74 +280,22 @@ func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, s
 			Namespace:       names.Namespace,
 			ServiceAccount:  app.Name,
 			RoleName:        names.Role(app.Name),
-			Statements:      applicationStatements(s.Env.Region, app, store, secretARN, secretKeyARN),
 		})
+		// Sorted, so the statements name the buckets in a stable order.
+		for _, name := range slices.Sorted(maps.Keys(app.Buckets)) {
+			if app.Buckets[name] == clients.ReadWrite {
+				store.buckets[name].GrantReadWrite(role)
+			} else {
+				store.buckets[name].GrantRead(role)
+			}
+		}
+		if app.Database {
+			dbSecret.GrantRead(role, "DatabaseSecret")
+		}
 		ns.AddServiceAccount(app.Name, role.ARN)
 		out[app.Name] = application{ServiceAccount: app.Name, RoleARN: role.ARN}
 	}
 	return out
-}
-
-// applicationStatements is an application's IAM policy: list and read
-// the buckets it reads, also write and delete in those it writes, use the
-// client's bucket key through S3 only, and read its database secret
-// (decrypting it through Secrets Manager only). Nothing else.
-func applicationStatements(region string, app clients.Application, store *clientBuckets, secretARN, secretKeyARN *string) []*irsa.Statement {
-	var names []string
-	for name := range app.Buckets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var bucketARNs, readObjects, writeObjects []*string
-	for _, name := range names {
-		b := store.buckets[name]
-		bucketARNs = append(bucketARNs, b.ARN)
-		objects := jsii.String(*b.ARN + "/*")
-		readObjects = append(readObjects, objects)
-		if app.Buckets[name] == clients.ReadWrite {
-			writeObjects = append(writeObjects, objects)
-		}
-	}
-	var out []*irsa.Statement
-	if len(names) > 0 {
-		out = append(out,
-			statement("ListBuckets", []string{"s3:ListBucket"}, bucketARNs),
-			statement("ReadObjects", []string{"s3:GetObject"}, readObjects),
-		)
-		keyActions := []string{"kms:Decrypt"}
-		if len(writeObjects) > 0 {
-			out = append(out, statement("WriteObjects", []string{"s3:PutObject", "s3:DeleteObject"}, writeObjects))
-			keyActions = append(keyActions, "kms:GenerateDataKey")
-		}
-		out = append(out, viaService(statement("UseBucketKey", keyActions, []*string{store.key.ARN}), "s3", region))
-	}
-	if app.Database {
-		out = append(out,
-			statement("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, []*string{secretARN}),
-			viaService(statement("DecryptDatabaseSecret", []string{"kms:Decrypt"}, []*string{secretKeyARN}), "secretsmanager", region),
-		)
-	}
-	return out
-}
-
-func statement(sid string, actions []string, resources []*string) *irsa.Statement {
-	return &irsa.Statement{
-		Sid:       jsii.String(sid),
-		Effect:    jsii.String("Allow"),
-		Actions:   jsii.Strings(actions...),
-		Resources: &resources,
-	}
-}
-
-// viaService limits a KMS statement to calls AWS service makes on the
-// principal's behalf, so the key cannot be used directly.
-func viaService(st *irsa.Statement, service, region string) *irsa.Statement {
-	st.Condition = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
-		Test:     jsii.String("StringEquals"),
-		Variable: jsii.String("kms:ViaService"),
-		Values:   jsii.Strings(fmt.Sprintf("%s.%s.amazonaws.com", service, region)),
-	}}
-	return st
 }
 
 // applicationIngress admits the load balancers (IP targets, in the public

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamsessioncontext"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
@@ -19,6 +18,7 @@ import (
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
 	"stratum/constructs/nodegroup"
+	"stratum/constructs/policy"
 	"stratum/contract"
 )
 
@@ -72,6 +72,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Alias:       name + "-volumes",
 		Description: "EBS volumes of EKS cluster " + name + ": node root volumes and persistent volumes",
 		ViaServices: []string{"ec2"},
+		Region:      env.Region,
 	})
 
 	// vpc-cni gets its own role so the CNI policy (which manages network
@@ -106,7 +107,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		DesiredSize:       sys.DesiredSize,
 		MaxSize:           sys.MaxSize,
 		DiskSizeGiB:       sys.DiskSizeGiB,
-		VolumeKMSKeyARN:   volumeKey.ARN,
+		VolumeKey:         volumeKey,
 		Labels:            systemLabels,
 		Taints:            []nodegroup.Taint{systemTaint},
 		KubernetesVersion: cluster.Version,
@@ -131,8 +132,8 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		ServiceAccount:    ebsCSIServiceAccount,
 		RoleName:          name + "-ebs-csi",
 		ManagedPolicyARNs: []string{managedPolicy("service-role/AmazonEBSCSIDriverPolicy")},
-		Statements:        volumeKeyStatements(volumeKey.ARN),
 	})
+	grantVolumes(volumeKey, ebsRole)
 	eks.NewAddon(s.TF, "addon-ebs-csi", &eks.AddonProps{
 		Cluster: cluster, Name: "aws-ebs-csi-driver", ServiceAccountRoleARN: ebsRole.ARN,
 		Configuration: map[string]any{"controller": onSystemNodes},
@@ -162,29 +163,15 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	return s
 }
 
-// volumeKeyStatements let the EBS CSI driver create and attach volumes
-// encrypted with the volume key (AWS EBS CSI driver docs, "KMS").
-func volumeKeyStatements(keyARN *string) []*irsa.Statement {
-	return []*irsa.Statement{
-		{
-			Sid:       jsii.String("GrantsForAttachedVolumes"),
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
-			Resources: &[]*string{keyARN},
-			Condition: []*condition{{
-				Test: jsii.String("Bool"), Variable: jsii.String("kms:GrantIsForAWSResource"), Values: jsii.Strings("true"),
-			}},
-		},
-		{
-			Sid:       jsii.String("EncryptVolumes"),
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
-			Resources: &[]*string{keyARN},
-		},
-	}
+// grantVolumes lets the EBS CSI driver create and attach volumes
+// encrypted with the volume key (AWS EBS CSI driver docs, "KMS"): EC2
+// uses the key through grants the driver creates for it.
+func grantVolumes(key *kms.Key, driver *irsa.Role) {
+	key.Grant(driver, "GrantsForAttachedVolumes", []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}, &policy.Condition{
+		Test: jsii.String("Bool"), Variable: jsii.String("kms:GrantIsForAWSResource"), Values: jsii.Strings("true"),
+	})
+	key.Grant(driver, "EncryptVolumes", []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"})
 }
-
-type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
 
 var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 

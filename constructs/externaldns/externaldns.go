@@ -18,6 +18,7 @@ import (
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
+	"stratum/constructs/policy"
 )
 
 // The chart and the ExternalDNS version it installs (appVersion v0.22.0).
@@ -75,7 +76,7 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 		Namespace:       ns,
 		ServiceAccount:  sa,
 		RoleName:        p.RoleName,
-		Statements: []*irsa.Statement{
+		Statements: []*policy.Statement{
 			{
 				Sid:       jsii.String("ChangeRecordsInZone"),
 				Effect:    jsii.String("Allow"),

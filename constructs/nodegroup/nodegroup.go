@@ -14,6 +14,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksnodegroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/launchtemplate"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/constructs/kms"
 )
 
 // Taint effects a managed node group accepts.
@@ -58,9 +60,9 @@ type Props struct {
 	MinSize, DesiredSize, MaxSize int
 	// DiskSizeGiB is the gp3 root volume size, at least 20. Required.
 	DiskSizeGiB int
-	// VolumeKMSKeyARN encrypts the root volume. Its key policy must let
-	// EC2 Auto Scaling use it (kms.KeyProps.ViaServices "ec2"). Required.
-	VolumeKMSKeyARN *string
+	// VolumeKey encrypts the root volume. Its key policy must let EC2 Auto
+	// Scaling use it (kms.KeyProps.ViaServices "ec2"). Required.
+	VolumeKey *kms.Key
 	// Labels are Kubernetes labels on every node. Default: none.
 	Labels map[string]string
 	// Taints keep pods without a matching toleration off the nodes.
@@ -130,7 +132,7 @@ func New(scope constructs.Construct, id string, p *Props) *NodeGroup {
 				VolumeSize:          jsii.Number(float64(p.DiskSizeGiB)),
 				VolumeType:          jsii.String("gp3"),
 				Encrypted:           jsii.String("true"),
-				KmsKeyId:            p.VolumeKMSKeyARN,
+				KmsKeyId:            p.VolumeKey.ARN,
 				DeleteOnTermination: jsii.String("true"),
 			},
 		}},
@@ -200,8 +202,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("props are required")
 	case !groupName.MatchString(p.Name):
 		return fmt.Errorf("Name %q is invalid: want 1 to 63 letters, digits, '-' or '_'", p.Name)
-	case p.ClusterName == nil || p.NodeRoleARN == nil || p.SubnetIDs == nil || p.VolumeKMSKeyARN == nil:
-		return fmt.Errorf("ClusterName, NodeRoleARN, SubnetIDs and VolumeKMSKeyARN are required")
+	case p.ClusterName == nil || p.NodeRoleARN == nil || p.SubnetIDs == nil || p.VolumeKey == nil:
+		return fmt.Errorf("ClusterName, NodeRoleARN, SubnetIDs and VolumeKey are required")
 	case len(p.SecurityGroupIDs) == 0:
 		return fmt.Errorf("SecurityGroupIDs is empty: include at least the cluster security group")
 	case len(p.InstanceTypes) == 0:

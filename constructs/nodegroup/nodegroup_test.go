@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"stratum/constructs/kms"
+
 	_ "stratum/internal/golden" // accepts -update
 )
 
@@ -18,9 +20,9 @@ func validProps() Props {
 		SecurityGroupIDs: []*string{jsii.String("sg-cluster")},
 		InstanceTypes:    []string{"t3.large"},
 		MinSize:          1, DesiredSize: 2, MaxSize: 3,
-		DiskSizeGiB:     30,
-		VolumeKMSKeyARN: jsii.String("arn:aws:kms:us-east-1:111111111111:key/k"),
-		Taints:          []Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: NoSchedule}},
+		DiskSizeGiB: 30,
+		VolumeKey:   kms.FromARN(jsii.String("arn:aws:kms:us-east-1:111111111111:key/k"), "us-east-1"),
+		Taints:      []Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: NoSchedule}},
 	}
 }
 
@@ -36,7 +38,7 @@ func TestValidate(t *testing.T) {
 		{"long name", func(p *Props) { p.Name = strings.Repeat("a", 64) }, "Name"},
 		{"no security groups", func(p *Props) { p.SecurityGroupIDs = nil }, "cluster security group"},
 		{"no instance types", func(p *Props) { p.InstanceTypes = nil }, "InstanceTypes"},
-		{"no volume key", func(p *Props) { p.VolumeKMSKeyARN = nil }, "VolumeKMSKeyARN"},
+		{"no volume key", func(p *Props) { p.VolumeKey = nil }, "VolumeKey"},
 		{"desired above max", func(p *Props) { p.DesiredSize = 4 }, "sizes"},
 		{"min above desired", func(p *Props) { p.MinSize = 3 }, "sizes"},
 		{"max zero", func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, "sizes"},

@@ -438,7 +438,7 @@ func TestApplicationAccess(t *testing.T) {
 					continue
 				}
 				ann, _ := sa["metadata"].(map[string]any)["annotations"].(map[string]any)
-				if !isRefTo(ann[namespace.IRSAAnnotation], false, "aws_iam_role", roleAddr) {
+				if !isRefTo(ann[irsa.RoleARNAnnotation], false, "aws_iam_role", roleAddr) {
 					t.Errorf("%s: service account annotation %v, want the role's ARN", app.Name, ann)
 				}
 			}

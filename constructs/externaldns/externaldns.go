@@ -70,7 +70,7 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	role := irsa.New(c, "irsa", &irsa.Props{
+	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{Role: irsa.Props{
 		OIDCProviderARN: p.OIDCProviderARN,
 		OIDCIssuer:      p.OIDCIssuer,
 		Namespace:       ns,
@@ -92,17 +92,8 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 				Resources: jsii.Strings("*"),
 			},
 		},
-	})
-	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
-		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
-			Name:      jsii.String(sa),
-			Namespace: jsii.String(ns),
-			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
-			Annotations: &map[string]*string{
-				"eks.amazonaws.com/role-arn":               role.ARN,
-				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
-			},
-		},
+	},
+		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})
 	values := map[string]any{
 		"provider":       map[string]any{"name": "aws"},
@@ -120,7 +111,7 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 	rel := helmchart.New(c, "release", &helmchart.Props{
 		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
 		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
-		DependsOn: []cdktf.ITerraformDependable{account},
+		DependsOn: []cdktf.ITerraformDependable{account.ServiceAccount},
 	})
-	return &ExternalDNS{Role: role, ServiceAccount: account, Release: rel}
+	return &ExternalDNS{Role: account.Role, ServiceAccount: account.ServiceAccount, Release: rel}
 }

@@ -72,25 +72,16 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	role := irsa.New(c, "irsa", &irsa.Props{
-		OIDCProviderARN: p.OIDCProviderARN,
-		OIDCIssuer:      p.OIDCIssuer,
-		Namespace:       ns,
-		ServiceAccount:  sa,
-		RoleName:        p.RoleName,
-		Statements:      Statements(*partition),
-	})
-	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
-		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
-			Name:      jsii.String(sa),
-			Namespace: jsii.String(ns),
-			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
-			Annotations: &map[string]*string{
-				"eks.amazonaws.com/role-arn": role.ARN,
-				// Regional STS: no dependency on the global endpoint.
-				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
-			},
+	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{
+		Role: irsa.Props{
+			OIDCProviderARN: p.OIDCProviderARN,
+			OIDCIssuer:      p.OIDCIssuer,
+			Namespace:       ns,
+			ServiceAccount:  sa,
+			RoleName:        p.RoleName,
+			Statements:      Statements(*partition),
 		},
+		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})
 	values := map[string]any{
 		"clusterName": *p.ClusterName,
@@ -107,7 +98,7 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 	rel := helmchart.New(c, "release", &helmchart.Props{
 		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
 		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
-		DependsOn: []cdktf.ITerraformDependable{account},
+		DependsOn: []cdktf.ITerraformDependable{account.ServiceAccount},
 	})
-	return &Controller{Role: role, ServiceAccount: account, Release: rel}
+	return &Controller{Role: account.Role, ServiceAccount: account.ServiceAccount, Release: rel}
 }

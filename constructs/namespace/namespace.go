@@ -23,11 +23,8 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/irsa"
 )
-
-// IRSAAnnotation is the service account annotation the EKS pod identity
-// webhook reads to give a pod the credentials of an IAM role.
-const IRSAAnnotation = "eks.amazonaws.com/role-arn"
 
 // AppLabel selects an application's pods in ingress rules.
 const AppLabel = "app.kubernetes.io/name"
@@ -306,7 +303,7 @@ func (n *Namespace) AddServiceAccount(name string, roleARN *string) *ServiceAcco
 	}
 	md := &serviceaccountv1.ServiceAccountV1Metadata{Name: jsii.String(name), Namespace: n.Name}
 	if roleARN != nil {
-		md.Annotations = &map[string]*string{IRSAAnnotation: roleARN}
+		md.Annotations = &map[string]*string{irsa.RoleARNAnnotation: roleARN}
 	}
 	sa := serviceaccountv1.NewServiceAccountV1(n.scope, jsii.String("service-account-"+name), &serviceaccountv1.ServiceAccountV1Config{
 		Metadata:                     md,

@@ -77,17 +77,36 @@ var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 // IsAccountID reports whether s is a 12-digit AWS account ID.
 func IsAccountID(s string) bool { return accountID.MatchString(s) }
 
-// roleARN: partition, account, optional path, role name (IAM: at most 64
-// characters from [\w+=,.@-]; a path is / or /…/ of printable ASCII).
-var roleARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/(?:[!-~]*/)?([\w+=,.@-]{1,64})$`)
+// principalARN: partition, account, role or user, optional path, name
+// (IAM: at most 64 characters from [\w+=,.@-]; a path is / or /…/ of
+// printable ASCII).
+var principalARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):(role|user)/(?:[!-~]*/)?([\w+=,.@-]{1,64})$`)
+
+// IAMPrincipal is what an IAM role or user ARN says.
+type IAMPrincipal struct {
+	Partition, Account string
+	// Kind is "role" or "user".
+	Kind string
+	// Name is the role's or user's name, without its path.
+	Name string
+}
+
+// ParseIAMPrincipalARN parses an IAM role or user ARN.
+func ParseIAMPrincipalARN(s string) (IAMPrincipal, bool) {
+	m := principalARN.FindStringSubmatch(s)
+	if m == nil {
+		return IAMPrincipal{}, false
+	}
+	return IAMPrincipal{Partition: m[1], Account: m[2], Kind: m[3], Name: m[4]}, true
+}
 
 // ParseIAMRoleARN returns the partition and account of an IAM role ARN.
 func ParseIAMRoleARN(s string) (partition, account string, ok bool) {
-	m := roleARN.FindStringSubmatch(s)
-	if m == nil {
+	p, ok := ParseIAMPrincipalARN(s)
+	if !ok || p.Kind != "role" {
 		return "", "", false
 	}
-	return m[1], m[2], true
+	return p.Partition, p.Account, true
 }
 
 // MaxIAMRoleNameLength is the longest IAM role name IAM accepts.

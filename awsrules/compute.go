@@ -34,6 +34,19 @@ func IsEC2InstanceType(s string) bool { return ec2Type.MatchString(s) }
 // (db.<family>.<size>, e.g. db.r6g.large).
 func IsRDSInstanceClass(s string) bool { return rdsClass.MatchString(s) }
 
+// NodeDiskSizeProblem returns "" if gib is a root volume size for EKS
+// nodes, and otherwise what is allowed: the EKS-optimized AMIs' root
+// snapshots are 20 GiB, and EBS caps gp3 at 16 TiB.
+func NodeDiskSizeProblem(gib int) string {
+	if gib < 20 || gib > 16384 {
+		return "20–16384 GiB"
+	}
+	return ""
+}
+
+// IsKubernetesVersion reports whether v is one of KubernetesVersions.
+func IsKubernetesVersion(v string) bool { return slices.Contains(KubernetesVersions, v) }
+
 // RDSInstanceClassProblem says what an RDS instance class must look like,
 // or returns "" if s does.
 func RDSInstanceClassProblem(s string) string {

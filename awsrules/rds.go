@@ -29,10 +29,12 @@ func RDSMaxAllocatedStorageProblem(allocated, maxGiB int) string {
 }
 
 // RDSBackupRetentionProblem returns "" if days is an RDS automated backup
-// retention, and otherwise what is allowed.
+// retention with backups on, and otherwise what is allowed. RDS also
+// accepts 0, which turns automated backups and point-in-time recovery
+// off; Stratum does not offer that.
 func RDSBackupRetentionProblem(days int) string {
-	if days < 0 || days > 35 {
-		return "0–35 days (RDS automated backups)"
+	if days < 1 || days > 35 {
+		return "1–35 days (RDS automated backups; 0 would turn them and point-in-time recovery off)"
 	}
 	return ""
 }

@@ -10,6 +10,11 @@ import (
 // application may not use it.
 const NodesName = "nodes"
 
+// KeyName is reserved for the key of the client's buckets: in the client
+// stack, bucket <name> is the construct bucket-<name> and the key is
+// bucket-key, so no bucket may be called key.
+const KeyName = "key"
+
 // Names are the names a client's resources get in AWS and Kubernetes in
 // one environment. They are part of the public contract (IAM policies,
 // dashboards and runbooks refer to them), so they are built here and

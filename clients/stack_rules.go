@@ -35,6 +35,11 @@ func validateClientStack(p *config.Problems, owner string, c Client) {
 			}
 		}
 	}
+	for _, b := range c.Buckets {
+		if b.Name == KeyName {
+			p.Add(owner, "Buckets", b.Name, fmt.Sprintf("any name but %q, which names the key of the client's buckets", KeyName))
+		}
+	}
 	for _, a := range c.Applications {
 		if a.Name == NodesName {
 			p.Add(owner, "Applications", a.Name, fmt.Sprintf("any name but %q, which names the client's node role", NodesName))

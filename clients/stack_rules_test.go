@@ -31,6 +31,10 @@ func TestClientStackRules(t *testing.T) {
 		{"quota memory", func(c *Client) { c.Environments[0].Quota = &Quota{Memory: "64 GB"} }, `Quota.Memory: "64 GB"`},
 		{"quota pods", func(c *Client) { c.Environments[0].Quota = &Quota{Pods: -1} }, "Quota.Pods: -1"},
 		{"app named nodes", func(c *Client) { c.Applications[0].Name = NodesName }, `Applications: "nodes"`},
+		{"bucket named key", func(c *Client) {
+			c.Buckets = []Bucket{{Name: KeyName}}
+			c.Applications[0].Buckets = map[string]Access{KeyName: ReadWrite}
+		}, `Buckets: "key"`},
 		{"bad port", func(c *Client) { c.Applications[0].Port = 70000 }, "Applications[api].Port: 70000"},
 	}
 	for _, tc := range cases {

@@ -51,9 +51,8 @@ func CheckNodeGroup(p *Problems, owner, field string, ng NodeGroup) {
 		p.Add(owner, field+".DesiredSize", ng.DesiredSize,
 			fmt.Sprintf("between MinSize (%d) and MaxSize (%d)", ng.MinSize, ng.MaxSize))
 	}
-	// The EKS-optimized AMIs' root snapshots are 20 GiB; EBS caps gp3 at 16 TiB.
-	if ng.DiskSizeGiB < 20 || ng.DiskSizeGiB > 16384 {
-		p.Add(owner, field+".DiskSizeGiB", ng.DiskSizeGiB, "20–16384 GiB")
+	if problem := awsrules.NodeDiskSizeProblem(ng.DiskSizeGiB); problem != "" {
+		p.Add(owner, field+".DiskSizeGiB", ng.DiskSizeGiB, problem)
 	}
 }
 

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"stratum/awsrules"
 )
@@ -37,4 +39,20 @@ func (e Environment) StateKeyAlias() string { return e.Prefix() + "-tfstate" }
 // the S3 backend's kms_key_id takes.
 func (e Environment) StateKeyAliasARN() string {
 	return fmt.Sprintf("arn:%s:kms:%s:%s:alias/%s", awsrules.Partition(e.Region), e.Region, e.AccountID, e.StateKeyAlias())
+}
+
+// DeployerAccessEntryID names the EKS access entry of the identity that
+// deploys Stratum (AssumeRoleARN, or the caller's role) in its Terraform
+// address.
+const DeployerAccessEntryID = "deployer"
+
+var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// AdminAccessEntryID names the EKS access entry of an admin role
+// (Cluster.AdminRoleARNs) in its Terraform address: the role's name as a
+// lowercase label, so that adding or removing one admin moves no other's
+// entry. Validate refuses roles whose ids would be empty or shared.
+func AdminAccessEntryID(roleARN string) string {
+	p, _ := awsrules.ParseIAMPrincipalARN(roleARN)
+	return strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(p.Name), "-"), "-")
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"stratum/awsrules"
@@ -287,7 +286,7 @@ func checkState(p *Problems, owner string, e Environment) {
 
 func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
-	if !slices.Contains(awsrules.KubernetesVersions, c.Version) {
+	if !awsrules.IsKubernetesVersion(c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
 			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
 	}
@@ -297,12 +296,26 @@ func checkCluster(p *Problems, owner string, e Environment) {
 		}
 	}
 	seen := map[string]bool{}
+	// Access entry ids are Terraform addresses: two roles whose names give
+	// one id would be one address.
+	entries := map[string]string{DeployerAccessEntryID: "the deployer's"}
 	for i, arn := range c.AdminRoleARNs {
 		field := fmt.Sprintf("Cluster.AdminRoleARNs[%d]", i)
-		if _, _, ok := awsrules.ParseIAMRoleARN(arn); !ok {
+		_, _, ok := awsrules.ParseIAMRoleARN(arn)
+		switch {
+		case !ok:
 			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
-		} else if seen[arn] {
+		case seen[arn]:
 			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
+		case arn == e.AssumeRoleARN:
+			// The deployer's own entry covers it.
+		default:
+			id := AdminAccessEntryID(arn)
+			if other, taken := entries[id]; taken || id == "" {
+				p.Add(owner, field, arn, fmt.Sprintf(
+					"a role whose name, as a lowercase label, names its access entry alone: %q is empty or %s", id, other))
+			}
+			entries[id] = field + "'s"
 		}
 		seen[arn] = true
 	}

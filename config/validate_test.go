@@ -250,6 +250,22 @@ var environmentCases = []ruleCase{
 		},
 		bad:   func(e []config.Environment) { e[prod].Cluster.AdminRoleARNs = []string{"platform-admins"} },
 		field: "Cluster.AdminRoleARNs[0]", value: "platform-admins", want: "IAM role ARN"},
+	{name: "admin roles' access entries",
+		good: func(e []config.Environment) {
+			e[prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Admin", "arn:aws:iam::111111111111:role/dev/dev-admin"}
+		},
+		bad: func(e []config.Environment) {
+			e[prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Admin", "arn:aws:iam::222222222222:role/dev/admin"}
+		},
+		field: "Cluster.AdminRoleARNs[1]", value: "dev/admin", want: `"admin" is empty or Cluster.AdminRoleARNs[0]'s`},
+	{name: "admin role named like the deployer's entry",
+		good: func(e []config.Environment) {
+			e[prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/deployers"}
+		},
+		bad: func(e []config.Environment) {
+			e[prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/Deployer"}
+		},
+		field: "Cluster.AdminRoleARNs[0]", value: "role/Deployer", want: `"deployer" is empty or the deployer's`},
 	{name: "admin role twice",
 		bad: func(e []config.Environment) {
 			e[prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
@@ -312,9 +328,13 @@ var environmentCases = []ruleCase{
 		bad:   func(e []config.Environment) { e[prod].Database.MaxAllocatedStorageGiB = 105 },
 		field: "Database.MaxAllocatedStorageGiB", value: "105", want: "110–65536"},
 	{name: "RDS backup retention",
-		good:  func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 0 },
+		good:  func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 35 },
 		bad:   func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 36 },
-		owner: `environment "dev"`, field: "Database.BackupRetentionDays", value: "36", want: "0–35"},
+		owner: `environment "dev"`, field: "Database.BackupRetentionDays", value: "36", want: "1–35"},
+	{name: "RDS backups stay on",
+		good:  func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 1 },
+		bad:   func(e []config.Environment) { e[dev].Database.BackupRetentionDays = 0 },
+		owner: `environment "dev"`, field: "Database.BackupRetentionDays", value: "0", want: "0 would turn them and point-in-time recovery off"},
 	{name: "backup window format",
 		good:  func(e []config.Environment) { e[prod].Database.BackupWindow = "22:00-23:30" },
 		bad:   func(e []config.Environment) { e[prod].Database.BackupWindow = "3:00-4:00" },

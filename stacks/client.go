@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net/netip"
 	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -89,7 +88,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 				// The database's own security group decides which
 				// database a pod reaches; see database-from-nodes.
 				Name:  "database",
-				CIDRs: prefixes(plan.Database),
+				CIDRs: cidrs(plan.Database),
 				Ports: []int{postgres.Port},
 			},
 			{
@@ -136,7 +135,7 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 	if len(c.Buckets) == 0 {
 		return out
 	}
-	out.key = kms.NewKey(s.TF, "bucket-key", &kms.KeyProps{
+	out.key = kms.NewKey(s.TF, "bucket-"+clients.KeyName, &kms.KeyProps{
 		Alias:       names.BucketKeyAlias,
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
 		Region:      s.Env.Region,
@@ -310,7 +309,7 @@ func applicationIngress(c clients.Client, plan config.Subnets) []namespace.Ingre
 			Name:  app.Name + "-from-load-balancers",
 			App:   app.Name,
 			Port:  app.Port,
-			CIDRs: prefixes(plan.Public),
+			CIDRs: cidrs(plan.Public),
 		})
 	}
 	return out
@@ -328,14 +327,6 @@ func outsideVPC(env config.Environment) []string {
 
 func namespaceQuota(q clients.Quota) namespace.Quota {
 	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB}
-}
-
-func prefixes(ps []netip.Prefix) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
-	}
-	return out
 }
 
 // jsonString encodes v (map keys sorted, so the output is stable); token

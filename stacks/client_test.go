@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -406,7 +407,7 @@ func TestApplicationAccess(t *testing.T) {
 				role := j.resources("aws_iam_role")[roleAddr]
 				trust := j.target(tfRefs(role["assume_role_policy"].(string))[0])
 				sub := irsa.Subject(names.Namespace, app.Name)
-				if !containsString(allStrings(trust), sub) || !containsString(allStrings(trust), "sts.amazonaws.com") {
+				if !slices.Contains(allStrings(trust), sub) || !slices.Contains(allStrings(trust), "sts.amazonaws.com") {
 					t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
 				}
 
@@ -499,11 +500,11 @@ func TestClientNamespace(t *testing.T) {
 			// subnets only, never the private ones where every client's
 			// pods live.
 			plan, _ := cs.env.Network.SubnetPlan()
-			public := prefixes(plan.Public)
+			public := cidrs(plan.Public)
 			for name, p := range policies {
 				for _, rule := range asList(p["ingress"]) {
 					for _, from := range asList(rule.(map[string]any)["from"]) {
-						if ip, ok := from.(map[string]any)["ip_block"].(map[string]any); ok && !containsString(public, ip["cidr"].(string)) {
+						if ip, ok := from.(map[string]any)["ip_block"].(map[string]any); ok && !slices.Contains(public, ip["cidr"].(string)) {
 							t.Errorf("%s admits %v, not a public subnet", name, ip["cidr"])
 						}
 					}
@@ -894,15 +895,6 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func containsSuffix(list []string, suffix string) bool {

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/backup"
 	"stratum/constructs/kms"
@@ -39,7 +40,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	flowLogKey := kms.NewKey(s.TF, "flow-logs-key", &kms.KeyProps{
 		Alias:             prefix + "-flow-logs",
 		Description:       "VPC flow logs of Stratum " + env.Name,
-		ServicePrincipals: []string{"logs." + env.Region + ".amazonaws.com"},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
 	})
 	net := network.New(s.TF, "network", &network.Props{
 		Name:                 prefix,
@@ -48,7 +49,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		PublicSubnets:        cidrs(plan.Public),
 		PrivateSubnets:       cidrs(plan.Private),
 		DatabaseSubnets:      cidrs(plan.Database),
-		NAT:                  env.Network.NAT,
+		SingleNATGateway:     env.Network.NAT == config.NATSingle,
 		FlowLogKey:           flowLogKey,
 		FlowLogRetentionDays: env.LogRetentionDays,
 	})

@@ -2,8 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -13,6 +11,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/eks"
 	"stratum/constructs/irsa"
@@ -64,7 +63,6 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		LogRetentionDays:  env.LogRetentionDays,
 	})
 	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	managedPolicy := func(name string) string { return "arn:" + partition + ":iam::aws:policy/" + name }
 
 	// One key for node root volumes and persistent volumes. EC2 Auto
 	// Scaling launches the nodes, so it uses the key through EC2.
@@ -83,7 +81,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Namespace:         "kube-system",
 		ServiceAccount:    vpcCNIServiceAccount,
 		RoleName:          name + "-vpc-cni",
-		ManagedPolicyARNs: []string{managedPolicy("AmazonEKS_CNI_Policy")},
+		ManagedPolicyARNs: []string{awsrules.ManagedPolicyARN(partition, "AmazonEKS_CNI_Policy")},
 	})
 	cni := eks.NewAddon(s.TF, "addon-vpc-cni", &eks.AddonProps{
 		Cluster: cluster, Name: "vpc-cni", ServiceAccountRoleARN: cniRole.ARN,
@@ -131,7 +129,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Namespace:         "kube-system",
 		ServiceAccount:    ebsCSIServiceAccount,
 		RoleName:          name + "-ebs-csi",
-		ManagedPolicyARNs: []string{managedPolicy("service-role/AmazonEBSCSIDriverPolicy")},
+		ManagedPolicyARNs: []string{awsrules.ManagedPolicyARN(partition, "service-role/AmazonEBSCSIDriverPolicy")},
 	})
 	grantVolumes(volumeKey, ebsRole)
 	eks.NewAddon(s.TF, "addon-ebs-csi", &eks.AddonProps{
@@ -173,8 +171,6 @@ func grantVolumes(key *kms.Key, driver *irsa.Role) {
 	key.Grant(driver, "EncryptVolumes", []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"})
 }
 
-var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
-
 // clusterAdmins are the principals given cluster-admin: the identity that
 // deploys Stratum (services-<env> talks to the cluster with it) and the
 // configured admin roles.
@@ -188,13 +184,12 @@ func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 			Arn: caller.Arn(),
 		}).IssuerArn()
 	}
-	admins := []eks.Admin{{ID: "deployer", PrincipalARN: deployer}}
+	admins := []eks.Admin{{ID: config.DeployerAccessEntryID, PrincipalARN: deployer}}
 	for _, arn := range env.Cluster.AdminRoleARNs {
 		if arn == env.AssumeRoleARN {
 			continue
 		}
-		id := strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(eks.RoleName(arn)), "-"), "-")
-		admins = append(admins, eks.Admin{ID: id, PrincipalARN: jsii.String(arn)})
+		admins = append(admins, eks.Admin{ID: config.AdminAccessEntryID(arn), PrincipalARN: jsii.String(arn)})
 	}
 	return admins
 }

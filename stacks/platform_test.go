@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -76,7 +77,7 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 		for docName, doc := range s.stacks[name].data("aws_iam_policy_document") {
 			for _, st := range jsonList(doc["statement"]) {
 				st := jsonObject(st)
-				if !inList(jsonStrings(st["actions"]), "sts:AssumeRoleWithWebIdentity") {
+				if !slices.Contains(jsonStrings(st["actions"]), "sts:AssumeRoleWithWebIdentity") {
 					continue
 				}
 				perStack[name]++
@@ -288,7 +289,7 @@ func TestClusterIsSecured(t *testing.T) {
 						}
 					}
 				}
-				if groupAddr == "" || !inList(jsonStrings(c["depends_on"]), groupAddr) {
+				if groupAddr == "" || !slices.Contains(jsonStrings(c["depends_on"]), groupAddr) {
 					t.Errorf("cluster depends_on %v, want the log group /aws/eks/%s/cluster (%q) created first", c["depends_on"], env.ClusterName(), groupAddr)
 				}
 
@@ -386,7 +387,7 @@ func TestLayersUseOnlyTheContract(t *testing.T) {
 			contract.Services.StackName(env.Name, ""): {contract.Platform.StackName(env.Name, ""), contract.Foundation.StackName(env.Name, "")},
 		} {
 			for _, u := range upstream {
-				if !inList(s.deps[stack], u) {
+				if !slices.Contains(s.deps[stack], u) {
 					t.Errorf("%s depends on %v, want %s", stack, s.deps[stack], u)
 				}
 			}
@@ -669,15 +670,6 @@ func TestClusterVersionsInStandardSupport(t *testing.T) {
 			t.Errorf("%s: Kubernetes %s left EKS standard support on %s: upgrade Cluster.Version", env.Name, env.Cluster.Version, end)
 		}
 	}
-}
-
-func inList(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestNetworkPoliciesEnforced: the client namespaces rely on NetworkPolicy,

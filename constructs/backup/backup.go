@@ -7,7 +7,6 @@ package backup
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -20,6 +19,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/constructs/kms"
 )
 
@@ -41,7 +41,7 @@ type Props struct {
 	// Key encrypts the vault's recovery points. Required.
 	Key *kms.Key
 	// Schedule is the daily rule's AWS cron expression, e.g.
-	// "cron(0 3 * * ? *)" (UTC). Required.
+	// "cron(0 3 * * ? *)" (UTC; awsrules.CronProblem). Required.
 	Schedule string
 	// RetentionDays is how long each recovery point is kept. Required, at
 	// least 1.
@@ -125,7 +125,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	for _, k := range keys {
 		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("role-"+k), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      b.Role.Name(),
-			PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", *partition.Partition(), ManagedPolicies[k])),
+			PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition.Partition(), ManagedPolicies[k])),
 		})
 	}
 	b.VaultName, b.VaultARN, b.PlanID, b.RoleARN = b.Vault.Name(), b.Vault.Arn(), b.Plan.Id(), b.Role.Arn()
@@ -140,8 +140,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Name is required")
 	case p.Key == nil:
 		return fmt.Errorf("Key is required: recovery points are encrypted with a customer-managed key")
-	case !strings.HasPrefix(p.Schedule, "cron(") || !strings.HasSuffix(p.Schedule, ")"):
-		return fmt.Errorf("Schedule %q is invalid: want an AWS cron expression such as cron(0 3 * * ? *)", p.Schedule)
+	case awsrules.CronProblem(p.Schedule) != "":
+		return fmt.Errorf("Schedule %q is invalid: want %s", p.Schedule, awsrules.CronProblem(p.Schedule))
 	case p.RetentionDays < 1:
 		return fmt.Errorf("RetentionDays %d is invalid: want at least 1", p.RetentionDays)
 	}

@@ -8,9 +8,7 @@ package eks
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -29,6 +27,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/constructs/kms"
 )
 
@@ -38,20 +37,17 @@ var LogTypes = []string{"api", "audit", "authenticator", "controllerManager", "s
 // ClusterAdminPolicy is the EKS access policy granting cluster-admin.
 const ClusterAdminPolicy = "AmazonEKSClusterAdminPolicy"
 
-// retentionDays are the values CloudWatch Logs accepts for retention_in_days.
-var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 var (
-	clusterName  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	minorVersion = regexp.MustCompile(`^1\.[0-9]{2}$`)
-	entryID      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	clusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	entryID     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 )
 
 // Props configures a Cluster.
 type Props struct {
 	// Name is the cluster name (1–100 letters, digits, - and _). Required.
 	Name string
-	// Version is the Kubernetes minor version, e.g. "1.35". Required.
+	// Version is a Kubernetes minor version in EKS standard support
+	// (awsrules.KubernetesVersions), e.g. "1.35". Required.
 	Version string
 	// SubnetIDs are the private subnets the control plane places its
 	// network interfaces in, at least two zones. Required.
@@ -62,8 +58,8 @@ type Props struct {
 	// always can, through the cluster security group). Default: none.
 	EndpointSources []EndpointSource
 	// PublicAccessCIDRs, when non-empty, turns the public endpoint on for
-	// these ranges only; 0.0.0.0/0 is refused. Default: empty (no public
-	// endpoint).
+	// these public ranges only (awsrules.PublicAccessCIDRProblem: 0.0.0.0/0
+	// is refused). Default: empty (no public endpoint).
 	PublicAccessCIDRs []string
 	// Admins get cluster-admin (AmazonEKSClusterAdminPolicy, cluster
 	// scope) through access entries. Default: none. With no admins and no
@@ -126,7 +122,7 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 	logsKey := kms.NewKey(c, "logs-key", &kms.KeyProps{
 		Alias:             p.Name + "-eks-logs",
 		Description:       "Control-plane logs of EKS cluster " + p.Name,
-		ServicePrincipals: []string{"logs." + *region + ".amazonaws.com"},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *region)},
 	})
 	// EKS writes to /aws/eks/<name>/cluster and would create that group
 	// itself, unencrypted and kept forever, if it did not exist first.
@@ -240,7 +236,7 @@ func clusterRole(scope constructs.Construct, name, partition string, key *kms.Ke
 	})
 	managed := iamrolepolicyattachment.NewIamRolePolicyAttachment(scope, jsii.String("role-cluster-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      r.Name(),
-		PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/AmazonEKSClusterPolicy", partition)),
+		PolicyArn: jsii.String(awsrules.ManagedPolicyARN(partition, "AmazonEKSClusterPolicy")),
 	})
 	// The key policy delegates to IAM; EKS needs these calls on the key to
 	// encrypt secrets (AWS EKS user guide, "Encrypt Kubernetes secrets").
@@ -289,22 +285,19 @@ func (p *Props) validate() error {
 	if !clusterName.MatchString(p.Name) {
 		return fmt.Errorf("Name %q is invalid: want 1 to 100 letters, digits, '-' or '_', starting with a letter or digit", p.Name)
 	}
-	if !minorVersion.MatchString(p.Version) {
-		return fmt.Errorf("Version %q is invalid: want a Kubernetes minor version such as \"1.35\"", p.Version)
+	if !awsrules.IsKubernetesVersion(p.Version) {
+		return fmt.Errorf("Version %q is invalid: want a Kubernetes minor version in EKS standard support (%s): one of %v",
+			p.Version, awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions)
 	}
 	if p.SubnetIDs == nil || p.VPCID == nil {
 		return fmt.Errorf("SubnetIDs and VPCID are required")
 	}
-	if !containsInt(retentionDays, p.LogRetentionDays) {
-		return fmt.Errorf("LogRetentionDays %d is invalid: want one of %v", p.LogRetentionDays, retentionDays)
+	if !awsrules.IsCloudWatchRetention(p.LogRetentionDays) {
+		return fmt.Errorf("LogRetentionDays %d is invalid: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
 	}
-	for _, cidr := range p.PublicAccessCIDRs {
-		pfx, err := netip.ParsePrefix(cidr)
-		if err != nil {
-			return fmt.Errorf("PublicAccessCIDRs: %q is not a CIDR", cidr)
-		}
-		if pfx.Bits() == 0 {
-			return fmt.Errorf("PublicAccessCIDRs: %q opens the API to the whole internet; list the ranges that need it", cidr)
+	for i, cidr := range p.PublicAccessCIDRs {
+		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
+			return fmt.Errorf("PublicAccessCIDRs[%d] %q is invalid: want %s", i, cidr, problem)
 		}
 	}
 	seen := map[string]bool{}
@@ -314,8 +307,8 @@ func (p *Props) validate() error {
 		}
 		seen["src/"+s.Name] = true
 		if !*cdktf.Token_IsUnresolved(s.CIDR) {
-			if pfx, err := netip.ParsePrefix(*s.CIDR); err != nil || pfx.Bits() == 0 {
-				return fmt.Errorf("EndpointSources %q: CIDR %q is invalid: want a range narrower than 0.0.0.0/0", s.Name, *s.CIDR)
+			if pfx, problem := awsrules.ParseIPv4Prefix(*s.CIDR); problem != "" || pfx.Bits() == 0 {
+				return fmt.Errorf("EndpointSources %q: CIDR %q is invalid: want an IPv4 range narrower than 0.0.0.0/0", s.Name, *s.CIDR)
 			}
 		}
 	}
@@ -324,27 +317,9 @@ func (p *Props) validate() error {
 			return fmt.Errorf("Admins: ID %q: want a unique lowercase label and a PrincipalARN", a.ID)
 		}
 		seen["admin/"+a.ID] = true
-		if !*cdktf.Token_IsUnresolved(a.PrincipalARN) && !IsPrincipalARN(*a.PrincipalARN) {
+		if _, ok := awsrules.ParseIAMPrincipalARN(*a.PrincipalARN); !*cdktf.Token_IsUnresolved(a.PrincipalARN) && !ok {
 			return fmt.Errorf("Admins %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", a.ID, *a.PrincipalARN)
 		}
 	}
 	return nil
-}
-
-var principalARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
-
-// IsPrincipalARN reports whether s is an IAM role or user ARN, the
-// principals an access entry accepts.
-func IsPrincipalARN(s string) bool { return principalARN.MatchString(s) }
-
-// RoleName is the last path element of a role ARN, for access entry ids.
-func RoleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -36,8 +36,10 @@ func TestValidate(t *testing.T) {
 		{"no subnets", func(p *Props) { p.SubnetIDs = nil }, "SubnetIDs"},
 		{"retention CloudWatch refuses", func(p *Props) { p.LogRetentionDays = 10 }, "LogRetentionDays"},
 		{"no retention", func(p *Props) { p.LogRetentionDays = 0 }, "LogRetentionDays"},
-		{"public to the internet", func(p *Props) { p.PublicAccessCIDRs = []string{"0.0.0.0/0"} }, "whole internet"},
-		{"public not a CIDR", func(p *Props) { p.PublicAccessCIDRs = []string{"office"} }, "not a CIDR"},
+		{"version out of standard support", func(p *Props) { p.Version = "1.33" }, "standard support"},
+		{"public to the internet", func(p *Props) { p.PublicAccessCIDRs = []string{"0.0.0.0/0"} }, "opens the cluster API to the internet"},
+		{"public not a CIDR", func(p *Props) { p.PublicAccessCIDRs = []string{"office"} }, "IPv4 CIDR"},
+		{"public range that is private", func(p *Props) { p.PublicAccessCIDRs = []string{"10.0.0.0/8"} }, "private (RFC 1918)"},
 		{"endpoint from anywhere", func(p *Props) { p.EndpointSources[0].CIDR = jsii.String("0.0.0.0/0") }, "EndpointSources"},
 		{"duplicate endpoint source", func(p *Props) { p.EndpointSources = append(p.EndpointSources, p.EndpointSources[0]) }, "unique"},
 		{"admin id not a label", func(p *Props) { p.Admins[0].ID = "Ops Team" }, "Admins"},
@@ -58,16 +60,5 @@ func TestValidate(t *testing.T) {
 				t.Errorf("validate() = %v, want an error mentioning %q", err, tc.want)
 			}
 		})
-	}
-}
-
-func TestRoleName(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::111111111111:role/ops":                "ops",
-		"arn:aws:iam::111111111111:role/team/a/Admin-Break": "Admin-Break",
-	} {
-		if got := RoleName(arn); got != want {
-			t.Errorf("RoleName(%q) = %q, want %q", arn, got, want)
-		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 
+	"stratum/awsrules"
 	"stratum/constructs/policy"
 )
 
@@ -28,7 +29,8 @@ type Props struct {
 	// Namespace and ServiceAccount name the only identity that may assume
 	// the role. Required; wildcards are refused.
 	Namespace, ServiceAccount string
-	// RoleName is the IAM role name (at most 64 characters). Required.
+	// RoleName is the IAM role name (at most
+	// awsrules.MaxIAMRoleNameLength characters). Required.
 	RoleName string
 	// Statements start the role's inline policy; grants (AddToPolicy) add
 	// to it. Default: none.
@@ -142,8 +144,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Namespace and ServiceAccount are required")
 	case strings.ContainsAny(p.Namespace+p.ServiceAccount, "*?"):
 		return fmt.Errorf("Namespace %q / ServiceAccount %q: wildcards are not allowed; trust one service account", p.Namespace, p.ServiceAccount)
-	case p.RoleName == "" || len(p.RoleName) > 64:
-		return fmt.Errorf("RoleName %q: want 1 to 64 characters", p.RoleName)
+	case p.RoleName == "" || len(p.RoleName) > awsrules.MaxIAMRoleNameLength:
+		return fmt.Errorf("RoleName %q: want 1 to %d characters", p.RoleName, awsrules.MaxIAMRoleNameLength)
 	}
 	return nil
 }

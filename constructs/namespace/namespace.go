@@ -7,7 +7,6 @@ package namespace
 
 import (
 	"fmt"
-	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -344,8 +343,8 @@ func (p *Props) validate() error {
 
 func checkCIDRs(cidrs []string) error {
 	for _, c := range cidrs {
-		if _, err := netip.ParsePrefix(c); err != nil {
-			return fmt.Errorf("CIDR %q is invalid: want an IPv4 CIDR such as 10.0.0.0/16", c)
+		if _, problem := awsrules.ParseIPv4Prefix(c); problem != "" {
+			return fmt.Errorf("CIDR %q is invalid: want %s", c, problem)
 		}
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"stratum/config"
 	"stratum/constructs/kms"
 	_ "stratum/internal/golden" // accepts -update
 )
@@ -17,7 +16,7 @@ func validProps() Props {
 		PublicSubnets:        []string{"10.40.0.0/24", "10.40.1.0/24"},
 		PrivateSubnets:       []string{"10.40.16.0/20", "10.40.32.0/20"},
 		DatabaseSubnets:      []string{"10.40.8.0/24", "10.40.9.0/24"},
-		NAT:                  config.NATSingle,
+		SingleNATGateway:     true,
 		FlowLogKey:           &kms.Key{},
 		FlowLogRetentionDays: 30,
 	}
@@ -40,7 +39,6 @@ func TestValidate(t *testing.T) {
 		{"subnet count", func(p *Props) { p.PrivateSubnets = p.PrivateSubnets[:1] }, "PrivateSubnets"},
 		{"subnet outside vpc", func(p *Props) { p.DatabaseSubnets[1] = "10.41.9.0/24" }, "DatabaseSubnets"},
 		{"overlapping subnets", func(p *Props) { p.DatabaseSubnets[0] = "10.40.16.0/24" }, "overlaps"},
-		{"unknown nat", func(p *Props) { p.NAT = "two" }, "NAT"},
 		{"no key", func(p *Props) { p.FlowLogKey = nil }, "FlowLogKey"},
 		{"retention not accepted by CloudWatch", func(p *Props) { p.FlowLogRetentionDays = 31 }, "FlowLogRetentionDays"},
 		{"retention forgotten", func(p *Props) { p.FlowLogRetentionDays = 0 }, "FlowLogRetentionDays"},

@@ -43,6 +43,8 @@ func TestValidate(t *testing.T) {
 		{"min above desired", func(p *Props) { p.MinSize = 3 }, "sizes"},
 		{"max zero", func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, "sizes"},
 		{"small disk", func(p *Props) { p.DiskSizeGiB = 8 }, "DiskSizeGiB"},
+		{"disk beyond gp3", func(p *Props) { p.DiskSizeGiB = 16385 }, "20–16384"},
+		{"instance type shape", func(p *Props) { p.InstanceTypes = []string{"t3-large"} }, "InstanceTypes"},
 		{"kubernetes effect name", func(p *Props) { p.Taints[0].Effect = "NoSchedule" }, "Taints"},
 		{"duplicate taint", func(p *Props) { p.Taints = append(p.Taints, p.Taints[0]) }, "twice"},
 	}

@@ -22,8 +22,27 @@ func validProps() Props {
 }
 
 func TestValidate(t *testing.T) {
-	if err := validProps().withDefaults().validate(); err != nil {
-		t.Fatalf("valid props: %v", err)
+	// What the configuration's validation accepts, the construct accepts:
+	// both use the rules of package awsrules.
+	good := []struct {
+		name   string
+		mutate func(*Props)
+	}{
+		{"defaults", func(*Props) {}},
+		{"hyphenated instance family", func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }},
+		{"bare metal", func(p *Props) { p.InstanceClass = "db.m7g.metal-48xl" }},
+		{"exact version", func(p *Props) { p.EngineVersion = "18.1" }},
+		{"storage autoscaling off at the largest size", func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 65536, 0 }},
+		{"windows that touch", func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "01:00-02:00", "sun:02:00-sun:03:00" }},
+	}
+	for _, tc := range good {
+		t.Run(tc.name, func(t *testing.T) {
+			p := validProps()
+			tc.mutate(&p)
+			if err := p.withDefaults().validate(); err != nil {
+				t.Errorf("validate() = %v, want nil", err)
+			}
+		})
 	}
 	bad := []struct {
 		name   string
@@ -38,10 +57,14 @@ func TestValidate(t *testing.T) {
 		{"no VPC", "VPCID", func(p *Props) { p.VPCID = nil }},
 		{"no subnets", "SubnetIDs", func(p *Props) { p.SubnetIDs = nil }},
 		{"engine name in version", "EngineVersion", func(p *Props) { p.EngineVersion = "postgres17" }},
+		{"major out of standard support", "EngineVersion", func(p *Props) { p.EngineVersion = "13" }},
 		{"class without db.", "InstanceClass", func(p *Props) { p.InstanceClass = "t4g.micro" }},
 		{"tiny storage", "AllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB = 10 }},
 		{"autoscaling limit below 110%", "MaxAllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 100, 109 }},
 		{"retention too long", "BackupRetentionDays", func(p *Props) { p.BackupRetentionDays = 36 }},
+		{"backup window format", "BackupWindow", func(p *Props) { p.BackupWindow = "1am" }},
+		{"short maintenance window", "MaintenanceWindow", func(p *Props) { p.MaintenanceWindow = "sun:05:00-sun:05:10" }},
+		{"overlapping windows", "MaintenanceWindow", func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "sun:05:30-sun:06:30" }},
 		{"negative slow statement threshold", "SlowStatementMillis", func(p *Props) { p.SlowStatementMillis = -1 }},
 		{"monitoring interval", "MonitoringIntervalSeconds", func(p *Props) { p.MonitoringIntervalSeconds = 20 }},
 		{"log retention", "LogRetentionDays", func(p *Props) { p.LogRetentionDays = 10 }},
@@ -115,7 +138,7 @@ func TestDefaults(t *testing.T) {
 		inst := find("aws_db_instance", "defaults")
 		want := map[string]any{
 			"engine_version": "17", "instance_class": "db.t4g.micro",
-			"allocated_storage": float64(20), "max_allocated_storage": float64(40),
+			"allocated_storage": float64(20), "max_allocated_storage": float64(0),
 			"backup_retention_period": float64(7), "monitoring_interval": float64(60),
 			"deletion_protection": true, "skip_final_snapshot": false, "delete_automated_backups": false,
 			"final_snapshot_identifier": "defaults-final", "multi_az": false,

@@ -7,7 +7,6 @@ package securitygroup
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strings"
 
@@ -16,6 +15,8 @@ import (
 	awssg "github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupegressrule"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+
+	"stratum/awsrules"
 )
 
 // The characters EC2 accepts in group names and descriptions, and in rule
@@ -156,8 +157,8 @@ func check(peer Peer, port Port, description string) error {
 		return fmt.Errorf("peer %+v: set exactly one of CIDR and Group", peer)
 	}
 	if peer.CIDR != "" {
-		if p, err := netip.ParsePrefix(peer.CIDR); err != nil || !p.Addr().Is4() || p != p.Masked() {
-			return fmt.Errorf("peer CIDR %q is invalid: want an IPv4 network such as 10.0.0.0/16", peer.CIDR)
+		if _, problem := awsrules.ParseIPv4Prefix(peer.CIDR); problem != "" {
+			return fmt.Errorf("peer CIDR %q is invalid: want %s", peer.CIDR, problem)
 		}
 	}
 	switch port.Protocol {

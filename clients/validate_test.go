@@ -7,7 +7,6 @@ import (
 	"stratum/awsrules"
 	"stratum/config"
 	"stratum/config/configtest"
-	_ "stratum/internal/golden" // accepts -update
 )
 
 // sample returns two fresh, valid clients (All is shared package state and

@@ -7,7 +7,6 @@ import (
 
 	"stratum/config"
 	"stratum/config/configtest"
-	_ "stratum/internal/golden" // accepts -update
 )
 
 // Environments() returns prod, staging, dev in that order.

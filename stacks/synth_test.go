@@ -146,7 +146,7 @@ func TestSnapshots(t *testing.T) {
 			os.Remove(f)
 			continue
 		}
-		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `go test ./... -update` if that is intended)", f, name)
+		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `make update` if that is intended)", f, name)
 	}
 }
 

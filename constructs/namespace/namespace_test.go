@@ -3,8 +3,6 @@ package namespace
 import (
 	"strings"
 	"testing"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func TestValidate(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"stratum/constructs/kms"
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func validProps() Props {

@@ -7,8 +7,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"stratum/constructs/kms"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func validProps() Props {

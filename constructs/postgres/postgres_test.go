@@ -8,8 +8,6 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func validProps() Props {

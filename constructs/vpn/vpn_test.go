@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func validProps() Props {

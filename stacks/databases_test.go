@@ -33,11 +33,6 @@ func owner(res map[string]any) string {
 	return parts[1]
 }
 
-// attrRef is the Terraform expression of a resource attribute.
-func attrRef(typ, addr, attr string) string {
-	return fmt.Sprintf("${%s.%s.%s}", typ, addr, attr)
-}
-
 // owned returns the resources of typ that belong to client.
 func owned(j tfJSON, typ, client string) map[string]map[string]any {
 	out := map[string]map[string]any{}
@@ -224,7 +219,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 		keys := owned(j, "aws_kms_key", c.Name)
 		keyOf := func(attr string) string {
 			for a := range keys {
-				if inst[attr] == attrRef("aws_kms_key", a, "arn") {
+				if inst[attr] == tfExpr("aws_kms_key", a, "arn") {
 					return a
 				}
 			}
@@ -255,7 +250,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 			for _, g := range logs {
 				if g["name"] == name {
 					found = true
-					if g["kms_key_id"] != attrRef("aws_kms_key", storage, "arn") || g["retention_in_days"] != float64(env.LogRetentionDays) {
+					if g["kms_key_id"] != tfExpr("aws_kms_key", storage, "arn") || g["retention_in_days"] != float64(env.LogRetentionDays) {
 						t.Errorf("log group %s: kms_key_id %v, retention %v", name, g["kms_key_id"], g["retention_in_days"])
 					}
 				}
@@ -268,15 +263,16 @@ func TestDatabaseIsSecure(t *testing.T) {
 		// Enhanced monitoring role, trusted by RDS monitoring for this
 		// instance only.
 		roleAddr, role := only(t, "monitoring roles", owned(j, "aws_iam_role", c.Name))
-		if inst["monitoring_role_arn"] != attrRef("aws_iam_role", roleAddr, "arn") {
+		if inst["monitoring_role_arn"] != tfExpr("aws_iam_role", roleAddr, "arn") {
 			t.Errorf("monitoring_role_arn = %v, want role %s", inst["monitoring_role_arn"], roleAddr)
 		}
 		_, att := only(t, "monitoring policy attachments", owned(j, "aws_iam_role_policy_attachment", c.Name))
 		if !strings.HasSuffix(att["policy_arn"].(string), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole") ||
-			att["role"] != attrRef("aws_iam_role", roleAddr, "name") {
+			att["role"] != tfExpr("aws_iam_role", roleAddr, "name") {
 			t.Errorf("monitoring policy attachment %v", att)
 		}
-		trust := fmt.Sprint(j.data("aws_iam_policy_document")[strings.TrimSuffix(strings.TrimPrefix(role["assume_role_policy"].(string), "${data.aws_iam_policy_document."), ".json}")])
+		doc, _, _ := j.resolve(t, role["assume_role_policy"])
+		trust := fmt.Sprint(doc)
 		for _, s := range []string{"monitoring.rds.amazonaws.com", "aws:SourceAccount", "aws:SourceArn", ":db:" + inst["identifier"].(string)} {
 			if !strings.Contains(trust, s) {
 				t.Errorf("monitoring trust policy lacks %q: %s", s, trust)
@@ -285,7 +281,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 
 		// TLS only, slow statements logged, family matching the version.
 		pgAddr, pg := only(t, "parameter groups", owned(j, "aws_db_parameter_group", c.Name))
-		if inst["parameter_group_name"] != attrRef("aws_db_parameter_group", pgAddr, "name") {
+		if inst["parameter_group_name"] != tfExpr("aws_db_parameter_group", pgAddr, "name") {
 			t.Errorf("parameter_group_name = %v", inst["parameter_group_name"])
 		}
 		major, _, _ := strings.Cut(inst["engine_version"].(string), ".")
@@ -307,11 +303,11 @@ func TestDatabaseIsSecure(t *testing.T) {
 		// Its own subnet group on the foundation's database subnets and
 		// its own security group.
 		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
-		if fmt.Sprint(inst["vpc_security_group_ids"]) != fmt.Sprint([]any{attrRef("aws_security_group", sgAddr, "id")}) {
+		if fmt.Sprint(inst["vpc_security_group_ids"]) != fmt.Sprint([]any{tfExpr("aws_security_group", sgAddr, "id")}) {
 			t.Errorf("vpc_security_group_ids = %v, want only %s", inst["vpc_security_group_ids"], sgAddr)
 		}
 		sgNetAddr, sn := only(t, "subnet groups", owned(j, "aws_db_subnet_group", c.Name))
-		if inst["db_subnet_group_name"] != attrRef("aws_db_subnet_group", sgNetAddr, "name") {
+		if inst["db_subnet_group_name"] != tfExpr("aws_db_subnet_group", sgNetAddr, "name") {
 			t.Errorf("db_subnet_group_name = %v", inst["db_subnet_group_name"])
 		}
 		if !strings.Contains(fmt.Sprint(sn["subnet_ids"]), "data.aws_ssm_parameter.import-foundation-subnets-database") {
@@ -320,7 +316,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 
 		// In the foundation's backup plan, selected by ARN.
 		_, sel := only(t, "backup selections", owned(j, "aws_backup_selection", c.Name))
-		if fmt.Sprint(sel["resources"]) != fmt.Sprint([]any{attrRef("aws_db_instance", addr, "arn")}) {
+		if fmt.Sprint(sel["resources"]) != fmt.Sprint([]any{tfExpr("aws_db_instance", addr, "arn")}) {
 			t.Errorf("backup selection resources = %v, want this instance's ARN", sel["resources"])
 		}
 		if !strings.Contains(fmt.Sprint(sel["plan_id"]), "import-foundation-backup-plan-id") ||
@@ -363,12 +359,12 @@ func TestDatabaseExports(t *testing.T) {
 		at := contract.At{Env: env.Name, Client: c.Name}
 		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
 		want := map[contract.String]string{
-			contract.DatabaseEndpoint:        attrRef("aws_db_instance", addr, "address"),
-			contract.DatabasePort:            attrRef("aws_db_instance", addr, "port"),
-			contract.DatabaseName:            attrRef("aws_db_instance", addr, "db_name"),
-			contract.DatabaseSecretARN:       attrRef("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
+			contract.DatabaseEndpoint:        tfExpr("aws_db_instance", addr, "address"),
+			contract.DatabasePort:            tfExpr("aws_db_instance", addr, "port"),
+			contract.DatabaseName:            tfExpr("aws_db_instance", addr, "db_name"),
+			contract.DatabaseSecretARN:       tfExpr("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
 			contract.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
-			contract.DatabaseSecurityGroupID: attrRef("aws_security_group", sgAddr, "id"),
+			contract.DatabaseSecurityGroupID: tfExpr("aws_security_group", sgAddr, "id"),
 		}
 		for p, value := range want {
 			got, ok := byName[p.Name(at)]

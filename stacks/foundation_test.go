@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -14,34 +13,6 @@ import (
 	"stratum/config"
 	"stratum/contract"
 )
-
-// refPattern matches a Terraform reference such as
-// ${aws_subnet.network_public-us-east-1a_25D5F5CE.id}, also inside
-// function calls like ${join(",", [aws_subnet.a.id, ...])}.
-var refPattern = regexp.MustCompile(`((?:data\.)?aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+`)
-
-// refs returns the names of the resources of type typ (e.g. "aws_subnet"
-// or "data.aws_iam_policy_document") that v references, in order.
-func refs(v any, typ string) []string {
-	b, _ := json.Marshal(v)
-	var out []string
-	for _, m := range refPattern.FindAllStringSubmatch(string(b), -1) {
-		if m[1] == typ {
-			out = append(out, m[2])
-		}
-	}
-	return out
-}
-
-// ref returns the single resource of type typ that v references.
-func ref(t *testing.T, v any, typ string) string {
-	t.Helper()
-	r := refs(v, typ)
-	if len(r) != 1 {
-		t.Fatalf("%v references %v of %s, want exactly one", v, r, typ)
-	}
-	return r[0]
-}
 
 // foundation is one synthesized foundation stack with its environment.
 type foundation struct {
@@ -75,13 +46,13 @@ func (f foundation) param(t *testing.T, name string) any {
 // through the parameter rather than by resource names.
 func (f foundation) subnets(t *testing.T, p contract.StringList) []string {
 	t.Helper()
-	return refs(f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_subnet")
+	return refNames(f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_subnet")
 }
 
 // securityGroup returns the security group exported by p.
 func (f foundation) securityGroup(t *testing.T, p contract.String) string {
 	t.Helper()
-	return ref(t, f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_security_group")
+	return refName(t, f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_security_group")
 }
 
 // routeTableOf returns the route table the subnet is associated with.
@@ -89,8 +60,8 @@ func (f foundation) routeTableOf(t *testing.T, subnet string) string {
 	t.Helper()
 	var tables []string
 	for _, a := range f.resources("aws_route_table_association") {
-		if slices.Contains(refs(a["subnet_id"], "aws_subnet"), subnet) {
-			tables = append(tables, ref(t, a["route_table_id"], "aws_route_table"))
+		if slices.Contains(refNames(a["subnet_id"], "aws_subnet"), subnet) {
+			tables = append(tables, refName(t, a["route_table_id"], "aws_route_table"))
 		}
 	}
 	if len(tables) != 1 {
@@ -103,7 +74,7 @@ func (f foundation) routeTableOf(t *testing.T, subnet string) string {
 func (f foundation) routes(table string) []map[string]any {
 	var out []map[string]any
 	for _, r := range f.resources("aws_route") {
-		if slices.Contains(refs(r["route_table_id"], "aws_route_table"), table) {
+		if slices.Contains(refNames(r["route_table_id"], "aws_route_table"), table) {
 			out = append(out, r)
 		}
 	}
@@ -198,19 +169,19 @@ func TestFoundationNAT(t *testing.T) {
 			public := f.subnets(t, contract.PublicSubnetIDs)
 			natZone := map[string]string{}
 			for name, n := range nats {
-				s := ref(t, n["subnet_id"], "aws_subnet")
+				s := refName(t, n["subnet_id"], "aws_subnet")
 				if !slices.Contains(public, s) {
 					t.Errorf("NAT gateway %s is in subnet %s, not a public one", name, s)
 				}
 				natZone[name] = f.resource(t, "aws_subnet", s)["availability_zone"].(string)
-				ref(t, n["allocation_id"], "aws_eip")
+				refName(t, n["allocation_id"], "aws_eip")
 			}
 			for _, s := range f.subnets(t, contract.PrivateSubnetIDs) {
 				zone := f.resource(t, "aws_subnet", s)["availability_zone"].(string)
 				var via []string
 				for _, r := range f.routes(f.routeTableOf(t, s)) {
 					if r["destination_cidr_block"] == "0.0.0.0/0" {
-						via = append(via, refs(r["nat_gateway_id"], "aws_nat_gateway")...)
+						via = append(via, refNames(r["nat_gateway_id"], "aws_nat_gateway")...)
 						if r["gateway_id"] != nil {
 							t.Errorf("private subnet %s routes to the internet through gateway %v", s, r["gateway_id"])
 						}
@@ -283,35 +254,35 @@ func TestFoundationFlowLogs(t *testing.T) {
 				if fl["traffic_type"] != "ALL" {
 					t.Errorf("traffic_type = %v, want ALL", fl["traffic_type"])
 				}
-				if got := ref(t, fl["vpc_id"], "aws_vpc"); got != vpcName {
+				if got := refName(t, fl["vpc_id"], "aws_vpc"); got != vpcName {
 					t.Errorf("flow log of %s, want the VPC %s", got, vpcName)
 				}
 				if fl["log_destination_type"] != "cloud-watch-logs" {
 					t.Errorf("log_destination_type = %v", fl["log_destination_type"])
 				}
-				groupName := ref(t, fl["log_destination"], "aws_cloudwatch_log_group")
+				groupName := refName(t, fl["log_destination"], "aws_cloudwatch_log_group")
 				group := f.resource(t, "aws_cloudwatch_log_group", groupName)
 				if got := group["retention_in_days"]; got != float64(f.env.LogRetentionDays) {
 					t.Errorf("retention_in_days = %v, want %d", got, f.env.LogRetentionDays)
 				}
-				key := ref(t, group["kms_key_id"], "aws_kms_key")
+				key := refName(t, group["kms_key_id"], "aws_kms_key")
 				if !f.keyAllows(t, key, "logs."+f.env.Region+".amazonaws.com") {
 					t.Errorf("key %s does not let CloudWatch Logs use it", key)
 				}
 
-				role := ref(t, fl["iam_role_arn"], "aws_iam_role")
+				role := refName(t, fl["iam_role_arn"], "aws_iam_role")
 				var statements int
 				for _, p := range f.resources("aws_iam_role_policy") {
-					if !slices.Contains(refs(p["role"], "aws_iam_role"), role) {
+					if !slices.Contains(refNames(p["role"], "aws_iam_role"), role) {
 						continue
 					}
-					doc := f.data("aws_iam_policy_document")[ref(t, p["policy"], "data.aws_iam_policy_document")]
+					doc := f.data("aws_iam_policy_document")[refName(t, p["policy"], "data.aws_iam_policy_document")]
 					for _, st := range doc["statement"].([]any) {
 						st := st.(map[string]any)
 						statements++
 						for _, r := range st["resources"].([]any) {
 							r := r.(string)
-							scoped := slices.Contains(refs(r, "aws_cloudwatch_log_group"), groupName)
+							scoped := slices.Contains(refNames(r, "aws_cloudwatch_log_group"), groupName)
 							list := fmt.Sprint(st["actions"]) == "[logs:DescribeLogGroups]" && strings.HasSuffix(r, ":log-group:*")
 							if !scoped && !list {
 								t.Errorf("flow log role may %v on %s, not only its log group", st["actions"], r)
@@ -337,7 +308,7 @@ func (f foundation) keyAllows(t *testing.T, key, service string) bool {
 	if k["enable_key_rotation"] != true {
 		t.Errorf("key %s: rotation off", key)
 	}
-	doc := f.data("aws_iam_policy_document")[ref(t, k["policy"], "data.aws_iam_policy_document")]
+	doc := f.data("aws_iam_policy_document")[refName(t, k["policy"], "data.aws_iam_policy_document")]
 	for _, st := range doc["statement"].([]any) {
 		st := st.(map[string]any)
 		b, _ := json.Marshal(st["principals"])
@@ -353,7 +324,7 @@ func (f foundation) keyAllows(t *testing.T, key, service string) bool {
 func (f foundation) resourcesReferencing(typ, target, name string) []string {
 	var out []string
 	for n, r := range f.resources(typ) {
-		if slices.Contains(refs(r, target), name) {
+		if slices.Contains(refNames(r, target), name) {
 			out = append(out, n)
 		}
 	}
@@ -396,7 +367,7 @@ func TestFoundationVPN(t *testing.T) {
 			var gw string
 			for n, g := range gateways {
 				gw = n
-				ref(t, g["vpc_id"], "aws_vpc")
+				refName(t, g["vpc_id"], "aws_vpc")
 				if want := fmt.Sprint(c.AmazonSideASN); g["amazon_side_asn"] != want {
 					t.Errorf("amazon_side_asn = %v, want %s", g["amazon_side_asn"], want)
 				}
@@ -425,8 +396,8 @@ func TestFoundationVPN(t *testing.T) {
 			}
 			used := map[string]bool{}
 			for n, conn := range conns {
-				used[ref(t, conn["customer_gateway_id"], "aws_customer_gateway")] = true
-				if ref(t, conn["vpn_gateway_id"], "aws_vpn_gateway") != gw {
+				used[refName(t, conn["customer_gateway_id"], "aws_customer_gateway")] = true
+				if refName(t, conn["vpn_gateway_id"], "aws_vpn_gateway") != gw {
 					t.Errorf("connection %s is not on gateway %s", n, gw)
 				}
 				if conn["static_routes_only"] != c.StaticRoutesOnly {
@@ -454,10 +425,10 @@ func TestFoundationVPN(t *testing.T) {
 				if a["namespace"] != "AWS/VPN" || a["metric_name"] != "TunnelState" || a["comparison_operator"] != "LessThanThreshold" || a["threshold"] != float64(1) {
 					t.Errorf("alarm %s: %v %v %v %v, want AWS/VPN TunnelState < 1", alarms[0], a["namespace"], a["metric_name"], a["comparison_operator"], a["threshold"])
 				}
-				if ref(t, a["dimensions"], "aws_vpn_connection") != n {
+				if refName(t, a["dimensions"], "aws_vpn_connection") != n {
 					t.Errorf("alarm %s: dimensions %v, want VpnId of %s", alarms[0], a["dimensions"], n)
 				}
-				if len(refs(a["alarm_actions"], "aws_sns_topic")) != 1 {
+				if len(refNames(a["alarm_actions"], "aws_sns_topic")) != 1 {
 					t.Errorf("alarm %s: alarm_actions %v, want the alarm topic", alarms[0], a["alarm_actions"])
 				}
 				if a["treat_missing_data"] != "breaching" {
@@ -474,10 +445,10 @@ func TestFoundationVPN(t *testing.T) {
 			}
 			got := map[string]bool{}
 			for n, p := range f.resources("aws_vpn_gateway_route_propagation") {
-				if ref(t, p["vpn_gateway_id"], "aws_vpn_gateway") != gw {
+				if refName(t, p["vpn_gateway_id"], "aws_vpn_gateway") != gw {
 					t.Errorf("propagation %s from another gateway", n)
 				}
-				got[ref(t, p["route_table_id"], "aws_route_table")] = true
+				got[refName(t, p["route_table_id"], "aws_route_table")] = true
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("routes propagated to %v, want every private and database route table %v", got, want)
@@ -491,8 +462,8 @@ func TestFoundationVPN(t *testing.T) {
 func TestFoundationAlarmTopic(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			topic := ref(t, f.param(t, contract.AlarmTopicARN.Name(contract.At{Env: f.env.Name})), "aws_sns_topic")
-			key := ref(t, f.resource(t, "aws_sns_topic", topic)["kms_master_key_id"], "aws_kms_key")
+			topic := refName(t, f.param(t, contract.AlarmTopicARN.Name(contract.At{Env: f.env.Name})), "aws_sns_topic")
+			key := refName(t, f.resource(t, "aws_sns_topic", topic)["kms_master_key_id"], "aws_kms_key")
 			if !f.keyAllows(t, key, "cloudwatch.amazonaws.com") {
 				t.Errorf("topic key %s does not let CloudWatch publish", key)
 			}
@@ -530,7 +501,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 			if r["cidr_ipv4"] != "0.0.0.0/0" && r["cidr_ipv6"] != "::/0" {
 				continue
 			}
-			group := ref(t, r["security_group_id"], "aws_security_group")
+			group := refName(t, r["security_group_id"], "aws_security_group")
 			port := r["from_port"] == r["to_port"] && (r["from_port"] == float64(80) || r["from_port"] == float64(443))
 			if !lbGroups[name+"/"+group] || r["ip_protocol"] != "tcp" || !port {
 				t.Errorf("%s: ingress rule %s opens %v %v-%v on %s to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"], group)
@@ -542,7 +513,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 		lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
 		var https bool
 		for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-			if ref(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
+			if refName(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
 				https = true
 			}
 		}
@@ -571,8 +542,8 @@ func TestFoundationSecurityGroups(t *testing.T) {
 			}
 			var fromLB bool
 			for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-				if ref(t, r["security_group_id"], "aws_security_group") == nodes &&
-					slices.Equal(refs(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
+				if refName(t, r["security_group_id"], "aws_security_group") == nodes &&
+					slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
 					fromLB = true
 				}
 			}
@@ -593,7 +564,7 @@ func TestFoundationDefaultSecurityGroupClosed(t *testing.T) {
 				t.Fatalf("got %d default security groups, want 1", len(groups))
 			}
 			for n, g := range groups {
-				ref(t, g["vpc_id"], "aws_vpc")
+				refName(t, g["vpc_id"], "aws_vpc")
 				for _, k := range []string{"ingress", "egress"} {
 					if rules, ok := g[k]; ok && fmt.Sprint(rules) != "[]" {
 						t.Errorf("default security group %s: %s = %v, want no rules", n, k, rules)
@@ -618,7 +589,7 @@ func TestFoundationBackup(t *testing.T) {
 			var vault string
 			for n, v := range vaults {
 				vault = n
-				ref(t, v["kms_key_arn"], "aws_kms_key")
+				refName(t, v["kms_key_arn"], "aws_kms_key")
 				if v["force_destroy"] == true {
 					t.Error("vault has force_destroy")
 				}
@@ -627,7 +598,7 @@ func TestFoundationBackup(t *testing.T) {
 					t.Errorf("vault prevent_destroy = %t, want %t (DeletionProtection)", got, f.env.DeletionProtection)
 				}
 			}
-			if got := ref(t, f.param(t, contract.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
+			if got := refName(t, f.param(t, contract.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
 				t.Errorf("exported vault %s, want %s", got, vault)
 			}
 			locks := f.resourcesReferencing("aws_backup_vault_lock_configuration", "aws_backup_vault", vault)
@@ -635,14 +606,14 @@ func TestFoundationBackup(t *testing.T) {
 				t.Errorf("vault locks %v, want one iff DeletionProtection (%t)", locks, f.env.DeletionProtection)
 			}
 
-			plan := ref(t, f.param(t, contract.BackupPlanID.Name(at)), "aws_backup_plan")
+			plan := refName(t, f.param(t, contract.BackupPlanID.Name(at)), "aws_backup_plan")
 			rules := f.resource(t, "aws_backup_plan", plan)["rule"].([]any)
 			if len(rules) == 0 {
 				t.Fatal("backup plan has no rule")
 			}
 			for _, r := range rules {
 				r := r.(map[string]any)
-				if ref(t, r["target_vault_name"], "aws_backup_vault") != vault {
+				if refName(t, r["target_vault_name"], "aws_backup_vault") != vault {
 					t.Errorf("rule %v targets another vault", r["rule_name"])
 				}
 				if r["schedule"] != f.env.Backup.Schedule {
@@ -654,8 +625,8 @@ func TestFoundationBackup(t *testing.T) {
 				}
 			}
 
-			role := ref(t, f.param(t, contract.BackupRoleARN.Name(at)), "aws_iam_role")
-			trust := f.data("aws_iam_policy_document")[ref(t, f.resource(t, "aws_iam_role", role)["assume_role_policy"], "data.aws_iam_policy_document")]
+			role := refName(t, f.param(t, contract.BackupRoleARN.Name(at)), "aws_iam_role")
+			trust := f.data("aws_iam_policy_document")[refName(t, f.resource(t, "aws_iam_role", role)["assume_role_policy"], "data.aws_iam_policy_document")]
 			if b, _ := json.Marshal(trust); !strings.Contains(string(b), `"backup.amazonaws.com"`) {
 				t.Errorf("backup role trust %s does not name backup.amazonaws.com", b)
 			}
@@ -699,7 +670,7 @@ func TestFoundationExports(t *testing.T) {
 					t.Errorf("%s is not written", name)
 					continue
 				}
-				if len(refPattern.FindAllString(fmt.Sprint(v), -1)) == 0 {
+				if len(tfRefs(fmt.Sprint(v))) == 0 {
 					t.Errorf("%s = %v, want a value from a resource", name, v)
 				}
 			}

@@ -16,29 +16,6 @@ import (
 	"stratum/contract"
 )
 
-// wholeRef matches a whole-string Terraform reference such as
-// ${aws_iam_role.x.arn} or ${data.aws_iam_policy_document.y.json}.
-var wholeRef = regexp.MustCompile(`^\$\{(data\.)?([a-z0-9_]+)\.([^.}\[]+)\.([a-z_]+)\}$`)
-
-// resolve returns the block a reference points to, its type and name.
-func (j tfJSON) resolve(t *testing.T, reference any) (map[string]any, string, string) {
-	t.Helper()
-	s, _ := reference.(string)
-	m := wholeRef.FindStringSubmatch(s)
-	if m == nil {
-		t.Fatalf("%v is not a reference to a resource or data source", reference)
-	}
-	kind := j.resources
-	if m[1] != "" {
-		kind = j.data
-	}
-	block, ok := kind(m[2])[m[3]]
-	if !ok {
-		t.Fatalf("%s: no %s %s in the stack", s, m[2], m[3])
-	}
-	return block, m[2], m[3]
-}
-
 func jsonList(v any) []any { l, _ := v.([]any); return l }
 func jsonObject(v any) map[string]any {
 	if l, ok := v.([]any); ok && len(l) == 1 {

@@ -26,7 +26,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					t.Errorf("force_destroy = %v, want false", b["force_destroy"])
 				}
 			}
-			for _, v := range j.resources("aws_s3_bucket_versioning") {
+			for _, v := range j.mustResources(t, "aws_s3_bucket_versioning") {
 				if got := v["versioning_configuration"].(map[string]any)["status"]; got != "Enabled" {
 					t.Errorf("versioning status = %v, want Enabled", got)
 				}
@@ -34,7 +34,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 			if n := len(j.resources("aws_s3_bucket_versioning")); n != 1 {
 				t.Errorf("got %d versioning resources, want 1", n)
 			}
-			for _, e := range j.resources("aws_s3_bucket_server_side_encryption_configuration") {
+			for _, e := range j.mustResources(t, "aws_s3_bucket_server_side_encryption_configuration") {
 				rule := e["rule"].([]any)[0].(map[string]any)
 				def := rule["apply_server_side_encryption_by_default"].(map[string]any)
 				if def["sse_algorithm"] != "aws:kms" {
@@ -56,7 +56,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					}
 				}
 			}
-			for _, o := range j.resources("aws_s3_bucket_ownership_controls") {
+			for _, o := range j.mustResources(t, "aws_s3_bucket_ownership_controls") {
 				if got := o["rule"].(map[string]any)["object_ownership"]; got != "BucketOwnerEnforced" {
 					t.Errorf("object_ownership = %v", got)
 				}
@@ -64,7 +64,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 			if !hasTLSOnlyDeny(j) {
 				t.Error("no policy statement denies aws:SecureTransport=false")
 			}
-			for _, lc := range j.resources("aws_s3_bucket_lifecycle_configuration") {
+			for _, lc := range j.mustResources(t, "aws_s3_bucket_lifecycle_configuration") {
 				rule := lc["rule"].([]any)[0].(map[string]any)
 				got := rule["noncurrent_version_expiration"].(map[string]any)["noncurrent_days"]
 				if got != float64(env.State.NoncurrentVersionDays) {

@@ -35,6 +35,9 @@ func clientStacks(t *testing.T, s *synthesized, envs []config.Environment, all [
 			out = append(out, clientStack{name: name, t: tn, env: env, client: tn.Client, j: s.stack(t, name)})
 		}
 	}
+	if len(out) == 0 {
+		t.Fatal("no client stacks: the checks would pass on nothing")
+	}
 	return out
 }
 
@@ -227,14 +230,14 @@ func TestClientNodeGroup(t *testing.T) {
 				if md["http_tokens"] != "required" {
 					t.Errorf("http_tokens = %v, want required (IMDSv2)", md["http_tokens"])
 				}
-				for _, bd := range lt["block_device_mappings"].([]any) {
+				for _, bd := range mustList(t, lt["block_device_mappings"], "block device mappings", 1) {
 					if ebs := bd.(map[string]any)["ebs"].(map[string]any); ebs["encrypted"] != "true" {
 						t.Errorf("volume %v not encrypted", bd)
 					}
 				}
 				// Instances and volumes do not get the provider's default
 				// tags: the launch template carries the cost centre.
-				for _, spec := range asList(lt["tag_specifications"]) {
+				for _, spec := range mustList(t, lt["tag_specifications"], "tag specifications (instance, volume, network interface)", 3) {
 					spec := spec.(map[string]any)
 					if tags, _ := spec["tags"].(map[string]any); tags["CostCentre"] != c.CostCentre || tags["Client"] != c.Name {
 						t.Errorf("%v launched without Client/CostCentre tags: %v", spec["resource_type"], tags)
@@ -501,14 +504,23 @@ func TestClientNamespace(t *testing.T) {
 			// pods live.
 			plan, _ := cs.env.Network.SubnetPlan()
 			public := cidrs(plan.Public)
+			blocks := 0
 			for name, p := range policies {
 				for _, rule := range asList(p["ingress"]) {
 					for _, from := range asList(rule.(map[string]any)["from"]) {
-						if ip, ok := from.(map[string]any)["ip_block"].(map[string]any); ok && !slices.Contains(public, ip["cidr"].(string)) {
+						ip, ok := from.(map[string]any)["ip_block"].(map[string]any)
+						if !ok {
+							continue
+						}
+						blocks++
+						if !slices.Contains(public, ip["cidr"].(string)) {
 							t.Errorf("%s admits %v, not a public subnet", name, ip["cidr"])
 						}
 					}
 				}
+			}
+			if exposed := slices.ContainsFunc(c.Applications, func(a clients.Application) bool { return a.Port != 0 }); exposed && blocks == 0 {
+				t.Error("an application has a port, but no policy admits any address range: the check ran on nothing")
 			}
 			// Pods of the client run on its nodes only: an admission policy
 			// bound to the namespace requires the node selector.
@@ -874,6 +886,17 @@ func (j tfJSON) set(kind, typ, name string, v map[string]any) {
 
 func asList(v any) []any {
 	l, _ := v.([]any)
+	return l
+}
+
+// mustList is v as a list of at least min elements (what), failing the
+// test otherwise: a loop over its elements must not check nothing.
+func mustList(t *testing.T, v any, what string, min int) []any {
+	t.Helper()
+	l := asList(v)
+	if len(l) < min {
+		t.Fatalf("%d %s, want at least %d", len(l), what, min)
+	}
 	return l
 }
 

@@ -23,6 +23,10 @@ func TestContract(t *testing.T) {
 			writers[n] = append(writers[n], name)
 		}
 	}
+	if len(writers) == 0 {
+		t.Fatal("no stack writes a parameter")
+	}
+	reads := 0
 	for n, ws := range writers {
 		if len(ws) != 1 {
 			t.Errorf("parameter %s is written by %d stacks %v, want 1", n, len(ws), ws)
@@ -30,6 +34,7 @@ func TestContract(t *testing.T) {
 	}
 	for _, name := range s.names() {
 		for _, d := range s.stacks[name].data("aws_ssm_parameter") {
+			reads++
 			n := d["name"].(string)
 			ws := writers[n]
 			if len(ws) != 1 {
@@ -40,6 +45,9 @@ func TestContract(t *testing.T) {
 				t.Errorf("%s reads %s from %s, which is not upstream of it (deps %v)", name, n, ws[0], s.deps[name])
 			}
 		}
+	}
+	if reads == 0 {
+		t.Error("no stack reads a parameter: the contract is checked on nothing")
 	}
 	if cycle := s.cycle(); cycle != nil {
 		t.Errorf("stack dependency cycle: %v", cycle)

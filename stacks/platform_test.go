@@ -511,7 +511,7 @@ func TestInClusterProviders(t *testing.T) {
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, contract.Services.StackName(env.Name, ""))
-			for addr, r := range j.resources("helm_release") {
+			for addr, r := range j.mustResources(t, "helm_release") {
 				if !exactVersion.MatchString(fmt.Sprint(r["version"])) || !strings.HasPrefix(fmt.Sprint(r["repository"]), "https://") {
 					t.Errorf("%s: chart %v from %v, want an exact version from an HTTPS repository", addr, r["version"], r["repository"])
 				}

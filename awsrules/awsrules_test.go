@@ -206,3 +206,30 @@ func TestWindowsOverlapErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestRDSStorage(t *testing.T) {
+	cases := []struct {
+		allocated, max int
+		want           string // "" when accepted
+	}{
+		{20, 0, ""},
+		{20, 22, ""},
+		{20, 21, "22–65536 GiB"},
+		{100, 110, ""},
+		{59578, 65536, ""},
+		{65536, 0, ""},
+		{65536, 65536, "leaves no room"},
+		{100, 70000, "110–65536 GiB"},
+	}
+	for _, tc := range cases {
+		got := awsrules.RDSMaxAllocatedStorageProblem(tc.allocated, tc.max)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("RDSMaxAllocatedStorageProblem(%d, %d) = %q, want %q", tc.allocated, tc.max, got, tc.want)
+		}
+	}
+	for gib, ok := range map[int]bool{19: false, 20: true, 65536: true, 65537: false} {
+		if got := awsrules.RDSAllocatedStorageProblem(gib) == ""; got != ok {
+			t.Errorf("RDSAllocatedStorageProblem(%d) accepted = %t, want %t", gib, got, ok)
+		}
+	}
+}

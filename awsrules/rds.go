@@ -22,10 +22,13 @@ func RDSAllocatedStorageProblem(gib int) string {
 // least 10% above the allocated storage.
 func RDSMaxAllocatedStorageProblem(allocated, maxGiB int) string {
 	least := (allocated*11 + 9) / 10
-	if maxGiB != 0 && (maxGiB < least || maxGiB > 65536) {
-		return fmt.Sprintf("0 (no storage autoscaling) or %d–65536 GiB: at least 10%% above AllocatedStorageGiB (%d)", least, allocated)
+	switch {
+	case maxGiB == 0 || (maxGiB >= least && maxGiB <= 65536):
+		return ""
+	case least > 65536:
+		return fmt.Sprintf("0 (no storage autoscaling): AllocatedStorageGiB (%d) leaves no room for a ceiling 10%% above it within 65536 GiB", allocated)
 	}
-	return ""
+	return fmt.Sprintf("0 (no storage autoscaling) or %d–65536 GiB: at least 10%% above AllocatedStorageGiB (%d)", least, allocated)
 }
 
 // RDSBackupRetentionProblem returns "" if days is an RDS automated backup

@@ -141,19 +141,30 @@ func checkDatabaseSize(p *config.Problems, owner, field string, env config.Envir
 	}
 }
 
+// checkItemName checks the name of item i of list (Buckets,
+// Applications): a DNS label, not refused by refuse (which returns what
+// is allowed instead, or ""), used once. It returns the field the item's
+// other problems are reported under: by name once the name is valid.
+func checkItemName(p *config.Problems, owner, list, what string, i int, name string, seen map[string]bool, refuse func(string) string) string {
+	field := fmt.Sprintf("%s[%d]", list, i)
+	switch {
+	case !awsrules.IsDNSLabel(name, 63):
+		p.Add(owner, field+".Name", name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
+	case refuse(name) != "":
+		p.Add(owner, field+".Name", name, refuse(name))
+	case seen[name]:
+		p.Add(owner, field+".Name", name, fmt.Sprintf("a name no other %s of this client uses", what))
+	default:
+		field = fmt.Sprintf("%s[%s]", list, name)
+	}
+	seen[name] = true
+	return field
+}
+
 func checkBuckets(p *config.Problems, owner string, c Client) {
 	seen := map[string]bool{}
 	for i, b := range c.Buckets {
-		field := fmt.Sprintf("Buckets[%d]", i)
-		switch {
-		case !awsrules.IsDNSLabel(b.Name, 63):
-			p.Add(owner, field+".Name", b.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case seen[b.Name]:
-			p.Add(owner, field+".Name", b.Name, "a name no other bucket of this client uses")
-		default:
-			field = fmt.Sprintf("Buckets[%s]", b.Name)
-		}
-		seen[b.Name] = true
+		field := checkItemName(p, owner, "Buckets", "bucket", i, b.Name, seen, func(string) string { return "" })
 		checkLifecycle(p, owner, field+".Lifecycle", b.Lifecycle)
 	}
 }
@@ -210,21 +221,16 @@ func checkApplications(p *config.Problems, owner string, c Client) {
 	}
 	bucketNames := slices.Sorted(maps.Keys(buckets))
 	seen := map[string]bool{}
-	for i, a := range c.Applications {
-		field := fmt.Sprintf("Applications[%d]", i)
-		switch {
-		case !awsrules.IsDNSLabel(a.Name, 63):
-			p.Add(owner, field+".Name", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case a.Name == "default":
-			// Every pod of the namespace runs as "default" unless told
-			// otherwise: IRSA on it would give all of them the role.
-			p.Add(owner, field+".Name", a.Name, `a name other than "default", the service account every pod gets implicitly`)
-		case seen[a.Name]:
-			p.Add(owner, field+".Name", a.Name, "a name no other application of this client uses")
-		default:
-			field = fmt.Sprintf("Applications[%s]", a.Name)
+	// Every pod of the namespace runs as "default" unless told otherwise:
+	// IRSA on it would give all of them the role.
+	notDefault := func(name string) string {
+		if name == "default" {
+			return `a name other than "default", the service account every pod gets implicitly`
 		}
-		seen[a.Name] = true
+		return ""
+	}
+	for i, a := range c.Applications {
+		field := checkItemName(p, owner, "Applications", "application", i, a.Name, seen, notDefault)
 		for _, name := range slices.Sorted(maps.Keys(a.Buckets)) {
 			if !buckets[name] {
 				p.Add(owner, field+".Buckets", name, fmt.Sprintf("one of the client's buckets %v", bucketNames))

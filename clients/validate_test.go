@@ -52,20 +52,11 @@ func TestValidateReportsEverything(t *testing.T) {
 	all[mtn].Buckets[0].Lifecycle.Transitions[0].Days = 10
 	all[mtn].Applications[0].Buckets["media"] = "admin"
 	all[ezra].Environments[0].Name = "production"
-	problems := config.FieldErrors(clients.Validate(all, config.Environments()))
-	want := []string{
-		mtnOwner + ": Buckets[media].Lifecycle.Transitions[0].Days: 10",
-		mtnOwner + `: Applications[api].Buckets[media]: "admin"`,
+	configtest.ExpectProblems(t, clients.Validate(all, config.Environments()),
+		mtnOwner+": Buckets[media].Lifecycle.Transitions[0].Days: 10",
+		mtnOwner+`: Applications[api].Buckets[media]: "admin"`,
 		`client "ezra": Environments[0].Name: "production"`,
-	}
-	if len(problems) != len(want) {
-		t.Fatalf("Validate() = %d problems, want %d: %v", len(problems), len(want), problems)
-	}
-	for i, w := range want {
-		if got := problems[i].Error(); !strings.HasPrefix(got, w) {
-			t.Errorf("problem %d = %q, want prefix %q", i, got, w)
-		}
-	}
+	)
 }
 
 // TestMaxNameLengthFitsDerivedNames: a client name of MaxNameLength in an
@@ -101,31 +92,14 @@ func FuzzValidate(f *testing.F) {
 			Days1: days1, Days2: days2, Expiration: expiration, Noncurrent: noncurrent, Allocated: allocated, MaxAllocated: maxAllocated,
 			Retention: retention, MinSize: minSize, DesiredSize: desired, MaxSize: maxSize, DiskSize: disk,
 		}.Clients()
-		err := clients.Validate(all, config.Environments())
-		problems := config.FieldErrors(err)
-		if (err == nil) != (len(problems) == 0) {
-			t.Fatalf("Validate() = %v but FieldErrors() = %v", err, problems)
-		}
-		for _, p := range problems {
-			if p.Owner == "" || p.Field == "" || p.Want == "" {
-				t.Errorf("problem without owner, field or allowed values: %#v", p)
-			}
-		}
+		configtest.CheckProblems(t, clients.Validate(all, config.Environments()))
 	})
 }
 
 // TestClientSeeds: the fuzzer starts from clients Validate accepts as well
 // as ones it refuses.
 func TestClientSeeds(t *testing.T) {
-	accepted := 0
-	for i, s := range clientstest.ClientSeeds {
-		if err := clients.Validate(s.Clients(), config.Environments()); err == nil {
-			accepted++
-		} else if i < clientstest.AcceptedClientSeeds {
-			t.Errorf("seed %d is meant to be accepted: %v", i, err)
-		}
-	}
-	if accepted != clientstest.AcceptedClientSeeds {
-		t.Errorf("%d seeds accepted, want %d", accepted, clientstest.AcceptedClientSeeds)
-	}
+	configtest.CheckSeeds(t, len(clientstest.ClientSeeds), clientstest.AcceptedClientSeeds, func(i int) error {
+		return clients.Validate(clientstest.ClientSeeds[i].Clients(), config.Environments())
+	})
 }

@@ -103,20 +103,11 @@ func TestValidateReportsEverything(t *testing.T) {
 	envs[prod].Region = "us-east"
 	envs[dev].LogRetentionDays = 31
 	envs[dev].Database.InstanceClass = "t4g.micro"
-	problems := config.FieldErrors(config.Validate(envs))
-	want := []string{
-		prodOwner + ": Region:",
+	configtest.ExpectProblems(t, config.Validate(envs),
+		prodOwner+": Region:",
 		`environment "dev": LogRetentionDays: 31`,
 		`environment "dev": Database.InstanceClass: "t4g.micro"`,
-	}
-	if len(problems) != len(want) {
-		t.Fatalf("Validate() = %d problems, want %d: %v", len(problems), len(want), problems)
-	}
-	for i, w := range want {
-		if got := problems[i].Error(); !strings.HasPrefix(got, w) {
-			t.Errorf("problem %d = %q, want prefix %q", i, got, w)
-		}
-	}
+	)
 }
 
 func TestFieldErrorsFlattensNestedJoins(t *testing.T) {
@@ -153,16 +144,7 @@ func FuzzValidate(f *testing.F) {
 			ASN: asn, AmazonASN: amazonASN, Retention: retention, MinSize: minSize, DesiredSize: desired, MaxSize: maxSize,
 			DatabaseRetention: dbRetention, Allocated: allocated, MaxAllocated: maxAllocated, DiskSize: disk,
 		}.Environments()
-		err := config.Validate(envs)
-		problems := config.FieldErrors(err)
-		if (err == nil) != (len(problems) == 0) {
-			t.Fatalf("Validate() = %v but FieldErrors() = %v", err, problems)
-		}
-		for _, p := range problems {
-			if p.Owner == "" || p.Field == "" || p.Want == "" {
-				t.Errorf("problem without owner, field or allowed values: %#v", p)
-			}
-		}
+		configtest.CheckProblems(t, config.Validate(envs))
 	})
 }
 
@@ -170,15 +152,7 @@ func FuzzValidate(f *testing.F) {
 // accepts as well as ones it refuses, so that what it finds accepted can
 // be built.
 func TestEnvironmentSeeds(t *testing.T) {
-	accepted := 0
-	for i, s := range configtest.EnvironmentSeeds {
-		if err := config.Validate(s.Environments()); err == nil {
-			accepted++
-		} else if i < configtest.AcceptedEnvironmentSeeds {
-			t.Errorf("seed %d is meant to be accepted: %v", i, err)
-		}
-	}
-	if accepted != configtest.AcceptedEnvironmentSeeds {
-		t.Errorf("%d seeds accepted, want %d", accepted, configtest.AcceptedEnvironmentSeeds)
-	}
+	configtest.CheckSeeds(t, len(configtest.EnvironmentSeeds), configtest.AcceptedEnvironmentSeeds, func(i int) error {
+		return config.Validate(configtest.EnvironmentSeeds[i].Environments())
+	})
 }

@@ -14,10 +14,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, contract.Bootstrap.StackName(env.Name, ""))
-			buckets := j.resources("aws_s3_bucket")
-			if len(buckets) != 1 {
-				t.Fatalf("got %d buckets, want 1", len(buckets))
-			}
+			buckets := j.exactly(t, 1, "aws_s3_bucket")
 			for _, b := range buckets {
 				if b["bucket"] != env.State.Bucket {
 					t.Errorf("bucket = %v, want %s", b["bucket"], env.State.Bucket)
@@ -45,10 +42,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					t.Errorf("customer-managed key = %t, want %t", cmk, env.State.CustomerManagedKey)
 				}
 			}
-			pabs := j.resources("aws_s3_bucket_public_access_block")
-			if len(pabs) != 1 {
-				t.Fatalf("got %d public access blocks, want 1", len(pabs))
-			}
+			pabs := j.exactly(t, 1, "aws_s3_bucket_public_access_block")
 			for _, p := range pabs {
 				for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
 					if p[k] != true {
@@ -71,10 +65,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					t.Errorf("noncurrent_days = %v, want %d", got, env.State.NoncurrentVersionDays)
 				}
 			}
-			tables := j.resources("aws_dynamodb_table")
-			if len(tables) != 1 {
-				t.Fatalf("got %d lock tables, want 1", len(tables))
-			}
+			tables := j.exactly(t, 1, "aws_dynamodb_table")
 			for _, tb := range tables {
 				if tb["name"] != env.State.LockTable || tb["hash_key"] != "LockID" {
 					t.Errorf("lock table name=%v hash_key=%v", tb["name"], tb["hash_key"])

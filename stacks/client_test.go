@@ -166,10 +166,7 @@ func TestClientNodeGroup(t *testing.T) {
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
 		t.Run(cs.name, func(t *testing.T) {
 			j, c := cs.j, cs.client
-			groups := j.resources("aws_eks_node_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d node groups, want 1", len(groups))
-			}
+			groups := j.exactly(t, 1, "aws_eks_node_group")
 			for _, g := range groups {
 				if got := g["labels"].(map[string]any)[ClientNodeKey]; got != c.Name {
 					t.Errorf("label %s = %v, want %s", ClientNodeKey, got, c.Name)
@@ -461,10 +458,7 @@ func TestClientNamespace(t *testing.T) {
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
 		t.Run(cs.name, func(t *testing.T) {
 			j, c := cs.j, cs.client
-			nss := j.resources("kubernetes_namespace_v1")
-			if len(nss) != 1 {
-				t.Fatalf("got %d namespaces, want 1", len(nss))
-			}
+			nss := j.exactly(t, 1, "kubernetes_namespace_v1")
 			for _, ns := range nss {
 				md := ns["metadata"].(map[string]any)
 				if md["name"] != c.NamesIn(cs.env.Name).Namespace {
@@ -550,10 +544,7 @@ func TestClientNamespace(t *testing.T) {
 				t.Errorf("binding %v does not deny with the policy", bs)
 			}
 
-			quotas := j.resources("kubernetes_resource_quota_v1")
-			if len(quotas) != 1 {
-				t.Fatalf("got %d quotas, want 1", len(quotas))
-			}
+			quotas := j.exactly(t, 1, "kubernetes_resource_quota_v1")
 			q := cs.t.Quota
 			for _, rq := range quotas {
 				hard := rq["spec"].(map[string]any)["hard"].(map[string]any)

@@ -238,18 +238,12 @@ func TestFoundationDatabaseSubnetsIsolated(t *testing.T) {
 func TestFoundationFlowLogs(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			vpcs := f.resources("aws_vpc")
-			if len(vpcs) != 1 {
-				t.Fatalf("got %d VPCs, want 1", len(vpcs))
-			}
+			vpcs := f.exactly(t, 1, "aws_vpc")
 			var vpcName string
 			for n := range vpcs {
 				vpcName = n
 			}
-			logs := f.resources("aws_flow_log")
-			if len(logs) != 1 {
-				t.Fatalf("got %d flow logs, want 1", len(logs))
-			}
+			logs := f.exactly(t, 1, "aws_flow_log")
 			for _, fl := range logs {
 				if fl["traffic_type"] != "ALL" {
 					t.Errorf("traffic_type = %v, want ALL", fl["traffic_type"])
@@ -360,10 +354,7 @@ func TestFoundationVPN(t *testing.T) {
 				}
 				return
 			}
-			gateways := f.resources("aws_vpn_gateway")
-			if len(gateways) != 1 {
-				t.Fatalf("got %d VPN gateways, want 1", len(gateways))
-			}
+			gateways := f.exactly(t, 1, "aws_vpn_gateway")
 			var gw string
 			for n, g := range gateways {
 				gw = n
@@ -559,10 +550,7 @@ func TestFoundationSecurityGroups(t *testing.T) {
 func TestFoundationDefaultSecurityGroupClosed(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			groups := f.resources("aws_default_security_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d default security groups, want 1", len(groups))
-			}
+			groups := f.exactly(t, 1, "aws_default_security_group")
 			for n, g := range groups {
 				refName(t, g["vpc_id"], "aws_vpc")
 				for _, k := range []string{"ingress", "egress"} {
@@ -582,10 +570,7 @@ func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			at := contract.At{Env: f.env.Name}
-			vaults := f.resources("aws_backup_vault")
-			if len(vaults) != 1 {
-				t.Fatalf("got %d vaults, want 1", len(vaults))
-			}
+			vaults := f.exactly(t, 1, "aws_backup_vault")
 			var vault string
 			for n, v := range vaults {
 				vault = n

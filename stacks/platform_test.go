@@ -232,10 +232,7 @@ func TestClusterIsSecured(t *testing.T) {
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, contract.Platform.StackName(env.Name, ""))
-			clusters := j.resources("aws_eks_cluster")
-			if len(clusters) != 1 {
-				t.Fatalf("got %d clusters, want 1", len(clusters))
-			}
+			clusters := j.exactly(t, 1, "aws_eks_cluster")
 			for _, c := range clusters {
 				if c["name"] != env.ClusterName() || c["version"] != env.Cluster.Version {
 					t.Errorf("name %v version %v, want %s %s", c["name"], c["version"], env.ClusterName(), env.Cluster.Version)
@@ -387,10 +384,7 @@ func TestNodes(t *testing.T) {
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, contract.Platform.StackName(env.Name, ""))
-			groups := j.resources("aws_eks_node_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d node groups, want 1", len(groups))
-			}
+			groups := j.exactly(t, 1, "aws_eks_node_group")
 			var taints []nodegroup.Taint
 			for addr, g := range groups {
 				if !strings.Contains(fmt.Sprint(g["subnet_ids"]), "import-foundation-subnets-private") {

@@ -5,7 +5,8 @@ package stacks
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -97,11 +98,7 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 	if p.Client != "" {
 		tags["Client"] = jsii.String(p.Client)
 	}
-	keys := make([]string, 0, len(p.Tags))
-	for k := range p.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.Tags))
 	for _, k := range keys {
 		tags[k] = jsii.String(p.Tags[k])
 	}

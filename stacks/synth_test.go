@@ -166,6 +166,16 @@ func (j tfJSON) mustResources(t testing.TB, typ string) map[string]map[string]an
 	return r
 }
 
+// exactly is resources, failing the test unless the stack has n of typ.
+func (j tfJSON) exactly(t testing.TB, n int, typ string) map[string]map[string]any {
+	t.Helper()
+	r := j.resources(typ)
+	if len(r) != n {
+		t.Fatalf("got %d %s, want %d", len(r), typ, n)
+	}
+	return r
+}
+
 // data returns the stack's data sources of type typ, by address name.
 func (j tfJSON) data(typ string) map[string]map[string]any {
 	return j.block("data", typ)

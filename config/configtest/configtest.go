@@ -53,3 +53,50 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.Domain = "prod-eu.stratum.example.com"
 	return e
 }
+
+// CheckProblems fails t unless err and its FieldErrors agree and every
+// problem names its owner, its field and what is allowed: what the
+// fuzzers demand of Validate for any input.
+func CheckProblems(t *testing.T, err error) {
+	t.Helper()
+	problems := config.FieldErrors(err)
+	if (err == nil) != (len(problems) == 0) {
+		t.Fatalf("Validate() = %v but FieldErrors() = %v", err, problems)
+	}
+	for _, p := range problems {
+		if p.Owner == "" || p.Field == "" || p.Want == "" {
+			t.Errorf("problem without owner, field or allowed values: %#v", p)
+		}
+	}
+}
+
+// CheckSeeds fails t unless validate accepts exactly the first accepted of
+// n fuzzer seeds, so that the fuzzer starts from valid inputs as well as
+// refused ones.
+func CheckSeeds(t *testing.T, n, accepted int, validate func(seed int) error) {
+	t.Helper()
+	for i := range n {
+		err := validate(i)
+		switch {
+		case i < accepted && err != nil:
+			t.Errorf("seed %d is meant to be accepted: %v", i, err)
+		case i >= accepted && err == nil:
+			t.Errorf("seed %d is meant to be refused, and is accepted", i)
+		}
+	}
+}
+
+// ExpectProblems checks that err holds exactly the problems whose messages
+// start with want, in that order.
+func ExpectProblems(t *testing.T, err error, want ...string) {
+	t.Helper()
+	problems := config.FieldErrors(err)
+	if len(problems) != len(want) {
+		t.Fatalf("Validate() = %d problems, want %d: %v", len(problems), len(want), problems)
+	}
+	for i, w := range want {
+		if got := problems[i].Error(); !strings.HasPrefix(got, w) {
+			t.Errorf("problem %d = %q, want prefix %q", i, got, w)
+		}
+	}
+}

@@ -6,14 +6,14 @@ package backup
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupplan"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvault"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvaultlockconfiguration"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
@@ -21,6 +21,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // ManagedPolicies are the AWS managed policies of the backup role, by
@@ -102,26 +103,13 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	})
 
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Sid:     jsii.String("AWSBackup"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("backup.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(c, "trust", policy.TrustService("AWSBackup", "backup.amazonaws.com"))
 	b.Role = iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-backup"),
 		Description:      jsii.String("AWS Backup backs up and restores the resources selected for plan " + p.Name + "-daily"),
 		AssumeRolePolicy: trust.Json(),
 	})
-	keys := make([]string, 0, len(ManagedPolicies))
-	for k := range ManagedPolicies {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ManagedPolicies))
 	for _, k := range keys {
 		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("role-"+k), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      b.Role.Name(),

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
@@ -29,6 +28,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // LogTypes are every control-plane log type EKS can send to CloudWatch.
@@ -220,15 +220,7 @@ type role struct {
 // VPC resource controller policy is needed only for security groups per
 // pod, which Stratum does not use) and the use of the secrets key.
 func clusterRole(scope constructs.Construct, name, partition string, key *kms.Key) role {
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String("role-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("eks.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(scope, "role-trust", policy.TrustService("", "eks.amazonaws.com"))
 	r := iamrole.NewIamRole(scope, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(name + "-cluster"),
 		Description:      jsii.String("EKS control plane of " + name),
@@ -240,13 +232,8 @@ func clusterRole(scope constructs.Construct, name, partition string, key *kms.Ke
 	})
 	// The key policy delegates to IAM; EKS needs these calls on the key to
 	// encrypt secrets (AWS EKS user guide, "Encrypt Kubernetes secrets").
-	doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String("role-secrets-key"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"),
-			Resources: &[]*string{key.ARN},
-		}},
-	})
+	doc := policy.NewDocument(scope, "role-secrets-key",
+		policy.Allow("", []string{"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"}, key.ARN))
 	inline := iamrolepolicy.NewIamRolePolicy(scope, jsii.String("role-secrets-key-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("secrets-key"),
 		Role:   r.Id(),

@@ -1,6 +1,8 @@
 package irsa
 
 import (
+	"cmp"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
@@ -19,7 +21,8 @@ const (
 // ServiceAccountProps configures a ServiceAccount.
 type ServiceAccountProps struct {
 	// Role configures the IAM role; its Namespace and ServiceAccount name
-	// the Kubernetes service account too. Required.
+	// the Kubernetes service account too. Required, but for Namespace,
+	// whose default is kube-system, where platform controllers run.
 	Role Props
 	// Labels are the service account's labels. Default: none.
 	Labels map[string]string
@@ -45,10 +48,12 @@ func NewServiceAccount(scope constructs.Construct, p *ServiceAccountProps) *Serv
 	if p == nil {
 		panic("irsa.NewServiceAccount: props are required")
 	}
-	role := New(scope, "irsa", &p.Role)
+	rp := p.Role
+	rp.Namespace = cmp.Or(rp.Namespace, "kube-system")
+	role := New(scope, "irsa", &rp)
 	md := &serviceaccountv1.ServiceAccountV1Metadata{
-		Name:      jsii.String(p.Role.ServiceAccount),
-		Namespace: jsii.String(p.Role.Namespace),
+		Name:      jsii.String(rp.ServiceAccount),
+		Namespace: jsii.String(rp.Namespace),
 		Annotations: &map[string]*string{
 			RoleARNAnnotation:     role.ARN,
 			RegionalSTSAnnotation: jsii.String("true"),

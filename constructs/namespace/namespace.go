@@ -7,7 +7,8 @@ package namespace
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -164,11 +165,7 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 // not step around it either. ValidatingAdmissionPolicy is built into the
 // API server (GA in Kubernetes 1.30): nothing to run, and it fails closed.
 func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
-	keys := make([]string, 0, len(sel))
-	for k := range sel {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(sel))
 	var conds, want []string
 	for _, k := range keys {
 		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/defaultsecuritygroup"
@@ -33,6 +32,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // Props configures a Network.
@@ -225,50 +225,27 @@ func (n *Network) flowLogs(c constructs.Construct, p *Props) {
 		RetentionInDays: jsii.Number(float64(p.FlowLogRetentionDays)),
 		KmsKeyId:        p.FlowLogKey.ARN,
 	})
-	type statement = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement
-	type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("flow-logs-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*statement{{
-			Sid:     jsii.String("FlowLogsOfThisAccount"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("vpc-flow-logs.amazonaws.com"),
-			}},
-			// Confused-deputy protection, as the VPC user guide recommends:
-			// only flow logs of this account and region may use the role.
-			Condition: []*condition{
-				{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account.AccountId()}},
-				{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(
-					fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition.Partition(), *region.Name(), *account.AccountId()))},
-			},
-		}},
-	})
+	// Confused-deputy protection, as the VPC user guide recommends: only
+	// flow logs of this account and region may use the role.
+	trust := policy.NewDocument(c, "flow-logs-trust", policy.TrustService("FlowLogsOfThisAccount", "vpc-flow-logs.amazonaws.com",
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account.AccountId()}},
+		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(
+			fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition.Partition(), *region.Name(), *account.AccountId()))},
+	))
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-vpc-flow-logs"),
 		Description:      jsii.String("VPC flow logs of " + p.Name + " write to their log group"),
 		AssumeRolePolicy: trust.Json(),
 	})
 	group := *n.FlowLogGroup.Arn()
-	permissions := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("flow-logs-permissions"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*statement{
-			{
-				Sid:       jsii.String("WriteFlowLogGroup"),
-				Effect:    jsii.String("Allow"),
-				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-				Resources: jsii.Strings(group, group+":*"),
-			},
-			{
-				// DescribeLogGroups is a list call: it is authorized
-				// against every log group of the account and region.
-				Sid:     jsii.String("FindFlowLogGroup"),
-				Effect:  jsii.String("Allow"),
-				Actions: jsii.Strings("logs:DescribeLogGroups"),
-				Resources: jsii.Strings(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*",
-					*partition.Partition(), *region.Name(), *account.AccountId())),
-			},
-		},
-	})
+	permissions := policy.NewDocument(c, "flow-logs-permissions",
+		policy.Allow("WriteFlowLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+			jsii.String(group), jsii.String(group+":*")),
+		// DescribeLogGroups is a list call: it is authorized against every
+		// log group of the account and region.
+		policy.Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, jsii.String(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*",
+			*partition.Partition(), *region.Name(), *account.AccountId()))),
+	)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("flow-logs-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("write-flow-logs"),
 		Role:   role.Id(),

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"stratum/constructs/kms"
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -25,38 +26,20 @@ func validProps() Props {
 }
 
 func TestValidate(t *testing.T) {
-	if p := validProps(); p.validate() != nil {
-		t.Fatalf("valid props: %v", p.validate())
-	}
-	bad := []struct {
-		name   string
-		mutate func(*Props)
-		want   string
-	}{
-		{"long name", func(p *Props) { p.Name = strings.Repeat("a", 64) }, "Name"},
-		{"no security groups", func(p *Props) { p.SecurityGroupIDs = nil }, "cluster security group"},
-		{"no instance types", func(p *Props) { p.InstanceTypes = nil }, "InstanceTypes"},
-		{"no volume key", func(p *Props) { p.VolumeKey = nil }, "VolumeKey"},
-		{"desired above max", func(p *Props) { p.DesiredSize = 4 }, "sizes"},
-		{"min above desired", func(p *Props) { p.MinSize = 3 }, "sizes"},
-		{"max zero", func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, "sizes"},
-		{"small disk", func(p *Props) { p.DiskSizeGiB = 8 }, "DiskSizeGiB"},
-		{"disk beyond gp3", func(p *Props) { p.DiskSizeGiB = 16385 }, "20–16384"},
-		{"instance type shape", func(p *Props) { p.InstanceTypes = []string{"t3-large"} }, "InstanceTypes"},
-		{"kubernetes effect name", func(p *Props) { p.Taints[0].Effect = "NoSchedule" }, "Taints"},
-		{"duplicate taint", func(p *Props) { p.Taints = append(p.Taints, p.Taints[0]) }, "twice"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			p.Taints = append([]Taint{}, p.Taints...)
-			tc.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("validate() = %v, want an error mentioning %q", err, tc.want)
-			}
-		})
-	}
+	propstest.Check(t, validProps, func(p Props) error { return p.validate() }, []propstest.Case[Props]{
+		{Name: "long name", Mutate: func(p *Props) { p.Name = strings.Repeat("a", 64) }, Want: "Name"},
+		{Name: "no security groups", Mutate: func(p *Props) { p.SecurityGroupIDs = nil }, Want: "cluster security group"},
+		{Name: "no instance types", Mutate: func(p *Props) { p.InstanceTypes = nil }, Want: "InstanceTypes"},
+		{Name: "no volume key", Mutate: func(p *Props) { p.VolumeKey = nil }, Want: "VolumeKey"},
+		{Name: "desired above max", Mutate: func(p *Props) { p.DesiredSize = 4 }, Want: "sizes"},
+		{Name: "min above desired", Mutate: func(p *Props) { p.MinSize = 3 }, Want: "sizes"},
+		{Name: "max zero", Mutate: func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, Want: "sizes"},
+		{Name: "small disk", Mutate: func(p *Props) { p.DiskSizeGiB = 8 }, Want: "DiskSizeGiB"},
+		{Name: "disk beyond gp3", Mutate: func(p *Props) { p.DiskSizeGiB = 16385 }, Want: "20–16384"},
+		{Name: "instance type shape", Mutate: func(p *Props) { p.InstanceTypes = []string{"t3-large"} }, Want: "InstanceTypes"},
+		{Name: "kubernetes effect name", Mutate: func(p *Props) { p.Taints[0].Effect = "NoSchedule" }, Want: "Taints"},
+		{Name: "duplicate taint", Mutate: func(p *Props) { p.Taints = append(p.Taints, p.Taints[0]) }, Want: "twice"},
+	})
 }
 
 func TestToleration(t *testing.T) {

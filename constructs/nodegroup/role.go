@@ -5,13 +5,13 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/policy"
 )
 
 // NodeRoleProps configures a NodeRole.
@@ -49,15 +49,7 @@ func NewNodeRole(scope constructs.Construct, id string, p *NodeRoleProps) *NodeR
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("ec2.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(c, "trust", policy.TrustService("", "ec2.amazonaws.com"))
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name),
 		Description:      jsii.String("EKS nodes"),

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 
@@ -28,14 +29,45 @@ type Grantee interface {
 	AddToPolicy(st *Statement)
 }
 
-// Allow is the statement allowing actions on resources.
+// Allow is the statement allowing actions on resources, under sid (""
+// for none).
 func Allow(sid string, actions []string, resources ...*string) *Statement {
-	return &Statement{
-		Sid:       jsii.String(sid),
+	st := &Statement{
 		Effect:    jsii.String("Allow"),
 		Actions:   jsii.Strings(actions...),
 		Resources: &resources,
 	}
+	if sid != "" {
+		st.Sid = jsii.String(sid)
+	}
+	return st
+}
+
+// TrustService is the trust statement that lets an AWS service (e.g.
+// "ec2.amazonaws.com") assume a role, under sid ("" for none) and
+// conditions (confused-deputy protection).
+func TrustService(sid, service string, conditions ...*Condition) *Statement {
+	st := &Statement{
+		Effect:  jsii.String("Allow"),
+		Actions: jsii.Strings("sts:AssumeRole"),
+		Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+			Type: jsii.String("Service"), Identifiers: jsii.Strings(service),
+		}},
+	}
+	if sid != "" {
+		st.Sid = jsii.String(sid)
+	}
+	if len(conditions) > 0 {
+		st.Condition = conditions
+	}
+	return st
+}
+
+// NewDocument creates the policy document id in scope.
+func NewDocument(scope constructs.Construct, id string, statements ...*Statement) dataawsiampolicydocument.DataAwsIamPolicyDocument {
+	return dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+		Statement: statements,
+	})
 }
 
 // ViaService is the condition that limits a KMS statement to calls that

@@ -18,7 +18,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
@@ -31,6 +30,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 const (
@@ -329,22 +329,12 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 	})
 
 	instanceARN := fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", *partition.Partition(), *region.Name(), *account.AccountId(), p.Identifier)
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("monitoring-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Sid:     jsii.String("EnhancedMonitoringOfThisInstance"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("monitoring.rds.amazonaws.com"),
-			}},
-			// Confused-deputy protection: only this instance, in this
-			// account, may have RDS assume the role.
-			Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
-				{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*account.AccountId())},
-				{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(instanceARN)},
-			},
-		}},
-	})
+	// Confused-deputy protection: only this instance, in this account,
+	// may have RDS assume the role.
+	trust := policy.NewDocument(c, "monitoring-trust", policy.TrustService("EnhancedMonitoringOfThisInstance", "monitoring.rds.amazonaws.com",
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*account.AccountId())},
+		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(instanceARN)},
+	))
 	role := iamrole.NewIamRole(c, jsii.String("monitoring-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Identifier + "-monitoring"),
 		Description:      jsii.String(fmt.Sprintf("Enhanced monitoring of RDS instance %s", p.Identifier)),

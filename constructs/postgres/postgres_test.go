@@ -8,6 +8,8 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -22,62 +24,37 @@ func validProps() Props {
 func TestValidate(t *testing.T) {
 	// What the configuration's validation accepts, the construct accepts:
 	// both use the rules of package awsrules.
-	good := []struct {
-		name   string
-		mutate func(*Props)
-	}{
-		{"defaults", func(*Props) {}},
-		{"hyphenated instance family", func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }},
-		{"bare metal", func(p *Props) { p.InstanceClass = "db.m7g.metal-48xl" }},
-		{"exact version", func(p *Props) { p.EngineVersion = "18.1" }},
-		{"storage autoscaling off at the largest size", func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 65536, 0 }},
-		{"windows that touch", func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "01:00-02:00", "sun:02:00-sun:03:00" }},
-	}
-	for _, tc := range good {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			tc.mutate(&p)
-			if err := p.withDefaults().validate(); err != nil {
-				t.Errorf("validate() = %v, want nil", err)
-			}
-		})
-	}
-	bad := []struct {
-		name   string
-		prop   string
-		mutate func(*Props)
-	}{
-		{"uppercase identifier", "Identifier", func(p *Props) { p.Identifier = "Stratum-dev" }},
-		{"double hyphen", "Identifier", func(p *Props) { p.Identifier = "stratum--dev" }},
-		{"trailing hyphen", "Identifier", func(p *Props) { p.Identifier = "stratum-dev-" }},
-		{"long identifier", "Identifier", func(p *Props) { p.Identifier = "a" + strings.Repeat("b", 50) }},
-		{"hyphen in database name", "DatabaseName", func(p *Props) { p.DatabaseName = "mtn-ghana" }},
-		{"no VPC", "VPCID", func(p *Props) { p.VPCID = nil }},
-		{"no subnets", "SubnetIDs", func(p *Props) { p.SubnetIDs = nil }},
-		{"engine name in version", "EngineVersion", func(p *Props) { p.EngineVersion = "postgres17" }},
-		{"major out of standard support", "EngineVersion", func(p *Props) { p.EngineVersion = "13" }},
-		{"class without db.", "InstanceClass", func(p *Props) { p.InstanceClass = "t4g.micro" }},
-		{"tiny storage", "AllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB = 10 }},
-		{"autoscaling limit below 110%", "MaxAllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 100, 109 }},
-		{"retention too long", "BackupRetentionDays", func(p *Props) { p.BackupRetentionDays = 36 }},
-		{"backup window format", "BackupWindow", func(p *Props) { p.BackupWindow = "1am" }},
-		{"short maintenance window", "MaintenanceWindow", func(p *Props) { p.MaintenanceWindow = "sun:05:00-sun:05:10" }},
-		{"overlapping windows", "MaintenanceWindow", func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "sun:05:30-sun:06:30" }},
-		{"negative slow statement threshold", "SlowStatementMillis", func(p *Props) { p.SlowStatementMillis = -1 }},
-		{"monitoring interval", "MonitoringIntervalSeconds", func(p *Props) { p.MonitoringIntervalSeconds = 20 }},
-		{"log retention", "LogRetentionDays", func(p *Props) { p.LogRetentionDays = 10 }},
-		{"backup plan without role", "Backup", func(p *Props) { p.Backup = &BackupPlan{PlanID: jsii.String("p")} }},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			tc.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), tc.prop) {
-				t.Errorf("validate() = %v, want an error naming %s", err, tc.prop)
-			}
-		})
-	}
+	validate := func(p Props) error { return p.withDefaults().validate() }
+	propstest.Accepts(t, validProps, validate, []propstest.Case[Props]{
+		{Name: "defaults", Mutate: func(*Props) {}},
+		{Name: "hyphenated instance family", Mutate: func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }},
+		{Name: "bare metal", Mutate: func(p *Props) { p.InstanceClass = "db.m7g.metal-48xl" }},
+		{Name: "exact version", Mutate: func(p *Props) { p.EngineVersion = "18.1" }},
+		{Name: "storage autoscaling off at the largest size", Mutate: func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 65536, 0 }},
+		{Name: "windows that touch", Mutate: func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "01:00-02:00", "sun:02:00-sun:03:00" }},
+	})
+	propstest.Check(t, validProps, validate, []propstest.Case[Props]{
+		{Name: "uppercase identifier", Mutate: func(p *Props) { p.Identifier = "Stratum-dev" }, Want: "Identifier"},
+		{Name: "double hyphen", Mutate: func(p *Props) { p.Identifier = "stratum--dev" }, Want: "Identifier"},
+		{Name: "trailing hyphen", Mutate: func(p *Props) { p.Identifier = "stratum-dev-" }, Want: "Identifier"},
+		{Name: "long identifier", Mutate: func(p *Props) { p.Identifier = "a" + strings.Repeat("b", 50) }, Want: "Identifier"},
+		{Name: "hyphen in database name", Mutate: func(p *Props) { p.DatabaseName = "mtn-ghana" }, Want: "DatabaseName"},
+		{Name: "no VPC", Mutate: func(p *Props) { p.VPCID = nil }, Want: "VPCID"},
+		{Name: "no subnets", Mutate: func(p *Props) { p.SubnetIDs = nil }, Want: "SubnetIDs"},
+		{Name: "engine name in version", Mutate: func(p *Props) { p.EngineVersion = "postgres17" }, Want: "EngineVersion"},
+		{Name: "major out of standard support", Mutate: func(p *Props) { p.EngineVersion = "13" }, Want: "EngineVersion"},
+		{Name: "class without db.", Mutate: func(p *Props) { p.InstanceClass = "t4g.micro" }, Want: "InstanceClass"},
+		{Name: "tiny storage", Mutate: func(p *Props) { p.AllocatedStorageGiB = 10 }, Want: "AllocatedStorageGiB"},
+		{Name: "autoscaling limit below 110%", Mutate: func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 100, 109 }, Want: "MaxAllocatedStorageGiB"},
+		{Name: "retention too long", Mutate: func(p *Props) { p.BackupRetentionDays = 36 }, Want: "BackupRetentionDays"},
+		{Name: "backup window format", Mutate: func(p *Props) { p.BackupWindow = "1am" }, Want: "BackupWindow"},
+		{Name: "short maintenance window", Mutate: func(p *Props) { p.MaintenanceWindow = "sun:05:00-sun:05:10" }, Want: "MaintenanceWindow"},
+		{Name: "overlapping windows", Mutate: func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "sun:05:30-sun:06:30" }, Want: "MaintenanceWindow"},
+		{Name: "negative slow statement threshold", Mutate: func(p *Props) { p.SlowStatementMillis = -1 }, Want: "SlowStatementMillis"},
+		{Name: "monitoring interval", Mutate: func(p *Props) { p.MonitoringIntervalSeconds = 20 }, Want: "MonitoringIntervalSeconds"},
+		{Name: "log retention", Mutate: func(p *Props) { p.LogRetentionDays = 10 }, Want: "LogRetentionDays"},
+		{Name: "backup plan without role", Mutate: func(p *Props) { p.Backup = &BackupPlan{PlanID: jsii.String("p")} }, Want: "Backup"},
+	})
 }
 
 func TestNewPanicsOnBadProps(t *testing.T) {

@@ -8,8 +8,8 @@ package vpn
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -146,11 +146,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 		v.Connections = append(v.Connections, &Connection{CustomerGateway: gw, Connection: conn, Alarm: alarm})
 	}
 
-	keys := make([]string, 0, len(p.PropagateTo))
-	for k := range p.PropagateTo {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.PropagateTo))
 	for _, k := range keys {
 		vpngatewayroutepropagation.NewVpnGatewayRoutePropagation(c, jsii.String("propagation-"+k), &vpngatewayroutepropagation.VpnGatewayRoutePropagationConfig{
 			VpnGatewayId: v.GatewayID,

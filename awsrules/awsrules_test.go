@@ -8,38 +8,28 @@ import (
 )
 
 func TestPublicIPv4Problem(t *testing.T) {
-	bad := map[string]string{
-		"private 172":      "172.31.255.1",
-		"private 192":      "192.168.1.1",
-		"loopback":         "127.0.0.1",
-		"link-local":       "169.254.169.254",
-		"CGNAT":            "100.64.0.1",
-		"multicast":        "224.0.0.251",
-		"unspecified":      "0.0.0.0",
-		"this network":     "0.1.2.3",
-		"broadcast":        "255.255.255.255",
-		"reserved 240/4":   "240.0.0.1",
-		"benchmarking":     "198.18.0.1",
-		"IPv6":             "2001:db8::1",
-		"IPv4-mapped IPv6": "::ffff:8.8.8.8",
-		"leading zeros":    "008.008.008.008",
-		"hostname":         "vpn.example.com",
-		"empty":            "",
-	}
-	for name, addr := range bad {
-		t.Run(name, func(t *testing.T) {
-			if awsrules.PublicIPv4Problem(addr) == "" {
-				t.Errorf("PublicIPv4Problem(%q) = \"\", want a problem", addr)
-			}
-		})
-	}
 	// Public addresses, and the documentation ranges the sample
-	// configuration uses as placeholders.
-	for _, addr := range []string{"8.8.8.8", "41.66.0.10", "100.128.0.1", "192.0.2.1", "198.51.100.20", "203.0.113.10"} {
-		if got := awsrules.PublicIPv4Problem(addr); got != "" {
-			t.Errorf("PublicIPv4Problem(%q) = %q, want \"\"", addr, got)
-		}
-	}
+	// configuration uses as placeholders, are accepted.
+	checkProblem(t, "PublicIPv4Problem", awsrules.PublicIPv4Problem,
+		[]string{"8.8.8.8", "41.66.0.10", "100.128.0.1", "192.0.2.1", "198.51.100.20", "203.0.113.10"},
+		map[string]string{
+			"172.31.255.1":    "private (RFC 1918)",
+			"192.168.1.1":     "private (RFC 1918)",
+			"127.0.0.1":       "loopback",
+			"169.254.169.254": "link-local",
+			"100.64.0.1":      "carrier-grade NAT",
+			"224.0.0.251":     "multicast",
+			"0.0.0.0":         `"this network"`,
+			"0.1.2.3":         `"this network"`,
+			"255.255.255.255": "broadcast",
+			"240.0.0.1":       "reserved",
+			"198.18.0.1":      "benchmarking",
+			"2001:db8::1":     "a public IPv4 address such as",
+			"::ffff:8.8.8.8":  "a public IPv4 address such as",
+			"008.008.008.008": "a public IPv4 address such as",
+			"vpn.example.com": "a public IPv4 address such as",
+			"":                "a public IPv4 address such as",
+		})
 }
 
 func TestCronProblem(t *testing.T) {
@@ -52,12 +42,7 @@ func TestCronProblem(t *testing.T) {
 		"cron(0 5 ? * 2#1 *)",
 		"cron(0 5 1 JAN,JUL ? 2026-2030)",
 	}
-	for _, s := range good {
-		if got := awsrules.CronProblem(s); got != "" {
-			t.Errorf("CronProblem(%q) = %q, want \"\"", s, got)
-		}
-	}
-	bad := map[string]string{
+	checkProblem(t, "CronProblem", awsrules.CronProblem, good, map[string]string{
 		"rate(1 day)":              "cron(minutes",
 		"cron(0 3 * * ? * *)":      "6 fields, not 7",
 		"cron(0 3 * * * *)":        `"?" in exactly one`,
@@ -75,10 +60,21 @@ func TestCronProblem(t *testing.T) {
 		"cron(0 3 * * ? *":         "cron(minutes",
 		"cron(0 3 1- * ? *)":       `"" is not a number`,
 		"cron(0 3 * JAN-DECX ? *)": `"DECX"`,
+	})
+}
+
+// checkProblem checks a problem function: "" for every good value, and
+// for every bad value a problem mentioning what bad maps it to.
+func checkProblem(t *testing.T, name string, problem func(string) string, good []string, bad map[string]string) {
+	t.Helper()
+	for _, s := range good {
+		if got := problem(s); got != "" {
+			t.Errorf("%s(%q) = %q, want \"\"", name, s, got)
+		}
 	}
 	for s, want := range bad {
-		if got := awsrules.CronProblem(s); !strings.Contains(got, want) {
-			t.Errorf("CronProblem(%q) = %q, want it to mention %q", s, got, want)
+		if got := problem(s); got == "" || !strings.Contains(got, want) {
+			t.Errorf("%s(%q) = %q, want it to mention %q", name, s, got, want)
 		}
 	}
 }
@@ -123,12 +119,7 @@ func TestNamePredicates(t *testing.T) {
 }
 
 func TestS3BucketNameProblem(t *testing.T) {
-	for _, s := range []string{"abc", "stratum-prod-tfstate", "a.b-c", strings.Repeat("a", 63)} {
-		if got := awsrules.S3BucketNameProblem(s); got != "" {
-			t.Errorf("S3BucketNameProblem(%q) = %q, want \"\"", s, got)
-		}
-	}
-	bad := map[string]string{
+	checkProblem(t, "S3BucketNameProblem", awsrules.S3BucketNameProblem, []string{"abc", "stratum-prod-tfstate", "a.b-c", strings.Repeat("a", 63)}, map[string]string{
 		"ab":                         "3–63",
 		strings.Repeat("a", 64):      "this one has 64",
 		"Upper":                      "a-z",
@@ -146,12 +137,7 @@ func TestS3BucketNameProblem(t *testing.T) {
 		"bucket--table-s3":           `"--table-s3"`,
 		"under_score":                "a-z",
 		"stratum-prod-tfstate/state": "a-z",
-	}
-	for s, want := range bad {
-		if got := awsrules.S3BucketNameProblem(s); !strings.Contains(got, want) {
-			t.Errorf("S3BucketNameProblem(%q) = %q, want it to mention %q", s, got, want)
-		}
-	}
+	})
 }
 
 // TestWindowsOverlap: overlap is symmetric, windows that only touch do

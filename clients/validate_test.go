@@ -19,24 +19,8 @@ const (
 const mtnOwner = `client "mtn-ghana"`
 
 func TestValidateRules(t *testing.T) {
-	for _, c := range clientstest.ClientCases {
-		t.Run(c.Name, func(t *testing.T) {
-			if c.Good != nil {
-				all := clientstest.Sample()
-				c.Good(all)
-				if err := clients.Validate(all, config.Environments()); err != nil {
-					t.Errorf("good case: Validate() = %v, want nil", err)
-				}
-			}
-			all := clientstest.Sample()
-			c.Bad(all)
-			owner := c.Owner
-			if owner == "" {
-				owner = mtnOwner
-			}
-			configtest.ExpectOne(t, clients.Validate(all, config.Environments()), owner, c.Field, c.Value, c.Want)
-		})
-	}
+	validate := func(all []clients.Client) error { return clients.Validate(all, config.Environments()) }
+	configtest.CheckRules(t, clientstest.ClientCases, clientstest.Sample, validate, mtnOwner)
 }
 
 func TestAllIsValid(t *testing.T) {

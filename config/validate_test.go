@@ -19,24 +19,7 @@ const (
 const prodOwner = `environment "prod"`
 
 func TestValidateRules(t *testing.T) {
-	for _, c := range configtest.EnvironmentCases {
-		t.Run(c.Name, func(t *testing.T) {
-			if c.Good != nil {
-				envs := config.Environments()
-				c.Good(envs)
-				if err := config.Validate(envs); err != nil {
-					t.Errorf("good case: Validate() = %v, want nil", err)
-				}
-			}
-			envs := config.Environments()
-			c.Bad(envs)
-			owner := c.Owner
-			if owner == "" {
-				owner = prodOwner
-			}
-			configtest.ExpectOne(t, config.Validate(envs), owner, c.Field, c.Value, c.Want)
-		})
-	}
+	configtest.CheckRules(t, configtest.EnvironmentCases, config.Environments, config.Validate, prodOwner)
 }
 
 // TestProductionProtections: every production environment, prod and a

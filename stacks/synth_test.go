@@ -16,6 +16,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/internal/golden"
 )
 
@@ -147,6 +148,15 @@ func TestSnapshots(t *testing.T) {
 			continue
 		}
 		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `make update` if that is intended)", f, name)
+	}
+}
+
+// eachStackOf runs f, as a subtest, for the stack of layer in every
+// environment of the real configuration.
+func eachStackOf(t *testing.T, s *synthesized, layer contract.Layer, f func(t *testing.T, env config.Environment, j tfJSON)) {
+	t.Helper()
+	for _, env := range config.Environments() {
+		t.Run(env.Name, func(t *testing.T) { f(t, env, s.stack(t, layer.StackName(env.Name, ""))) })
 	}
 }
 

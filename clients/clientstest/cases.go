@@ -8,6 +8,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/config/configtest"
 )
 
 // Sample returns two fresh, valid clients (clients.All is shared package
@@ -41,23 +42,13 @@ const (
 	Ezra = 1
 )
 
-// RuleCase is one validation rule of clients.Validate: a change of
-// Sample() that breaks it (and the one problem that must name it) and a
-// nearby change that must be accepted, which every stack must build from.
-type RuleCase struct {
-	Name      string
-	Good, Bad func(c []clients.Client)
-	// Owner defaults to client "mtn-ghana"; Value and Want are substrings
-	// of the FieldError's value (%#v) and allowed values.
-	Owner, Field, Value, Want string
-}
-
 func transitions(ts ...clients.Transition) clients.Lifecycle {
 	return clients.Lifecycle{Transitions: ts}
 }
 
-// ClientCases are clients.Validate's rules, one case each.
-var ClientCases = []RuleCase{
+// ClientCases are clients.Validate's rules, one case each, on Sample();
+// Owner defaults to client "mtn-ghana".
+var ClientCases = []configtest.RuleCase[[]clients.Client]{
 	// Names.
 	{Name: "client name",
 		Good:  func(c []clients.Client) { c[Ezra].Name = "a1234567890123456789" },

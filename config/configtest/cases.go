@@ -10,22 +10,9 @@ const (
 	Dev
 )
 
-// RuleCase is one validation rule of config.Validate: a change that breaks
-// it (and the one problem that must name it) and a nearby change that must
-// be accepted. The good changes are also configurations every stack must
-// build from (stacks, TestValidConfigurationsBuild).
-type RuleCase struct {
-	Name string
-	// Good and Bad change a fresh config.Environments(); nil Good means
-	// the unchanged environments.
-	Good, Bad func(e []config.Environment)
-	// Owner defaults to environment "prod"; Value and Want are substrings
-	// of the FieldError's value (%#v) and allowed values.
-	Owner, Field, Value, Want string
-}
-
-// EnvironmentCases are config.Validate's rules, one case each.
-var EnvironmentCases = []RuleCase{
+// EnvironmentCases are config.Validate's rules, one case each, on
+// config.Environments(); Owner defaults to environment "prod".
+var EnvironmentCases = []RuleCase[[]config.Environment]{
 	// Names.
 	{Name: "environment name",
 		Good:  func(e []config.Environment) { e[Dev].Name = "qa-1" },

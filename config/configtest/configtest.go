@@ -3,6 +3,7 @@
 package configtest
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -98,5 +99,39 @@ func ExpectProblems(t *testing.T, err error, want ...string) {
 		if got := problems[i].Error(); !strings.HasPrefix(got, w) {
 			t.Errorf("problem %d = %q, want prefix %q", i, got, w)
 		}
+	}
+}
+
+// RuleCase is one validation rule: a change of fresh test data (T, the
+// environments or the clients) that breaks it, with the one problem that
+// must name it, and a nearby change that must be accepted. The good
+// changes are also configurations every stack must build from (stacks,
+// TestValidConfigurationsBuild).
+type RuleCase[T any] struct {
+	Name string
+	// Good and Bad change fresh data; nil Good means the data unchanged.
+	Good, Bad func(T)
+	// Owner defaults to CheckRules' owner; Value and Want are substrings
+	// of the FieldError's value (%#v) and allowed values.
+	Owner, Field, Value, Want string
+}
+
+// CheckRules runs each case on fresh data: validate must accept what Good
+// makes and report exactly the one expected problem of what Bad makes.
+func CheckRules[T any](t *testing.T, cases []RuleCase[T], fresh func() T, validate func(T) error, owner string) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			if c.Good != nil {
+				data := fresh()
+				c.Good(data)
+				if err := validate(data); err != nil {
+					t.Errorf("good case: Validate() = %v, want nil", err)
+				}
+			}
+			data := fresh()
+			c.Bad(data)
+			ExpectOne(t, validate(data), cmp.Or(c.Owner, owner), c.Field, c.Value, c.Want)
+		})
 	}
 }

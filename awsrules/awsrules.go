@@ -123,6 +123,11 @@ func ManagedPolicyARN(partition, name string) string {
 	return fmt.Sprintf("arn:%s:iam::aws:policy/%s", partition, name)
 }
 
+// IRSAAudience is the audience of the tokens EKS gives service accounts for
+// IAM roles (IRSA): the OIDC provider's client id, and what a role's trust
+// pins :aud to.
+const IRSAAudience = "sts.amazonaws.com"
+
 // ServiceEndpoint is the regional endpoint of an AWS service,
 // <service>.<region>.amazonaws.com: the value of kms:ViaService, and the
 // principal of regional services such as CloudWatch Logs ("logs").

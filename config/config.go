@@ -77,7 +77,7 @@ type VPN struct {
 	// connections. Default: false (no VPN resources).
 	Enabled bool
 	// AmazonSideASN is the virtual private gateway's BGP ASN.
-	// Default: 64512 when 0.
+	// Default: awsrules.DefaultAmazonSideASN (64512) when 0.
 	AmazonSideASN int
 	// CustomerGateways are the two on-premises routers; each gets its own
 	// VPN connection (two tunnels each), so either site can fail.

@@ -177,7 +177,7 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 	// against its own trusted CAs, and provider 5.x lets it be omitted.
 	oidc := iamopenidconnectprovider.NewIamOpenidConnectProvider(c, jsii.String("oidc-provider"), &iamopenidconnectprovider.IamOpenidConnectProviderConfig{
 		Url:          issuerURL,
-		ClientIdList: jsii.Strings("sts.amazonaws.com"),
+		ClientIdList: jsii.Strings(awsrules.IRSAAudience),
 	})
 
 	for _, a := range p.Admins {

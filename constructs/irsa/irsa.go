@@ -72,7 +72,7 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 				{
 					Test:     jsii.String("StringEquals"),
 					Variable: jsii.String(*p.OIDCIssuer + ":aud"),
-					Values:   jsii.Strings("sts.amazonaws.com"),
+					Values:   jsii.Strings(awsrules.IRSAAudience),
 				},
 				{
 					Test:     jsii.String("StringEquals"),

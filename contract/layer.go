@@ -26,12 +26,17 @@ const (
 	Client    Layer = "client"
 )
 
+// PerClient reports whether the layer has one stack per client and
+// environment rather than one per environment.
+func (l Layer) PerClient() bool { return l == Client }
+
 // StackName is the public name of the layer's stack in env: the name users
-// pass to `cdktf deploy` and the key of its state. client is used only by
-// the Client layer.
+// pass to `cdktf deploy` and the key of its state, <layer>-<env>, or
+// <layer>-<client>-<env> for a per-client layer (client is ignored
+// otherwise).
 func (l Layer) StackName(env, client string) string {
-	if l == Client {
-		return fmt.Sprintf("client-%s-%s", client, env)
+	if l.PerClient() {
+		return fmt.Sprintf("%s-%s-%s", l, client, env)
 	}
 	return fmt.Sprintf("%s-%s", l, env)
 }

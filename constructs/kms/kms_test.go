@@ -10,11 +10,6 @@ import (
 	"stratum/constructs/policy"
 )
 
-// recorder is a policy.Grantee that keeps what it is granted.
-type recorder struct{ policy.Statements }
-
-func (r *recorder) AddToPolicy(st *policy.Statement) { r.Add(st) }
-
 func describe(st *policy.Statement) string {
 	var conds []string
 	if cs, ok := st.Condition.([]*policy.Condition); ok {
@@ -30,7 +25,7 @@ func describe(st *policy.Statement) string {
 // same Sid into the first.
 func TestGrantVia(t *testing.T) {
 	key := FromARN(jsii.String("arn:aws:kms:eu-west-1:111111111111:key/k"), "eu-west-1")
-	var r recorder
+	var r policy.Statements
 	key.GrantDecryptVia(&r, "UseKey", "s3")
 	key.GrantVia(&r, "UseKey", "s3", "kms:Decrypt", "kms:GenerateDataKey")
 	list := r.List()
@@ -58,5 +53,5 @@ func TestGrantViaNeedsRegion(t *testing.T) {
 			t.Errorf("recovered %v, want a panic about the key's region", r)
 		}
 	}()
-	FromARN(jsii.String("arn"), "").GrantDecryptVia(&recorder{}, "UseKey", "s3")
+	FromARN(jsii.String("arn"), "").GrantDecryptVia(&policy.Statements{}, "UseKey", "s3")
 }

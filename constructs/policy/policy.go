@@ -119,6 +119,10 @@ func (s *Statements) Add(st *Statement) {
 // List returns the statements.
 func (s *Statements) List() []*Statement { return s.list }
 
+// AddToPolicy is Add: Statements is a Grantee, the policy a grant writes
+// to before a principal holds it.
+func (s *Statements) AddToPolicy(st *Statement) { s.Add(st) }
+
 func str(p *string) string {
 	if p == nil {
 		return ""

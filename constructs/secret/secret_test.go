@@ -9,15 +9,11 @@ import (
 	"stratum/constructs/policy"
 )
 
-type recorder struct{ policy.Statements }
-
-func (r *recorder) AddToPolicy(st *policy.Statement) { r.Add(st) }
-
 // TestGrantRead: reading a secret is its value and decrypting it through
 // Secrets Manager only, in two statements named after the grant.
 func TestGrantRead(t *testing.T) {
 	s := FromARN(jsii.String("secret-arn"), kms.FromARN(jsii.String("key-arn"), "us-east-1"))
-	var r recorder
+	var r policy.Statements
 	s.GrantRead(&r, "DatabaseSecret")
 	list := r.List()
 	if len(list) != 2 {

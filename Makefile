@@ -24,9 +24,13 @@ synth: $(GEN_DONE)
 test: $(GEN_DONE) $(SCHEMAS)
 	go test ./...
 
-# Rewrite the golden files after reviewing the change (like a plan).
+# Rewrite the golden files after reviewing the change (like a plan): the
+# packages whose tests compare golden files (they import internal/golden,
+# which defines -update), each run with -update.
+GOLDEN_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | awk '{for (i = 2; i <= NF; i++) if ($$i == "stratum/internal/golden") {print $$1; break}}')
+
 update: $(GEN_DONE) $(SCHEMAS)
-	go test ./... -update
+	go test $(GOLDEN_PKGS) -update
 
 # Rewrite every committed generated file (the CI pipelines); a test fails
 # when one is stale.

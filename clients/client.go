@@ -58,37 +58,6 @@ type Quota struct {
 // DefaultQuota is the namespace quota of a client that sets none.
 var DefaultQuota = Quota{Pods: 200, CPU: "32", Memory: "128Gi", StorageGiB: 500}
 
-// QuotaIn is the client's namespace quota in env: DefaultQuota with the
-// environment's overrides applied.
-func (c Client) QuotaIn(env string) Quota {
-	q := DefaultQuota
-	e, _ := c.In(env)
-	if o := e.Quota; o != nil {
-		if o.Pods != 0 {
-			q.Pods = o.Pods
-		}
-		if o.CPU != "" {
-			q.CPU = o.CPU
-		}
-		if o.Memory != "" {
-			q.Memory = o.Memory
-		}
-		if o.StorageGiB != 0 {
-			q.StorageGiB = o.StorageGiB
-		}
-	}
-	return q
-}
-
-// NodesIn is the client's node group size in env: the override if the
-// client sets one, else the environment's default client node group.
-func (c Client) NodesIn(env config.Environment) config.NodeGroup {
-	if e, ok := c.In(env.Name); ok && e.Nodes != nil {
-		return *e.Nodes
-	}
-	return env.Cluster.ClientNodes
-}
-
 // DatabaseSize overrides an environment's default database sizing. Zero
 // fields keep the environment's value.
 type DatabaseSize struct {
@@ -156,26 +125,4 @@ type Application struct {
 	// labelled app.kubernetes.io/name=<Name>. Default: 0 (reachable only
 	// from the client's own namespace).
 	Port int
-}
-
-// In reports whether the client exists in the named environment and
-// returns its settings there.
-func (c Client) In(env string) (Environment, bool) {
-	for _, e := range c.Environments {
-		if e.Name == env {
-			return e, true
-		}
-	}
-	return Environment{}, false
-}
-
-// InEnvironment returns the clients that exist in env, in slice order.
-func InEnvironment(all []Client, env string) []Client {
-	var out []Client
-	for _, c := range all {
-		if _, ok := c.In(env); ok {
-			out = append(out, c)
-		}
-	}
-	return out
 }

@@ -1,36 +1,78 @@
 package clients
 
 import (
-	"fmt"
+	"strings"
 
 	"stratum/config"
 )
-
-// The names a client's resources get in AWS and Kubernetes. They are part
-// of the public contract (IAM policies, dashboards and runbooks refer to
-// them), so they are built here and nowhere else.
 
 // NodesName is reserved for the client's node group and its IAM role; an
 // application may not use it.
 const NodesName = "nodes"
 
-// Prefix is the start of every AWS name of the client's resources in env:
-// stratum-<env>-<client>.
-func (c Client) Prefix(env string) string {
-	return fmt.Sprintf("%s-%s-%s", config.Project, env, c.Name)
+// KeyName is reserved for the key of the client's buckets: in the client
+// stack, bucket <name> is the construct bucket-<name> and the key is
+// bucket-key, so no bucket may be called key.
+const KeyName = "key"
+
+// Names are the names a client's resources get in AWS and Kubernetes in
+// one environment. They are part of the public contract (IAM policies,
+// dashboards and runbooks refer to them), so they are built here and
+// nowhere else: the stacks create resources under these names, and
+// Validate checks these names against each service's limits.
+type Names struct {
+	// Prefix starts every AWS name of the client's resources:
+	// stratum-<env>-<client>.
+	Prefix string
+	// Namespace is the client's Kubernetes namespace: its name.
+	Namespace string
+	// NodeGroup names the client's EKS managed node group and its launch
+	// template: the prefix.
+	NodeGroup string
+	// NodeRole is the IAM role of the client's nodes and NodeSecurityGroup
+	// the security group that names them as a source: <prefix>-nodes.
+	NodeRole, NodeSecurityGroup string
+	// BucketKeyAlias is the alias (without "alias/") of the key encrypting
+	// the client's buckets, and BucketBackupSelection the AWS Backup
+	// selection of its buckets: <prefix>-buckets.
+	BucketKeyAlias, BucketBackupSelection string
+	// DatabaseIdentifier is the client's RDS instance (the prefix), and
+	// DatabaseName the database created in it: the client's name with
+	// underscores for hyphens, which PostgreSQL identifiers refuse.
+	DatabaseIdentifier, DatabaseName string
 }
 
-// BucketName is the S3 name of the client's bucket in env:
-// stratum-<env>-<client>-<bucket>.
-func (c Client) BucketName(env, bucket string) string {
-	return c.Prefix(env) + "-" + bucket
+// NamesIn returns the client's names in the environment named env.
+func (c Client) NamesIn(env string) Names {
+	prefix := config.Prefix(env) + "-" + c.Name
+	return Names{
+		Prefix:                prefix,
+		Namespace:             c.Name,
+		NodeGroup:             prefix,
+		NodeRole:              prefix + "-" + NodesName,
+		NodeSecurityGroup:     prefix + "-" + NodesName,
+		BucketKeyAlias:        prefix + "-buckets",
+		BucketBackupSelection: prefix + "-buckets",
+		DatabaseIdentifier:    prefix,
+		DatabaseName:          strings.ReplaceAll(c.Name, "-", "_"),
+	}
 }
 
-// RoleName is the IAM role of the client's application in env:
-// stratum-<env>-<client>-<app>.
-func (c Client) RoleName(env, app string) string {
-	return c.Prefix(env) + "-" + app
-}
+// Bucket is the S3 name of the client's bucket: <prefix>-<bucket>.
+func (n Names) Bucket(bucket string) string { return n.Prefix + "-" + bucket }
 
-// Namespace is the client's Kubernetes namespace: its name.
-func (c Client) Namespace() string { return c.Name }
+// Role is the IAM role of the client's application: <prefix>-<app>.
+func (n Names) Role(app string) string { return n.Prefix + "-" + app }
+
+// aws lists every distinct AWS name the client owns with these names, so
+// that no two clients own the same one.
+func (n Names) aws(c Client) []string {
+	out := []string{n.Prefix, n.NodeRole, n.BucketKeyAlias}
+	for _, b := range c.Buckets {
+		out = append(out, n.Bucket(b.Name))
+	}
+	for _, a := range c.Applications {
+		out = append(out, n.Role(a.Name))
+	}
+	return out
+}

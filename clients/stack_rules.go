@@ -35,6 +35,11 @@ func validateClientStack(p *config.Problems, owner string, c Client) {
 			}
 		}
 	}
+	for _, b := range c.Buckets {
+		if b.Name == KeyName {
+			p.Add(owner, "Buckets", b.Name, fmt.Sprintf("any name but %q, which names the key of the client's buckets", KeyName))
+		}
+	}
 	for _, a := range c.Applications {
 		if a.Name == NodesName {
 			p.Add(owner, "Applications", a.Name, fmt.Sprintf("any name but %q, which names the client's node role", NodesName))
@@ -53,14 +58,7 @@ func validateUniqueNames(p *config.Problems, all []Client) {
 	owners := map[string]string{}
 	for _, c := range all {
 		for _, e := range c.Environments {
-			names := []string{c.Prefix(e.Name), c.RoleName(e.Name, NodesName), c.Prefix(e.Name) + "-buckets"}
-			for _, b := range c.Buckets {
-				names = append(names, c.BucketName(e.Name, b.Name))
-			}
-			for _, a := range c.Applications {
-				names = append(names, c.RoleName(e.Name, a.Name))
-			}
-			for _, n := range names {
+			for _, n := range c.NamesIn(e.Name).aws(c) {
 				if other, taken := owners[n]; taken && other != c.Name {
 					p.Add(fmt.Sprintf("client %q", c.Name), "Name", c.Name,
 						fmt.Sprintf("names that do not collide with client %q's: both would own %s", other, n))

@@ -31,6 +31,10 @@ func TestClientStackRules(t *testing.T) {
 		{"quota memory", func(c *Client) { c.Environments[0].Quota = &Quota{Memory: "64 GB"} }, `Quota.Memory: "64 GB"`},
 		{"quota pods", func(c *Client) { c.Environments[0].Quota = &Quota{Pods: -1} }, "Quota.Pods: -1"},
 		{"app named nodes", func(c *Client) { c.Applications[0].Name = NodesName }, `Applications: "nodes"`},
+		{"bucket named key", func(c *Client) {
+			c.Buckets = []Bucket{{Name: KeyName}}
+			c.Applications[0].Buckets = map[string]Access{KeyName: ReadWrite}
+		}, `Buckets: "key"`},
 		{"bad port", func(c *Client) { c.Applications[0].Port = 70000 }, "Applications[api].Port: 70000"},
 	}
 	for _, tc := range cases {
@@ -55,16 +59,5 @@ func TestValidateNameCollision(t *testing.T) {
 	err := Validate([]Client{a, b}, config.Environments())
 	if err == nil || !strings.Contains(err.Error(), "stratum-dev-acme-labs-api") {
 		t.Errorf("Validate = %v, want the colliding role stratum-dev-acme-labs-api named", err)
-	}
-}
-
-func TestQuotaIn(t *testing.T) {
-	c := stackClient()
-	c.Environments = []Environment{{Name: "prod", Quota: &Quota{Pods: 500}}, {Name: "dev"}}
-	if got, want := c.QuotaIn("prod"), (Quota{Pods: 500, CPU: DefaultQuota.CPU, Memory: DefaultQuota.Memory, StorageGiB: DefaultQuota.StorageGiB}); got != want {
-		t.Errorf("QuotaIn(prod) = %+v, want %+v", got, want)
-	}
-	if got := c.QuotaIn("dev"); got != DefaultQuota {
-		t.Errorf("QuotaIn(dev) = %+v, want DefaultQuota %+v", got, DefaultQuota)
 	}
 }

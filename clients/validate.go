@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"stratum/awsrules"
 	"stratum/config"
 )
 
@@ -17,29 +18,6 @@ const MaxNameLength = 20
 
 // Owner names a client in a FieldError.
 func Owner(name string) string { return fmt.Sprintf("client %q", name) }
-
-// The names below must match the names the client stacks give to AWS and
-// Kubernetes resources; they are checked against each service's limit.
-
-// bucketName is the S3 name of a client bucket (S3: at most 63).
-func bucketName(env, client, bucket string) string {
-	return Client{Name: client}.BucketName(env, bucket)
-}
-
-// roleName is the IAM role of a client application (IAM: at most 64).
-func roleName(env, client, app string) string {
-	return Client{Name: client}.RoleName(env, app)
-}
-
-// nodeGroupName is the client's EKS managed node group (EKS: at most 63).
-func nodeGroupName(env, client string) string {
-	return Client{Name: client}.Prefix(env)
-}
-
-const (
-	maxIAMRoleName   = 64
-	maxNodeGroupName = 63
-)
 
 // StorageClasses are the S3 storage classes a lifecycle rule can move
 // objects to, in the only order S3 allows transitions (the lifecycle
@@ -95,7 +73,7 @@ func Validate(all []Client, envs []config.Environment) error {
 func checkName(p *config.Problems, i int, name string) bool {
 	owner := fmt.Sprintf("client #%d", i)
 	switch {
-	case !config.IsDNSLabel(name, MaxNameLength):
+	case !awsrules.IsDNSLabel(name, MaxNameLength):
 		p.Add(owner, "Name", name, fmt.Sprintf(
 			"a DNS label of at most %d characters: lowercase letters, digits and hyphens, starting with a letter", MaxNameLength))
 	case strings.Contains(name, "--"):
@@ -155,33 +133,38 @@ func checkDatabaseSize(p *config.Problems, owner, field string, env config.Envir
 		config.CheckRDSInstanceClass(p, owner, field+".InstanceClass", d.InstanceClass)
 	}
 	if d.AllocatedStorageGiB != 0 || d.MaxAllocatedStorageGiB != 0 {
-		allocated, maxAllocated := env.Database.AllocatedStorageGiB, env.Database.MaxAllocatedStorageGiB
-		if d.AllocatedStorageGiB != 0 {
-			allocated = d.AllocatedStorageGiB
-		}
-		if d.MaxAllocatedStorageGiB != 0 {
-			maxAllocated = d.MaxAllocatedStorageGiB
-		}
-		config.CheckStorage(p, owner, field, allocated, maxAllocated)
+		merged := d.apply(env.Database)
+		config.CheckStorage(p, owner, field, merged.AllocatedStorageGiB, merged.MaxAllocatedStorageGiB)
 	}
 	if d.BackupRetentionDays != 0 {
-		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Name, d.BackupRetentionDays)
+		config.CheckBackupRetention(p, owner, field+".BackupRetentionDays", env.Production, d.BackupRetentionDays)
 	}
+}
+
+// checkItemName checks the name of item i of list (Buckets,
+// Applications): a DNS label, not refused by refuse (which returns what
+// is allowed instead, or ""), used once. It returns the field the item's
+// other problems are reported under: by name once the name is valid.
+func checkItemName(p *config.Problems, owner, list, what string, i int, name string, seen map[string]bool, refuse func(string) string) string {
+	field := fmt.Sprintf("%s[%d]", list, i)
+	switch {
+	case !awsrules.IsDNSLabel(name, 63):
+		p.Add(owner, field+".Name", name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
+	case refuse(name) != "":
+		p.Add(owner, field+".Name", name, refuse(name))
+	case seen[name]:
+		p.Add(owner, field+".Name", name, fmt.Sprintf("a name no other %s of this client uses", what))
+	default:
+		field = fmt.Sprintf("%s[%s]", list, name)
+	}
+	seen[name] = true
+	return field
 }
 
 func checkBuckets(p *config.Problems, owner string, c Client) {
 	seen := map[string]bool{}
 	for i, b := range c.Buckets {
-		field := fmt.Sprintf("Buckets[%d]", i)
-		switch {
-		case !config.IsDNSLabel(b.Name, 63):
-			p.Add(owner, field+".Name", b.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case seen[b.Name]:
-			p.Add(owner, field+".Name", b.Name, "a name no other bucket of this client uses")
-		default:
-			field = fmt.Sprintf("Buckets[%s]", b.Name)
-		}
-		seen[b.Name] = true
+		field := checkItemName(p, owner, "Buckets", "bucket", i, b.Name, seen, func(string) string { return "" })
 		checkLifecycle(p, owner, field+".Lifecycle", b.Lifecycle)
 	}
 }
@@ -238,21 +221,16 @@ func checkApplications(p *config.Problems, owner string, c Client) {
 	}
 	bucketNames := slices.Sorted(maps.Keys(buckets))
 	seen := map[string]bool{}
-	for i, a := range c.Applications {
-		field := fmt.Sprintf("Applications[%d]", i)
-		switch {
-		case !config.IsDNSLabel(a.Name, 63):
-			p.Add(owner, field+".Name", a.Name, "a DNS label: lowercase letters, digits and hyphens, starting with a letter")
-		case a.Name == "default":
-			// Every pod of the namespace runs as "default" unless told
-			// otherwise: IRSA on it would give all of them the role.
-			p.Add(owner, field+".Name", a.Name, `a name other than "default", the service account every pod gets implicitly`)
-		case seen[a.Name]:
-			p.Add(owner, field+".Name", a.Name, "a name no other application of this client uses")
-		default:
-			field = fmt.Sprintf("Applications[%s]", a.Name)
+	// Every pod of the namespace runs as "default" unless told otherwise:
+	// IRSA on it would give all of them the role.
+	notDefault := func(name string) string {
+		if name == "default" {
+			return `a name other than "default", the service account every pod gets implicitly`
 		}
-		seen[a.Name] = true
+		return ""
+	}
+	for i, a := range c.Applications {
+		field := checkItemName(p, owner, "Applications", "application", i, a.Name, seen, notDefault)
 		for _, name := range slices.Sorted(maps.Keys(a.Buckets)) {
 			if !buckets[name] {
 				p.Add(owner, field+".Buckets", name, fmt.Sprintf("one of the client's buckets %v", bucketNames))
@@ -275,18 +253,18 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 		}
 	}
 	for _, env := range in {
-		if name := nodeGroupName(env, c.Name); len(name) > maxNodeGroupName {
-			p.Add(owner, "Name", c.Name, fmt.Sprintf("a shorter name: node group %q is longer than %d characters", name, maxNodeGroupName))
+		if name := c.NamesIn(env).NodeGroup; len(name) > awsrules.MaxNodeGroupNameLength {
+			p.Add(owner, "Name", c.Name, fmt.Sprintf("a shorter name: node group %q is longer than %d characters", name, awsrules.MaxNodeGroupNameLength))
 			break
 		}
 	}
 	for _, b := range c.Buckets {
-		if !config.IsDNSLabel(b.Name, 63) {
+		if !awsrules.IsDNSLabel(b.Name, 63) {
 			continue
 		}
 		for _, env := range in {
-			name := bucketName(env, c.Name, b.Name)
-			if problem := config.S3BucketNameProblem(name); problem != "" {
+			name := c.NamesIn(env).Bucket(b.Name)
+			if problem := awsrules.S3BucketNameProblem(name); problem != "" {
 				p.Add(owner, fmt.Sprintf("Buckets[%s].Name", b.Name), b.Name,
 					fmt.Sprintf("a name that keeps bucket %q valid in %s: %s", name, env, problem))
 				break
@@ -294,13 +272,13 @@ func checkDerivedNames(p *config.Problems, owner string, c Client, envs map[stri
 		}
 	}
 	for _, a := range c.Applications {
-		if !config.IsDNSLabel(a.Name, 63) {
+		if !awsrules.IsDNSLabel(a.Name, 63) {
 			continue
 		}
 		for _, env := range in {
-			if name := roleName(env, c.Name, a.Name); len(name) > maxIAMRoleName {
+			if name := c.NamesIn(env).Role(a.Name); len(name) > awsrules.MaxIAMRoleNameLength {
 				p.Add(owner, fmt.Sprintf("Applications[%s].Name", a.Name), a.Name,
-					fmt.Sprintf("a shorter name: IAM role %q in %s is longer than %d characters", name, env, maxIAMRoleName))
+					fmt.Sprintf("a shorter name: IAM role %q in %s is longer than %d characters", name, env, awsrules.MaxIAMRoleNameLength))
 				break
 			}
 		}

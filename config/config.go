@@ -8,10 +8,6 @@ import (
 	"net/netip"
 )
 
-// Project is the value of the Project tag on every resource and the prefix
-// of every name Stratum gives to AWS resources.
-const Project = "stratum"
-
 // NATPolicy says how many NAT gateways an environment runs.
 type NATPolicy string
 
@@ -26,8 +22,17 @@ const (
 
 // Environment is one deployment of the whole platform (prod, staging, dev).
 type Environment struct {
-	// Name is one of prod, staging or dev; it is part of every stack name.
+	// Name identifies the environment in every stack and resource name: a
+	// DNS label of at most MaxEnvironmentNameLength characters.
 	Name string
+	// Production marks an environment that serves real clients. Validate
+	// refuses a production environment without every production
+	// protection (see checkProduction): deletion protection, a pinned
+	// account, a customer-managed state key, a NAT gateway per zone,
+	// Multi-AZ databases that a plan cannot destroy and that keep a final
+	// snapshot, and at least ProductionMinBackupRetentionDays of backups.
+	// The environment named prod must set it. Default: false.
+	Production bool
 	// Region is the AWS region every stack of the environment deploys to.
 	Region string
 	// AccountID, when set, pins the AWS provider to that account
@@ -45,7 +50,8 @@ type Environment struct {
 	LogRetentionDays int
 	Backup           Backup
 	// DeletionProtection turns on deletion protection where a resource has
-	// it (databases, load balancers) and prevent_destroy for prod data.
+	// it (databases, the backup vault's lock and prevent_destroy) and keeps
+	// released volumes. Required in production.
 	DeletionProtection bool
 	State              State
 	Cluster            Cluster
@@ -74,7 +80,7 @@ type VPN struct {
 	// connections. Default: false (no VPN resources).
 	Enabled bool
 	// AmazonSideASN is the virtual private gateway's BGP ASN.
-	// Default: 64512 when 0.
+	// Default: awsrules.DefaultAmazonSideASN (64512) when 0.
 	AmazonSideASN int
 	// CustomerGateways are the two on-premises routers; each gets its own
 	// VPN connection (two tunnels each), so either site can fail.
@@ -173,7 +179,7 @@ type Database struct {
 	MaxAllocatedStorageGiB int
 	// BackupRetentionDays is RDS automated backup retention and the
 	// point-in-time recovery horizon: 1–35 days, at least
-	// ProdMinBackupRetentionDays in prod.
+	// ProductionMinBackupRetentionDays in production.
 	BackupRetentionDays int
 	// BackupWindow and MaintenanceWindow are UTC "hh:mm-hh:mm" and
 	// "ddd:hh:mm-ddd:hh:mm"; they must not overlap.

@@ -8,8 +8,9 @@ func Environments() []Environment {
 
 func prod() Environment {
 	return Environment{
-		Name:   "prod",
-		Region: "us-east-1",
+		Name:       "prod",
+		Production: true,
+		Region:     "us-east-1",
 		// Replace with the production account: the provider refuses to run
 		// against any other, and the state key's alias ARN names it.
 		AccountID: "111111111111",

@@ -4,15 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
+	"strings"
+
+	"stratum/awsrules"
 )
 
-// EnvironmentNames are the environments Stratum knows.
-var EnvironmentNames = []string{"prod", "staging", "dev"}
-
-// Prod is the environment the stricter policies apply to (deletion
-// protection, longer database backup retention).
-const Prod = "prod"
+// MaxEnvironmentNameLength bounds environment names so that every name
+// derived from one (stack, cluster, IAM role, bucket, RDS identifier)
+// stays within its AWS limit; clients.MaxNameLength relies on it.
+const MaxEnvironmentNameLength = 10
 
 // FieldError is one problem in the configuration: who (an environment or a
 // client), which field, the bad value and what is allowed.
@@ -69,8 +69,11 @@ func Validate(envs []Environment) error {
 	for i, e := range envs {
 		owner := EnvironmentOwner(e.Name)
 		switch {
-		case !slices.Contains(EnvironmentNames, e.Name):
-			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf("one of %v", EnvironmentNames))
+		case !awsrules.IsDNSLabel(e.Name, MaxEnvironmentNameLength) || strings.Contains(e.Name, "--"):
+			// The name is part of every stack and AWS name, RDS
+			// identifiers among them, which refuse "--".
+			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf(
+				"a DNS label of at most %d characters without \"--\", such as prod or staging: it is part of every stack and resource name", MaxEnvironmentNameLength))
 		case seen[e.Name]:
 			p.Add(owner, "Name", e.Name, "each environment once")
 		}
@@ -96,13 +99,12 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkVPN,
 	checkLogRetention,
 	checkBackup,
-	checkDeletionProtection,
 	checkState,
 	checkCluster,
 	checkDatabase,
-	checkDatabaseProtection,
 	checkDomain,
 	checkCI,
+	checkProduction,
 }
 
 // crossEnvironmentRules check what environments must not share.
@@ -114,13 +116,13 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {
-	if !IsRegion(e.Region) {
+	if !awsrules.IsRegion(e.Region) {
 		p.Add(owner, "Region", e.Region, "an AWS region code such as us-east-1")
 	}
 }
 
 func checkAccount(p *Problems, owner string, e Environment) {
-	if e.AccountID != "" && !IsAccountID(e.AccountID) {
+	if e.AccountID != "" && !awsrules.IsAccountID(e.AccountID) {
 		p.Add(owner, "AccountID", e.AccountID, "a 12-digit AWS account ID, or empty to accept any account")
 	}
 	if e.State.CustomerManagedKey && e.AccountID == "" {
@@ -133,17 +135,17 @@ func checkAssumeRole(p *Problems, owner string, e Environment) {
 	if e.AssumeRoleARN == "" {
 		return
 	}
-	partition, account, ok := ParseIAMRoleARN(e.AssumeRoleARN)
+	partition, account, ok := awsrules.ParseIAMRoleARN(e.AssumeRoleARN)
 	if !ok {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
 			"an IAM role ARN such as arn:aws:iam::123456789012:role/stratum-deploy, or empty")
 		return
 	}
-	if IsRegion(e.Region) && partition != Partition(e.Region) {
+	if awsrules.IsRegion(e.Region) && partition != awsrules.Partition(e.Region) {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
-			fmt.Sprintf("a role in partition %s, the partition of region %s", Partition(e.Region), e.Region))
+			fmt.Sprintf("a role in partition %s, the partition of region %s", awsrules.Partition(e.Region), e.Region))
 	}
-	if IsAccountID(e.AccountID) && account != e.AccountID {
+	if awsrules.IsAccountID(e.AccountID) && account != e.AccountID {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
 			fmt.Sprintf("a role in account %s (AccountID): the provider refuses credentials of any other account", e.AccountID))
 	}
@@ -154,15 +156,15 @@ func checkNetwork(p *Problems, owner string, e Environment) {
 	if n.NAT != NATPerAZ && n.NAT != NATSingle {
 		p.Add(owner, "Network.NAT", string(n.NAT), fmt.Sprintf("one of %q, %q", NATPerAZ, NATSingle))
 	}
-	vpc, problem := ParseIPv4Prefix(n.CIDR)
+	vpc, problem := awsrules.ParseIPv4Prefix(n.CIDR)
 	switch {
 	case problem != "":
 		p.Add(owner, "Network.CIDR", n.CIDR, problem)
 	case vpc.Bits() < 16 || vpc.Bits() > 18:
 		p.Add(owner, "Network.CIDR", n.CIDR,
 			"a /16 to /18: the subnet plan gives private subnets a sixteenth of the VPC each and public and database subnets a 256th")
-	case !IsPrivateRange(vpc):
-		p.Add(owner, "Network.CIDR", n.CIDR, "a range inside "+privateRangesText)
+	case !awsrules.IsPrivateRange(vpc):
+		p.Add(owner, "Network.CIDR", n.CIDR, "a range inside "+awsrules.PrivateRangesText)
 	case len(n.AvailabilityZones) >= 2 && len(n.AvailabilityZones) <= 3:
 		// The plan cannot fail for a /16–/18 and 2–3 zones today; this
 		// keeps it honest if the plan or the limits change.
@@ -180,7 +182,7 @@ func checkAvailabilityZones(p *Problems, owner string, e Environment) {
 	seen := map[string]bool{}
 	for i, az := range azs {
 		field := fmt.Sprintf("Network.AvailabilityZones[%d]", i)
-		if IsRegion(e.Region) && !IsZoneOf(az, e.Region) {
+		if awsrules.IsRegion(e.Region) && !awsrules.IsZoneOf(az, e.Region) {
 			p.Add(owner, field, az, fmt.Sprintf("a zone of region %s such as %sa", e.Region, e.Region))
 		}
 		if seen[az] {
@@ -195,7 +197,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	var onPrem []netip.Prefix
 	for i, c := range v.OnPremisesCIDRs {
 		field := fmt.Sprintf("VPN.OnPremisesCIDRs[%d]", i)
-		prefix, problem := ParseIPv4Prefix(c)
+		prefix, problem := awsrules.ParseIPv4Prefix(c)
 		if problem != "" {
 			p.Add(owner, field, c, problem)
 			continue
@@ -216,11 +218,11 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	}
 	amazonASN := v.AmazonSideASN
 	if amazonASN == 0 {
-		amazonASN = DefaultAmazonSideASN
+		amazonASN = awsrules.DefaultAmazonSideASN
 	}
-	if !IsAmazonSideASN(v.AmazonSideASN) && v.AmazonSideASN != 0 {
+	if !awsrules.IsAmazonSideASN(v.AmazonSideASN) && v.AmazonSideASN != 0 {
 		p.Add(owner, "VPN.AmazonSideASN", v.AmazonSideASN,
-			fmt.Sprintf("0 (meaning %d), 64512–65534 or 4200000000–4294967294 (private ASNs)", DefaultAmazonSideASN))
+			fmt.Sprintf("0 (meaning %d), %s", awsrules.DefaultAmazonSideASN, awsrules.AmazonSideASNsText))
 	}
 	if len(v.CustomerGateways) != 2 {
 		p.Add(owner, "VPN.CustomerGateways", len(v.CustomerGateways),
@@ -229,22 +231,22 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	names, addrs := map[string]bool{}, map[string]bool{}
 	for i, cg := range v.CustomerGateways {
 		field := fmt.Sprintf("VPN.CustomerGateways[%d]", i)
-		if !IsDNSLabel(cg.Name, 32) {
+		if !awsrules.IsDNSLabel(cg.Name, 32) {
 			p.Add(owner, field+".Name", cg.Name, "a DNS label of at most 32 characters")
 		} else if names[cg.Name] {
 			p.Add(owner, field+".Name", cg.Name, "a name no other customer gateway uses")
 		}
 		names[cg.Name] = true
-		if problem := PublicIPv4Problem(cg.IPAddress); problem != "" {
+		if problem := awsrules.PublicIPv4Problem(cg.IPAddress); problem != "" {
 			p.Add(owner, field+".IPAddress", cg.IPAddress, problem)
 		} else if addrs[cg.IPAddress] {
 			p.Add(owner, field+".IPAddress", cg.IPAddress, "an address no other customer gateway uses: two gateways on one router are no redundancy")
 		}
 		addrs[cg.IPAddress] = true
 		switch {
-		case !IsCustomerASN(cg.BGPASN):
+		case !awsrules.IsCustomerASN(cg.BGPASN):
 			p.Add(owner, field+".BGPASN", cg.BGPASN,
-				fmt.Sprintf("1–2147483647, except %v which AWS reserves", reservedCustomerASNs))
+				fmt.Sprintf("1–2147483647, except %v which AWS reserves", awsrules.ReservedCustomerASNs))
 		case cg.BGPASN == amazonASN:
 			p.Add(owner, field+".BGPASN", cg.BGPASN,
 				fmt.Sprintf("an ASN other than the Amazon side's (%d): the BGP sessions are external", amazonASN))
@@ -253,9 +255,9 @@ func checkVPN(p *Problems, owner string, e Environment) {
 }
 
 func checkLogRetention(p *Problems, owner string, e Environment) {
-	if !slices.Contains(CloudWatchRetentionDays, e.LogRetentionDays) {
+	if !awsrules.IsCloudWatchRetention(e.LogRetentionDays) {
 		p.Add(owner, "LogRetentionDays", e.LogRetentionDays,
-			fmt.Sprintf("one of the values CloudWatch Logs accepts: %v", CloudWatchRetentionDays))
+			fmt.Sprintf("one of the values CloudWatch Logs accepts: %v", awsrules.CloudWatchRetentionDays))
 	}
 }
 
@@ -265,22 +267,16 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if e.Backup.RetentionDays < 1 {
 		p.Add(owner, "Backup.RetentionDays", e.Backup.RetentionDays, "at least 1 day")
 	}
-	if problem := CronProblem(e.Backup.Schedule); problem != "" {
+	if problem := awsrules.CronProblem(e.Backup.Schedule); problem != "" {
 		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
 	}
 }
 
-func checkDeletionProtection(p *Problems, owner string, e Environment) {
-	if e.Name == Prod && !e.DeletionProtection {
-		p.Add(owner, "DeletionProtection", false, "true in prod: production data must not be destroyable by one apply")
-	}
-}
-
 func checkState(p *Problems, owner string, e Environment) {
-	if problem := S3BucketNameProblem(e.State.Bucket); problem != "" {
+	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
 	}
-	if !IsDynamoDBTableName(e.State.LockTable) {
+	if !awsrules.IsDynamoDBTableName(e.State.LockTable) {
 		p.Add(owner, "State.LockTable", e.State.LockTable,
 			"a DynamoDB table name: 3–255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
 	}
@@ -292,22 +288,36 @@ func checkState(p *Problems, owner string, e Environment) {
 
 func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
-	if !slices.Contains(KubernetesVersions, c.Version) {
+	if !awsrules.IsKubernetesVersion(c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
-			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", kubernetesVersionsAsOf, KubernetesVersions))
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
 	}
 	for i, cidr := range c.PublicAccessCIDRs {
-		if problem := PublicAccessCIDRProblem(cidr); problem != "" {
+		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
 			p.Add(owner, fmt.Sprintf("Cluster.PublicAccessCIDRs[%d]", i), cidr, problem)
 		}
 	}
 	seen := map[string]bool{}
+	// Access entry ids are Terraform addresses: two roles whose names give
+	// one id would be one address.
+	entries := map[string]string{DeployerAccessEntryID: "the deployer's"}
 	for i, arn := range c.AdminRoleARNs {
 		field := fmt.Sprintf("Cluster.AdminRoleARNs[%d]", i)
-		if _, _, ok := ParseIAMRoleARN(arn); !ok {
+		_, _, ok := awsrules.ParseIAMRoleARN(arn)
+		switch {
+		case !ok:
 			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
-		} else if seen[arn] {
+		case seen[arn]:
 			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
+		case arn == e.AssumeRoleARN:
+			// The deployer's own entry covers it.
+		default:
+			id := AdminAccessEntryID(arn)
+			if other, taken := entries[id]; taken || id == "" {
+				p.Add(owner, field, arn, fmt.Sprintf(
+					"a role whose name, as a lowercase label, names its access entry alone: %q is empty or %s", id, other))
+			}
+			entries[id] = field + "'s"
 		}
 		seen[arn] = true
 	}
@@ -320,12 +330,12 @@ func checkDatabase(p *Problems, owner string, e Environment) {
 	CheckPostgresVersion(p, owner, "Database.EngineVersion", d.EngineVersion)
 	CheckRDSInstanceClass(p, owner, "Database.InstanceClass", d.InstanceClass)
 	CheckStorage(p, owner, "Database", d.AllocatedStorageGiB, d.MaxAllocatedStorageGiB)
-	CheckBackupRetention(p, owner, "Database.BackupRetentionDays", e.Name, d.BackupRetentionDays)
+	CheckBackupRetention(p, owner, "Database.BackupRetentionDays", e.Production, d.BackupRetentionDays)
 	CheckWindows(p, owner, "Database", d.BackupWindow, d.MaintenanceWindow)
 }
 
 func checkDomain(p *Problems, owner string, e Environment) {
-	if !IsDNSName(e.Domain) {
+	if !awsrules.IsDNSName(e.Domain) {
 		p.Add(owner, "Domain", e.Domain,
 			"a lowercase DNS name of at least two labels such as dev.example.com, without a trailing dot")
 	}
@@ -341,7 +351,7 @@ func checkNetworkOverlaps(p *Problems, envs []Environment) {
 	}
 	var vpcs []vpc
 	for _, e := range envs {
-		prefix, problem := ParseIPv4Prefix(e.Network.CIDR)
+		prefix, problem := awsrules.ParseIPv4Prefix(e.Network.CIDR)
 		if problem != "" {
 			continue // reported by checkNetwork
 		}
@@ -357,7 +367,7 @@ func checkNetworkOverlaps(p *Problems, envs []Environment) {
 		reported := map[netip.Prefix]bool{}
 		for _, e := range envs {
 			for _, c := range e.VPN.OnPremisesCIDRs {
-				onPrem, problem := ParseIPv4Prefix(c)
+				onPrem, problem := awsrules.ParseIPv4Prefix(c)
 				if problem != "" || reported[onPrem] || !onPrem.Overlaps(v.prefix) {
 					continue
 				}

@@ -8,26 +8,28 @@ import (
 	"stratum/config"
 	"stratum/constructs/bucket"
 	"stratum/constructs/kms"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
 // lock table, and the CI identity providers and roles (newCIRoles). Its own
 // state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Bootstrap, Env: env})
+	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
-	var keyARN *string
+	var key *kms.Key
+	var keyARN *string // the table's key; nil: the AWS owned key
 	if env.State.CustomerManagedKey {
-		key := kms.NewKey(s.TF, "state-key", &kms.KeyProps{
-			Alias:       StateKeyAlias(env)[len("alias/"):],
+		key = kms.NewKey(s.TF, "state-key", &kms.KeyProps{
+			Alias:       env.StateKeyAlias(),
 			Description: "Terraform state of Stratum " + env.Name,
+			Region:      env.Region,
 		})
 		keyARN = key.ARN
 	}
 	stateBucket := bucket.New(s.TF, "state-bucket", &bucket.Props{
-		Name:      env.State.Bucket,
-		KMSKeyARN: keyARN,
+		Name: env.State.Bucket,
+		Key:  key,
 		Lifecycle: bucket.Lifecycle{
 			NoncurrentVersionExpirationDays: env.State.NoncurrentVersionDays,
 			AbortIncompleteUploadDays:       1,

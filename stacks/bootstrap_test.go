@@ -2,21 +2,19 @@ package stacks
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
+	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 )
 
 func TestStateBucketIsSecure(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "bootstrap-"+env.Name)
-			buckets := j.resources("aws_s3_bucket")
-			if len(buckets) != 1 {
-				t.Fatalf("got %d buckets, want 1", len(buckets))
-			}
+			j := s.stack(t, contract.Bootstrap.StackName(env.Name, ""))
+			buckets := j.exactly(t, 1, "aws_s3_bucket")
 			for _, b := range buckets {
 				if b["bucket"] != env.State.Bucket {
 					t.Errorf("bucket = %v, want %s", b["bucket"], env.State.Bucket)
@@ -25,7 +23,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					t.Errorf("force_destroy = %v, want false", b["force_destroy"])
 				}
 			}
-			for _, v := range j.resources("aws_s3_bucket_versioning") {
+			for _, v := range j.mustResources(t, "aws_s3_bucket_versioning") {
 				if got := v["versioning_configuration"].(map[string]any)["status"]; got != "Enabled" {
 					t.Errorf("versioning status = %v, want Enabled", got)
 				}
@@ -33,7 +31,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 			if n := len(j.resources("aws_s3_bucket_versioning")); n != 1 {
 				t.Errorf("got %d versioning resources, want 1", n)
 			}
-			for _, e := range j.resources("aws_s3_bucket_server_side_encryption_configuration") {
+			for _, e := range j.mustResources(t, "aws_s3_bucket_server_side_encryption_configuration") {
 				rule := e["rule"].([]any)[0].(map[string]any)
 				def := rule["apply_server_side_encryption_by_default"].(map[string]any)
 				if def["sse_algorithm"] != "aws:kms" {
@@ -44,10 +42,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					t.Errorf("customer-managed key = %t, want %t", cmk, env.State.CustomerManagedKey)
 				}
 			}
-			pabs := j.resources("aws_s3_bucket_public_access_block")
-			if len(pabs) != 1 {
-				t.Fatalf("got %d public access blocks, want 1", len(pabs))
-			}
+			pabs := j.exactly(t, 1, "aws_s3_bucket_public_access_block")
 			for _, p := range pabs {
 				for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
 					if p[k] != true {
@@ -55,7 +50,7 @@ func TestStateBucketIsSecure(t *testing.T) {
 					}
 				}
 			}
-			for _, o := range j.resources("aws_s3_bucket_ownership_controls") {
+			for _, o := range j.mustResources(t, "aws_s3_bucket_ownership_controls") {
 				if got := o["rule"].(map[string]any)["object_ownership"]; got != "BucketOwnerEnforced" {
 					t.Errorf("object_ownership = %v", got)
 				}
@@ -63,17 +58,14 @@ func TestStateBucketIsSecure(t *testing.T) {
 			if !hasTLSOnlyDeny(j) {
 				t.Error("no policy statement denies aws:SecureTransport=false")
 			}
-			for _, lc := range j.resources("aws_s3_bucket_lifecycle_configuration") {
+			for _, lc := range j.mustResources(t, "aws_s3_bucket_lifecycle_configuration") {
 				rule := lc["rule"].([]any)[0].(map[string]any)
 				got := rule["noncurrent_version_expiration"].(map[string]any)["noncurrent_days"]
 				if got != float64(env.State.NoncurrentVersionDays) {
 					t.Errorf("noncurrent_days = %v, want %d", got, env.State.NoncurrentVersionDays)
 				}
 			}
-			tables := j.resources("aws_dynamodb_table")
-			if len(tables) != 1 {
-				t.Fatalf("got %d lock tables, want 1", len(tables))
-			}
+			tables := j.exactly(t, 1, "aws_dynamodb_table")
 			for _, tb := range tables {
 				if tb["name"] != env.State.LockTable || tb["hash_key"] != "LockID" {
 					t.Errorf("lock table name=%v hash_key=%v", tb["name"], tb["hash_key"])
@@ -92,22 +84,26 @@ func TestStateBucketIsSecure(t *testing.T) {
 	}
 }
 
-// TestStateRetentionLongestInProd: production keeps old state versions at
-// least as long as any other environment.
-func TestStateRetentionLongestInProd(t *testing.T) {
-	var prod config.Environment
+// TestStateRetentionLongestInProduction: production environments keep old
+// state versions at least as long as any other environment.
+func TestStateRetentionLongestInProduction(t *testing.T) {
+	var production, others []config.Environment
 	for _, e := range config.Environments() {
-		if e.Name == "prod" {
-			prod = e
+		if e.Production {
+			production = append(production, e)
+		} else {
+			others = append(others, e)
 		}
 	}
-	for _, e := range config.Environments() {
-		if e.State.NoncurrentVersionDays > prod.State.NoncurrentVersionDays {
-			t.Errorf("%s keeps state versions %d days, longer than prod's %d", e.Name, e.State.NoncurrentVersionDays, prod.State.NoncurrentVersionDays)
-		}
+	if len(production) == 0 || len(others) == 0 {
+		t.Fatalf("%d production and %d other environments, want some of each", len(production), len(others))
 	}
-	if !prod.State.CustomerManagedKey {
-		t.Error("prod state is not encrypted with a customer-managed key")
+	for _, p := range production {
+		for _, e := range others {
+			if e.State.NoncurrentVersionDays > p.State.NoncurrentVersionDays {
+				t.Errorf("%s keeps state versions %d days, longer than production %s's %d", e.Name, e.State.NoncurrentVersionDays, p.Name, p.State.NoncurrentVersionDays)
+			}
+		}
 	}
 }
 
@@ -136,21 +132,18 @@ func hasTLSOnlyDeny(j tfJSON) bool {
 func TestBackends(t *testing.T) {
 	s := defaultSynth(t)
 	keys := map[string]string{}
+	envOf := stackEnvironments(config.Environments(), clients.All)
 	for _, name := range s.names() {
 		j := s.stacks[name]
 		backend := j["terraform"].(map[string]any)["backend"].(map[string]any)
-		if strings.HasPrefix(name, "bootstrap-") {
+		e := envOf[name]
+		if name == contract.Bootstrap.StackName(e.Name, "") {
 			continue
 		}
 		s3, ok := backend["s3"].(map[string]any)
 		if !ok {
 			t.Errorf("%s: backend %v, want s3", name, backend)
 			continue
-		}
-		env := name[strings.LastIndex(name, "-")+1:]
-		e, err := config.Get(config.Environments(), env)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if s3["bucket"] != e.State.Bucket || s3["dynamodb_table"] != e.State.LockTable || s3["encrypt"] != true {
 			t.Errorf("%s: backend %v", name, s3)

@@ -3,13 +3,12 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
@@ -22,8 +21,9 @@ import (
 	"stratum/constructs/kms"
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
-	"stratum/constructs/params"
 	"stratum/constructs/postgres"
+	"stratum/constructs/secret"
+	"stratum/contract"
 )
 
 // ClientNodeKey is the label and NoSchedule taint key of every client node
@@ -37,12 +37,10 @@ const ClientNodeKey = "stratum.io/client"
 // roles of its applications, the one rule that lets its nodes reach its
 // own database, the backup selection of its buckets and its configuration
 // in SSM. It reads the platform and its database only through SSM.
-func NewClient(scope constructs.Construct, env config.Environment, c clients.Client) *Stack {
-	if _, ok := c.In(env.Name); !ok {
-		panic(fmt.Sprintf("NewClient: client %q does not exist in environment %s", c.Name, env.Name))
-	}
+func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
+	env, c, names := t.Env, t.Client, t.Names
 	s := newStack(scope, stackProps{
-		Layer:  params.Client,
+		Layer:  contract.Client,
 		Env:    env,
 		Client: c.Name,
 		Tags:   map[string]string{"CostCentre": c.CostCentre},
@@ -54,14 +52,14 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 	}
 	at := s.ClientAt(c.Name)
 
-	store := newClientBuckets(s, c)
-	nodes := newClientNodes(s, c)
+	store := newClientBuckets(s, t)
+	nodes := newClientNodes(s, t)
 
 	// The only way into the client's database: from the client's own
 	// nodes. The database security group has no other source (databases-
 	// <env> adds none), so no other client's nodes reach it.
 	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s.TF, jsii.String("database-from-nodes"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
-		SecurityGroupId:           params.DatabaseSecurityGroupID.Import(s.TF, at),
+		SecurityGroupId:           contract.DatabaseSecurityGroupID.Import(s.TF, at),
 		ReferencedSecurityGroupId: nodes.securityGroup.Id(),
 		IpProtocol:                jsii.String("tcp"),
 		FromPort:                  jsii.Number(postgres.Port),
@@ -71,26 +69,26 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 
 	if len(store.buckets) > 0 {
 		backupselection.NewBackupSelection(s.TF, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
-			Name:       jsii.String(c.Prefix(env.Name) + "-buckets"),
-			PlanId:     params.BackupPlanID.Import(s.TF, s.At()),
-			IamRoleArn: params.BackupRoleARN.Import(s.TF, s.At()),
+			Name:       jsii.String(names.BucketBackupSelection),
+			PlanId:     contract.BackupPlanID.Import(s.TF, s.At()),
+			IamRoleArn: contract.BackupRoleARN.Import(s.TF, s.At()),
 			Resources:  store.arns(),
 		})
 	}
 
 	s.kubernetesProvider()
 	ns := namespace.New(s.TF, "namespace", &namespace.Props{
-		Name:         c.Namespace(),
+		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
-		Quota:        namespaceQuota(c.QuotaIn(env.Name)),
+		Quota:        namespaceQuota(t.Quota),
 		Ingress:      applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
 				// The database's own security group decides which
 				// database a pod reaches; see database-from-nodes.
 				Name:  "database",
-				CIDRs: prefixes(plan.Database),
+				CIDRs: cidrs(plan.Database),
 				Ports: []int{postgres.Port},
 			},
 			{
@@ -105,18 +103,18 @@ func NewClient(scope constructs.Construct, env config.Environment, c clients.Cli
 			},
 		},
 	})
-	roles := newApplicationRoles(s, c, ns, store)
+	roles := newApplicationRoles(s, t, ns, store)
 
-	params.ClientNamespace.Export(s.TF, at, ns.Name)
-	params.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
-	params.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
-	params.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
-	params.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
+	contract.ClientNamespace.Export(s.TF, at, ns.Name)
+	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
+	contract.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
+	contract.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
+	contract.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
 	if store.key != nil {
-		params.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
+		contract.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
 	}
-	params.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
-	params.ClientApplications.Export(s.TF, at, jsonString(roles))
+	contract.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
+	contract.ClientApplications.Export(s.TF, at, jsonString(roles))
 	return s
 }
 
@@ -131,14 +129,16 @@ type clientBuckets struct {
 
 // newClientBuckets creates the client's key (only its buckets use it) and
 // its buckets, stratum-<env>-<client>-<bucket>.
-func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
+func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
+	c, names := t.Client, t.Names
 	out := &clientBuckets{buckets: map[string]*bucket.Bucket{}}
 	if len(c.Buckets) == 0 {
 		return out
 	}
-	out.key = kms.NewKey(s.TF, "bucket-key", &kms.KeyProps{
-		Alias:       c.Prefix(s.Env.Name) + "-buckets",
+	out.key = kms.NewKey(s.TF, "bucket-"+clients.KeyName, &kms.KeyProps{
+		Alias:       names.BucketKeyAlias,
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
+		Region:      s.Env.Region,
 	})
 	for _, b := range c.Buckets {
 		var transitions []bucket.Transition
@@ -146,8 +146,8 @@ func newClientBuckets(s *Stack, c clients.Client) *clientBuckets {
 			transitions = append(transitions, bucket.Transition{Days: t.Days, StorageClass: t.StorageClass})
 		}
 		out.buckets[b.Name] = bucket.New(s.TF, "bucket-"+b.Name, &bucket.Props{
-			Name:      c.BucketName(s.Env.Name, b.Name),
-			KMSKeyARN: out.key.ARN,
+			Name: names.Bucket(b.Name),
+			Key:  out.key,
 			Lifecycle: bucket.Lifecycle{
 				Transitions:                     transitions,
 				ExpirationDays:                  b.Lifecycle.ExpirationDays,
@@ -191,17 +191,17 @@ type clientNodes struct {
 // the shared node group of every node (node ↔ node, load balancers ↔
 // nodes), and the client's own, which has no rule at all: it only names
 // the client's nodes as a source, for its database.
-func newClientNodes(s *Stack, c clients.Client) *clientNodes {
+func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
+	c, names := t.Client, t.Names
 	at := s.At()
-	name := c.Prefix(s.Env.Name)
-	clusterName := params.ClusterName.Import(s.TF, at)
+	clusterName := contract.ClusterName.Import(s.TF, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
-		Name:        jsii.String(name + "-" + clients.NodesName),
+		Name:        jsii.String(names.NodeSecurityGroup),
 		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
-		VpcId:       params.VPCID.Import(s.TF, at),
-		Tags:        &map[string]*string{"Name": jsii.String(name + "-" + clients.NodesName)},
+		VpcId:       contract.VPCID.Import(s.TF, at),
+		Tags:        &map[string]*string{"Name": jsii.String(names.NodeSecurityGroup)},
 	})
-	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: c.RoleName(s.Env.Name, clients.NodesName)})
+	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: names.NodeRole})
 	// EKS would create this entry itself with the node group, but would
 	// leave it behind when the group is deleted; a later role of the same
 	// name (the client onboarded again) would then inherit a dead entry and
@@ -211,15 +211,15 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		PrincipalArn: role.ARN,
 		Type:         jsii.String("EC2_LINUX"),
 	})
-	size := c.NodesIn(s.Env)
+	size := t.Nodes
 	group := nodegroup.New(s.TF, "node-group", &nodegroup.Props{
 		ClusterName: clusterName,
-		Name:        name,
+		Name:        names.NodeGroup,
 		NodeRoleARN: role.ARN,
-		SubnetIDs:   params.PrivateSubnetIDs.Import(s.TF, at),
+		SubnetIDs:   contract.PrivateSubnetIDs.Import(s.TF, at),
 		SecurityGroupIDs: []*string{
-			params.ClusterSecurityGroupID.Import(s.TF, at),
-			params.NodeSecurityGroupID.Import(s.TF, at),
+			contract.ClusterSecurityGroupID.Import(s.TF, at),
+			contract.NodeSecurityGroupID.Import(s.TF, at),
 			sg.Id(),
 		},
 		InstanceTypes:     size.InstanceTypes,
@@ -227,8 +227,8 @@ func newClientNodes(s *Stack, c clients.Client) *clientNodes {
 		DesiredSize:       size.DesiredSize,
 		MaxSize:           size.MaxSize,
 		DiskSizeGiB:       size.DiskSizeGiB,
-		VolumeKMSKeyARN:   params.VolumeKMSKeyARN.Import(s.TF, at),
-		KubernetesVersion: params.ClusterVersion.Import(s.TF, at),
+		VolumeKey:         kms.FromARN(contract.VolumeKMSKeyARN.Import(s.TF, at), s.Env.Region),
+		KubernetesVersion: contract.ClusterVersion.Import(s.TF, at),
 		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
 		Taints:            []nodegroup.Taint{ClientTaint(c)},
 		// EC2 bills the client's instances and volumes: tag them for it.
@@ -257,91 +257,44 @@ type application struct {
 
 // newApplicationRoles gives each application a service account in the
 // client's namespace and an IRSA role trusted by that service account
-// only, with exactly the access the application declares.
-func newApplicationRoles(s *Stack, c clients.Client, ns *namespace.Namespace, store *clientBuckets) map[string]application {
-	providerARN := params.OIDCProviderARN.Import(s.TF, s.At())
-	issuer := params.OIDCIssuer.Import(s.TF, s.At())
-	var secretARN, secretKeyARN *string
+// only, with exactly the access the application declares: its buckets
+// and their key grant it read or read-write access (through S3 only), and
+// the database secret grants it reading the credentials (decrypted
+// through Secrets Manager only). Nothing else.
+func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, store *clientBuckets) map[string]application {
+	c, names := t.Client, t.Names
+	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
+	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
+	var dbSecret *secret.Secret
 	out := map[string]application{}
 	for _, app := range c.Applications {
-		if app.Database && secretARN == nil {
-			secretARN = params.DatabaseSecretARN.Import(s.TF, s.ClientAt(c.Name))
-			secretKeyARN = params.DatabaseSecretKMSKeyARN.Import(s.TF, s.ClientAt(c.Name))
+		if app.Database && dbSecret == nil {
+			at := s.ClientAt(c.Name)
+			dbSecret = secret.FromARN(contract.DatabaseSecretARN.Import(s.TF, at),
+				kms.FromARN(contract.DatabaseSecretKMSKeyARN.Import(s.TF, at), s.Env.Region))
 		}
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
 			OIDCProviderARN: providerARN,
 			OIDCIssuer:      issuer,
-			Namespace:       c.Namespace(),
+			Namespace:       names.Namespace,
 			ServiceAccount:  app.Name,
-			RoleName:        c.RoleName(s.Env.Name, app.Name),
-			Statements:      applicationStatements(s.Env.Region, app, store, secretARN, secretKeyARN),
+			RoleName:        names.Role(app.Name),
 		})
+		// Sorted, so the statements name the buckets in a stable order.
+		for _, name := range slices.Sorted(maps.Keys(app.Buckets)) {
+			if app.Buckets[name] == clients.ReadWrite {
+				store.buckets[name].GrantReadWrite(role)
+			} else {
+				store.buckets[name].GrantRead(role)
+			}
+		}
+		if app.Database {
+			dbSecret.GrantRead(role, "DatabaseSecret")
+		}
 		ns.AddServiceAccount(app.Name, role.ARN)
 		out[app.Name] = application{ServiceAccount: app.Name, RoleARN: role.ARN}
 	}
 	return out
-}
-
-// applicationStatements is an application's IAM policy: list and read
-// the buckets it reads, also write and delete in those it writes, use the
-// client's bucket key through S3 only, and read its database secret
-// (decrypting it through Secrets Manager only). Nothing else.
-func applicationStatements(region string, app clients.Application, store *clientBuckets, secretARN, secretKeyARN *string) []*irsa.Statement {
-	var names []string
-	for name := range app.Buckets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var bucketARNs, readObjects, writeObjects []*string
-	for _, name := range names {
-		b := store.buckets[name]
-		bucketARNs = append(bucketARNs, b.ARN)
-		objects := jsii.String(*b.ARN + "/*")
-		readObjects = append(readObjects, objects)
-		if app.Buckets[name] == clients.ReadWrite {
-			writeObjects = append(writeObjects, objects)
-		}
-	}
-	var out []*irsa.Statement
-	if len(names) > 0 {
-		out = append(out,
-			statement("ListBuckets", []string{"s3:ListBucket"}, bucketARNs),
-			statement("ReadObjects", []string{"s3:GetObject"}, readObjects),
-		)
-		keyActions := []string{"kms:Decrypt"}
-		if len(writeObjects) > 0 {
-			out = append(out, statement("WriteObjects", []string{"s3:PutObject", "s3:DeleteObject"}, writeObjects))
-			keyActions = append(keyActions, "kms:GenerateDataKey")
-		}
-		out = append(out, viaService(statement("UseBucketKey", keyActions, []*string{store.key.ARN}), "s3", region))
-	}
-	if app.Database {
-		out = append(out,
-			statement("ReadDatabaseSecret", []string{"secretsmanager:GetSecretValue"}, []*string{secretARN}),
-			viaService(statement("DecryptDatabaseSecret", []string{"kms:Decrypt"}, []*string{secretKeyARN}), "secretsmanager", region),
-		)
-	}
-	return out
-}
-
-func statement(sid string, actions []string, resources []*string) *irsa.Statement {
-	return &irsa.Statement{
-		Sid:       jsii.String(sid),
-		Effect:    jsii.String("Allow"),
-		Actions:   jsii.Strings(actions...),
-		Resources: &resources,
-	}
-}
-
-// viaService limits a KMS statement to calls AWS service makes on the
-// principal's behalf, so the key cannot be used directly.
-func viaService(st *irsa.Statement, service, region string) *irsa.Statement {
-	st.Condition = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
-		Test:     jsii.String("StringEquals"),
-		Variable: jsii.String("kms:ViaService"),
-		Values:   jsii.Strings(fmt.Sprintf("%s.%s.amazonaws.com", service, region)),
-	}}
-	return st
 }
 
 // applicationIngress admits the load balancers (IP targets, in the public
@@ -356,7 +309,7 @@ func applicationIngress(c clients.Client, plan config.Subnets) []namespace.Ingre
 			Name:  app.Name + "-from-load-balancers",
 			App:   app.Name,
 			Port:  app.Port,
-			CIDRs: prefixes(plan.Public),
+			CIDRs: cidrs(plan.Public),
 		})
 	}
 	return out
@@ -374,14 +327,6 @@ func outsideVPC(env config.Environment) []string {
 
 func namespaceQuota(q clients.Quota) namespace.Quota {
 	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB}
-}
-
-func prefixes(ps []netip.Prefix) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.String()
-	}
-	return out
 }
 
 // jsonString encodes v (map keys sorted, so the output is stable); token

@@ -3,19 +3,23 @@ package stacks
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/constructs/irsa"
 	"stratum/constructs/namespace"
+	"stratum/contract"
 )
 
-// clientStack is one client stack of the default app, with its client
-// and environment.
+// clientStack is one client stack of a synthesized app, with the
+// tenancy it was built from.
 type clientStack struct {
 	name   string
+	t      clients.Tenancy
 	env    config.Environment
 	client clients.Client
 	j      tfJSON
@@ -26,38 +30,50 @@ func clientStacks(t *testing.T, s *synthesized, envs []config.Environment, all [
 	t.Helper()
 	var out []clientStack
 	for _, env := range envs {
-		for _, c := range clients.InEnvironment(all, env.Name) {
-			name := fmt.Sprintf("client-%s-%s", c.Name, env.Name)
-			out = append(out, clientStack{name: name, env: env, client: c, j: s.stack(t, name)})
+		for _, tn := range clients.Tenancies(all, env) {
+			name := contract.Client.StackName(env.Name, tn.Client.Name)
+			out = append(out, clientStack{name: name, t: tn, env: env, client: tn.Client, j: s.stack(t, name)})
 		}
 	}
+	if len(out) == 0 {
+		t.Fatal("no client stacks: the checks would pass on nothing")
+	}
 	return out
+}
+
+// eachClientStack runs f, as a subtest, for every client stack of the
+// real configuration.
+func eachClientStack(t *testing.T, f func(t *testing.T, cs clientStack)) {
+	t.Helper()
+	for _, cs := range clientStacks(t, defaultSynth(t), config.Environments(), clients.All) {
+		t.Run(cs.name, func(t *testing.T) { f(t, cs) })
+	}
 }
 
 // TestClientStacksPerEnvironment: a client has a stack in exactly the
 // environments it lists, after its database and the platform.
 func TestClientStacksPerEnvironment(t *testing.T) {
 	s := defaultSynth(t)
-	want := map[string]bool{}
+	want := map[string]string{} // stack -> environment
 	for _, env := range config.Environments() {
-		for _, c := range clients.All {
-			if _, ok := c.In(env.Name); ok {
-				want[fmt.Sprintf("client-%s-%s", c.Name, env.Name)] = true
-			}
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			want[contract.Client.StackName(env.Name, tn.Client.Name)] = env.Name
 		}
 	}
+	if len(want) == 0 {
+		t.Fatal("no client stacks to check")
+	}
 	for _, name := range s.names() {
-		if strings.HasPrefix(name, "client-") && !want[name] {
+		if strings.HasPrefix(name, "client-") && want[name] == "" {
 			t.Errorf("stack %s synthesized, but its client does not list that environment", name)
 		}
 	}
-	for name := range want {
+	for name, env := range want {
 		if _, ok := s.stacks[name]; !ok {
 			t.Errorf("stack %s missing", name)
 			continue
 		}
-		env := name[strings.LastIndex(name, "-")+1:]
-		for _, producer := range []string{"platform-" + env, "databases-" + env, "foundation-" + env} {
+		for _, producer := range []string{contract.Platform.StackName(env, ""), contract.Databases.StackName(env, ""), contract.Foundation.StackName(env, "")} {
 			if !s.upstream(producer, name) {
 				t.Errorf("%s does not depend on %s (deps %v)", name, producer, s.deps[name])
 			}
@@ -70,14 +86,11 @@ func TestClientStacksPerEnvironment(t *testing.T) {
 // stratum-<env>-<client>-…), its own per-client parameters, and shared
 // platform values. Proven for every client against every other.
 func TestClientIAMIsolation(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			for _, p := range policyIsolationProblems(cs.j, cs.env.Name, cs.client.Name, clientNames(clients.All)) {
-				t.Error(p)
-			}
-		})
-	}
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		for _, p := range policyIsolationProblems(cs.j, cs.env.Name, cs.client.Name, clientNames(clients.All)) {
+			t.Error(p)
+		}
+	})
 }
 
 // TestClientDatabaseIsolation: the only database rule in a client's stack
@@ -94,8 +107,8 @@ func TestClientDatabaseIsolation(t *testing.T) {
 		})
 	}
 	for _, env := range config.Environments() {
-		t.Run("databases-"+env.Name, func(t *testing.T) {
-			for _, p := range ingressRules(s.stack(t, "databases-"+env.Name)) {
+		t.Run(contract.Databases.StackName(env.Name, ""), func(t *testing.T) {
+			for _, p := range ingressRules(s.stack(t, contract.Databases.StackName(env.Name, ""))) {
 				t.Errorf("databases-%s has ingress rule %s: a database admits only its client's nodes, through the client stack", env.Name, p)
 			}
 		})
@@ -155,227 +168,219 @@ func TestIsolationCheckersFail(t *testing.T) {
 // the client's security group and join the cluster through an EC2_LINUX
 // access entry of their own role.
 func TestClientNodeGroup(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			j, c := cs.j, cs.client
-			groups := j.resources("aws_eks_node_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d node groups, want 1", len(groups))
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, c := cs.j, cs.client
+		groups := j.exactly(t, 1, "aws_eks_node_group")
+		for _, g := range groups {
+			if got := g["labels"].(map[string]any)[ClientNodeKey]; got != c.Name {
+				t.Errorf("label %s = %v, want %s", ClientNodeKey, got, c.Name)
 			}
-			for _, g := range groups {
-				if got := g["labels"].(map[string]any)[ClientNodeKey]; got != c.Name {
-					t.Errorf("label %s = %v, want %s", ClientNodeKey, got, c.Name)
-				}
-				taints, _ := g["taint"].([]any)
-				if len(taints) != 1 || !reflect.DeepEqual(taints[0], map[string]any{"key": ClientNodeKey, "value": c.Name, "effect": "NO_SCHEDULE"}) {
-					t.Errorf("taints = %v, want one %s=%s:NO_SCHEDULE", taints, ClientNodeKey, c.Name)
-				}
-				size := c.NodesIn(cs.env)
-				sc := g["scaling_config"].(map[string]any)
-				if sc["min_size"] != float64(size.MinSize) || sc["desired_size"] != float64(size.DesiredSize) || sc["max_size"] != float64(size.MaxSize) {
-					t.Errorf("scaling_config = %v, want %+v", sc, size)
-				}
-				if got := stringList(g["instance_types"]); !reflect.DeepEqual(got, size.InstanceTypes) {
-					t.Errorf("instance_types = %v, want %v", got, size.InstanceTypes)
-				}
-				roleRef := tfRefs(g["node_role_arn"].(string))
-				if len(roleRef) != 1 || roleRef[0].typ != "aws_iam_role" {
-					t.Fatalf("node_role_arn = %v, want a role of this stack", g["node_role_arn"])
-				}
-				role := j.target(roleRef[0])
-				if role["name"] != c.Prefix(cs.env.Name)+"-"+clients.NodesName {
-					t.Errorf("node role name = %v", role["name"])
-				}
-				entries := 0
-				for _, e := range j.resources("aws_eks_access_entry") {
-					if isRefTo(e["principal_arn"], false, "aws_iam_role", roleRef[0].name) {
-						entries++
-						if e["type"] != "EC2_LINUX" {
-							t.Errorf("access entry type = %v, want EC2_LINUX", e["type"])
-						}
+			taints, _ := g["taint"].([]any)
+			if len(taints) != 1 || !reflect.DeepEqual(taints[0], map[string]any{"key": ClientNodeKey, "value": c.Name, "effect": "NO_SCHEDULE"}) {
+				t.Errorf("taints = %v, want one %s=%s:NO_SCHEDULE", taints, ClientNodeKey, c.Name)
+			}
+			size := cs.t.Nodes
+			sc := g["scaling_config"].(map[string]any)
+			if sc["min_size"] != float64(size.MinSize) || sc["desired_size"] != float64(size.DesiredSize) || sc["max_size"] != float64(size.MaxSize) {
+				t.Errorf("scaling_config = %v, want %+v", sc, size)
+			}
+			if got := stringList(g["instance_types"]); !reflect.DeepEqual(got, size.InstanceTypes) {
+				t.Errorf("instance_types = %v, want %v", got, size.InstanceTypes)
+			}
+			roleRef := tfRefs(g["node_role_arn"].(string))
+			if len(roleRef) != 1 || roleRef[0].typ != "aws_iam_role" {
+				t.Fatalf("node_role_arn = %v, want a role of this stack", g["node_role_arn"])
+			}
+			role := j.target(roleRef[0])
+			if role["name"] != c.NamesIn(cs.env.Name).NodeRole {
+				t.Errorf("node role name = %v", role["name"])
+			}
+			entries := 0
+			for _, e := range j.resources("aws_eks_access_entry") {
+				if isRefTo(e["principal_arn"], false, "aws_iam_role", roleRef[0].name) {
+					entries++
+					if e["type"] != "EC2_LINUX" {
+						t.Errorf("access entry type = %v, want EC2_LINUX", e["type"])
 					}
 				}
-				if entries != 1 {
-					t.Errorf("%d access entries for the node role, want 1", entries)
+			}
+			if entries != 1 {
+				t.Errorf("%d access entries for the node role, want 1", entries)
+			}
+			var attached []string
+			for _, a := range j.resources("aws_iam_role_policy_attachment") {
+				if tfRefs(a["role"].(string))[0].name == roleRef[0].name {
+					attached = append(attached, a["policy_arn"].(string))
 				}
-				var attached []string
-				for _, a := range j.resources("aws_iam_role_policy_attachment") {
-					if tfRefs(a["role"].(string))[0].name == roleRef[0].name {
-						attached = append(attached, a["policy_arn"].(string))
-					}
+			}
+			// Worker node and image pull (the least-privilege successor
+			// of ECR read-only); the CNI policy stays on vpc-cni's own
+			// IRSA role.
+			for _, want := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} {
+				if !containsSuffix(attached, ":policy/"+want) {
+					t.Errorf("node role policies %v lack %s", attached, want)
 				}
-				// Worker node and image pull (the least-privilege successor
-				// of ECR read-only); the CNI policy stays on vpc-cni's own
-				// IRSA role.
-				for _, want := range []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"} {
-					if !containsSuffix(attached, ":policy/"+want) {
-						t.Errorf("node role policies %v lack %s", attached, want)
-					}
-				}
-				if len(attached) != 2 {
-					t.Errorf("node role policies %v, want exactly the worker node and image pull policies", attached)
-				}
+			}
+			if len(attached) != 2 {
+				t.Errorf("node role policies %v, want exactly the worker node and image pull policies", attached)
+			}
 
-				ltRef := tfRefs(g["launch_template"].(map[string]any)["id"].(string))
-				lt := j.target(ltRef[0])
-				md := lt["metadata_options"].(map[string]any)
-				if md["http_tokens"] != "required" {
-					t.Errorf("http_tokens = %v, want required (IMDSv2)", md["http_tokens"])
-				}
-				for _, bd := range lt["block_device_mappings"].([]any) {
-					if ebs := bd.(map[string]any)["ebs"].(map[string]any); ebs["encrypted"] != "true" {
-						t.Errorf("volume %v not encrypted", bd)
-					}
-				}
-				// Instances and volumes do not get the provider's default
-				// tags: the launch template carries the cost centre.
-				for _, spec := range asList(lt["tag_specifications"]) {
-					spec := spec.(map[string]any)
-					if tags, _ := spec["tags"].(map[string]any); tags["CostCentre"] != c.CostCentre || tags["Client"] != c.Name {
-						t.Errorf("%v launched without Client/CostCentre tags: %v", spec["resource_type"], tags)
-					}
-				}
-				own := ownNodeSecurityGroup(j, cs.env.Name, c.Name)
-				found := false
-				for _, id := range stringList(lt["vpc_security_group_ids"]) {
-					if isRefTo(id, false, "aws_security_group", own) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("launch template security groups %v lack the client's own %s", lt["vpc_security_group_ids"], own)
+			ltRef := tfRefs(g["launch_template"].(map[string]any)["id"].(string))
+			lt := j.target(ltRef[0])
+			md := lt["metadata_options"].(map[string]any)
+			if md["http_tokens"] != "required" {
+				t.Errorf("http_tokens = %v, want required (IMDSv2)", md["http_tokens"])
+			}
+			for _, bd := range mustList(t, lt["block_device_mappings"], "block device mappings", 1) {
+				if ebs := bd.(map[string]any)["ebs"].(map[string]any); ebs["encrypted"] != "true" {
+					t.Errorf("volume %v not encrypted", bd)
 				}
 			}
-		})
-	}
+			// Instances and volumes do not get the provider's default
+			// tags: the launch template carries the cost centre.
+			for _, spec := range mustList(t, lt["tag_specifications"], "tag specifications (instance, volume, network interface)", 3) {
+				spec := spec.(map[string]any)
+				if tags, _ := spec["tags"].(map[string]any); tags["CostCentre"] != c.CostCentre || tags["Client"] != c.Name {
+					t.Errorf("%v launched without Client/CostCentre tags: %v", spec["resource_type"], tags)
+				}
+			}
+			own := ownNodeSecurityGroup(j, cs.env.Name, c.Name)
+			found := false
+			for _, id := range stringList(lt["vpc_security_group_ids"]) {
+				if isRefTo(id, false, "aws_security_group", own) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("launch template security groups %v lack the client's own %s", lt["vpc_security_group_ids"], own)
+			}
+		}
+	})
 }
 
 // TestClientBuckets: each declared bucket exists with its name, the
 // client's key, versioning, public access block, owner-enforced objects,
 // a TLS-only policy and its lifecycle; all are in the backup selection.
 func TestClientBuckets(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			j, c, env := cs.j, cs.client, cs.env.Name
-			byName := map[string]string{} // S3 name -> address
-			for addr, b := range j.resources("aws_s3_bucket") {
-				byName[b["bucket"].(string)] = addr
-				if b["force_destroy"] != false {
-					t.Errorf("%s: force_destroy = %v", addr, b["force_destroy"])
-				}
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, c, env := cs.j, cs.client, cs.env.Name
+		names := c.NamesIn(env)
+		byName := map[string]string{} // S3 name -> address
+		for addr, b := range j.resources("aws_s3_bucket") {
+			byName[b["bucket"].(string)] = addr
+			if b["force_destroy"] != false {
+				t.Errorf("%s: force_destroy = %v", addr, b["force_destroy"])
 			}
-			if len(byName) != len(c.Buckets) {
-				t.Errorf("got buckets %v, want %d", byName, len(c.Buckets))
+		}
+		if len(byName) != len(c.Buckets) {
+			t.Errorf("got buckets %v, want %d", byName, len(c.Buckets))
+		}
+		var keyAddr string
+		for _, a := range j.resources("aws_kms_alias") {
+			if a["name"] == "alias/"+names.BucketKeyAlias {
+				keyAddr = tfRefs(a["target_key_id"].(string))[0].name
 			}
-			var keyAddr string
-			for _, a := range j.resources("aws_kms_alias") {
-				if a["name"] == "alias/"+c.Prefix(env)+"-buckets" {
-					keyAddr = tfRefs(a["target_key_id"].(string))[0].name
-				}
+		}
+		if keyAddr == "" {
+			t.Fatal("no key alias alias/" + names.BucketKeyAlias)
+		}
+		if j.resources("aws_kms_key")[keyAddr]["enable_key_rotation"] != true {
+			t.Error("bucket key rotation off")
+		}
+		for _, b := range c.Buckets {
+			addr, ok := byName[names.Bucket(b.Name)]
+			if !ok {
+				t.Errorf("bucket %s missing", names.Bucket(b.Name))
+				continue
 			}
-			if keyAddr == "" {
-				t.Fatal("no key alias alias/" + c.Prefix(env) + "-buckets")
-			}
-			if j.resources("aws_kms_key")[keyAddr]["enable_key_rotation"] != true {
-				t.Error("bucket key rotation off")
-			}
-			for _, b := range c.Buckets {
-				addr, ok := byName[c.BucketName(env, b.Name)]
-				if !ok {
-					t.Errorf("bucket %s missing", c.BucketName(env, b.Name))
-					continue
-				}
-				companion := func(typ string) map[string]any {
-					for _, r := range j.resources(typ) {
-						if isRefTo(r["bucket"], false, "aws_s3_bucket", addr) {
-							return r
-						}
-					}
-					t.Errorf("%s: no %s", b.Name, typ)
-					return map[string]any{}
-				}
-				if v, _ := companion("aws_s3_bucket_versioning")["versioning_configuration"].(map[string]any); v["status"] != "Enabled" {
-					t.Errorf("%s: versioning %v", b.Name, v)
-				}
-				enc := companion("aws_s3_bucket_server_side_encryption_configuration")
-				if rules, _ := enc["rule"].([]any); len(rules) == 1 {
-					def := rules[0].(map[string]any)["apply_server_side_encryption_by_default"].(map[string]any)
-					if def["sse_algorithm"] != "aws:kms" || !isRefTo(def["kms_master_key_id"], false, "aws_kms_key", keyAddr) {
-						t.Errorf("%s: encryption %v, want aws:kms with the client key", b.Name, def)
-					}
-				} else {
-					t.Errorf("%s: encryption rules %v", b.Name, enc["rule"])
-				}
-				pab := companion("aws_s3_bucket_public_access_block")
-				for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
-					if pab[k] != true {
-						t.Errorf("%s: %s = %v", b.Name, k, pab[k])
+			companion := func(typ string) map[string]any {
+				for _, r := range j.resources(typ) {
+					if isRefTo(r["bucket"], false, "aws_s3_bucket", addr) {
+						return r
 					}
 				}
-				if o, _ := companion("aws_s3_bucket_ownership_controls")["rule"].(map[string]any); o["object_ownership"] != "BucketOwnerEnforced" {
-					t.Errorf("%s: ownership %v", b.Name, o)
+				t.Errorf("%s: no %s", b.Name, typ)
+				return map[string]any{}
+			}
+			if v, _ := companion("aws_s3_bucket_versioning")["versioning_configuration"].(map[string]any); v["status"] != "Enabled" {
+				t.Errorf("%s: versioning %v", b.Name, v)
+			}
+			enc := companion("aws_s3_bucket_server_side_encryption_configuration")
+			if rules, _ := enc["rule"].([]any); len(rules) == 1 {
+				def := rules[0].(map[string]any)["apply_server_side_encryption_by_default"].(map[string]any)
+				if def["sse_algorithm"] != "aws:kms" || !isRefTo(def["kms_master_key_id"], false, "aws_kms_key", keyAddr) {
+					t.Errorf("%s: encryption %v, want aws:kms with the client key", b.Name, def)
 				}
-				lc := companion("aws_s3_bucket_lifecycle_configuration")
-				rules, _ := lc["rule"].([]any)
-				if len(rules) != 1 {
-					t.Fatalf("%s: lifecycle rules %v", b.Name, lc["rule"])
-				}
-				rule := rules[0].(map[string]any)
-				var transitions []clients.Transition
-				ts, _ := rule["transition"].([]any)
-				for _, tr := range ts {
-					tr := tr.(map[string]any)
-					transitions = append(transitions, clients.Transition{Days: int(tr["days"].(float64)), StorageClass: tr["storage_class"].(string)})
-				}
-				if !reflect.DeepEqual(transitions, b.Lifecycle.Transitions) {
-					t.Errorf("%s: transitions %v, want %v", b.Name, transitions, b.Lifecycle.Transitions)
-				}
-				wantNoncurrent := orDefault(b.Lifecycle.NoncurrentVersionExpirationDays, 90)
-				if got := rule["noncurrent_version_expiration"].(map[string]any)["noncurrent_days"]; got != float64(wantNoncurrent) {
-					t.Errorf("%s: noncurrent_days %v, want %d", b.Name, got, wantNoncurrent)
-				}
-				wantAbort := orDefault(b.Lifecycle.AbortIncompleteUploadDays, 7)
-				if got := rule["abort_incomplete_multipart_upload"].(map[string]any)["days_after_initiation"]; got != float64(wantAbort) {
-					t.Errorf("%s: abort days %v, want %d", b.Name, got, wantAbort)
-				}
-				if b.Lifecycle.ExpirationDays > 0 {
-					if got := rule["expiration"].(map[string]any)["days"]; got != float64(b.Lifecycle.ExpirationDays) {
-						t.Errorf("%s: expiration %v, want %d", b.Name, got, b.Lifecycle.ExpirationDays)
-					}
-				}
-				pol := companion("aws_s3_bucket_policy")
-				doc := j.target(tfRefs(pol["policy"].(string))[0])
-				if !hasTLSOnlyDeny(tfJSON{"data": map[string]any{"aws_iam_policy_document": map[string]any{"d": doc}}}) {
-					t.Errorf("%s: bucket policy does not deny insecure transport", b.Name)
+			} else {
+				t.Errorf("%s: encryption rules %v", b.Name, enc["rule"])
+			}
+			pab := companion("aws_s3_bucket_public_access_block")
+			for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+				if pab[k] != true {
+					t.Errorf("%s: %s = %v", b.Name, k, pab[k])
 				}
 			}
+			if o, _ := companion("aws_s3_bucket_ownership_controls")["rule"].(map[string]any); o["object_ownership"] != "BucketOwnerEnforced" {
+				t.Errorf("%s: ownership %v", b.Name, o)
+			}
+			lc := companion("aws_s3_bucket_lifecycle_configuration")
+			rules, _ := lc["rule"].([]any)
+			if len(rules) != 1 {
+				t.Fatalf("%s: lifecycle rules %v", b.Name, lc["rule"])
+			}
+			rule := rules[0].(map[string]any)
+			var transitions []clients.Transition
+			ts, _ := rule["transition"].([]any)
+			for _, tr := range ts {
+				tr := tr.(map[string]any)
+				transitions = append(transitions, clients.Transition{Days: int(tr["days"].(float64)), StorageClass: tr["storage_class"].(string)})
+			}
+			if !reflect.DeepEqual(transitions, b.Lifecycle.Transitions) {
+				t.Errorf("%s: transitions %v, want %v", b.Name, transitions, b.Lifecycle.Transitions)
+			}
+			wantNoncurrent := orDefault(b.Lifecycle.NoncurrentVersionExpirationDays, 90)
+			if got := rule["noncurrent_version_expiration"].(map[string]any)["noncurrent_days"]; got != float64(wantNoncurrent) {
+				t.Errorf("%s: noncurrent_days %v, want %d", b.Name, got, wantNoncurrent)
+			}
+			wantAbort := orDefault(b.Lifecycle.AbortIncompleteUploadDays, 7)
+			if got := rule["abort_incomplete_multipart_upload"].(map[string]any)["days_after_initiation"]; got != float64(wantAbort) {
+				t.Errorf("%s: abort days %v, want %d", b.Name, got, wantAbort)
+			}
+			if b.Lifecycle.ExpirationDays > 0 {
+				if got := rule["expiration"].(map[string]any)["days"]; got != float64(b.Lifecycle.ExpirationDays) {
+					t.Errorf("%s: expiration %v, want %d", b.Name, got, b.Lifecycle.ExpirationDays)
+				}
+			}
+			pol := companion("aws_s3_bucket_policy")
+			doc := j.target(tfRefs(pol["policy"].(string))[0])
+			if !hasTLSOnlyDeny(tfJSON{"data": map[string]any{"aws_iam_policy_document": map[string]any{"d": doc}}}) {
+				t.Errorf("%s: bucket policy does not deny insecure transport", b.Name)
+			}
+		}
 
-			sel := j.resources("aws_backup_selection")
-			if len(c.Buckets) > 0 && len(sel) != 1 {
-				t.Fatalf("got %d backup selections, want 1", len(sel))
+		sel := j.resources("aws_backup_selection")
+		if len(c.Buckets) > 0 && len(sel) != 1 {
+			t.Fatalf("got %d backup selections, want 1", len(sel))
+		}
+		for _, bs := range sel {
+			var got []string
+			for _, r := range stringList(bs["resources"]) {
+				got = append(got, j.target(tfRefs(r)[0])["bucket"].(string))
 			}
-			for _, bs := range sel {
-				var got []string
-				for _, r := range stringList(bs["resources"]) {
-					got = append(got, j.target(tfRefs(r)[0])["bucket"].(string))
-				}
-				var want []string
-				for _, b := range c.Buckets {
-					want = append(want, c.BucketName(env, b.Name))
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("backup selection covers %v, want %v", got, want)
-				}
-				for field, param := range map[string]string{"plan_id": "backup/plan-id", "iam_role_arn": "backup/role-arn"} {
-					if name := j.ssmName(tfRefs(bs[field].(string))[0]); name != fmt.Sprintf("/stratum/%s/foundation/%s", env, param) {
-						t.Errorf("backup selection %s reads %q", field, name)
-					}
+			var want []string
+			for _, b := range c.Buckets {
+				want = append(want, names.Bucket(b.Name))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("backup selection covers %v, want %v", got, want)
+			}
+			for field, param := range map[string]contract.String{"plan_id": contract.BackupPlanID, "iam_role_arn": contract.BackupRoleARN} {
+				if name := j.ssmName(tfRefs(bs[field].(string))[0]); name != param.Name(contract.At{Env: env}) {
+					t.Errorf("backup selection %s reads %q", field, name)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestApplicationAccess: each application has a role named
@@ -383,198 +388,195 @@ func TestClientBuckets(t *testing.T) {
 // the client's namespace, with exactly the access it declares; its
 // service account is annotated with that role.
 func TestApplicationAccess(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			j, c, env := cs.j, cs.client, cs.env.Name
-			for _, app := range c.Applications {
-				roleAddr := ""
-				for addr, r := range j.resources("aws_iam_role") {
-					if r["name"] == c.RoleName(env, app.Name) {
-						roleAddr = addr
-					}
-				}
-				if roleAddr == "" {
-					t.Errorf("%s: no role %s", app.Name, c.RoleName(env, app.Name))
-					continue
-				}
-				role := j.resources("aws_iam_role")[roleAddr]
-				trust := j.target(tfRefs(role["assume_role_policy"].(string))[0])
-				sub := fmt.Sprintf("system:serviceaccount:%s:%s", c.Namespace(), app.Name)
-				if !containsString(allStrings(trust), sub) || !containsString(allStrings(trust), "sts.amazonaws.com") {
-					t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
-				}
-
-				got := grants(t, j, roleAddr)
-				want := map[string]bool{}
-				for bucketName, acc := range app.Buckets {
-					b := c.BucketName(env, bucketName)
-					want["s3:ListBucket "+b] = true
-					want["s3:GetObject "+b+"/*"] = true
-					want["kms:Decrypt key:"+c.Prefix(env)+"-buckets"] = true
-					if acc == clients.ReadWrite {
-						want["s3:PutObject "+b+"/*"] = true
-						want["s3:DeleteObject "+b+"/*"] = true
-						want["kms:GenerateDataKey key:"+c.Prefix(env)+"-buckets"] = true
-					}
-				}
-				if app.Database {
-					want[fmt.Sprintf("secretsmanager:GetSecretValue /stratum/%s/databases/%s/secret-arn", env, c.Name)] = true
-					want[fmt.Sprintf("kms:Decrypt /stratum/%s/databases/%s/secret-kms-key-arn", env, c.Name)] = true
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
-				}
-
-				sa := serviceAccount(j, app.Name)
-				if sa == nil {
-					t.Errorf("%s: no service account", app.Name)
-					continue
-				}
-				ann, _ := sa["metadata"].(map[string]any)["annotations"].(map[string]any)
-				if !isRefTo(ann[namespace.IRSAAnnotation], false, "aws_iam_role", roleAddr) {
-					t.Errorf("%s: service account annotation %v, want the role's ARN", app.Name, ann)
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, c, env := cs.j, cs.client, cs.env.Name
+		names := c.NamesIn(env)
+		for _, app := range c.Applications {
+			roleAddr := ""
+			for addr, r := range j.resources("aws_iam_role") {
+				if r["name"] == names.Role(app.Name) {
+					roleAddr = addr
 				}
 			}
-			if n, want := len(j.resources("aws_kubernetes_service_account_v1"))+len(j.resources("kubernetes_service_account_v1")), len(c.Applications); n != want {
-				t.Errorf("got %d service accounts, want %d (one per application)", n, want)
+			if roleAddr == "" {
+				t.Errorf("%s: no role %s", app.Name, names.Role(app.Name))
+				continue
 			}
-		})
-	}
+			role := j.resources("aws_iam_role")[roleAddr]
+			trust := j.target(tfRefs(role["assume_role_policy"].(string))[0])
+			sub := irsa.Subject(names.Namespace, app.Name)
+			if !slices.Contains(allStrings(trust), sub) || !slices.Contains(allStrings(trust), "sts.amazonaws.com") {
+				t.Errorf("%s: trust %v does not pin sub %s and aud", app.Name, allStrings(trust), sub)
+			}
+
+			got := grants(t, j, roleAddr)
+			want := map[string]bool{}
+			for bucketName, acc := range app.Buckets {
+				b := names.Bucket(bucketName)
+				want["s3:ListBucket "+b] = true
+				want["s3:GetObject "+b+"/*"] = true
+				want["kms:Decrypt key:"+names.BucketKeyAlias] = true
+				if acc == clients.ReadWrite {
+					want["s3:PutObject "+b+"/*"] = true
+					want["s3:DeleteObject "+b+"/*"] = true
+					want["kms:GenerateDataKey key:"+names.BucketKeyAlias] = true
+				}
+			}
+			if app.Database {
+				at := contract.At{Env: env, Client: c.Name}
+				want["secretsmanager:GetSecretValue "+contract.DatabaseSecretARN.Name(at)] = true
+				want["kms:Decrypt "+contract.DatabaseSecretKMSKeyARN.Name(at)] = true
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
+			}
+
+			sa := serviceAccount(j, app.Name)
+			if sa == nil {
+				t.Errorf("%s: no service account", app.Name)
+				continue
+			}
+			ann, _ := sa["metadata"].(map[string]any)["annotations"].(map[string]any)
+			if !isRefTo(ann[irsa.RoleARNAnnotation], false, "aws_iam_role", roleAddr) {
+				t.Errorf("%s: service account annotation %v, want the role's ARN", app.Name, ann)
+			}
+		}
+		if n, want := len(j.resources("aws_kubernetes_service_account_v1"))+len(j.resources("kubernetes_service_account_v1")), len(c.Applications); n != want {
+			t.Errorf("got %d service accounts, want %d (one per application)", n, want)
+		}
+	})
 }
 
 // TestClientNamespace: the namespace is the client's name, denies all
 // traffic by default, admits load balancers only to applications with a
 // port, and carries the quota.
 func TestClientNamespace(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			j, c := cs.j, cs.client
-			nss := j.resources("kubernetes_namespace_v1")
-			if len(nss) != 1 {
-				t.Fatalf("got %d namespaces, want 1", len(nss))
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, c := cs.j, cs.client
+		nss := j.exactly(t, 1, "kubernetes_namespace_v1")
+		for _, ns := range nss {
+			md := ns["metadata"].(map[string]any)
+			if md["name"] != c.NamesIn(cs.env.Name).Namespace {
+				t.Errorf("namespace %v, want %s", md["name"], c.NamesIn(cs.env.Name).Namespace)
 			}
-			for _, ns := range nss {
-				md := ns["metadata"].(map[string]any)
-				if md["name"] != c.Namespace() {
-					t.Errorf("namespace %v, want %s", md["name"], c.Namespace())
+			if md["labels"].(map[string]any)["pod-security.kubernetes.io/enforce"] != "baseline" {
+				t.Errorf("pod security not enforced: %v", md["labels"])
+			}
+		}
+		policies := map[string]map[string]any{}
+		for _, p := range j.resources("kubernetes_network_policy_v1") {
+			policies[p["metadata"].(map[string]any)["name"].(string)] = p["spec"].(map[string]any)
+		}
+		deny := policies["default-deny"]
+		if deny == nil || !reflect.DeepEqual(deny["pod_selector"], map[string]any{}) ||
+			!reflect.DeepEqual(stringList(deny["policy_types"]), []string{"Ingress", "Egress"}) ||
+			deny["ingress"] != nil || deny["egress"] != nil {
+			t.Errorf("default-deny = %v, want every pod, both directions, no rule", deny)
+		}
+		if _, ok := policies["allow-dns"]; !ok {
+			t.Error("no DNS egress policy")
+		}
+		for _, app := range c.Applications {
+			p, ok := policies["allow-"+app.Name+"-from-load-balancers"]
+			if ok != (app.Port != 0) {
+				t.Errorf("%s: ingress policy present=%t, port %d", app.Name, ok, app.Port)
+			}
+			if ok {
+				sel := p["pod_selector"].(map[string]any)["match_labels"].(map[string]any)
+				if sel[namespace.AppLabel] != app.Name {
+					t.Errorf("%s: ingress selects %v", app.Name, sel)
 				}
-				if md["labels"].(map[string]any)["pod-security.kubernetes.io/enforce"] != "baseline" {
-					t.Errorf("pod security not enforced: %v", md["labels"])
-				}
 			}
-			policies := map[string]map[string]any{}
-			for _, p := range j.resources("kubernetes_network_policy_v1") {
-				policies[p["metadata"].(map[string]any)["name"].(string)] = p["spec"].(map[string]any)
-			}
-			deny := policies["default-deny"]
-			if deny == nil || !reflect.DeepEqual(deny["pod_selector"], map[string]any{}) ||
-				!reflect.DeepEqual(stringList(deny["policy_types"]), []string{"Ingress", "Egress"}) ||
-				deny["ingress"] != nil || deny["egress"] != nil {
-				t.Errorf("default-deny = %v, want every pod, both directions, no rule", deny)
-			}
-			if _, ok := policies["allow-dns"]; !ok {
-				t.Error("no DNS egress policy")
-			}
-			for _, app := range c.Applications {
-				p, ok := policies["allow-"+app.Name+"-from-load-balancers"]
-				if ok != (app.Port != 0) {
-					t.Errorf("%s: ingress policy present=%t, port %d", app.Name, ok, app.Port)
-				}
-				if ok {
-					sel := p["pod_selector"].(map[string]any)["match_labels"].(map[string]any)
-					if sel[namespace.AppLabel] != app.Name {
-						t.Errorf("%s: ingress selects %v", app.Name, sel)
+		}
+		// Ingress from outside the namespace comes from the public
+		// subnets only, never the private ones where every client's
+		// pods live.
+		plan, _ := cs.env.Network.SubnetPlan()
+		public := cidrs(plan.Public)
+		blocks := 0
+		for name, p := range policies {
+			for _, rule := range asList(p["ingress"]) {
+				for _, from := range asList(rule.(map[string]any)["from"]) {
+					ip, ok := from.(map[string]any)["ip_block"].(map[string]any)
+					if !ok {
+						continue
+					}
+					blocks++
+					if !slices.Contains(public, ip["cidr"].(string)) {
+						t.Errorf("%s admits %v, not a public subnet", name, ip["cidr"])
 					}
 				}
 			}
-			// Ingress from outside the namespace comes from the public
-			// subnets only, never the private ones where every client's
-			// pods live.
-			plan, _ := cs.env.Network.SubnetPlan()
-			public := prefixes(plan.Public)
-			for name, p := range policies {
-				for _, rule := range asList(p["ingress"]) {
-					for _, from := range asList(rule.(map[string]any)["from"]) {
-						if ip, ok := from.(map[string]any)["ip_block"].(map[string]any); ok && !containsString(public, ip["cidr"].(string)) {
-							t.Errorf("%s admits %v, not a public subnet", name, ip["cidr"])
-						}
-					}
-				}
+		}
+		if exposed := slices.ContainsFunc(c.Applications, func(a clients.Application) bool { return a.Port != 0 }); exposed && blocks == 0 {
+			t.Error("an application has a port, but no policy admits any address range: the check ran on nothing")
+		}
+		// Pods of the client run on its nodes only: an admission policy
+		// bound to the namespace requires the node selector.
+		var policy, binding map[string]any
+		for _, m := range j.resources("kubernetes_manifest") {
+			mf := m["manifest"].(map[string]any)
+			switch mf["kind"] {
+			case "ValidatingAdmissionPolicy":
+				policy = mf
+			case "ValidatingAdmissionPolicyBinding":
+				binding = mf
 			}
-			// Pods of the client run on its nodes only: an admission policy
-			// bound to the namespace requires the node selector.
-			var policy, binding map[string]any
-			for _, m := range j.resources("kubernetes_manifest") {
-				mf := m["manifest"].(map[string]any)
-				switch mf["kind"] {
-				case "ValidatingAdmissionPolicy":
-					policy = mf
-				case "ValidatingAdmissionPolicyBinding":
-					binding = mf
-				}
-			}
-			if policy == nil || binding == nil {
-				t.Fatal("no ValidatingAdmissionPolicy and binding")
-			}
-			spec := policy["spec"].(map[string]any)
-			match := spec["matchConstraints"].(map[string]any)["namespaceSelector"].(map[string]any)["matchLabels"].(map[string]any)
-			expr := asList(spec["validations"])[0].(map[string]any)["expression"].(string)
-			if match["kubernetes.io/metadata.name"] != c.Namespace() || spec["failurePolicy"] != "Fail" ||
-				!strings.Contains(expr, fmt.Sprintf("object.spec.nodeSelector[%q] == %q", ClientNodeKey, c.Name)) {
-				t.Errorf("admission policy %v does not require nodeSelector %s=%s in namespace %s", spec, ClientNodeKey, c.Name, c.Namespace())
-			}
-			bs := binding["spec"].(map[string]any)
-			if bs["policyName"] != policy["metadata"].(map[string]any)["name"] || !reflect.DeepEqual(bs["validationActions"], []any{"Deny"}) {
-				t.Errorf("binding %v does not deny with the policy", bs)
-			}
+		}
+		if policy == nil || binding == nil {
+			t.Fatal("no ValidatingAdmissionPolicy and binding")
+		}
+		spec := policy["spec"].(map[string]any)
+		match := spec["matchConstraints"].(map[string]any)["namespaceSelector"].(map[string]any)["matchLabels"].(map[string]any)
+		expr := asList(spec["validations"])[0].(map[string]any)["expression"].(string)
+		ns := c.NamesIn(cs.env.Name).Namespace
+		if match["kubernetes.io/metadata.name"] != ns || spec["failurePolicy"] != "Fail" ||
+			!strings.Contains(expr, fmt.Sprintf("object.spec.nodeSelector[%q] == %q", ClientNodeKey, c.Name)) {
+			t.Errorf("admission policy %v does not require nodeSelector %s=%s in namespace %s", spec, ClientNodeKey, c.Name, ns)
+		}
+		bs := binding["spec"].(map[string]any)
+		if bs["policyName"] != policy["metadata"].(map[string]any)["name"] || !reflect.DeepEqual(bs["validationActions"], []any{"Deny"}) {
+			t.Errorf("binding %v does not deny with the policy", bs)
+		}
 
-			quotas := j.resources("kubernetes_resource_quota_v1")
-			if len(quotas) != 1 {
-				t.Fatalf("got %d quotas, want 1", len(quotas))
+		quotas := j.exactly(t, 1, "kubernetes_resource_quota_v1")
+		q := cs.t.Quota
+		for _, rq := range quotas {
+			hard := rq["spec"].(map[string]any)["hard"].(map[string]any)
+			if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory {
+				t.Errorf("quota %v, want %+v", hard, q)
 			}
-			q := c.QuotaIn(cs.env.Name)
-			for _, rq := range quotas {
-				hard := rq["spec"].(map[string]any)["hard"].(map[string]any)
-				if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory {
-					t.Errorf("quota %v, want %+v", hard, q)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestClientConfiguration: the client's configuration is under
 // /stratum/<env>/clients/<client>/.
 func TestClientConfiguration(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
-		t.Run(cs.name, func(t *testing.T) {
-			prefix := fmt.Sprintf("/stratum/%s/clients/%s/", cs.env.Name, cs.client.Name)
-			got := map[string]any{}
-			for _, p := range cs.j.resources("aws_ssm_parameter") {
-				name := p["name"].(string)
-				if !strings.HasPrefix(name, prefix) {
-					t.Errorf("parameter %s outside %s", name, prefix)
-				}
-				got[strings.TrimPrefix(name, prefix)] = p["insecure_value"]
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		prefix := contract.Client.ParameterPrefix(contract.At{Env: cs.env.Name, Client: cs.client.Name})
+		got := map[string]any{}
+		for _, p := range cs.j.resources("aws_ssm_parameter") {
+			name := p["name"].(string)
+			if !strings.HasPrefix(name, prefix) {
+				t.Errorf("parameter %s outside %s", name, prefix)
 			}
-			if got["namespace"] == nil || got["node-group/name"] == nil || got["applications"] == nil || got["buckets"] == nil {
-				t.Errorf("configuration %v lacks namespace, node group, applications or buckets", sortedKeys(got))
+			got[strings.TrimPrefix(name, prefix)] = p["insecure_value"]
+		}
+		if got["namespace"] == nil || got["node-group/name"] == nil || got["applications"] == nil || got["buckets"] == nil {
+			t.Errorf("configuration %v lacks namespace, node group, applications or buckets", sortedKeys(got))
+		}
+		for _, app := range cs.client.Applications {
+			if !strings.Contains(got["applications"].(string), fmt.Sprintf("%q:{\"service_account\":%q", app.Name, app.Name)) {
+				t.Errorf("applications %v lacks %s", got["applications"], app.Name)
 			}
-			for _, app := range cs.client.Applications {
-				if !strings.Contains(got["applications"].(string), fmt.Sprintf("%q:{\"service_account\":%q", app.Name, app.Name)) {
-					t.Errorf("applications %v lacks %s", got["applications"], app.Name)
-				}
+		}
+		for _, b := range cs.client.Buckets {
+			if !strings.Contains(got["buckets"].(string), fmt.Sprintf("%q:", b.Name)) {
+				t.Errorf("buckets %v lacks %s", got["buckets"], b.Name)
 			}
-			for _, b := range cs.client.Buckets {
-				if !strings.Contains(got["buckets"].(string), fmt.Sprintf("%q:", b.Name)) {
-					t.Errorf("buckets %v lacks %s", got["buckets"], b.Name)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // policyIsolationProblems lists every value of an IAM policy document in
@@ -640,7 +642,7 @@ func valueProblems(j tfJSON, env, client string, all []string, where, v string) 
 // another's is not mistaken for it.
 func foreignIdentifier(s, env, client string, all []string) string {
 	own := []string{
-		fmt.Sprintf("stratum-%s-%s", env, client),
+		clients.Client{Name: client}.NamesIn(env).Prefix,
 		fmt.Sprintf("/%s/", client),
 		fmt.Sprintf("serviceaccount:%s:", client),
 	}
@@ -652,7 +654,7 @@ func foreignIdentifier(s, env, client string, all []string) string {
 			continue
 		}
 		for _, id := range []string{
-			fmt.Sprintf("stratum-%s-%s", env, other),
+			clients.Client{Name: other}.NamesIn(env).Prefix,
 			fmt.Sprintf("/%s/", other),
 			fmt.Sprintf("serviceaccount:%s:", other),
 		} {
@@ -687,7 +689,7 @@ func ownerOf(j tfJSON, r tfRef, env, client string, all []string) string {
 		}
 		return "unknown"
 	}
-	prefix := fmt.Sprintf("stratum-%s-", env)
+	prefix := config.Prefix(env) + "-"
 	name := ""
 	switch r.typ {
 	case "aws_kms_key":
@@ -721,9 +723,9 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 	var out []string
 	own := ownNodeSecurityGroup(j, env, client)
 	if own == "" {
-		out = append(out, "no security group "+fmt.Sprintf("stratum-%s-%s-nodes", env, client))
+		out = append(out, "no security group "+clients.Client{Name: client}.NamesIn(env).NodeSecurityGroup)
 	}
-	ownDB := fmt.Sprintf("/stratum/%s/databases/%s/security-group-id", env, client)
+	ownDB := contract.DatabaseSecurityGroupID.Name(contract.At{Env: env, Client: client})
 	opened := 0
 	for addr, r := range j.resources("aws_vpc_security_group_ingress_rule") {
 		rs := tfRefs(fmt.Sprint(r["security_group_id"]))
@@ -758,10 +760,10 @@ func databaseIsolationProblems(j tfJSON, env, client string) []string {
 }
 
 // ownNodeSecurityGroup is the address of the client's node security
-// group, stratum-<env>-<client>-nodes.
+// group.
 func ownNodeSecurityGroup(j tfJSON, env, client string) string {
 	for addr, sg := range j.resources("aws_security_group") {
-		if sg["name"] == fmt.Sprintf("stratum-%s-%s-%s", env, client, clients.NodesName) {
+		if sg["name"] == (clients.Client{Name: client}).NamesIn(env).NodeSecurityGroup {
 			return addr
 		}
 	}
@@ -869,6 +871,17 @@ func asList(v any) []any {
 	return l
 }
 
+// mustList is v as a list of at least min elements (what), failing the
+// test otherwise: a loop over its elements must not check nothing.
+func mustList(t *testing.T, v any, what string, min int) []any {
+	t.Helper()
+	l := asList(v)
+	if len(l) < min {
+		t.Fatalf("%d %s, want at least %d", len(l), what, min)
+	}
+	return l
+}
+
 func deepCopy(v any) any {
 	switch v := v.(type) {
 	case tfJSON:
@@ -887,15 +900,6 @@ func deepCopy(v any) any {
 		return out
 	}
 	return v
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func containsSuffix(list []string, suffix string) bool {

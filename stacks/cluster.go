@@ -6,7 +6,7 @@ import (
 	k8sprovider "github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // clusterAccess is how a stack's in-cluster providers (Kubernetes, Helm)
@@ -30,7 +30,7 @@ type clusterAccess struct {
 // sets one, so Kubernetes sees the same principal as AWS (and its access
 // entry).
 func (s *Stack) clusterAccess() clusterAccess {
-	name := params.ClusterName.Import(s.TF, s.At())
+	name := contract.ClusterName.Import(s.TF, s.At())
 	args := []*string{
 		jsii.String("eks"), jsii.String("get-token"),
 		jsii.String("--cluster-name"), name,
@@ -40,8 +40,8 @@ func (s *Stack) clusterAccess() clusterAccess {
 		args = append(args, jsii.String("--role-arn"), jsii.String(s.Env.AssumeRoleARN))
 	}
 	return clusterAccess{
-		Host:           params.ClusterEndpoint.Import(s.TF, s.At()),
-		CACertificate:  cdktf.Fn_Base64decode(params.ClusterCAData.Import(s.TF, s.At())),
+		Host:           contract.ClusterEndpoint.Import(s.TF, s.At()),
+		CACertificate:  cdktf.Fn_Base64decode(contract.ClusterCAData.Import(s.TF, s.At())),
 		ExecAPIVersion: jsii.String("client.authentication.k8s.io/v1beta1"),
 		ExecCommand:    jsii.String("aws"),
 		ExecArgs:       &args,

@@ -1,7 +1,14 @@
 package stacks
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/contract"
 )
 
 // TestContract proves the SSM wiring: every parameter a stack reads is
@@ -16,6 +23,10 @@ func TestContract(t *testing.T) {
 			writers[n] = append(writers[n], name)
 		}
 	}
+	if len(writers) == 0 {
+		t.Fatal("no stack writes a parameter")
+	}
+	reads := 0
 	for n, ws := range writers {
 		if len(ws) != 1 {
 			t.Errorf("parameter %s is written by %d stacks %v, want 1", n, len(ws), ws)
@@ -23,6 +34,7 @@ func TestContract(t *testing.T) {
 	}
 	for _, name := range s.names() {
 		for _, d := range s.stacks[name].data("aws_ssm_parameter") {
+			reads++
 			n := d["name"].(string)
 			ws := writers[n]
 			if len(ws) != 1 {
@@ -33,6 +45,9 @@ func TestContract(t *testing.T) {
 				t.Errorf("%s reads %s from %s, which is not upstream of it (deps %v)", name, n, ws[0], s.deps[name])
 			}
 		}
+	}
+	if reads == 0 {
+		t.Error("no stack reads a parameter: the contract is checked on nothing")
 	}
 	if cycle := s.cycle(); cycle != nil {
 		t.Errorf("stack dependency cycle: %v", cycle)
@@ -111,5 +126,58 @@ func TestCycleDetection(t *testing.T) {
 	}
 	if !s.upstream("c", "a") || s.upstream("a", "c") {
 		t.Error("upstream is wrong for a→b→c")
+	}
+}
+
+// TestContractRefusesMiswiring: exporting from a stack other than the
+// producer, importing one's own parameter or a parameter whose producer is
+// not in the app (built later) is a programming error and panics with the
+// stacks involved; an import of a built producer records the dependency.
+func TestContractRefusesMiswiring(t *testing.T) {
+	at := contract.At{Env: "dev"}
+	cases := []struct {
+		name string
+		// stacks are created in order; the last is the one used.
+		stacks []string
+		use    func(s cdktf.TerraformStack)
+		want   string
+	}{
+		{"export from another stack", []string{"foundation-dev", "platform-dev"},
+			func(s cdktf.TerraformStack) { contract.VPCID.Export(s, at, jsii.String("vpc-1")) },
+			"/stratum/dev/foundation/vpc/id is produced by stack foundation-dev, not platform-dev"},
+		{"import its own parameter", []string{"foundation-dev"},
+			func(s cdktf.TerraformStack) { contract.VPCID.Import(s, at) },
+			"stack foundation-dev imports its own parameter /stratum/dev/foundation/vpc/id"},
+		{"import before the producer is built", []string{"foundation-dev", "services-dev"},
+			func(s cdktf.TerraformStack) { contract.ClusterName.Import(s, at) },
+			"stack services-dev reads /stratum/dev/platform/cluster/name, but its producer platform-dev is not in the app"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			app := cdktf.NewApp(nil)
+			var s cdktf.TerraformStack
+			for _, name := range tc.stacks {
+				s = cdktf.NewTerraformStack(app, jsii.String(name))
+			}
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Errorf("recovered %v, want a panic mentioning %q", r, tc.want)
+				}
+			}()
+			tc.use(s)
+		})
+	}
+
+	app := cdktf.NewApp(nil)
+	cdktf.NewTerraformStack(app, jsii.String("foundation-dev"))
+	platform := cdktf.NewTerraformStack(app, jsii.String("platform-dev"))
+	contract.VPCID.Import(platform, at)
+	contract.VPCID.Import(platform, at) // a second read reuses the data source
+	var deps []string
+	for _, d := range *platform.Dependencies() {
+		deps = append(deps, *d.Node().Id())
+	}
+	if fmt.Sprint(deps) != "[foundation-dev]" {
+		t.Errorf("platform-dev depends on %v, want [foundation-dev] once", deps)
 	}
 }

@@ -1,41 +1,37 @@
 package stacks
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
 	"stratum/constructs/postgres"
+	"stratum/contract"
 )
 
-// NewDatabases builds databases-<env>: one PostgreSQL instance per client
-// that exists in env, each with its own keys, security group and backup
-// selection, and its connection details exported per client.
+// NewDatabases builds databases-<env>: one PostgreSQL instance per
+// tenancy (a client in env), each with its own keys, security group and
+// backup selection, and its connection details exported per client.
 //
 // The stack exists even when no client is in env, so every environment
 // deploys the same list of stacks; it then reads the foundation's
 // parameters and creates nothing.
-func NewDatabases(scope constructs.Construct, env config.Environment, all []clients.Client) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Databases, Env: env})
-	vpc := params.VPCID.Import(s.TF, s.At())
-	subnets := params.DatabaseSubnetIDs.Import(s.TF, s.At())
+func NewDatabases(scope constructs.Construct, env config.Environment, tenancies []clients.Tenancy) *Stack {
+	s := newStack(scope, stackProps{Layer: contract.Databases, Env: env})
+	vpc := contract.VPCID.Import(s.TF, s.At())
+	subnets := contract.DatabaseSubnetIDs.Import(s.TF, s.At())
 	plan := &postgres.BackupPlan{
-		PlanID:  params.BackupPlanID.Import(s.TF, s.At()),
-		RoleARN: params.BackupRoleARN.Import(s.TF, s.At()),
+		PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
+		RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
 	}
-	for _, c := range clients.InEnvironment(all, env.Name) {
-		ce, _ := c.In(env.Name)
-		db := ce.DatabaseConfig(env.Database)
+	for _, t := range tenancies {
+		c, db, names := t.Client, t.Database, t.Names
 		// The construct id is the client's name: every address of a
 		// client's resources is its own, so adding or removing a client
 		// never moves another's.
 		pg := postgres.New(s.TF, c.Name, &postgres.Props{
-			Identifier:             DatabaseIdentifier(env, c.Name),
-			DatabaseName:           strings.ReplaceAll(c.Name, "-", "_"),
+			Identifier:             names.DatabaseIdentifier,
+			DatabaseName:           names.DatabaseName,
 			VPCID:                  vpc,
 			SubnetIDs:              subnets,
 			EngineVersion:          db.EngineVersion,
@@ -54,17 +50,12 @@ func NewDatabases(scope constructs.Construct, env config.Environment, all []clie
 			Tags:                   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
 		})
 		at := s.ClientAt(c.Name)
-		params.DatabaseEndpoint.Export(s.TF, at, pg.Address)
-		params.DatabasePort.Export(s.TF, at, pg.Port)
-		params.DatabaseName.Export(s.TF, at, pg.DatabaseName)
-		params.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
-		params.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
-		params.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
+		contract.DatabaseEndpoint.Export(s.TF, at, pg.Address)
+		contract.DatabasePort.Export(s.TF, at, pg.Port)
+		contract.DatabaseName.Export(s.TF, at, pg.DatabaseName)
+		contract.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
+		contract.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
+		contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
 	}
 	return s
-}
-
-// DatabaseIdentifier is the RDS identifier of client's instance in env.
-func DatabaseIdentifier(env config.Environment, client string) string {
-	return fmt.Sprintf("%s-%s-%s", config.Project, env.Name, client)
 }

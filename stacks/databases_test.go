@@ -1,32 +1,35 @@
 package stacks
 
 import (
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"stratum/awsrules"
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
+
+// constructPath is the construct path cdktf records for a resource
+// ("databases-prod/ezra/instance").
+func constructPath(res map[string]any) string {
+	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
+	path, _ := md["path"].(string)
+	return path
+}
 
 // owner is the client a databases-<env> resource belongs to: the first
 // construct under the stack in its path ("databases-prod/ezra/instance").
 func owner(res map[string]any) string {
-	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
-	path, _ := md["path"].(string)
-	parts := strings.Split(path, "/")
+	parts := strings.Split(constructPath(res), "/")
 	if len(parts) < 3 {
 		return ""
 	}
 	return parts[1]
-}
-
-// attrRef is the Terraform expression of a resource attribute.
-func attrRef(typ, addr, attr string) string {
-	return fmt.Sprintf("${%s.%s.%s}", typ, addr, attr)
 }
 
 // owned returns the resources of typ that belong to client.
@@ -53,14 +56,21 @@ func only(t *testing.T, what string, m map[string]map[string]any) (string, map[s
 }
 
 // clientDatabases runs f for every client database of every environment.
-func clientDatabases(t *testing.T, f func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, instance map[string]any, addr string)) {
+func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tfJSON, instance map[string]any, addr string)) {
 	s := defaultSynth(t)
+	runs := 0
+	defer func() {
+		if runs == 0 {
+			t.Error("no client database: the checks ran on nothing")
+		}
+	}()
 	for _, env := range config.Environments() {
-		j := s.stack(t, "databases-"+env.Name)
-		for _, c := range clients.InEnvironment(clients.All, env.Name) {
-			t.Run(env.Name+"/"+c.Name, func(t *testing.T) {
-				addr, inst := only(t, "instances of "+c.Name, owned(j, "aws_db_instance", c.Name))
-				f(t, env, c, j, inst, addr)
+		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			runs++
+			t.Run(env.Name+"/"+tn.Client.Name, func(t *testing.T) {
+				addr, inst := only(t, "instances of "+tn.Client.Name, owned(j, "aws_db_instance", tn.Client.Name))
+				f(t, tn, j, inst, addr)
 			})
 		}
 	}
@@ -73,10 +83,10 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "databases-"+env.Name)
+			j := s.stack(t, contract.Databases.StackName(env.Name, ""))
 			var want, got []string
-			for _, c := range clients.InEnvironment(clients.All, env.Name) {
-				want = append(want, DatabaseIdentifier(env, c.Name))
+			for _, tn := range clients.Tenancies(clients.All, env) {
+				want = append(want, tn.Names.DatabaseIdentifier)
 			}
 			for _, inst := range j.resources("aws_db_instance") {
 				got = append(got, inst["identifier"].(string))
@@ -88,9 +98,8 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			}
 		})
 	}
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
-		ce, _ := c.In(env.Name)
-		db := ce.DatabaseConfig(env.Database)
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
+		db := tn.Database
 		checks := map[string]any{
 			"engine":                  "postgres",
 			"engine_version":          db.EngineVersion,
@@ -100,7 +109,7 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 			"backup_retention_period": float64(db.BackupRetentionDays),
 			"backup_window":           db.BackupWindow,
 			"maintenance_window":      db.MaintenanceWindow,
-			"db_name":                 strings.ReplaceAll(c.Name, "-", "_"),
+			"db_name":                 tn.Names.DatabaseName,
 		}
 		for k, want := range checks {
 			if inst[k] != want {
@@ -125,23 +134,17 @@ func TestClientOverridesDatabaseSize(t *testing.T) {
 	}
 }
 
-// TestDatabaseDataIsHardToLose checks deletion protection, Multi-AZ, final
-// snapshots, prevent_destroy, retention and windows per environment.
+// TestDatabaseDataIsHardToLose: every instance has the deletion
+// protection, final snapshot, prevent_destroy and windows its environment
+// configures (TestProductionProtections checks what production demands).
 func TestDatabaseDataIsHardToLose(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, _ string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
+		env, c := tn.Env, tn.Client
 		id := inst["identifier"].(string)
 		if inst["deletion_protection"] != env.DeletionProtection {
 			t.Errorf("deletion_protection = %v, want %t", inst["deletion_protection"], env.DeletionProtection)
 		}
-		if env.Name == "prod" || env.Name == "staging" {
-			if inst["deletion_protection"] != true {
-				t.Errorf("%s: deletion_protection = %v, want true", env.Name, inst["deletion_protection"])
-			}
-		}
 		keep := !env.Database.SkipFinalSnapshot
-		if env.Name == "prod" && !keep {
-			t.Fatal("prod skips the final snapshot")
-		}
 		if inst["skip_final_snapshot"] != !keep || inst["delete_automated_backups"] != !keep {
 			t.Errorf("skip_final_snapshot = %v, delete_automated_backups = %v, want %t", inst["skip_final_snapshot"], inst["delete_automated_backups"], !keep)
 		}
@@ -155,42 +158,43 @@ func TestDatabaseDataIsHardToLose(t *testing.T) {
 			t.Errorf("final_snapshot_identifier set although the final snapshot is skipped")
 		}
 
-		prevent := env.Database.PreventDestroy
-		if env.Name == "prod" && !prevent {
-			t.Fatal("prod instances can be destroyed by a plan")
-		}
-		// The instance and both keys: a destroyed key makes every
-		// snapshot unreadable.
-		guarded := []map[string]any{inst}
-		for _, k := range owned(j, "aws_kms_key", c.Name) {
-			guarded = append(guarded, k)
-		}
-		for _, r := range guarded {
-			lc, _ := r["lifecycle"].(map[string]any)
-			if got := lc["prevent_destroy"] == true; got != prevent {
-				t.Errorf("%s: prevent_destroy = %t, want %t", r["//"].(map[string]any)["metadata"].(map[string]any)["path"], got, prevent)
+		for path, got := range preventDestroy(t, j, c.Name, inst) {
+			if got != env.Database.PreventDestroy {
+				t.Errorf("%s: prevent_destroy = %t, want %t", path, got, env.Database.PreventDestroy)
 			}
 		}
-
-		if env.Name == "prod" {
-			if inst["multi_az"] != true {
-				t.Errorf("prod: multi_az = %v", inst["multi_az"])
-			}
-			if r := inst["backup_retention_period"].(float64); r < config.ProdMinBackupRetentionDays {
-				t.Errorf("prod: backup_retention_period = %v, want >= %d", r, config.ProdMinBackupRetentionDays)
-			}
+		if inst["multi_az"] != env.Database.MultiAZ {
+			t.Errorf("multi_az = %v, want %t", inst["multi_az"], env.Database.MultiAZ)
 		}
-		overlap, err := config.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
+		overlap, err := awsrules.WindowsOverlap(inst["backup_window"].(string), inst["maintenance_window"].(string))
 		if err != nil || overlap {
 			t.Errorf("backup window %v and maintenance window %v overlap (err %v)", inst["backup_window"], inst["maintenance_window"], err)
 		}
 	})
 }
 
+// preventDestroy says, by construct path, whether the client's instance and
+// each of its keys (a destroyed key makes every snapshot unreadable) have
+// lifecycle prevent_destroy.
+func preventDestroy(t *testing.T, j tfJSON, client string, inst map[string]any) map[string]bool {
+	t.Helper()
+	keys := owned(j, "aws_kms_key", client)
+	if len(keys) != 2 {
+		t.Errorf("client %s has %d keys in its database stack, want 2 (storage, secret)", client, len(keys))
+	}
+	out := map[string]bool{}
+	for _, r := range append([]map[string]any{inst}, slices.Collect(maps.Values(keys))...) {
+		lc, _ := r["lifecycle"].(map[string]any)
+		out[constructPath(r)] = lc["prevent_destroy"] == true
+	}
+	return out
+}
+
 // TestDatabaseIsSecure checks encryption, credentials, network exposure,
 // TLS and monitoring of every instance.
 func TestDatabaseIsSecure(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, addr string) {
+		env, c := tn.Env, tn.Client
 		want := map[string]any{
 			"storage_encrypted":                     true,
 			"storage_type":                          "gp3",
@@ -221,7 +225,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 		keys := owned(j, "aws_kms_key", c.Name)
 		keyOf := func(attr string) string {
 			for a := range keys {
-				if inst[attr] == attrRef("aws_kms_key", a, "arn") {
+				if inst[attr] == tfExpr("aws_kms_key", a, "arn") {
 					return a
 				}
 			}
@@ -252,7 +256,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 			for _, g := range logs {
 				if g["name"] == name {
 					found = true
-					if g["kms_key_id"] != attrRef("aws_kms_key", storage, "arn") || g["retention_in_days"] != float64(env.LogRetentionDays) {
+					if g["kms_key_id"] != tfExpr("aws_kms_key", storage, "arn") || g["retention_in_days"] != float64(env.LogRetentionDays) {
 						t.Errorf("log group %s: kms_key_id %v, retention %v", name, g["kms_key_id"], g["retention_in_days"])
 					}
 				}
@@ -265,15 +269,16 @@ func TestDatabaseIsSecure(t *testing.T) {
 		// Enhanced monitoring role, trusted by RDS monitoring for this
 		// instance only.
 		roleAddr, role := only(t, "monitoring roles", owned(j, "aws_iam_role", c.Name))
-		if inst["monitoring_role_arn"] != attrRef("aws_iam_role", roleAddr, "arn") {
+		if inst["monitoring_role_arn"] != tfExpr("aws_iam_role", roleAddr, "arn") {
 			t.Errorf("monitoring_role_arn = %v, want role %s", inst["monitoring_role_arn"], roleAddr)
 		}
 		_, att := only(t, "monitoring policy attachments", owned(j, "aws_iam_role_policy_attachment", c.Name))
 		if !strings.HasSuffix(att["policy_arn"].(string), ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole") ||
-			att["role"] != attrRef("aws_iam_role", roleAddr, "name") {
+			att["role"] != tfExpr("aws_iam_role", roleAddr, "name") {
 			t.Errorf("monitoring policy attachment %v", att)
 		}
-		trust := fmt.Sprint(j.data("aws_iam_policy_document")[strings.TrimSuffix(strings.TrimPrefix(role["assume_role_policy"].(string), "${data.aws_iam_policy_document."), ".json}")])
+		doc, _, _ := j.resolve(t, role["assume_role_policy"])
+		trust := fmt.Sprint(doc)
 		for _, s := range []string{"monitoring.rds.amazonaws.com", "aws:SourceAccount", "aws:SourceArn", ":db:" + inst["identifier"].(string)} {
 			if !strings.Contains(trust, s) {
 				t.Errorf("monitoring trust policy lacks %q: %s", s, trust)
@@ -282,7 +287,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 
 		// TLS only, slow statements logged, family matching the version.
 		pgAddr, pg := only(t, "parameter groups", owned(j, "aws_db_parameter_group", c.Name))
-		if inst["parameter_group_name"] != attrRef("aws_db_parameter_group", pgAddr, "name") {
+		if inst["parameter_group_name"] != tfExpr("aws_db_parameter_group", pgAddr, "name") {
 			t.Errorf("parameter_group_name = %v", inst["parameter_group_name"])
 		}
 		major, _, _ := strings.Cut(inst["engine_version"].(string), ".")
@@ -304,11 +309,11 @@ func TestDatabaseIsSecure(t *testing.T) {
 		// Its own subnet group on the foundation's database subnets and
 		// its own security group.
 		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
-		if fmt.Sprint(inst["vpc_security_group_ids"]) != fmt.Sprint([]any{attrRef("aws_security_group", sgAddr, "id")}) {
+		if fmt.Sprint(inst["vpc_security_group_ids"]) != fmt.Sprint([]any{tfExpr("aws_security_group", sgAddr, "id")}) {
 			t.Errorf("vpc_security_group_ids = %v, want only %s", inst["vpc_security_group_ids"], sgAddr)
 		}
 		sgNetAddr, sn := only(t, "subnet groups", owned(j, "aws_db_subnet_group", c.Name))
-		if inst["db_subnet_group_name"] != attrRef("aws_db_subnet_group", sgNetAddr, "name") {
+		if inst["db_subnet_group_name"] != tfExpr("aws_db_subnet_group", sgNetAddr, "name") {
 			t.Errorf("db_subnet_group_name = %v", inst["db_subnet_group_name"])
 		}
 		if !strings.Contains(fmt.Sprint(sn["subnet_ids"]), "data.aws_ssm_parameter.import-foundation-subnets-database") {
@@ -317,7 +322,7 @@ func TestDatabaseIsSecure(t *testing.T) {
 
 		// In the foundation's backup plan, selected by ARN.
 		_, sel := only(t, "backup selections", owned(j, "aws_backup_selection", c.Name))
-		if fmt.Sprint(sel["resources"]) != fmt.Sprint([]any{attrRef("aws_db_instance", addr, "arn")}) {
+		if fmt.Sprint(sel["resources"]) != fmt.Sprint([]any{tfExpr("aws_db_instance", addr, "arn")}) {
 			t.Errorf("backup selection resources = %v, want this instance's ARN", sel["resources"])
 		}
 		if !strings.Contains(fmt.Sprint(sel["plan_id"]), "import-foundation-backup-plan-id") ||
@@ -332,8 +337,8 @@ func TestDatabaseIsSecure(t *testing.T) {
 func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
-		j := s.stack(t, "databases-"+env.Name)
-		for addr, sg := range j.resources("aws_security_group") {
+		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
+		for addr, sg := range j.mustResources(t, "aws_security_group") {
 			for _, k := range []string{"ingress", "egress"} {
 				if rules, ok := sg[k]; ok && len(rules.([]any)) > 0 {
 					t.Errorf("%s: %s has %s rules %v", env.Name, addr, k, rules)
@@ -351,20 +356,21 @@ func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
 // TestDatabaseExports: each client's connection details are written to its
 // own parameters, from its own instance.
 func TestDatabaseExports(t *testing.T) {
-	clientDatabases(t, func(t *testing.T, env config.Environment, c clients.Client, j tfJSON, inst map[string]any, addr string) {
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, addr string) {
+		env, c := tn.Env, tn.Client
 		byName := map[string]map[string]any{}
 		for _, p := range j.resources("aws_ssm_parameter") {
 			byName[p["name"].(string)] = p
 		}
-		at := params.At{Env: env.Name, Client: c.Name}
+		at := contract.At{Env: env.Name, Client: c.Name}
 		sgAddr, _ := only(t, "security groups", owned(j, "aws_security_group", c.Name))
-		want := map[params.String]string{
-			params.DatabaseEndpoint:        attrRef("aws_db_instance", addr, "address"),
-			params.DatabasePort:            attrRef("aws_db_instance", addr, "port"),
-			params.DatabaseName:            attrRef("aws_db_instance", addr, "db_name"),
-			params.DatabaseSecretARN:       attrRef("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
-			params.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
-			params.DatabaseSecurityGroupID: attrRef("aws_security_group", sgAddr, "id"),
+		want := map[contract.String]string{
+			contract.DatabaseEndpoint:        tfExpr("aws_db_instance", addr, "address"),
+			contract.DatabasePort:            tfExpr("aws_db_instance", addr, "port"),
+			contract.DatabaseName:            tfExpr("aws_db_instance", addr, "db_name"),
+			contract.DatabaseSecretARN:       tfExpr("aws_db_instance", addr, "master_user_secret[0].secret_arn"),
+			contract.DatabaseSecretKMSKeyARN: inst["master_user_secret_kms_key_id"].(string),
+			contract.DatabaseSecurityGroupID: tfExpr("aws_security_group", sgAddr, "id"),
 		}
 		for p, value := range want {
 			got, ok := byName[p.Name(at)]
@@ -377,85 +383,6 @@ func TestDatabaseExports(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestAddingAClientChangesNoOtherResource synthesizes the app again with
-// one client appended in every environment and one in none: every
-// resource and data source that existed keeps its address and its exact
-// configuration, the new client's database appears in each databases
-// stack, and the client without environments changes nothing.
-func TestAddingAClientChangesNoOtherResource(t *testing.T) {
-	before := defaultSynth(t)
-	extra := append(append([]clients.Client{}, clients.All...),
-		clients.Client{
-			Name: "newco", DisplayName: "NewCo", CostCentre: "cc-9999",
-			Environments: []clients.Environment{
-				{Name: "prod", Database: &clients.DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 150}},
-				{Name: "staging"},
-				{Name: "dev"},
-			},
-		},
-	)
-	after := synth(t, config.Environments(), extra)
-
-	for _, name := range after.names() {
-		if _, ok := before.stacks[name]; !ok && !strings.Contains(name, "-newco-") {
-			t.Errorf("stack %s appeared, want only the new client's stacks", name)
-		}
-	}
-	for _, name := range before.names() {
-		t.Run(name, func(t *testing.T) {
-			raw, ok := after.raw[name]
-			if !ok {
-				t.Fatalf("stack disappeared")
-			}
-			was, now := splitStack(t, before.raw[name]), splitStack(t, raw)
-			for key, v := range was {
-				got, ok := now[key]
-				if !ok {
-					t.Errorf("%s disappeared", key)
-				} else if string(got) != string(v) {
-					t.Errorf("%s changed:\nbefore: %s\nafter:  %s", key, v, got)
-				}
-			}
-			for key := range now {
-				if _, ok := was[key]; !ok && !strings.Contains(key, "newco") {
-					t.Errorf("%s added, but it does not belong to newco", key)
-				}
-			}
-			if strings.HasPrefix(name, "databases-") {
-				only(t, "newco instances", owned(after.stacks[name], "aws_db_instance", "newco"))
-			}
-		})
-	}
-}
-
-// splitStack cuts a synthesized stack into comparable blocks: one per
-// resource and data source ("resource.aws_x.addr"), and one per other
-// top-level key (provider, terraform, ...), each as its exact bytes.
-func splitStack(t *testing.T, raw []byte) map[string]json.RawMessage {
-	t.Helper()
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]json.RawMessage{}
-	for key, v := range top {
-		if key != "resource" && key != "data" {
-			out[key] = v
-			continue
-		}
-		var byType map[string]map[string]json.RawMessage
-		if err := json.Unmarshal(v, &byType); err != nil {
-			t.Fatal(err)
-		}
-		for typ, byAddr := range byType {
-			for addr, r := range byAddr {
-				out[key+"."+typ+"."+addr] = r
-			}
-		}
-	}
-	return out
 }
 
 // TestDatabasesStackWithoutClients: an environment without clients still

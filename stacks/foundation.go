@@ -8,13 +8,14 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/backup"
 	"stratum/constructs/kms"
 	"stratum/constructs/network"
-	"stratum/constructs/params"
 	"stratum/constructs/securitygroup"
 	"stratum/constructs/vpn"
+	"stratum/contract"
 )
 
 // NewFoundation builds foundation-<env>: the VPC and its subnets, NAT,
@@ -27,8 +28,8 @@ import (
 // change or scheduled deletion cannot affect the others, and CloudTrail
 // shows per purpose who used which key. Three keys cost $3 a month.
 func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Foundation, Env: env})
-	prefix := fmt.Sprintf("%s-%s", config.Project, env.Name)
+	s := newStack(scope, stackProps{Layer: contract.Foundation, Env: env})
+	prefix := env.Prefix()
 
 	plan, err := env.Network.SubnetPlan()
 	if err != nil {
@@ -39,7 +40,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	flowLogKey := kms.NewKey(s.TF, "flow-logs-key", &kms.KeyProps{
 		Alias:             prefix + "-flow-logs",
 		Description:       "VPC flow logs of Stratum " + env.Name,
-		ServicePrincipals: []string{"logs." + env.Region + ".amazonaws.com"},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
 	})
 	net := network.New(s.TF, "network", &network.Props{
 		Name:                 prefix,
@@ -48,7 +49,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		PublicSubnets:        cidrs(plan.Public),
 		PrivateSubnets:       cidrs(plan.Private),
 		DatabaseSubnets:      cidrs(plan.Database),
-		NAT:                  env.Network.NAT,
+		SingleNATGateway:     env.Network.NAT == config.NATSingle,
 		FlowLogKey:           flowLogKey,
 		FlowLogRetentionDays: env.LogRetentionDays,
 	})
@@ -83,19 +84,19 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	})
 
 	at := s.At()
-	params.VPCID.Export(s.TF, at, net.VPCID)
-	params.VPCCIDR.Export(s.TF, at, net.CIDR)
-	params.PublicSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Public))
-	params.PrivateSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Private))
-	params.DatabaseSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Database))
-	params.EKSNodesSecurityGroup.Export(s.TF, at, groups.eksNodes.ID)
-	params.DatabasesSecurityGroup.Export(s.TF, at, groups.databases.ID)
-	params.LoadBalancersSecurityGroup.Export(s.TF, at, groups.loadBalancers.ID)
-	params.BackupVaultName.Export(s.TF, at, bk.VaultName)
-	params.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
-	params.BackupPlanID.Export(s.TF, at, bk.PlanID)
-	params.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
-	params.AlarmTopicARN.Export(s.TF, at, topic.Arn())
+	contract.VPCID.Export(s.TF, at, net.VPCID)
+	contract.VPCCIDR.Export(s.TF, at, net.CIDR)
+	contract.PublicSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Public))
+	contract.PrivateSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Private))
+	contract.DatabaseSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Database))
+	contract.EKSNodesSecurityGroup.Export(s.TF, at, groups.eksNodes.ID)
+	contract.DatabasesSecurityGroup.Export(s.TF, at, groups.databases.ID)
+	contract.LoadBalancersSecurityGroup.Export(s.TF, at, groups.loadBalancers.ID)
+	contract.BackupVaultName.Export(s.TF, at, bk.VaultName)
+	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
+	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
+	contract.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
+	contract.AlarmTopicARN.Export(s.TF, at, topic.Arn())
 	return s
 }
 

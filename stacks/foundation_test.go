@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -12,36 +11,8 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
-
-// refPattern matches a Terraform reference such as
-// ${aws_subnet.network_public-us-east-1a_25D5F5CE.id}, also inside
-// function calls like ${join(",", [aws_subnet.a.id, ...])}.
-var refPattern = regexp.MustCompile(`((?:data\.)?aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+`)
-
-// refs returns the names of the resources of type typ (e.g. "aws_subnet"
-// or "data.aws_iam_policy_document") that v references, in order.
-func refs(v any, typ string) []string {
-	b, _ := json.Marshal(v)
-	var out []string
-	for _, m := range refPattern.FindAllStringSubmatch(string(b), -1) {
-		if m[1] == typ {
-			out = append(out, m[2])
-		}
-	}
-	return out
-}
-
-// ref returns the single resource of type typ that v references.
-func ref(t *testing.T, v any, typ string) string {
-	t.Helper()
-	r := refs(v, typ)
-	if len(r) != 1 {
-		t.Fatalf("%v references %v of %s, want exactly one", v, r, typ)
-	}
-	return r[0]
-}
 
 // foundation is one synthesized foundation stack with its environment.
 type foundation struct {
@@ -54,7 +25,7 @@ func foundations(t *testing.T) []foundation {
 	s := defaultSynth(t)
 	var out []foundation
 	for _, env := range config.Environments() {
-		out = append(out, foundation{s.stack(t, "foundation-"+env.Name), env})
+		out = append(out, foundation{s.stack(t, contract.Foundation.StackName(env.Name, "")), env})
 	}
 	return out
 }
@@ -73,15 +44,15 @@ func (f foundation) param(t *testing.T, name string) any {
 
 // subnets returns the subnets exported by the list parameter p, found
 // through the parameter rather than by resource names.
-func (f foundation) subnets(t *testing.T, p params.StringList) []string {
+func (f foundation) subnets(t *testing.T, p contract.StringList) []string {
 	t.Helper()
-	return refs(f.param(t, p.Name(params.At{Env: f.env.Name})), "aws_subnet")
+	return refNames(f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_subnet")
 }
 
 // securityGroup returns the security group exported by p.
-func (f foundation) securityGroup(t *testing.T, p params.String) string {
+func (f foundation) securityGroup(t *testing.T, p contract.String) string {
 	t.Helper()
-	return ref(t, f.param(t, p.Name(params.At{Env: f.env.Name})), "aws_security_group")
+	return refName(t, f.param(t, p.Name(contract.At{Env: f.env.Name})), "aws_security_group")
 }
 
 // routeTableOf returns the route table the subnet is associated with.
@@ -89,8 +60,8 @@ func (f foundation) routeTableOf(t *testing.T, subnet string) string {
 	t.Helper()
 	var tables []string
 	for _, a := range f.resources("aws_route_table_association") {
-		if slices.Contains(refs(a["subnet_id"], "aws_subnet"), subnet) {
-			tables = append(tables, ref(t, a["route_table_id"], "aws_route_table"))
+		if slices.Contains(refNames(a["subnet_id"], "aws_subnet"), subnet) {
+			tables = append(tables, refName(t, a["route_table_id"], "aws_route_table"))
 		}
 	}
 	if len(tables) != 1 {
@@ -103,7 +74,7 @@ func (f foundation) routeTableOf(t *testing.T, subnet string) string {
 func (f foundation) routes(table string) []map[string]any {
 	var out []map[string]any
 	for _, r := range f.resources("aws_route") {
-		if slices.Contains(refs(r["route_table_id"], "aws_route_table"), table) {
+		if slices.Contains(refNames(r["route_table_id"], "aws_route_table"), table) {
 			out = append(out, r)
 		}
 	}
@@ -138,13 +109,13 @@ func TestFoundationSubnets(t *testing.T) {
 				t.Fatal(err)
 			}
 			tiers := []struct {
-				param params.StringList
+				param contract.StringList
 				want  []string
 				tag   string
 			}{
-				{params.PublicSubnetIDs, cidrs(plan.Public), "kubernetes.io/role/elb"},
-				{params.PrivateSubnetIDs, cidrs(plan.Private), "kubernetes.io/role/internal-elb"},
-				{params.DatabaseSubnetIDs, cidrs(plan.Database), ""},
+				{contract.PublicSubnetIDs, cidrs(plan.Public), "kubernetes.io/role/elb"},
+				{contract.PrivateSubnetIDs, cidrs(plan.Private), "kubernetes.io/role/internal-elb"},
+				{contract.DatabaseSubnetIDs, cidrs(plan.Database), ""},
 			}
 			for _, tier := range tiers {
 				names := tier.param.Key()
@@ -182,12 +153,6 @@ func TestFoundationSubnets(t *testing.T) {
 // policy says so, one otherwise; every private subnet's default route
 // goes to a NAT gateway, in its own zone with NATPerAZ.
 func TestFoundationNAT(t *testing.T) {
-	if e := envByName(t, "prod"); e.Network.NAT != config.NATPerAZ || len(e.Network.AvailabilityZones) < 2 {
-		t.Errorf("prod: NAT %q over %d zones, want one NAT per zone over at least 2", e.Network.NAT, len(e.Network.AvailabilityZones))
-	}
-	if e := envByName(t, "dev"); e.Network.NAT != config.NATSingle {
-		t.Errorf("dev: NAT %q, want %q", e.Network.NAT, config.NATSingle)
-	}
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			want := 1
@@ -201,22 +166,22 @@ func TestFoundationNAT(t *testing.T) {
 			if n := len(f.resources("aws_eip")); n != want {
 				t.Errorf("got %d Elastic IPs, want %d", n, want)
 			}
-			public := f.subnets(t, params.PublicSubnetIDs)
+			public := f.subnets(t, contract.PublicSubnetIDs)
 			natZone := map[string]string{}
 			for name, n := range nats {
-				s := ref(t, n["subnet_id"], "aws_subnet")
+				s := refName(t, n["subnet_id"], "aws_subnet")
 				if !slices.Contains(public, s) {
 					t.Errorf("NAT gateway %s is in subnet %s, not a public one", name, s)
 				}
 				natZone[name] = f.resource(t, "aws_subnet", s)["availability_zone"].(string)
-				ref(t, n["allocation_id"], "aws_eip")
+				refName(t, n["allocation_id"], "aws_eip")
 			}
-			for _, s := range f.subnets(t, params.PrivateSubnetIDs) {
+			for _, s := range f.subnets(t, contract.PrivateSubnetIDs) {
 				zone := f.resource(t, "aws_subnet", s)["availability_zone"].(string)
 				var via []string
 				for _, r := range f.routes(f.routeTableOf(t, s)) {
 					if r["destination_cidr_block"] == "0.0.0.0/0" {
-						via = append(via, refs(r["nat_gateway_id"], "aws_nat_gateway")...)
+						via = append(via, refNames(r["nat_gateway_id"], "aws_nat_gateway")...)
 						if r["gateway_id"] != nil {
 							t.Errorf("private subnet %s routes to the internet through gateway %v", s, r["gateway_id"])
 						}
@@ -240,10 +205,10 @@ func TestFoundationDatabaseSubnetsIsolated(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			others := map[string]bool{}
-			for _, s := range append(f.subnets(t, params.PublicSubnetIDs), f.subnets(t, params.PrivateSubnetIDs)...) {
+			for _, s := range append(f.subnets(t, contract.PublicSubnetIDs), f.subnets(t, contract.PrivateSubnetIDs)...) {
 				others[f.routeTableOf(t, s)] = true
 			}
-			db := f.subnets(t, params.DatabaseSubnetIDs)
+			db := f.subnets(t, contract.DatabaseSubnetIDs)
 			if len(db) == 0 {
 				t.Fatal("no database subnets exported")
 			}
@@ -273,51 +238,45 @@ func TestFoundationDatabaseSubnetsIsolated(t *testing.T) {
 func TestFoundationFlowLogs(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			vpcs := f.resources("aws_vpc")
-			if len(vpcs) != 1 {
-				t.Fatalf("got %d VPCs, want 1", len(vpcs))
-			}
+			vpcs := f.exactly(t, 1, "aws_vpc")
 			var vpcName string
 			for n := range vpcs {
 				vpcName = n
 			}
-			logs := f.resources("aws_flow_log")
-			if len(logs) != 1 {
-				t.Fatalf("got %d flow logs, want 1", len(logs))
-			}
+			logs := f.exactly(t, 1, "aws_flow_log")
 			for _, fl := range logs {
 				if fl["traffic_type"] != "ALL" {
 					t.Errorf("traffic_type = %v, want ALL", fl["traffic_type"])
 				}
-				if got := ref(t, fl["vpc_id"], "aws_vpc"); got != vpcName {
+				if got := refName(t, fl["vpc_id"], "aws_vpc"); got != vpcName {
 					t.Errorf("flow log of %s, want the VPC %s", got, vpcName)
 				}
 				if fl["log_destination_type"] != "cloud-watch-logs" {
 					t.Errorf("log_destination_type = %v", fl["log_destination_type"])
 				}
-				groupName := ref(t, fl["log_destination"], "aws_cloudwatch_log_group")
+				groupName := refName(t, fl["log_destination"], "aws_cloudwatch_log_group")
 				group := f.resource(t, "aws_cloudwatch_log_group", groupName)
 				if got := group["retention_in_days"]; got != float64(f.env.LogRetentionDays) {
 					t.Errorf("retention_in_days = %v, want %d", got, f.env.LogRetentionDays)
 				}
-				key := ref(t, group["kms_key_id"], "aws_kms_key")
+				key := refName(t, group["kms_key_id"], "aws_kms_key")
 				if !f.keyAllows(t, key, "logs."+f.env.Region+".amazonaws.com") {
 					t.Errorf("key %s does not let CloudWatch Logs use it", key)
 				}
 
-				role := ref(t, fl["iam_role_arn"], "aws_iam_role")
+				role := refName(t, fl["iam_role_arn"], "aws_iam_role")
 				var statements int
 				for _, p := range f.resources("aws_iam_role_policy") {
-					if !slices.Contains(refs(p["role"], "aws_iam_role"), role) {
+					if !slices.Contains(refNames(p["role"], "aws_iam_role"), role) {
 						continue
 					}
-					doc := f.data("aws_iam_policy_document")[ref(t, p["policy"], "data.aws_iam_policy_document")]
+					doc := f.data("aws_iam_policy_document")[refName(t, p["policy"], "data.aws_iam_policy_document")]
 					for _, st := range doc["statement"].([]any) {
 						st := st.(map[string]any)
 						statements++
 						for _, r := range st["resources"].([]any) {
 							r := r.(string)
-							scoped := slices.Contains(refs(r, "aws_cloudwatch_log_group"), groupName)
+							scoped := slices.Contains(refNames(r, "aws_cloudwatch_log_group"), groupName)
 							list := fmt.Sprint(st["actions"]) == "[logs:DescribeLogGroups]" && strings.HasSuffix(r, ":log-group:*")
 							if !scoped && !list {
 								t.Errorf("flow log role may %v on %s, not only its log group", st["actions"], r)
@@ -343,7 +302,7 @@ func (f foundation) keyAllows(t *testing.T, key, service string) bool {
 	if k["enable_key_rotation"] != true {
 		t.Errorf("key %s: rotation off", key)
 	}
-	doc := f.data("aws_iam_policy_document")[ref(t, k["policy"], "data.aws_iam_policy_document")]
+	doc := f.data("aws_iam_policy_document")[refName(t, k["policy"], "data.aws_iam_policy_document")]
 	for _, st := range doc["statement"].([]any) {
 		st := st.(map[string]any)
 		b, _ := json.Marshal(st["principals"])
@@ -359,7 +318,7 @@ func (f foundation) keyAllows(t *testing.T, key, service string) bool {
 func (f foundation) resourcesReferencing(typ, target, name string) []string {
 	var out []string
 	for n, r := range f.resources(typ) {
-		if slices.Contains(refs(r, target), name) {
+		if slices.Contains(refNames(r, target), name) {
 			out = append(out, n)
 		}
 	}
@@ -395,14 +354,11 @@ func TestFoundationVPN(t *testing.T) {
 				}
 				return
 			}
-			gateways := f.resources("aws_vpn_gateway")
-			if len(gateways) != 1 {
-				t.Fatalf("got %d VPN gateways, want 1", len(gateways))
-			}
+			gateways := f.exactly(t, 1, "aws_vpn_gateway")
 			var gw string
 			for n, g := range gateways {
 				gw = n
-				ref(t, g["vpc_id"], "aws_vpc")
+				refName(t, g["vpc_id"], "aws_vpc")
 				if want := fmt.Sprint(c.AmazonSideASN); g["amazon_side_asn"] != want {
 					t.Errorf("amazon_side_asn = %v, want %s", g["amazon_side_asn"], want)
 				}
@@ -431,8 +387,8 @@ func TestFoundationVPN(t *testing.T) {
 			}
 			used := map[string]bool{}
 			for n, conn := range conns {
-				used[ref(t, conn["customer_gateway_id"], "aws_customer_gateway")] = true
-				if ref(t, conn["vpn_gateway_id"], "aws_vpn_gateway") != gw {
+				used[refName(t, conn["customer_gateway_id"], "aws_customer_gateway")] = true
+				if refName(t, conn["vpn_gateway_id"], "aws_vpn_gateway") != gw {
 					t.Errorf("connection %s is not on gateway %s", n, gw)
 				}
 				if conn["static_routes_only"] != c.StaticRoutesOnly {
@@ -460,10 +416,10 @@ func TestFoundationVPN(t *testing.T) {
 				if a["namespace"] != "AWS/VPN" || a["metric_name"] != "TunnelState" || a["comparison_operator"] != "LessThanThreshold" || a["threshold"] != float64(1) {
 					t.Errorf("alarm %s: %v %v %v %v, want AWS/VPN TunnelState < 1", alarms[0], a["namespace"], a["metric_name"], a["comparison_operator"], a["threshold"])
 				}
-				if ref(t, a["dimensions"], "aws_vpn_connection") != n {
+				if refName(t, a["dimensions"], "aws_vpn_connection") != n {
 					t.Errorf("alarm %s: dimensions %v, want VpnId of %s", alarms[0], a["dimensions"], n)
 				}
-				if len(refs(a["alarm_actions"], "aws_sns_topic")) != 1 {
+				if len(refNames(a["alarm_actions"], "aws_sns_topic")) != 1 {
 					t.Errorf("alarm %s: alarm_actions %v, want the alarm topic", alarms[0], a["alarm_actions"])
 				}
 				if a["treat_missing_data"] != "breaching" {
@@ -475,15 +431,15 @@ func TestFoundationVPN(t *testing.T) {
 			}
 
 			want := map[string]bool{}
-			for _, s := range append(f.subnets(t, params.PrivateSubnetIDs), f.subnets(t, params.DatabaseSubnetIDs)...) {
+			for _, s := range append(f.subnets(t, contract.PrivateSubnetIDs), f.subnets(t, contract.DatabaseSubnetIDs)...) {
 				want[f.routeTableOf(t, s)] = true
 			}
 			got := map[string]bool{}
 			for n, p := range f.resources("aws_vpn_gateway_route_propagation") {
-				if ref(t, p["vpn_gateway_id"], "aws_vpn_gateway") != gw {
+				if refName(t, p["vpn_gateway_id"], "aws_vpn_gateway") != gw {
 					t.Errorf("propagation %s from another gateway", n)
 				}
-				got[ref(t, p["route_table_id"], "aws_route_table")] = true
+				got[refName(t, p["route_table_id"], "aws_route_table")] = true
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("routes propagated to %v, want every private and database route table %v", got, want)
@@ -497,8 +453,8 @@ func TestFoundationVPN(t *testing.T) {
 func TestFoundationAlarmTopic(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			topic := ref(t, f.param(t, params.AlarmTopicARN.Name(params.At{Env: f.env.Name})), "aws_sns_topic")
-			key := ref(t, f.resource(t, "aws_sns_topic", topic)["kms_master_key_id"], "aws_kms_key")
+			topic := refName(t, f.param(t, contract.AlarmTopicARN.Name(contract.At{Env: f.env.Name})), "aws_sns_topic")
+			key := refName(t, f.resource(t, "aws_sns_topic", topic)["kms_master_key_id"], "aws_kms_key")
 			if !f.keyAllows(t, key, "cloudwatch.amazonaws.com") {
 				t.Errorf("topic key %s does not let CloudWatch publish", key)
 			}
@@ -513,7 +469,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	s := defaultSynth(t)
 	lbGroups := map[string]bool{}
 	for _, f := range foundations(t) {
-		lbGroups["foundation-"+f.env.Name+"/"+f.securityGroup(t, params.LoadBalancersSecurityGroup)] = true
+		lbGroups[contract.Foundation.StackName(f.env.Name, "")+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
 	}
 	for _, name := range s.names() {
 		j := s.stacks[name]
@@ -536,7 +492,7 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 			if r["cidr_ipv4"] != "0.0.0.0/0" && r["cidr_ipv6"] != "::/0" {
 				continue
 			}
-			group := ref(t, r["security_group_id"], "aws_security_group")
+			group := refName(t, r["security_group_id"], "aws_security_group")
 			port := r["from_port"] == r["to_port"] && (r["from_port"] == float64(80) || r["from_port"] == float64(443))
 			if !lbGroups[name+"/"+group] || r["ip_protocol"] != "tcp" || !port {
 				t.Errorf("%s: ingress rule %s opens %v %v-%v on %s to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"], group)
@@ -545,10 +501,10 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	}
 	// The load balancers do serve HTTPS to the internet.
 	for _, f := range foundations(t) {
-		lb := f.securityGroup(t, params.LoadBalancersSecurityGroup)
+		lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
 		var https bool
 		for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-			if ref(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
+			if refName(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
 				https = true
 			}
 		}
@@ -564,9 +520,9 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 func TestFoundationSecurityGroups(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			db := f.securityGroup(t, params.DatabasesSecurityGroup)
-			nodes := f.securityGroup(t, params.EKSNodesSecurityGroup)
-			lb := f.securityGroup(t, params.LoadBalancersSecurityGroup)
+			db := f.securityGroup(t, contract.DatabasesSecurityGroup)
+			nodes := f.securityGroup(t, contract.EKSNodesSecurityGroup)
+			lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
 			if db == nodes || db == lb || nodes == lb {
 				t.Fatalf("exported groups are not distinct: databases %s, nodes %s, load balancers %s", db, nodes, lb)
 			}
@@ -577,8 +533,8 @@ func TestFoundationSecurityGroups(t *testing.T) {
 			}
 			var fromLB bool
 			for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-				if ref(t, r["security_group_id"], "aws_security_group") == nodes &&
-					slices.Equal(refs(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
+				if refName(t, r["security_group_id"], "aws_security_group") == nodes &&
+					slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
 					fromLB = true
 				}
 			}
@@ -594,12 +550,9 @@ func TestFoundationSecurityGroups(t *testing.T) {
 func TestFoundationDefaultSecurityGroupClosed(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			groups := f.resources("aws_default_security_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d default security groups, want 1", len(groups))
-			}
+			groups := f.exactly(t, 1, "aws_default_security_group")
 			for n, g := range groups {
-				ref(t, g["vpc_id"], "aws_vpc")
+				refName(t, g["vpc_id"], "aws_vpc")
 				for _, k := range []string{"ingress", "egress"} {
 					if rules, ok := g[k]; ok && fmt.Sprint(rules) != "[]" {
 						t.Errorf("default security group %s: %s = %v, want no rules", n, k, rules)
@@ -616,15 +569,12 @@ func TestFoundationDefaultSecurityGroupClosed(t *testing.T) {
 func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			at := params.At{Env: f.env.Name}
-			vaults := f.resources("aws_backup_vault")
-			if len(vaults) != 1 {
-				t.Fatalf("got %d vaults, want 1", len(vaults))
-			}
+			at := contract.At{Env: f.env.Name}
+			vaults := f.exactly(t, 1, "aws_backup_vault")
 			var vault string
 			for n, v := range vaults {
 				vault = n
-				ref(t, v["kms_key_arn"], "aws_kms_key")
+				refName(t, v["kms_key_arn"], "aws_kms_key")
 				if v["force_destroy"] == true {
 					t.Error("vault has force_destroy")
 				}
@@ -633,7 +583,7 @@ func TestFoundationBackup(t *testing.T) {
 					t.Errorf("vault prevent_destroy = %t, want %t (DeletionProtection)", got, f.env.DeletionProtection)
 				}
 			}
-			if got := ref(t, f.param(t, params.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
+			if got := refName(t, f.param(t, contract.BackupVaultName.Name(at)), "aws_backup_vault"); got != vault {
 				t.Errorf("exported vault %s, want %s", got, vault)
 			}
 			locks := f.resourcesReferencing("aws_backup_vault_lock_configuration", "aws_backup_vault", vault)
@@ -641,14 +591,14 @@ func TestFoundationBackup(t *testing.T) {
 				t.Errorf("vault locks %v, want one iff DeletionProtection (%t)", locks, f.env.DeletionProtection)
 			}
 
-			plan := ref(t, f.param(t, params.BackupPlanID.Name(at)), "aws_backup_plan")
+			plan := refName(t, f.param(t, contract.BackupPlanID.Name(at)), "aws_backup_plan")
 			rules := f.resource(t, "aws_backup_plan", plan)["rule"].([]any)
 			if len(rules) == 0 {
 				t.Fatal("backup plan has no rule")
 			}
 			for _, r := range rules {
 				r := r.(map[string]any)
-				if ref(t, r["target_vault_name"], "aws_backup_vault") != vault {
+				if refName(t, r["target_vault_name"], "aws_backup_vault") != vault {
 					t.Errorf("rule %v targets another vault", r["rule_name"])
 				}
 				if r["schedule"] != f.env.Backup.Schedule {
@@ -660,8 +610,8 @@ func TestFoundationBackup(t *testing.T) {
 				}
 			}
 
-			role := ref(t, f.param(t, params.BackupRoleARN.Name(at)), "aws_iam_role")
-			trust := f.data("aws_iam_policy_document")[ref(t, f.resource(t, "aws_iam_role", role)["assume_role_policy"], "data.aws_iam_policy_document")]
+			role := refName(t, f.param(t, contract.BackupRoleARN.Name(at)), "aws_iam_role")
+			trust := f.data("aws_iam_policy_document")[refName(t, f.resource(t, "aws_iam_role", role)["assume_role_policy"], "data.aws_iam_policy_document")]
 			if b, _ := json.Marshal(trust); !strings.Contains(string(b), `"backup.amazonaws.com"`) {
 				t.Errorf("backup role trust %s does not name backup.amazonaws.com", b)
 			}
@@ -683,9 +633,9 @@ func TestFoundationBackup(t *testing.T) {
 // contract declares for its layer, each from a resource.
 func TestFoundationExports(t *testing.T) {
 	var keys []string
-	for id, layer := range params.Declared() {
-		if layer == params.Foundation {
-			keys = append(keys, strings.TrimPrefix(id, string(params.Foundation)+"/"))
+	for id, layer := range contract.Declared() {
+		if layer == contract.Foundation {
+			keys = append(keys, strings.TrimPrefix(id, string(contract.Foundation)+"/"))
 		}
 	}
 	sort.Strings(keys)
@@ -699,13 +649,13 @@ func TestFoundationExports(t *testing.T) {
 				written[p["name"].(string)] = p["insecure_value"]
 			}
 			for _, k := range keys {
-				name := fmt.Sprintf("%s/%s/%s/%s", params.Prefix, f.env.Name, params.Foundation, k)
+				name := contract.Foundation.ParameterPrefix(contract.At{Env: f.env.Name}) + k
 				v, ok := written[name]
 				if !ok {
 					t.Errorf("%s is not written", name)
 					continue
 				}
-				if len(refPattern.FindAllString(fmt.Sprint(v), -1)) == 0 {
+				if len(tfRefs(fmt.Sprint(v))) == 0 {
 					t.Errorf("%s = %v, want a value from a resource", name, v)
 				}
 			}

@@ -2,23 +2,27 @@ package stacks
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 )
 
-// acme is a client as a newcomer would append it to clients.All.
+// acme is a client as a newcomer would append it to clients.All, with a
+// database override in prod.
 var acme = clients.Client{
 	Name:        "acme",
 	DisplayName: "Acme",
 	CostCentre:  "cc-1999",
 	Environments: []clients.Environment{
-		{Name: "prod"},
+		{Name: "prod", Database: &clients.DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 150, MaxAllocatedStorageGiB: 300}},
 		{Name: "staging"},
 		{Name: "dev"},
 	},
@@ -32,33 +36,16 @@ var acme = clients.Client{
 }
 
 // TestOnboarding: appending one client to the slice adds its stacks and
-// its database, and changes no byte of any other stack; databases-<env>
-// only gains (the new client's database). The new client is isolated
-// from every other one like the existing clients are.
+// its database, and changes nothing else: every other stack is
+// byte-identical with the same dependencies, and in databases-<env> every
+// resource and data source that existed keeps its address and exact
+// configuration while the blocks added are the new client's. The new
+// client is isolated from every other one like the existing clients are.
 func TestOnboarding(t *testing.T) {
 	before := defaultSynth(t)
 	all := append(append([]clients.Client{}, clients.All...), acme)
 	envs := config.Environments()
 	after := synth(t, envs, all)
-
-	for _, name := range before.names() {
-		if _, ok := after.stacks[name]; !ok {
-			t.Errorf("stack %s disappeared", name)
-			continue
-		}
-		if strings.HasPrefix(name, "databases-") {
-			for _, p := range onlyAdditions(name, map[string]any(before.stacks[name]), map[string]any(after.stacks[name])) {
-				t.Error(p)
-			}
-			continue
-		}
-		if !bytes.Equal(before.raw[name], after.raw[name]) {
-			t.Errorf("stack %s changed when a client was added", name)
-		}
-		if !reflect.DeepEqual(before.deps[name], after.deps[name]) {
-			t.Errorf("stack %s: dependencies %v became %v", name, before.deps[name], after.deps[name])
-		}
-	}
 
 	var added []string
 	for _, name := range after.names() {
@@ -66,19 +53,45 @@ func TestOnboarding(t *testing.T) {
 			added = append(added, name)
 		}
 	}
-	want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging"}
-	if !reflect.DeepEqual(added, want) {
+	var want []string
+	for _, env := range envs {
+		want = append(want, contract.Client.StackName(env.Name, acme.Name))
+	}
+	sort.Strings(want)
+	if !slices.Equal(added, want) {
 		t.Errorf("new stacks %v, want %v", added, want)
 	}
 
+	for _, name := range before.names() {
+		t.Run(name, func(t *testing.T) {
+			raw, ok := after.raw[name]
+			if !ok {
+				t.Fatal("stack disappeared")
+			}
+			if !reflect.DeepEqual(before.deps[name], after.deps[name]) {
+				t.Errorf("dependencies %v became %v", before.deps[name], after.deps[name])
+			}
+			if !strings.HasPrefix(name, string(contract.Databases)+"-") {
+				if !bytes.Equal(before.raw[name], raw) {
+					t.Error("changed when a client was added")
+				}
+				return
+			}
+			for _, p := range blockChanges(t, before.raw[name], raw, acme.Name) {
+				t.Error(p)
+			}
+		})
+	}
+
 	for _, env := range envs {
-		db := after.stack(t, "databases-"+env.Name)
+		db := after.stack(t, contract.Databases.StackName(env.Name, ""))
+		only(t, "instances of acme in "+env.Name, owned(db, "aws_db_instance", acme.Name))
 		written := map[string]bool{}
 		for _, p := range db.resources("aws_ssm_parameter") {
 			written[p["name"].(string)] = true
 		}
-		for _, key := range []string{"security-group-id", "secret-arn", "endpoint"} {
-			if name := fmt.Sprintf("/stratum/%s/databases/acme/%s", env.Name, key); !written[name] {
+		for _, p := range []contract.String{contract.DatabaseSecurityGroupID, contract.DatabaseSecretARN, contract.DatabaseEndpoint} {
+			if name := p.Name(contract.At{Env: env.Name, Client: acme.Name}); !written[name] {
 				t.Errorf("databases-%s does not write %s: the new client has no database", env.Name, name)
 			}
 		}
@@ -95,51 +108,77 @@ func TestOnboarding(t *testing.T) {
 	}
 }
 
-// onlyAdditions lists what after changed or removed of before: every
-// object key of before must still be there with the same value, or with
-// an object that only gained keys.
-func onlyAdditions(path string, before, after any) []string {
-	bm, bok := before.(map[string]any)
-	am, aok := after.(map[string]any)
-	if bok && aok {
-		var out []string
-		keys := make([]string, 0, len(bm))
-		for k := range bm {
-			keys = append(keys, k)
+// blockChanges lists what after changed of before, block by block (each
+// resource and data source by address, each other top-level key whole,
+// compared as exact bytes): a block that disappeared or changed, or an
+// added block whose address does not name client.
+func blockChanges(t *testing.T, before, after []byte, client string) []string {
+	t.Helper()
+	was, now := splitStack(t, before), splitStack(t, after)
+	var out []string
+	for _, key := range sortedKeys(was) {
+		got, ok := now[key]
+		switch {
+		case !ok:
+			out = append(out, key+" disappeared")
+		case !bytes.Equal(got, was[key]):
+			out = append(out, fmt.Sprintf("%s changed:\nbefore: %s\nafter:  %s", key, was[key], got))
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			av, ok := am[k]
-			if !ok {
-				out = append(out, fmt.Sprintf("%s.%s was removed", path, k))
-				continue
-			}
-			out = append(out, onlyAdditions(path+"."+k, bm[k], av)...)
+	}
+	for _, key := range sortedKeys(now) {
+		if _, ok := was[key]; !ok && !strings.Contains(key, client) {
+			out = append(out, key+" added, but it is not "+client+"'s")
 		}
-		return out
 	}
-	if !reflect.DeepEqual(before, after) {
-		return []string{fmt.Sprintf("%s changed from %v to %v", path, before, after)}
-	}
-	return nil
+	return out
 }
 
-func TestOnlyAdditions(t *testing.T) {
-	before := map[string]any{"resource": map[string]any{"a": map[string]any{"x": 1.0}}}
+// splitStack cuts a synthesized stack into comparable blocks: one per
+// resource and data source ("resource.aws_x.addr"), and one per other
+// top-level key (provider, terraform, ...), each as its exact bytes.
+func splitStack(t *testing.T, raw []byte) map[string]json.RawMessage {
+	t.Helper()
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]json.RawMessage{}
+	for key, v := range top {
+		if key != "resource" && key != "data" {
+			out[key] = v
+			continue
+		}
+		var byType map[string]map[string]json.RawMessage
+		if err := json.Unmarshal(v, &byType); err != nil {
+			t.Fatal(err)
+		}
+		for typ, byAddr := range byType {
+			for addr, r := range byAddr {
+				out[key+"."+typ+"."+addr] = r
+			}
+		}
+	}
+	return out
+}
+
+// TestBlockChanges proves blockChanges finds each kind of change.
+func TestBlockChanges(t *testing.T) {
+	before := `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1}}}}`
 	cases := []struct {
-		name  string
-		after map[string]any
-		ok    bool
+		name, after string
+		problems    int
 	}{
-		{"same", map[string]any{"resource": map[string]any{"a": map[string]any{"x": 1.0}}}, true},
-		{"added resource", map[string]any{"resource": map[string]any{"a": map[string]any{"x": 1.0}, "b": map[string]any{}}}, true},
-		{"changed value", map[string]any{"resource": map[string]any{"a": map[string]any{"x": 2.0}}}, false},
-		{"removed resource", map[string]any{"resource": map[string]any{"b": map[string]any{"x": 1.0}}}, false},
+		{"same", before, 0},
+		{"the client's block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"acme_b":{}}}}`, 0},
+		{"another block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"b":{}}}}`, 1},
+		{"value changed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":2}}}}`, 1},
+		{"block removed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{}}}`, 1},
+		{"provider changed", `{"provider":{"aws":[{"region":"x"}]},"resource":{"aws_x":{"a":{"v":1}}}}`, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := onlyAdditions("stack", before, tc.after); (len(got) == 0) != tc.ok {
-				t.Errorf("onlyAdditions = %v, want ok=%t", got, tc.ok)
+			if got := blockChanges(t, []byte(before), []byte(tc.after), "acme"); len(got) != tc.problems {
+				t.Errorf("blockChanges = %v, want %d problems", got, tc.problems)
 			}
 		})
 	}

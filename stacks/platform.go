@@ -2,24 +2,23 @@ package stacks
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamsessioncontext"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/eks"
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
 	"stratum/constructs/nodegroup"
-	"stratum/constructs/params"
+	"stratum/constructs/policy"
+	"stratum/contract"
 )
 
 // The system node pool runs cluster-critical add-ons and platform
@@ -35,11 +34,6 @@ const (
 	ebsCSIServiceAccount = "ebs-csi-controller-sa"
 )
 
-// ClusterName is the EKS cluster name of env.
-func ClusterName(env config.Environment) string {
-	return fmt.Sprintf("%s-%s", config.Project, env.Name)
-}
-
 // NewPlatform builds platform-<env>: the EKS cluster (private endpoint,
 // encrypted secrets, control-plane logs, access entries), its OIDC
 // provider for IRSA, the system node group, the EKS managed add-ons and the
@@ -47,12 +41,12 @@ func ClusterName(env config.Environment) string {
 // foundation's SSM parameters and publishes what later layers need the
 // same way. In-cluster objects live in services-<env> (see NewServices).
 func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Platform, Env: env})
+	s := newStack(scope, stackProps{Layer: contract.Platform, Env: env})
 	at := s.At()
-	name := ClusterName(env)
-	privateSubnets := params.PrivateSubnetIDs.Import(s.TF, at)
+	name := env.ClusterName()
+	privateSubnets := contract.PrivateSubnetIDs.Import(s.TF, at)
 
-	sources := []eks.EndpointSource{{Name: "vpc", CIDR: params.VPCCIDR.Import(s.TF, at)}}
+	sources := []eks.EndpointSource{{Name: "vpc", CIDR: contract.VPCCIDR.Import(s.TF, at)}}
 	if env.VPN.Enabled {
 		for i, cidr := range env.VPN.OnPremisesCIDRs {
 			sources = append(sources, eks.EndpointSource{Name: fmt.Sprintf("on-premises-%d", i), CIDR: jsii.String(cidr)})
@@ -62,7 +56,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Name:              name,
 		Version:           env.Cluster.Version,
 		SubnetIDs:         privateSubnets,
-		VPCID:             params.VPCID.Import(s.TF, at),
+		VPCID:             contract.VPCID.Import(s.TF, at),
 		EndpointSources:   sources,
 		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
 		Admins:            clusterAdmins(s, env),
@@ -70,7 +64,6 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		LogRetentionDays:  env.LogRetentionDays,
 	})
 	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	managedPolicy := func(name string) string { return "arn:" + partition + ":iam::aws:policy/" + name }
 
 	// One key for node root volumes and persistent volumes. EC2 Auto
 	// Scaling launches the nodes, so it uses the key through EC2.
@@ -78,6 +71,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Alias:       name + "-volumes",
 		Description: "EBS volumes of EKS cluster " + name + ": node root volumes and persistent volumes",
 		ViaServices: []string{"ec2"},
+		Region:      env.Region,
 	})
 
 	// vpc-cni gets its own role so the CNI policy (which manages network
@@ -88,7 +82,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Namespace:         "kube-system",
 		ServiceAccount:    vpcCNIServiceAccount,
 		RoleName:          name + "-vpc-cni",
-		ManagedPolicyARNs: []string{managedPolicy("AmazonEKS_CNI_Policy")},
+		ManagedPolicyARNs: []string{awsrules.ManagedPolicyARN(partition, "AmazonEKS_CNI_Policy")},
 	})
 	cni := eks.NewAddon(s.TF, "addon-vpc-cni", &eks.AddonProps{
 		Cluster: cluster, Name: "vpc-cni", ServiceAccountRoleARN: cniRole.ARN,
@@ -99,7 +93,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	kubeProxy := eks.NewAddon(s.TF, "addon-kube-proxy", &eks.AddonProps{Cluster: cluster, Name: "kube-proxy"})
 
 	nodeRole := nodegroup.NewNodeRole(s.TF, "system-node-role", &nodegroup.NodeRoleProps{Name: name + "-system-nodes"})
-	nodesSG := params.EKSNodesSecurityGroup.Import(s.TF, at)
+	nodesSG := contract.EKSNodesSecurityGroup.Import(s.TF, at)
 	sys := env.Cluster.SystemNodes
 	system := nodegroup.New(s.TF, "system-nodes", &nodegroup.Props{
 		ClusterName:       cluster.Name,
@@ -112,7 +106,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		DesiredSize:       sys.DesiredSize,
 		MaxSize:           sys.MaxSize,
 		DiskSizeGiB:       sys.DiskSizeGiB,
-		VolumeKMSKeyARN:   volumeKey.ARN,
+		VolumeKey:         volumeKey,
 		Labels:            systemLabels,
 		Taints:            []nodegroup.Taint{systemTaint},
 		KubernetesVersion: cluster.Version,
@@ -136,9 +130,9 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Namespace:         "kube-system",
 		ServiceAccount:    ebsCSIServiceAccount,
 		RoleName:          name + "-ebs-csi",
-		ManagedPolicyARNs: []string{managedPolicy("service-role/AmazonEBSCSIDriverPolicy")},
-		Statements:        volumeKeyStatements(volumeKey.ARN),
+		ManagedPolicyARNs: []string{awsrules.ManagedPolicyARN(partition, "service-role/AmazonEBSCSIDriverPolicy")},
 	})
+	grantVolumes(volumeKey, ebsRole)
 	eks.NewAddon(s.TF, "addon-ebs-csi", &eks.AddonProps{
 		Cluster: cluster, Name: "aws-ebs-csi-driver", ServiceAccountRoleARN: ebsRole.ARN,
 		Configuration: map[string]any{"controller": onSystemNodes},
@@ -152,47 +146,31 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Comment: jsii.String("Stratum " + env.Name + ": records managed by ExternalDNS of cluster " + name),
 	})
 
-	params.ClusterName.Export(s.TF, at, cluster.Name)
-	params.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
-	params.ClusterCAData.Export(s.TF, at, cluster.CAData)
-	params.ClusterVersion.Export(s.TF, at, cluster.Version)
-	params.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
-	params.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
-	params.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
+	contract.ClusterName.Export(s.TF, at, cluster.Name)
+	contract.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
+	contract.ClusterCAData.Export(s.TF, at, cluster.CAData)
+	contract.ClusterVersion.Export(s.TF, at, cluster.Version)
+	contract.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
+	contract.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
+	contract.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
 	// Nodes carry the cluster security group and the foundation's shared
 	// node group; later node groups add the same two.
-	params.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
-	params.HostedZoneID.Export(s.TF, at, zone.ZoneId())
-	params.HostedZoneName.Export(s.TF, at, zone.Name())
-	params.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
+	contract.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
+	contract.HostedZoneID.Export(s.TF, at, zone.ZoneId())
+	contract.HostedZoneName.Export(s.TF, at, zone.Name())
+	contract.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
 	return s
 }
 
-// volumeKeyStatements let the EBS CSI driver create and attach volumes
-// encrypted with the volume key (AWS EBS CSI driver docs, "KMS").
-func volumeKeyStatements(keyARN *string) []*irsa.Statement {
-	return []*irsa.Statement{
-		{
-			Sid:       jsii.String("GrantsForAttachedVolumes"),
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"),
-			Resources: &[]*string{keyARN},
-			Condition: []*condition{{
-				Test: jsii.String("Bool"), Variable: jsii.String("kms:GrantIsForAWSResource"), Values: jsii.Strings("true"),
-			}},
-		},
-		{
-			Sid:       jsii.String("EncryptVolumes"),
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"),
-			Resources: &[]*string{keyARN},
-		},
-	}
+// grantVolumes lets the EBS CSI driver create and attach volumes
+// encrypted with the volume key (AWS EBS CSI driver docs, "KMS"): EC2
+// uses the key through grants the driver creates for it.
+func grantVolumes(key *kms.Key, driver *irsa.Role) {
+	key.Grant(driver, "GrantsForAttachedVolumes", []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}, &policy.Condition{
+		Test: jsii.String("Bool"), Variable: jsii.String("kms:GrantIsForAWSResource"), Values: jsii.Strings("true"),
+	})
+	key.Grant(driver, "EncryptVolumes", []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"})
 }
-
-type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
-
-var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // clusterAdmins are the principals given cluster-admin: the identity that
 // deploys Stratum (services-<env> talks to the cluster with it) and the
@@ -214,13 +192,12 @@ func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 			Arn: caller.Arn(),
 		}).IssuerArn()
 	}
-	admins := []eks.Admin{{ID: "deployer", PrincipalARN: deployer}}
+	admins := []eks.Admin{{ID: config.DeployerAccessEntryID, PrincipalARN: deployer}}
 	for _, arn := range env.Cluster.AdminRoleARNs {
 		if arn == env.AssumeRoleARN {
 			continue
 		}
-		id := strings.Trim(nonLabel.ReplaceAllString(strings.ToLower(eks.RoleName(arn)), "-"), "-")
-		admins = append(admins, eks.Admin{ID: id, PrincipalARN: jsii.String(arn)})
+		admins = append(admins, eks.Admin{ID: config.AdminAccessEntryID(arn), PrincipalARN: jsii.String(arn)})
 	}
 	return admins
 }

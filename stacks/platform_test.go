@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -12,30 +13,8 @@ import (
 	"stratum/config"
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
+	"stratum/contract"
 )
-
-// wholeRef matches a whole-string Terraform reference such as
-// ${aws_iam_role.x.arn} or ${data.aws_iam_policy_document.y.json}.
-var wholeRef = regexp.MustCompile(`^\$\{(data\.)?([a-z0-9_]+)\.([^.}\[]+)\.([a-z_]+)\}$`)
-
-// resolve returns the block a reference points to, its type and name.
-func (j tfJSON) resolve(t *testing.T, reference any) (map[string]any, string, string) {
-	t.Helper()
-	s, _ := reference.(string)
-	m := wholeRef.FindStringSubmatch(s)
-	if m == nil {
-		t.Fatalf("%v is not a reference to a resource or data source", reference)
-	}
-	kind := j.resources
-	if m[1] != "" {
-		kind = j.data
-	}
-	block, ok := kind(m[2])[m[3]]
-	if !ok {
-		t.Fatalf("%s: no %s %s in the stack", s, m[2], m[3])
-	}
-	return block, m[2], m[3]
-}
 
 func jsonList(v any) []any { l, _ := v.([]any); return l }
 func jsonObject(v any) map[string]any {
@@ -78,7 +57,7 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 			}
 			for _, st := range jsonList(doc["statement"]) {
 				st := jsonObject(st)
-				if !inList(jsonStrings(st["actions"]), "sts:AssumeRoleWithWebIdentity") {
+				if !slices.Contains(jsonStrings(st["actions"]), "sts:AssumeRoleWithWebIdentity") {
 					continue
 				}
 				perStack[name]++
@@ -116,7 +95,7 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 		}
 	}
 	for _, env := range platformEnvs(t) {
-		for _, stack := range []string{"platform-" + env.Name, "services-" + env.Name} {
+		for _, stack := range []string{contract.Platform.StackName(env.Name, ""), contract.Services.StackName(env.Name, "")} {
 			if perStack[stack] == 0 {
 				t.Errorf("%s: no web-identity trust found; the test would pass vacuously", stack)
 			}
@@ -145,44 +124,41 @@ func trustedSubject(t *testing.T, j tfJSON, roleRef any) string {
 // account of its own namespace that the stack created.
 func TestServiceAccountsMatchTheirRoles(t *testing.T) {
 	s := defaultSynth(t)
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
-			accounts := map[string]bool{}
-			for addr, sa := range j.resources("kubernetes_service_account_v1") {
-				md := jsonObject(sa["metadata"])
-				ns, name := md["namespace"], md["name"]
-				accounts[fmt.Sprintf("%s/%s", ns, name)] = true
-				roleARN := jsonObject(md["annotations"])["eks.amazonaws.com/role-arn"]
-				if roleARN == nil {
-					t.Errorf("%s: no eks.amazonaws.com/role-arn annotation", addr)
-					continue
-				}
-				if got, want := trustedSubject(t, j, roleARN), fmt.Sprintf("system:serviceaccount:%s:%s", ns, name); got != want {
-					t.Errorf("%s: its role trusts %s, want %s", addr, got, want)
+	eachStackOf(t, s, contract.Services, func(t *testing.T, env config.Environment, j tfJSON) {
+		accounts := map[string]bool{}
+		for addr, sa := range j.resources("kubernetes_service_account_v1") {
+			md := jsonObject(sa["metadata"])
+			ns, name := md["namespace"], md["name"]
+			accounts[fmt.Sprintf("%s/%s", ns, name)] = true
+			roleARN := jsonObject(md["annotations"])["eks.amazonaws.com/role-arn"]
+			if roleARN == nil {
+				t.Errorf("%s: no eks.amazonaws.com/role-arn annotation", addr)
+				continue
+			}
+			if got, want := trustedSubject(t, j, roleARN), fmt.Sprintf("system:serviceaccount:%s:%s", ns, name); got != want {
+				t.Errorf("%s: its role trusts %s, want %s", addr, got, want)
+			}
+		}
+		releases := j.resources("helm_release")
+		if len(releases) != 2 {
+			t.Errorf("got %d Helm releases, want 2 (load balancer controller, ExternalDNS)", len(releases))
+		}
+		for addr, r := range releases {
+			var values struct {
+				ServiceAccount struct {
+					Create bool
+					Name   string
 				}
 			}
-			releases := j.resources("helm_release")
-			if len(releases) != 2 {
-				t.Errorf("got %d Helm releases, want 2 (load balancer controller, ExternalDNS)", len(releases))
+			if err := json.Unmarshal([]byte(jsonStrings(r["values"])[0]), &values); err != nil {
+				t.Fatalf("%s: values: %v", addr, err)
 			}
-			for addr, r := range releases {
-				var values struct {
-					ServiceAccount struct {
-						Create bool
-						Name   string
-					}
-				}
-				if err := json.Unmarshal([]byte(jsonStrings(r["values"])[0]), &values); err != nil {
-					t.Fatalf("%s: values: %v", addr, err)
-				}
-				sa := fmt.Sprintf("%s/%s", r["namespace"], values.ServiceAccount.Name)
-				if values.ServiceAccount.Create || !accounts[sa] {
-					t.Errorf("%s: runs as %s (create=%t), want a service account the stack created (%v)", addr, sa, values.ServiceAccount.Create, accounts)
-				}
+			sa := fmt.Sprintf("%s/%s", r["namespace"], values.ServiceAccount.Name)
+			if values.ServiceAccount.Create || !accounts[sa] {
+				t.Errorf("%s: runs as %s (create=%t), want a service account the stack created (%v)", addr, sa, values.ServiceAccount.Create, accounts)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestAddonRolesAreTheirs: an add-on's IRSA role trusts that add-on's
@@ -193,29 +169,26 @@ func TestAddonRolesAreTheirs(t *testing.T) {
 		"vpc-cni":            "system:serviceaccount:kube-system:" + vpcCNIServiceAccount,
 		"aws-ebs-csi-driver": "system:serviceaccount:kube-system:" + ebsCSIServiceAccount,
 	}
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
-			found := map[string]bool{}
-			for addr, a := range j.resources("aws_eks_addon") {
-				name := fmt.Sprint(a["addon_name"])
-				found[name] = true
-				roleARN, hasRole := a["service_account_role_arn"]
-				if w, ok := want[name]; ok != hasRole {
-					t.Errorf("%s: service_account_role_arn set=%t, want %t", addr, hasRole, ok)
-				} else if ok {
-					if got := trustedSubject(t, j, roleARN); got != w {
-						t.Errorf("%s: role trusts %s, want %s", addr, got, w)
-					}
+	eachStackOf(t, s, contract.Platform, func(t *testing.T, env config.Environment, j tfJSON) {
+		found := map[string]bool{}
+		for addr, a := range j.resources("aws_eks_addon") {
+			name := fmt.Sprint(a["addon_name"])
+			found[name] = true
+			roleARN, hasRole := a["service_account_role_arn"]
+			if w, ok := want[name]; ok != hasRole {
+				t.Errorf("%s: service_account_role_arn set=%t, want %t", addr, hasRole, ok)
+			} else if ok {
+				if got := trustedSubject(t, j, roleARN); got != w {
+					t.Errorf("%s: role trusts %s, want %s", addr, got, w)
 				}
 			}
-			for _, a := range []string{"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"} {
-				if !found[a] {
-					t.Errorf("add-on %s missing (have %v)", a, found)
-				}
+		}
+		for _, a := range []string{"vpc-cni", "coredns", "kube-proxy", "aws-ebs-csi-driver"} {
+			if !found[a] {
+				t.Errorf("add-on %s missing (have %v)", a, found)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestLaunchTemplatesAreHardened: in every stack, every launch template
@@ -243,7 +216,7 @@ func TestLaunchTemplatesAreHardened(t *testing.T) {
 		}
 	}
 	for _, env := range platformEnvs(t) {
-		if perStack["platform-"+env.Name] == 0 {
+		if perStack[contract.Platform.StackName(env.Name, "")] == 0 {
 			t.Errorf("platform-%s: no launch template", env.Name)
 		}
 	}
@@ -253,70 +226,64 @@ func TestLaunchTemplatesAreHardened(t *testing.T) {
 // and authentication.
 func TestClusterIsSecured(t *testing.T) {
 	s := defaultSynth(t)
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
-			clusters := j.resources("aws_eks_cluster")
-			if len(clusters) != 1 {
-				t.Fatalf("got %d clusters, want 1", len(clusters))
+	eachStackOf(t, s, contract.Platform, func(t *testing.T, env config.Environment, j tfJSON) {
+		clusters := j.exactly(t, 1, "aws_eks_cluster")
+		for _, c := range clusters {
+			if c["name"] != env.ClusterName() || c["version"] != env.Cluster.Version {
+				t.Errorf("name %v version %v, want %s %s", c["name"], c["version"], env.ClusterName(), env.Cluster.Version)
 			}
-			for _, c := range clusters {
-				if c["name"] != ClusterName(env) || c["version"] != env.Cluster.Version {
-					t.Errorf("name %v version %v, want %s %s", c["name"], c["version"], ClusterName(env), env.Cluster.Version)
-				}
-				enc := jsonObject(c["encryption_config"])
-				if fmt.Sprint(jsonStrings(enc["resources"])) != "[secrets]" {
-					t.Errorf("encrypted resources %v, want [secrets]", enc["resources"])
-				}
-				key, _, _ := j.resolve(t, jsonObject(enc["provider"])["key_arn"])
-				if key["enable_key_rotation"] != true {
-					t.Error("secrets key rotation is off")
-				}
+			enc := jsonObject(c["encryption_config"])
+			if fmt.Sprint(jsonStrings(enc["resources"])) != "[secrets]" {
+				t.Errorf("encrypted resources %v, want [secrets]", enc["resources"])
+			}
+			key, _, _ := j.resolve(t, jsonObject(enc["provider"])["key_arn"])
+			if key["enable_key_rotation"] != true {
+				t.Error("secrets key rotation is off")
+			}
 
-				types := jsonStrings(c["enabled_cluster_log_types"])
-				sort.Strings(types)
-				want := append([]string{}, eks.LogTypes...)
-				sort.Strings(want)
-				if fmt.Sprint(types) != fmt.Sprint(want) || len(want) != 5 {
-					t.Errorf("log types %v, want all five %v", types, want)
-				}
-				groups := j.resources("aws_cloudwatch_log_group")
-				var groupAddr string
-				for a, g := range groups {
-					if g["name"] == "/aws/eks/"+ClusterName(env)+"/cluster" {
-						groupAddr = "aws_cloudwatch_log_group." + a
-						if g["retention_in_days"] != float64(env.LogRetentionDays) || g["kms_key_id"] == nil {
-							t.Errorf("log group retention %v kms %v, want %d days and a KMS key", g["retention_in_days"], g["kms_key_id"], env.LogRetentionDays)
-						}
+			types := jsonStrings(c["enabled_cluster_log_types"])
+			sort.Strings(types)
+			want := append([]string{}, eks.LogTypes...)
+			sort.Strings(want)
+			if fmt.Sprint(types) != fmt.Sprint(want) || len(want) != 5 {
+				t.Errorf("log types %v, want all five %v", types, want)
+			}
+			groups := j.resources("aws_cloudwatch_log_group")
+			var groupAddr string
+			for a, g := range groups {
+				if g["name"] == "/aws/eks/"+env.ClusterName()+"/cluster" {
+					groupAddr = "aws_cloudwatch_log_group." + a
+					if g["retention_in_days"] != float64(env.LogRetentionDays) || g["kms_key_id"] == nil {
+						t.Errorf("log group retention %v kms %v, want %d days and a KMS key", g["retention_in_days"], g["kms_key_id"], env.LogRetentionDays)
 					}
 				}
-				if groupAddr == "" || !inList(jsonStrings(c["depends_on"]), groupAddr) {
-					t.Errorf("cluster depends_on %v, want the log group /aws/eks/%s/cluster (%q) created first", c["depends_on"], ClusterName(env), groupAddr)
-				}
+			}
+			if groupAddr == "" || !slices.Contains(jsonStrings(c["depends_on"]), groupAddr) {
+				t.Errorf("cluster depends_on %v, want the log group /aws/eks/%s/cluster (%q) created first", c["depends_on"], env.ClusterName(), groupAddr)
+			}
 
-				vpc := jsonObject(c["vpc_config"])
-				if vpc["endpoint_private_access"] != true {
-					t.Error("private endpoint off")
-				}
-				public := len(env.Cluster.PublicAccessCIDRs) > 0
-				if vpc["endpoint_public_access"] != public {
-					t.Errorf("endpoint_public_access %v, want %t", vpc["endpoint_public_access"], public)
-				}
-				for _, cidr := range jsonStrings(vpc["public_access_cidrs"]) {
-					if strings.HasSuffix(cidr, "/0") {
-						t.Errorf("public endpoint open to %s", cidr)
-					}
-				}
-				if !strings.Contains(fmt.Sprint(vpc["subnet_ids"]), "import-foundation-subnets-private") {
-					t.Errorf("control plane subnets %v, want the foundation's private subnets", vpc["subnet_ids"])
-				}
-				access := jsonObject(c["access_config"])
-				if access["authentication_mode"] != "API" || access["bootstrap_cluster_creator_admin_permissions"] != false {
-					t.Errorf("access_config %v, want API only and no implicit creator admin", access)
+			vpc := jsonObject(c["vpc_config"])
+			if vpc["endpoint_private_access"] != true {
+				t.Error("private endpoint off")
+			}
+			public := len(env.Cluster.PublicAccessCIDRs) > 0
+			if vpc["endpoint_public_access"] != public {
+				t.Errorf("endpoint_public_access %v, want %t", vpc["endpoint_public_access"], public)
+			}
+			for _, cidr := range jsonStrings(vpc["public_access_cidrs"]) {
+				if strings.HasSuffix(cidr, "/0") {
+					t.Errorf("public endpoint open to %s", cidr)
 				}
 			}
-		})
-	}
+			if !strings.Contains(fmt.Sprint(vpc["subnet_ids"]), "import-foundation-subnets-private") {
+				t.Errorf("control plane subnets %v, want the foundation's private subnets", vpc["subnet_ids"])
+			}
+			access := jsonObject(c["access_config"])
+			if access["authentication_mode"] != "API" || access["bootstrap_cluster_creator_admin_permissions"] != false {
+				t.Errorf("access_config %v, want API only and no implicit creator admin", access)
+			}
+		}
+	})
 }
 
 // TestClusterAdmins: the deployer and every configured admin role get an
@@ -348,7 +315,7 @@ func TestClusterAdmins(t *testing.T) {
 		{custom, envs[1], []string{envs[1].AssumeRoleARN}, []string{ciRole("staging", "plan")}},
 	} {
 		t.Run(tc.env.Name, func(t *testing.T) {
-			j := tc.app.stack(t, "platform-"+tc.env.Name)
+			j := tc.app.stack(t, contract.Platform.StackName(tc.env.Name, ""))
 			entries := map[string]string{} // address -> principal
 			var got []string
 			for addr, e := range j.resources("aws_eks_access_entry") {
@@ -400,17 +367,18 @@ func TestLayersUseOnlyTheContract(t *testing.T) {
 	}
 	for _, env := range platformEnvs(t) {
 		for stack, upstream := range map[string][]string{
-			"platform-" + env.Name: {"foundation-" + env.Name},
-			"services-" + env.Name: {"platform-" + env.Name, "foundation-" + env.Name},
+			contract.Platform.StackName(env.Name, ""): {contract.Foundation.StackName(env.Name, "")},
+			contract.Services.StackName(env.Name, ""): {contract.Platform.StackName(env.Name, ""), contract.Foundation.StackName(env.Name, "")},
 		} {
 			for _, u := range upstream {
-				if !inList(s.deps[stack], u) {
+				if !slices.Contains(s.deps[stack], u) {
 					t.Errorf("%s depends on %v, want %s", stack, s.deps[stack], u)
 				}
 			}
 			for addr, p := range s.stack(t, stack).data("aws_ssm_parameter") {
 				n := fmt.Sprint(p["name"])
-				if !strings.HasPrefix(n, "/stratum/"+env.Name+"/foundation/") && !strings.HasPrefix(n, "/stratum/"+env.Name+"/platform/") {
+				at := contract.At{Env: env.Name}
+				if !strings.HasPrefix(n, contract.Foundation.ParameterPrefix(at)) && !strings.HasPrefix(n, contract.Platform.ParameterPrefix(at)) {
 					t.Errorf("%s: %s reads %s, outside the layers below it", stack, addr, n)
 				}
 			}
@@ -423,78 +391,72 @@ func TestLayersUseOnlyTheContract(t *testing.T) {
 // role), and the Deployments meant for it tolerate its taint.
 func TestNodes(t *testing.T) {
 	s := defaultSynth(t)
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "platform-"+env.Name)
-			groups := j.resources("aws_eks_node_group")
-			if len(groups) != 1 {
-				t.Fatalf("got %d node groups, want 1", len(groups))
+	eachStackOf(t, s, contract.Platform, func(t *testing.T, env config.Environment, j tfJSON) {
+		groups := j.exactly(t, 1, "aws_eks_node_group")
+		var taints []nodegroup.Taint
+		for addr, g := range groups {
+			if !strings.Contains(fmt.Sprint(g["subnet_ids"]), "import-foundation-subnets-private") {
+				t.Errorf("%s: subnets %v, want the private subnets", addr, g["subnet_ids"])
 			}
-			var taints []nodegroup.Taint
-			for addr, g := range groups {
-				if !strings.Contains(fmt.Sprint(g["subnet_ids"]), "import-foundation-subnets-private") {
-					t.Errorf("%s: subnets %v, want the private subnets", addr, g["subnet_ids"])
-				}
-				for _, tn := range jsonList(g["taint"]) {
-					tn := jsonObject(tn)
-					taints = append(taints, nodegroup.Taint{Key: fmt.Sprint(tn["key"]), Value: fmt.Sprint(tn["value"]), Effect: fmt.Sprint(tn["effect"])})
-				}
-				sc := jsonObject(g["scaling_config"])
-				sys := env.Cluster.SystemNodes
-				if sc["min_size"] != float64(sys.MinSize) || sc["desired_size"] != float64(sys.DesiredSize) || sc["max_size"] != float64(sys.MaxSize) {
-					t.Errorf("%s: scaling %v, want %+v", addr, sc, sys)
-				}
+			for _, tn := range jsonList(g["taint"]) {
+				tn := jsonObject(tn)
+				taints = append(taints, nodegroup.Taint{Key: fmt.Sprint(tn["key"]), Value: fmt.Sprint(tn["value"]), Effect: fmt.Sprint(tn["effect"])})
 			}
-			if fmt.Sprint(taints) != fmt.Sprint([]nodegroup.Taint{systemTaint}) {
-				t.Errorf("taints %v, want %v", taints, systemTaint)
+			sc := jsonObject(g["scaling_config"])
+			sys := env.Cluster.SystemNodes
+			if sc["min_size"] != float64(sys.MinSize) || sc["desired_size"] != float64(sys.DesiredSize) || sc["max_size"] != float64(sys.MaxSize) {
+				t.Errorf("%s: scaling %v, want %+v", addr, sc, sys)
 			}
+		}
+		if fmt.Sprint(taints) != fmt.Sprint([]nodegroup.Taint{systemTaint}) {
+			t.Errorf("taints %v, want %v", taints, systemTaint)
+		}
 
-			cniRoles := map[string]bool{}
-			for _, a := range j.resources("aws_iam_role_policy_attachment") {
-				if strings.HasSuffix(fmt.Sprint(a["policy_arn"]), "/AmazonEKS_CNI_Policy") {
-					cniRoles[fmt.Sprint(a["role"])] = true
+		cniRoles := map[string]bool{}
+		for _, a := range j.resources("aws_iam_role_policy_attachment") {
+			if strings.HasSuffix(fmt.Sprint(a["policy_arn"]), "/AmazonEKS_CNI_Policy") {
+				cniRoles[fmt.Sprint(a["role"])] = true
+			}
+		}
+		if len(cniRoles) != 1 {
+			t.Errorf("CNI policy attached to %v, want exactly one role", cniRoles)
+		}
+		for addr, g := range groups {
+			role, _, roleName := j.resolve(t, g["node_role_arn"])
+			if cniRoles["${aws_iam_role."+roleName+".name}"] {
+				t.Errorf("%s: node role %v has the CNI policy", addr, role["name"])
+			}
+		}
+		for _, a := range j.resources("aws_eks_addon") {
+			if a["addon_name"] == "vpc-cni" {
+				_, _, roleName := j.resolve(t, a["service_account_role_arn"])
+				if !cniRoles["${aws_iam_role."+roleName+".name}"] {
+					t.Errorf("vpc-cni's role %s lacks the CNI policy", roleName)
 				}
 			}
-			if len(cniRoles) != 1 {
-				t.Errorf("CNI policy attached to %v, want exactly one role", cniRoles)
-			}
-			for addr, g := range groups {
-				role, _, roleName := j.resolve(t, g["node_role_arn"])
-				if cniRoles["${aws_iam_role."+roleName+".name}"] {
-					t.Errorf("%s: node role %v has the CNI policy", addr, role["name"])
-				}
-			}
+		}
+
+		for name, path := range map[string][]string{"coredns": nil, "aws-ebs-csi-driver": {"controller"}} {
+			var addon map[string]any
 			for _, a := range j.resources("aws_eks_addon") {
-				if a["addon_name"] == "vpc-cni" {
-					_, _, roleName := j.resolve(t, a["service_account_role_arn"])
-					if !cniRoles["${aws_iam_role."+roleName+".name}"] {
-						t.Errorf("vpc-cni's role %s lacks the CNI policy", roleName)
-					}
+				if a["addon_name"] == name {
+					addon = a
 				}
 			}
-
-			for name, path := range map[string][]string{"coredns": nil, "aws-ebs-csi-driver": {"controller"}} {
-				var addon map[string]any
-				for _, a := range j.resources("aws_eks_addon") {
-					if a["addon_name"] == name {
-						addon = a
-					}
-				}
-				var cfg map[string]any
-				if err := json.Unmarshal([]byte(fmt.Sprint(addon["configuration_values"])), &cfg); err != nil {
-					t.Fatalf("%s configuration_values: %v", name, err)
-				}
-				for _, p := range path {
-					cfg = jsonObject(cfg[p])
-				}
-				for _, tn := range taints {
-					if !tolerates(jsonList(cfg["tolerations"]), tn) {
-						t.Errorf("%s tolerations %v do not tolerate %+v: its pods would never schedule", name, cfg["tolerations"], tn)
-					}
+			var cfg map[string]any
+			if err := json.Unmarshal([]byte(fmt.Sprint(addon["configuration_values"])), &cfg); err != nil {
+				t.Fatalf("%s configuration_values: %v", name, err)
+			}
+			for _, p := range path {
+				cfg = jsonObject(cfg[p])
+			}
+			for _, tn := range taints {
+				if !tolerates(jsonList(cfg["tolerations"]), tn) {
+					t.Errorf("%s tolerations %v do not tolerate %+v: its pods would never schedule", name, cfg["tolerations"], tn)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // tolerates reports whether one of tolerations (Kubernetes JSON) matches taint.
@@ -519,7 +481,7 @@ func TestDefaultStorageClass(t *testing.T) {
 	for _, env := range platformEnvs(t) {
 		t.Run(env.Name, func(t *testing.T) {
 			var defaults int
-			for addr, sc := range s.stack(t, "services-"+env.Name).resources("kubernetes_storage_class_v1") {
+			for addr, sc := range s.stack(t, contract.Services.StackName(env.Name, "")).resources("kubernetes_storage_class_v1") {
 				if jsonObject(jsonObject(sc["metadata"])["annotations"])["storageclass.kubernetes.io/is-default-class"] != "true" {
 					continue
 				}
@@ -547,31 +509,28 @@ var exactVersion = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 // short-lived EKS tokens against the cluster named in the contract.
 func TestInClusterProviders(t *testing.T) {
 	s := defaultSynth(t)
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
-			for addr, r := range j.resources("helm_release") {
-				if !exactVersion.MatchString(fmt.Sprint(r["version"])) || !strings.HasPrefix(fmt.Sprint(r["repository"]), "https://") {
-					t.Errorf("%s: chart %v from %v, want an exact version from an HTTPS repository", addr, r["version"], r["repository"])
-				}
+	eachStackOf(t, s, contract.Services, func(t *testing.T, env config.Environment, j tfJSON) {
+		for addr, r := range j.mustResources(t, "helm_release") {
+			if !exactVersion.MatchString(fmt.Sprint(r["version"])) || !strings.HasPrefix(fmt.Sprint(r["repository"]), "https://") {
+				t.Errorf("%s: chart %v from %v, want an exact version from an HTTPS repository", addr, r["version"], r["repository"])
 			}
-			providers := jsonObject(j["provider"])
-			k8s := jsonObject(providers["kubernetes"])
-			h := jsonObject(jsonObject(providers["helm"])["kubernetes"])
-			for name, p := range map[string]map[string]any{"kubernetes": k8s, "helm": h} {
-				exec := jsonObject(p["exec"])
-				args := strings.Join(jsonStrings(exec["args"]), " ")
-				if exec["command"] != "aws" || !strings.HasPrefix(args, "eks get-token --cluster-name ${data.aws_ssm_parameter.import-platform-cluster-name") ||
-					!strings.Contains(args, "--region "+env.Region) {
-					t.Errorf("%s provider exec %v %v, want aws eks get-token for the contract's cluster", name, exec["command"], args)
-				}
-				if !strings.Contains(fmt.Sprint(p["host"]), "import-platform-cluster-endpoint") ||
-					!strings.Contains(fmt.Sprint(p["cluster_ca_certificate"]), "import-platform-cluster-ca-data") {
-					t.Errorf("%s provider host %v ca %v, want the contract's values", name, p["host"], p["cluster_ca_certificate"])
-				}
+		}
+		providers := jsonObject(j["provider"])
+		k8s := jsonObject(providers["kubernetes"])
+		h := jsonObject(jsonObject(providers["helm"])["kubernetes"])
+		for name, p := range map[string]map[string]any{"kubernetes": k8s, "helm": h} {
+			exec := jsonObject(p["exec"])
+			args := strings.Join(jsonStrings(exec["args"]), " ")
+			if exec["command"] != "aws" || !strings.HasPrefix(args, "eks get-token --cluster-name ${data.aws_ssm_parameter.import-platform-cluster-name") ||
+				!strings.Contains(args, "--region "+env.Region) {
+				t.Errorf("%s provider exec %v %v, want aws eks get-token for the contract's cluster", name, exec["command"], args)
 			}
-		})
-	}
+			if !strings.Contains(fmt.Sprint(p["host"]), "import-platform-cluster-endpoint") ||
+				!strings.Contains(fmt.Sprint(p["cluster_ca_certificate"]), "import-platform-cluster-ca-data") {
+				t.Errorf("%s provider host %v ca %v, want the contract's values", name, p["host"], p["cluster_ca_certificate"])
+			}
+		}
+	})
 }
 
 // TestControllerPolicies: ExternalDNS changes records in the
@@ -579,67 +538,64 @@ func TestInClusterProviders(t *testing.T) {
 // modifies only what carries its cluster tag.
 func TestControllerPolicies(t *testing.T) {
 	s := defaultSynth(t)
-	for _, env := range platformEnvs(t) {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, "services-"+env.Name)
-			var changes int
-			for _, st := range statementsOf(t, j, "external-dns") {
-				for _, a := range jsonStrings(st["actions"]) {
-					if !strings.HasPrefix(a, "route53:") || strings.Contains(a, "*") {
-						t.Errorf("ExternalDNS action %s, want named route53 actions", a)
-					}
-					if strings.HasPrefix(a, "route53:List") {
-						continue
-					}
-					changes++
-					res := jsonStrings(st["resources"])
-					if len(res) != 1 || !strings.HasSuffix(res[0], ":route53:::hostedzone/${data.aws_ssm_parameter.import-platform-dns-zone-id.insecure_value}") {
-						t.Errorf("ExternalDNS may %s on %v, want the environment's zone only", a, res)
-					}
+	eachStackOf(t, s, contract.Services, func(t *testing.T, env config.Environment, j tfJSON) {
+		var changes int
+		for _, st := range statementsOf(t, j, "external-dns") {
+			for _, a := range jsonStrings(st["actions"]) {
+				if !strings.HasPrefix(a, "route53:") || strings.Contains(a, "*") {
+					t.Errorf("ExternalDNS action %s, want named route53 actions", a)
+				}
+				if strings.HasPrefix(a, "route53:List") {
+					continue
+				}
+				changes++
+				res := jsonStrings(st["resources"])
+				if len(res) != 1 || !strings.HasSuffix(res[0], ":route53:::hostedzone/${data.aws_ssm_parameter.import-platform-dns-zone-id.insecure_value}") {
+					t.Errorf("ExternalDNS may %s on %v, want the environment's zone only", a, res)
 				}
 			}
-			if changes == 0 {
-				t.Error("ExternalDNS cannot change any record")
-			}
+		}
+		if changes == 0 {
+			t.Error("ExternalDNS cannot change any record")
+		}
 
-			// What deletes or reconfigures a load balancer, target group or
-			// security group must be limited to the controller's own.
-			guarded := map[string]int{
-				"elasticloadbalancing:DeleteLoadBalancer":           0,
-				"elasticloadbalancing:DeleteTargetGroup":            0,
-				"elasticloadbalancing:ModifyLoadBalancerAttributes": 0,
-				"elasticloadbalancing:ModifyTargetGroup":            0,
-				"elasticloadbalancing:SetSecurityGroups":            0,
-				"elasticloadbalancing:SetSubnets":                   0,
-				"elasticloadbalancing:RemoveTags":                   0,
-				"ec2:DeleteSecurityGroup":                           0,
-				"ec2:DeleteTags":                                    0,
-			}
-			for _, st := range statementsOf(t, j, "aws-load-balancer-controller") {
-				for _, a := range jsonStrings(st["actions"]) {
-					if strings.Contains(a, "*") {
-						t.Errorf("load balancer controller action %s is a wildcard", a)
-					}
-					if _, ok := guarded[a]; !ok {
-						continue
-					}
-					guarded[a]++
-					tagged := strings.Contains(fmt.Sprint(st["condition"]), "aws:ResourceTag/elbv2.k8s.aws/cluster")
-					// Upstream lets it retag any listener and rule: they
-					// belong to load balancers it owns.
-					listeners := strings.Contains(fmt.Sprint(st["resources"]), ":listener")
-					if !tagged && !(a == "elasticloadbalancing:RemoveTags" && listeners) {
-						t.Errorf("load balancer controller may %s on %v without the elbv2.k8s.aws/cluster resource tag condition", a, st["resources"])
-					}
+		// What deletes or reconfigures a load balancer, target group or
+		// security group must be limited to the controller's own.
+		guarded := map[string]int{
+			"elasticloadbalancing:DeleteLoadBalancer":           0,
+			"elasticloadbalancing:DeleteTargetGroup":            0,
+			"elasticloadbalancing:ModifyLoadBalancerAttributes": 0,
+			"elasticloadbalancing:ModifyTargetGroup":            0,
+			"elasticloadbalancing:SetSecurityGroups":            0,
+			"elasticloadbalancing:SetSubnets":                   0,
+			"elasticloadbalancing:RemoveTags":                   0,
+			"ec2:DeleteSecurityGroup":                           0,
+			"ec2:DeleteTags":                                    0,
+		}
+		for _, st := range statementsOf(t, j, "aws-load-balancer-controller") {
+			for _, a := range jsonStrings(st["actions"]) {
+				if strings.Contains(a, "*") {
+					t.Errorf("load balancer controller action %s is a wildcard", a)
+				}
+				if _, ok := guarded[a]; !ok {
+					continue
+				}
+				guarded[a]++
+				tagged := strings.Contains(fmt.Sprint(st["condition"]), "aws:ResourceTag/elbv2.k8s.aws/cluster")
+				// Upstream lets it retag any listener and rule: they
+				// belong to load balancers it owns.
+				listeners := strings.Contains(fmt.Sprint(st["resources"]), ":listener")
+				if !tagged && !(a == "elasticloadbalancing:RemoveTags" && listeners) {
+					t.Errorf("load balancer controller may %s on %v without the elbv2.k8s.aws/cluster resource tag condition", a, st["resources"])
 				}
 			}
-			for a, n := range guarded {
-				if n == 0 {
-					t.Errorf("load balancer controller cannot %s at all", a)
-				}
+		}
+		for a, n := range guarded {
+			if n == 0 {
+				t.Errorf("load balancer controller cannot %s at all", a)
 			}
-		})
-	}
+		}
+	})
 }
 
 // statementsOf returns the permission statements of the IRSA role under
@@ -688,22 +644,13 @@ func TestClusterVersionsInStandardSupport(t *testing.T) {
 	}
 }
 
-func inList(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // TestNetworkPoliciesEnforced: the client namespaces rely on NetworkPolicy,
 // which EKS enforces only when the VPC CNI runs its network policy agent.
 func TestNetworkPoliciesEnforced(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		found := false
-		for _, a := range s.stack(t, "platform-"+env.Name).resources("aws_eks_addon") {
+		for _, a := range s.stack(t, contract.Platform.StackName(env.Name, "")).resources("aws_eks_addon") {
 			if a["addon_name"] != "vpc-cni" {
 				continue
 			}

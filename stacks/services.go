@@ -9,7 +9,7 @@ import (
 	"stratum/constructs/externaldns"
 	"stratum/constructs/lbcontroller"
 	"stratum/constructs/nodegroup"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // DefaultStorageClass is the cluster's default StorageClass: gp3,
@@ -29,16 +29,16 @@ const DefaultStorageClass = "gp3-encrypted"
 // with a fresh token from `aws eks get-token`, as the deployer, which
 // platform-<env> made a cluster admin.
 func NewServices(scope constructs.Construct, env config.Environment) *Stack {
-	s := newStack(scope, stackProps{Layer: params.Services, Env: env})
+	s := newStack(scope, stackProps{Layer: contract.Services, Env: env})
 	at := s.At()
 	// Both providers reach the cluster as every in-cluster stack does
 	// (see clusterAccess): as the deployer, which platform-<env> made a
 	// cluster admin.
 	s.kubernetesProvider()
 	s.helmProvider()
-	clusterName := params.ClusterName.Import(s.TF, at)
-	oidcARN := params.OIDCProviderARN.Import(s.TF, at)
-	oidcIssuer := params.OIDCIssuer.Import(s.TF, at)
+	clusterName := contract.ClusterName.Import(s.TF, at)
+	oidcARN := contract.OIDCProviderARN.Import(s.TF, at)
+	oidcIssuer := contract.OIDCIssuer.Import(s.TF, at)
 
 	storageclassv1.NewStorageClassV1(s.TF, jsii.String("default-storage-class"), &storageclassv1.StorageClassV1Config{
 		Metadata: &storageclassv1.StorageClassV1Metadata{
@@ -49,7 +49,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		Parameters: &map[string]*string{
 			"type":      jsii.String("gp3"),
 			"encrypted": jsii.String("true"),
-			"kmsKeyId":  params.VolumeKMSKeyARN.Import(s.TF, at),
+			"kmsKeyId":  contract.VolumeKMSKeyARN.Import(s.TF, at),
 		},
 		ReclaimPolicy: jsii.String(reclaimPolicy(env)),
 		// Create each volume in the zone its pod was scheduled to.
@@ -57,12 +57,12 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		AllowVolumeExpansion: jsii.Bool(true),
 	})
 
-	name := ClusterName(env)
+	name := env.ClusterName()
 	tolerations := []nodegroup.Toleration{systemTaint.Toleration()}
 	lbcontroller.New(s.TF, "aws-load-balancer-controller", &lbcontroller.Props{
 		ClusterName:     clusterName,
 		Region:          env.Region,
-		VPCID:           params.VPCID.Import(s.TF, at),
+		VPCID:           contract.VPCID.Import(s.TF, at),
 		OIDCProviderARN: oidcARN,
 		OIDCIssuer:      oidcIssuer,
 		RoleName:        name + "-aws-load-balancer-controller",
@@ -71,8 +71,8 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		Tags:            map[string]string{"Project": config.Project, "Environment": env.Name, "ManagedBy": "aws-load-balancer-controller"},
 	})
 	externaldns.New(s.TF, "external-dns", &externaldns.Props{
-		ZoneID:          params.HostedZoneID.Import(s.TF, at),
-		ZoneName:        params.HostedZoneName.Import(s.TF, at),
+		ZoneID:          contract.HostedZoneID.Import(s.TF, at),
+		ZoneName:        contract.HostedZoneName.Import(s.TF, at),
 		OwnerID:         clusterName,
 		Region:          env.Region,
 		OIDCProviderARN: oidcARN,

@@ -1,11 +1,12 @@
 // Package stacks builds Stratum's cdktf stacks: one per layer and
 // environment, and one per client and environment. Stack names are the
-// public contract (CLI, CI, state keys); see params.Layer.StackName.
+// public contract (CLI, CI, state keys); see contract.Layer.StackName.
 package stacks
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -13,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
-	"stratum/constructs/params"
+	"stratum/contract"
 )
 
 // Stack is a cdktf stack of one layer in one environment, with its AWS
@@ -25,14 +26,14 @@ type Stack struct {
 	// Name is the stack's public name, e.g. foundation-prod.
 	Name  string
 	Env   config.Environment
-	Layer params.Layer
+	Layer contract.Layer
 	// Client is the client's name for client stacks, "" otherwise.
 	Client string
 }
 
 // stackProps configures newStack.
 type stackProps struct {
-	Layer params.Layer
+	Layer contract.Layer
 	Env   config.Environment
 	// Client is set for client stacks.
 	Client string
@@ -53,7 +54,7 @@ func newStack(scope constructs.Construct, p stackProps) *Stack {
 		Client: p.Client,
 	}
 	provider.NewAwsProvider(s.TF, jsii.String("aws"), awsProviderConfig(p))
-	if p.Layer == params.Bootstrap {
+	if p.Layer == contract.Bootstrap {
 		// The state bucket cannot hold the state of the stack creating it.
 		// Keep this file safe (docs/backend-strategy.md).
 		cdktf.NewLocalBackend(s.TF, &cdktf.LocalBackendConfig{
@@ -79,22 +80,12 @@ func S3BackendConfig(env config.Environment, stack string) *cdktf.S3BackendConfi
 	if env.State.CustomerManagedKey {
 		// Without kms_key_id the backend asks S3 for AES256 and the
 		// bucket's KMS default would not apply to state objects.
-		c.KmsKeyId = jsii.String(StateKeyAliasARN(env))
+		c.KmsKeyId = jsii.String(env.StateKeyAliasARN())
 	}
 	if env.AssumeRoleARN != "" {
 		c.AssumeRole = &cdktf.S3BackendAssumeRoleConfig{RoleArn: jsii.String(env.AssumeRoleARN)}
 	}
 	return c
-}
-
-// StateKeyAlias is the alias of the customer-managed state key.
-func StateKeyAlias(env config.Environment) string {
-	return fmt.Sprintf("alias/%s-%s-tfstate", config.Project, env.Name)
-}
-
-// StateKeyAliasARN is the ARN of StateKeyAlias in the environment's account.
-func StateKeyAliasARN(env config.Environment) string {
-	return fmt.Sprintf("arn:aws:kms:%s:%s:%s", env.Region, env.AccountID, StateKeyAlias(env))
 }
 
 func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
@@ -107,11 +98,7 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 	if p.Client != "" {
 		tags["Client"] = jsii.String(p.Client)
 	}
-	keys := make([]string, 0, len(p.Tags))
-	for k := range p.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.Tags))
 	for _, k := range keys {
 		tags[k] = jsii.String(p.Tags[k])
 	}
@@ -127,16 +114,16 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 	if p.Env.AssumeRoleARN != "" {
 		c.AssumeRole = &[]*provider.AwsProviderAssumeRole{{
 			RoleArn:     jsii.String(p.Env.AssumeRoleARN),
-			SessionName: jsii.String("stratum-" + p.Layer.StackName(p.Env.Name, p.Client)),
+			SessionName: jsii.String(config.Project + "-" + p.Layer.StackName(p.Env.Name, p.Client)),
 		}}
 	}
 	return c
 }
 
 // At is where this stack's own parameters live.
-func (s *Stack) At() params.At { return params.At{Env: s.Env.Name} }
+func (s *Stack) At() contract.At { return contract.At{Env: s.Env.Name} }
 
 // ClientAt is where client's parameters live in this stack's environment.
-func (s *Stack) ClientAt(client string) params.At {
-	return params.At{Env: s.Env.Name, Client: client}
+func (s *Stack) ClientAt(client string) contract.At {
+	return contract.At{Env: s.Env.Name, Client: client}
 }

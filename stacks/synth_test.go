@@ -2,8 +2,10 @@ package stacks
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/internal/golden"
 )
 
@@ -107,9 +110,27 @@ func (s *synthesized) names() []string {
 	return out
 }
 
-// TestSnapshots compares every stack with its golden file.
+// stackEnvironments maps every stack Build makes of envs and all to its
+// environment (stack names cannot be split: environment names may contain
+// hyphens).
+func stackEnvironments(envs []config.Environment, all []clients.Client) map[string]config.Environment {
+	out := map[string]config.Environment{}
+	for _, env := range envs {
+		for _, name := range StackNames(env, clients.Tenancies(all, env)) {
+			out[name] = env
+		}
+	}
+	return out
+}
+
+// TestSnapshots compares every stack with its golden file, and the app
+// has exactly the stacks StackNames lists.
 func TestSnapshots(t *testing.T) {
 	s := defaultSynth(t)
+	want := slices.Sorted(maps.Keys(stackEnvironments(config.Environments(), clients.All)))
+	if !slices.Equal(s.names(), want) {
+		t.Errorf("synthesized stacks %v, want StackNames' %v", s.names(), want)
+	}
 	for _, name := range s.names() {
 		t.Run(name, func(t *testing.T) {
 			golden.Check(t, filepath.Join(snapshotDir, name+".json"), s.raw[name])
@@ -126,13 +147,43 @@ func TestSnapshots(t *testing.T) {
 			os.Remove(f)
 			continue
 		}
-		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `go test ./... -update` if that is intended)", f, name)
+		t.Errorf("%s: golden file of stack %s, which is no longer synthesized (run `make update` if that is intended)", f, name)
+	}
+}
+
+// eachStackOf runs f, as a subtest, for the stack of layer in every
+// environment of the real configuration.
+func eachStackOf(t *testing.T, s *synthesized, layer contract.Layer, f func(t *testing.T, env config.Environment, j tfJSON)) {
+	t.Helper()
+	for _, env := range config.Environments() {
+		t.Run(env.Name, func(t *testing.T) { f(t, env, s.stack(t, layer.StackName(env.Name, ""))) })
 	}
 }
 
 // resources returns the stack's resources of type typ, by address name.
 func (j tfJSON) resources(typ string) map[string]map[string]any {
 	return j.block("resource", typ)
+}
+
+// mustResources is resources, failing the test when the stack has none of
+// typ: a loop over them must not pass by checking nothing.
+func (j tfJSON) mustResources(t testing.TB, typ string) map[string]map[string]any {
+	t.Helper()
+	r := j.resources(typ)
+	if len(r) == 0 {
+		t.Fatalf("no %s in the stack", typ)
+	}
+	return r
+}
+
+// exactly is resources, failing the test unless the stack has n of typ.
+func (j tfJSON) exactly(t testing.TB, n int, typ string) map[string]map[string]any {
+	t.Helper()
+	r := j.resources(typ)
+	if len(r) != n {
+		t.Fatalf("got %d %s, want %d", len(r), typ, n)
+	}
+	return r
 }
 
 // data returns the stack's data sources of type typ, by address name.

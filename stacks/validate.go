@@ -2,13 +2,38 @@ package stacks
 
 import (
 	"errors"
+	"fmt"
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 )
 
 // Validate checks the environments and clients together and returns every
 // problem found, so a typo never reaches Terraform.
 func Validate(envs []config.Environment, all []clients.Client) error {
-	return errors.Join(config.Validate(envs), clients.Validate(all, envs))
+	var p config.Problems
+	checkClientStackNames(&p, envs, all)
+	return errors.Join(config.Validate(envs), clients.Validate(all, envs), p.Err())
+}
+
+// checkClientStackNames refuses two client stacks with one name, which
+// environment names with hyphens make possible: client "a-prod" in
+// environment "eu" and client "a" in environment "prod-eu" would both be
+// client-a-prod-eu. (Environment stacks cannot collide: environment names
+// are unique, and no layer is named client.)
+func checkClientStackNames(p *config.Problems, envs []config.Environment, all []clients.Client) {
+	owners := map[string]string{}
+	for _, env := range envs {
+		for _, t := range clients.Tenancies(all, env) {
+			name := contract.Client.StackName(env.Name, t.Client.Name)
+			owner := fmt.Sprintf("client %q in environment %q", t.Client.Name, env.Name)
+			if other, taken := owners[name]; taken {
+				p.Add(clients.Owner(t.Client.Name), "Name", t.Client.Name,
+					fmt.Sprintf("a name whose stack in environment %q is not also %s's: both would be %s", env.Name, other, name))
+				continue
+			}
+			owners[name] = owner
+		}
+	}
 }

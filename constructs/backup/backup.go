@@ -6,21 +6,22 @@ package backup
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupplan"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvault"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvaultlockconfiguration"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // ManagedPolicies are the AWS managed policies of the backup role, by
@@ -41,7 +42,7 @@ type Props struct {
 	// Key encrypts the vault's recovery points. Required.
 	Key *kms.Key
 	// Schedule is the daily rule's AWS cron expression, e.g.
-	// "cron(0 3 * * ? *)" (UTC). Required.
+	// "cron(0 3 * * ? *)" (UTC; awsrules.CronProblem). Required.
 	Schedule string
 	// RetentionDays is how long each recovery point is kept. Required, at
 	// least 1.
@@ -102,30 +103,17 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	})
 
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Sid:     jsii.String("AWSBackup"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("backup.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(c, "trust", policy.TrustService("AWSBackup", "backup.amazonaws.com"))
 	b.Role = iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-backup"),
 		Description:      jsii.String("AWS Backup backs up and restores the resources selected for plan " + p.Name + "-daily"),
 		AssumeRolePolicy: trust.Json(),
 	})
-	keys := make([]string, 0, len(ManagedPolicies))
-	for k := range ManagedPolicies {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(ManagedPolicies))
 	for _, k := range keys {
 		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("role-"+k), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      b.Role.Name(),
-			PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", *partition.Partition(), ManagedPolicies[k])),
+			PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition.Partition(), ManagedPolicies[k])),
 		})
 	}
 	b.VaultName, b.VaultARN, b.PlanID, b.RoleARN = b.Vault.Name(), b.Vault.Arn(), b.Plan.Id(), b.Role.Arn()
@@ -140,8 +128,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Name is required")
 	case p.Key == nil:
 		return fmt.Errorf("Key is required: recovery points are encrypted with a customer-managed key")
-	case !strings.HasPrefix(p.Schedule, "cron(") || !strings.HasSuffix(p.Schedule, ")"):
-		return fmt.Errorf("Schedule %q is invalid: want an AWS cron expression such as cron(0 3 * * ? *)", p.Schedule)
+	case awsrules.CronProblem(p.Schedule) != "":
+		return fmt.Errorf("Schedule %q is invalid: want %s", p.Schedule, awsrules.CronProblem(p.Schedule))
 	case p.RetentionDays < 1:
 		return fmt.Errorf("RetentionDays %d is invalid: want at least 1", p.RetentionDays)
 	}

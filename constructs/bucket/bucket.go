@@ -1,7 +1,9 @@
 // Package bucket provides an S3 bucket that is private and encrypted by
 // default: versioning on, SSE-KMS, every public access block set, object
 // ownership enforced by the bucket owner, a TLS-only bucket policy and
-// lifecycle rules that clean up old versions and incomplete uploads.
+// lifecycle rules that clean up old versions and incomplete uploads. A
+// Bucket grants access to itself, and to its key, with GrantRead and
+// GrantReadWrite.
 package bucket
 
 import (
@@ -18,6 +20,10 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketserversideencryptionconfiguration"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketversioning"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/awsrules"
+	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // Transition moves current objects to StorageClass after Days.
@@ -44,9 +50,10 @@ type Lifecycle struct {
 type Props struct {
 	// Name is the globally unique bucket name. Required.
 	Name string
-	// KMSKeyARN encrypts objects with a customer-managed key.
+	// Key encrypts objects with a customer-managed key; grants of the
+	// bucket grant its use through S3, so its Region must be set.
 	// Default: nil, SSE-KMS with the AWS managed aws/s3 key.
-	KMSKeyARN *string
+	Key *kms.Key
 	// Lifecycle of the bucket's objects. Default: old versions expire after
 	// 90 days and incomplete uploads are aborted after 7.
 	Lifecycle Lifecycle
@@ -60,12 +67,21 @@ type Bucket struct {
 	Bucket s3bucket.S3Bucket
 	// Name and ARN of the bucket.
 	Name, ARN *string
+	// Key encrypts the objects; nil for the AWS managed aws/s3 key.
+	Key *kms.Key
 }
 
 // New creates the bucket and its companion resources.
 func New(scope constructs.Construct, id string, props *Props) *Bucket {
 	if props == nil || props.Name == "" {
 		panic(fmt.Sprintf("bucket.New %q: Name is required", id))
+	}
+	if problem := awsrules.S3BucketNameProblem(props.Name); problem != "" {
+		panic(fmt.Sprintf("bucket.New %q: Name %q is invalid: want %s", id, props.Name, problem))
+	}
+	var keyARN *string
+	if props.Key != nil {
+		keyARN = props.Key.ARN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
@@ -83,7 +99,7 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 		Rule: []*s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{{
 			ApplyServerSideEncryptionByDefault: &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
 				SseAlgorithm:   jsii.String("aws:kms"),
-				KmsMasterKeyId: props.KMSKeyARN,
+				KmsMasterKeyId: keyARN,
 			},
 			// S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.
 			BucketKeyEnabled: jsii.Bool(true),
@@ -174,5 +190,29 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 		// Noncurrent-version rules need versioning to be on first.
 		DependsOn: &[]cdktf.ITerraformDependable{versioning},
 	})
-	return &Bucket{Bucket: b, Name: b.Bucket(), ARN: b.Arn()}
+	return &Bucket{Bucket: b, Name: b.Bucket(), ARN: b.Arn(), Key: props.Key}
+}
+
+// GrantRead lets grantee list the bucket and read its objects, and
+// decrypt them with the bucket's key through S3 only.
+func (b *Bucket) GrantRead(grantee policy.Grantee) { b.grant(grantee, false) }
+
+// GrantReadWrite lets grantee also write and delete objects, and encrypt
+// them with the bucket's key through S3 only.
+func (b *Bucket) GrantReadWrite(grantee policy.Grantee) { b.grant(grantee, true) }
+
+// grant adds the statements, one per kind of access: a grantee given
+// several buckets gets one statement of each kind, naming them all.
+func (b *Bucket) grant(grantee policy.Grantee, write bool) {
+	objects := jsii.String(*b.ARN + "/*")
+	grantee.AddToPolicy(policy.Allow("ListBuckets", []string{"s3:ListBucket"}, b.ARN))
+	grantee.AddToPolicy(policy.Allow("ReadObjects", []string{"s3:GetObject"}, objects))
+	keyActions := []string{"kms:Decrypt"}
+	if write {
+		grantee.AddToPolicy(policy.Allow("WriteObjects", []string{"s3:PutObject", "s3:DeleteObject"}, objects))
+		keyActions = append(keyActions, "kms:GenerateDataKey")
+	}
+	if b.Key != nil {
+		b.Key.GrantVia(grantee, "UseBucketKey", "s3", keyActions...)
+	}
 }

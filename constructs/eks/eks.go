@@ -8,14 +8,11 @@ package eks
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
@@ -29,7 +26,9 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // LogTypes are every control-plane log type EKS can send to CloudWatch.
@@ -43,20 +42,17 @@ const ClusterAdminPolicy = "AmazonEKSClusterAdminPolicy"
 // reads them (Helm keeps its releases in Secrets).
 const AdminViewPolicy = "AmazonEKSAdminViewPolicy"
 
-// retentionDays are the values CloudWatch Logs accepts for retention_in_days.
-var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 var (
-	clusterName  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	minorVersion = regexp.MustCompile(`^1\.[0-9]{2}$`)
-	entryID      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	clusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
+	entryID     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 )
 
 // Props configures a Cluster.
 type Props struct {
 	// Name is the cluster name (1–100 letters, digits, - and _). Required.
 	Name string
-	// Version is the Kubernetes minor version, e.g. "1.35". Required.
+	// Version is a Kubernetes minor version in EKS standard support
+	// (awsrules.KubernetesVersions), e.g. "1.35". Required.
 	Version string
 	// SubnetIDs are the private subnets the control plane places its
 	// network interfaces in, at least two zones. Required.
@@ -67,8 +63,8 @@ type Props struct {
 	// always can, through the cluster security group). Default: none.
 	EndpointSources []EndpointSource
 	// PublicAccessCIDRs, when non-empty, turns the public endpoint on for
-	// these ranges only; 0.0.0.0/0 is refused. Default: empty (no public
-	// endpoint).
+	// these public ranges only (awsrules.PublicAccessCIDRProblem: 0.0.0.0/0
+	// is refused). Default: empty (no public endpoint).
 	PublicAccessCIDRs []string
 	// Admins get cluster-admin (AmazonEKSClusterAdminPolicy, cluster
 	// scope) through access entries. Default: none. With no admins and no
@@ -135,7 +131,7 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 	logsKey := kms.NewKey(c, "logs-key", &kms.KeyProps{
 		Alias:             p.Name + "-eks-logs",
 		Description:       "Control-plane logs of EKS cluster " + p.Name,
-		ServicePrincipals: []string{"logs." + *region + ".amazonaws.com"},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *region)},
 	})
 	// EKS writes to /aws/eks/<name>/cluster and would create that group
 	// itself, unencrypted and kept forever, if it did not exist first.
@@ -190,7 +186,7 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 	// against its own trusted CAs, and provider 5.x lets it be omitted.
 	oidc := iamopenidconnectprovider.NewIamOpenidConnectProvider(c, jsii.String("oidc-provider"), &iamopenidconnectprovider.IamOpenidConnectProviderConfig{
 		Url:          issuerURL,
-		ClientIdList: jsii.Strings("sts.amazonaws.com"),
+		ClientIdList: jsii.Strings(awsrules.IRSAAudience),
 	})
 
 	for _, a := range p.Admins {
@@ -247,15 +243,7 @@ type role struct {
 // VPC resource controller policy is needed only for security groups per
 // pod, which Stratum does not use) and the use of the secrets key.
 func clusterRole(scope constructs.Construct, name, partition string, key *kms.Key) role {
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String("role-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("eks.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(scope, "role-trust", policy.TrustService("", "eks.amazonaws.com"))
 	r := iamrole.NewIamRole(scope, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(name + "-cluster"),
 		Description:      jsii.String("EKS control plane of " + name),
@@ -263,17 +251,12 @@ func clusterRole(scope constructs.Construct, name, partition string, key *kms.Ke
 	})
 	managed := iamrolepolicyattachment.NewIamRolePolicyAttachment(scope, jsii.String("role-cluster-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      r.Name(),
-		PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/AmazonEKSClusterPolicy", partition)),
+		PolicyArn: jsii.String(awsrules.ManagedPolicyARN(partition, "AmazonEKSClusterPolicy")),
 	})
 	// The key policy delegates to IAM; EKS needs these calls on the key to
 	// encrypt secrets (AWS EKS user guide, "Encrypt Kubernetes secrets").
-	doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String("role-secrets-key"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:    jsii.String("Allow"),
-			Actions:   jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"),
-			Resources: &[]*string{key.ARN},
-		}},
-	})
+	doc := policy.NewDocument(scope, "role-secrets-key",
+		policy.Allow("", []string{"kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"}, key.ARN))
 	inline := iamrolepolicy.NewIamRolePolicy(scope, jsii.String("role-secrets-key-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("secrets-key"),
 		Role:   r.Id(),
@@ -312,22 +295,19 @@ func (p *Props) validate() error {
 	if !clusterName.MatchString(p.Name) {
 		return fmt.Errorf("Name %q is invalid: want 1 to 100 letters, digits, '-' or '_', starting with a letter or digit", p.Name)
 	}
-	if !minorVersion.MatchString(p.Version) {
-		return fmt.Errorf("Version %q is invalid: want a Kubernetes minor version such as \"1.35\"", p.Version)
+	if !awsrules.IsKubernetesVersion(p.Version) {
+		return fmt.Errorf("Version %q is invalid: want a Kubernetes minor version in EKS standard support (%s): one of %v",
+			p.Version, awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions)
 	}
 	if p.SubnetIDs == nil || p.VPCID == nil {
 		return fmt.Errorf("SubnetIDs and VPCID are required")
 	}
-	if !containsInt(retentionDays, p.LogRetentionDays) {
-		return fmt.Errorf("LogRetentionDays %d is invalid: want one of %v", p.LogRetentionDays, retentionDays)
+	if !awsrules.IsCloudWatchRetention(p.LogRetentionDays) {
+		return fmt.Errorf("LogRetentionDays %d is invalid: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
 	}
-	for _, cidr := range p.PublicAccessCIDRs {
-		pfx, err := netip.ParsePrefix(cidr)
-		if err != nil {
-			return fmt.Errorf("PublicAccessCIDRs: %q is not a CIDR", cidr)
-		}
-		if pfx.Bits() == 0 {
-			return fmt.Errorf("PublicAccessCIDRs: %q opens the API to the whole internet; list the ranges that need it", cidr)
+	for i, cidr := range p.PublicAccessCIDRs {
+		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
+			return fmt.Errorf("PublicAccessCIDRs[%d] %q is invalid: want %s", i, cidr, problem)
 		}
 	}
 	seen := map[string]bool{}
@@ -337,46 +317,24 @@ func (p *Props) validate() error {
 		}
 		seen["src/"+s.Name] = true
 		if !*cdktf.Token_IsUnresolved(s.CIDR) {
-			if pfx, err := netip.ParsePrefix(*s.CIDR); err != nil || pfx.Bits() == 0 {
-				return fmt.Errorf("EndpointSources %q: CIDR %q is invalid: want a range narrower than 0.0.0.0/0", s.Name, *s.CIDR)
+			if pfx, problem := awsrules.ParseIPv4Prefix(*s.CIDR); problem != "" || pfx.Bits() == 0 {
+				return fmt.Errorf("EndpointSources %q: CIDR %q is invalid: want an IPv4 range narrower than 0.0.0.0/0", s.Name, *s.CIDR)
 			}
 		}
 	}
-	for _, a := range p.Admins {
-		if !entryID.MatchString(a.ID) || seen["admin/"+a.ID] || a.PrincipalARN == nil {
-			return fmt.Errorf("Admins: ID %q: want a unique lowercase label and a PrincipalARN", a.ID)
-		}
-		seen["admin/"+a.ID] = true
-		if !*cdktf.Token_IsUnresolved(a.PrincipalARN) && !IsPrincipalARN(*a.PrincipalARN) {
-			return fmt.Errorf("Admins %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", a.ID, *a.PrincipalARN)
-		}
-	}
-	for _, v := range p.Viewers {
-		if !entryID.MatchString(v.ID) || seen["viewer/"+v.ID] || v.PrincipalARN == nil {
-			return fmt.Errorf("Viewers: ID %q: want a unique lowercase label and a PrincipalARN", v.ID)
-		}
-		seen["viewer/"+v.ID] = true
-		if !*cdktf.Token_IsUnresolved(v.PrincipalARN) && !IsPrincipalARN(*v.PrincipalARN) {
-			return fmt.Errorf("Viewers %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", v.ID, *v.PrincipalARN)
+	for _, g := range []struct {
+		kind, field string
+		entries     []Admin
+	}{{"admin", "Admins", p.Admins}, {"viewer", "Viewers", p.Viewers}} {
+		for _, a := range g.entries {
+			if !entryID.MatchString(a.ID) || seen[g.kind+"/"+a.ID] || a.PrincipalARN == nil {
+				return fmt.Errorf("%s: ID %q: want a unique lowercase label and a PrincipalARN", g.field, a.ID)
+			}
+			seen[g.kind+"/"+a.ID] = true
+			if _, ok := awsrules.ParseIAMPrincipalARN(*a.PrincipalARN); !*cdktf.Token_IsUnresolved(a.PrincipalARN) && !ok {
+				return fmt.Errorf("%s %q: PrincipalARN %q is invalid: want arn:aws:iam::<account>:role/<name> or :user/<name>", g.field, a.ID, *a.PrincipalARN)
+			}
 		}
 	}
 	return nil
-}
-
-var principalARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[\w+=,.@/-]{1,512}$`)
-
-// IsPrincipalARN reports whether s is an IAM role or user ARN, the
-// principals an access entry accepts.
-func IsPrincipalARN(s string) bool { return principalARN.MatchString(s) }
-
-// RoleName is the last path element of a role ARN, for access entry ids.
-func RoleName(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

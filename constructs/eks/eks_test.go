@@ -1,12 +1,11 @@
 package eks
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
 
-	_ "stratum/internal/golden" // accepts -update
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -23,51 +22,23 @@ func validProps() Props {
 }
 
 func TestValidate(t *testing.T) {
-	if p := validProps(); p.validate() != nil {
-		t.Fatalf("valid props: %v", p.validate())
-	}
-	bad := []struct {
-		name   string
-		mutate func(*Props)
-		want   string // part of the message
-	}{
-		{"name with dot", func(p *Props) { p.Name = "stratum.dev" }, "Name"},
-		{"patch version", func(p *Props) { p.Version = "1.35.2" }, "Version"},
-		{"no subnets", func(p *Props) { p.SubnetIDs = nil }, "SubnetIDs"},
-		{"retention CloudWatch refuses", func(p *Props) { p.LogRetentionDays = 10 }, "LogRetentionDays"},
-		{"no retention", func(p *Props) { p.LogRetentionDays = 0 }, "LogRetentionDays"},
-		{"public to the internet", func(p *Props) { p.PublicAccessCIDRs = []string{"0.0.0.0/0"} }, "whole internet"},
-		{"public not a CIDR", func(p *Props) { p.PublicAccessCIDRs = []string{"office"} }, "not a CIDR"},
-		{"endpoint from anywhere", func(p *Props) { p.EndpointSources[0].CIDR = jsii.String("0.0.0.0/0") }, "EndpointSources"},
-		{"duplicate endpoint source", func(p *Props) { p.EndpointSources = append(p.EndpointSources, p.EndpointSources[0]) }, "unique"},
-		{"admin id not a label", func(p *Props) { p.Admins[0].ID = "Ops Team" }, "Admins"},
-		{"duplicate admin", func(p *Props) { p.Admins = append(p.Admins, p.Admins[0]) }, "unique"},
-		{"admin not an ARN", func(p *Props) { p.Admins[0].PrincipalARN = jsii.String("ops") }, "PrincipalARN"},
-		{"admin is a group", func(p *Props) {
+	propstest.Check(t, validProps, func(p Props) error { return p.validate() }, []propstest.Case[Props]{
+		{Name: "name with dot", Mutate: func(p *Props) { p.Name = "stratum.dev" }, Want: "Name"},
+		{Name: "patch version", Mutate: func(p *Props) { p.Version = "1.35.2" }, Want: "Version"},
+		{Name: "no subnets", Mutate: func(p *Props) { p.SubnetIDs = nil }, Want: "SubnetIDs"},
+		{Name: "retention CloudWatch refuses", Mutate: func(p *Props) { p.LogRetentionDays = 10 }, Want: "LogRetentionDays"},
+		{Name: "no retention", Mutate: func(p *Props) { p.LogRetentionDays = 0 }, Want: "LogRetentionDays"},
+		{Name: "version out of standard support", Mutate: func(p *Props) { p.Version = "1.33" }, Want: "standard support"},
+		{Name: "public to the internet", Mutate: func(p *Props) { p.PublicAccessCIDRs = []string{"0.0.0.0/0"} }, Want: "opens the cluster API to the internet"},
+		{Name: "public not a CIDR", Mutate: func(p *Props) { p.PublicAccessCIDRs = []string{"office"} }, Want: "IPv4 CIDR"},
+		{Name: "public range that is private", Mutate: func(p *Props) { p.PublicAccessCIDRs = []string{"10.0.0.0/8"} }, Want: "private (RFC 1918)"},
+		{Name: "endpoint from anywhere", Mutate: func(p *Props) { p.EndpointSources[0].CIDR = jsii.String("0.0.0.0/0") }, Want: "EndpointSources"},
+		{Name: "duplicate endpoint source", Mutate: func(p *Props) { p.EndpointSources = append(p.EndpointSources, p.EndpointSources[0]) }, Want: "unique"},
+		{Name: "admin id not a label", Mutate: func(p *Props) { p.Admins[0].ID = "Ops Team" }, Want: "Admins"},
+		{Name: "duplicate admin", Mutate: func(p *Props) { p.Admins = append(p.Admins, p.Admins[0]) }, Want: "unique"},
+		{Name: "admin not an ARN", Mutate: func(p *Props) { p.Admins[0].PrincipalARN = jsii.String("ops") }, Want: "PrincipalARN"},
+		{Name: "admin is a group", Mutate: func(p *Props) {
 			p.Admins[0].PrincipalARN = jsii.String("arn:aws:iam::111111111111:group/ops")
-		}, "PrincipalARN"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			p.EndpointSources = append([]EndpointSource{}, p.EndpointSources...)
-			p.Admins = append([]Admin{}, p.Admins...)
-			tc.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("validate() = %v, want an error mentioning %q", err, tc.want)
-			}
-		})
-	}
-}
-
-func TestRoleName(t *testing.T) {
-	for arn, want := range map[string]string{
-		"arn:aws:iam::111111111111:role/ops":                "ops",
-		"arn:aws:iam::111111111111:role/team/a/Admin-Break": "Admin-Break",
-	} {
-		if got := RoleName(arn); got != want {
-			t.Errorf("RoleName(%q) = %q, want %q", arn, got, want)
-		}
-	}
+		}, Want: "PrincipalARN"},
+	})
 }

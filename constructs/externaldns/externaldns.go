@@ -6,6 +6,7 @@
 package externaldns
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -13,11 +14,11 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
+	"stratum/constructs/policy"
 )
 
 // The chart and the ExternalDNS version it installs (appVersion v0.22.0).
@@ -60,22 +61,15 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 	if p == nil || p.ZoneID == nil || p.ZoneName == nil || p.OwnerID == nil || p.Region == "" || p.RoleName == "" {
 		panic(fmt.Sprintf("externaldns.New %q: ZoneID, ZoneName, OwnerID, Region and RoleName are required", id))
 	}
-	ns, sa := p.Namespace, p.ServiceAccount
-	if ns == "" {
-		ns = "kube-system"
-	}
-	if sa == "" {
-		sa = "external-dns"
-	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	role := irsa.New(c, "irsa", &irsa.Props{
+	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{Role: irsa.Props{
 		OIDCProviderARN: p.OIDCProviderARN,
 		OIDCIssuer:      p.OIDCIssuer,
-		Namespace:       ns,
-		ServiceAccount:  sa,
+		Namespace:       p.Namespace,
+		ServiceAccount:  cmp.Or(p.ServiceAccount, "external-dns"),
 		RoleName:        p.RoleName,
-		Statements: []*irsa.Statement{
+		Statements: []*policy.Statement{
 			{
 				Sid:       jsii.String("ChangeRecordsInZone"),
 				Effect:    jsii.String("Allow"),
@@ -91,24 +85,14 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 				Resources: jsii.Strings("*"),
 			},
 		},
-	})
-	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
-		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
-			Name:      jsii.String(sa),
-			Namespace: jsii.String(ns),
-			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
-			Annotations: &map[string]*string{
-				"eks.amazonaws.com/role-arn":               role.ARN,
-				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
-			},
-		},
+	},
+		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})
 	values := map[string]any{
-		"provider":       map[string]any{"name": "aws"},
-		"env":            []map[string]string{{"name": "AWS_DEFAULT_REGION", "value": p.Region}},
-		"serviceAccount": map[string]any{"create": false, "name": sa},
-		"sources":        []string{"service", "ingress"},
-		"domainFilters":  []string{*p.ZoneName},
+		"provider":      map[string]any{"name": "aws"},
+		"env":           []map[string]string{{"name": "AWS_DEFAULT_REGION", "value": p.Region}},
+		"sources":       []string{"service", "ingress"},
+		"domainFilters": []string{*p.ZoneName},
 		// Records are created and deleted, but only those whose TXT owner
 		// record names this cluster.
 		"policy":     "sync",
@@ -117,9 +101,8 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 		"extraArgs":  []string{"--zone-id-filter=" + *p.ZoneID, "--aws-zone-type=public"},
 	}
 	rel := helmchart.New(c, "release", &helmchart.Props{
-		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
-		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
-		DependsOn: []cdktf.ITerraformDependable{account},
+		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: account.Role.Namespace,
+		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations, ServiceAccount: account,
 	})
-	return &ExternalDNS{Role: role, ServiceAccount: account, Release: rel}
+	return &ExternalDNS{Role: account.Role, ServiceAccount: account.ServiceAccount, Release: rel}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
 )
 
@@ -27,8 +28,11 @@ type Props struct {
 	// nodeSelector and tolerations. Default: none.
 	NodeSelector map[string]string
 	Tolerations  []nodegroup.Toleration
-	// DependsOn are created before the release (e.g. its service account).
-	DependsOn []cdktf.ITerraformDependable
+	// ServiceAccount, when set, is the account the chart's pods run as,
+	// created outside the chart with its IRSA role: the values
+	// serviceAccount.create (false) and serviceAccount.name, and the
+	// release is installed after it. Default: nil (the chart's own).
+	ServiceAccount *irsa.ServiceAccount
 }
 
 // New creates the release, named after the chart.
@@ -46,6 +50,9 @@ func New(scope constructs.Construct, id string, p *Props) release.Release {
 	if len(p.Tolerations) > 0 {
 		values["tolerations"] = p.Tolerations
 	}
+	if p.ServiceAccount != nil {
+		values["serviceAccount"] = map[string]any{"create": false, "name": p.ServiceAccount.Role.ServiceAccount}
+	}
 	b, err := json.Marshal(values)
 	if err != nil {
 		panic(fmt.Sprintf("helmchart.New %q: values: %v", id, err))
@@ -61,8 +68,8 @@ func New(scope constructs.Construct, id string, p *Props) release.Release {
 		CleanupOnFail: jsii.Bool(true),
 		MaxHistory:    jsii.Number(10),
 	}
-	if len(p.DependsOn) > 0 {
-		cfg.DependsOn = &p.DependsOn
+	if p.ServiceAccount != nil {
+		cfg.DependsOn = &[]cdktf.ITerraformDependable{p.ServiceAccount.ServiceAccount}
 	}
 	return release.NewRelease(scope, jsii.String(id), cfg)
 }

@@ -14,10 +14,10 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
-)
 
-// Statement is one IAM policy statement.
-type Statement = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement
+	"stratum/awsrules"
+	"stratum/constructs/policy"
+)
 
 // Props configures a Role.
 type Props struct {
@@ -29,20 +29,29 @@ type Props struct {
 	// Namespace and ServiceAccount name the only identity that may assume
 	// the role. Required; wildcards are refused.
 	Namespace, ServiceAccount string
-	// RoleName is the IAM role name (at most 64 characters). Required.
+	// RoleName is the IAM role name (at most
+	// awsrules.MaxIAMRoleNameLength characters). Required.
 	RoleName string
-	// Statements are the role's inline policy. Default: none.
-	Statements []*Statement
+	// Statements start the role's inline policy; grants (AddToPolicy) add
+	// to it. Default: none.
+	Statements []*policy.Statement
 	// ManagedPolicyARNs are attached to the role. Default: none.
 	ManagedPolicyARNs []string
 }
 
-// Role is an IAM role for one service account.
+// Role is an IAM role for one service account. It is a policy.Grantee:
+// resources grant it access (bucket.GrantRead(role)), and its inline
+// policy holds what they granted.
 type Role struct {
 	Role iamrole.IamRole
 	ARN  *string
 	// Namespace and ServiceAccount the role is pinned to.
 	Namespace, ServiceAccount string
+
+	scope      constructs.Construct
+	name       string
+	statements policy.Statements
+	document   dataawsiampolicydocument.DataAwsIamPolicyDocument
 }
 
 // New creates the role, its trust policy and permissions.
@@ -52,7 +61,7 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*Statement{{
+		Statement: []*policy.Statement{{
 			Sid:     jsii.String("ServiceAccountWebIdentity"),
 			Effect:  jsii.String("Allow"),
 			Actions: jsii.Strings("sts:AssumeRoleWithWebIdentity"),
@@ -63,7 +72,7 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 				{
 					Test:     jsii.String("StringEquals"),
 					Variable: jsii.String(*p.OIDCIssuer + ":aud"),
-					Values:   jsii.Strings("sts.amazonaws.com"),
+					Values:   jsii.Strings(awsrules.IRSAAudience),
 				},
 				{
 					Test:     jsii.String("StringEquals"),
@@ -78,23 +87,46 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 		AssumeRolePolicy: trust.Json(),
 		Description:      jsii.String(fmt.Sprintf("IRSA role of service account %s/%s", p.Namespace, p.ServiceAccount)),
 	})
-	if len(p.Statements) > 0 {
-		doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("permissions"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-			Statement: p.Statements,
-		})
-		iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
-			Name:   jsii.String(p.RoleName),
-			Role:   role.Id(),
-			Policy: doc.Json(),
-		})
+	r := &Role{Role: role, ARN: role.Arn(), Namespace: p.Namespace, ServiceAccount: p.ServiceAccount, scope: c, name: p.RoleName}
+	for _, st := range p.Statements {
+		r.statements.Add(st)
 	}
+	r.writePolicy()
 	for i, arn := range p.ManagedPolicyARNs {
 		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String(fmt.Sprintf("managed-%d", i)), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      role.Name(),
 			PolicyArn: jsii.String(arn),
 		})
 	}
-	return &Role{Role: role, ARN: role.Arn(), Namespace: p.Namespace, ServiceAccount: p.ServiceAccount}
+	return r
+}
+
+// AddToPolicy adds st to the role's inline policy (merging it into the
+// statement with its Sid, see policy.Statements); the first statement
+// creates the policy.
+func (r *Role) AddToPolicy(st *policy.Statement) {
+	r.statements.Add(st)
+	r.writePolicy()
+}
+
+// writePolicy creates the inline policy once there is a statement, and
+// rewrites its document's statements afterwards.
+func (r *Role) writePolicy() {
+	statements := r.statements.List()
+	switch {
+	case len(statements) == 0:
+	case r.document == nil:
+		r.document = dataawsiampolicydocument.NewDataAwsIamPolicyDocument(r.scope, jsii.String("permissions"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
+			Statement: statements,
+		})
+		iamrolepolicy.NewIamRolePolicy(r.scope, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
+			Name:   jsii.String(r.name),
+			Role:   r.Role.Id(),
+			Policy: r.document.Json(),
+		})
+	default:
+		r.document.PutStatement(statements)
+	}
 }
 
 // Subject is the OIDC subject of a service account.
@@ -112,8 +144,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Namespace and ServiceAccount are required")
 	case strings.ContainsAny(p.Namespace+p.ServiceAccount, "*?"):
 		return fmt.Errorf("Namespace %q / ServiceAccount %q: wildcards are not allowed; trust one service account", p.Namespace, p.ServiceAccount)
-	case p.RoleName == "" || len(p.RoleName) > 64:
-		return fmt.Errorf("RoleName %q: want 1 to 64 characters", p.RoleName)
+	case p.RoleName == "" || len(p.RoleName) > awsrules.MaxIAMRoleNameLength:
+		return fmt.Errorf("RoleName %q: want 1 to %d characters", p.RoleName, awsrules.MaxIAMRoleNameLength)
 	}
 	return nil
 }

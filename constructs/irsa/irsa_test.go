@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/aws/jsii-runtime-go"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func TestValidate(t *testing.T) {

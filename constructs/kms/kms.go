@@ -1,5 +1,8 @@
 // Package kms provides a customer-managed KMS key with rotation on and a
-// key policy that lets named AWS services use it in this account only.
+// key policy that lets named AWS services use it in this account only, and
+// the Key handle constructs pass each other: one created here, or one
+// created elsewhere and known by its ARN (FromARN), either of which grants
+// its use to an IAM principal (Grant, GrantVia).
 package kms
 
 import (
@@ -14,6 +17,9 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+
+	"stratum/awsrules"
+	"stratum/constructs/policy"
 )
 
 // KeyProps configures a Key.
@@ -38,14 +44,55 @@ type KeyProps struct {
 	// DeletionWindowDays is how long a deleted key can still be recovered.
 	// Default: 30 (the maximum).
 	DeletionWindowDays int
+	// Region is the key's region as text (e.g. "us-east-1"), which grants
+	// through a service (GrantVia) name in their kms:ViaService condition.
+	// Default: "" (the key cannot be granted through a service).
+	Region string
 }
 
-// Key is a customer-managed KMS key with an alias.
+// Key is a customer-managed KMS key: one NewKey created, with its
+// resources, or one FromARN knows by its ARN only.
 type Key struct {
+	// Key and Alias are nil for a key from FromARN.
 	Key   kmskey.KmsKey
 	Alias kmsalias.KmsAlias
 	// ARN is the key's ARN (not the alias's).
 	ARN *string
+	// region is where the key lives, for GrantVia.
+	region string
+}
+
+// FromARN is a handle on a key created elsewhere, e.g. in another stack
+// and read through the SSM contract: arn is its ARN (a token is fine) and
+// region its region as text.
+func FromARN(arn *string, region string) *Key {
+	return &Key{ARN: arn, region: region}
+}
+
+// Grant allows grantee actions on the key (the key policy delegates to
+// IAM), under sid and conditions.
+func (k *Key) Grant(grantee policy.Grantee, sid string, actions []string, conditions ...*policy.Condition) {
+	st := policy.Allow(sid, actions, k.ARN)
+	if len(conditions) > 0 {
+		st.Condition = conditions
+	}
+	grantee.AddToPolicy(st)
+}
+
+// GrantVia allows grantee actions on the key only in calls service makes
+// on its behalf (kms:ViaService), as S3 or Secrets Manager do to encrypt
+// and decrypt what they store: grantee cannot use the key directly.
+func (k *Key) GrantVia(grantee policy.Grantee, sid, service string, actions ...string) {
+	if k.region == "" {
+		panic(fmt.Sprintf("kms: GrantVia %s through %s: the key's Region is not known", sid, service))
+	}
+	k.Grant(grantee, sid, actions, policy.ViaService(service, k.region))
+}
+
+// GrantDecryptVia allows grantee to decrypt with the key through service
+// only.
+func (k *Key) GrantDecryptVia(grantee policy.Grantee, sid, service string) {
+	k.GrantVia(grantee, sid, service, "kms:Decrypt")
 }
 
 // NewKey creates the key, its policy and alias.
@@ -113,7 +160,7 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:ViaService"),
-						Values: jsii.Strings(fmt.Sprintf("%s.%s.amazonaws.com", svc, *region.Name())),
+						Values: jsii.Strings(awsrules.ServiceEndpoint(svc, *region.Name())),
 					},
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:CallerAccount"),
@@ -136,5 +183,5 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 		Name:        jsii.String("alias/" + props.Alias),
 		TargetKeyId: key.KeyId(),
 	})
-	return &Key{Key: key, Alias: alias, ARN: key.Arn()}
+	return &Key{Key: key, Alias: alias, ARN: key.Arn(), region: props.Region}
 }

@@ -6,6 +6,7 @@
 package lbcontroller
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -13,7 +14,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
@@ -63,41 +63,23 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 	if p == nil || p.ClusterName == nil || p.VPCID == nil || p.Region == "" || p.RoleName == "" {
 		panic(fmt.Sprintf("lbcontroller.New %q: ClusterName, Region, VPCID and RoleName are required", id))
 	}
-	ns, sa := p.Namespace, p.ServiceAccount
-	if ns == "" {
-		ns = "kube-system"
-	}
-	if sa == "" {
-		sa = "aws-load-balancer-controller"
-	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	role := irsa.New(c, "irsa", &irsa.Props{
-		OIDCProviderARN: p.OIDCProviderARN,
-		OIDCIssuer:      p.OIDCIssuer,
-		Namespace:       ns,
-		ServiceAccount:  sa,
-		RoleName:        p.RoleName,
-		Statements:      Statements(*partition),
-	})
-	account := serviceaccountv1.NewServiceAccountV1(c, jsii.String("service-account"), &serviceaccountv1.ServiceAccountV1Config{
-		Metadata: &serviceaccountv1.ServiceAccountV1Metadata{
-			Name:      jsii.String(sa),
-			Namespace: jsii.String(ns),
-			Labels:    &map[string]*string{"app.kubernetes.io/name": jsii.String(Chart)},
-			Annotations: &map[string]*string{
-				"eks.amazonaws.com/role-arn": role.ARN,
-				// Regional STS: no dependency on the global endpoint.
-				"eks.amazonaws.com/sts-regional-endpoints": jsii.String("true"),
-			},
+	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{
+		Role: irsa.Props{
+			OIDCProviderARN: p.OIDCProviderARN,
+			OIDCIssuer:      p.OIDCIssuer,
+			Namespace:       p.Namespace,
+			ServiceAccount:  cmp.Or(p.ServiceAccount, "aws-load-balancer-controller"),
+			RoleName:        p.RoleName,
+			Statements:      Statements(*partition),
 		},
+		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})
 	values := map[string]any{
-		"clusterName": *p.ClusterName,
-		"region":      p.Region,
-		"vpcId":       *p.VPCID,
-		// The service account above carries the IRSA annotation.
-		"serviceAccount":      map[string]any{"create": false, "name": sa},
+		"clusterName":         *p.ClusterName,
+		"region":              p.Region,
+		"vpcId":               *p.VPCID,
 		"replicaCount":        2,
 		"podDisruptionBudget": map[string]any{"maxUnavailable": 1},
 	}
@@ -105,9 +87,8 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 		values["defaultTags"] = p.Tags
 	}
 	rel := helmchart.New(c, "release", &helmchart.Props{
-		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: ns,
-		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations,
-		DependsOn: []cdktf.ITerraformDependable{account},
+		Repository: ChartRepository, Chart: Chart, Version: ChartVersion, Namespace: account.Role.Namespace,
+		Values: values, NodeSelector: p.NodeSelector, Tolerations: p.Tolerations, ServiceAccount: account,
 	})
-	return &Controller{Role: role, ServiceAccount: account, Release: rel}
+	return &Controller{Role: account.Role, ServiceAccount: account.ServiceAccount, Release: rel}
 }

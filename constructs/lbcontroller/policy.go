@@ -2,12 +2,11 @@ package lbcontroller
 
 import (
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 
-	"stratum/constructs/irsa"
+	"stratum/constructs/policy"
 )
 
-type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
+type condition = policy.Condition
 
 // Tag keys the controller puts on everything it creates; the policy lets
 // it modify or delete only resources carrying them.
@@ -29,7 +28,7 @@ const (
 // Every tag change, modification and deletion of a load balancer, target
 // group or security group is conditioned on the elbv2.k8s.aws/cluster
 // tag, i.e. limited to what a load balancer controller created.
-func Statements(partition string) []*irsa.Statement {
+func Statements(partition string) []*policy.Statement {
 	arn := func(resource string) *string {
 		return jsii.String("arn:" + partition + ":" + resource)
 	}
@@ -41,7 +40,7 @@ func Statements(partition string) []*irsa.Statement {
 		arn("elasticloadbalancing:*:*:loadbalancer/net/*/*"),
 		arn("elasticloadbalancing:*:*:loadbalancer/app/*/*"),
 	}
-	return []*irsa.Statement{
+	return []*policy.Statement{
 		{
 			Sid:       jsii.String("CreateELBServiceLinkedRole"),
 			Effect:    jsii.String("Allow"),

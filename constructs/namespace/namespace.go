@@ -7,8 +7,8 @@ package namespace
 
 import (
 	"fmt"
-	"net/netip"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,12 +22,9 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/config"
+	"stratum/awsrules"
+	"stratum/constructs/irsa"
 )
-
-// IRSAAnnotation is the service account annotation the EKS pod identity
-// webhook reads to give a pod the credentials of an IAM role.
-const IRSAAnnotation = "eks.amazonaws.com/role-arn"
 
 // AppLabel selects an application's pods in ingress rules.
 const AppLabel = "app.kubernetes.io/name"
@@ -168,11 +165,7 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 // not step around it either. ValidatingAdmissionPolicy is built into the
 // API server (GA in Kubernetes 1.30): nothing to run, and it fails closed.
 func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
-	keys := make([]string, 0, len(sel))
-	for k := range sel {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(sel))
 	var conds, want []string
 	for _, k := range keys {
 		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))
@@ -301,12 +294,12 @@ type ServiceAccount struct {
 // not mounted by default: IRSA uses its own projected token, and pods that
 // talk to the Kubernetes API opt in.
 func (n *Namespace) AddServiceAccount(name string, roleARN *string) *ServiceAccount {
-	if !config.IsDNSLabel(name, 63) {
+	if !awsrules.IsDNSLabel(name, 63) {
 		panic(fmt.Sprintf("namespace.AddServiceAccount: name %q is invalid: want a DNS label", name))
 	}
 	md := &serviceaccountv1.ServiceAccountV1Metadata{Name: jsii.String(name), Namespace: n.Name}
 	if roleARN != nil {
-		md.Annotations = &map[string]*string{IRSAAnnotation: roleARN}
+		md.Annotations = &map[string]*string{irsa.RoleARNAnnotation: roleARN}
 	}
 	sa := serviceaccountv1.NewServiceAccountV1(n.scope, jsii.String("service-account-"+name), &serviceaccountv1.ServiceAccountV1Config{
 		Metadata:                     md,
@@ -319,7 +312,7 @@ func (p *Props) validate() error {
 	if p == nil {
 		return fmt.Errorf("props are required")
 	}
-	if !config.IsDNSLabel(p.Name, 63) {
+	if !awsrules.IsDNSLabel(p.Name, 63) {
 		return fmt.Errorf("Name %q is invalid: want a DNS label", p.Name)
 	}
 	q := p.Quota
@@ -347,8 +340,8 @@ func (p *Props) validate() error {
 
 func checkCIDRs(cidrs []string) error {
 	for _, c := range cidrs {
-		if _, err := netip.ParsePrefix(c); err != nil {
-			return fmt.Errorf("CIDR %q is invalid: want an IPv4 CIDR such as 10.0.0.0/16", c)
+		if _, problem := awsrules.ParseIPv4Prefix(c); problem != "" {
+			return fmt.Errorf("CIDR %q is invalid: want %s", c, problem)
 		}
 	}
 	return nil

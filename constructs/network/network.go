@@ -14,7 +14,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/defaultsecuritygroup"
@@ -31,13 +30,10 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpc"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/config"
+	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
-
-// RetentionDays are the log retention values CloudWatch Logs accepts,
-// but for "never expire", which this package does not offer.
-var RetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 // Props configures a Network.
 type Props struct {
@@ -54,17 +50,17 @@ type Props struct {
 	// availability zone, in the order of AvailabilityZones, inside CIDR and
 	// not overlapping. Required.
 	PublicSubnets, PrivateSubnets, DatabaseSubnets []string
-	// NAT is the NAT gateway policy. Default: config.NATPerAZ (one NAT
-	// gateway in each zone; each zone's private subnets egress through
-	// their own). With config.NATSingle every zone egresses through one
-	// NAT gateway in the first zone.
-	NAT config.NATPolicy
+	// SingleNATGateway makes every zone egress through one NAT gateway in
+	// the first zone: cheaper, and one zone's failure cuts egress for all.
+	// Default: false (one NAT gateway in each zone; each zone's private
+	// subnets egress through their own).
+	SingleNATGateway bool
 	// FlowLogKey encrypts the flow log group. Its key policy must let
 	// logs.<region>.amazonaws.com use it (kms.KeyProps.ServicePrincipals).
 	// Required.
 	FlowLogKey *kms.Key
 	// FlowLogRetentionDays is how long flow logs are kept; one of
-	// RetentionDays. Required.
+	// awsrules.CloudWatchRetentionDays. Required.
 	FlowLogRetentionDays int
 }
 
@@ -104,10 +100,6 @@ type Network struct {
 func New(scope constructs.Construct, id string, p *Props) *Network {
 	if err := p.validate(); err != nil {
 		panic(fmt.Sprintf("network.New %q: %v", id, err))
-	}
-	nat := p.NAT
-	if nat == "" {
-		nat = config.NATPerAZ
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	n := &Network{}
@@ -149,7 +141,7 @@ func New(scope constructs.Construct, id string, p *Props) *Network {
 			map[string]string{"kubernetes.io/role/elb": "1"}))
 	}
 	for i, az := range p.AvailabilityZones {
-		if i > 0 && nat == config.NATSingle {
+		if i > 0 && p.SingleNATGateway {
 			break
 		}
 		ip := eip.NewEip(c, jsii.String("nat-eip-"+az), &eip.EipConfig{
@@ -169,7 +161,7 @@ func New(scope constructs.Construct, id string, p *Props) *Network {
 		rt := routeTable(c, "private-route-table-"+az, n.VPCID, fmt.Sprintf("%s-private-%s", p.Name, az))
 		n.PrivateRouteTables = append(n.PrivateRouteTables, rt)
 		gw := n.NATGateways[0]
-		if nat == config.NATPerAZ {
+		if !p.SingleNATGateway {
 			gw = n.NATGateways[i]
 		}
 		route.NewRoute(c, jsii.String("private-nat-route-"+az), &route.RouteConfig{
@@ -233,50 +225,27 @@ func (n *Network) flowLogs(c constructs.Construct, p *Props) {
 		RetentionInDays: jsii.Number(float64(p.FlowLogRetentionDays)),
 		KmsKeyId:        p.FlowLogKey.ARN,
 	})
-	type statement = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement
-	type condition = dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("flow-logs-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*statement{{
-			Sid:     jsii.String("FlowLogsOfThisAccount"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("vpc-flow-logs.amazonaws.com"),
-			}},
-			// Confused-deputy protection, as the VPC user guide recommends:
-			// only flow logs of this account and region may use the role.
-			Condition: []*condition{
-				{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account.AccountId()}},
-				{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(
-					fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition.Partition(), *region.Name(), *account.AccountId()))},
-			},
-		}},
-	})
+	// Confused-deputy protection, as the VPC user guide recommends: only
+	// flow logs of this account and region may use the role.
+	trust := policy.NewDocument(c, "flow-logs-trust", policy.TrustService("FlowLogsOfThisAccount", "vpc-flow-logs.amazonaws.com",
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account.AccountId()}},
+		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(
+			fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition.Partition(), *region.Name(), *account.AccountId()))},
+	))
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-vpc-flow-logs"),
 		Description:      jsii.String("VPC flow logs of " + p.Name + " write to their log group"),
 		AssumeRolePolicy: trust.Json(),
 	})
 	group := *n.FlowLogGroup.Arn()
-	permissions := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("flow-logs-permissions"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*statement{
-			{
-				Sid:       jsii.String("WriteFlowLogGroup"),
-				Effect:    jsii.String("Allow"),
-				Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-				Resources: jsii.Strings(group, group+":*"),
-			},
-			{
-				// DescribeLogGroups is a list call: it is authorized
-				// against every log group of the account and region.
-				Sid:     jsii.String("FindFlowLogGroup"),
-				Effect:  jsii.String("Allow"),
-				Actions: jsii.Strings("logs:DescribeLogGroups"),
-				Resources: jsii.Strings(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*",
-					*partition.Partition(), *region.Name(), *account.AccountId())),
-			},
-		},
-	})
+	permissions := policy.NewDocument(c, "flow-logs-permissions",
+		policy.Allow("WriteFlowLogGroup", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+			jsii.String(group), jsii.String(group+":*")),
+		// DescribeLogGroups is a list call: it is authorized against every
+		// log group of the account and region.
+		policy.Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, jsii.String(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*",
+			*partition.Partition(), *region.Name(), *account.AccountId()))),
+	)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("flow-logs-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("write-flow-logs"),
 		Role:   role.Id(),
@@ -312,9 +281,9 @@ func (p *Props) validate() error {
 	if p.Name == "" {
 		return fmt.Errorf("Name is required")
 	}
-	vpcCIDR, err := netip.ParsePrefix(p.CIDR)
-	if err != nil || !vpcCIDR.Addr().Is4() || vpcCIDR != vpcCIDR.Masked() {
-		return fmt.Errorf("CIDR %q is invalid: want an IPv4 network such as 10.10.0.0/16", p.CIDR)
+	vpcCIDR, problem := awsrules.ParseIPv4Prefix(p.CIDR)
+	if problem != "" {
+		return fmt.Errorf("CIDR %q is invalid: want %s", p.CIDR, problem)
 	}
 	if len(p.AvailabilityZones) < 2 {
 		return fmt.Errorf("AvailabilityZones %v: want at least 2", p.AvailabilityZones)
@@ -333,8 +302,8 @@ func (p *Props) validate() error {
 			return fmt.Errorf("%s %v: want one CIDR per availability zone (%d)", tier.field, tier.cidrs, len(p.AvailabilityZones))
 		}
 		for _, s := range tier.cidrs {
-			sub, err := netip.ParsePrefix(s)
-			if err != nil || sub != sub.Masked() || !vpcCIDR.Contains(sub.Addr()) || sub.Bits() < vpcCIDR.Bits() {
+			sub, problem := awsrules.ParseIPv4Prefix(s)
+			if problem != "" || !vpcCIDR.Contains(sub.Addr()) || sub.Bits() < vpcCIDR.Bits() {
 				return fmt.Errorf("%s: %q is invalid: want an IPv4 network inside CIDR %s", tier.field, s, p.CIDR)
 			}
 			for _, other := range all {
@@ -345,16 +314,11 @@ func (p *Props) validate() error {
 			all = append(all, sub)
 		}
 	}
-	switch p.NAT {
-	case "", config.NATPerAZ, config.NATSingle:
-	default:
-		return fmt.Errorf("NAT %q is invalid: want %q or %q", p.NAT, config.NATPerAZ, config.NATSingle)
-	}
 	if p.FlowLogKey == nil {
 		return fmt.Errorf("FlowLogKey is required: flow logs are encrypted with a customer-managed key")
 	}
-	if !slices.Contains(RetentionDays, p.FlowLogRetentionDays) {
-		return fmt.Errorf("FlowLogRetentionDays %d is invalid: want one of %v", p.FlowLogRetentionDays, RetentionDays)
+	if !awsrules.IsCloudWatchRetention(p.FlowLogRetentionDays) {
+		return fmt.Errorf("FlowLogRetentionDays %d is invalid: want one of %v", p.FlowLogRetentionDays, awsrules.CloudWatchRetentionDays)
 	}
 	return nil
 }

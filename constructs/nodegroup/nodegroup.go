@@ -7,6 +7,7 @@ package nodegroup
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -14,6 +15,9 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksnodegroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/launchtemplate"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/awsrules"
+	"stratum/constructs/kms"
 )
 
 // Taint effects a managed node group accepts.
@@ -51,16 +55,18 @@ type Props struct {
 	// security group by itself, so include it (nodes need it to reach the
 	// control plane and each other).
 	SecurityGroupIDs []*string
-	// InstanceTypes the group may launch. Required.
+	// InstanceTypes the group may launch (awsrules.IsEC2InstanceType).
+	// Required.
 	InstanceTypes []string
 	// MinSize, DesiredSize and MaxSize bound the group;
 	// 0 <= MinSize <= DesiredSize <= MaxSize and MaxSize >= 1.
 	MinSize, DesiredSize, MaxSize int
-	// DiskSizeGiB is the gp3 root volume size, at least 20. Required.
+	// DiskSizeGiB is the gp3 root volume size
+	// (awsrules.NodeDiskSizeProblem). Required.
 	DiskSizeGiB int
-	// VolumeKMSKeyARN encrypts the root volume. Its key policy must let
-	// EC2 Auto Scaling use it (kms.KeyProps.ViaServices "ec2"). Required.
-	VolumeKMSKeyARN *string
+	// VolumeKey encrypts the root volume. Its key policy must let EC2 Auto
+	// Scaling use it (kms.KeyProps.ViaServices "ec2"). Required.
+	VolumeKey *kms.Key
 	// Labels are Kubernetes labels on every node. Default: none.
 	Labels map[string]string
 	// Taints keep pods without a matching toleration off the nodes.
@@ -92,6 +98,7 @@ type NodeGroup struct {
 }
 
 var (
+	// groupName: 1 to awsrules.MaxNodeGroupNameLength characters.
 	groupName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,62}$`)
 	effects   = []string{NoSchedule, NoExecute, PreferNoSchedule}
 )
@@ -130,7 +137,7 @@ func New(scope constructs.Construct, id string, p *Props) *NodeGroup {
 				VolumeSize:          jsii.Number(float64(p.DiskSizeGiB)),
 				VolumeType:          jsii.String("gp3"),
 				Encrypted:           jsii.String("true"),
-				KmsKeyId:            p.VolumeKMSKeyARN,
+				KmsKeyId:            p.VolumeKey.ARN,
 				DeleteOnTermination: jsii.String("true"),
 			},
 		}},
@@ -200,22 +207,24 @@ func (p *Props) validate() error {
 		return fmt.Errorf("props are required")
 	case !groupName.MatchString(p.Name):
 		return fmt.Errorf("Name %q is invalid: want 1 to 63 letters, digits, '-' or '_'", p.Name)
-	case p.ClusterName == nil || p.NodeRoleARN == nil || p.SubnetIDs == nil || p.VolumeKMSKeyARN == nil:
-		return fmt.Errorf("ClusterName, NodeRoleARN, SubnetIDs and VolumeKMSKeyARN are required")
+	case p.ClusterName == nil || p.NodeRoleARN == nil || p.SubnetIDs == nil || p.VolumeKey == nil:
+		return fmt.Errorf("ClusterName, NodeRoleARN, SubnetIDs and VolumeKey are required")
 	case len(p.SecurityGroupIDs) == 0:
 		return fmt.Errorf("SecurityGroupIDs is empty: include at least the cluster security group")
 	case len(p.InstanceTypes) == 0:
 		return fmt.Errorf("InstanceTypes is empty: want at least one instance type")
+	case slices.ContainsFunc(p.InstanceTypes, func(t string) bool { return !awsrules.IsEC2InstanceType(t) }):
+		return fmt.Errorf("InstanceTypes %v is invalid: want EC2 instance types <family>.<size> such as m6i.large", p.InstanceTypes)
 	case p.MinSize < 0 || p.MinSize > p.DesiredSize || p.DesiredSize > p.MaxSize || p.MaxSize < 1:
 		return fmt.Errorf("sizes min=%d desired=%d max=%d are invalid: want 0 <= min <= desired <= max and max >= 1", p.MinSize, p.DesiredSize, p.MaxSize)
-	case p.DiskSizeGiB < 20:
-		return fmt.Errorf("DiskSizeGiB %d is invalid: want at least 20 (the EKS-optimized AMI's root volume)", p.DiskSizeGiB)
+	case awsrules.NodeDiskSizeProblem(p.DiskSizeGiB) != "":
+		return fmt.Errorf("DiskSizeGiB %d is invalid: want %s", p.DiskSizeGiB, awsrules.NodeDiskSizeProblem(p.DiskSizeGiB))
 	case p.MaxUnavailable < 0:
 		return fmt.Errorf("MaxUnavailable %d is invalid: want 0 (default 1) or more", p.MaxUnavailable)
 	}
 	keys := make([]string, 0, len(p.Taints))
 	for _, t := range p.Taints {
-		if t.Key == "" || !contains(effects, t.Effect) {
+		if t.Key == "" || !slices.Contains(effects, t.Effect) {
 			return fmt.Errorf("Taints: %+v is invalid: want a key and an effect among %v", t, effects)
 		}
 		keys = append(keys, t.Key+":"+t.Effect)
@@ -227,15 +236,6 @@ func (p *Props) validate() error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Toleration is a Kubernetes pod toleration in the JSON shape Helm chart

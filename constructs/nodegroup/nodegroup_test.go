@@ -6,7 +6,8 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
-	_ "stratum/internal/golden" // accepts -update
+	"stratum/constructs/kms"
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -18,43 +19,27 @@ func validProps() Props {
 		SecurityGroupIDs: []*string{jsii.String("sg-cluster")},
 		InstanceTypes:    []string{"t3.large"},
 		MinSize:          1, DesiredSize: 2, MaxSize: 3,
-		DiskSizeGiB:     30,
-		VolumeKMSKeyARN: jsii.String("arn:aws:kms:us-east-1:111111111111:key/k"),
-		Taints:          []Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: NoSchedule}},
+		DiskSizeGiB: 30,
+		VolumeKey:   kms.FromARN(jsii.String("arn:aws:kms:us-east-1:111111111111:key/k"), "us-east-1"),
+		Taints:      []Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: NoSchedule}},
 	}
 }
 
 func TestValidate(t *testing.T) {
-	if p := validProps(); p.validate() != nil {
-		t.Fatalf("valid props: %v", p.validate())
-	}
-	bad := []struct {
-		name   string
-		mutate func(*Props)
-		want   string
-	}{
-		{"long name", func(p *Props) { p.Name = strings.Repeat("a", 64) }, "Name"},
-		{"no security groups", func(p *Props) { p.SecurityGroupIDs = nil }, "cluster security group"},
-		{"no instance types", func(p *Props) { p.InstanceTypes = nil }, "InstanceTypes"},
-		{"no volume key", func(p *Props) { p.VolumeKMSKeyARN = nil }, "VolumeKMSKeyARN"},
-		{"desired above max", func(p *Props) { p.DesiredSize = 4 }, "sizes"},
-		{"min above desired", func(p *Props) { p.MinSize = 3 }, "sizes"},
-		{"max zero", func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, "sizes"},
-		{"small disk", func(p *Props) { p.DiskSizeGiB = 8 }, "DiskSizeGiB"},
-		{"kubernetes effect name", func(p *Props) { p.Taints[0].Effect = "NoSchedule" }, "Taints"},
-		{"duplicate taint", func(p *Props) { p.Taints = append(p.Taints, p.Taints[0]) }, "twice"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			p.Taints = append([]Taint{}, p.Taints...)
-			tc.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("validate() = %v, want an error mentioning %q", err, tc.want)
-			}
-		})
-	}
+	propstest.Check(t, validProps, func(p Props) error { return p.validate() }, []propstest.Case[Props]{
+		{Name: "long name", Mutate: func(p *Props) { p.Name = strings.Repeat("a", 64) }, Want: "Name"},
+		{Name: "no security groups", Mutate: func(p *Props) { p.SecurityGroupIDs = nil }, Want: "cluster security group"},
+		{Name: "no instance types", Mutate: func(p *Props) { p.InstanceTypes = nil }, Want: "InstanceTypes"},
+		{Name: "no volume key", Mutate: func(p *Props) { p.VolumeKey = nil }, Want: "VolumeKey"},
+		{Name: "desired above max", Mutate: func(p *Props) { p.DesiredSize = 4 }, Want: "sizes"},
+		{Name: "min above desired", Mutate: func(p *Props) { p.MinSize = 3 }, Want: "sizes"},
+		{Name: "max zero", Mutate: func(p *Props) { p.MinSize, p.DesiredSize, p.MaxSize = 0, 0, 0 }, Want: "sizes"},
+		{Name: "small disk", Mutate: func(p *Props) { p.DiskSizeGiB = 8 }, Want: "DiskSizeGiB"},
+		{Name: "disk beyond gp3", Mutate: func(p *Props) { p.DiskSizeGiB = 16385 }, Want: "20–16384"},
+		{Name: "instance type shape", Mutate: func(p *Props) { p.InstanceTypes = []string{"t3-large"} }, Want: "InstanceTypes"},
+		{Name: "kubernetes effect name", Mutate: func(p *Props) { p.Taints[0].Effect = "NoSchedule" }, Want: "Taints"},
+		{Name: "duplicate taint", Mutate: func(p *Props) { p.Taints = append(p.Taints, p.Taints[0]) }, Want: "twice"},
+	})
 }
 
 func TestToleration(t *testing.T) {

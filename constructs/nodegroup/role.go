@@ -5,11 +5,13 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/awsrules"
+	"stratum/constructs/policy"
 )
 
 // NodeRoleProps configures a NodeRole.
@@ -42,20 +44,12 @@ var NodeRolePolicies = []string{"AmazonEKSWorkerNodePolicy", "AmazonEC2Container
 // nodes need. EKS creates the EC2_LINUX access entry for it when a
 // managed node group uses it.
 func NewNodeRole(scope constructs.Construct, id string, p *NodeRoleProps) *NodeRole {
-	if p == nil || p.Name == "" || len(p.Name) > 64 {
-		panic(fmt.Sprintf("nodegroup.NewNodeRole %q: Name is required, at most 64 characters", id))
+	if p == nil || p.Name == "" || len(p.Name) > awsrules.MaxIAMRoleNameLength {
+		panic(fmt.Sprintf("nodegroup.NewNodeRole %q: Name is required, at most %d characters", id, awsrules.MaxIAMRoleNameLength))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("ec2.amazonaws.com"),
-			}},
-		}},
-	})
+	trust := policy.NewDocument(c, "trust", policy.TrustService("", "ec2.amazonaws.com"))
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name),
 		Description:      jsii.String("EKS nodes"),
@@ -69,7 +63,7 @@ func NewNodeRole(scope constructs.Construct, id string, p *NodeRoleProps) *NodeR
 	for _, name := range policies {
 		r.Attachments = append(r.Attachments, iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String(name), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      role.Name(),
-			PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", *partition, name)),
+			PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition, name)),
 		}))
 	}
 	return r

@@ -9,6 +9,7 @@ package postgres
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
@@ -28,7 +28,9 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 const (
@@ -74,28 +76,32 @@ type Props struct {
 	// zones (RDS requires two even for single-AZ instances). Required.
 	SubnetIDs *[]*string
 
-	// EngineVersion is a PostgreSQL major version ("17": RDS picks the
-	// current minor and upgrades minors automatically) or an exact version
-	// ("17.4"). The parameter group family follows the major version.
-	// Default: "17".
+	// EngineVersion is a PostgreSQL major version in RDS standard support
+	// ("17": RDS picks the current minor and upgrades minors
+	// automatically) or an exact version ("17.4"); see
+	// awsrules.PostgresVersionProblem. The parameter group family follows
+	// the major version. Default: "17".
 	EngineVersion string
-	// InstanceClass is the RDS instance class. Default: "db.t4g.micro".
+	// InstanceClass is the RDS instance class (awsrules.IsRDSInstanceClass).
+	// Default: "db.t4g.micro".
 	InstanceClass string
-	// AllocatedStorageGiB is the initial gp3 storage. Default: 20.
+	// AllocatedStorageGiB is the initial gp3 storage, 20–65536.
+	// Default: 20.
 	AllocatedStorageGiB int
 	// MaxAllocatedStorageGiB is the storage autoscaling limit; RDS wants
-	// it at least 10% above AllocatedStorageGiB. Default: twice
-	// AllocatedStorageGiB.
+	// it at least 10% above AllocatedStorageGiB. Default: 0 (storage
+	// autoscaling off, as in RDS).
 	MaxAllocatedStorageGiB int
 	// BackupRetentionDays is how long RDS keeps automated backups and
 	// point-in-time recovery (1–35). Default: 7.
 	BackupRetentionDays int
-	// BackupWindow is the daily backup window, "hh:mm-hh:mm" UTC.
-	// Default: "" (RDS picks a 30-minute window outside the maintenance
-	// window).
+	// BackupWindow is the daily backup window, "hh:mm-hh:mm" UTC, at least
+	// 30 minutes and apart from the maintenance window. Default: "" (RDS
+	// picks a 30-minute window outside the maintenance window).
 	BackupWindow string
 	// MaintenanceWindow is the weekly maintenance window,
-	// "ddd:hh:mm-ddd:hh:mm" UTC. Default: "" (RDS picks one).
+	// "ddd:hh:mm-ddd:hh:mm" UTC, at least 30 minutes. Default: "" (RDS
+	// picks one).
 	MaintenanceWindow string
 	// MultiAZ keeps a synchronous standby in another zone. Default: false.
 	MultiAZ bool
@@ -121,7 +127,8 @@ type Props struct {
 	// 10, 15, 30 or 60. Default: 0, meaning 60.
 	MonitoringIntervalSeconds int
 	// LogRetentionDays is how long the exported PostgreSQL logs are kept;
-	// a value CloudWatch Logs accepts. Default: 0, meaning 30.
+	// a value CloudWatch Logs accepts (awsrules.CloudWatchRetentionDays).
+	// Default: 0, meaning 30.
 	LogRetentionDays int
 	// Backup assigns the instance to an AWS Backup plan. Default: nil
 	// (only RDS automated backups).
@@ -156,13 +163,10 @@ type Postgres struct {
 }
 
 var (
-	identifierRE        = regexp.MustCompile(`^[a-z][a-z0-9-]{0,49}$`)
-	databaseNameRE      = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
-	versionRE           = regexp.MustCompile(`^([1-9][0-9]*)(\.[0-9]+)?$`)
-	classRE             = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
+	identifierRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,49}$`)
+	databaseNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
+	// monitoringIntervals are the enhanced monitoring intervals RDS accepts.
 	monitoringIntervals = []int{1, 5, 10, 15, 30, 60}
-	// logRetentionDays are the retention values CloudWatch Logs accepts.
-	logRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
 
 // withDefaults returns a copy of p with every zero optional field set.
@@ -175,9 +179,6 @@ func (p Props) withDefaults() Props {
 	}
 	if p.AllocatedStorageGiB == 0 {
 		p.AllocatedStorageGiB = 20
-	}
-	if p.MaxAllocatedStorageGiB == 0 {
-		p.MaxAllocatedStorageGiB = 2 * p.AllocatedStorageGiB
 	}
 	if p.BackupRetentionDays == 0 {
 		p.BackupRetentionDays = 7
@@ -194,8 +195,28 @@ func (p Props) withDefaults() Props {
 	return p
 }
 
-// validate checks props after defaults are applied.
+// validate checks props after defaults are applied, with the rules the
+// configuration is validated with (package awsrules), so that a
+// configuration that validates builds.
 func (p Props) validate() error {
+	for _, c := range []struct {
+		prop    string
+		value   any
+		problem string
+	}{
+		{"EngineVersion", p.EngineVersion, awsrules.PostgresVersionProblem(p.EngineVersion)},
+		{"InstanceClass", p.InstanceClass, awsrules.RDSInstanceClassProblem(p.InstanceClass)},
+		{"AllocatedStorageGiB", p.AllocatedStorageGiB, awsrules.RDSAllocatedStorageProblem(p.AllocatedStorageGiB)},
+		{"MaxAllocatedStorageGiB", p.MaxAllocatedStorageGiB, awsrules.RDSMaxAllocatedStorageProblem(p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB)},
+		{"BackupRetentionDays", p.BackupRetentionDays, awsrules.RDSBackupRetentionProblem(p.BackupRetentionDays)},
+		{"BackupWindow", p.BackupWindow, windowProblem(p.BackupWindow, awsrules.BackupWindowProblem)},
+		{"MaintenanceWindow", p.MaintenanceWindow, windowProblem(p.MaintenanceWindow, awsrules.MaintenanceWindowProblem)},
+		{"MaintenanceWindow", p.MaintenanceWindow, awsrules.WindowsOverlapProblem(p.BackupWindow, p.MaintenanceWindow)},
+	} {
+		if c.problem != "" {
+			return fmt.Errorf("%s %#v is invalid: want %s", c.prop, c.value, c.problem)
+		}
+	}
 	switch {
 	case !identifierRE.MatchString(p.Identifier) || strings.HasSuffix(p.Identifier, "-") || strings.Contains(p.Identifier, "--"):
 		return fmt.Errorf("Identifier %q: want 1 to 50 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen, without \"--\"", p.Identifier)
@@ -205,26 +226,24 @@ func (p Props) validate() error {
 		return fmt.Errorf("VPCID is required")
 	case p.SubnetIDs == nil:
 		return fmt.Errorf("SubnetIDs is required")
-	case !versionRE.MatchString(p.EngineVersion):
-		return fmt.Errorf("EngineVersion %q: want a major version such as \"17\" or an exact version such as \"17.4\"", p.EngineVersion)
-	case !classRE.MatchString(p.InstanceClass):
-		return fmt.Errorf("InstanceClass %q: want an RDS class such as db.t4g.medium", p.InstanceClass)
-	case p.AllocatedStorageGiB < 20 || p.AllocatedStorageGiB > 65536:
-		return fmt.Errorf("AllocatedStorageGiB %d: want 20 to 65536 (gp3)", p.AllocatedStorageGiB)
-	case p.MaxAllocatedStorageGiB*10 < p.AllocatedStorageGiB*11 || p.MaxAllocatedStorageGiB > 65536:
-		return fmt.Errorf("MaxAllocatedStorageGiB %d: want at least 10%% above AllocatedStorageGiB %d and at most 65536", p.MaxAllocatedStorageGiB, p.AllocatedStorageGiB)
-	case p.BackupRetentionDays < 1 || p.BackupRetentionDays > 35:
-		return fmt.Errorf("BackupRetentionDays %d: want 1 to 35", p.BackupRetentionDays)
 	case p.SlowStatementMillis < 0:
 		return fmt.Errorf("SlowStatementMillis %d: want a positive number of milliseconds", p.SlowStatementMillis)
-	case !contains(monitoringIntervals, p.MonitoringIntervalSeconds):
+	case !slices.Contains(monitoringIntervals, p.MonitoringIntervalSeconds):
 		return fmt.Errorf("MonitoringIntervalSeconds %d: want one of %v", p.MonitoringIntervalSeconds, monitoringIntervals)
-	case !contains(logRetentionDays, p.LogRetentionDays):
-		return fmt.Errorf("LogRetentionDays %d: want one of %v", p.LogRetentionDays, logRetentionDays)
+	case !awsrules.IsCloudWatchRetention(p.LogRetentionDays):
+		return fmt.Errorf("LogRetentionDays %d: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
 	case p.Backup != nil && (p.Backup.PlanID == nil || p.Backup.RoleARN == nil):
 		return fmt.Errorf("Backup: PlanID and RoleARN are required")
 	}
 	return nil
+}
+
+// windowProblem is problem(w) for a window that is set; "" lets RDS pick.
+func windowProblem(w string, problem func(string) string) string {
+	if w == "" {
+		return ""
+	}
+	return problem(w)
 }
 
 // ParameterGroupFamily is the parameter group family of an engine version:
@@ -260,7 +279,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		Alias:       p.Identifier + "-storage",
 		Description: fmt.Sprintf("Storage, snapshots, Performance Insights and logs of RDS instance %s", p.Identifier),
 		// The exported PostgreSQL logs may contain statement text.
-		ServicePrincipals: []string{"logs." + *region.Name() + ".amazonaws.com"},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *region.Name())},
 	})
 	// The secret has its own key: an application allowed to read the
 	// credentials is granted decrypt on this key only.
@@ -310,22 +329,12 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 	})
 
 	instanceARN := fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", *partition.Partition(), *region.Name(), *account.AccountId(), p.Identifier)
-	trust := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("monitoring-trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
-		Statement: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
-			Sid:     jsii.String("EnhancedMonitoringOfThisInstance"),
-			Effect:  jsii.String("Allow"),
-			Actions: jsii.Strings("sts:AssumeRole"),
-			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
-				Type: jsii.String("Service"), Identifiers: jsii.Strings("monitoring.rds.amazonaws.com"),
-			}},
-			// Confused-deputy protection: only this instance, in this
-			// account, may have RDS assume the role.
-			Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
-				{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*account.AccountId())},
-				{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(instanceARN)},
-			},
-		}},
-	})
+	// Confused-deputy protection: only this instance, in this account,
+	// may have RDS assume the role.
+	trust := policy.NewDocument(c, "monitoring-trust", policy.TrustService("EnhancedMonitoringOfThisInstance", "monitoring.rds.amazonaws.com",
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*account.AccountId())},
+		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(instanceARN)},
+	))
 	role := iamrole.NewIamRole(c, jsii.String("monitoring-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Identifier + "-monitoring"),
 		Description:      jsii.String(fmt.Sprintf("Enhanced monitoring of RDS instance %s", p.Identifier)),
@@ -334,7 +343,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 	})
 	monitoringPolicy := iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("monitoring-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      role.Name(),
-		PolicyArn: jsii.String(fmt.Sprintf("arn:%s:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole", *partition.Partition())),
+		PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition.Partition(), "service-role/AmazonRDSEnhancedMonitoringRole")),
 	})
 
 	// RDS would create these groups itself, unencrypted and kept forever.
@@ -440,13 +449,4 @@ func tagMap(tags map[string]string) *map[string]*string {
 		out[k] = jsii.String(v)
 	}
 	return &out
-}
-
-func contains(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

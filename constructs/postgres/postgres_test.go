@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	_ "stratum/internal/golden" // accepts -update
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -22,41 +22,39 @@ func validProps() Props {
 }
 
 func TestValidate(t *testing.T) {
-	if err := validProps().withDefaults().validate(); err != nil {
-		t.Fatalf("valid props: %v", err)
-	}
-	bad := []struct {
-		name   string
-		prop   string
-		mutate func(*Props)
-	}{
-		{"uppercase identifier", "Identifier", func(p *Props) { p.Identifier = "Stratum-dev" }},
-		{"double hyphen", "Identifier", func(p *Props) { p.Identifier = "stratum--dev" }},
-		{"trailing hyphen", "Identifier", func(p *Props) { p.Identifier = "stratum-dev-" }},
-		{"long identifier", "Identifier", func(p *Props) { p.Identifier = "a" + strings.Repeat("b", 50) }},
-		{"hyphen in database name", "DatabaseName", func(p *Props) { p.DatabaseName = "mtn-ghana" }},
-		{"no VPC", "VPCID", func(p *Props) { p.VPCID = nil }},
-		{"no subnets", "SubnetIDs", func(p *Props) { p.SubnetIDs = nil }},
-		{"engine name in version", "EngineVersion", func(p *Props) { p.EngineVersion = "postgres17" }},
-		{"class without db.", "InstanceClass", func(p *Props) { p.InstanceClass = "t4g.micro" }},
-		{"tiny storage", "AllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB = 10 }},
-		{"autoscaling limit below 110%", "MaxAllocatedStorageGiB", func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 100, 109 }},
-		{"retention too long", "BackupRetentionDays", func(p *Props) { p.BackupRetentionDays = 36 }},
-		{"negative slow statement threshold", "SlowStatementMillis", func(p *Props) { p.SlowStatementMillis = -1 }},
-		{"monitoring interval", "MonitoringIntervalSeconds", func(p *Props) { p.MonitoringIntervalSeconds = 20 }},
-		{"log retention", "LogRetentionDays", func(p *Props) { p.LogRetentionDays = 10 }},
-		{"backup plan without role", "Backup", func(p *Props) { p.Backup = &BackupPlan{PlanID: jsii.String("p")} }},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			tc.mutate(&p)
-			err := p.withDefaults().validate()
-			if err == nil || !strings.Contains(err.Error(), tc.prop) {
-				t.Errorf("validate() = %v, want an error naming %s", err, tc.prop)
-			}
-		})
-	}
+	// What the configuration's validation accepts, the construct accepts:
+	// both use the rules of package awsrules.
+	validate := func(p Props) error { return p.withDefaults().validate() }
+	propstest.Accepts(t, validProps, validate, []propstest.Case[Props]{
+		{Name: "defaults", Mutate: func(*Props) {}},
+		{Name: "hyphenated instance family", Mutate: func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }},
+		{Name: "bare metal", Mutate: func(p *Props) { p.InstanceClass = "db.m7g.metal-48xl" }},
+		{Name: "exact version", Mutate: func(p *Props) { p.EngineVersion = "18.1" }},
+		{Name: "storage autoscaling off at the largest size", Mutate: func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 65536, 0 }},
+		{Name: "windows that touch", Mutate: func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "01:00-02:00", "sun:02:00-sun:03:00" }},
+	})
+	propstest.Check(t, validProps, validate, []propstest.Case[Props]{
+		{Name: "uppercase identifier", Mutate: func(p *Props) { p.Identifier = "Stratum-dev" }, Want: "Identifier"},
+		{Name: "double hyphen", Mutate: func(p *Props) { p.Identifier = "stratum--dev" }, Want: "Identifier"},
+		{Name: "trailing hyphen", Mutate: func(p *Props) { p.Identifier = "stratum-dev-" }, Want: "Identifier"},
+		{Name: "long identifier", Mutate: func(p *Props) { p.Identifier = "a" + strings.Repeat("b", 50) }, Want: "Identifier"},
+		{Name: "hyphen in database name", Mutate: func(p *Props) { p.DatabaseName = "mtn-ghana" }, Want: "DatabaseName"},
+		{Name: "no VPC", Mutate: func(p *Props) { p.VPCID = nil }, Want: "VPCID"},
+		{Name: "no subnets", Mutate: func(p *Props) { p.SubnetIDs = nil }, Want: "SubnetIDs"},
+		{Name: "engine name in version", Mutate: func(p *Props) { p.EngineVersion = "postgres17" }, Want: "EngineVersion"},
+		{Name: "major out of standard support", Mutate: func(p *Props) { p.EngineVersion = "13" }, Want: "EngineVersion"},
+		{Name: "class without db.", Mutate: func(p *Props) { p.InstanceClass = "t4g.micro" }, Want: "InstanceClass"},
+		{Name: "tiny storage", Mutate: func(p *Props) { p.AllocatedStorageGiB = 10 }, Want: "AllocatedStorageGiB"},
+		{Name: "autoscaling limit below 110%", Mutate: func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 100, 109 }, Want: "MaxAllocatedStorageGiB"},
+		{Name: "retention too long", Mutate: func(p *Props) { p.BackupRetentionDays = 36 }, Want: "BackupRetentionDays"},
+		{Name: "backup window format", Mutate: func(p *Props) { p.BackupWindow = "1am" }, Want: "BackupWindow"},
+		{Name: "short maintenance window", Mutate: func(p *Props) { p.MaintenanceWindow = "sun:05:00-sun:05:10" }, Want: "MaintenanceWindow"},
+		{Name: "overlapping windows", Mutate: func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "05:00-06:00", "sun:05:30-sun:06:30" }, Want: "MaintenanceWindow"},
+		{Name: "negative slow statement threshold", Mutate: func(p *Props) { p.SlowStatementMillis = -1 }, Want: "SlowStatementMillis"},
+		{Name: "monitoring interval", Mutate: func(p *Props) { p.MonitoringIntervalSeconds = 20 }, Want: "MonitoringIntervalSeconds"},
+		{Name: "log retention", Mutate: func(p *Props) { p.LogRetentionDays = 10 }, Want: "LogRetentionDays"},
+		{Name: "backup plan without role", Mutate: func(p *Props) { p.Backup = &BackupPlan{PlanID: jsii.String("p")} }, Want: "Backup"},
+	})
 }
 
 func TestNewPanicsOnBadProps(t *testing.T) {
@@ -115,7 +113,7 @@ func TestDefaults(t *testing.T) {
 		inst := find("aws_db_instance", "defaults")
 		want := map[string]any{
 			"engine_version": "17", "instance_class": "db.t4g.micro",
-			"allocated_storage": float64(20), "max_allocated_storage": float64(40),
+			"allocated_storage": float64(20), "max_allocated_storage": float64(0),
 			"backup_retention_period": float64(7), "monitoring_interval": float64(60),
 			"deletion_protection": true, "skip_final_snapshot": false, "delete_automated_backups": false,
 			"final_snapshot_identifier": "defaults-final", "multi_az": false,

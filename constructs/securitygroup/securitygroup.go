@@ -7,7 +7,6 @@ package securitygroup
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"strings"
 
@@ -16,6 +15,8 @@ import (
 	awssg "github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupegressrule"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+
+	"stratum/awsrules"
 )
 
 // The characters EC2 accepts in group names and descriptions, and in rule
@@ -95,54 +96,38 @@ func New(scope constructs.Construct, id string, p *Props) *SecurityGroup {
 // AllowIngress admits port traffic from peer; id names the rule within
 // the group.
 func (g *SecurityGroup) AllowIngress(id string, from Peer, port Port, description string) vpcsecuritygroupingressrule.VpcSecurityGroupIngressRule {
-	r := g.rule("ingress-"+id, from, port, description)
-	return vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(g.scope, jsii.String("ingress-"+id), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
-		SecurityGroupId:           g.ID,
-		Description:               jsii.String(description),
-		IpProtocol:                jsii.String(port.Protocol),
-		FromPort:                  r.from,
-		ToPort:                    r.to,
-		CidrIpv4:                  r.cidr,
-		ReferencedSecurityGroupId: r.group,
-		Tags:                      &map[string]*string{"Name": jsii.String(g.name + "-ingress-" + id)},
-	})
+	return vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(g.scope, jsii.String("ingress-"+id), g.rule("ingress-"+id, from, port, description))
 }
 
 // AllowEgress lets port traffic out to peer; id names the rule within the
 // group.
 func (g *SecurityGroup) AllowEgress(id string, to Peer, port Port, description string) vpcsecuritygroupegressrule.VpcSecurityGroupEgressRule {
-	r := g.rule("egress-"+id, to, port, description)
-	return vpcsecuritygroupegressrule.NewVpcSecurityGroupEgressRule(g.scope, jsii.String("egress-"+id), &vpcsecuritygroupegressrule.VpcSecurityGroupEgressRuleConfig{
-		SecurityGroupId:           g.ID,
-		Description:               jsii.String(description),
-		IpProtocol:                jsii.String(port.Protocol),
-		FromPort:                  r.from,
-		ToPort:                    r.to,
-		CidrIpv4:                  r.cidr,
-		ReferencedSecurityGroupId: r.group,
-		Tags:                      &map[string]*string{"Name": jsii.String(g.name + "-egress-" + id)},
-	})
+	// The provider's ingress and egress rules take the same arguments.
+	cfg := vpcsecuritygroupegressrule.VpcSecurityGroupEgressRuleConfig(*g.rule("egress-"+id, to, port, description))
+	return vpcsecuritygroupegressrule.NewVpcSecurityGroupEgressRule(g.scope, jsii.String("egress-"+id), &cfg)
 }
 
-type ruleArgs struct {
-	from, to    *float64
-	cidr, group *string
-}
-
-func (g *SecurityGroup) rule(id string, peer Peer, port Port, description string) ruleArgs {
+// rule is the configuration of the rule id (direction and name) of the
+// group with peer on port.
+func (g *SecurityGroup) rule(id string, peer Peer, port Port, description string) *vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig {
 	if err := check(peer, port, description); err != nil {
 		panic(fmt.Sprintf("securitygroup rule %q: %v", id, err))
 	}
-	var r ruleArgs
+	cfg := &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
+		SecurityGroupId: g.ID,
+		Description:     jsii.String(description),
+		IpProtocol:      jsii.String(port.Protocol),
+		Tags:            &map[string]*string{"Name": jsii.String(g.name + "-" + id)},
+	}
 	if port.Protocol != "-1" {
-		r.from, r.to = jsii.Number(float64(port.From)), jsii.Number(float64(port.To))
+		cfg.FromPort, cfg.ToPort = jsii.Number(float64(port.From)), jsii.Number(float64(port.To))
 	}
 	if peer.Group != nil {
-		r.group = peer.Group.ID
+		cfg.ReferencedSecurityGroupId = peer.Group.ID
 	} else {
-		r.cidr = jsii.String(peer.CIDR)
+		cfg.CidrIpv4 = jsii.String(peer.CIDR)
 	}
-	return r
+	return cfg
 }
 
 func check(peer Peer, port Port, description string) error {
@@ -156,8 +141,8 @@ func check(peer Peer, port Port, description string) error {
 		return fmt.Errorf("peer %+v: set exactly one of CIDR and Group", peer)
 	}
 	if peer.CIDR != "" {
-		if p, err := netip.ParsePrefix(peer.CIDR); err != nil || !p.Addr().Is4() || p != p.Masked() {
-			return fmt.Errorf("peer CIDR %q is invalid: want an IPv4 network such as 10.0.0.0/16", peer.CIDR)
+		if _, problem := awsrules.ParseIPv4Prefix(peer.CIDR); problem != "" {
+			return fmt.Errorf("peer CIDR %q is invalid: want %s", peer.CIDR, problem)
 		}
 	}
 	switch port.Protocol {

@@ -2,8 +2,6 @@ package securitygroup
 
 import (
 	"testing"
-
-	_ "stratum/internal/golden" // accepts -update
 )
 
 func TestCheck(t *testing.T) {

@@ -8,9 +8,8 @@ package vpn
 
 import (
 	"fmt"
-	"net/netip"
+	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -23,15 +22,16 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngateway"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngatewayroutepropagation"
 
-	"stratum/config"
+	"stratum/awsrules"
 )
 
 // CustomerGateway is one on-premises VPN router.
 type CustomerGateway struct {
-	// Name identifies the router in construct ids and Name tags; unique,
-	// lowercase letters, digits and hyphens.
+	// Name identifies the router in construct ids and Name tags: a
+	// unique DNS label of at most 32 characters.
 	Name string
-	// IPAddress is the router's public IPv4 address.
+	// IPAddress is the router's public IPv4 address
+	// (awsrules.PublicIPv4Problem).
 	IPAddress string
 	// BGPASN is the router's BGP ASN, also required with static routing.
 	BGPASN int
@@ -45,7 +45,8 @@ type Props struct {
 	// VPCID is the VPC the virtual private gateway attaches to. Required.
 	VPCID *string
 	// AmazonSideASN is the virtual private gateway's private BGP ASN
-	// (64512–65534 or 4200000000–4294967294). Default: 64512.
+	// (awsrules.IsAmazonSideASN). Default: 0, meaning
+	// awsrules.DefaultAmazonSideASN (64512).
 	AmazonSideASN int
 	// CustomerGateways are the on-premises routers, one VPN connection
 	// each. Required: at least 2 (dual VPN).
@@ -86,7 +87,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 	}
 	asn := p.AmazonSideASN
 	if asn == 0 {
-		asn = 64512
+		asn = awsrules.DefaultAmazonSideASN
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	v := &VPN{}
@@ -145,11 +146,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 		v.Connections = append(v.Connections, &Connection{CustomerGateway: gw, Connection: conn, Alarm: alarm})
 	}
 
-	keys := make([]string, 0, len(p.PropagateTo))
-	for k := range p.PropagateTo {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.PropagateTo))
 	for _, k := range keys {
 		vpngatewayroutepropagation.NewVpnGatewayRoutePropagation(c, jsii.String("propagation-"+k), &vpngatewayroutepropagation.VpnGatewayRoutePropagationConfig{
 			VpnGatewayId: v.GatewayID,
@@ -179,24 +176,26 @@ func (p *Props) validate() error {
 	case p.AlarmTopicARN == nil:
 		return fmt.Errorf("AlarmTopicARN is required: a VPN without tunnel alarms fails silently")
 	}
-	if a := p.AmazonSideASN; a != 0 && !(a >= 64512 && a <= 65534) && !(a >= 4200000000 && a <= 4294967294) {
-		return fmt.Errorf("AmazonSideASN %d is invalid: want a private ASN, 64512–65534 or 4200000000–4294967294", a)
+	if a := p.AmazonSideASN; a != 0 && !awsrules.IsAmazonSideASN(a) {
+		return fmt.Errorf("AmazonSideASN %d is invalid: want 0 or %s", a, awsrules.AmazonSideASNsText)
 	}
 	if len(p.CustomerGateways) < 2 {
 		return fmt.Errorf("CustomerGateways: got %d, want at least 2 so that one router can fail", len(p.CustomerGateways))
 	}
 	var names, ips []string
 	for i, cg := range p.CustomerGateways {
-		if cg.Name == "" || strings.Trim(cg.Name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" || slices.Contains(names, cg.Name) {
-			return fmt.Errorf("CustomerGateways[%d].Name %q is invalid: want a unique name of lowercase letters, digits and hyphens", i, cg.Name)
+		if !awsrules.IsDNSLabel(cg.Name, 32) || slices.Contains(names, cg.Name) {
+			return fmt.Errorf("CustomerGateways[%d].Name %q is invalid: want a unique DNS label of at most 32 characters", i, cg.Name)
 		}
 		names = append(names, cg.Name)
-		ip, err := netip.ParseAddr(cg.IPAddress)
-		if err != nil || !ip.Is4() || slices.Contains(ips, cg.IPAddress) {
-			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want a unique public IPv4 address", i, cg.IPAddress)
+		if problem := awsrules.PublicIPv4Problem(cg.IPAddress); problem != "" {
+			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want %s", i, cg.IPAddress, problem)
+		}
+		if slices.Contains(ips, cg.IPAddress) {
+			return fmt.Errorf("CustomerGateways[%d].IPAddress %q is invalid: want an address no other customer gateway uses", i, cg.IPAddress)
 		}
 		ips = append(ips, cg.IPAddress)
-		if !config.IsCustomerASN(cg.BGPASN) {
+		if !awsrules.IsCustomerASN(cg.BGPASN) {
 			return fmt.Errorf("CustomerGateways[%d].BGPASN %d is invalid: want 1–2147483647 except the ASNs AWS reserves", i, cg.BGPASN)
 		}
 	}
@@ -207,8 +206,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("StaticRoutes %v: set only with StaticRoutesOnly; BGP announces the networks", p.StaticRoutes)
 	}
 	for _, r := range p.StaticRoutes {
-		if pr, err := netip.ParsePrefix(r); err != nil || !pr.Addr().Is4() || pr != pr.Masked() {
-			return fmt.Errorf("StaticRoutes: %q is invalid: want an IPv4 network such as 172.16.0.0/16", r)
+		if _, problem := awsrules.ParseIPv4Prefix(r); problem != "" {
+			return fmt.Errorf("StaticRoutes: %q is invalid: want %s", r, problem)
 		}
 	}
 	for k, id := range p.PropagateTo {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
-	_ "stratum/internal/golden" // accepts -update
+	"stratum/constructs/propstest"
 )
 
 func validProps() Props {
@@ -23,44 +23,27 @@ func validProps() Props {
 }
 
 func TestValidate(t *testing.T) {
-	ok := validProps()
-	if err := ok.validate(); err != nil {
-		t.Fatalf("valid props: %v", err)
-	}
 	static := validProps()
 	static.StaticRoutesOnly, static.StaticRoutes = true, []string{"172.16.0.0/16"}
 	if err := static.validate(); err != nil {
 		t.Fatalf("valid static props: %v", err)
 	}
-	bad := []struct {
-		name   string
-		mutate func(*Props)
-		want   string
-	}{
-		{"single gateway", func(p *Props) { p.CustomerGateways = p.CustomerGateways[:1] }, "at least 2"},
-		{"duplicate name", func(p *Props) { p.CustomerGateways[1].Name = "dc-a" }, "Name"},
-		{"name not an id", func(p *Props) { p.CustomerGateways[0].Name = "DC A" }, "Name"},
-		{"bad ip", func(p *Props) { p.CustomerGateways[0].IPAddress = "203.0.113" }, "IPAddress"},
-		{"same ip twice", func(p *Props) { p.CustomerGateways[1].IPAddress = "203.0.113.1" }, "IPAddress"},
-		{"reserved asn", func(p *Props) { p.CustomerGateways[0].BGPASN = 7224 }, "BGPASN"},
-		{"zero asn", func(p *Props) { p.CustomerGateways[0].BGPASN = 0 }, "BGPASN"},
-		{"public amazon asn", func(p *Props) { p.AmazonSideASN = 16509 }, "AmazonSideASN"},
-		{"static without routes", func(p *Props) { p.StaticRoutesOnly = true }, "StaticRoutes"},
-		{"routes with bgp", func(p *Props) { p.StaticRoutes = []string{"172.16.0.0/16"} }, "StaticRoutes"},
-		{"bad route", func(p *Props) { p.StaticRoutesOnly, p.StaticRoutes = true, []string{"172.16.0.1/16"} }, "StaticRoutes"},
-		{"no alarm topic", func(p *Props) { p.AlarmTopicARN = nil }, "AlarmTopicARN"},
-		{"no vpc", func(p *Props) { p.VPCID = nil }, "VPCID"},
-		{"nil route table", func(p *Props) { p.PropagateTo["db"] = nil }, "PropagateTo"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			p := validProps()
-			p.CustomerGateways = append([]CustomerGateway(nil), p.CustomerGateways...)
-			tc.mutate(&p)
-			err := p.validate()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("validate() = %v, want an error naming %s", err, tc.want)
-			}
-		})
-	}
+	propstest.Check(t, validProps, func(p Props) error { return p.validate() }, []propstest.Case[Props]{
+		{Name: "single gateway", Mutate: func(p *Props) { p.CustomerGateways = p.CustomerGateways[:1] }, Want: "at least 2"},
+		{Name: "duplicate name", Mutate: func(p *Props) { p.CustomerGateways[1].Name = "dc-a" }, Want: "Name"},
+		{Name: "name not an id", Mutate: func(p *Props) { p.CustomerGateways[0].Name = "DC A" }, Want: "Name"},
+		{Name: "bad ip", Mutate: func(p *Props) { p.CustomerGateways[0].IPAddress = "203.0.113" }, Want: "IPAddress"},
+		{Name: "private ip", Mutate: func(p *Props) { p.CustomerGateways[0].IPAddress = "10.1.2.3" }, Want: "private (RFC 1918)"},
+		{Name: "same ip twice", Mutate: func(p *Props) { p.CustomerGateways[1].IPAddress = "203.0.113.1" }, Want: "IPAddress"},
+		{Name: "reserved asn", Mutate: func(p *Props) { p.CustomerGateways[0].BGPASN = 7224 }, Want: "BGPASN"},
+		{Name: "zero asn", Mutate: func(p *Props) { p.CustomerGateways[0].BGPASN = 0 }, Want: "BGPASN"},
+		{Name: "public amazon asn", Mutate: func(p *Props) { p.AmazonSideASN = 16509 }, Want: "AmazonSideASN"},
+		{Name: "long gateway name", Mutate: func(p *Props) { p.CustomerGateways[0].Name = strings.Repeat("a", 33) }, Want: "at most 32"},
+		{Name: "static without routes", Mutate: func(p *Props) { p.StaticRoutesOnly = true }, Want: "StaticRoutes"},
+		{Name: "routes with bgp", Mutate: func(p *Props) { p.StaticRoutes = []string{"172.16.0.0/16"} }, Want: "StaticRoutes"},
+		{Name: "bad route", Mutate: func(p *Props) { p.StaticRoutesOnly, p.StaticRoutes = true, []string{"172.16.0.1/16"} }, Want: "StaticRoutes"},
+		{Name: "no alarm topic", Mutate: func(p *Props) { p.AlarmTopicARN = nil }, Want: "AlarmTopicARN"},
+		{Name: "no vpc", Mutate: func(p *Props) { p.VPCID = nil }, Want: "VPCID"},
+		{Name: "nil route table", Mutate: func(p *Props) { p.PropagateTo["db"] = nil }, Want: "PropagateTo"},
+	})
 }

@@ -1,7 +1,8 @@
 // Package golden compares test output with golden files, like go/printer
-// and cmd/gofmt: `go test ./... -update` rewrites them. Every test package
-// of this module imports it so that the -update flag is accepted
-// everywhere `go test ./...` passes it.
+// and cmd/gofmt. A package whose tests compare golden files imports it and
+// so accepts -update, which rewrites them; packages without golden files
+// do not know the flag. `make update` runs exactly the packages whose
+// tests import this one with -update (see the Makefile).
 package golden
 
 import (
@@ -14,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Update is set by `go test -update`.
+// Update is set by -update.
 var Update = flag.Bool("update", false, "rewrite golden files instead of comparing with them")
 
 // Check compares got with the golden file at path, or rewrites it with
@@ -32,10 +33,10 @@ func Check(t *testing.T, path string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%s: %v (run `go test ./... -update` to create it)", path, err)
+		t.Fatalf("%s: %v (run `make update` to create it)", path, err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the synthesized stack (-golden +synthesized); review it like a Terraform plan, then run `go test ./... -update`:\n%s",
+		t.Errorf("%s differs from the synthesized stack (-golden +synthesized); review it like a Terraform plan, then run `make update`:\n%s",
 			path, cmp.Diff(string(want), string(got)))
 	}
 }

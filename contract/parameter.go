@@ -1,4 +1,4 @@
-package params
+package contract
 
 import (
 	"fmt"
@@ -9,10 +9,12 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsssmparameter"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/config"
 )
 
-// Prefix is the root of every parameter Stratum writes.
-const Prefix = "/stratum"
+// Prefix is the root of every parameter Stratum writes: /stratum.
+const Prefix = "/" + config.Project
 
 // spec is what a declaration says about a parameter.
 type spec struct {
@@ -29,18 +31,11 @@ type At struct {
 	Client string
 }
 
-// Name is the parameter's SSM name:
-// /stratum/<env>/<layer>/<key>, or /stratum/<env>/<layer>/<client>/<key>
-// for per-client values (the Client layer's are /stratum/<env>/clients/<client>/<key>).
+// Name is the parameter's SSM name: its layer's ParameterPrefix followed
+// by its key.
 func (s spec) Name(at At) string {
-	if s.perClient {
-		layer := string(s.layer)
-		if s.layer == Client {
-			layer = "clients"
-		}
-		return fmt.Sprintf("%s/%s/%s/%s/%s", Prefix, at.Env, layer, at.Client, s.key)
-	}
-	return fmt.Sprintf("%s/%s/%s/%s", Prefix, at.Env, s.layer, s.key)
+	s.check(at)
+	return s.layer.ParameterPrefix(at) + s.key
 }
 
 // Layer is the layer whose stack writes the parameter.
@@ -54,10 +49,10 @@ func (s spec) Producer(at At) string { return s.layer.StackName(at.Env, at.Clien
 
 func (s spec) check(at At) {
 	if at.Env == "" {
-		panic(fmt.Sprintf("params: %s: environment not set", s.key))
+		panic(fmt.Sprintf("contract: %s: environment not set", s.key))
 	}
 	if s.perClient != (at.Client != "") {
-		panic(fmt.Sprintf("params: %s/%s: per-client=%t but client=%q", s.layer, s.key, s.perClient, at.Client))
+		panic(fmt.Sprintf("contract: %s/%s: per-client=%t but client=%q", s.layer, s.key, s.perClient, at.Client))
 	}
 }
 
@@ -74,7 +69,7 @@ func declare(layer Layer, key, description string, perClient bool) spec {
 	s := spec{layer: layer, key: key, description: description, perClient: perClient}
 	id := string(layer) + "/" + key
 	if _, dup := declared[id]; dup {
-		panic("params: " + id + " declared twice")
+		panic("contract: " + id + " declared twice")
 	}
 	declared[id] = s
 	return s
@@ -127,7 +122,7 @@ func constructID(kind string, s spec, at At) string {
 func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
 	s.check(at)
 	if got, want := *stack.Node().Id(), s.Producer(at); got != want {
-		panic(fmt.Sprintf("params: %s is produced by stack %s, not %s", s.Name(at), want, got))
+		panic(fmt.Sprintf("contract: %s is produced by stack %s, not %s", s.Name(at), want, got))
 	}
 	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
 		Name:          jsii.String(s.Name(at)),
@@ -146,11 +141,11 @@ func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAw
 	}
 	producer := s.Producer(at)
 	if producer == *stack.Node().Id() {
-		panic(fmt.Sprintf("params: stack %s imports its own parameter %s", producer, s.Name(at)))
+		panic(fmt.Sprintf("contract: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
 	found := cdktf.App_Of(stack).Node().TryFindChild(jsii.String(producer))
 	if found == nil {
-		panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
+		panic(fmt.Sprintf("contract: stack %s reads %s, but its producer %s is not in the app (build producers first)",
 			*stack.Node().Id(), s.Name(at), producer))
 	}
 	stack.AddDependency(found.(cdktf.TerraformStack))

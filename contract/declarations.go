@@ -1,4 +1,4 @@
-package params
+package contract
 
 // The contract: every value that crosses a stack boundary, declared once.
 

@@ -1,0 +1,108 @@
+package clients
+
+import "stratum/config"
+
+// Tenancy is a client in one environment, resolved once: the environment's
+// defaults with the client's overrides applied, and the names of the
+// client's resources there. The stacks build a client's resources from it
+// and nothing else, and Validate checks the same merged values.
+type Tenancy struct {
+	Client Client
+	Env    config.Environment
+	// Nodes is the client's node group: its override, or else the
+	// environment's ClientNodes.
+	Nodes config.NodeGroup
+	// Database is the environment's Database with the client's override
+	// applied.
+	Database config.Database
+	// Quota is DefaultQuota with the client's override applied.
+	Quota Quota
+	// Names are the names of the client's resources in Env.
+	Names Names
+}
+
+// In resolves the client in env; ok is false when the client does not
+// list env.
+func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
+	settings, ok := c.settingsIn(env.Name)
+	if !ok {
+		return Tenancy{}, false
+	}
+	nodes := env.Cluster.ClientNodes
+	if settings.Nodes != nil {
+		nodes = *settings.Nodes
+	}
+	return Tenancy{
+		Client:   c,
+		Env:      env,
+		Nodes:    nodes,
+		Database: settings.Database.apply(env.Database),
+		Quota:    settings.Quota.apply(DefaultQuota),
+		Names:    c.NamesIn(env.Name),
+	}, true
+}
+
+// Tenancies resolves every client of all that lists env, in slice order.
+func Tenancies(all []Client, env config.Environment) []Tenancy {
+	var out []Tenancy
+	for _, c := range all {
+		if t, ok := c.In(env); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// settingsIn returns what the client says about the environment named env.
+func (c Client) settingsIn(env string) (Environment, bool) {
+	for _, e := range c.Environments {
+		if e.Name == env {
+			return e, true
+		}
+	}
+	return Environment{}, false
+}
+
+// apply returns base with the override's non-zero fields; a nil override
+// keeps base.
+func (o *DatabaseSize) apply(base config.Database) config.Database {
+	d := base
+	if o == nil {
+		return d
+	}
+	if o.InstanceClass != "" {
+		d.InstanceClass = o.InstanceClass
+	}
+	if o.AllocatedStorageGiB != 0 {
+		d.AllocatedStorageGiB = o.AllocatedStorageGiB
+	}
+	if o.MaxAllocatedStorageGiB != 0 {
+		d.MaxAllocatedStorageGiB = o.MaxAllocatedStorageGiB
+	}
+	if o.BackupRetentionDays != 0 {
+		d.BackupRetentionDays = o.BackupRetentionDays
+	}
+	return d
+}
+
+// apply returns base with the override's non-zero fields; a nil override
+// keeps base.
+func (o *Quota) apply(base Quota) Quota {
+	q := base
+	if o == nil {
+		return q
+	}
+	if o.Pods != 0 {
+		q.Pods = o.Pods
+	}
+	if o.CPU != "" {
+		q.CPU = o.CPU
+	}
+	if o.Memory != "" {
+		q.Memory = o.Memory
+	}
+	if o.StorageGiB != 0 {
+		q.StorageGiB = o.StorageGiB
+	}
+	return q
+}

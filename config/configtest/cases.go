@@ -1,0 +1,400 @@
+package configtest
+
+import "stratum/config"
+
+// Indexes of the environments in config.Environments(), which returns
+// prod, staging and dev in that order.
+const (
+	Prod = iota
+	Staging
+	Dev
+)
+
+// EnvironmentCases are config.Validate's rules, one case each, on
+// config.Environments(); Owner defaults to environment "prod".
+var EnvironmentCases = []RuleCase[[]config.Environment]{
+	// Names.
+	{Name: "environment name",
+		Good:  func(e []config.Environment) { e[Dev].Name = "qa-1" },
+		Bad:   func(e []config.Environment) { e[Dev].Name = "Dev_1" },
+		Owner: "environment #2", Field: "Name", Value: "Dev_1", Want: "a DNS label of at most 10 characters"},
+	{Name: "environment name length",
+		Good:  func(e []config.Environment) { e[Dev].Name = "dev-sandbx" },
+		Bad:   func(e []config.Environment) { e[Dev].Name = "development" },
+		Owner: "environment #2", Field: "Name", Value: "development", Want: "at most 10 characters"},
+	{Name: "environment name without double hyphen",
+		Bad:   func(e []config.Environment) { e[Dev].Name = "dev--1" },
+		Owner: "environment #2", Field: "Name", Value: "dev--1", Want: `without "--"`},
+	{Name: "the environment named prod is production",
+		Bad:   func(e []config.Environment) { e[Prod].Production = false },
+		Field: "Production", Value: "false", Want: `the environment named "prod" is a production environment`},
+	{Name: "environment twice",
+		Bad:   func(e []config.Environment) { e[Dev].Name = "staging" },
+		Owner: `environment "staging"`, Field: "Name", Value: "staging", Want: "each environment once"},
+
+	// Region and account.
+	{Name: "region",
+		Good: func(e []config.Environment) {
+			e[Prod].Region = "eu-west-1"
+			e[Prod].Network.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Region = "us-east1" },
+		Field: "Region", Value: "us-east1", Want: "AWS region"},
+	{Name: "account ID",
+		Good:  func(e []config.Environment) { e[Staging].AccountID = "000123456789" },
+		Bad:   func(e []config.Environment) { e[Prod].AccountID = "11111111111" },
+		Field: "AccountID", Value: "11111111111", Want: "12-digit"},
+	{Name: "customer managed key needs account",
+		Good: func(e []config.Environment) {
+			e[Staging].AccountID = "222222222222"
+			e[Staging].State.CustomerManagedKey = true
+		},
+		Bad:   func(e []config.Environment) { e[Staging].State.CustomerManagedKey = true },
+		Owner: `environment "staging"`, Field: "State.CustomerManagedKey", Value: "true", Want: "AccountID"},
+	{Name: "assume role ARN",
+		Good: func(e []config.Environment) {
+			e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
+		},
+		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:user/deploy" },
+		Field: "AssumeRoleARN", Value: "user/deploy", Want: "IAM role ARN"},
+	{Name: "assume role in the pinned account",
+		Good:  func(e []config.Environment) { e[Staging].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Field: "AssumeRoleARN", Value: "222222222222", Want: "account 111111111111"},
+	{Name: "assume role partition",
+		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws-cn:iam::111111111111:role/deploy" },
+		Field: "AssumeRoleARN", Value: "aws-cn", Want: "partition aws"},
+
+	// Network.
+	{Name: "VPC CIDR syntax",
+		Good:  func(e []config.Environment) { e[Prod].Network.CIDR = "10.10.0.0/17" },
+		Bad:   func(e []config.Environment) { e[Prod].Network.CIDR = "10.10.0.0" },
+		Field: "Network.CIDR", Value: "10.10.0.0", Want: "IPv4 CIDR"},
+	{Name: "VPC CIDR network address",
+		Bad:   func(e []config.Environment) { e[Prod].Network.CIDR = "10.10.4.0/16" },
+		Field: "Network.CIDR", Value: "10.10.4.0/16", Want: "10.10.0.0/16"},
+	{Name: "VPC prefix fits the subnet plan",
+		Good:  func(e []config.Environment) { e[Prod].Network.CIDR = "10.10.0.0/18" },
+		Bad:   func(e []config.Environment) { e[Prod].Network.CIDR = "10.10.0.0/20" },
+		Field: "Network.CIDR", Value: "/20", Want: "/16 to /18"},
+	{Name: "VPC in a private range",
+		Good:  func(e []config.Environment) { e[Prod].Network.CIDR = "100.64.0.0/16" },
+		Bad:   func(e []config.Environment) { e[Prod].Network.CIDR = "11.0.0.0/16" },
+		Field: "Network.CIDR", Value: "11.0.0.0/16", Want: "10.0.0.0/8"},
+	{Name: "NAT policy",
+		Good:  func(e []config.Environment) { e[Staging].Network.NAT = config.NATPerAZ },
+		Bad:   func(e []config.Environment) { e[Staging].Network.NAT = "per-zone" },
+		Owner: `environment "staging"`, Field: "Network.NAT", Value: "per-zone", Want: `"per-az", "single"`},
+	{Name: "VPCs of environments overlap",
+		Good:  func(e []config.Environment) { e[Staging].Network.CIDR = "10.11.0.0/16" },
+		Bad:   func(e []config.Environment) { e[Staging].Network.CIDR = "10.10.128.0/17" },
+		Owner: `environment "staging"`, Field: "Network.CIDR", Value: "10.10.128.0/17", Want: `environment "prod" (10.10.0.0/16)`},
+	{Name: "VPC overlaps on-premises",
+		Good:  func(e []config.Environment) { e[Dev].Network.CIDR = "172.17.0.0/16" },
+		Bad:   func(e []config.Environment) { e[Dev].Network.CIDR = "172.16.0.0/16" },
+		Owner: `environment "dev"`, Field: "Network.CIDR", Value: "172.16.0.0/16", Want: "on-premises range 172.16.0.0/16"},
+
+	// Availability zones.
+	{Name: "zone count",
+		Good:  func(e []config.Environment) { e[Prod].Network.AvailabilityZones = []string{"us-east-1a", "us-east-1f"} },
+		Bad:   func(e []config.Environment) { e[Prod].Network.AvailabilityZones = []string{"us-east-1a"} },
+		Field: "Network.AvailabilityZones", Value: "us-east-1a", Want: "2 or 3"},
+	{Name: "zone of the region",
+		Good:  func(e []config.Environment) { e[Prod].Network.AvailabilityZones[2] = "us-east-1d" },
+		Bad:   func(e []config.Environment) { e[Prod].Network.AvailabilityZones[2] = "us-west-2c" },
+		Field: "Network.AvailabilityZones[2]", Value: "us-west-2c", Want: "zone of region us-east-1"},
+	{Name: "zone twice",
+		Bad:   func(e []config.Environment) { e[Prod].Network.AvailabilityZones[1] = "us-east-1a" },
+		Field: "Network.AvailabilityZones[1]", Value: "us-east-1a", Want: "each zone once"},
+
+	// VPN.
+	{Name: "on-premises CIDR",
+		Good: func(e []config.Environment) {
+			e[Prod].VPN.OnPremisesCIDRs = []string{"172.16.0.0/12", "192.168.10.0/24"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].VPN.OnPremisesCIDRs = []string{"172.16.0.0/33"} },
+		Field: "VPN.OnPremisesCIDRs[0]", Value: "172.16.0.0/33", Want: "IPv4 CIDR"},
+	{Name: "on-premises CIDRs overlap",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.OnPremisesCIDRs = []string{"172.16.0.0/16", "172.16.4.0/24"} },
+		Field: "VPN.OnPremisesCIDRs[1]", Value: "172.16.4.0/24", Want: "VPN.OnPremisesCIDRs[0] (172.16.0.0/16)"},
+	{Name: "two customer gateways",
+		Good: func(e []config.Environment) {
+			e[Prod].VPN.Enabled = false
+			e[Prod].VPN.CustomerGateways = nil
+		},
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways = e[Prod].VPN.CustomerGateways[:1] },
+		Field: "VPN.CustomerGateways", Value: "1", Want: "exactly 2"},
+	{Name: "customer gateway name",
+		Good:  func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].Name = "accra-dc1" },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].Name = "DC_Primary" },
+		Field: "VPN.CustomerGateways[0].Name", Value: "DC_Primary", Want: "DNS label"},
+	{Name: "customer gateway address is public",
+		Good:  func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].IPAddress = "41.66.0.10" },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].IPAddress = "10.1.2.3" },
+		Field: "VPN.CustomerGateways[0].IPAddress", Value: "10.1.2.3", Want: "private (RFC 1918)"},
+	{Name: "customer gateway addresses differ",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways[1].IPAddress = "203.0.113.10" },
+		Field: "VPN.CustomerGateways[1].IPAddress", Value: "203.0.113.10", Want: "no other customer gateway"},
+	{Name: "customer ASN",
+		Good:  func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].BGPASN = 2147483647 },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].BGPASN = 7224 },
+		Field: "VPN.CustomerGateways[0].BGPASN", Value: "7224", Want: "AWS reserves"},
+	{Name: "customer ASN differs from Amazon's",
+		Good:  func(e []config.Environment) { e[Staging].VPN.CustomerGateways[0].BGPASN = 64512 },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.CustomerGateways[0].BGPASN = 64512 },
+		Field: "VPN.CustomerGateways[0].BGPASN", Value: "64512", Want: "Amazon side's (64512)"},
+	{Name: "Amazon side ASN",
+		Good:  func(e []config.Environment) { e[Prod].VPN.AmazonSideASN = 4200000000 },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.AmazonSideASN = 65535 },
+		Field: "VPN.AmazonSideASN", Value: "65535", Want: "64512–65534 or 4200000000–4294967294"},
+	{Name: "static routes need on-premises ranges",
+		Good:  func(e []config.Environment) { e[Prod].VPN.OnPremisesCIDRs = nil }, // prod uses BGP
+		Bad:   func(e []config.Environment) { e[Staging].VPN.OnPremisesCIDRs = nil },
+		Owner: `environment "staging"`, Field: "VPN.OnPremisesCIDRs", Value: "[]string(nil)", Want: "StaticRoutesOnly"},
+
+	// Retention and backup.
+	{Name: "log retention",
+		Good:  func(e []config.Environment) { e[Prod].LogRetentionDays = 3653 },
+		Bad:   func(e []config.Environment) { e[Prod].LogRetentionDays = 366 },
+		Field: "LogRetentionDays", Value: "366", Want: "1 3 5 7 14 30 60 90 120 150 180 365 400"},
+	{Name: "backup retention",
+		Good:  func(e []config.Environment) { e[Dev].Backup.RetentionDays = 1 },
+		Bad:   func(e []config.Environment) { e[Prod].Backup.RetentionDays = 0 },
+		Field: "Backup.RetentionDays", Value: "0", Want: "at least 1"},
+	{Name: "backup schedule",
+		Good:  func(e []config.Environment) { e[Prod].Backup.Schedule = "cron(30 2 ? * SUN-FRI *)" },
+		Bad:   func(e []config.Environment) { e[Prod].Backup.Schedule = "cron(0 3 * * ?)" },
+		Field: "Backup.Schedule", Value: "cron(0 3 * * ?)", Want: "6 fields, not 5"},
+
+	// State backend.
+	{Name: "state bucket",
+		Good:  func(e []config.Environment) { e[Prod].State.Bucket = "acme.stratum-prod-tfstate" },
+		Bad:   func(e []config.Environment) { e[Prod].State.Bucket = "Stratum_Prod" },
+		Field: "State.Bucket", Value: "Stratum_Prod", Want: "S3 bucket name"},
+	{Name: "state bucket shared",
+		Bad:   func(e []config.Environment) { e[Staging].State.Bucket = "stratum-prod-tfstate" },
+		Owner: `environment "staging"`, Field: "State.Bucket", Value: "stratum-prod-tfstate", Want: `environment "prod" uses it`},
+	{Name: "lock table",
+		Good:  func(e []config.Environment) { e[Prod].State.LockTable = "stratum.prod_lock-1" },
+		Bad:   func(e []config.Environment) { e[Prod].State.LockTable = "tf" },
+		Field: "State.LockTable", Value: "tf", Want: "3–255 characters"},
+	{Name: "lock table shared in one account",
+		Good: func(e []config.Environment) {
+			e[Staging].State.LockTable = "stratum-prod-tflock" // staging's account is not pinned to prod's
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].AccountID = "111111111111"
+			e[Staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
+			e[Staging].State.LockTable = "stratum-prod-tflock"
+		},
+		Owner: `environment "staging"`, Field: "State.LockTable", Value: "stratum-prod-tflock", Want: `environment "prod" uses it`},
+	{Name: "state versions kept",
+		Good:  func(e []config.Environment) { e[Dev].State.NoncurrentVersionDays = 1 },
+		Bad:   func(e []config.Environment) { e[Dev].State.NoncurrentVersionDays = 0 },
+		Owner: `environment "dev"`, Field: "State.NoncurrentVersionDays", Value: "0", Want: "at least 1"},
+
+	// Cluster.
+	{Name: "Kubernetes version",
+		Good:  func(e []config.Environment) { e[Prod].Cluster.Version = "1.36" },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.Version = "1.33" },
+		Field: "Cluster.Version", Value: "1.33", Want: "[1.34 1.35 1.36]"},
+	{Name: "public access CIDR",
+		Good:  func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"} },
+		Field: "Cluster.PublicAccessCIDRs[0]", Value: "0.0.0.0/0", Want: "opens the cluster API to the internet"},
+	{Name: "public access CIDR is public",
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"10.0.0.0/8"} },
+		Field: "Cluster.PublicAccessCIDRs[0]", Value: "10.0.0.0/8", Want: "private (RFC 1918)"},
+	{Name: "admin role ARN",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/platform-admins"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.AdminRoleARNs = []string{"platform-admins"} },
+		Field: "Cluster.AdminRoleARNs[0]", Value: "platform-admins", Want: "IAM role ARN"},
+	{Name: "admin roles' access entries",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Admin", "arn:aws:iam::111111111111:role/dev/dev-admin"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Admin", "arn:aws:iam::222222222222:role/dev/admin"}
+		},
+		Field: "Cluster.AdminRoleARNs[1]", Value: "dev/admin", Want: `"admin" is empty or Cluster.AdminRoleARNs[0]'s`},
+	{Name: "admin role named like the deployer's entry",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/deployers"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/Deployer"}
+		},
+		Field: "Cluster.AdminRoleARNs[0]", Value: "role/Deployer", Want: `"deployer" is empty or the deployer's`},
+	{Name: "admin role twice",
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
+		},
+		Field: "Cluster.AdminRoleARNs[1]", Value: "role/a", Want: "each role once"},
+	{Name: "node group min above max",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.SystemNodes.MinSize = 6
+			e[Prod].Cluster.SystemNodes.DesiredSize = 6
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.SystemNodes.MinSize = 7 },
+		Field: "Cluster.SystemNodes.MinSize", Value: "7", Want: "at most MaxSize (6)"},
+	{Name: "node group desired outside min..max",
+		Good:  func(e []config.Environment) { e[Prod].Cluster.SystemNodes.DesiredSize = 6 },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.SystemNodes.DesiredSize = 2 },
+		Field: "Cluster.SystemNodes.DesiredSize", Value: "2", Want: "between MinSize (3) and MaxSize (6)"},
+	{Name: "node group max at least 1",
+		Good: func(e []config.Environment) {
+			e[Dev].Cluster.ClientNodes = config.NodeGroup{InstanceTypes: []string{"t3.large"}, MinSize: 0, DesiredSize: 0, MaxSize: 1, DiskSizeGiB: 20}
+		},
+		Bad: func(e []config.Environment) {
+			e[Dev].Cluster.ClientNodes = config.NodeGroup{InstanceTypes: []string{"t3.large"}, DiskSizeGiB: 20}
+		},
+		Owner: `environment "dev"`, Field: "Cluster.ClientNodes.MaxSize", Value: "0", Want: "at least 1"},
+	{Name: "node instance type",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.ClientNodes.InstanceTypes = []string{"m7i-flex.2xlarge", "c7gn.16xlarge", "u-6tb1.metal"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.ClientNodes.InstanceTypes = []string{"m6i-xlarge"} },
+		Field: "Cluster.ClientNodes.InstanceTypes[0]", Value: "m6i-xlarge", Want: "<family>.<size>"},
+	{Name: "node instance type is not an RDS class",
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.ClientNodes.InstanceTypes = []string{"db.m6i.xlarge"} },
+		Field: "Cluster.ClientNodes.InstanceTypes[0]", Value: "db.m6i.xlarge", Want: "db. classes are for RDS"},
+	{Name: "node instance types present",
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.ClientNodes.InstanceTypes = nil },
+		Field: "Cluster.ClientNodes.InstanceTypes", Value: "nil", Want: "at least one"},
+	{Name: "node disk size",
+		Good:  func(e []config.Environment) { e[Prod].Cluster.ClientNodes.DiskSizeGiB = 20 },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.ClientNodes.DiskSizeGiB = 8 },
+		Field: "Cluster.ClientNodes.DiskSizeGiB", Value: "8", Want: "20–16384"},
+
+	// Database.
+	{Name: "PostgreSQL version",
+		Good:  func(e []config.Environment) { e[Prod].Database.EngineVersion = "18.1" },
+		Bad:   func(e []config.Environment) { e[Prod].Database.EngineVersion = "13" },
+		Field: "Database.EngineVersion", Value: "13", Want: "[14 15 16 17 18]"},
+	{Name: "RDS instance class",
+		Good:  func(e []config.Environment) { e[Prod].Database.InstanceClass = "db.m7g.2xlarge" },
+		Bad:   func(e []config.Environment) { e[Prod].Database.InstanceClass = "r6g.large" },
+		Field: "Database.InstanceClass", Value: "r6g.large", Want: "db.<family>.<size>"},
+	{Name: "allocated storage",
+		Good: func(e []config.Environment) {
+			e[Dev].Database.AllocatedStorageGiB = 20
+			e[Dev].Database.MaxAllocatedStorageGiB = 0
+		},
+		Bad:   func(e []config.Environment) { e[Dev].Database.AllocatedStorageGiB = 10 },
+		Owner: `environment "dev"`, Field: "Database.AllocatedStorageGiB", Value: "10", Want: "20–65536"},
+	{Name: "storage autoscaling ceiling",
+		Good:  func(e []config.Environment) { e[Prod].Database.MaxAllocatedStorageGiB = 110 },
+		Bad:   func(e []config.Environment) { e[Prod].Database.MaxAllocatedStorageGiB = 105 },
+		Field: "Database.MaxAllocatedStorageGiB", Value: "105", Want: "110–65536"},
+	{Name: "RDS backup retention",
+		Good:  func(e []config.Environment) { e[Dev].Database.BackupRetentionDays = 35 },
+		Bad:   func(e []config.Environment) { e[Dev].Database.BackupRetentionDays = 36 },
+		Owner: `environment "dev"`, Field: "Database.BackupRetentionDays", Value: "36", Want: "1–35"},
+	{Name: "RDS backups stay on",
+		Good:  func(e []config.Environment) { e[Dev].Database.BackupRetentionDays = 1 },
+		Bad:   func(e []config.Environment) { e[Dev].Database.BackupRetentionDays = 0 },
+		Owner: `environment "dev"`, Field: "Database.BackupRetentionDays", Value: "0", Want: "0 would turn them and point-in-time recovery off"},
+	{Name: "backup window format",
+		Good:  func(e []config.Environment) { e[Prod].Database.BackupWindow = "22:00-23:30" },
+		Bad:   func(e []config.Environment) { e[Prod].Database.BackupWindow = "3:00-4:00" },
+		Field: "Database.BackupWindow", Value: "3:00-4:00", Want: "hh24:mi-hh24:mi"},
+	{Name: "backup window length",
+		Good:  func(e []config.Environment) { e[Prod].Database.BackupWindow = "23:45-00:15" },
+		Bad:   func(e []config.Environment) { e[Prod].Database.BackupWindow = "03:00-03:29" },
+		Field: "Database.BackupWindow", Value: "03:00-03:29", Want: "at least 30 minutes"},
+	{Name: "maintenance window format",
+		Good:  func(e []config.Environment) { e[Prod].Database.MaintenanceWindow = "sat:22:00-sun:00:30" },
+		Bad:   func(e []config.Environment) { e[Prod].Database.MaintenanceWindow = "Sunday:05:00-Sunday:06:00" },
+		Field: "Database.MaintenanceWindow", Value: "Sunday", Want: "ddd:hh24:mi-ddd:hh24:mi"},
+	{Name: "maintenance window length",
+		Bad:   func(e []config.Environment) { e[Prod].Database.MaintenanceWindow = "sun:05:00-sun:05:15" },
+		Field: "Database.MaintenanceWindow", Value: "sun:05:00-sun:05:15", Want: "at least 30 minutes"},
+	{Name: "windows overlap",
+		Good:  func(e []config.Environment) { e[Prod].Database.MaintenanceWindow = "sun:02:00-sun:03:00" }, // touches
+		Bad:   func(e []config.Environment) { e[Prod].Database.MaintenanceWindow = "wed:01:30-wed:02:30" },
+		Field: "Database.MaintenanceWindow", Value: "wed:01:30-wed:02:30", Want: `does not overlap the daily BackupWindow "01:00-02:00"`},
+	{Name: "windows overlap past midnight",
+		Good: func(e []config.Environment) {
+			e[Prod].Database.BackupWindow = "23:30-00:30"
+			e[Prod].Database.MaintenanceWindow = "mon:00:30-mon:01:30"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Database.BackupWindow = "23:30-00:30"
+			e[Prod].Database.MaintenanceWindow = "mon:00:00-mon:01:00"
+		},
+		Field: "Database.MaintenanceWindow", Value: "mon:00:00-mon:01:00", Want: "23:30-00:30"},
+	{Name: "windows overlap across the week boundary",
+		Good: func(e []config.Environment) {
+			e[Prod].Database.BackupWindow = "01:00-02:00"
+			e[Prod].Database.MaintenanceWindow = "sun:23:00-mon:01:00"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Database.BackupWindow = "00:30-01:30"
+			e[Prod].Database.MaintenanceWindow = "sun:23:00-mon:01:00"
+		},
+		Field: "Database.MaintenanceWindow", Value: "sun:23:00-mon:01:00", Want: "00:30-01:30"},
+
+	// Domain.
+	{Name: "domain",
+		Good:  func(e []config.Environment) { e[Prod].Domain = "stratum.example.co.uk" },
+		Bad:   func(e []config.Environment) { e[Prod].Domain = "Prod.Example.com." },
+		Field: "Domain", Value: "Prod.Example.com.", Want: "DNS name"},
+	{Name: "domain shared",
+		Bad:   func(e []config.Environment) { e[Dev].Domain = "staging.stratum.example.com" },
+		Owner: `environment "dev"`, Field: "Domain", Value: "staging.stratum.example.com", Want: `environment "staging" uses it`},
+
+	// CI trust (config/ci.go).
+	{Name: "github repository",
+		Good:  func(e []config.Environment) { e[Prod].CI.GitHub.Repository = "acme-corp/platform.infra" },
+		Bad:   func(e []config.Environment) { e[Prod].CI.GitHub.Repository = "acme-corp/*" },
+		Field: "CI.GitHub.Repository", Value: "acme-corp/*", Want: "owner/name"},
+	{Name: "github immutable ids come in pairs",
+		Good: func(e []config.Environment) {
+			e[Prod].CI.GitHub.OwnerID, e[Prod].CI.GitHub.RepositoryID = 123456, 456789
+		},
+		Bad:   func(e []config.Environment) { e[Prod].CI.GitHub.OwnerID = 123456 },
+		Field: "CI.GitHub.OwnerID/RepositoryID", Value: "123456/0", Want: "both positive"},
+	{Name: "github apply environment without wildcards",
+		Good:  func(e []config.Environment) { e[Prod].CI.GitHub.ApplyEnvironment = "production" },
+		Bad:   func(e []config.Environment) { e[Prod].CI.GitHub.ApplyEnvironment = "prod*" },
+		Field: "CI.GitHub.ApplyEnvironment", Value: "prod*", Want: "no wildcards"},
+	{Name: "github branch without separator",
+		Good:  func(e []config.Environment) { e[Prod].CI.GitHub.DefaultBranch = "release/main" },
+		Bad:   func(e []config.Environment) { e[Prod].CI.GitHub.DefaultBranch = "main:x" },
+		Field: "CI.GitHub.DefaultBranch", Value: "main:x", Want: "':'"},
+	{Name: "gitlab project path",
+		Good:  func(e []config.Environment) { e[Prod].CI.GitLab = &config.GitLabCI{ProjectPath: "group/sub/stratum"} },
+		Bad:   func(e []config.Environment) { e[Prod].CI.GitLab = &config.GitLabCI{ProjectPath: "stratum"} },
+		Field: "CI.GitLab.ProjectPath", Value: "stratum", Want: "group/project"},
+	{Name: "gitlab url",
+		Good: func(e []config.Environment) {
+			e[Prod].CI.GitLab = &config.GitLabCI{URL: "https://gitlab.example.com", ProjectPath: "g/p"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI.GitLab = &config.GitLabCI{URL: "https://gitlab.example.com/", ProjectPath: "g/p"}
+		},
+		Field: "CI.GitLab.URL", Value: "gitlab.example.com/", Want: "https:// URL without a trailing slash"},
+	{Name: "azure organization id",
+		Good: func(e []config.Environment) {
+			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "61c028b9-510c-4f84-bfb2-f48d33b6b542", Organization: "acme", Project: "Platform"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "acme", Organization: "acme", Project: "Platform"}
+		},
+		Field: "CI.AzureDevOps.OrganizationID", Value: "acme", Want: "GUID"},
+	{Name: "azure connections differ",
+		Bad: func(e []config.Environment) {
+			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "61c028b9-510c-4f84-bfb2-f48d33b6b542", Organization: "acme", Project: "Platform",
+				PlanConnection: "aws-prod", ApplyConnection: "aws-prod"}
+		},
+		Field: "CI.AzureDevOps.ApplyConnection", Value: "aws-prod", Want: "other than PlanConnection"},
+	{Name: "one identity provider per account",
+		Good: func(e []config.Environment) {
+			e[Staging].AccountID = "111111111111"
+			e[Staging].CI.GitHub = &config.GitHubCI{Repository: "example-org/stratum", ExistingProvider: true}
+		},
+		Bad:   func(e []config.Environment) { e[Staging].AccountID = "111111111111" },
+		Owner: `environment "staging"`, Field: "CI.GitHub.ExistingProvider", Value: "false", Want: `environment "prod" already creates the IAM OIDC provider`},
+}

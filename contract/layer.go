@@ -1,0 +1,57 @@
+// Package contract is what Stratum's stacks agree on: their names (each
+// Layer's StackName, the public names users deploy and state keys use) and
+// the SSM parameters that cross a layer boundary. Every such value is
+// declared once, in declarations.go, with the layer that produces it. The
+// producer writes it with Export; a consumer reads it with Import, which
+// returns a token and records the stack dependency, so `cdktf deploy`
+// orders stacks and no stack references another's resources.
+package contract
+
+import "fmt"
+
+// Layer is one tier of the platform; each environment has one stack per
+// layer (and one per client for the Client layer).
+type Layer string
+
+const (
+	Bootstrap  Layer = "bootstrap"
+	Foundation Layer = "foundation"
+	Platform   Layer = "platform"
+	// Services is the in-cluster services stack (Helm releases and
+	// Kubernetes objects of the platform). It is separate from Platform
+	// because its providers are configured from the cluster Platform
+	// creates, which Terraform cannot know when planning Platform.
+	Services  Layer = "services"
+	Databases Layer = "databases"
+	Client    Layer = "client"
+)
+
+// PerClient reports whether the layer has one stack per client and
+// environment rather than one per environment.
+func (l Layer) PerClient() bool { return l == Client }
+
+// StackName is the public name of the layer's stack in env: the name users
+// pass to `cdktf deploy` and the key of its state, <layer>-<env>, or
+// <layer>-<client>-<env> for a per-client layer (client is ignored
+// otherwise).
+func (l Layer) StackName(env, client string) string {
+	if l.PerClient() {
+		return fmt.Sprintf("%s-%s-%s", l, client, env)
+	}
+	return fmt.Sprintf("%s-%s", l, env)
+}
+
+// ParameterPrefix is where the layer's parameters at at live:
+// /stratum/<env>/<layer>/, or /stratum/<env>/<layer>/<client>/ for
+// per-client values (the Client layer's are under
+// /stratum/<env>/clients/<client>/).
+func (l Layer) ParameterPrefix(at At) string {
+	if at.Client == "" {
+		return fmt.Sprintf("%s/%s/%s/", Prefix, at.Env, l)
+	}
+	layer := string(l)
+	if l == Client {
+		layer = "clients"
+	}
+	return fmt.Sprintf("%s/%s/%s/%s/", Prefix, at.Env, layer, at.Client)
+}

@@ -451,7 +451,7 @@ func (rt *runtimeState) prepare(s Stack, res *StackResult) error {
 		files[filepath.Join("tofu", s.Name, "cdk.tf.json")] = p.JSON
 	}
 	if s.HCL != nil {
-		h, err := prepareHCL(s.Name, s.HCL, opts)
+		h, err := prepareHCL(s.Name, s.HCL, p, opts)
 		if err != nil {
 			return err
 		}

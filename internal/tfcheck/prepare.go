@@ -40,6 +40,16 @@ type Prepared struct {
 	ProviderConstraint, PinnedVersion string
 	// doc is the parsed copy, for generating the test file.
 	doc map[string]any
+	// removed are the addresses left out, and subs the substitutions
+	// made, so that the HCL copy gets exactly the same changes.
+	removed map[string]bool
+	subs    []substitution
+}
+
+// substitution is one reference to a left-out block replaced by the
+// literal that block is configured with.
+type substitution struct {
+	addr, expr, literal string
 }
 
 // prepareOptions says what the scratch copy must work around.
@@ -135,7 +145,9 @@ func prepareJSON(stack string, raw []byte, o prepareOptions) (*Prepared, error) 
 				b.commit()
 			}
 			for _, s := range subs {
-				p.Substituted = append(p.Substituted, b.addr+" <- "+s)
+				p.Substituted = append(p.Substituted, b.addr+" <- "+s.expr)
+				s.addr = b.addr
+				p.subs = append(p.subs, s)
 			}
 			if needs == "" {
 				continue
@@ -164,6 +176,10 @@ func prepareJSON(stack string, raw []byte, o prepareOptions) (*Prepared, error) 
 	}
 	sort.Strings(p.PreventDestroyLifted)
 	sort.Strings(p.Substituted)
+	p.removed = map[string]bool{}
+	for addr := range removed {
+		p.removed[addr] = true
+	}
 
 	for kind, n := range map[string]*int{"resource": &p.Resources, "data": &p.DataSources} {
 		for _, blocks := range asMap(doc[kind]) {
@@ -298,7 +314,7 @@ func baseAddress(ref string) string {
 // blocks that resolve to a literal in the removed block's configuration.
 // It returns the provider of a removed block that is needed in a way that
 // cannot be replaced ("" when none) and the substitutions made.
-func rewriteRefs(v map[string]any, removed map[string]removedBlock) (needs string, subs []string) {
+func rewriteRefs(v map[string]any, removed map[string]removedBlock) (needs string, subs []substitution) {
 	var walk func(x any) any
 	walk = func(x any) any {
 		switch t := x.(type) {
@@ -325,12 +341,12 @@ func rewriteRefs(v map[string]any, removed map[string]removedBlock) (needs strin
 	return needs, subs
 }
 
-func rewriteString(s string, removed map[string]removedBlock, needs *string, subs *[]string) any {
+func rewriteString(s string, removed map[string]removedBlock, needs *string, subs *[]substitution) any {
 	// A string that is exactly one reference keeps the literal's type.
 	if m := interpolation.FindStringSubmatch(s); m != nil && m[0] == s {
 		if lit, ok, hit := resolveRef(strings.TrimSpace(m[1]), removed); hit {
-			if ok {
-				*subs = append(*subs, m[1])
+			if str, isStr := literalString(lit); ok && isStr {
+				*subs = append(*subs, substitution{expr: strings.TrimSpace(m[1]), literal: str})
 				return lit
 			}
 			*needs = removed[baseAddress(strings.TrimSpace(m[1]))].cause
@@ -355,7 +371,7 @@ func rewriteString(s string, removed map[string]removedBlock, needs *string, sub
 			*needs = removed[baseAddress(expr)].cause
 			return in
 		}
-		*subs = append(*subs, expr)
+		*subs = append(*subs, substitution{expr: expr, literal: str})
 		return str
 	})
 }

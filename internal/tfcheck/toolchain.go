@@ -330,3 +330,14 @@ func lastLines(b []byte, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// InCI reports whether the process runs in CI (CI=true or CI=1, as GitHub
+// Actions, GitLab CI and Azure Pipelines set it); there a missing
+// toolchain fails the tier instead of skipping it.
+func InCI(getenv func(string) string) bool {
+	v := strings.ToLower(strings.TrimSpace(getenv(EnvCI)))
+	return v == "true" || v == "1"
+}
+
+// Skipped is the line the tier prints when it cannot run here.
+func (m *Missing) Skipped() string { return "SKIPPED: terraform tier: " + m.Error() }

@@ -14,13 +14,28 @@ GEN      := .gen/pacmak
 NPM_DONE := node_modules/.stratum-installed
 GEN_DONE := $(GEN)/.stratum-generated
 
-.PHONY: synth test update bench bindings deps clean
+# The Terraform tier (go test ./stacks, TestTerraform) writes its summary
+# here; go test shows a passing test's output only with -v.
+TIER_REPORT := .gen/terraform-tier.txt
+
+.PHONY: synth test update bench bindings deps hcl tofu clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
 
 test: $(GEN_DONE)
-	go test ./...
+	@rm -f $(TIER_REPORT)
+	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) go test ./...
+	@cat $(TIER_REPORT) 2>/dev/null || echo "terraform tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./stacks runs it again"
+
+# Every stack as plain Terraform HCL, the way out of cdktf (docs/exit.md).
+hcl: $(GEN_DONE)
+	go run . hcl
+
+# OpenTofu, built once from the Go module proxy; the Terraform tier then
+# checks every stack with tofu too.
+tofu:
+	./scripts/tofu
 
 # Rewrite the golden files after reviewing the change (like a plan).
 update: $(GEN_DONE)
@@ -46,4 +61,4 @@ $(GEN_DONE): $(NPM_DONE)
 	touch $@
 
 clean:
-	rm -rf cdktf.out .gen node_modules
+	rm -rf cdktf.out hcl.out .gen node_modules

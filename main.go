@@ -19,6 +19,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/internal/hclexport"
 	"stratum/stacks"
 )
 
@@ -33,7 +34,14 @@ type command struct {
 // its own package.
 var commands = map[string]command{
 	// "name": {summary: "…", run: pkg.Main},
+	"hcl": {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 }
+
+// checkConfig and buildApp are the configuration check and the app build
+// of synthesis, for commands that synthesize.
+func checkConfig() error { return stacks.Validate(config.Environments(), clients.All) }
+
+func buildApp(app cdktf.App) error { return stacks.Build(app, config.Environments(), clients.All) }
 
 func main() {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {

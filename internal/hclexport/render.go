@@ -48,29 +48,59 @@ func Render(stack string, jsonDoc, raw []byte) ([]byte, error) {
 		sort.Strings(w.errs)
 		return nil, fmt.Errorf("stack %s: the HCL and the JSON differ:\n  %s", stack, strings.Join(w.errs, "\n  "))
 	}
-	out := hclwrite.Format(f.Bytes())
+	out := separateBlocks(hclwrite.Format(f.Bytes()))
 	if _, diags := hclsyntax.ParseConfig(out, stack+"/cdk.tf", hcl.InitialPos); diags.HasErrors() {
 		return nil, fmt.Errorf("stack %s: rendered HCL does not parse: %s", stack, diags.Error())
 	}
 	return out, nil
 }
 
+// separateBlocks puts one blank line between top-level blocks, as
+// terraform fmt leaves hand-written files.
+func separateBlocks(src []byte) []byte {
+	lines := strings.Split(strings.TrimRight(string(src), "\n"), "\n")
+	var out []string
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "" && (i == 0 || strings.TrimSpace(lines[i-1]) == "") {
+			continue
+		}
+		if i > 0 && lines[i-1] == "}" && line != "" {
+			out = append(out, "")
+		}
+		out = append(out, line)
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
+}
+
 // brokenString is a line cdktf wrote as key = "…" or as a list element
 // "…", whose content may hold unescaped quotes.
 var brokenString = regexp.MustCompile(`^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*")\s*=\s*)?"(.*)"(,?)\s*$`)
 
-// repairLines escapes the quotes cdktf left unescaped in strings that
-// also hold an interpolation, so that the file parses. The values are
-// written again from the JSON afterwards; this only has to make the
-// structure readable.
+// invalidEscape is a backslash HCL does not accept as an escape.
+var invalidEscape = regexp.MustCompile(`\\([^nrt"\\uU]|$)`)
+
+// repairLines makes cdktf's HCL parse: it escapes the quotes cdktf left
+// unescaped in strings that also hold an interpolation (their content is
+// the JSON template as it is), and the backslashes it never escapes. The
+// values are written again from the JSON afterwards; this only has to make
+// the structure readable.
 func repairLines(raw []byte) []byte {
 	lines := strings.Split(string(raw), "\n")
 	for i, line := range lines {
 		m := brokenString.FindStringSubmatch(line)
-		if m == nil || !strings.Contains(m[3], "${") {
+		if m == nil {
 			continue
 		}
-		lines[i] = m[1] + m[2] + `"` + templateText(m[3]) + `"` + m[4]
+		content := m[3]
+		switch {
+		case strings.Contains(content, "${"):
+			content = templateText(content)
+		case invalidEscape.MatchString(content):
+			content = invalidEscape.ReplaceAllString(content, `\\$1`)
+		default:
+			continue
+		}
+		lines[i] = m[1] + m[2] + `"` + content + `"` + m[4]
 	}
 	return []byte(strings.Join(lines, "\n"))
 }

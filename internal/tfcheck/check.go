@@ -195,6 +195,10 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 			ds, err := rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "json"))
 			return StepValidate, ds, err
 		})
+		jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
+			ds, err := rt.checkBackends(ctx, ok)
+			return StepBackend, ds, err
+		})
 		if hasHCL(byName) {
 			jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
 				ds, err := rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "hcl"))
@@ -312,7 +316,7 @@ func splitStack(d Diagnostic) (string, Diagnostic) {
 }
 
 func stepOrder(step string) int {
-	for i, s := range []string{StepValidate, StepTest, StepHCLValidate, StepTofuValidate} {
+	for i, s := range []string{StepBackend, StepValidate, StepTest, StepHCLValidate, StepTofuValidate} {
 		if s == step {
 			return i
 		}

@@ -160,29 +160,29 @@ func (r *Report) Summary() string {
 		p := r.Stacks[0].Prepared
 		fmt.Fprintf(&b, "  stacks pin AWS provider %s; the scratch copies require %q\n", p.PinnedVersion, p.ProviderConstraint)
 	}
-	fmt.Fprintf(&b, "  stacks checked:        %d\n", t.Stacks)
-	fmt.Fprintf(&b, "  resources checked:     %d (and %d data sources)\n", t.Resources, t.DataSources)
-	fmt.Fprintf(&b, "  resources left out:    %s\n", counts(t.LeftOut, "none"))
+	fmt.Fprintf(&b, "  stacks checked:            %d\n", t.Stacks)
+	fmt.Fprintf(&b, "  resources checked:         %d (and %d data sources)\n", t.Resources, t.DataSources)
+	fmt.Fprintf(&b, "  resources left out:        %s\n", counts(t.LeftOut, "none"))
 	if t.Substituted > 0 {
 		fmt.Fprintf(&b, "  references to left-out resources replaced by their configured literal: %d\n", t.Substituted)
 	}
 	fmt.Fprintf(&b, "  prevent_destroy lifted in the scratch copies only (terraform test destroys): %d\n", t.PreventDestroyLifted)
-	for _, step := range []string{StepValidate, StepHCLValidate, StepTofuValidate} {
+	for _, step := range []string{StepBackend, StepValidate, StepHCLValidate, StepTofuValidate} {
 		if n, ran := t.Steps[step]; ran {
-			fmt.Fprintf(&b, "  %-22s %d stacks, errors %d\n", step+":", n, t.Errors[step])
+			fmt.Fprintf(&b, "  %-26s %d stacks, errors %d\n", step+":", n, t.Errors[step])
 		} else {
-			fmt.Fprintf(&b, "  %-22s not run%s\n", step+":", notRunReason(step))
+			fmt.Fprintf(&b, "  %-26s not run%s\n", step+":", notRunReason(step))
 		}
 	}
 	if n, ran := t.Steps[StepTest]; ran {
-		fmt.Fprintf(&b, "  mocked plan and apply: %d stacks, failures %d\n", n, t.Failed[StepTest])
+		fmt.Fprintf(&b, "  mocked plan and apply:     %d stacks, failures %d\n", n, t.Failed[StepTest])
 	} else {
-		fmt.Fprintf(&b, "  mocked plan and apply: not run\n")
+		fmt.Fprintf(&b, "  mocked plan and apply:     not run\n")
 	}
 	if t.Errors["prepare"] > 0 {
 		fmt.Fprintf(&b, "  stacks that could not be prepared: %d\n", t.Errors["prepare"])
 	}
-	fmt.Fprintf(&b, "  warnings:              %d distinct\n", len(t.Warnings))
+	fmt.Fprintf(&b, "  warnings:                  %d distinct\n", len(t.Warnings))
 	for _, w := range t.Warnings {
 		detail := strings.Join(strings.Fields(w.Detail), " ")
 		if len(detail) > 160 {

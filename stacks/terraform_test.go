@@ -15,8 +15,13 @@ import (
 
 // EnvTierReport names a file the Terraform tier writes its summary to;
 // `make test` sets it and prints the file, since go test shows a passing
-// test's output only with -v.
-const EnvTierReport = "STRATUM_TIER_REPORT"
+// test's output only with -v. EnvTierKeep names a directory the tier
+// writes its scratch copies, root modules and test file into and leaves
+// there, for debugging a failure.
+const (
+	EnvTierReport = "STRATUM_TIER_REPORT"
+	EnvTierKeep   = "STRATUM_TIER_KEEP"
+)
 
 // TestTerraform runs the real Terraform CLI over every synthesized stack
 // (internal/tfcheck): validate, a mocked plan and apply, the HCL export
@@ -47,6 +52,8 @@ func TestTerraform(t *testing.T) {
 	r, err := tfcheck.Run(context.Background(), stacks, tfcheck.Options{
 		CacheDir:    "../.gen/terraform-providers",
 		TofuDefault: "../.gen/tofu/tofu",
+		Scratch:     os.Getenv(EnvTierKeep),
+		Keep:        os.Getenv(EnvTierKeep) != "",
 	})
 	var missing *tfcheck.Missing
 	if errors.As(err, &missing) {

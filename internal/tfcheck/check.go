@@ -150,6 +150,16 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 	if o.CacheDir == "" {
 		o.CacheDir = filepath.Join(scratch, "provider-cache")
 	}
+	// Every command runs in its own directory: paths must be absolute.
+	for _, p := range []*string{&o.CacheDir, &o.TofuDefault} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return nil, err
+			}
+			*p = abs
+		}
+	}
 	pinned := ""
 	for _, s := range stacks {
 		if v := pinnedVersion(s.JSON); v != "" {
@@ -452,7 +462,10 @@ func (rt *runtimeState) prepare(s Stack, res *StackResult) error {
 		filepath.Join("mocked", s.Name, "cdk.tf.json"): mocked,
 	}
 	if rt.tc.Tofu != "" {
-		files[filepath.Join("tofu", s.Name, "cdk.tf.json")] = p.JSON
+		// OpenTofu runs the same AWS provider binary, which validated every
+		// provider block under terraform validate already; without them it
+		// starts the provider once instead of once per stack.
+		files[filepath.Join("tofu", s.Name, "cdk.tf.json")] = mocked
 	}
 	if s.HCL != nil {
 		h, err := prepareHCL(s.Name, s.HCL, p, opts)

@@ -104,6 +104,13 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 		tf = ""
 	}
 	if tf != "" {
+		abs, err := filepath.Abs(tf)
+		if err != nil {
+			return nil, err
+		}
+		tf = abs
+	}
+	if tf != "" {
 		v, err := toolVersion(ctx, tf, "terraform_version")
 		switch {
 		case err != nil:
@@ -118,6 +125,8 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 	explicit := mirror != ""
 	if !explicit {
 		mirror = DefaultMirror
+	} else if abs, err := filepath.Abs(mirror); err == nil {
+		mirror = abs
 	}
 	if v, err := mirrorVersion(mirror, terraformHost, l.pinned); err == nil {
 		tc.Mirror, tc.ProviderVersion = mirror, v
@@ -144,6 +153,11 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 		}
 	}
 	if tofu != "" {
+		abs, err := filepath.Abs(tofu)
+		if err != nil {
+			return nil, err
+		}
+		tofu = abs
 		v, err := toolVersion(ctx, tofu, "terraform_version")
 		if err != nil {
 			return nil, fmt.Errorf("tofu %s: %w", tofu, err)

@@ -90,21 +90,29 @@ func Export(out string, build func(cdktf.App) error) (int, error) {
 			return 0, err
 		}
 	}
-	// Swap: the old directory moves aside, the new one takes its place,
-	// the old one goes. A crash in between leaves one of them complete.
-	old := filepath.Join(tmp, "old")
+	if err := replaceDir(out, next, filepath.Join(tmp, "old")); err != nil {
+		return 0, err
+	}
+	return len(names), nil
+}
+
+// replaceDir puts next in out's place: the old directory moves aside (to
+// old, on the same file system), the new one takes its place, and the old
+// one is removed with the temporary directory. A crash in between leaves
+// one of them complete; a failed rename puts the old one back.
+func replaceDir(out, next, old string) error {
 	if _, err := os.Stat(out); err == nil {
 		if err := os.Rename(out, old); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	if err := os.Rename(next, out); err != nil {
 		if _, statErr := os.Stat(old); statErr == nil {
 			_ = os.Rename(old, out)
 		}
-		return 0, err
+		return err
 	}
-	return len(names), nil
+	return nil
 }
 
 // RenderApp renders every stack of a synthesized app as HCL: cdktf's own

@@ -1,6 +1,8 @@
 package hclexport
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -147,5 +149,38 @@ func TestTemplateText(t *testing.T) {
 		if _, ok := singleInterpolation(s); ok {
 			t.Errorf("singleInterpolation(%s) = true, want false", s)
 		}
+	}
+}
+
+func TestReplaceDir(t *testing.T) {
+	dir := t.TempDir()
+	out, next, old := dir+"/hcl.out", dir+"/next", dir+"/old"
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(out+"/stacks/a/cdk.tf", "old")
+	write(next+"/stacks/b/cdk.tf", "new")
+	if err := replaceDir(out, next, old); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(out + "/stacks/b/cdk.tf"); err != nil || string(b) != "new" {
+		t.Errorf("out/stacks/b/cdk.tf = %q, %v; want the new directory in place", b, err)
+	}
+	if _, err := os.Stat(out + "/stacks/a"); !os.IsNotExist(err) {
+		t.Errorf("a stack of the old directory survived in out: %v", err)
+	}
+	// A failed swap puts the old directory back.
+	write(out+"/stacks/c/cdk.tf", "kept")
+	if err := replaceDir(out, dir+"/missing", dir+"/old2"); err == nil {
+		t.Fatal("replaceDir with a missing next directory succeeded")
+	}
+	if b, err := os.ReadFile(out + "/stacks/c/cdk.tf"); err != nil || string(b) != "kept" {
+		t.Errorf("after a failed swap out/stacks/c/cdk.tf = %q, %v; want it kept", b, err)
 	}
 }

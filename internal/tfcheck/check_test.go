@@ -86,30 +86,32 @@ func TestBrokenAttributeFailsTheTier(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, stack string
-		// breakIt changes the stack and returns the address it broke.
-		breakIt func(t *testing.T, doc map[string]any) string
+		// breakIt changes the stack and returns the addresses it broke.
+		breakIt func(t *testing.T, doc map[string]any) []string
 		step    string
-		// want are parts of Terraform's own message.
+		// want are parts of Terraform's own messages.
 		want []string
 	}{
 		{
 			name:  "invalid CIDR in a security group rule",
 			stack: "foundation-dev",
-			breakIt: func(t *testing.T, doc map[string]any) string {
+			breakIt: func(t *testing.T, doc map[string]any) []string {
 				n, rule := firstWith(t, doc, "aws_vpc_security_group_ingress_rule", "cidr_ipv4")
 				rule["cidr_ipv4"] = "10.0.0.300/16"
-				return "aws_vpc_security_group_ingress_rule." + n
+				return []string{"aws_vpc_security_group_ingress_rule." + n}
 			},
 			step: StepValidate,
 			want: []string{"10.0.0.300/16", "CIDR"},
 		},
 		{
+			// A separate run: an argument Terraform cannot decode stops
+			// validation before the provider checks values.
 			name:  "unknown argument",
 			stack: "foundation-dev",
-			breakIt: func(t *testing.T, doc map[string]any) string {
+			breakIt: func(t *testing.T, doc map[string]any) []string {
 				n, vpc := firstWith(t, doc, "aws_vpc", "cidr_block")
 				vpc["enable_magic"] = true
-				return "aws_vpc." + n
+				return []string{"aws_vpc." + n}
 			},
 			step: StepValidate,
 			want: []string{"Extraneous JSON object property", `No argument or block type is named "enable_magic"`},
@@ -119,27 +121,27 @@ func TestBrokenAttributeFailsTheTier(t *testing.T) {
 			// mocked plan must catch it.
 			name:  "SSM value that is not an ARN where an ARN goes",
 			stack: "platform-dev",
-			breakIt: func(t *testing.T, doc map[string]any) string {
-				n, role := firstWith(t, doc, "aws_eks_cluster", "role_arn")
-				role["role_arn"] = "${data.aws_ssm_parameter.import-foundation-vpc-id.insecure_value}"
-				return "aws_eks_cluster." + n
+			breakIt: func(t *testing.T, doc map[string]any) []string {
+				n, cluster := firstWith(t, doc, "aws_eks_cluster", "role_arn")
+				cluster["role_arn"] = "${data.aws_ssm_parameter.import-foundation-vpc-id.insecure_value}"
+				return []string{"aws_eks_cluster." + n}
 			},
 			step: StepTest,
-			want: []string{"role_arn", "invalid ARN"},
+			want: []string{"role_arn", "invalid ARN", "vpc-0"},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			doc := snapshot(t, c.stack)
-			addr := c.breakIt(t, doc)
+			addrs := c.breakIt(t, doc)
 			r := runTier(t, c.stack, doc)
 			err := r.Err()
 			if err == nil {
-				t.Fatalf("tier passed a stack with a broken %s:\n%s", addr, r.Summary())
+				t.Fatalf("tier passed a stack with broken %v:\n%s", addrs, r.Summary())
 			}
 			msg := err.Error()
-			for _, w := range append([]string{"stack " + c.stack, c.step, addr}, c.want...) {
+			for _, w := range append(append([]string{"stack " + c.stack, c.step}, addrs...), c.want...) {
 				if !strings.Contains(msg, w) {
 					t.Errorf("tier error does not contain %q; got:\n%s", w, msg)
 				}

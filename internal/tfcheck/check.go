@@ -61,6 +61,9 @@ type Options struct {
 	Scratch string
 	// Keep leaves the scratch directory in place, for debugging.
 	Keep bool
+	// Only limits the run to these steps (Step… names).
+	// Default: nil (every step).
+	Only []string
 	// Getenv and LookPath replace os.Getenv and exec.LookPath in tests.
 	// Default: the real ones.
 	Getenv   func(string) string
@@ -195,43 +198,43 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 		ok = append(ok, s)
 	}
 	if len(ok) > 0 {
-		var jobs []func(context.Context) (string, []Diagnostic, error)
+		type stepJob struct {
+			step string
+			run  func(context.Context) ([]Diagnostic, error)
+		}
 		// The mocked plan and apply is the longest: start it first.
-		jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
-			ds, err := rt.mockedTest(ctx, ok, byName)
-			return StepTest, ds, err
-		})
-		jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
-			ds, err := rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "json"))
-			return StepValidate, ds, err
-		})
-		jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
-			ds, err := rt.checkBackends(ctx, ok)
-			return StepBackend, ds, err
-		})
+		jobs := []stepJob{
+			{StepTest, func(ctx context.Context) ([]Diagnostic, error) { return rt.mockedTest(ctx, ok, byName) }},
+			{StepValidate, func(ctx context.Context) ([]Diagnostic, error) {
+				return rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "json"))
+			}},
+			{StepBackend, func(ctx context.Context) ([]Diagnostic, error) { return rt.checkBackends(ctx, ok) }},
+		}
 		if hasHCL(byName) {
-			jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
-				ds, err := rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "hcl"))
-				return StepHCLValidate, ds, err
-			})
+			jobs = append(jobs, stepJob{StepHCLValidate, func(ctx context.Context) ([]Diagnostic, error) {
+				return rt.validate(ctx, rt.tc.Terraform, rt.env(), filepath.Join(scratch, "hcl"))
+			}})
 		}
 		if tc.Tofu != "" {
-			jobs = append(jobs, func(ctx context.Context) (string, []Diagnostic, error) {
-				ds, err := rt.validate(ctx, rt.tc.Tofu, childEnv(scratch, rt.tofurc, nil), filepath.Join(scratch, "tofu"))
-				return StepTofuValidate, ds, err
-			})
+			jobs = append(jobs, stepJob{StepTofuValidate, func(ctx context.Context) ([]Diagnostic, error) {
+				return rt.validate(ctx, rt.tc.Tofu, childEnv(scratch, rt.tofurc, nil), filepath.Join(scratch, "tofu"))
+			}})
 		}
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, o.Parallel)
 		for _, j := range jobs {
+			if !o.runs(j.step) {
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
 				began := time.Now()
-				step, ds, err := j(ctx)
+				step := j.step
+				ds, err := j.run(ctx)
 				mu.Lock()
 				defer mu.Unlock()
 				r.StepTimes = append(r.StepTimes, StepTime{Step: step, Elapsed: time.Since(began)})
@@ -247,6 +250,19 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 	sort.Slice(r.StepTimes, func(i, j int) bool { return stepOrder(r.StepTimes[i].Step) < stepOrder(r.StepTimes[j].Step) })
 	r.Elapsed = time.Since(start)
 	return r, nil
+}
+
+// runs reports whether the run includes step.
+func (o Options) runs(step string) bool {
+	if len(o.Only) == 0 {
+		return true
+	}
+	for _, s := range o.Only {
+		if s == step {
+			return true
+		}
+	}
+	return false
 }
 
 // StepTime is how long one step took for all stacks.

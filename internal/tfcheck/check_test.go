@@ -58,14 +58,14 @@ func firstWith(t *testing.T, doc map[string]any, typ, attr string) (string, map[
 
 // runTier runs the tier on one stack, skipping (outside CI) when the
 // toolchain is missing.
-func runTier(t *testing.T, name string, doc map[string]any) *Report {
+func runTier(t *testing.T, name string, doc map[string]any, only ...string) *Report {
 	t.Helper()
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := envNamed(t, name[strings.LastIndex(name, "-")+1:])
-	r, err := Run(context.Background(), []Stack{{Name: name, Env: env, JSON: raw}}, Options{CacheDir: filepath.Join("..", "..", ".gen", "terraform-providers")})
+	r, err := Run(context.Background(), []Stack{{Name: name, Env: env, JSON: raw}}, Options{CacheDir: filepath.Join("..", "..", ".gen", "terraform-providers"), Only: only})
 	var missing *Missing
 	if errors.As(err, &missing) {
 		if InCI(os.Getenv) {
@@ -135,7 +135,7 @@ func TestBrokenAttributeFailsTheTier(t *testing.T) {
 			t.Parallel()
 			doc := snapshot(t, c.stack)
 			addrs := c.breakIt(t, doc)
-			r := runTier(t, c.stack, doc)
+			r := runTier(t, c.stack, doc, c.step)
 			err := r.Err()
 			if err == nil {
 				t.Fatalf("tier passed a stack with broken %v:\n%s", addrs, r.Summary())

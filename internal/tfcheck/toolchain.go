@@ -116,9 +116,11 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 		case err != nil:
 			return nil, fmt.Errorf("terraform %s: %w", tf, err)
 		case !atLeast(v, MinTerraform):
-			return nil, fmt.Errorf("terraform %s is version %s; the tier needs >= %s (mock_provider, use_lockfile)", tf, v, versionString(MinTerraform))
+			// Too old to run the tier: as good as missing.
+			missing = append(missing, fmt.Sprintf("terraform %s is version %s; the tier needs >= %s (mock_provider, use_lockfile)", tf, v, versionString(MinTerraform)))
+		default:
+			tc.Terraform, tc.TerraformVersion = tf, v
 		}
-		tc.Terraform, tc.TerraformVersion = tf, v
 	}
 
 	mirror := l.getenv(EnvMirror)

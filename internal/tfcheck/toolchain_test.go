@@ -61,6 +61,17 @@ func env(vars map[string]string) func(string) string { return func(k string) str
 
 func noBinaries(string) (string, error) { return "", exec.ErrNotFound }
 
+// fakeTerraform is a terraform that reports version v.
+func fakeTerraform(t *testing.T, v string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "terraform")
+	script := "#!/bin/sh\necho '{\"terraform_version\":\"" + v + "\"}'\n"
+	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestLocateMissing covers the SKIPPED line: it names what is missing.
 func TestLocateMissing(t *testing.T) {
 	cases := []struct {
@@ -70,6 +81,8 @@ func TestLocateMissing(t *testing.T) {
 	}{
 		{"nothing at all", map[string]string{EnvMirror: filepath.Join(t.TempDir(), "none")},
 			[]string{"no terraform binary", EnvTerraform, "no AWS provider in mirror"}},
+		{"terraform too old", map[string]string{EnvTerraform: fakeTerraform(t, "1.5.7"), EnvMirror: fakeMirror(t, "5.100.0")},
+			[]string{"is version 1.5.7; the tier needs >= 1.10.0"}},
 		{"terraform path that does not exist", map[string]string{EnvTerraform: "/nonexistent/terraform", EnvMirror: fakeMirror(t, "5.100.0")},
 			[]string{EnvTerraform + "=/nonexistent/terraform"}},
 	}

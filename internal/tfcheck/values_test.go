@@ -3,6 +3,7 @@ package tfcheck
 import (
 	"encoding/base64"
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -217,5 +218,39 @@ func TestResourceARNs(t *testing.T) {
 	}
 	if got := f.resourceARN("aws_subnet", "s", nil); !regexp.MustCompile(`^arn:aws:ec2:us-east-1:111111111111:subnet/subnet-0[0-9a-f]{16}$`).MatchString(got) {
 		t.Errorf("subnet ARN = %s", got)
+	}
+}
+
+// TestShapesMatchTheProducers reads every parameter the synthesized stacks
+// write and checks the mocked value a consumer gets has the type the
+// producer writes (String or StringList).
+func TestShapesMatchTheProducers(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "__snapshots__", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no snapshots: %v", err)
+	}
+	checked := 0
+	for _, f := range files {
+		stack := strings.TrimSuffix(filepath.Base(f), ".json")
+		env := envNamed(t, stack[strings.LastIndex(stack, "-")+1:])
+		for name, cfg := range asMap(asMap(snapshot(t, stack)["resource"])["aws_ssm_parameter"]) {
+			p := asMap(cfg)
+			pname, _ := p["name"].(string)
+			if !strings.HasPrefix(pname, params.Prefix+"/") {
+				continue
+			}
+			v, err := ssmFor(pname, env)
+			if err != nil {
+				t.Errorf("%s: aws_ssm_parameter.%s: %v", stack, name, err)
+				continue
+			}
+			if v.Type != p["type"] {
+				t.Errorf("%s: %s is written as %v, mocked as %s", stack, pname, p["type"], v.Type)
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no contract parameter found in the snapshots")
 	}
 }

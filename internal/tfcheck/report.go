@@ -162,7 +162,11 @@ func (r *Report) Summary() string {
 	}
 	fmt.Fprintf(&b, "  stacks checked:            %d\n", t.Stacks)
 	fmt.Fprintf(&b, "  resources checked:         %d (and %d data sources)\n", t.Resources, t.DataSources)
-	fmt.Fprintf(&b, "  resources left out:        %s\n", counts(t.LeftOut, "none"))
+	leftOut := counts(t.LeftOut, "none")
+	if len(t.LeftOut) > 0 {
+		leftOut += " (their providers cannot be installed here)"
+	}
+	fmt.Fprintf(&b, "  resources left out:        %s\n", leftOut)
 	if t.Substituted > 0 {
 		fmt.Fprintf(&b, "  references to left-out resources replaced by their configured literal: %d\n", t.Substituted)
 	}

@@ -16,13 +16,28 @@ GEN_DONE := $(GEN)/.stratum-generated
 # Published schemas the pipeline tests validate against (scripts/fetch-schemas).
 SCHEMAS  := .gen/schemas/gitlab-ci.json
 
-.PHONY: synth test update generate bench bench-changed bench-migrate bindings deps clean
+# The Terraform tier (go test ./stacks, TestTerraform) writes its summary
+# here; go test shows a passing test's output only with -v.
+TIER_REPORT := .gen/terraform-tier.txt
+
+.PHONY: synth test update generate bench bench-changed bench-migrate bindings deps hcl tofu clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
 
 test: $(GEN_DONE) $(SCHEMAS)
-	go test ./...
+	@rm -f $(TIER_REPORT)
+	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) go test ./...
+	@cat $(TIER_REPORT) 2>/dev/null || echo "terraform tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./stacks runs it again"
+
+# Every stack as plain Terraform HCL, the way out of cdktf (docs/exit.md).
+hcl: $(GEN_DONE)
+	go run . hcl
+
+# OpenTofu, built once from the Go module proxy; the Terraform tier then
+# checks every stack with tofu too.
+tofu:
+	./scripts/tofu
 
 # Rewrite the golden files after reviewing the change (like a plan): the
 # packages whose tests compare golden files (they import internal/golden,
@@ -68,4 +83,4 @@ $(SCHEMAS): scripts/fetch-schemas $(NPM_DONE)
 	./scripts/fetch-schemas
 
 clean:
-	rm -rf cdktf.out .gen node_modules
+	rm -rf cdktf.out hcl.out .gen node_modules

@@ -21,6 +21,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/generate"
+	"stratum/internal/hclexport"
 	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/stackgraph"
@@ -41,8 +42,15 @@ var commands = map[string]command{
 	"generate":     {summary: "rewrite every committed generated file (CI pipelines)", run: generate.Main},
 	"gitlab-child": {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
 	"graph":        {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
+	"hcl":          {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":      {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
 }
+
+// checkConfig and buildApp are the configuration check and the app build
+// of synthesis, for commands that synthesize.
+func checkConfig() error { return stacks.Validate(config.Environments(), clients.All) }
+
+func buildApp(app cdktf.App) error { return stacks.Build(app, config.Environments(), clients.All) }
 
 func main() {
 	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {

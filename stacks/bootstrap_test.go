@@ -148,6 +148,12 @@ func TestBackends(t *testing.T) {
 		if s3["bucket"] != e.State.Bucket || s3["dynamodb_table"] != e.State.LockTable || s3["encrypt"] != true {
 			t.Errorf("%s: backend %v", name, s3)
 		}
+		// Both locks while runners move to S3-native locking: a runner on
+		// an older commit takes only the DynamoDB lock, and still excludes
+		// (and is excluded by) one on this commit.
+		if s3["use_lockfile"] != true {
+			t.Errorf("%s: backend use_lockfile = %v, want true (alongside dynamodb_table)", name, s3["use_lockfile"])
+		}
 		key := s3["key"].(string)
 		if key != name+"/terraform.tfstate" {
 			t.Errorf("%s: key %q, want %q", name, key, name+"/terraform.tfstate")

@@ -61,14 +61,20 @@ func newStack(scope constructs.Construct, p stackProps) *Stack {
 			Path: jsii.String(fmt.Sprintf("../../../bootstrap-state/%s.tfstate", name)),
 		})
 	} else {
-		cdktf.NewS3Backend(s.TF, S3BackendConfig(p.Env, name))
+		b := cdktf.NewS3Backend(s.TF, S3BackendConfig(p.Env, name))
+		// S3-native locking (a <key>.tflock object, Terraform >= 1.10)
+		// beside the DynamoDB lock while runners move over; cdktf 0.20's
+		// S3BackendConfig predates the argument. See
+		// docs/backend-strategy.md, "Locking".
+		b.AddOverride(jsii.String("use_lockfile"), jsii.Bool(true))
 	}
 	return s
 }
 
 // S3BackendConfig is the backend of every non-bootstrap stack: the
 // environment's state bucket, key <stack>/terraform.tfstate, encrypted,
-// locked by the environment's DynamoDB table.
+// locked by the environment's DynamoDB table (newStack adds use_lockfile,
+// which this typed config cannot express).
 func S3BackendConfig(env config.Environment, stack string) *cdktf.S3BackendConfig {
 	c := &cdktf.S3BackendConfig{
 		Bucket:        jsii.String(env.State.Bucket),

@@ -18,6 +18,7 @@ import (
 	"stratum/config"
 	"stratum/contract"
 	"stratum/internal/golden"
+	"stratum/internal/hclexport"
 )
 
 const snapshotDir = "../__snapshots__"
@@ -30,6 +31,10 @@ type synthesized struct {
 	stacks map[string]tfJSON
 	// deps is each stack's dependencies from manifest.json.
 	deps map[string][]string
+	// hcl is each stack as `stratum hcl` writes it (defaultSynth only),
+	// or hclErr why it could not be.
+	hcl    map[string][]byte
+	hclErr error
 }
 
 // tfJSON is a parsed cdk.tf.json.
@@ -38,6 +43,12 @@ type tfJSON map[string]any
 // synth builds and synthesizes an app from envs and all into a temporary
 // directory and reads every stack back.
 func synth(t testing.TB, envs []config.Environment, all []clients.Client) *synthesized {
+	t.Helper()
+	return synthApp(t, envs, all, false)
+}
+
+// synthApp is synth, also rendering every stack as HCL when withHCL.
+func synthApp(t testing.TB, envs []config.Environment, all []clients.Client, withHCL bool) *synthesized {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "stratum-synth-")
 	if err != nil {
@@ -49,7 +60,11 @@ func synth(t testing.TB, envs []config.Environment, all []clients.Client) *synth
 		t.Fatalf("Build: %v", err)
 	}
 	app.Synth()
-	return readOut(t, dir)
+	out := readOut(t, dir)
+	if withHCL {
+		out.hcl, out.hclErr = hclexport.RenderApp(app, dir)
+	}
+	return out
 }
 
 func readOut(t testing.TB, dir string) *synthesized {
@@ -93,7 +108,7 @@ var (
 // loading the provider schemas through jsii costs seconds.
 func defaultSynth(t testing.TB) *synthesized {
 	t.Helper()
-	defaultOnce.Do(func() { defaultApp = synth(t, config.Environments(), clients.All) })
+	defaultOnce.Do(func() { defaultApp = synthApp(t, config.Environments(), clients.All, true) })
 	if defaultApp == nil {
 		t.Fatal("synthesis failed earlier")
 	}

@@ -1,0 +1,147 @@
+package hclexport
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// DefaultOut is where `stratum hcl` writes by default (git-ignored).
+const DefaultOut = "hcl.out"
+
+// Command is `stratum hcl [-out DIR]`: it checks the configuration,
+// synthesizes every stack with build, renders each as HCL (Render) and
+// replaces DIR/stacks/<stack>/cdk.tf for all of them at once. On any error
+// nothing is written and DIR stays as it was. (check and build come from
+// main, which knows the configuration; this package cannot import stacks,
+// whose tests use it.)
+func Command(check func() error, build func(cdktf.App) error) func(args []string, stdout, stderr io.Writer) int {
+	return func(args []string, stdout, stderr io.Writer) int { return run(check, build, args, stdout, stderr) }
+}
+
+func run(check func() error, build func(cdktf.App) error, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hcl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", DefaultOut, "directory to write <dir>/stacks/<stack>/cdk.tf into")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: stratum hcl [-out DIR]   write every stack as plain Terraform HCL (default DIR: "+DefaultOut+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	if err := check(); err != nil {
+		fmt.Fprintf(stderr, "stratum hcl: invalid configuration, nothing was written:\n%v\n", err)
+		return 1
+	}
+	n, err := Export(*out, build)
+	if err != nil {
+		fmt.Fprintf(stderr, "stratum hcl: %v\n%s was left unchanged\n", err, *out)
+		return 1
+	}
+	fmt.Fprintf(stdout, "wrote %d stacks as HCL into %s\n", n, filepath.Join(*out, "stacks"))
+	return 0
+}
+
+// Export writes every stack as HCL into out/stacks/<stack>/cdk.tf. It
+// builds the next directory beside out and swaps it in only when every
+// stack rendered, so a failure leaves out as it was.
+func Export(out string, build func(cdktf.App) error) (int, error) {
+	parent := filepath.Dir(filepath.Clean(out))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return 0, err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".new-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(tmp)
+	synthDir := filepath.Join(tmp, "synth")
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(synthDir), StackTraces: jsii.Bool(false)})
+	if err := build(app); err != nil {
+		return 0, err
+	}
+	app.Synth()
+	rendered, err := RenderApp(app, synthDir)
+	if err != nil {
+		return 0, err
+	}
+	next := filepath.Join(tmp, "out")
+	names := make([]string, 0, len(rendered))
+	for name := range rendered {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		dir := filepath.Join(next, "stacks", name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return 0, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "cdk.tf"), rendered[name], 0o644); err != nil {
+			return 0, err
+		}
+	}
+	if err := replaceDir(out, next, filepath.Join(tmp, "old")); err != nil {
+		return 0, err
+	}
+	return len(names), nil
+}
+
+// replaceDir puts next in out's place: the old directory moves aside (to
+// old, on the same file system), the new one takes its place, and the old
+// one is removed with the temporary directory. A crash in between leaves
+// one of them complete; a failed rename puts the old one back.
+func replaceDir(out, next, old string) error {
+	if _, err := os.Stat(out); err == nil {
+		if err := os.Rename(out, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(next, out); err != nil {
+		if _, statErr := os.Stat(old); statErr == nil {
+			_ = os.Rename(old, out)
+		}
+		return err
+	}
+	return nil
+}
+
+// RenderApp renders every stack of a synthesized app as HCL: cdktf's own
+// HCL rendering of each stack, its values written again from the JSON the
+// app wrote into synthDir (see Render).
+func RenderApp(app cdktf.App, synthDir string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var errs []error
+	for _, c := range *app.Node().Children() {
+		if !*cdktf.TerraformStack_IsStack(c) {
+			continue
+		}
+		st := c.(cdktf.TerraformStack)
+		name := *st.Node().Id()
+		jsonDoc, err := os.ReadFile(filepath.Join(synthDir, "stacks", name, "cdk.tf.json"))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("stack %s: %w", name, err))
+			continue
+		}
+		raw, _ := (*st.ToHclTerraform())["hcl"].(string)
+		h, err := Render(name, jsonDoc, []byte(raw))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out[name] = h
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%d stacks could not be written as HCL: %v", len(errs), errs)
+	}
+	return out, nil
+}

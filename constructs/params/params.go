@@ -148,7 +148,11 @@ func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAw
 	if producer == *stack.Node().Id() {
 		panic(fmt.Sprintf("params: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
-	found := cdktf.App_Of(stack).Node().TryFindChild(jsii.String(producer))
+	app := cdktf.App_Of(stack)
+	found := app.Node().TryFindChild(jsii.String(producer))
+	if found == nil && MissingProducer != nil {
+		found = MissingProducer(app, producer)
+	}
 	if found == nil {
 		panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
 			*stack.Node().Id(), s.Name(at), producer))
@@ -158,6 +162,14 @@ func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAw
 		Name: jsii.String(s.Name(at)),
 	})
 }
+
+// MissingProducer, when set, is called by Import when the stack producing
+// a parameter is not in the app; it returns the stack to depend on
+// instead, or nil to panic as usual. Only the synthesis engine sets it: a
+// worker process builds a subset of the app's stacks and stands in empty
+// stacks for the producers other workers build, so that the consumer
+// records the same dependency (see package synth). Default: nil.
+var MissingProducer func(app cdktf.App, producer string) constructs.Construct
 
 // Declared lists every declared parameter as layer/key, for tests and docs.
 func Declared() map[string]Layer {

@@ -436,3 +436,23 @@ func TestModuleRoot(t *testing.T) {
 		t.Errorf("ModuleRoot(temp dir): got error %v, want one saying it is outside the module", err)
 	}
 }
+
+func TestRemoveStaleStaging(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	now := time.Now()
+	for name, age := range map[string]time.Duration{
+		stagingPrefix + "killed": 25 * time.Hour, stagingPrefix + "running": time.Hour, "stratum-synth.other": 48 * time.Hour,
+	} {
+		if err := os.Mkdir(filepath.Join(tmp, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(filepath.Join(tmp, name), now.Add(-age), now.Add(-age))
+	}
+	removeStaleStaging(now)
+	for name, want := range map[string]bool{stagingPrefix + "killed": false, stagingPrefix + "running": true, "stratum-synth.other": true} {
+		if _, err := os.Stat(filepath.Join(tmp, name)); (err == nil) != want {
+			t.Errorf("%s: kept=%t, want %t", name, err == nil, want)
+		}
+	}
+}

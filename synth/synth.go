@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -223,7 +224,8 @@ func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report
 	}
 	r := &Report{Outdir: opts.Outdir, Stacks: len(units)}
 
-	staging, err := os.MkdirTemp("", "stratum-synth-")
+	removeStaleStaging(time.Now())
+	staging, err := os.MkdirTemp("", stagingPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -307,6 +309,22 @@ func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report
 		}
 	}
 	return r, nil
+}
+
+// stagingPrefix starts the name of every run's staging directory in the
+// temporary directory.
+const stagingPrefix = "stratum-synth-"
+
+// removeStaleStaging removes the staging directories of runs that were
+// killed (a run removes its own), once they are a day old: no run lasts
+// that long.
+func removeStaleStaging(now time.Time) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), stagingPrefix+"*"))
+	for _, d := range dirs {
+		if st, err := os.Lstat(d); err == nil && st.IsDir() && now.Sub(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // openCache opens the cache and computes every unit's key, or returns nil

@@ -18,7 +18,7 @@ GEN      := .gen/pacmak
 NPM_DONE := node_modules/.stratum-installed
 GEN_DONE := $(GEN)/.stratum-generated
 
-.PHONY: synth test update bench bindings deps clean
+.PHONY: synth test update bench bench-scale bindings deps clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -32,6 +32,10 @@ update: $(GEN_DONE)
 
 bench: $(GEN_DONE)
 	./scripts/bench
+
+# Synthesis with N generated clients (default 100), next to the jsii floor.
+bench-scale: $(GEN_DONE)
+	./scripts/bench-scale $(N)
 
 deps: $(NPM_DONE)
 bindings: $(GEN_DONE)

@@ -3,6 +3,7 @@ package params
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -126,7 +127,7 @@ func constructID(kind string, s spec, at At) string {
 
 func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
 	s.check(at)
-	if got, want := *stack.Node().Id(), s.Producer(at); got != want {
+	if got, want := infoOf(stack).name, s.Producer(at); got != want {
 		panic(fmt.Sprintf("params: %s is produced by stack %s, not %s", s.Name(at), want, got))
 	}
 	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
@@ -140,27 +141,66 @@ func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *strin
 
 func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAwsSsmParameter {
 	s.check(at)
+	info := infoOf(stack)
 	id := constructID("import", s, at)
-	if existing := stack.Node().TryFindChild(jsii.String(id)); existing != nil {
-		return existing.(dataawsssmparameter.DataAwsSsmParameter)
+	if existing, ok := info.imports[id]; ok {
+		return existing
 	}
 	producer := s.Producer(at)
-	if producer == *stack.Node().Id() {
+	if producer == info.name {
 		panic(fmt.Sprintf("params: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
-	app := cdktf.App_Of(stack)
-	found := app.Node().TryFindChild(jsii.String(producer))
-	if found == nil && MissingProducer != nil {
-		found = MissingProducer(app, producer)
+	if !info.deps[producer] {
+		found := info.app.Node().TryFindChild(jsii.String(producer))
+		if found == nil && MissingProducer != nil {
+			found = MissingProducer(info.app, producer)
+		}
+		if found == nil {
+			panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
+				info.name, s.Name(at), producer))
+		}
+		stack.AddDependency(found.(cdktf.TerraformStack))
+		info.deps[producer] = true
 	}
-	if found == nil {
-		panic(fmt.Sprintf("params: stack %s reads %s, but its producer %s is not in the app (build producers first)",
-			*stack.Node().Id(), s.Name(at), producer))
-	}
-	stack.AddDependency(found.(cdktf.TerraformStack))
-	return dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
+	p := dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
 		Name: jsii.String(s.Name(at)),
 	})
+	info.imports[id] = p
+	return p
+}
+
+// stackInfo is what Import and Export remember about a stack, so that
+// they ask the jsii runtime once per stack, not once per parameter: each
+// question is a round trip to its Node.js process, and they are a third
+// of all round trips of a synthesis.
+type stackInfo struct {
+	name string
+	app  cdktf.App
+	// imports are the stack's imports by construct id, and deps the
+	// producers it depends on.
+	imports map[string]dataawsssmparameter.DataAwsSsmParameter
+	deps    map[string]bool
+}
+
+var (
+	infosMu sync.Mutex
+	infos   = map[cdktf.TerraformStack]*stackInfo{}
+)
+
+func infoOf(stack cdktf.TerraformStack) *stackInfo {
+	infosMu.Lock()
+	defer infosMu.Unlock()
+	if i, ok := infos[stack]; ok {
+		return i
+	}
+	i := &stackInfo{
+		name:    *stack.Node().Id(),
+		app:     cdktf.App_Of(stack),
+		imports: map[string]dataawsssmparameter.DataAwsSsmParameter{},
+		deps:    map[string]bool{},
+	}
+	infos[stack] = i
+	return i
 }
 
 // MissingProducer, when set, is called by Import when the stack producing

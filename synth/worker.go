@@ -127,7 +127,6 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 	for _, i := range idx {
 		mine[units[i].Name] = true
 	}
-	stubbed := map[string]bool{}
 	params.MissingProducer = func(app cdktf.App, producer string) constructs.Construct {
 		// A producer of this process's own is built before its consumers;
 		// if it is missing, the plan is out of order and Import panics as
@@ -136,7 +135,6 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 			return nil
 		}
 		stubs = append(stubs, producer)
-		stubbed[producer] = true
 		return cdktf.NewTerraformStack(app, jsii.String(producer))
 	}
 	defer func() { params.MissingProducer = nil }()
@@ -147,9 +145,6 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 	}()
 	app := cdktf.NewApp(AppConfig(outdir))
 	for _, i := range idx {
-		if stubbed[units[i].Name] {
-			return nil, fmt.Errorf("synth: stack %s was imported from before it was built: the plan lists a consumer before its producer", units[i].Name)
-		}
 		units[i].Build(app)
 	}
 	app.Synth()

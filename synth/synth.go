@@ -48,9 +48,9 @@ import (
 
 // Environment variables users set.
 const (
-	// WorkersEnv sets the number of synthesis processes: 1 synthesizes in
-	// the stratum process itself. Default: chosen from the work and the
-	// machine (see chooseWorkers).
+	// WorkersEnv sets the number of worker processes that synthesize the
+	// stacks the cache does not hold. Default: chosen from the work and
+	// the machine (see chooseWorkers).
 	WorkersEnv = "STRATUM_SYNTH_WORKERS"
 	// CacheEnv is "off" to disable the cache, or the cache directory.
 	// Default: .cache/synth in the module root.
@@ -60,8 +60,8 @@ const (
 // AppConfig is the configuration of every cdktf app the engine creates,
 // and of the plain synthesis it is byte-identical to. Stack traces only
 // fill annotations' "stacktrace" field with the jsii kernel's JavaScript
-// frames (useless to a Go program, and there are no annotations today);
-// capturing them costs about a tenth of the synthesis time.
+// frames (useless to a Go program, and there are no annotations today),
+// so capturing them is wasted work.
 func AppConfig(outdir string) *cdktf.AppConfig {
 	return &cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)}
 }
@@ -71,8 +71,8 @@ type Options struct {
 	// Outdir is the output directory. Default: $CDKTF_OUTDIR, else
 	// cdktf.out (cdktf's own default), relative to the working directory.
 	Outdir string
-	// Workers is the number of synthesis processes; 1 synthesizes in this
-	// process. Default: 0 (chosen from the work and the machine).
+	// Workers is the number of worker processes. Default: 0 (chosen from
+	// the work and the machine).
 	Workers int
 	// CacheDir is the cache directory. Default: "" (no cache).
 	CacheDir string

@@ -1,6 +1,7 @@
 // Command stratum synthesizes every Stratum stack for every environment and
 // carries the tools that work on the synthesized stacks. Synthesis runs
-// through `make synth` (cdktf synth); see README.md.
+// through `make synth` (cdktf synth); see README.md, and docs/synthesis.md
+// for the engine (parallel processes, cache).
 //
 //	stratum              validate the configuration, then synthesize
 //	stratum -check       only validate the configuration
@@ -26,6 +27,7 @@ import (
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
+	"stratum/synth"
 )
 
 // command is one subcommand: it gets its arguments (without its name) and
@@ -68,12 +70,10 @@ func main() {
 	if *check {
 		return
 	}
-	app := cdktf.NewApp(nil)
-	if err := stacks.Build(app, envs, clients.All); err != nil {
+	if err := synth.Main(envs, clients.All, source); err != nil {
 		fmt.Fprintf(os.Stderr, "stratum: %v\n", err)
 		os.Exit(1)
 	}
-	app.Synth()
 }
 
 func runCommand(name string, args []string, stdout, stderr io.Writer) int {

@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -121,7 +122,7 @@ func constructID(kind string, s spec, at At) string {
 
 func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
 	s.check(at)
-	if got, want := *stack.Node().Id(), s.Producer(at); got != want {
+	if got, want := infoOf(stack).name, s.Producer(at); got != want {
 		panic(fmt.Sprintf("contract: %s is produced by stack %s, not %s", s.Name(at), want, got))
 	}
 	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
@@ -135,24 +136,75 @@ func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *strin
 
 func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAwsSsmParameter {
 	s.check(at)
+	info := infoOf(stack)
 	id := constructID("import", s, at)
-	if existing := stack.Node().TryFindChild(jsii.String(id)); existing != nil {
-		return existing.(dataawsssmparameter.DataAwsSsmParameter)
+	if existing, ok := info.imports[id]; ok {
+		return existing
 	}
 	producer := s.Producer(at)
-	if producer == *stack.Node().Id() {
+	if producer == info.name {
 		panic(fmt.Sprintf("contract: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
-	found := cdktf.App_Of(stack).Node().TryFindChild(jsii.String(producer))
-	if found == nil {
-		panic(fmt.Sprintf("contract: stack %s reads %s, but its producer %s is not in the app (build producers first)",
-			*stack.Node().Id(), s.Name(at), producer))
+	if !info.deps[producer] {
+		found := info.app.Node().TryFindChild(jsii.String(producer))
+		if found == nil && MissingProducer != nil {
+			found = MissingProducer(info.app, producer)
+		}
+		if found == nil {
+			panic(fmt.Sprintf("contract: stack %s reads %s, but its producer %s is not in the app (build producers first)",
+				info.name, s.Name(at), producer))
+		}
+		stack.AddDependency(found.(cdktf.TerraformStack))
+		info.deps[producer] = true
 	}
-	stack.AddDependency(found.(cdktf.TerraformStack))
-	return dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
+	p := dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
 		Name: jsii.String(s.Name(at)),
 	})
+	info.imports[id] = p
+	return p
 }
+
+// stackInfo is what Import and Export remember about a stack, so that
+// they ask the jsii runtime once per stack, not once per parameter: each
+// question is a round trip to its Node.js process, and they are a third
+// of all round trips of a synthesis.
+type stackInfo struct {
+	name string
+	app  cdktf.App
+	// imports are the stack's imports by construct id, and deps the
+	// producers it depends on.
+	imports map[string]dataawsssmparameter.DataAwsSsmParameter
+	deps    map[string]bool
+}
+
+var (
+	infosMu sync.Mutex
+	infos   = map[cdktf.TerraformStack]*stackInfo{}
+)
+
+func infoOf(stack cdktf.TerraformStack) *stackInfo {
+	infosMu.Lock()
+	defer infosMu.Unlock()
+	if i, ok := infos[stack]; ok {
+		return i
+	}
+	i := &stackInfo{
+		name:    *stack.Node().Id(),
+		app:     cdktf.App_Of(stack),
+		imports: map[string]dataawsssmparameter.DataAwsSsmParameter{},
+		deps:    map[string]bool{},
+	}
+	infos[stack] = i
+	return i
+}
+
+// MissingProducer, when set, is called by Import when the stack producing
+// a parameter is not in the app; it returns the stack to depend on
+// instead, or nil to panic as usual. Only the synthesis engine sets it: a
+// worker process builds a subset of the app's stacks and stands in empty
+// stacks for the producers other workers build, so that the consumer
+// records the same dependency (see package synth). Default: nil.
+var MissingProducer func(app cdktf.App, producer string) constructs.Construct
 
 // Declared lists every declared parameter as layer/key, for tests and docs.
 func Declared() map[string]Layer {

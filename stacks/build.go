@@ -9,23 +9,16 @@ import (
 )
 
 // Build validates the configuration and, only if it is valid, adds every
-// stack of every environment to scope: bootstrap, foundation, platform,
-// services, databases and one stack per client. Producers are built before their
-// consumers, so each SSM import finds the stack it depends on.
+// stack of Plan to scope, in Plan's order. It is the plain, one-process
+// synthesis; package synth does the same work in parallel and reuses
+// unchanged stacks, with byte-identical output.
 func Build(scope constructs.Construct, envs []config.Environment, all []clients.Client) error {
-	if err := Validate(envs, all); err != nil {
+	units, err := Plan(envs, all)
+	if err != nil {
 		return err
 	}
-	for _, env := range envs {
-		tenancies := clients.Tenancies(all, env)
-		NewBootstrap(scope, env)
-		NewFoundation(scope, env)
-		NewPlatform(scope, env)
-		NewServices(scope, env)
-		NewDatabases(scope, env, tenancies)
-		for _, t := range tenancies {
-			NewClient(scope, t)
-		}
+	for _, u := range units {
+		u.Build(scope)
 	}
 	return nil
 }

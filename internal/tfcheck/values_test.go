@@ -24,7 +24,7 @@ func TestEveryContractParameterHasAShape(t *testing.T) {
 	}
 	for id := range ssmShapes {
 		if _, ok := declared[id]; !ok {
-			t.Errorf("ssmShapes has %s, which constructs/params does not declare", id)
+			t.Errorf("ssmShapes has %s, which the contract does not declare", id)
 		}
 	}
 }

@@ -1,0 +1,91 @@
+// Command scale is the scale benchmark's app (scripts/bench-scale): the
+// stacks Stratum's own program builds (config.Environments and
+// clients.All) plus generated clients, synthesized by the same engine
+// (synth.Main) with the same options from the environment.
+//
+//	scale [-clients N] [-change] [-plain]
+//
+// Each generated client exists in prod, staging and dev and has one
+// bucket and two applications, like an ordinary client. -change edits the
+// first generated client's entry (its cost centre, which tags every one
+// of its resources), as a user changing one client would. -plain
+// synthesizes the way the stratum program did before the engine, for
+// reference: one cdktf app with default settings, every stack built in
+// this process, no cache. The code
+// fingerprint is read from the source tree on disk (the module root at or
+// above the working directory), which is sound for a binary built from
+// that tree just before it runs, as scripts/bench-scale does; the stratum
+// program fingerprints the source embedded in it instead.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/stacks"
+	"stratum/synth"
+)
+
+func main() {
+	n := flag.Int("clients", 100, "number of generated clients")
+	change := flag.Bool("change", false, "change the first generated client's entry")
+	plain := flag.Bool("plain", false, "synthesize in one process without the engine, as before it")
+	flag.Parse()
+	if *n < 0 || (*change && *n == 0) {
+		fmt.Fprintln(os.Stderr, "scale: -clients must be 0 or more, and at least 1 with -change")
+		os.Exit(2)
+	}
+	root, err := synth.ModuleRoot(".")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
+		os.Exit(1)
+	}
+	all := append(append([]clients.Client{}, clients.All...), Generate(*n)...)
+	if *change {
+		all[len(clients.All)].CostCentre = "cc-changed"
+	}
+	if *plain {
+		app := cdktf.NewApp(nil)
+		if err := stacks.Build(app, config.Environments(), all); err != nil {
+			fmt.Fprintf(os.Stderr, "scale: %v\n", err)
+			os.Exit(1)
+		}
+		app.Synth()
+		return
+	}
+	if err := synth.Main(config.Environments(), all, os.DirFS(root)); err != nil {
+		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// Generate returns n clients named bench-000, bench-001, …, each in prod,
+// staging and dev with one bucket and two applications.
+func Generate(n int) []clients.Client {
+	out := make([]clients.Client, n)
+	for i := range out {
+		out[i] = clients.Client{
+			Name:        fmt.Sprintf("bench-%03d", i),
+			DisplayName: fmt.Sprintf("Bench %d", i),
+			CostCentre:  fmt.Sprintf("cc-%04d", 5000+i),
+			Environments: []clients.Environment{
+				{Name: "prod"},
+				{Name: "staging"},
+				{Name: "dev"},
+			},
+			Buckets: []clients.Bucket{
+				{Name: "data", Lifecycle: clients.Lifecycle{Transitions: []clients.Transition{{Days: 60, StorageClass: "GLACIER_IR"}}}},
+			},
+			Applications: []clients.Application{
+				{Name: "api", Port: 8080, Buckets: map[string]clients.Access{"data": clients.ReadWrite}, Database: true},
+				{Name: "worker", Buckets: map[string]clients.Access{"data": clients.ReadOnly}},
+			},
+		}
+	}
+	return out
+}

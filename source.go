@@ -1,0 +1,12 @@
+package main
+
+import "embed"
+
+// source is the module's source as this program was built from it: the
+// synthesis cache fingerprints the code with it (synth.Fingerprint), so
+// a cache entry is reused only by a program built from the same code,
+// whatever is on disk when it runs. Every directory holding Go code must
+// be listed; TestSourceHoldsEveryGoFile fails when one is missing.
+//
+//go:embed go.mod go.sum package-lock.json *.go awsrules changes clients config constructs contract generate internal migrate pipelines stackgraph stacks synth tfbackend tfstate
+var source embed.FS

@@ -1,0 +1,494 @@
+// Package synth synthesizes Stratum's stacks. Its output is byte for byte
+// what one cdktf app building every stack in one process writes
+// (stacks.Build, then App.Synth), produced in less time:
+//
+//   - Stacks whose output is in the cache are not built at all. The cache
+//     is content-addressed: a stack's key is the code's fingerprint plus
+//     the stack's name and inputs (stacks.Inputs) as JSON. See cache.go and
+//     fingerprint.go for why that key determines the output.
+//   - The other stacks are divided between worker processes, each running
+//     its own jsii runtime on a disjoint subset (see partition.go). A
+//     worker is this same executable started again with workerEnv naming a
+//     work file; a consumer stack whose producer another worker builds
+//     depends on an empty stand-in stack of the same name instead, so its
+//     dependency list is the same, and stand-ins are dropped when merging.
+//   - Everything is assembled in a staging directory, manifest.json merged
+//     in cdktf's own format (see manifest.go), and only then published
+//     into the output directory, so a failure anywhere leaves the output
+//     directory as it was.
+//
+// Docs: docs/synthesis.md.
+package synth
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/clients"
+	"stratum/config"
+	"stratum/stacks"
+)
+
+// Environment variables users set.
+const (
+	// WorkersEnv sets the number of worker processes that synthesize the
+	// stacks the cache does not hold. Default: chosen from the work and
+	// the machine (see chooseWorkers).
+	WorkersEnv = "STRATUM_SYNTH_WORKERS"
+	// CacheEnv is "off" to disable the cache, or the cache directory.
+	// Default: .cache/synth in the module root.
+	CacheEnv = "STRATUM_SYNTH_CACHE"
+)
+
+// AppConfig is the configuration of every cdktf app the engine creates,
+// and of the plain synthesis it is byte-identical to. Stack traces only
+// fill annotations' "stacktrace" field with the jsii kernel's JavaScript
+// frames (useless to a Go program, and there are no annotations today),
+// so capturing them is wasted work.
+func AppConfig(outdir string) *cdktf.AppConfig {
+	return &cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)}
+}
+
+// Options configures Run.
+type Options struct {
+	// Outdir is the output directory. Default: $CDKTF_OUTDIR, else
+	// cdktf.out (cdktf's own default), relative to the working directory.
+	Outdir string
+	// Workers is the number of worker processes. Default: 0 (chosen from
+	// the work and the machine).
+	Workers int
+	// CacheDir is the cache directory. Default: "" (no cache).
+	CacheDir string
+	// Source is the module's source tree, from which the code fingerprint
+	// is computed. Default: nil (no cache).
+	Source fs.FS
+	// Stderr receives the workers' diagnostics. Default: os.Stderr.
+	Stderr io.Writer
+
+	// cacheOff is why OptionsFromEnv left CacheDir empty.
+	cacheOff string
+	// inProcess synthesizes in this process when one process is enough,
+	// reusing the jsii runtime it may already run. Tests use it to start
+	// fewer runtimes; the stratum command always synthesizes in workers,
+	// so that it starts no runtime at all when the cache holds every stack
+	// and every runtime it starts is stopped cleanly (see closeRace).
+	inProcess bool
+}
+
+// Report says what Run did.
+type Report struct {
+	Outdir string
+	// Stacks is the number of stacks written.
+	Stacks int
+	// Synthesized are the stacks built this run, in plan order; the
+	// others came from the cache.
+	Synthesized []string
+	// Processes is the number of processes that built stacks: 0 when
+	// every stack came from the cache.
+	Processes int
+	// Cache is the cache directory, "" when the cache was not used, and
+	// CacheOff why not.
+	Cache    string
+	CacheOff string
+}
+
+// String is the one-line summary the stratum command prints.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "synth: %d stacks into %s: %d synthesized", r.Stacks, r.Outdir, len(r.Synthesized))
+	switch {
+	case r.Processes == 1:
+		b.WriteString(" by 1 worker process")
+	case r.Processes > 1:
+		fmt.Fprintf(&b, " by %d worker processes", r.Processes)
+	}
+	if r.Cache != "" {
+		fmt.Fprintf(&b, ", %d reused from the cache (%s)", r.Stacks-len(r.Synthesized), r.Cache)
+	} else if r.CacheOff != "" {
+		fmt.Fprintf(&b, " (cache off: %s)", r.CacheOff)
+	}
+	return b.String()
+}
+
+// Main is the synthesis of a stratum program: if this process is a
+// worker it does its share, otherwise it synthesizes the stacks of envs
+// and all with options from the environment (CDKTF_OUTDIR, WorkersEnv,
+// CacheEnv), the code fingerprint taken from source, and prints a summary
+// on stdout (the cdktf CLI logs an app's stderr as errors). It stops the
+// jsii runtime before returning, which also removes the runtime's
+// temporary directory.
+func Main(envs []config.Environment, all []clients.Client, source fs.FS) error {
+	defer jsii.Close()
+	if ok, err := Worker(); ok {
+		return err
+	}
+	opts, err := OptionsFromEnv(source)
+	if err != nil {
+		return err
+	}
+	r, err := Run(envs, all, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Println(r)
+	return nil
+}
+
+// OptionsFromEnv returns the options the stratum command runs with.
+func OptionsFromEnv(source fs.FS) (Options, error) {
+	opts := Options{Outdir: os.Getenv("CDKTF_OUTDIR"), Source: source}
+	if v := os.Getenv(WorkersEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return opts, fmt.Errorf("%s=%q: want a number of processes, 1 or more", WorkersEnv, v)
+		}
+		opts.Workers = n
+	}
+	switch v := os.Getenv(CacheEnv); v {
+	case "off":
+		opts.cacheOff = CacheEnv + "=off"
+	case "":
+		root, err := ModuleRoot(".")
+		if err != nil {
+			opts.cacheOff = fmt.Sprintf("%v; set %s to a directory to use one", err, CacheEnv)
+			break
+		}
+		opts.CacheDir = filepath.Join(root, ".cache", "synth")
+	default:
+		opts.CacheDir = v
+	}
+	return opts, nil
+}
+
+// ModuleRoot returns the directory at or above dir whose go.mod declares
+// module stratum.
+func ModuleRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && modulePath(b) == "stratum" {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("%s is not inside the Stratum module (no go.mod declaring module stratum)", abs)
+		}
+	}
+}
+
+func modulePath(gomod []byte) string {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], "\"`")
+		}
+	}
+	return ""
+}
+
+// Run synthesizes every stack of envs and all into opts.Outdir. It
+// returns an error, and leaves the output directory as it was, when the
+// configuration is invalid or any stack fails to synthesize.
+func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report, error) {
+	if opts.Stderr == nil {
+		opts.Stderr = os.Stderr
+	}
+	if opts.Outdir == "" {
+		opts.Outdir = "cdktf.out"
+	}
+	units, err := stacks.Plan(envs, all)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := encodeInputs(units)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Outdir: opts.Outdir, Stacks: len(units)}
+
+	removeStaleStaging(time.Now())
+	staging, err := os.MkdirTemp("", stagingPrefix)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(staging)
+	out := filepath.Join(staging, "out")
+	if err := os.MkdirAll(filepath.Join(out, "stacks"), 0o777); err != nil {
+		return nil, err
+	}
+
+	// Reuse what the cache holds.
+	c, keys := openCache(opts, units, inputs, r)
+	entries := make([]*manifestEntry, len(units))
+	var missing []int
+	for i, u := range units {
+		if c != nil {
+			if e, ok := c.load(keys[i], filepath.Join(out, "stacks", u.Name)); ok {
+				entries[i] = e
+				continue
+			}
+		}
+		missing = append(missing, i)
+	}
+
+	// Synthesize the rest.
+	if len(missing) > 0 {
+		cost := 0
+		for _, i := range missing {
+			cost += units[i].Cost
+		}
+		k := opts.Workers
+		if k == 0 {
+			k = chooseWorkers(cost, runtime.NumCPU(), runtime.GOMAXPROCS(0), memAvailable())
+		}
+		parts := partition(units, missing, k)
+		r.Processes = len(parts)
+		var built map[string]*manifestEntry
+		if len(parts) == 1 && opts.inProcess {
+			built, err = synthesizeHere(units, parts[0], filepath.Join(staging, "w0"))
+		} else {
+			built, err = synthesizeInWorkers(envs, all, units, inputs, parts, staging, opts.Stderr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range missing {
+			e, ok := built[units[i].Name]
+			if !ok {
+				return nil, fmt.Errorf("synth: stack %s was not synthesized", units[i].Name)
+			}
+			entries[i] = e
+			r.Synthesized = append(r.Synthesized, units[i].Name)
+		}
+		if err := collectBuilt(staging, out, units, missing, built); err != nil {
+			return nil, err
+		}
+	}
+
+	manifest, err := mergeManifest(units, entries)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(out, manifestFile), manifest, 0o666); err != nil {
+		return nil, err
+	}
+	// The cache gets the new stacks before publishing: a failure to store
+	// one only costs time next run, so it is a note, not an error.
+	if c != nil {
+		for _, i := range missing {
+			if err := c.store(keys[i], filepath.Join(out, "stacks", units[i].Name), entries[i]); err != nil {
+				fmt.Fprintf(opts.Stderr, "synth: cache: %v\n", err)
+				break
+			}
+		}
+	}
+	if err := publish(out, opts.Outdir, units); err != nil {
+		return nil, err
+	}
+	if c != nil {
+		if err := c.prune(keys); err != nil {
+			fmt.Fprintf(opts.Stderr, "synth: cache: %v\n", err)
+		}
+	}
+	return r, nil
+}
+
+// stagingPrefix starts the name of every run's staging directory in the
+// temporary directory.
+const stagingPrefix = "stratum-synth-"
+
+// removeStaleStaging removes the staging directories of runs that were
+// killed (a run removes its own), once they are a day old: no run lasts
+// that long.
+func removeStaleStaging(now time.Time) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), stagingPrefix+"*"))
+	for _, d := range dirs {
+		if st, err := os.Lstat(d); err == nil && st.IsDir() && now.Sub(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(d)
+		}
+	}
+}
+
+// openCache opens the cache and computes every unit's key, or returns nil
+// and records in r why the cache is off.
+func openCache(opts Options, units []stacks.Unit, inputs [][]byte, r *Report) (*cache, []string) {
+	switch {
+	case opts.CacheDir == "" && opts.cacheOff != "":
+		r.CacheOff = opts.cacheOff
+		return nil, nil
+	case opts.CacheDir == "":
+		r.CacheOff = "no cache directory"
+		return nil, nil
+	case opts.Source == nil:
+		r.CacheOff = "no source tree to fingerprint the code with"
+		return nil, nil
+	}
+	fp, err := Fingerprint(opts.Source)
+	if err != nil {
+		r.CacheOff = err.Error()
+		return nil, nil
+	}
+	c, err := newCache(opts.CacheDir)
+	if err != nil {
+		r.CacheOff = err.Error()
+		return nil, nil
+	}
+	r.Cache = opts.CacheDir
+	code := fp + "\n" + Environment()
+	keys := make([]string, len(units))
+	for i, u := range units {
+		keys[i] = stackKey(code, u.Name, inputs[i])
+	}
+	return c, keys
+}
+
+// stackKey is the cache key of one stack.
+func stackKey(code, name string, inputs []byte) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", cacheFormat, code, name, len(inputs))
+	h.Write(inputs)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// encodeInputs returns each unit's inputs as JSON: its cache key part
+// and, through planDigest, the check that a worker rebuilt the same plan.
+func encodeInputs(units []stacks.Unit) ([][]byte, error) {
+	out := make([][]byte, len(units))
+	for i, u := range units {
+		b, err := json.Marshal(u.Inputs)
+		if err != nil {
+			return nil, fmt.Errorf("synth: stack %s: encoding its inputs: %w", u.Name, err)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// planDigest identifies a plan: its stacks' names and inputs, in order.
+func planDigest(units []stacks.Unit, inputs [][]byte) string {
+	h := sha256.New()
+	for i, u := range units {
+		fmt.Fprintf(h, "%s\x00%d\x00", u.Name, len(inputs[i]))
+		h.Write(inputs[i])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// collectBuilt moves the stacks the processes built from their output
+// directories into out.
+func collectBuilt(staging, out string, units []stacks.Unit, missing []int, built map[string]*manifestEntry) error {
+	for _, i := range missing {
+		name := units[i].Name
+		from := filepath.Join(built[name].dir, "stacks", name)
+		if err := os.Rename(from, filepath.Join(out, "stacks", name)); err != nil {
+			return fmt.Errorf("synth: collecting stack %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// publish writes the staged output into outdir as cdktf itself would:
+// manifest.json and each stack's files are replaced (each file
+// atomically, manifest.json last), and files cdktf does not write, such
+// as a stack's .terraform directory, stay where they are.
+func publish(staged, outdir string, units []stacks.Unit) error {
+	if err := os.MkdirAll(filepath.Join(outdir, "stacks"), 0o777); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	for _, u := range units {
+		dir := filepath.Join("stacks", u.Name)
+		err := filepath.WalkDir(filepath.Join(staged, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, err := filepath.Rel(staged, path)
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return os.MkdirAll(filepath.Join(outdir, rel), 0o777)
+			}
+			return replaceFile(path, filepath.Join(outdir, rel))
+		})
+		if err != nil {
+			return fmt.Errorf("synth: writing stack %s into %s: %w", u.Name, outdir, err)
+		}
+	}
+	if err := replaceFile(filepath.Join(staged, manifestFile), filepath.Join(outdir, manifestFile)); err != nil {
+		return fmt.Errorf("synth: writing %s: %w", manifestFile, err)
+	}
+	return nil
+}
+
+// replaceFile moves from onto to atomically: a rename when both are on one
+// file system, else a copy beside to, then a rename.
+func replaceFile(from, to string) error {
+	err := os.Rename(from, to)
+	if err == nil || !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	tmp, err := createTemp(filepath.Dir(to), "."+filepath.Base(to)+".tmp-")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), to); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// createTemp creates a new file in dir named prefix plus a random suffix,
+// with the mode node's fs.writeFileSync gives (0666 less the umask), so
+// a published file has the mode a plain synthesis would give it.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, err
+	}
+}
+
+// sortedNames returns the names of units at idx, sorted, for messages.
+func sortedNames(units []stacks.Unit, idx []int) []string {
+	out := make([]string, len(idx))
+	for j, i := range idx {
+		out[j] = units[i].Name
+	}
+	sort.Strings(out)
+	return out
+}

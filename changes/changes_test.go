@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -99,8 +100,8 @@ func edit(t *testing.T, path string, f func(string) string) {
 
 // TestChangedInRealRepositories runs the comparison on real git history:
 // a comment-only Go change selects nothing; onboarding a client selects
-// exactly its new stacks and the stacks whose Terraform it changes (its
-// database's), and no other client. Three syntheses: the base, the
+// exactly its new stacks (its database and client stack in each of its
+// environments) and nothing else. Three syntheses: the base, the
 // comment commit (shared through the cache), the onboarding commit.
 func TestChangedInRealRepositories(t *testing.T) {
 	if testing.Short() {
@@ -139,35 +140,26 @@ func TestChangedInRealRepositories(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging"}; !reflect.DeepEqual(r.Added, want) {
+		want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging", "database-acme-dev", "database-acme-prod", "database-acme-staging"}
+		if !reflect.DeepEqual(r.Added, want) {
 			t.Errorf("added %v, want %v", r.Added, want)
 		}
-		// The rule: anything else selected must have changed Terraform and
-		// be a dependency of a new stack (what must change with it).
-		head, err := LoadSide(filepath.Join(cache, treeOf(t, dir, "HEAD")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps := map[string]bool{}
-		for _, n := range r.Added {
-			s, _ := head.Graph.Stack(n)
-			for _, d := range s.Dependencies {
-				deps[d] = true
-			}
-		}
+		// The rule: a new client's stacks are new, its database included,
+		// and no other stack's Terraform changes, so nothing else is
+		// selected (no other client, no shared stack).
+		var selected []string
 		for _, s := range r.Stacks {
-			switch {
-			case s.Reason == Added:
-			case s.Reason == Changed && deps[s.Name]:
-			default:
-				t.Errorf("%s selected (%s %v): not a new stack nor a changed dependency of one", s.Name, s.Reason, s.Parameters)
-			}
-			if strings.HasPrefix(s.Name, "client-") && !strings.HasPrefix(s.Name, "client-acme-") {
-				t.Errorf("another client's stack %s is selected", s.Name)
+			selected = append(selected, s.Name)
+			if s.Reason != Added {
+				t.Errorf("%s selected (%s %v): only the new client's stacks may be", s.Name, s.Reason, s.Parameters)
 			}
 		}
-		if len(r.Changed) == 0 {
-			t.Error("no stack changed: the new client's database lives in some stack")
+		sort.Strings(selected)
+		if !reflect.DeepEqual(selected, want) {
+			t.Errorf("selected %v, want exactly the new stacks %v", selected, want)
+		}
+		if len(r.Changed) != 0 {
+			t.Errorf("changed %v, want none: onboarding changes no byte of another stack", r.Changed)
 		}
 		if len(r.Removed) != 0 {
 			t.Errorf("removed %v, want none", r.Removed)
@@ -176,16 +168,6 @@ func TestChangedInRealRepositories(t *testing.T) {
 			t.Errorf("group prod_2_private = %v, want it to hold client-acme-prod", got)
 		}
 	})
-}
-
-// treeOf is the tree id of rev: the cache key of its synthesis.
-func treeOf(t *testing.T, dir, rev string) string {
-	t.Helper()
-	tree, err := git(context.Background(), dir, "rev-parse", rev+"^{tree}")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tree
 }
 
 func TestRunErrors(t *testing.T) {

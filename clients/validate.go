@@ -126,7 +126,7 @@ func checkEnvironments(p *config.Problems, owner string, c Client, envs map[stri
 }
 
 // checkDatabaseSize checks the override merged with the environment's
-// defaults, as the databases stack will use it; fields left zero are the
+// defaults, as the client's database stack will use it; fields left zero are the
 // environment's and are checked by config.Validate.
 func checkDatabaseSize(p *config.Problems, owner, field string, env config.Environment, d DatabaseSize) {
 	if d.InstanceClass != "" {

@@ -18,12 +18,37 @@ func TestStackNames(t *testing.T) {
 		{Foundation, "prod", "", "foundation-prod"},
 		{Platform, "staging", "", "platform-staging"},
 		{Services, "dev", "", "services-dev"},
-		{Databases, "prod-eu", "", "databases-prod-eu"},
+		{Databases, "prod-eu", "ezra", "database-ezra-prod-eu"},
 		{Client, "prod", "mtn-ghana", "client-mtn-ghana-prod"},
 	}
 	for _, tc := range cases {
 		if got := tc.layer.StackName(tc.env, tc.client); got != tc.want {
 			t.Errorf("%s.StackName(%q, %q) = %q, want %q", tc.layer, tc.env, tc.client, got, tc.want)
+		}
+	}
+}
+
+// TestProducers: a per-client value is written by its client's own stack
+// of the layer (so a client stack depends on its own database stack
+// only), an environment value by the layer's stack of the environment.
+func TestProducers(t *testing.T) {
+	cases := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"database value", DatabaseSecretARN.Producer(At{Env: "prod", Client: "ezra"}), "database-ezra-prod"},
+		{"client configuration", ClientNamespace.Producer(At{Env: "dev", Client: "ezra"}), "client-ezra-dev"},
+		{"environment value", VPCID.Producer(At{Env: "staging"}), "foundation-staging"},
+	}
+	for _, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: produced by %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+	for _, l := range []Layer{Bootstrap, Foundation, Platform, Services, Databases, Client} {
+		if got, want := l.PerClient(), l == Databases || l == Client; got != want {
+			t.Errorf("%s.PerClient() = %t, want %t", l, got, want)
 		}
 	}
 }
@@ -61,6 +86,7 @@ func TestMisuseIsRefused(t *testing.T) {
 		{"per-client value without client", func() { DatabaseEndpoint.Name(At{Env: "dev"}) }, `databases/endpoint: per-client=true but client=""`},
 		{"environment value with client", func() { VPCID.Name(At{Env: "dev", Client: "ezra"}) }, `foundation/vpc/id: per-client=false but client="ezra"`},
 		{"declared twice", func() { NewString(Foundation, "vpc/id", "again") }, "foundation/vpc/id declared twice"},
+		{"environment value of a per-client layer", func() { NewString(Databases, "shared", "no stack writes it") }, "databases/shared: layer databases has a stack per client"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

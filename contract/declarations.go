@@ -34,7 +34,9 @@ var (
 	VolumeKMSKeyARN        = NewString(Platform, "storage/volume-kms-key-arn", "KMS key encrypting node root volumes and persistent volumes")
 )
 
-// Databases layer, one instance per client.
+// Databases layer: one stack per client and environment
+// (database-<client>-<env>), parameters under
+// /stratum/<env>/databases/<client>/.
 var (
 	DatabaseEndpoint        = NewClientString(Databases, "endpoint", "Database host name")
 	DatabasePort            = NewClientString(Databases, "port", "Database port")

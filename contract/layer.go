@@ -10,7 +10,7 @@ package contract
 import "fmt"
 
 // Layer is one tier of the platform; each environment has one stack per
-// layer (and one per client for the Client layer).
+// layer, or one per client in it for a per-client layer (PerClient).
 type Layer string
 
 const (
@@ -21,22 +21,34 @@ const (
 	// Kubernetes objects of the platform). It is separate from Platform
 	// because its providers are configured from the cluster Platform
 	// creates, which Terraform cannot know when planning Platform.
-	Services  Layer = "services"
+	Services Layer = "services"
+	// Databases is the tier of the clients' databases: one stack per
+	// client and environment, database-<client>-<env>, so that no state
+	// holds more than one client's data. It was one stack per
+	// environment, databases-<env>; everything its stacks write keeps the
+	// layer's name (parameters under /stratum/<env>/databases/<client>/,
+	// their construct ids, the Layer tag), so that splitting it per
+	// client moved no parameter and no Terraform address.
 	Databases Layer = "databases"
 	Client    Layer = "client"
 )
 
 // PerClient reports whether the layer has one stack per client and
 // environment rather than one per environment.
-func (l Layer) PerClient() bool { return l == Client }
+func (l Layer) PerClient() bool { return l == Client || l == Databases }
 
 // StackName is the public name of the layer's stack in env: the name users
 // pass to `cdktf deploy` and the key of its state, <layer>-<env>, or
 // <layer>-<client>-<env> for a per-client layer (client is ignored
-// otherwise).
+// otherwise), where a Databases stack is database-<client>-<env>: it
+// holds one database.
 func (l Layer) StackName(env, client string) string {
 	if l.PerClient() {
-		return fmt.Sprintf("%s-%s-%s", l, client, env)
+		word := string(l)
+		if l == Databases {
+			word = "database"
+		}
+		return fmt.Sprintf("%s-%s-%s", word, client, env)
 	}
 	return fmt.Sprintf("%s-%s", l, env)
 }

@@ -69,6 +69,11 @@ var declared = map[string]spec{}
 func declare(layer Layer, key, description string, perClient bool) spec {
 	s := spec{layer: layer, key: key, description: description, perClient: perClient}
 	id := string(layer) + "/" + key
+	if layer.PerClient() && !perClient {
+		// Its producer would be no stack: a per-client layer has one
+		// stack per client.
+		panic("contract: " + id + ": layer " + string(layer) + " has a stack per client, so its parameters are per client (NewClientString)")
+	}
 	if _, dup := declared[id]; dup {
 		panic("contract: " + id + " declared twice")
 	}

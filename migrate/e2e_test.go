@@ -322,7 +322,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 			before := e.pullAll()
 			out = e.mustRun(0, "apply")
-			for _, s := range []string{"npx cdktf diff foundation-prod", "npx cdktf diff databases-prod", "Backed up every state"} {
+			for _, s := range []string{"npx cdktf diff foundation-prod", "npx cdktf diff database-ezra-prod", "Backed up every state"} {
 				if !strings.Contains(out, s) {
 					t.Errorf("apply output lacks %q:\n%s", s, out)
 				}
@@ -371,7 +371,7 @@ func checkPlan(t *testing.T, l *migrate.Ledger) {
 		{"module.eks.aws_iam_role_policy_attachment.cluster[0]", "platform-prod", "aws_iam_role_policy_attachment.cluster_role-cluster-policy_270D31A2", "auto"},
 		// the client's node group: cluster_name comes through SSM from platform-prod
 		{`module.client["mtn-ghana"].aws_eks_node_group.this`, "client-mtn-ghana-prod", "aws_eks_node_group.node-group_BB5274FD", "auto"},
-		{`aws_db_instance.client["ezra"]`, "databases-prod", "aws_db_instance.ezra_instance_ACE0776C", "auto"},
+		{`aws_db_instance.client["ezra"]`, "database-ezra-prod", "aws_db_instance.ezra_instance_ACE0776C", "auto"},
 		// a key found from its alias
 		{`module.client["ezra"].aws_kms_key.buckets`, "client-ezra-prod", "aws_kms_key.bucket-key_8902892C", "auto"},
 		{"module.eks.aws_eks_access_entry.admin", "platform-prod", "aws_eks_access_entry.cluster_admin-deployer_32E23F47", "mapping"},

@@ -40,9 +40,9 @@ func sampleInput(t *testing.T) Input {
 			stackgraph.Input{Name: "bootstrap-" + env, JSON: stackJSON(env, "bootstrap", "local")},
 			stackgraph.Input{Name: "foundation-" + env, JSON: stackJSON(env, "foundation", "s3")},
 			stackgraph.Input{Name: "platform-" + env, Dependencies: []string{"foundation-" + env}, JSON: stackJSON(env, "platform", "s3")},
-			stackgraph.Input{Name: "databases-" + env, Dependencies: []string{"foundation-" + env}, JSON: stackJSON(env, "databases", "s3")},
+			stackgraph.Input{Name: "database-a-" + env, Dependencies: []string{"foundation-" + env}, JSON: stackJSON(env, "databases", "s3")},
 			stackgraph.Input{Name: "services-" + env, Dependencies: []string{"platform-" + env}, JSON: stackJSON(env, "services", "s3", "helm")},
-			stackgraph.Input{Name: "client-a-" + env, Dependencies: []string{"platform-" + env, "databases-" + env}, JSON: stackJSON(env, "client", "s3", "kubernetes")},
+			stackgraph.Input{Name: "client-a-" + env, Dependencies: []string{"platform-" + env, "database-a-" + env}, JSON: stackJSON(env, "client", "s3", "kubernetes")},
 		)
 	}
 	g, err := stackgraph.New(in)
@@ -144,7 +144,7 @@ func asJSONValue(t *testing.T, y []byte) any {
 
 func sampleReport(in Input) *changes.Report {
 	r := &changes.Report{Manual: []string{"bootstrap-prod"}}
-	for _, n := range []string{"bootstrap-prod", "databases-prod", "client-a-prod", "databases-dev", "client-a-dev"} {
+	for _, n := range []string{"bootstrap-prod", "database-a-prod", "client-a-prod", "database-a-dev", "client-a-dev"} {
 		s, _ := in.Graph.Stack(n)
 		r.Stacks = append(r.Stacks, changes.Selected{Name: n, Environment: s.Environment, Level: s.Level, Runner: s.Runner, Manual: s.Manual, Reason: changes.Changed})
 	}

@@ -34,9 +34,9 @@ func sample() []Input {
 		{Name: "bootstrap-dev", JSON: stackJSON("dev", "bootstrap", "local")},
 		{Name: "foundation-dev", JSON: stackJSON("dev", "foundation", "s3")},
 		{Name: "platform-dev", Dependencies: []string{"foundation-dev"}, JSON: stackJSON("dev", "platform", "s3")},
-		{Name: "databases-dev", Dependencies: []string{"foundation-dev"}, JSON: stackJSON("dev", "databases", "s3")},
+		{Name: "database-a-dev", Dependencies: []string{"foundation-dev"}, JSON: stackJSON("dev", "databases", "s3")},
 		{Name: "services-dev", Dependencies: []string{"platform-dev", "foundation-dev", "platform-dev"}, JSON: stackJSON("dev", "services", "s3", "helm")},
-		{Name: "client-a-dev", Dependencies: []string{"platform-dev", "databases-dev", "foundation-dev"}, JSON: stackJSON("dev", "client", "s3", "kubernetes")},
+		{Name: "client-a-dev", Dependencies: []string{"platform-dev", "database-a-dev", "foundation-dev"}, JSON: stackJSON("dev", "client", "s3", "kubernetes")},
 	}
 }
 
@@ -47,7 +47,7 @@ func TestNew(t *testing.T) {
 	}
 	wantLevels := [][]string{
 		{"bootstrap-dev", "foundation-dev"},
-		{"databases-dev", "platform-dev"},
+		{"database-a-dev", "platform-dev"},
 		{"client-a-dev", "services-dev"},
 	}
 	if !reflect.DeepEqual(g.Levels, wantLevels) {
@@ -61,9 +61,9 @@ func TestNew(t *testing.T) {
 		manual     bool
 	}{
 		{"bootstrap-dev", []string{}, []string{}, Hosted, true},
-		{"foundation-dev", []string{}, []string{"client-a-dev", "databases-dev", "platform-dev", "services-dev"}, Hosted, false},
+		{"foundation-dev", []string{}, []string{"client-a-dev", "database-a-dev", "platform-dev", "services-dev"}, Hosted, false},
 		{"services-dev", []string{"foundation-dev", "platform-dev"}, []string{}, Private, false},
-		{"client-a-dev", []string{"databases-dev", "foundation-dev", "platform-dev"}, []string{}, Private, false},
+		{"client-a-dev", []string{"database-a-dev", "foundation-dev", "platform-dev"}, []string{}, Private, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,10 +85,10 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	if got, want := g.Downstream([]string{"databases-dev"}), []string{"client-a-dev"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("Downstream(databases-dev) = %v, want %v", got, want)
+	if got, want := g.Downstream([]string{"database-a-dev"}), []string{"client-a-dev"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Downstream(database-a-dev) = %v, want %v", got, want)
 	}
-	if got, want := g.Downstream([]string{"foundation-dev"}), []string{"client-a-dev", "databases-dev", "platform-dev", "services-dev"}; !reflect.DeepEqual(got, want) {
+	if got, want := g.Downstream([]string{"foundation-dev"}), []string{"client-a-dev", "database-a-dev", "platform-dev", "services-dev"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Downstream(foundation-dev) = %v, want %v", got, want)
 	}
 }

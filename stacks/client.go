@@ -56,8 +56,8 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	nodes := newClientNodes(s, t)
 
 	// The only way into the client's database: from the client's own
-	// nodes. The database security group has no other source (databases-
-	// <env> adds none), so no other client's nodes reach it.
+	// nodes. The database security group has no other source (its
+	// database stack adds none), so no other client's nodes reach it.
 	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s.TF, jsii.String("database-from-nodes"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
 		SecurityGroupId:           contract.DatabaseSecurityGroupID.Import(s.TF, at),
 		ReferencedSecurityGroupId: nodes.securityGroup.Id(),

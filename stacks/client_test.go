@@ -51,31 +51,39 @@ func eachClientStack(t *testing.T, f func(t *testing.T, cs clientStack)) {
 }
 
 // TestClientStacksPerEnvironment: a client has a stack in exactly the
-// environments it lists, after its database and the platform.
+// environments it lists, after the platform and its own database, and
+// depends on no other client's stack (no other database stack).
 func TestClientStacksPerEnvironment(t *testing.T) {
 	s := defaultSynth(t)
-	want := map[string]string{} // stack -> environment
+	want := map[string]clients.Tenancy{} // stack -> tenancy
 	for _, env := range config.Environments() {
 		for _, tn := range clients.Tenancies(clients.All, env) {
-			want[contract.Client.StackName(env.Name, tn.Client.Name)] = env.Name
+			want[contract.Client.StackName(env.Name, tn.Client.Name)] = tn
 		}
 	}
 	if len(want) == 0 {
 		t.Fatal("no client stacks to check")
 	}
 	for _, name := range s.names() {
-		if strings.HasPrefix(name, "client-") && want[name] == "" {
+		if _, ok := want[name]; strings.HasPrefix(name, "client-") && !ok {
 			t.Errorf("stack %s synthesized, but its client does not list that environment", name)
 		}
 	}
-	for name, env := range want {
+	for name, tn := range want {
 		if _, ok := s.stacks[name]; !ok {
 			t.Errorf("stack %s missing", name)
 			continue
 		}
-		for _, producer := range []string{contract.Platform.StackName(env, ""), contract.Databases.StackName(env, ""), contract.Foundation.StackName(env, "")} {
+		env := tn.Env.Name
+		own := contract.Databases.StackName(env, tn.Client.Name)
+		for _, producer := range []string{contract.Platform.StackName(env, ""), own, contract.Foundation.StackName(env, "")} {
 			if !s.upstream(producer, name) {
 				t.Errorf("%s does not depend on %s (deps %v)", name, producer, s.deps[name])
+			}
+		}
+		for _, d := range s.deps[name] {
+			if d != own && (strings.HasPrefix(d, "database") || strings.HasPrefix(d, "client-")) {
+				t.Errorf("%s depends on %s: a client stack depends on its own database only", name, d)
 			}
 		}
 	}
@@ -95,8 +103,8 @@ func TestClientIAMIsolation(t *testing.T) {
 
 // TestClientDatabaseIsolation: the only database rule in a client's stack
 // opens the client's own database, from the client's own nodes, and the
-// client's nodes carry their own security group. databases-<env> adds no
-// ingress of its own, so no other path reaches a client database.
+// client's nodes carry their own security group. Its database stack adds
+// no ingress of its own, so no other path reaches a client database.
 func TestClientDatabaseIsolation(t *testing.T) {
 	s := defaultSynth(t)
 	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
@@ -107,11 +115,14 @@ func TestClientDatabaseIsolation(t *testing.T) {
 		})
 	}
 	for _, env := range config.Environments() {
-		t.Run(contract.Databases.StackName(env.Name, ""), func(t *testing.T) {
-			for _, p := range ingressRules(s.stack(t, contract.Databases.StackName(env.Name, ""))) {
-				t.Errorf("databases-%s has ingress rule %s: a database admits only its client's nodes, through the client stack", env.Name, p)
-			}
-		})
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			name := contract.Databases.StackName(env.Name, tn.Client.Name)
+			t.Run(name, func(t *testing.T) {
+				for _, p := range ingressRules(s.stack(t, name)) {
+					t.Errorf("ingress rule %s: a database admits only its client's nodes, through the client stack", p)
+				}
+			})
+		}
 	}
 }
 

@@ -145,6 +145,11 @@ func TestContractRefusesMiswiring(t *testing.T) {
 		{"export from another stack", []string{"foundation-dev", "platform-dev"},
 			func(s cdktf.TerraformStack) { contract.VPCID.Export(s, at, jsii.String("vpc-1")) },
 			"/stratum/dev/foundation/vpc/id is produced by stack foundation-dev, not platform-dev"},
+		{"export another client's database value", []string{"database-ezra-dev"},
+			func(s cdktf.TerraformStack) {
+				contract.DatabaseEndpoint.Export(s, contract.At{Env: "dev", Client: "acme"}, jsii.String("db.example"))
+			},
+			"/stratum/dev/databases/acme/endpoint is produced by stack database-acme-dev, not database-ezra-dev"},
 		{"import its own parameter", []string{"foundation-dev"},
 			func(s cdktf.TerraformStack) { contract.VPCID.Import(s, at) },
 			"stack foundation-dev imports its own parameter /stratum/dev/foundation/vpc/id"},

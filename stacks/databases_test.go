@@ -15,15 +15,17 @@ import (
 )
 
 // constructPath is the construct path cdktf records for a resource
-// ("databases-prod/ezra/instance").
+// ("database-ezra-prod/ezra/instance").
 func constructPath(res map[string]any) string {
-	md, _ := res["//"].(map[string]any)["metadata"].(map[string]any)
+	meta, _ := res["//"].(map[string]any)
+	md, _ := meta["metadata"].(map[string]any)
 	path, _ := md["path"].(string)
 	return path
 }
 
-// owner is the client a databases-<env> resource belongs to: the first
-// construct under the stack in its path ("databases-prod/ezra/instance").
+// owner is the client a database stack's resource belongs to: the first
+// construct under the stack in its path ("database-ezra-prod/ezra/instance";
+// the client's name, as when one stack held every client's database).
 func owner(res map[string]any) string {
 	parts := strings.Split(constructPath(res), "/")
 	if len(parts) < 3 {
@@ -65,9 +67,9 @@ func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tf
 		}
 	}()
 	for _, env := range config.Environments() {
-		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
 		for _, tn := range clients.Tenancies(clients.All, env) {
 			runs++
+			j := s.stack(t, contract.Databases.StackName(env.Name, tn.Client.Name))
 			t.Run(env.Name+"/"+tn.Client.Name, func(t *testing.T) {
 				addr, inst := only(t, "instances of "+tn.Client.Name, owned(j, "aws_db_instance", tn.Client.Name))
 				f(t, tn, j, inst, addr)
@@ -76,28 +78,36 @@ func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tf
 	}
 }
 
-// TestDatabasesOneInstancePerClient: every environment has its databases
-// stack, with exactly one instance per client of that environment, sized
-// by the environment and the client's override.
-func TestDatabasesOneInstancePerClient(t *testing.T) {
+// TestDatabaseStackPerClient: every environment has exactly one database
+// stack per client in it, database-<client>-<env>, depending on the
+// foundation only; each holds one instance, its client's, sized by the
+// environment and the client's override, and nothing of another client.
+func TestDatabaseStackPerClient(t *testing.T) {
 	s := defaultSynth(t)
+	want := map[string]config.Environment{}
 	for _, env := range config.Environments() {
-		t.Run(env.Name, func(t *testing.T) {
-			j := s.stack(t, contract.Databases.StackName(env.Name, ""))
-			var want, got []string
-			for _, tn := range clients.Tenancies(clients.All, env) {
-				want = append(want, tn.Names.DatabaseIdentifier)
-			}
-			for _, inst := range j.resources("aws_db_instance") {
-				got = append(got, inst["identifier"].(string))
-			}
-			sort.Strings(want)
-			sort.Strings(got)
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("instances %v, want %v", got, want)
-			}
-		})
+		for _, tn := range clients.Tenancies(clients.All, env) {
+			want[contract.Databases.StackName(env.Name, tn.Client.Name)] = env
+		}
 	}
+	for _, name := range s.names() {
+		if _, ok := want[name]; strings.HasPrefix(name, "database") && !ok {
+			t.Errorf("database stack %s, but it is no client's in any environment", name)
+		}
+	}
+	for name, env := range want {
+		if got := s.deps[name]; !slices.Equal(got, []string{contract.Foundation.StackName(env.Name, "")}) {
+			t.Errorf("%s depends on %v, want only the foundation", name, got)
+		}
+	}
+	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
+		if got, want := inst["identifier"], tn.Names.DatabaseIdentifier; got != want {
+			t.Errorf("identifier = %v, want %s", got, want)
+		}
+		for _, p := range foreignResources(j, tn) {
+			t.Error(p)
+		}
+	})
 	clientDatabases(t, func(t *testing.T, tn clients.Tenancy, j tfJSON, inst map[string]any, _ string) {
 		db := tn.Database
 		checks := map[string]any{
@@ -122,15 +132,69 @@ func TestDatabasesOneInstancePerClient(t *testing.T) {
 // TestClientOverridesDatabaseSize: mtn-ghana's prod override reaches its
 // instance and no other.
 func TestClientOverridesDatabaseSize(t *testing.T) {
-	j := defaultSynth(t).stack(t, "databases-prod")
+	s := defaultSynth(t)
 	prod, _ := config.Get(config.Environments(), "prod")
-	_, mtn := only(t, "mtn-ghana instances", owned(j, "aws_db_instance", "mtn-ghana"))
-	_, ezra := only(t, "ezra instances", owned(j, "aws_db_instance", "ezra"))
+	_, mtn := only(t, "mtn-ghana instances", s.stack(t, "database-mtn-ghana-prod").resources("aws_db_instance"))
+	_, ezra := only(t, "ezra instances", s.stack(t, "database-ezra-prod").resources("aws_db_instance"))
 	if mtn["instance_class"] == prod.Database.InstanceClass {
 		t.Errorf("mtn-ghana instance_class = %v, the environment default: override lost", mtn["instance_class"])
 	}
 	if ezra["instance_class"] != prod.Database.InstanceClass {
 		t.Errorf("ezra instance_class = %v, want the environment default %s", ezra["instance_class"], prod.Database.InstanceClass)
+	}
+}
+
+// foreignResources lists the resources of tn's database stack that are
+// not tn's client's: every resource must be under the client's construct
+// (its name, the construct id of its database) or be one of its own
+// parameters (/stratum/<env>/databases/<client>/…).
+func foreignResources(j tfJSON, tn clients.Tenancy) []string {
+	var out []string
+	own := contract.Databases.ParameterPrefix(contract.At{Env: tn.Env.Name, Client: tn.Client.Name})
+	byType, _ := j["resource"].(map[string]any)
+	for _, typ := range sortedKeys(byType) {
+		for addr, r := range j.resources(typ) {
+			switch {
+			case owner(r) == tn.Client.Name:
+			case typ == "aws_ssm_parameter" && strings.HasPrefix(fmt.Sprint(r["name"]), own):
+			default:
+				out = append(out, fmt.Sprintf("%s.%s (%s) is not %s's", typ, addr, constructPath(r), tn.Client.Name))
+			}
+		}
+	}
+	return out
+}
+
+// TestForeignResourcesFindsOtherClients proves foreignResources finds a
+// resource or a parameter of another client in a database stack.
+func TestForeignResourcesFindsOtherClients(t *testing.T) {
+	s := defaultSynth(t)
+	prod, _ := config.Get(config.Environments(), "prod")
+	tn, ok := clients.All[0].In(prod)
+	if !ok {
+		t.Fatalf("%s is not in prod", clients.All[0].Name)
+	}
+	name := contract.Databases.StackName("prod", tn.Client.Name)
+	j := s.stack(t, name)
+	if p := foreignResources(j, tn); len(p) != 0 {
+		t.Fatalf("the real stack has foreign resources: %v", p)
+	}
+	for name, plant := range map[string]func(j tfJSON){
+		"another client's instance": func(j tfJSON) {
+			j.set("resource", "aws_db_instance", "acme_instance_1", map[string]any{"//": map[string]any{"metadata": map[string]any{"path": name + "/acme/instance"}}})
+		},
+		"another client's parameter": func(j tfJSON) {
+			j.set("resource", "aws_ssm_parameter", "param-databases-acme-endpoint", map[string]any{"name": "/stratum/prod/databases/acme/endpoint",
+				"//": map[string]any{"metadata": map[string]any{"path": name + "/param-databases-acme-endpoint"}}})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := tfJSON(deepCopy(map[string]any(j)).(map[string]any))
+			plant(c)
+			if p := foreignResources(c, tn); len(p) != 1 {
+				t.Errorf("found %v, want the planted resource", p)
+			}
+		})
 	}
 }
 
@@ -332,25 +396,23 @@ func TestDatabaseIsSecure(t *testing.T) {
 	})
 }
 
-// TestDatabaseSecurityGroupsAdmitNothing: no rule in this stack lets
-// anything reach a database; each client stack adds its own nodes.
+// TestDatabaseSecurityGroupsAdmitNothing: no rule in a database stack
+// lets anything reach its database; the client stack adds its own nodes.
 func TestDatabaseSecurityGroupsAdmitNothing(t *testing.T) {
-	s := defaultSynth(t)
-	for _, env := range config.Environments() {
-		j := s.stack(t, contract.Databases.StackName(env.Name, ""))
+	clientDatabases(t, func(t *testing.T, _ clients.Tenancy, j tfJSON, _ map[string]any, _ string) {
 		for addr, sg := range j.mustResources(t, "aws_security_group") {
 			for _, k := range []string{"ingress", "egress"} {
 				if rules, ok := sg[k]; ok && len(rules.([]any)) > 0 {
-					t.Errorf("%s: %s has %s rules %v", env.Name, addr, k, rules)
+					t.Errorf("%s has %s rules %v", addr, k, rules)
 				}
 			}
 		}
 		for _, typ := range []string{"aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"} {
 			if n := len(j.resources(typ)); n > 0 {
-				t.Errorf("%s: %d %s resources, want none", env.Name, n, typ)
+				t.Errorf("%d %s resources, want none", n, typ)
 			}
 		}
-	}
+	})
 }
 
 // TestDatabaseExports: each client's connection details are written to its
@@ -385,19 +447,24 @@ func TestDatabaseExports(t *testing.T) {
 	})
 }
 
-// TestDatabasesStackWithoutClients: an environment without clients still
-// has its databases stack, creating nothing but ordered after foundation.
-func TestDatabasesStackWithoutClients(t *testing.T) {
+// TestNoDatabaseStackWithoutClients: an environment without clients has
+// its environment stacks and no database stack (nor databases-<env>, the
+// stack one state per client replaced).
+func TestNoDatabaseStackWithoutClients(t *testing.T) {
 	dev, err := config.Get(config.Environments(), "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := synth(t, []config.Environment{dev}, nil)
-	j := s.stack(t, "databases-dev")
-	if res, ok := j["resource"]; ok {
-		t.Errorf("databases-dev without clients has resources: %v", res)
+	var want []string
+	for _, l := range environmentLayers {
+		want = append(want, l.StackName(dev.Name, ""))
 	}
-	if fmt.Sprint(s.deps["databases-dev"]) != "[foundation-dev]" {
-		t.Errorf("databases-dev depends on %v, want [foundation-dev]", s.deps["databases-dev"])
+	sort.Strings(want)
+	if got := s.names(); !slices.Equal(got, want) {
+		t.Errorf("stacks %v, want only the environment stacks %v", got, want)
+	}
+	if got := StackNames(dev, nil); !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+		t.Errorf("StackNames = %v, want %v", got, want)
 	}
 }

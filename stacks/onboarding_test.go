@@ -35,12 +35,11 @@ var acme = clients.Client{
 	},
 }
 
-// TestOnboarding: appending one client to the slice adds its stacks and
-// its database, and changes nothing else: every other stack is
-// byte-identical with the same dependencies, and in databases-<env> every
-// resource and data source that existed keeps its address and exact
-// configuration while the blocks added are the new client's. The new
-// client is isolated from every other one like the existing clients are.
+// TestOnboarding: appending one client to the slice adds its stacks — its
+// database and client stack in each of its environments — and changes no
+// byte of any other stack, database stacks included, nor any other
+// stack's dependencies. The new client has its own database, and is
+// isolated from every other client like the existing clients are.
 func TestOnboarding(t *testing.T) {
 	before := defaultSynth(t)
 	all := append(append([]clients.Client{}, clients.All...), acme)
@@ -55,7 +54,9 @@ func TestOnboarding(t *testing.T) {
 	}
 	var want []string
 	for _, env := range envs {
-		want = append(want, contract.Client.StackName(env.Name, acme.Name))
+		for _, l := range clientLayers {
+			want = append(want, l.StackName(env.Name, acme.Name))
+		}
 	}
 	sort.Strings(want)
 	if !slices.Equal(added, want) {
@@ -71,29 +72,33 @@ func TestOnboarding(t *testing.T) {
 			if !reflect.DeepEqual(before.deps[name], after.deps[name]) {
 				t.Errorf("dependencies %v became %v", before.deps[name], after.deps[name])
 			}
-			if !strings.HasPrefix(name, string(contract.Databases)+"-") {
-				if !bytes.Equal(before.raw[name], raw) {
-					t.Error("changed when a client was added")
-				}
-				return
-			}
-			for _, p := range blockChanges(t, before.raw[name], raw, acme.Name) {
-				t.Error(p)
+			if !bytes.Equal(before.raw[name], raw) {
+				t.Errorf("changed when a client was added:\n%s", strings.Join(blockChanges(t, before.raw[name], raw, ""), "\n"))
 			}
 		})
 	}
 
 	for _, env := range envs {
-		db := after.stack(t, contract.Databases.StackName(env.Name, ""))
-		only(t, "instances of acme in "+env.Name, owned(db, "aws_db_instance", acme.Name))
+		name := contract.Databases.StackName(env.Name, acme.Name)
+		db := after.stack(t, name)
+		only(t, "instances of acme in "+name, owned(db, "aws_db_instance", acme.Name))
 		written := map[string]bool{}
 		for _, p := range db.resources("aws_ssm_parameter") {
 			written[p["name"].(string)] = true
 		}
 		for _, p := range []contract.String{contract.DatabaseSecurityGroupID, contract.DatabaseSecretARN, contract.DatabaseEndpoint} {
-			if name := p.Name(contract.At{Env: env.Name, Client: acme.Name}); !written[name] {
-				t.Errorf("databases-%s does not write %s: the new client has no database", env.Name, name)
+			if param := p.Name(contract.At{Env: env.Name, Client: acme.Name}); !written[param] {
+				t.Errorf("%s does not write %s: the new client has no database", name, param)
 			}
+		}
+		if tn, ok := acme.In(env); ok {
+			for _, p := range foreignResources(db, tn) {
+				t.Errorf("%s: %s", name, p)
+			}
+		}
+		client := contract.Client.StackName(env.Name, acme.Name)
+		if !after.upstream(name, client) {
+			t.Errorf("%s does not depend on %s (deps %v)", client, name, after.deps[client])
 		}
 	}
 
@@ -111,7 +116,8 @@ func TestOnboarding(t *testing.T) {
 // blockChanges lists what after changed of before, block by block (each
 // resource and data source by address, each other top-level key whole,
 // compared as exact bytes): a block that disappeared or changed, or an
-// added block whose address does not name client.
+// added block whose address does not name client (any added block when
+// client is "").
 func blockChanges(t *testing.T, before, after []byte, client string) []string {
 	t.Helper()
 	was, now := splitStack(t, before), splitStack(t, after)
@@ -126,7 +132,11 @@ func blockChanges(t *testing.T, before, after []byte, client string) []string {
 		}
 	}
 	for _, key := range sortedKeys(now) {
-		if _, ok := was[key]; !ok && !strings.Contains(key, client) {
+		switch _, ok := was[key]; {
+		case ok:
+		case client == "":
+			out = append(out, key+" added")
+		case !strings.Contains(key, client):
 			out = append(out, key+" added, but it is not "+client+"'s")
 		}
 	}
@@ -166,18 +176,20 @@ func TestBlockChanges(t *testing.T) {
 	before := `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1}}}}`
 	cases := []struct {
 		name, after string
+		client      string
 		problems    int
 	}{
-		{"same", before, 0},
-		{"the client's block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"acme_b":{}}}}`, 0},
-		{"another block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"b":{}}}}`, 1},
-		{"value changed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":2}}}}`, 1},
-		{"block removed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{}}}`, 1},
-		{"provider changed", `{"provider":{"aws":[{"region":"x"}]},"resource":{"aws_x":{"a":{"v":1}}}}`, 1},
+		{"same", before, "acme", 0},
+		{"any block added, none allowed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"acme_b":{}}}}`, "", 1},
+		{"the client's block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"acme_b":{}}}}`, "acme", 0},
+		{"another block added", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":1},"b":{}}}}`, "acme", 1},
+		{"value changed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{"a":{"v":2}}}}`, "acme", 1},
+		{"block removed", `{"provider":{"aws":[{}]},"resource":{"aws_x":{}}}`, "acme", 1},
+		{"provider changed", `{"provider":{"aws":[{"region":"x"}]},"resource":{"aws_x":{"a":{"v":1}}}}`, "acme", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := blockChanges(t, []byte(before), []byte(tc.after), "acme"); len(got) != tc.problems {
+			if got := blockChanges(t, []byte(before), []byte(tc.after), tc.client); len(got) != tc.problems {
 				t.Errorf("blockChanges = %v, want %d problems", got, tc.problems)
 			}
 		})

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"stratum/clients"
@@ -29,11 +31,9 @@ type Unit struct {
 // stack's part of the synthesis cache key, so it holds values only.
 type Inputs struct {
 	Env config.Environment
-	// Client is the client of a client stack. Default: nil (a layer stack).
+	// Client is the client of a per-client stack (its database and
+	// client stacks). Default: nil (an environment stack).
 	Client *clients.Client `json:",omitempty"`
-	// Clients are the clients in Env, for databases-<env> only.
-	// Default: nil.
-	Clients []clients.Client `json:",omitempty"`
 }
 
 // Build adds the unit's stack to scope.
@@ -41,9 +41,9 @@ func (u Unit) Build(scope constructs.Construct) { u.build(scope, u.Inputs) }
 
 // Plan validates the configuration and, only if it is valid, lists every
 // stack of every environment in build order: bootstrap, foundation,
-// platform, services, databases and one stack per client, per
-// environment. Producers come before their consumers, so each SSM import
-// finds the stack it depends on.
+// platform, services, then for each client in the environment its
+// database and its client stack. Producers come before their consumers,
+// so each SSM import finds the stack it depends on.
 func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 	if err := Validate(envs, all); err != nil {
 		return nil, err
@@ -52,36 +52,35 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 	layer := func(l contract.Layer, env config.Environment, cost int, build func(constructs.Construct, Inputs)) {
 		out = append(out, Unit{Name: l.StackName(env.Name, ""), Inputs: Inputs{Env: env}, Cost: cost, build: build})
 	}
+	// A per-client builder resolves the client's tenancy itself, from its
+	// inputs: the tenancy is code applied to (client, environment), so
+	// the inputs of a client's stacks are that client's entry and the
+	// environment, and nothing of any other client.
+	tenancy := func(in Inputs) clients.Tenancy {
+		t, ok := in.Client.In(in.Env)
+		if !ok {
+			// Plan lists a client's stacks only in its environments.
+			panic(fmt.Sprintf("client %q is not in environment %q", in.Client.Name, in.Env.Name))
+		}
+		return t
+	}
 	for _, env := range envs {
 		layer(contract.Bootstrap, env, 24, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
 		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
 		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })
-		tenancies := clients.Tenancies(all, env)
-		in := make([]clients.Client, len(tenancies))
-		for i, t := range tenancies {
-			in[i] = t.Client
-		}
-		// A builder resolves its clients' tenancies itself, from its
-		// inputs: the tenancy is code applied to (client, environment).
-		out = append(out, Unit{
-			Name:   contract.Databases.StackName(env.Name, ""),
-			Inputs: Inputs{Env: env, Clients: in},
-			Cost:   5 + 29*len(in),
-			build: func(s constructs.Construct, in Inputs) {
-				NewDatabases(s, in.Env, clients.Tenancies(in.Clients, in.Env))
-			},
-		})
-		for _, t := range tenancies {
+		for _, t := range clients.Tenancies(all, env) {
 			c := t.Client
 			out = append(out, Unit{
+				Name:   contract.Databases.StackName(env.Name, c.Name),
+				Inputs: Inputs{Env: env, Client: &c},
+				Cost:   29,
+				build:  func(s constructs.Construct, in Inputs) { NewDatabase(s, tenancy(in)) },
+			}, Unit{
 				Name:   contract.Client.StackName(env.Name, c.Name),
 				Inputs: Inputs{Env: env, Client: &c},
 				Cost:   53 + 8*len(c.Buckets) + 5*len(c.Applications),
-				build: func(s constructs.Construct, in Inputs) {
-					t, _ := in.Client.In(in.Env)
-					NewClient(s, t)
-				},
+				build:  func(s constructs.Construct, in Inputs) { NewClient(s, tenancy(in)) },
 			})
 		}
 	}

@@ -82,12 +82,12 @@ func productionProblems(t *testing.T, s *synthesized, env config.Environment, te
 		}
 	}
 
-	databases := s.stack(t, contract.Databases.StackName(env.Name, ""))
 	if len(tenancies) == 0 {
 		t.Fatalf("no client in %s: the database protections would be checked on nothing", env.Name)
 	}
 	for _, tn := range tenancies {
-		where := fmt.Sprintf("databases-%s/%s", env.Name, tn.Client.Name)
+		where := contract.Databases.StackName(env.Name, tn.Client.Name)
+		databases := s.stack(t, where)
 		_, inst := only(t, "instances of "+tn.Client.Name, owned(databases, "aws_db_instance", tn.Client.Name))
 		for attr, want := range map[string]any{"multi_az": true, "deletion_protection": true, "skip_final_snapshot": false} {
 			if inst[attr] != want {

@@ -90,7 +90,7 @@ func candidates() []candidate {
 // and only when what its builder reads (stackReads, tenancyReads, proven
 // complete by TestStackReads) differs from every stack built before. A
 // case thus costs the stacks its change feeds: a database size one
-// databases stack, a region every stack of its environment.
+// database stack, a region every stack of its environment.
 func TestValidConfigurationsBuild(t *testing.T) {
 	start := time.Now()
 	built := map[string]bool{}
@@ -152,7 +152,8 @@ func placedIn(envs []config.Environment, all []clients.Client) []clients.Client 
 
 // stackBuilder builds one stack of Build's from its inputs.
 type stackBuilder struct {
-	name string
+	name  string
+	layer contract.Layer
 	// inputs are what the builder reads, as JSON: the fields of its
 	// environment and tenancies that stackReads and tenancyReads list.
 	inputs string
@@ -212,24 +213,22 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 		return string(b)
 	}
 	layer := func(l contract.Layer, build func(app cdktf.App) *Stack) stackBuilder {
-		return stackBuilder{l.StackName(env.Name, ""), inputs(projected(env, envReads(l))), build}
-	}
-	var databases []clients.Tenancy
-	for _, t := range tenancies {
-		databases = append(databases, projected(t, tenancyReads[contract.Databases]))
+		return stackBuilder{l.StackName(env.Name, ""), l, inputs(projected(env, envReads(l))), build}
 	}
 	out := []stackBuilder{
 		layer(contract.Bootstrap, func(app cdktf.App) *Stack { return NewBootstrap(app, env) }),
 		layer(contract.Foundation, func(app cdktf.App) *Stack { return NewFoundation(app, env) }),
 		layer(contract.Platform, func(app cdktf.App) *Stack { return NewPlatform(app, env) }),
 		layer(contract.Services, func(app cdktf.App) *Stack { return NewServices(app, env) }),
-		{contract.Databases.StackName(env.Name, ""), inputs(projected(env, envReads(contract.Databases)), databases),
-			func(app cdktf.App) *Stack { return NewDatabases(app, env, tenancies) }},
+	}
+	client := func(l contract.Layer, t clients.Tenancy, build func(app cdktf.App) *Stack) stackBuilder {
+		return stackBuilder{l.StackName(env.Name, t.Client.Name), l,
+			inputs(projected(env, envReads(l)), projected(t, tenancyReads[l])), build}
 	}
 	for _, t := range tenancies {
-		out = append(out, stackBuilder{contract.Client.StackName(env.Name, t.Client.Name),
-			inputs(projected(env, envReads(contract.Client)), projected(t, tenancyReads[contract.Client])),
-			func(app cdktf.App) *Stack { return NewClient(app, t) }})
+		out = append(out,
+			client(contract.Databases, t, func(app cdktf.App) *Stack { return NewDatabase(app, t) }),
+			client(contract.Client, t, func(app cdktf.App) *Stack { return NewClient(app, t) }))
 	}
 	if got, want := len(out), len(StackNames(env, tenancies)); got != want {
 		panic(fmt.Sprintf("stackBuilders: %d builders for %d stacks: Build has changed", got, want))
@@ -246,17 +245,14 @@ func TestStackReads(t *testing.T) {
 	env := config.Environments()[configtest.Prod]
 	tenancies := clients.Tenancies(clients.All, env)
 	names := StackNames(env, tenancies)
-	for _, l := range append(slices.Clone(environmentLayers), contract.Client) {
+	for _, l := range append(slices.Clone(environmentLayers), clientLayers...) {
 		if _, ok := stackReads[l]; !ok {
 			t.Fatalf("stackReads has no entry for layer %s", l)
 		}
 	}
 	for i, b := range stackBuilders(env, tenancies) {
 		t.Run(b.name, func(t *testing.T) {
-			layer := contract.Client
-			if i < len(environmentLayers) {
-				layer = environmentLayers[i]
-			}
+			layer := b.layer
 			changed := changedExcept(env, envReads(layer))
 			var moved []clients.Tenancy
 			for _, tn := range tenancies {

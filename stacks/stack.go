@@ -27,7 +27,8 @@ type Stack struct {
 	Name  string
 	Env   config.Environment
 	Layer contract.Layer
-	// Client is the client's name for client stacks, "" otherwise.
+	// Client is the client's name for the stacks of a per-client layer,
+	// "" otherwise.
 	Client string
 }
 
@@ -35,7 +36,7 @@ type Stack struct {
 type stackProps struct {
 	Layer contract.Layer
 	Env   config.Environment
-	// Client is set for client stacks.
+	// Client is set for the stacks of a per-client layer.
 	Client string
 	// Tags are added to the provider's default tags (e.g. CostCentre).
 	Tags map[string]string
@@ -101,7 +102,12 @@ func awsProviderConfig(p stackProps) *provider.AwsProviderConfig {
 		"Layer":       jsii.String(string(p.Layer)),
 		"ManagedBy":   jsii.String("cdktf"),
 	}
-	if p.Client != "" {
+	if p.Layer == contract.Client {
+		// Not on database stacks: their default tags stay those of
+		// databases-<env>, which held their resources before (the
+		// postgres construct tags the client's resources itself), so
+		// that moving a database's state into its own stack plans no
+		// change (docs/migration.md).
 		tags["Client"] = jsii.String(p.Client)
 	}
 	keys := slices.Sorted(maps.Keys(p.Tags))

@@ -125,7 +125,7 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 			}
 			for _, addr := range preventDestroyed(s.stack(t, name)) {
 				typ := strings.SplitN(addr, ".", 2)[0]
-				databases := strings.HasPrefix(name, "databases-")
+				databases := strings.HasPrefix(name, "database-")
 				switch {
 				case databases && (typ == "aws_db_instance" || typ == "aws_kms_key") && env.Database.PreventDestroy:
 				case typ == "aws_backup_vault" && env.DeletionProtection:
@@ -135,7 +135,7 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 			}
 			j := s.stack(t, name)
 			want := map[string]bool{"aws_backup_vault": env.DeletionProtection}
-			if strings.HasPrefix(name, "databases-") {
+			if strings.HasPrefix(name, "database-") {
 				want["aws_db_instance"] = env.Database.PreventDestroy
 				want["aws_kms_key"] = env.Database.PreventDestroy
 			}

@@ -20,8 +20,10 @@ func Validate(envs []config.Environment, all []clients.Client) error {
 // checkClientStackNames refuses two client stacks with one name, which
 // environment names with hyphens make possible: client "a-prod" in
 // environment "eu" and client "a" in environment "prod-eu" would both be
-// client-a-prod-eu. (Environment stacks cannot collide: environment names
-// are unique, and no layer is named client.)
+// client-a-prod-eu (and both database-a-prod-eu: database stacks are named
+// the same way, so the same pairs collide there). Environment stacks
+// cannot collide: environment names are unique, and no environment layer
+// is named client or database.
 func checkClientStackNames(p *config.Problems, envs []config.Environment, all []clients.Client) {
 	owners := map[string]string{}
 	for _, env := range envs {

@@ -145,9 +145,9 @@ func TestByteIdentical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"databases-prod", "client-ezra-prod", "databases-staging", "client-ezra-staging"}
+		want := []string{"database-ezra-prod", "client-ezra-prod", "database-ezra-staging", "client-ezra-staging"}
 		if !reflect.DeepEqual(r.Synthesized, want) {
-			t.Errorf("synthesized %v, want %v: the stacks whose inputs hold ezra", r.Synthesized, want)
+			t.Errorf("synthesized %v, want %v: ezra's own stacks, the only ones whose inputs hold ezra", r.Synthesized, want)
 		}
 		sameTree(t, plainSynth(t, envs, changed), out)
 	})
@@ -164,9 +164,9 @@ func TestByteIdentical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"databases-prod", "client-acme-prod", "databases-dev", "client-acme-dev"}
+		want := []string{"database-acme-prod", "client-acme-prod", "database-acme-dev", "client-acme-dev"}
 		if !reflect.DeepEqual(r.Synthesized, want) {
-			t.Errorf("synthesized %v, want %v: the new client's stacks and the databases of its environments", r.Synthesized, want)
+			t.Errorf("synthesized %v, want %v: the new client's own stacks and nothing else", r.Synthesized, want)
 		}
 		sameTree(t, plainSynth(t, envs, added), out)
 	})

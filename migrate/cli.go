@@ -206,6 +206,9 @@ func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
 		stacks[s] = true
 	}
 	fmt.Fprintf(w, "Source %s: lineage %s, serial %d, %d instances\n", describeBackend(l.Source.Backend), l.Source.Lineage, l.Source.Serial, len(l.Entries)+len(l.Unmapped)+countSources(l.Ambiguous))
+	if l.Source.Inferred != "" {
+		fmt.Fprintf(w, "  (%s)\n", l.Source.Inferred)
+	}
 	for _, s := range sortedKeys(stacks) {
 		es := byStack[s]
 		state := "new state"

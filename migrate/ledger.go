@@ -48,6 +48,10 @@ type StateRef struct {
 	SHA256  string     `json:"sha256,omitempty"`
 	// Kind of the source: "file", "stack" or "backend".
 	Kind string `json:"kind,omitempty"`
+	// Inferred says how the backend of a source stack that is no longer
+	// synthesized was found. Default: "" (read from the synthesis or
+	// given).
+	Inferred string `json:"inferred,omitempty"`
 }
 
 // BackendRef is a backend block and its -backend-config arguments.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -66,11 +67,16 @@ func resolveSource(o *Options, syn *Synthesis) (*source, error) {
 		return nil, fmt.Errorf("-source is required: a state file, stack:NAME or backend:FILE.json")
 	case strings.HasPrefix(o.Source, "stack:"):
 		name := strings.TrimPrefix(o.Source, "stack:")
-		st := syn.Stacks[name]
-		if st == nil {
-			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s; stacks: %s", o.Source, name, syn.Dir, strings.Join(sortedKeys(syn.Stacks), ", "))
+		if st := syn.Stacks[name]; st != nil {
+			return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: st.Backend.Type, Config: st.Backend.Config, BackendConfig: o.BackendConfig}}}, nil
 		}
-		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: st.Backend.Type, Config: st.Backend.Config, BackendConfig: o.BackendConfig}}}, nil
+		b, from, err := retiredBackend(syn, name, o.Stacks)
+		if err != nil {
+			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s, and %v; name its state with -source backend:FILE.json instead (its backend block); stacks: %s",
+				o.Source, name, syn.Dir, err, strings.Join(sortedKeys(syn.Stacks), ", "))
+		}
+		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig},
+			Inferred: fmt.Sprintf("stack %s is no longer synthesized: its backend is the destinations' (%s) with their name replaced by its own", name, strings.Join(from, ", "))}}, nil
 	case strings.HasPrefix(o.Source, "backend:"):
 		file := strings.TrimPrefix(o.Source, "backend:")
 		raw, err := os.ReadFile(file)
@@ -108,6 +114,45 @@ func resolveSource(o *Options, syn *Synthesis) (*source, error) {
 		return nil, err
 	}
 	return &source{ref: StateRef{Name: "source", Kind: "file", Backend: BackendRef{Type: "local", Config: map[string]any{"path": path}}}}, nil
+}
+
+// retiredBackend is the backend of stack name, which the synthesis no
+// longer holds (a stack split into others, as databases-<env> was into
+// database-<client>-<env>), found from the backends of the destinations
+// that patterns select: each names its own stack (Stratum's key
+// <stack>/terraform.tfstate, or a local path), and with that name
+// replaced by name they must all give the same backend. It returns that
+// backend and the destinations it came from.
+func retiredBackend(syn *Synthesis, name, patterns string) (tfbackend.Backend, []string, error) {
+	dests, err := syn.Select(patterns, name)
+	if err != nil {
+		return tfbackend.Backend{}, nil, fmt.Errorf("no destination to infer its backend from: %v", err)
+	}
+	var (
+		want  tfbackend.Backend
+		first string
+		from  []string
+	)
+	for _, d := range dests {
+		cfg, named := map[string]any{}, false
+		for k, v := range d.Backend.Config {
+			if s, ok := v.(string); ok && strings.Contains(s, d.Name) {
+				v, named = strings.ReplaceAll(s, d.Name, name), true
+			}
+			cfg[k] = v
+		}
+		if !named {
+			return tfbackend.Backend{}, nil, fmt.Errorf("the backend of destination %s (%s) does not name its stack, so it says nothing of %s's", d.Name, d.Backend, name)
+		}
+		b := tfbackend.Backend{Name: name, Type: d.Backend.Type, Config: cfg}
+		if first == "" {
+			want, first = b, d.Name
+		} else if b.Type != want.Type || !reflect.DeepEqual(b.Config, want.Config) {
+			return tfbackend.Backend{}, nil, fmt.Errorf("the destinations disagree on its backend: %s's gives %s, %s's gives %s", first, want, d.Name, b)
+		}
+		from = append(from, d.Name)
+	}
+	return want, from, nil
 }
 
 func absPath(p string) string {

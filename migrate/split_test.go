@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -21,36 +22,49 @@ var (
 	partitionPattern = regexp.MustCompile(`\$\{data\.aws_partition\.[\w-]+\.partition\}`)
 )
 
-// fillFromConfig adds to the stack's state an object for every resource
-// its configuration declares and the state lacks, as a deployment of the
-// stack would have it: literal attributes, references to the stack's own
-// resources resolved, an id. The monolith never had most of
-// databases-prod's resources (parameters, keys, log groups, backup
-// selections), but a deployed databases-prod has them all, and they must
-// all move.
-func fillFromConfig(t *testing.T, e *env, stack string) *tfstate.State {
+// legacyFixture is databases-prod as the last release before the split
+// (one database stack per environment) synthesized it: the configuration
+// that deployments being migrated were applied with.
+const legacyFixture = "testdata/databases-prod.legacy.tf.json"
+
+// legacyStack writes the legacy databases-prod into a synthesis of its
+// own under dir, with a local backend at state, and reads it back.
+func legacyStack(t *testing.T, dir, state string) *migrate.Stack {
 	t.Helper()
-	syn, err := migrate.ReadSynthesis(e.synthesis)
+	raw, err := os.ReadFile(legacyFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := e.pull(stack)
-	cfg := syn.Stacks[stack]
+	var j map[string]any
+	if err := json.Unmarshal(raw, &j); err != nil {
+		t.Fatal(err)
+	}
+	j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": state}}
+	writeJSON(t, filepath.Join(dir, "stacks", "databases-prod", "cdk.tf.json"), j)
+	writeJSON(t, filepath.Join(dir, "manifest.json"), map[string]any{"stacks": map[string]any{"databases-prod": map[string]any{
+		"name": "databases-prod", "synthesizedStackPath": "stacks/databases-prod/cdk.tf.json", "workingDirectory": "stacks/databases-prod",
+	}}})
+	syn, err := migrate.ReadSynthesis(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return syn.Stacks["databases-prod"]
+}
+
+// deployedState is the state a deployment of cfg has: an object for every
+// resource and data source it declares, with its literal attributes,
+// references to the stack's own resources resolved, ids and ARNs.
+func deployedState(t *testing.T, cfg *migrate.Stack) *tfstate.State {
+	t.Helper()
+	st := &tfstate.State{TerraformVersion: "1.11.0", Lineage: tfbackend.NewLineage(), Serial: 7}
 	attrs := map[string]map[string]any{}
-	var missing []*migrate.ConfigResource
-	for addr, r := range cfg.Resources {
-		a, _ := tfstate.ParseInstanceAddr(addr)
-		if _, in := st.FindInstance(a); in != nil {
-			m, _ := in.Attrs()
-			attrs[addr] = m
-			continue
-		}
+	literal := func(r *migrate.ConfigResource) map[string]any {
 		m := map[string]any{"id": fmt.Sprintf("fabricated-%s", r.Name)}
 		for k, v := range r.Body {
 			if sv, ok := v.(string); ok && strings.Contains(sv, "${") {
 				continue
 			}
-			if k != "//" && k != "depends_on" && k != "lifecycle" {
+			if k != "//" && k != "depends_on" && k != "lifecycle" && k != "provider" {
 				m[k] = v
 			}
 		}
@@ -58,11 +72,18 @@ func fillFromConfig(t *testing.T, e *env, stack string) *tfstate.State {
 			m["id"] = n
 		}
 		m["key_id"], m["arn"] = m["id"], "arn:aws:fabricated:"+r.Name
-		attrs[addr] = m
-		missing = append(missing, r)
+		return m
 	}
-	for _, r := range missing {
-		m := attrs[r.Addr()]
+	add := func(mode string, r *migrate.ConfigResource, m map[string]any) {
+		raw, _ := json.Marshal(m)
+		st.Resources = append(st.Resources, &tfstate.Resource{Mode: mode, Type: r.Type, Name: r.Name, Provider: cfg.ProviderAddr(r),
+			Instances: []*tfstate.Instance{{Attributes: raw, SensitiveAttributes: json.RawMessage("[]")}}})
+	}
+	for addr, r := range cfg.Resources {
+		attrs[addr] = literal(r)
+	}
+	for _, addr := range sortedAddrs(cfg.Resources) {
+		r, m := cfg.Resources[addr], attrs[addr]
 		for k, v := range r.Body {
 			sv, ok := v.(string)
 			if !ok {
@@ -76,85 +97,76 @@ func fillFromConfig(t *testing.T, e *env, stack string) *tfstate.State {
 				m[k] = partitionPattern.ReplaceAllString(sv, "aws")
 			}
 		}
-		raw, _ := json.Marshal(m)
-		st.Resources = append(st.Resources, &tfstate.Resource{Mode: "managed", Type: r.Type, Name: r.Name, Provider: cfg.ProviderAddr(r),
-			Instances: []*tfstate.Instance{{Attributes: raw, SensitiveAttributes: json.RawMessage("[]")}}})
+		add("managed", r, m)
 	}
-	if len(missing) == 0 {
-		t.Fatalf("%s: the monolith had every resource; the test wants some it did not have", stack)
+	for _, addr := range sortedAddrs(cfg.Data) {
+		add("data", cfg.Data[addr], literal(cfg.Data[addr]))
 	}
-	st.Serial++
-	raw, err := st.Marshal()
+	return st
+}
+
+func sortedAddrs(m map[string]*migrate.ConfigResource) []string {
+	out := make([]string, 0, len(m))
+	for a := range m {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// count is the number of instances of st in mode.
+func count(st *tfstate.State, mode string) int {
+	n := 0
+	for _, r := range st.Resources {
+		if r.Mode == mode {
+			n += len(r.Instances)
+		}
+	}
+	return n
+}
+
+// TestMoveBetweenStacks is the worked example of docs/migration.md: a
+// deployment of the last release before the split, whose databases-prod
+// state holds both clients' databases and data sources, moves them into
+// the real synthesis's database-ezra-prod and database-mtn-ghana-prod
+// with no mapping file. databases-prod is no longer synthesized, so the
+// tool finds its backend from the destinations'. Every managed instance
+// maps automatically to the same address in its own client's stack (a
+// pure move: the addresses did not change), nothing is left to create,
+// apply and verify succeed, databases-prod keeps only its data sources,
+// and rollback puts everything back.
+func TestMoveBetweenStacks(t *testing.T) {
+	e := newEnv(t, "local")
+	root := filepath.Dir(e.dir)
+	statePath := filepath.Join(root, "states", "databases-prod.tfstate")
+	legacy := legacyStack(t, filepath.Join(root, "legacy"), statePath)
+	e.states["databases-prod"] = &tfbackend.Backend{Name: "databases-prod", Type: "local", Config: map[string]any{"path": statePath}}
+	split := []string{"database-ezra-prod", "database-mtn-ghana-prod"}
+	syn, err := migrate.ReadSynthesis(e.synthesis)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.open(*e.states[stack])
-	defer s.Close()
+	if _, ok := syn.Stacks["databases-prod"]; ok {
+		t.Fatal("databases-prod is still synthesized")
+	}
+	for _, name := range split {
+		if _, ok := syn.Stacks[name]; !ok {
+			t.Fatalf("%s is not synthesized", name)
+		}
+	}
+
+	before := deployedState(t, legacy)
+	raw, err := before.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.open(*e.states["databases-prod"])
 	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	return e.pull(stack)
-}
+	s.Close()
+	pulled := e.pullAll()
 
-// splitDatabases adds database-<client>-prod stacks to the synthesis in
-// dir, each with its client's resources of databases-prod: the layout
-// issue 12 introduces, so that the test below is the move existing
-// deployments will make.
-func splitDatabases(t *testing.T, dir string, states string) []string {
-	t.Helper()
-	mpath := filepath.Join(dir, "manifest.json")
-	raw, _ := os.ReadFile(mpath)
-	var manifest map[string]any
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		t.Fatal(err)
-	}
-	stacks := manifest["stacks"].(map[string]any)
-	doc, err := os.ReadFile(filepath.Join(dir, "stacks", "databases-prod", "cdk.tf.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, client := range []string{"ezra", "mtn-ghana"} {
-		var j map[string]any
-		json.Unmarshal(doc, &j)
-		for typ, byName := range j["resource"].(map[string]any) {
-			for n := range byName.(map[string]any) {
-				if !strings.HasPrefix(n, client+"_") && !strings.HasPrefix(n, "param-databases-"+client+"-") {
-					delete(byName.(map[string]any), n)
-				}
-			}
-			if len(byName.(map[string]any)) == 0 {
-				delete(j["resource"].(map[string]any), typ)
-			}
-		}
-		name := "database-" + client + "-prod"
-		j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(states, name+".tfstate")}}
-		writeJSON(t, filepath.Join(dir, "stacks", name, "cdk.tf.json"), j)
-		cp := map[string]any{}
-		for k, v := range stacks["databases-prod"].(map[string]any) {
-			cp[k] = v
-		}
-		cp["name"], cp["synthesizedStackPath"], cp["workingDirectory"] = name, "stacks/"+name+"/cdk.tf.json", "stacks/"+name
-		stacks[name] = cp
-		names = append(names, name)
-	}
-	writeJSON(t, mpath, manifest)
-	return names
-}
-
-// TestMoveBetweenStacks moves every client's database from an existing
-// Stratum stack's state (databases-prod) into one stack per client, with
-// no mapping file: the worked example of docs/migration.md.
-func TestMoveBetweenStacks(t *testing.T) {
-	e := newEnv(t, "local")
-	e.mustRun(2, "plan", "-json")
-	e.mustRun(0, "apply")
-	root := filepath.Dir(e.dir)
-	split := splitDatabases(t, e.synthesis, filepath.Join(root, "states"))
-	for _, name := range split {
-		e.states[name] = &tfbackend.Backend{Name: name, Type: "local", Config: map[string]any{"path": filepath.Join(root, "states", name+".tfstate")}}
-	}
-	before := fillFromConfig(t, e, "databases-prod")
 	dir := filepath.Join(root, "split")
 	run := func(want int, args ...string) string {
 		t.Helper()
@@ -165,31 +177,82 @@ func TestMoveBetweenStacks(t *testing.T) {
 		}
 		return out.String()
 	}
-	out := run(2, "plan", "-json", "-source", "stack:databases-prod", "-stacks", "database-*-prod", "-synthesis", e.synthesis)
+	plan := []string{"plan", "-source", "stack:databases-prod", "-stacks", "database-*-prod", "-synthesis", e.synthesis}
+	out := run(2, append(plan, "-json")...)
 	l := ledger(t, out)
-	if len(l.Unmapped) > 0 || len(l.Ambiguous) > 0 {
-		t.Fatalf("split plan: unmapped %v ambiguous %v, want none", l.Unmapped, l.Ambiguous)
+	if len(l.Unmapped) > 0 || len(l.Ambiguous) > 0 || len(l.Conflicts) > 0 {
+		t.Fatalf("split plan: unmapped %v ambiguous %v conflicts %v, want none", l.Unmapped, l.Ambiguous, l.Conflicts)
 	}
-	n := 0
-	for _, r := range before.Resources {
-		n += len(r.Instances)
+	if got, want := l.Source.Backend.Config["path"], statePath; got != want {
+		t.Errorf("source backend path %v, want %s (inferred from the destinations')", got, want)
 	}
-	if len(l.Entries) != n {
-		t.Errorf("split plan: %d entries, want one per instance of databases-prod (%d)", len(l.Entries), n)
+	if len(l.Entries) != count(before, "managed")+count(before, "data") {
+		t.Errorf("split plan: %d entries, want one per instance of databases-prod (%d)", len(l.Entries), count(before, "managed")+count(before, "data"))
 	}
+	moves := 0
 	for _, en := range l.Entries {
-		client := strings.TrimPrefix(strings.TrimSuffix(en.Stack, "-prod"), "database-")
-		name := strings.SplitN(en.Destination, ".", 2)[1]
-		if en.Action != migrate.ActionMove || !strings.HasPrefix(name, client+"_") && !strings.HasPrefix(name, "param-databases-"+client+"-") {
-			t.Errorf("%s: got %s to %s:%s, want a move into its own client's stack", en.Source, en.Action, en.Stack, en.Destination)
+		if en.Mode == "data" {
+			if en.Action != migrate.ActionKeep {
+				t.Errorf("%s: got %s, want the data source kept (each stack reads its own)", en.Source, en.Action)
+			}
+			continue
+		}
+		moves++
+		r := legacy.Resources[en.Source]
+		if r == nil {
+			t.Errorf("%s: not a resource of the legacy databases-prod", en.Source)
+			continue
+		}
+		client := strings.Split(r.Path, "/")[1]
+		if r.Type == "aws_ssm_parameter" {
+			client = strings.Split(r.Body["name"].(string), "/")[4] // /stratum/prod/databases/<client>/<key>
+		}
+		if want := "database-" + client + "-prod"; en.Action != migrate.ActionMove || en.Stack != want || en.Destination != en.Source || en.By != "auto" {
+			t.Errorf("%s: got %s to %s:%s by %s, want an automatic move to the same address in %s", en.Source, en.Action, en.Stack, en.Destination, en.By, want)
 		}
 	}
-	run(0, "apply")
-	out = run(0, "verify")
-	if !strings.Contains(out, "0 lost, 0 duplicated") {
-		t.Errorf("verify: %s", out)
+	if len(l.Create) != 0 {
+		t.Errorf("the new stacks would create %v: every resource of theirs must come from databases-prod", l.Create)
 	}
-	if after := e.pull("databases-prod"); after == nil || len(after.Resources) != 0 {
-		t.Errorf("databases-prod should be left empty after the split")
+	table := run(2, plan...)
+	t.Logf("the plan table docs/migration.md shows:\n%s", table)
+	for _, want := range []string{
+		"(stack databases-prod is no longer synthesized: its backend is the destinations' (database-ezra-prod, database-mtn-ghana-prod) with their name replaced by its own)",
+		fmt.Sprintf("== database-ezra-prod: %d to move in, 0 to create", moves/2),
+		fmt.Sprintf("== database-mtn-ghana-prod: %d to move in, 0 to create", moves/2),
+		fmt.Sprintf("%d to move into 2 stacks (0 already there), 0 to retire, 0 kept, %d data sources; 0 unmapped, 0 ambiguous, 0 conflicts, 0 deposed.", moves, count(before, "data")),
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("plan table lacks %q:\n%s", want, table)
+		}
+	}
+
+	out = run(0, "apply")
+	for _, name := range split {
+		if !strings.Contains(out, "npx cdktf diff "+name) {
+			t.Errorf("apply output lacks the check of %s:\n%s", name, out)
+		}
+	}
+	out = run(0, "verify")
+	if want := fmt.Sprintf("%d moved into 2 stacks, 0 retired, 0 kept, %d data sources; 0 lost, 0 duplicated, 0 changed, 0 pending", moves, count(before, "data")); !strings.Contains(out, want) {
+		t.Errorf("verify: got %q, want %q", out, want)
+	}
+	after := e.pull("databases-prod")
+	if after == nil || count(after, "managed") != 0 || count(after, "data") != count(before, "data") {
+		t.Errorf("databases-prod after the split: want its %d data sources and no managed resource", count(before, "data"))
+	}
+	for _, name := range split {
+		st := e.pull(name)
+		if st == nil || count(st, "managed") != len(syn.Stacks[name].Resources) {
+			t.Errorf("%s: want every resource its configuration declares in its state", name)
+		}
+	}
+
+	run(0, "rollback")
+	sameStates(t, "after rollback", e.pullAll(), pulled)
+	for _, name := range split {
+		if e.pull(name) != nil {
+			t.Errorf("%s still has a state after rollback; it had none before", name)
+		}
 	}
 }

@@ -4,11 +4,10 @@ import (
 	"fmt"
 
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 
 	"stratum/config"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/cirole"
 )
 
@@ -42,7 +41,8 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 	if !ci.Enabled() {
 		return
 	}
-	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("ci-partition"), nil).Partition()
+	aws := awscontext.Of(s.TF)
+	partition := *aws.Partition()
 	var plan, apply []cirole.Trust
 	var providers []*string
 	if g := ci.GitHub; g != nil {
@@ -75,7 +75,7 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 	// attributes would make the apply role's policy depend on itself.
 	account := jsii.String(env.AccountID)
 	if env.AccountID == "" {
-		account = dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("ci-account"), nil).AccountId()
+		account = aws.AccountID()
 	}
 	protect := []*string{
 		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *account, config.CIPlanRoleName(env.Name))),

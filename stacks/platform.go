@@ -5,14 +5,13 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamsessioncontext"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
 	"stratum/config"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/eks"
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
@@ -63,7 +62,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Viewers:           clusterViewers(s, env),
 		LogRetentionDays:  env.LogRetentionDays,
 	})
-	partition := *dataawspartition.NewDataAwsPartition(s.TF, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	partition := *awscontext.Of(s.TF).Partition()
 
 	// One key for node root volumes and persistent volumes. EC2 Auto
 	// Scaling launches the nodes, so it uses the key through EC2.
@@ -187,9 +186,8 @@ func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 	case env.AssumeRoleARN == "":
 		// The role behind the caller's session (or the IAM user), so that
 		// whoever applies this stack can also apply services-<env>.
-		caller := dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("deployer"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
 		deployer = dataawsiamsessioncontext.NewDataAwsIamSessionContext(s.TF, jsii.String("deployer-session"), &dataawsiamsessioncontext.DataAwsIamSessionContextConfig{
-			Arn: caller.Arn(),
+			Arn: awscontext.Of(s.TF).CallerARN(),
 		}).IssuerArn()
 	}
 	admins := []eks.Admin{{ID: config.DeployerAccessEntryID, PrincipalARN: deployer}}
@@ -216,19 +214,10 @@ func clusterViewers(s *Stack, env config.Environment) []eks.Admin {
 // its name: bootstrap is applied by hand before any other stack, so the
 // role exists, and an SSM parameter would only repeat the name.
 func ciRoleARN(s *Stack, env config.Environment, name string) *string {
-	var partition dataawspartition.DataAwsPartition
-	if found := s.TF.Node().TryFindChild(jsii.String("ci-partition")); found != nil {
-		partition = found.(dataawspartition.DataAwsPartition)
-	} else {
-		partition = dataawspartition.NewDataAwsPartition(s.TF, jsii.String("ci-partition"), &dataawspartition.DataAwsPartitionConfig{})
-	}
+	aws := awscontext.Of(s.TF)
 	account := jsii.String(env.AccountID)
 	if env.AccountID == "" {
-		if found := s.TF.Node().TryFindChild(jsii.String("ci-account")); found != nil {
-			account = found.(dataawscalleridentity.DataAwsCallerIdentity).AccountId()
-		} else {
-			account = dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("ci-account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{}).AccountId()
-		}
+		account = aws.AccountID()
 	}
-	return jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", *partition.Partition(), *account, name))
+	return jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", *aws.Partition(), *account, name))
 }

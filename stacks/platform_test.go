@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"stratum/config"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
 	"stratum/contract"
@@ -299,11 +300,11 @@ func TestClusterAdmins(t *testing.T) {
 	envs = envs[:2]
 	custom := synth(t, envs, nil)
 	ciRole := func(env, role string) string {
-		account := "${data.aws_caller_identity.ci-account.account_id}"
+		account := "${data.aws_caller_identity." + awscontext.AccountID + ".account_id}"
 		if e, _ := config.Get(config.Environments(), env); e.AccountID != "" {
 			account = e.AccountID
 		}
-		return "arn:${data.aws_partition.ci-partition.partition}:iam::" + account + ":role/stratum-" + env + "-ci-" + role
+		return "arn:${data.aws_partition." + awscontext.PartitionID + ".partition}:iam::" + account + ":role/stratum-" + env + "-ci-" + role
 	}
 	for _, tc := range []struct {
 		app            *synthesized

@@ -14,12 +14,12 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupplan"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvault"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvaultlockconfiguration"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/kms"
 	"stratum/constructs/policy"
 )
@@ -102,7 +102,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 		}},
 	})
 
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
+	partition := awscontext.Of(c).Partition()
 	trust := policy.NewDocument(c, "trust", policy.TrustService("AWSBackup", "backup.amazonaws.com"))
 	b.Role = iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-backup"),
@@ -113,7 +113,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	for _, k := range keys {
 		iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("role-"+k), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 			Role:      b.Role.Name(),
-			PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition.Partition(), ManagedPolicies[k])),
+			PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition, ManagedPolicies[k])),
 		})
 	}
 	b.VaultName, b.VaultARN, b.PlanID, b.RoleARN = b.Vault.Name(), b.Vault.Arn(), b.Plan.Id(), b.Role.Arn()

@@ -13,8 +13,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccessentry"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksaccesspolicyassociation"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ekscluster"
@@ -27,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/kms"
 	"stratum/constructs/policy"
 )
@@ -121,8 +120,8 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 		panic(fmt.Sprintf("eks.New %q: %v", id, err))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
-	region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{}).Name()
+	aws := awscontext.Of(c)
+	partition, region := aws.Partition(), aws.Region()
 
 	secretsKey := kms.NewKey(c, "secrets-key", &kms.KeyProps{
 		Alias:       p.Name + "-eks-secrets",

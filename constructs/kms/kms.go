@@ -11,14 +11,12 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/policy"
 )
 
@@ -108,9 +106,8 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 		panic(fmt.Sprintf("kms.NewKey %q: DeletionWindowDays %d is invalid: want 7..30", id, window))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
-	root := fmt.Sprintf("arn:%s:iam::%s:root", *partition.Partition(), *account.AccountId())
+	aws := awscontext.Of(c)
+	root := fmt.Sprintf("arn:%s:iam::%s:root", *aws.Partition(), *aws.AccountID())
 
 	statements := []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
 		Sid:       jsii.String("AccountAdministersKeyThroughIAM"),
@@ -137,13 +134,12 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 			// context: only this account's log groups may use the key.
 			st.Condition = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{{
 				Test: jsii.String("ArnLike"), Variable: jsii.String("kms:EncryptionContext:aws:logs:arn"),
-				Values: jsii.Strings(fmt.Sprintf("arn:%s:logs:*:%s:*", *partition.Partition(), *account.AccountId())),
+				Values: jsii.Strings(fmt.Sprintf("arn:%s:logs:*:%s:*", *aws.Partition(), *aws.AccountID())),
 			}}
 		}
 		statements = append(statements, st)
 	}
 	if len(props.ViaServices) > 0 {
-		region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{})
 		for i, svc := range props.ViaServices {
 			if svc == "" || strings.Contains(svc, ".") {
 				panic(fmt.Sprintf("kms.NewKey %q: ViaServices[%d] %q is invalid: want a service name such as \"ec2\"", id, i, svc))
@@ -160,11 +156,11 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:ViaService"),
-						Values: jsii.Strings(awsrules.ServiceEndpoint(svc, *region.Name())),
+						Values: jsii.Strings(awsrules.ServiceEndpoint(svc, *aws.Region())),
 					},
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:CallerAccount"),
-						Values: &[]*string{account.AccountId()},
+						Values: &[]*string{aws.AccountID()},
 					},
 				},
 			})

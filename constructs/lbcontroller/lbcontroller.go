@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 
+	"stratum/constructs/awscontext"
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
@@ -64,7 +64,7 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 		panic(fmt.Sprintf("lbcontroller.New %q: ClusterName, Region, VPCID and RoleName are required", id))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	partition := awscontext.Of(c).Partition()
 	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{
 		Role: irsa.Props{
 			OIDCProviderARN: p.OIDCProviderARN,

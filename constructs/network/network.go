@@ -13,9 +13,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/defaultsecuritygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eip"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/flowlog"
@@ -31,6 +28,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/kms"
 	"stratum/constructs/policy"
 )
@@ -216,9 +214,8 @@ func routeTable(scope constructs.Construct, id string, vpcID *string, nameTag st
 // flowLogs records all traffic of the VPC into an encrypted log group
 // through a role that can write to that group only.
 func (n *Network) flowLogs(c constructs.Construct, p *Props) {
-	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
-	region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{})
+	aws := awscontext.Of(c)
+	account, partition, region := aws.AccountID(), aws.Partition(), aws.Region()
 
 	n.FlowLogGroup = cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String("flow-logs"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String("/" + p.Name + "/vpc-flow-logs"),
@@ -228,9 +225,9 @@ func (n *Network) flowLogs(c constructs.Construct, p *Props) {
 	// Confused-deputy protection, as the VPC user guide recommends: only
 	// flow logs of this account and region may use the role.
 	trust := policy.NewDocument(c, "flow-logs-trust", policy.TrustService("FlowLogsOfThisAccount", "vpc-flow-logs.amazonaws.com",
-		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account.AccountId()}},
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account}},
 		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(
-			fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition.Partition(), *region.Name(), *account.AccountId()))},
+			fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *partition, *region, *account))},
 	))
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-vpc-flow-logs"),
@@ -244,7 +241,7 @@ func (n *Network) flowLogs(c constructs.Construct, p *Props) {
 		// DescribeLogGroups is a list call: it is authorized against every
 		// log group of the account and region.
 		policy.Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, jsii.String(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:*",
-			*partition.Partition(), *region.Name(), *account.AccountId()))),
+			*partition, *region, *account))),
 	)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("flow-logs-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("write-flow-logs"),

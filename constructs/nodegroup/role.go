@@ -5,12 +5,12 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/policy"
 )
 
@@ -48,7 +48,7 @@ func NewNodeRole(scope constructs.Construct, id string, p *NodeRoleProps) *NodeR
 		panic(fmt.Sprintf("nodegroup.NewNodeRole %q: Name is required, at most %d characters", id, awsrules.MaxIAMRoleNameLength))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
+	partition := awscontext.Of(c).Partition()
 	trust := policy.NewDocument(c, "trust", policy.TrustService("", "ec2.amazonaws.com"))
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name),

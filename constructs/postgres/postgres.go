@@ -17,9 +17,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupselection"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbparametergroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbsubnetgroup"
@@ -29,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/kms"
 	"stratum/constructs/policy"
 )
@@ -269,9 +267,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 
-	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
-	region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{})
+	aws := awscontext.Of(c)
 
 	// One key per instance, so a client's data can be made unreadable
 	// (or its use audited) without touching another client's.
@@ -279,7 +275,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		Alias:       p.Identifier + "-storage",
 		Description: fmt.Sprintf("Storage, snapshots, Performance Insights and logs of RDS instance %s", p.Identifier),
 		// The exported PostgreSQL logs may contain statement text.
-		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *region.Name())},
+		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *aws.Region())},
 	})
 	// The secret has its own key: an application allowed to read the
 	// credentials is granted decrypt on this key only.
@@ -328,11 +324,11 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		Tags:        tags,
 	})
 
-	instanceARN := fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", *partition.Partition(), *region.Name(), *account.AccountId(), p.Identifier)
+	instanceARN := fmt.Sprintf("arn:%s:rds:%s:%s:db:%s", *aws.Partition(), *aws.Region(), *aws.AccountID(), p.Identifier)
 	// Confused-deputy protection: only this instance, in this account,
 	// may have RDS assume the role.
 	trust := policy.NewDocument(c, "monitoring-trust", policy.TrustService("EnhancedMonitoringOfThisInstance", "monitoring.rds.amazonaws.com",
-		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*account.AccountId())},
+		&policy.Condition{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: jsii.Strings(*aws.AccountID())},
 		&policy.Condition{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: jsii.Strings(instanceARN)},
 	))
 	role := iamrole.NewIamRole(c, jsii.String("monitoring-role"), &iamrole.IamRoleConfig{
@@ -343,7 +339,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 	})
 	monitoringPolicy := iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("monitoring-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      role.Name(),
-		PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*partition.Partition(), "service-role/AmazonRDSEnhancedMonitoringRole")),
+		PolicyArn: jsii.String(awsrules.ManagedPolicyARN(*aws.Partition(), "service-role/AmazonRDSEnhancedMonitoringRole")),
 	})
 
 	// RDS would create these groups itself, unencrypted and kept forever.

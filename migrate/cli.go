@@ -28,6 +28,7 @@ const usage = `usage: stratum migrate [plan] -source SOURCE [flags]   dry run: m
        stratum migrate apply [flags]                     back up, write the destinations, then the source
        stratum migrate verify [flags]                    prove every instance is in exactly one place
        stratum migrate rollback [flags]                  restore every state to its backup
+       stratum migrate retire [flags]                    remove the emptied state of a source stack no longer synthesized
        stratum migrate imports -out DIR [flags]          import and removed blocks instead of moving state
 
 SOURCE is a state file (terraform state pull > monolith.tfstate), stack:NAME
@@ -69,7 +70,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&force, "force", false, "restore states that someone else changed after the migration (their changes are lost)")
 	case "imports":
 		fs.StringVar(&out, "out", "", "directory for <stack>/imports.tf and source/removed.tf")
-	case "apply", "verify":
+	case "apply", "verify", "retire":
 	case "help", "-h", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -144,6 +145,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			writeJSON(stdout, rep)
 		} else {
 			printRollback(stdout, rep)
+		}
+		return 0
+	case "retire":
+		rep, err := Retire(ctx, *dir, tf)
+		if err != nil {
+			return fail(err)
+		}
+		if *asJSON {
+			writeJSON(stdout, rep)
+		} else {
+			printRetire(stdout, rep)
 		}
 		return 0
 	case "imports":
@@ -343,9 +355,21 @@ func printVerify(w io.Writer, r *VerifyReport) {
 	}
 	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed, %d pending\n",
 		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed), len(r.Pending))
+	if r.SourceRetired {
+		fmt.Fprintln(w, "the source's state was retired (removed): its data sources went with it")
+	}
 	if len(r.Pending) > 0 {
 		fmt.Fprintln(w, "an apply was interrupted: run `stratum migrate apply` again to finish it, or `stratum migrate rollback`")
 	}
+}
+
+func printRetire(w io.Writer, r *RetireReport) {
+	if r.AlreadyRetired {
+		fmt.Fprintf(w, "The source of plan %s (stack %s) was already retired; nothing was done.\n", r.Plan, r.Stack)
+		return
+	}
+	fmt.Fprintf(w, "Retired stack %s: removed its state %s (%d data sources, no managed resource), backed up to %s.\n", r.Stack, r.State, r.DataSources, r.Backup)
+	fmt.Fprintln(w, "`stratum migrate rollback` still restores it with every moved object.")
 }
 
 func printRollback(w io.Writer, r *RollbackReport) {

@@ -48,9 +48,12 @@ type StateRef struct {
 	SHA256  string     `json:"sha256,omitempty"`
 	// Kind of the source: "file", "stack" or "backend".
 	Kind string `json:"kind,omitempty"`
+	// Stack is the name of a stack source (-source stack:NAME).
+	// Default: "" (another kind of source).
+	Stack string `json:"stack,omitempty"`
 	// Inferred says how the backend of a source stack that is no longer
-	// synthesized was found. Default: "" (read from the synthesis or
-	// given).
+	// synthesized was found; such a source can be retired once emptied
+	// (Retire). Default: "" (read from the synthesis or given).
 	Inferred string `json:"inferred,omitempty"`
 }
 

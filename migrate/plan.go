@@ -68,14 +68,14 @@ func resolveSource(o *Options, syn *Synthesis) (*source, error) {
 	case strings.HasPrefix(o.Source, "stack:"):
 		name := strings.TrimPrefix(o.Source, "stack:")
 		if st := syn.Stacks[name]; st != nil {
-			return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: st.Backend.Type, Config: st.Backend.Config, BackendConfig: o.BackendConfig}}}, nil
+			return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Stack: name, Backend: BackendRef{Type: st.Backend.Type, Config: st.Backend.Config, BackendConfig: o.BackendConfig}}}, nil
 		}
 		b, from, err := retiredBackend(syn, name, o.Stacks)
 		if err != nil {
 			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s, and %v; name its state with -source backend:FILE.json instead (its backend block); stacks: %s",
 				o.Source, name, syn.Dir, err, strings.Join(sortedKeys(syn.Stacks), ", "))
 		}
-		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig},
+		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Stack: name, Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig},
 			Inferred: fmt.Sprintf("stack %s is no longer synthesized: its backend is the destinations' (%s) with their name replaced by its own", name, strings.Join(from, ", "))}}, nil
 	case strings.HasPrefix(o.Source, "backend:"):
 		file := strings.TrimPrefix(o.Source, "backend:")

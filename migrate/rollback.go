@@ -127,11 +127,26 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 // restore pushes the backup so that the stored state is the backup
 // exactly: Terraform adds one to the serial of a pushed state that
 // replaces a different one, so the backup goes out with its serial minus
-// one. A pull afterwards must give the backup's bytes.
+// one. Where there is no state any more (a retired source), the first
+// push creates it: the local backend writes it as it is, but the S3
+// backend first creates an empty state of its own lineage and keeps that
+// lineage, so a second push replaces it like any other state. A pull
+// afterwards must give the backup's bytes.
 func restore(ctx context.Context, o *openState, backup []byte) error {
 	st, err := tfstate.Parse(o.name+" backup", backup)
 	if err != nil {
 		return err
+	}
+	if !o.snap.Exists {
+		if err := o.sess.Push(ctx, backup, tfbackend.PushOptions{Force: true}); err != nil {
+			return err
+		}
+		if err := o.pull(ctx); err != nil {
+			return err
+		}
+		if bytes.Equal(o.snap.Data, backup) {
+			return nil
+		}
 	}
 	st.Serial--
 	raw, err := st.Marshal()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,8 +29,10 @@ var (
 const legacyFixture = "testdata/databases-prod.legacy.tf.json"
 
 // legacyStack writes the legacy databases-prod into a synthesis of its
-// own under dir, with a local backend at state, and reads it back.
-func legacyStack(t *testing.T, dir, state string) *migrate.Stack {
+// own under dir and reads it back: with its own S3 backend (the real
+// stratum-prod-tfstate/databases-prod/terraform.tfstate), or with a local
+// backend at localState when that is set.
+func legacyStack(t *testing.T, dir, localState string) *migrate.Stack {
 	t.Helper()
 	raw, err := os.ReadFile(legacyFixture)
 	if err != nil {
@@ -39,7 +42,9 @@ func legacyStack(t *testing.T, dir, state string) *migrate.Stack {
 	if err := json.Unmarshal(raw, &j); err != nil {
 		t.Fatal(err)
 	}
-	j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": state}}
+	if localState != "" {
+		j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": localState}}
+	}
 	writeJSON(t, filepath.Join(dir, "stacks", "databases-prod", "cdk.tf.json"), j)
 	writeJSON(t, filepath.Join(dir, "manifest.json"), map[string]any{"stacks": map[string]any{"databases-prod": map[string]any{
 		"name": "databases-prod", "synthesizedStackPath": "stacks/databases-prod/cdk.tf.json", "workingDirectory": "stacks/databases-prod",
@@ -114,6 +119,28 @@ func sortedAddrs(m map[string]*migrate.ConfigResource) []string {
 	return out
 }
 
+// runCode runs `stratum migrate VERB -dir dir` and returns its exit
+// code, stdout and stderr.
+func runCode(dir, terraform string, verb string, args ...string) (int, string, string) {
+	var out, errs bytes.Buffer
+	code := migrate.Main(append([]string{verb, "-dir", dir, "-terraform", terraform}, args...), &out, &errs)
+	return code, out.String(), errs.String()
+}
+
+// pushTo writes st as the state of stack name.
+func pushTo(t *testing.T, e *env, name string, st *tfstate.State) {
+	t.Helper()
+	raw, err := st.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := e.open(*e.states[name])
+	defer s.Close()
+	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // count is the number of instances of st in mode.
 func count(st *tfstate.State, mode string) int {
 	n := 0
@@ -136,11 +163,30 @@ func count(st *tfstate.State, mode string) int {
 // apply and verify succeed, databases-prod keeps only its data sources,
 // and rollback puts everything back.
 func TestMoveBetweenStacks(t *testing.T) {
-	e := newEnv(t, "local")
+	for _, kind := range []string{"local", "s3+dynamodb"} {
+		t.Run(kind, func(t *testing.T) { moveBetweenStacks(t, kind) })
+	}
+}
+
+func moveBetweenStacks(t *testing.T, kind string) {
+	e := newEnv(t, kind)
 	root := filepath.Dir(e.dir)
-	statePath := filepath.Join(root, "states", "databases-prod.tfstate")
-	legacy := legacyStack(t, filepath.Join(root, "legacy"), statePath)
-	e.states["databases-prod"] = &tfbackend.Backend{Name: "databases-prod", Type: "local", Config: map[string]any{"path": statePath}}
+	localState := ""
+	var backendConfig []string
+	if kind == "local" {
+		localState = filepath.Join(root, "states", "databases-prod.tfstate")
+	} else {
+		backendConfig = []string{"-backend-config", e.flags[len(e.flags)-3]}
+	}
+	legacy := legacyStack(t, filepath.Join(root, "legacy"), localState)
+	b := legacy.Backend
+	b.BackendConfig = e.states["database-ezra-prod"].BackendConfig
+	e.states["databases-prod"] = &b
+	// Where databases-prod's state is, as the tool describes it.
+	state := b.String()
+	if want := map[string]string{"local": "local:" + localState, "s3+dynamodb": "s3://stratum-prod-tfstate/databases-prod/terraform.tfstate"}[kind]; state != want {
+		t.Fatalf("the legacy state is %s, want %s", state, want)
+	}
 	split := []string{"database-ezra-prod", "database-mtn-ghana-prod"}
 	syn, err := migrate.ReadSynthesis(e.synthesis)
 	if err != nil {
@@ -177,14 +223,17 @@ func TestMoveBetweenStacks(t *testing.T) {
 		}
 		return out.String()
 	}
-	plan := []string{"plan", "-source", "stack:databases-prod", "-stacks", "database-*-prod", "-synthesis", e.synthesis}
+	if code, _, errs := runCode(dir, e.terraform, "retire"); code != 1 || !strings.Contains(errs, "plan.json") {
+		t.Errorf("retire before any plan: exit %d, %s; want a refusal", code, errs)
+	}
+	plan := append([]string{"plan", "-source", "stack:databases-prod", "-stacks", "database-*-prod", "-synthesis", e.synthesis}, backendConfig...)
 	out := run(2, append(plan, "-json")...)
 	l := ledger(t, out)
 	if len(l.Unmapped) > 0 || len(l.Ambiguous) > 0 || len(l.Conflicts) > 0 {
 		t.Fatalf("split plan: unmapped %v ambiguous %v conflicts %v, want none", l.Unmapped, l.Ambiguous, l.Conflicts)
 	}
-	if got, want := l.Source.Backend.Config["path"], statePath; got != want {
-		t.Errorf("source backend path %v, want %s (inferred from the destinations')", got, want)
+	if got := (tfbackend.Backend{Type: l.Source.Backend.Type, Config: l.Source.Backend.Config}); !reflect.DeepEqual(got.Config, b.Config) || got.Type != b.Type {
+		t.Errorf("source backend %s %v, want the legacy stack's own %s %v (inferred from the destinations')", got.Type, got.Config, b.Type, b.Config)
 	}
 	if len(l.Entries) != count(before, "managed")+count(before, "data") {
 		t.Errorf("split plan: %d entries, want one per instance of databases-prod (%d)", len(l.Entries), count(before, "managed")+count(before, "data"))
@@ -227,6 +276,9 @@ func TestMoveBetweenStacks(t *testing.T) {
 		}
 	}
 
+	if code, _, errs := runCode(dir, e.terraform, "retire"); code != 1 || !strings.Contains(errs, "nothing was removed: verify") {
+		t.Errorf("retire before apply: exit %d, %s; want a refusal: nothing is verified", code, errs)
+	}
 	out = run(0, "apply")
 	for _, name := range split {
 		if !strings.Contains(out, "npx cdktf diff "+name) {
@@ -246,6 +298,39 @@ func TestMoveBetweenStacks(t *testing.T) {
 		if st == nil || count(st, "managed") != len(syn.Stacks[name].Resources) {
 			t.Errorf("%s: want every resource its configuration declares in its state", name)
 		}
+	}
+
+	// Retire refuses while databases-prod still holds a managed resource
+	// (someone added one after the move), then removes the emptied state.
+	reduced, err := after.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := tfstate.Parse("reduced", reduced)
+	extra.Serial++
+	extra.Resources = append(extra.Resources, &tfstate.Resource{Mode: "managed", Type: "aws_s3_bucket", Name: "stray", Provider: `provider["registry.terraform.io/hashicorp/aws"]`,
+		Instances: []*tfstate.Instance{{Attributes: json.RawMessage(`{"id":"stray","bucket":"stray"}`), SensitiveAttributes: json.RawMessage("[]")}}})
+	pushTo(t, e, "databases-prod", extra)
+	code, _, errs := runCode(dir, e.terraform, "retire")
+	if code != 1 || !strings.Contains(errs, "nothing was removed: "+state+" still holds 1 managed resources (aws_s3_bucket.stray)") {
+		t.Errorf("retire with a managed resource left: exit %d, %s; want a refusal naming it", code, errs)
+	}
+	back, _ := tfstate.Parse("reduced", reduced)
+	back.Serial = e.pull("databases-prod").Serial + 1
+	pushTo(t, e, "databases-prod", back)
+	out = run(0, "retire")
+	if want := fmt.Sprintf("Retired stack databases-prod: removed its state %s (%d data sources, no managed resource)", state, count(before, "data")); !strings.Contains(out, want) {
+		t.Errorf("retire: got %q, want %q", out, want)
+	}
+	if e.pull("databases-prod") != nil {
+		t.Error("databases-prod still has a state after retire")
+	}
+	out = run(0, "verify")
+	if !strings.Contains(out, "0 lost, 0 duplicated, 0 changed, 0 pending") || !strings.Contains(out, "the source's state was retired") {
+		t.Errorf("verify after retire: %s", out)
+	}
+	if out := run(0, "retire"); !strings.Contains(out, "already retired") {
+		t.Errorf("second retire: %q, want it to say so", out)
 	}
 
 	run(0, "rollback")

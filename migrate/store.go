@@ -74,7 +74,8 @@ type LogRecord struct {
 	Run  string `json:"run"`
 	Plan string `json:"plan,omitempty"`
 	// Step: apply-start, backup, push, pushed, source-pushed, applied,
-	// rollback-start, restored, removed, rolled-back, failed.
+	// rollback-start, restored, removed, rolled-back, retire-backup,
+	// retired, failed.
 	Step      string `json:"step"`
 	State     string `json:"state,omitempty"`
 	Backup    string `json:"backup,omitempty"`

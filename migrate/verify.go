@@ -27,6 +27,9 @@ type VerifyReport struct {
 	// Pending are moves not done yet: the object is still only in the
 	// source (an interrupted apply; rerun it).
 	Pending []string `json:"pending"`
+	// SourceRetired is set when retire removed the emptied source's state:
+	// its data sources went with it.
+	SourceRetired bool `json:"source_retired,omitempty"`
 }
 
 // OK reports whether every instance is where the plan put it, unchanged.
@@ -112,6 +115,11 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		return nil, err
 	}
 	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
+	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	rep.SourceRetired = sourceRetired(recs, l.ID)
 	refs := []*StateRef{&l.Source}
 	for _, n := range sortedKeys(l.Destinations) {
 		refs = append(refs, l.Destinations[n])
@@ -172,6 +180,9 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 				rep.Data++
 			} else {
 				rep.Kept++
+			}
+			if inSource == nil && e.Mode == "data" && rep.SourceRetired && cur["source"] == nil {
+				break // went with the retired source's state, as retire checked
 			}
 			if inSource == nil {
 				rep.Lost = append(rep.Lost, fmt.Sprintf("%s: kept in the source, but the source no longer has it", e.Source))

@@ -183,7 +183,7 @@ func (s *Session) removeS3(ctx context.Context, expect []byte) error {
 	}
 	lockPath := st.bucket + "/" + st.key
 	who, _ := os.Hostname()
-	info := lockInfo{ID: newID(), Operation: "stratum-migrate-rollback", Who: "stratum migrate@" + who, Version: "stratum", Created: time.Now().UTC(), Path: lockPath}
+	info := lockInfo{ID: newID(), Operation: "stratum-migrate-remove", Who: "stratum migrate@" + who, Version: "stratum", Created: time.Now().UTC(), Path: lockPath}
 	raw, _ := json.Marshal(info)
 	var unlock []func()
 	defer func() {

@@ -1,0 +1,130 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"stratum/tfbackend"
+	"stratum/tfstate"
+)
+
+// RetireReport is what retire did.
+type RetireReport struct {
+	Plan string `json:"plan"`
+	// Stack is the retired source stack; State where its state was.
+	Stack string `json:"stack"`
+	State string `json:"state"`
+	// DataSources were in the state (data sources are never moved: each
+	// stack reads its own).
+	DataSources int `json:"data_sources"`
+	// Backup is the state as it was removed.
+	Backup string `json:"backup,omitempty"`
+	// AlreadyRetired is set when an earlier retire removed it and nothing
+	// was done.
+	AlreadyRetired bool `json:"already_retired,omitempty"`
+}
+
+// Retire removes the source's state once the migration has emptied it, so
+// that no state of a stack the app no longer has is left behind (the
+// state of databases-<env> after its split into database-<client>-<env>).
+// It refuses unless the source is a stack that was no longer synthesized
+// when the plan was made, verify passes, and the state holds no managed
+// resource: only data sources, which are never moved, go with it. The
+// state is backed up first, and removed under the backend's lock only if
+// it is still exactly what was checked. Rollback restores it.
+func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireReport, error) {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	l, err := readLedger(dir)
+	if err != nil {
+		return nil, err
+	}
+	if l.Source.Kind != "stack" || l.Source.Stack == "" || l.Source.Inferred == "" {
+		return nil, fmt.Errorf("retire removes the state of a source stack that is no longer synthesized (a stack split into others, such as databases-<env>); the source of plan %s is %s: keep or archive it yourself", l.ID, describeBackend(l.Source.Backend))
+	}
+	rep := &RetireReport{Plan: l.ID, Stack: l.Source.Stack, State: describeBackend(l.Source.Backend)}
+	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	if sourceRetired(recs, l.ID) {
+		rep.AlreadyRetired = true
+		return rep, nil
+	}
+	v, err := Verify(ctx, dir, tf)
+	if err != nil {
+		return nil, fmt.Errorf("nothing was removed: verify: %w", err)
+	}
+	if !v.OK() {
+		return nil, fmt.Errorf("nothing was removed: verify finds %d lost, %d duplicated, %d changed, %d pending (run `stratum migrate verify -dir %s`); retire only a verified migration's source",
+			len(v.Lost), len(v.Duplicate), len(v.Changed), len(v.Pending), dir)
+	}
+	states, closeAll, err := openAll(ctx, tf, []*StateRef{&l.Source})
+	if err != nil {
+		return nil, fmt.Errorf("nothing was removed: %w", err)
+	}
+	defer closeAll()
+	src := states[0]
+	if !src.snap.Exists {
+		return nil, fmt.Errorf("%s holds no state: it was removed, but not by retire; nothing was done", rep.State)
+	}
+	var managed []string
+	for _, r := range src.st.Resources {
+		for _, in := range r.Instances {
+			if r.Mode == "managed" {
+				managed = append(managed, r.InstanceAddr(in).String())
+			} else {
+				rep.DataSources++
+			}
+		}
+	}
+	if len(managed) > 0 {
+		return nil, fmt.Errorf("nothing was removed: %s still holds %d managed resources (%s); removing its state would leave them in AWS, managed by no stack: move them (plan again) or remove them from the state yourself",
+			rep.State, len(managed), strings.Join(managed, ", "))
+	}
+	if !src.sess.CanRemove() {
+		return nil, fmt.Errorf("nothing was removed: removing a state of backend %q is not supported (local and s3 are): remove %s by hand", l.Source.Backend.Type, rep.State)
+	}
+	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	rep.Backup = filepath.Join(dir, "backups", j.run+"-retire", "source.tfstate")
+	sum := tfstate.Checksum(src.snap.Data)
+	if err := os.MkdirAll(filepath.Dir(rep.Backup), 0o700); err != nil {
+		return nil, err
+	}
+	if err := writeFileSync(rep.Backup, src.snap.Data, 0o600); err != nil {
+		return nil, fmt.Errorf("nothing was removed: backing up %s: %w", rep.State, err)
+	}
+	if err := j.add(LogRecord{Step: "retire-backup", State: "source", Backup: rep.Backup, Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum}); err != nil {
+		return nil, err
+	}
+	if err := src.sess.Remove(ctx, src.snap.Data); err != nil {
+		j.add(LogRecord{Step: "failed", State: "source", Message: err.Error()})
+		return nil, err
+	}
+	if err := j.add(LogRecord{Step: "retired", State: "source", Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum, Count: rep.DataSources}); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// sourceRetired reports whether the log records that retire removed the
+// source of plan, and no rollback restored it since.
+func sourceRetired(recs []LogRecord, plan string) bool {
+	retired := false
+	for _, r := range recs {
+		switch {
+		case r.Plan != plan:
+		case r.Step == "retired":
+			retired = true
+		case r.Step == "rolled-back":
+			retired = false
+		}
+	}
+	return retired
+}

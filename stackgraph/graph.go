@@ -34,7 +34,10 @@ const (
 type Stack struct {
 	Name string `json:"name"`
 	// Environment, Layer and Client come from the default tags of the
-	// stack's AWS provider (Client is empty for layer stacks).
+	// stack's AWS provider (Client is empty for layer stacks). A database
+	// stack has no Client default tag (its tags stayed those of the
+	// former databases-<env>); its Client is the one Client tag its
+	// resources carry.
 	Environment string `json:"environment"`
 	Layer       string `json:"layer"`
 	Client      string `json:"client,omitempty"`
@@ -222,6 +225,9 @@ func describe(in Input) (Stack, error) {
 		Terraform struct {
 			Backend map[string]any `json:"backend"`
 		} `json:"terraform"`
+		Resource map[string]map[string]struct {
+			Tags map[string]any `json:"tags"`
+		} `json:"resource"`
 	}
 	if err := json.Unmarshal(in.JSON, &j); err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
@@ -231,6 +237,9 @@ func describe(in Input) (Stack, error) {
 	s.Environment, s.Layer, s.Client = tags["Environment"], tags["Layer"], tags["Client"]
 	if s.Environment == "" || s.Layer == "" {
 		return Stack{}, fmt.Errorf("stack %s: its AWS provider has no Environment and Layer default tags", in.Name)
+	}
+	if s.Client == "" {
+		s.Client = onlyClientTag(j.Resource)
 	}
 	if len(j.Terraform.Backend) != 1 {
 		return Stack{}, fmt.Errorf("stack %s: want one backend, got %d", in.Name, len(j.Terraform.Backend))
@@ -246,6 +255,27 @@ func describe(in Input) (Stack, error) {
 		}
 	}
 	return s, nil
+}
+
+// onlyClientTag is the Client tag of the resources when they carry
+// exactly one value of it (tokens do not count), "" otherwise.
+func onlyClientTag(resources map[string]map[string]struct {
+	Tags map[string]any `json:"tags"`
+}) string {
+	found := ""
+	for _, byName := range resources {
+		for _, r := range byName {
+			c, _ := r.Tags["Client"].(string)
+			switch {
+			case c == "" || strings.Contains(c, "${"):
+			case found == "":
+				found = c
+			case c != found:
+				return ""
+			}
+		}
+	}
+	return found
 }
 
 // clusterProviders are the providers that talk to the Kubernetes API.

@@ -3,6 +3,7 @@ package stackgraph
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -118,6 +119,49 @@ func TestNewErrors(t *testing.T) {
 			_, err := New(tc.in)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestClientOfStack: a stack's client is its provider's Client default
+// tag, or else the one Client tag its resources carry (a database stack);
+// none, or several, is no client.
+func TestClientOfStack(t *testing.T) {
+	withResources := func(defaultClient string, tags ...string) []byte {
+		dt := map[string]any{"Environment": "dev", "Layer": "databases"}
+		if defaultClient != "" {
+			dt["Client"] = defaultClient
+		}
+		res := map[string]any{}
+		for i, c := range tags {
+			res[fmt.Sprintf("r%d", i)] = map[string]any{"tags": map[string]any{"Client": c, "CostCentre": "cc-1"}}
+		}
+		b, _ := json.Marshal(map[string]any{
+			"provider":  map[string]any{"aws": []any{map[string]any{"default_tags": []any{map[string]any{"tags": dt}}}}},
+			"terraform": map[string]any{"backend": map[string]any{"s3": map[string]any{}}},
+			"resource":  map[string]any{"aws_x": res},
+		})
+		return b
+	}
+	cases := []struct {
+		name string
+		json []byte
+		want string
+	}{
+		{"default tag", withResources("a", "a"), "a"},
+		{"resources of one client", withResources("", "a", "a", "${var.x}"), "a"},
+		{"resources of two clients", withResources("", "a", "b"), ""},
+		{"no client", withResources(""), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := describe(Input{Name: "s", JSON: tc.json})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Client != tc.want {
+				t.Errorf("Client = %q, want %q", s.Client, tc.want)
 			}
 		})
 	}

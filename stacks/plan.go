@@ -66,15 +66,15 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 	}
 	for _, env := range envs {
 		layer(contract.Bootstrap, env, 24, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
-		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
-		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
+		layer(contract.Foundation, env, 88, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
+		layer(contract.Platform, env, 66, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })
 		for _, t := range clients.Tenancies(all, env) {
 			c := t.Client
 			out = append(out, Unit{
 				Name:   contract.Databases.StackName(env.Name, c.Name),
 				Inputs: Inputs{Env: env, Client: &c},
-				Cost:   29,
+				Cost:   30,
 				build:  func(s constructs.Construct, in Inputs) { NewDatabase(s, tenancy(in)) },
 			}, Unit{
 				Name:   contract.Client.StackName(env.Name, c.Name),

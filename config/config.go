@@ -129,10 +129,11 @@ type State struct {
 
 // Cluster sizes and configures the environment's EKS cluster.
 type Cluster struct {
-	// Version is the Kubernetes minor version, e.g. "1.35". Keep it in EKS
-	// standard support: the cluster's upgrade policy is STANDARD, so EKS
-	// upgrades it by itself when that support ends, and a test fails
-	// (stacks, TestClusterVersionsInStandardSupport) before it does.
+	// Version is the Kubernetes minor version, e.g. "1.35": one of
+	// awsrules.KubernetesSupport. Keep it in EKS standard support: the
+	// cluster's upgrade policy is STANDARD, so EKS upgrades it by itself
+	// when that support ends; the scheduled `stratum support` check warns
+	// before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
 	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint

@@ -290,7 +290,7 @@ func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
 	if !awsrules.IsKubernetesVersion(c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
-			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf(), awsrules.KubernetesSupport.List()))
 	}
 	for i, cidr := range c.PublicAccessCIDRs {
 		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {

@@ -91,6 +91,11 @@ type VPN struct {
 	// OnPremisesCIDRs are the networks behind the customer gateways. They
 	// are routed over the VPN and may not overlap any VPC.
 	OnPremisesCIDRs []string
+	// Tunnels are the IKE and IPsec options of all four tunnels.
+	// Default: IKEv2, AES-256 (GCM first), SHA-2, DH groups 19–21 (see
+	// VPNTunnels); tunnel logs always go to an encrypted log group kept
+	// LogRetentionDays.
+	Tunnels VPNTunnels
 }
 
 // CustomerGateway is one on-premises VPN endpoint.

@@ -212,6 +212,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	if !v.Enabled {
 		return
 	}
+	checkVPNTunnels(p, owner, v)
 	if v.StaticRoutesOnly && len(v.OnPremisesCIDRs) == 0 {
 		p.Add(owner, "VPN.OnPremisesCIDRs", v.OnPremisesCIDRs,
 			"at least one range: with StaticRoutesOnly they are the only routes to on-premises")

@@ -67,7 +67,13 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	})
 
 	if env.VPN.Enabled {
-		newVPN(s, prefix, net, topic.Arn())
+		// The tunnel logs get their own key, like every other purpose.
+		vpnLogKey := kms.NewKey(s.TF, "vpn-logs-key", &kms.KeyProps{
+			Alias:             prefix + "-vpn-logs",
+			Description:       "Site-to-Site VPN tunnel logs of Stratum " + env.Name,
+			ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
+		})
+		newVPN(s, prefix, net, topic.Arn(), vpnLogKey)
 	}
 	groups := newSecurityGroups(s, prefix, net.VPCID)
 
@@ -104,7 +110,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 // on-premises routes to every private route table and the database route
 // table. Public subnets hold only NAT gateways and load balancers, which
 // never talk to on-premises networks.
-func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string) *vpn.VPN {
+func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string, logKey *kms.Key) *vpn.VPN {
 	c := s.Env.VPN
 	var gateways []vpn.CustomerGateway
 	for _, g := range c.CustomerGateways {
@@ -127,7 +133,20 @@ func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string
 		StaticRoutes:     static,
 		PropagateTo:      propagate,
 		AlarmTopicARN:    alarmTopicARN,
+		Tunnels:          vpnTunnels(c.Tunnels.Effective()),
+		LogKey:           logKey,
+		LogRetentionDays: s.Env.LogRetentionDays,
+		Region:           s.Env.Region,
 	})
+}
+
+// vpnTunnels are the configured tunnel options, defaults applied.
+func vpnTunnels(t config.VPNTunnels) vpn.Tunnels {
+	phase := func(p config.VPNPhase) vpn.Phase {
+		return vpn.Phase{EncryptionAlgorithms: p.EncryptionAlgorithms, IntegrityAlgorithms: p.IntegrityAlgorithms,
+			DHGroupNumbers: p.DHGroupNumbers, LifetimeSeconds: p.LifetimeSeconds}
+	}
+	return vpn.Tunnels{IKEVersions: t.IKEVersions, Phase1: phase(t.Phase1), Phase2: phase(t.Phase2)}
 }
 
 type securityGroups struct {

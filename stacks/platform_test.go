@@ -139,18 +139,24 @@ func TestServiceAccountsMatchTheirRoles(t *testing.T) {
 			}
 		}
 		releases := j.resources("helm_release")
-		if len(releases) != 2 {
-			t.Errorf("got %d Helm releases, want 2 (load balancer controller, ExternalDNS)", len(releases))
+		if len(releases) != 3 {
+			t.Errorf("got %d Helm releases, want 3 (load balancer controller, ExternalDNS, Cluster Autoscaler)", len(releases))
 		}
 		for addr, r := range releases {
+			type account struct {
+				Create bool
+				Name   string
+			}
 			var values struct {
-				ServiceAccount struct {
-					Create bool
-					Name   string
-				}
+				ServiceAccount account
+				// The Cluster Autoscaler's chart takes it here.
+				RBAC struct{ ServiceAccount *account }
 			}
 			if err := json.Unmarshal([]byte(jsonStrings(r["values"])[0]), &values); err != nil {
 				t.Fatalf("%s: values: %v", addr, err)
+			}
+			if values.RBAC.ServiceAccount != nil {
+				values.ServiceAccount = *values.RBAC.ServiceAccount
 			}
 			sa := fmt.Sprintf("%s/%s", r["namespace"], values.ServiceAccount.Name)
 			if values.ServiceAccount.Create || !accounts[sa] {

@@ -171,7 +171,7 @@ var stackReads = map[contract.Layer][]string{
 	contract.Bootstrap:  {"State", "CI"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection"},
 	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI"},
-	contract.Services:   {"DeletionProtection"},
+	contract.Services:   {"DeletionProtection", "Cluster.Version"},
 	contract.Databases:  {"DeletionProtection", "LogRetentionDays"},
 	contract.Client:     {"Network", "VPN"},
 }

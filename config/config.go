@@ -141,8 +141,11 @@ type Cluster struct {
 	// before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
-	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint
-	// only, reachable from the VPC and, with the VPN, from on-premises).
+	// these ranges only (never 0.0.0.0/0), besides the private one: the
+	// supported way to reach a cluster of an environment without a VPN
+	// (docs/dev-access.md). Refused in production environments, whose API
+	// stays private. Default: empty (private endpoint only, reachable from
+	// the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
 	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
 	// EKS access entries, besides the identity that deploys Stratum

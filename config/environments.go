@@ -143,6 +143,13 @@ func dev() Environment {
 		},
 		Cluster: Cluster{
 			Version: "1.35",
+			// Dev has no VPN: its API is reachable from these public ranges
+			// only (docs/dev-access.md), so that services-dev and the
+			// client-*-dev stacks can be applied from outside the VPC.
+			// REPLACE this placeholder (192.0.2.0/24 is a documentation
+			// range, RFC 5737) with the egress ranges of your office, your
+			// VPN or your CI runners.
+			PublicAccessCIDRs: []string{"192.0.2.0/24"},
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"t3.large"},
 				MinSize:       1, DesiredSize: 2, MaxSize: 3,

@@ -125,6 +125,11 @@ type State struct {
 	LockTable string
 	// NoncurrentVersionDays is how long old state versions are kept.
 	NoncurrentVersionDays int
+	// AccessLogBucket receives the S3 server access logs of the state
+	// bucket and of every client bucket of the environment, kept
+	// LogRetentionDays. The bootstrap stack creates it (SSE-S3: S3 cannot
+	// deliver these logs to an SSE-KMS bucket). Required.
+	AccessLogBucket string
 	// CustomerManagedKey encrypts the state with a KMS key the bootstrap
 	// stack creates (rotation on) instead of the AWS managed aws/s3 key.
 	// It needs AccountID so the backend can name the key's alias ARN.

@@ -34,6 +34,7 @@ func prod() Environment {
 		State: State{
 			Bucket:                "stratum-prod-tfstate",
 			LockTable:             "stratum-prod-tflock",
+			AccessLogBucket:       "stratum-prod-s3-access-logs",
 			NoncurrentVersionDays: 365,
 			CustomerManagedKey:    true,
 		},
@@ -95,6 +96,7 @@ func staging() Environment {
 		State: State{
 			Bucket:                "stratum-staging-tfstate",
 			LockTable:             "stratum-staging-tflock",
+			AccessLogBucket:       "stratum-staging-s3-access-logs",
 			NoncurrentVersionDays: 90,
 		},
 		Cluster: Cluster{
@@ -139,6 +141,7 @@ func dev() Environment {
 		State: State{
 			Bucket:                "stratum-dev-tfstate",
 			LockTable:             "stratum-dev-tflock",
+			AccessLogBucket:       "stratum-dev-s3-access-logs",
 			NoncurrentVersionDays: 30,
 		},
 		Cluster: Cluster{

@@ -277,6 +277,12 @@ func checkState(p *Problems, owner string, e Environment) {
 	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
 	}
+	switch problem := awsrules.S3BucketNameProblem(e.State.AccessLogBucket); {
+	case problem != "":
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, problem)
+	case e.State.AccessLogBucket == e.State.Bucket:
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, "a bucket other than State.Bucket: a bucket cannot receive its own access logs")
+	}
 	if !awsrules.IsDynamoDBTableName(e.State.LockTable) {
 		p.Add(owner, "State.LockTable", e.State.LockTable,
 			"a DynamoDB table name: 3–255 characters from a-z, A-Z, 0-9, '_', '-', '.'")
@@ -391,6 +397,12 @@ func checkUniqueStateBackends(p *Problems, envs []Environment) {
 				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
 		} else {
 			buckets[e.State.Bucket] = e.Name
+		}
+		if other, ok := buckets[e.State.AccessLogBucket]; ok && e.State.AccessLogBucket != "" && e.State.AccessLogBucket != e.State.Bucket {
+			p.Add(EnvironmentOwner(e.Name), "State.AccessLogBucket", e.State.AccessLogBucket,
+				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
+		} else {
+			buckets[e.State.AccessLogBucket] = e.Name
 		}
 		key := e.AccountID + "/" + e.Region + "/" + e.State.LockTable
 		if other, ok := tables[key]; ok && e.State.LockTable != "" {

@@ -114,6 +114,22 @@ type Backup struct {
 	RetentionDays int
 	// Schedule is the daily backup rule as an AWS cron expression.
 	Schedule string
+	// CopyRegion, when set, copies every recovery point to a vault of the
+	// same name in that region (another region of the same partition),
+	// encrypted with a key of its own there: a region's loss does not take
+	// the backups with it. Required in production. Default: "" (no copies).
+	CopyRegion string
+	// CopyRetentionDays is how long the copies are kept.
+	// Default: 0, meaning RetentionDays.
+	CopyRetentionDays int
+}
+
+// CopyRetention is how long copies are kept, the default applied.
+func (b Backup) CopyRetention() int {
+	if b.CopyRetentionDays == 0 {
+		return b.RetentionDays
+	}
+	return b.CopyRetentionDays
 }
 
 // State is where the environment's Terraform state lives. The bootstrap

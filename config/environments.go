@@ -28,8 +28,9 @@ func prod() Environment {
 			},
 			OnPremisesCIDRs: []string{"172.16.0.0/16"},
 		},
-		LogRetentionDays:   365,
-		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)"},
+		LogRetentionDays: 365,
+		// Copies of every recovery point in a second region.
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35},
 		DeletionProtection: true,
 		State: State{
 			Bucket:                "stratum-prod-tfstate",

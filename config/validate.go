@@ -271,6 +271,20 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if problem := awsrules.CronProblem(e.Backup.Schedule); problem != "" {
 		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
 	}
+	b := e.Backup
+	switch {
+	case b.CopyRegion == "":
+	case !awsrules.IsRegion(b.CopyRegion):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, "an AWS region code such as us-west-2, or empty for no copies")
+	case b.CopyRegion == e.Region:
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, fmt.Sprintf("a region other than the environment's (%s): copies must survive its loss", e.Region))
+	case awsrules.IsRegion(e.Region) && awsrules.Partition(b.CopyRegion) != awsrules.Partition(e.Region):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion,
+			fmt.Sprintf("a region of partition %s, the partition of %s: AWS Backup copies between regions of one partition", awsrules.Partition(e.Region), e.Region))
+	}
+	if b.CopyRetentionDays < 0 || (b.CopyRegion == "" && b.CopyRetentionDays != 0) {
+		p.Add(owner, "Backup.CopyRetentionDays", b.CopyRetentionDays, "0 (as long as RetentionDays) or more days, and only with CopyRegion")
+	}
 }
 
 func checkState(p *Problems, owner string, e Environment) {

@@ -40,6 +40,7 @@ func TestProductionProtections(t *testing.T) {
 		{"database prevent_destroy", "Database.PreventDestroy", func(e *config.Environment) { e.Database.PreventDestroy = false }},
 		{"final snapshot", "Database.SkipFinalSnapshot", func(e *config.Environment) { e.Database.SkipFinalSnapshot = true }},
 		{"backup retention", "Database.BackupRetentionDays", func(e *config.Environment) { e.Database.BackupRetentionDays = 7 }},
+		{"backup copies", "Backup.CopyRegion", func(e *config.Environment) { e.Backup.CopyRegion, e.Backup.CopyRetentionDays = "", 0 }},
 		{"private cluster API", "Cluster.PublicAccessCIDRs", func(e *config.Environment) { e.Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} }},
 	}
 	withSecond := func() []config.Environment {

@@ -114,8 +114,8 @@ type Backup struct {
 	RetentionDays int
 	// Schedule is the daily backup rule as an AWS cron expression.
 	Schedule string
-	// CopyRegion, when set, copies every recovery point to a vault of the
-	// same name in that region (another region of the same partition),
+	// CopyRegion, when set, copies every recovery point to the vault
+	// <prefix>-copies in that region (another region of the same partition),
 	// encrypted with a key of its own there: a region's loss does not take
 	// the backups with it. Required in production. Default: "" (no copies).
 	CopyRegion string

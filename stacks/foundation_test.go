@@ -570,9 +570,18 @@ func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			at := contract.At{Env: f.env.Name}
-			vaults := f.exactly(t, 1, "aws_backup_vault")
+			// The vault of the environment's region; TestBackupCopies
+			// checks the copies' vault of the second region.
+			copies := 0
+			if f.env.Backup.CopyRegion != "" {
+				copies = 1
+			}
+			vaults := f.exactly(t, 1+copies, "aws_backup_vault")
 			var vault string
 			for n, v := range vaults {
+				if v["provider"] != nil {
+					continue
+				}
 				vault = n
 				refName(t, v["kms_key_arn"], "aws_kms_key")
 				if v["force_destroy"] == true {

@@ -57,7 +57,7 @@ type Props struct {
 	// lock). Default: false.
 	DeletionProtection bool
 	// Copy, when set, copies every recovery point to a vault in another
-	// region. Default: nil (no copies).
+	// region, named <Name>-copies. Default: nil (no copies).
 	Copy *Copy
 }
 
@@ -120,9 +120,11 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 		},
 	}
 	if cp := p.Copy; cp != nil {
-		// Same name, other region: vault names are regional.
+		// Its own name, although vault names are regional: a name says
+		// which vault a recovery point (or an identity-matching tool such
+		// as stratum migrate) is about.
 		copyVault := &backupvault.BackupVaultConfig{
-			Name:         jsii.String(p.Name),
+			Name:         jsii.String(p.Name + "-copies"),
 			KmsKeyArn:    cp.Key.ARN,
 			ForceDestroy: jsii.Bool(false),
 			Provider:     cp.Provider,

@@ -183,9 +183,15 @@ type Cluster struct {
 // NodeGroup sizes a managed node group.
 type NodeGroup struct {
 	InstanceTypes []string
-	MinSize       int
-	DesiredSize   int
-	MaxSize       int
+	// MinSize and MaxSize bound the Cluster Autoscaler (MinSize may be 0:
+	// the group's labels and taints are tagged on its Auto Scaling group,
+	// so it scales up from zero).
+	MinSize int
+	// DesiredSize is the size the group is created with; afterwards the
+	// Cluster Autoscaler owns it and Terraform ignores changes to it
+	// (docs/autoscaling.md).
+	DesiredSize int
+	MaxSize     int
 	// DiskSizeGiB is the encrypted gp3 root volume size.
 	DiskSizeGiB int
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-		"time"
+	"time"
 )
 
 // Support is one version of a managed engine and the day AWS ends its

@@ -373,7 +373,7 @@ func (in Input) ghSupport() ghJob {
 		Name:   "Versions in AWS standard support",
 		RunsOn: in.Settings.GitHubHostedRunner,
 		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
-			ghStep{Name: "stratum support", Run: supportScript(in.Settings.SupportWindow, `{ echo "### Versions in AWS standard support"; echo '` + "```" + `'; cat support.txt; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"`)}),
+			ghStep{Name: "stratum support", Run: supportScript(in.Settings.SupportWindow, `{ echo "### Versions in AWS standard support"; echo '`+"```"+`'; cat support.txt; echo '`+"```"+`'; } >> "$GITHUB_STEP_SUMMARY"`)}),
 	}
 }
 

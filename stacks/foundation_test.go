@@ -729,7 +729,7 @@ func TestVPNTunnelsPinned(t *testing.T) {
 			for name, conn := range f.exactly(t, 2, "aws_vpn_connection") {
 				for _, tunnel := range []string{"tunnel1", "tunnel2"} {
 					for attr, w := range map[string]string{
-						"ike_versions":                fmt.Sprint(want.IKEVersions),
+						"ike_versions":                 fmt.Sprint(want.IKEVersions),
 						"phase1_encryption_algorithms": fmt.Sprint(want.Phase1.EncryptionAlgorithms),
 						"phase1_integrity_algorithms":  fmt.Sprint(want.Phase1.IntegrityAlgorithms),
 						"phase1_dh_group_numbers":      ints(want.Phase1.DHGroupNumbers),

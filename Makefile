@@ -24,7 +24,7 @@ SCHEMAS  := .gen/schemas/gitlab-ci.json
 # here; go test shows a passing test's output only with -v.
 TIER_REPORT := .gen/terraform-tier.txt
 
-.PHONY: synth test update generate bench bench-changed bench-migrate bench-scale bindings deps hcl tofu clean
+.PHONY: synth test update generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -55,6 +55,13 @@ update: $(GEN_DONE) $(SCHEMAS)
 # when one is stale.
 generate: $(GEN_DONE)
 	go run . generate
+
+# Which configured Kubernetes and PostgreSQL versions leave AWS standard
+# support within the window (exit 2 if any); the pipelines' scheduled
+# support job runs it. WITHIN=90d widens the window.
+WITHIN ?= 60d
+support: $(GEN_DONE)
+	go run . support -within $(WITHIN)
 
 # How long `stratum changed` takes, as a ratio to one synthesis.
 bench-changed: $(GEN_DONE)

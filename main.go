@@ -27,6 +27,7 @@ import (
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
+	"stratum/support"
 	"stratum/synth"
 )
 
@@ -46,6 +47,7 @@ var commands = map[string]command{
 	"graph":        {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":          {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":      {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
+	"support":      {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
 }
 
 // checkConfig and buildApp are the configuration check and the app build

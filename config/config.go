@@ -91,6 +91,11 @@ type VPN struct {
 	// OnPremisesCIDRs are the networks behind the customer gateways. They
 	// are routed over the VPN and may not overlap any VPC.
 	OnPremisesCIDRs []string
+	// Tunnels are the IKE and IPsec options of all four tunnels.
+	// Default: IKEv2, AES-256 (GCM first), SHA-2, DH groups 19–21 (see
+	// VPNTunnels); tunnel logs always go to an encrypted log group kept
+	// LogRetentionDays.
+	Tunnels VPNTunnels
 }
 
 // CustomerGateway is one on-premises VPN endpoint.
@@ -109,6 +114,22 @@ type Backup struct {
 	RetentionDays int
 	// Schedule is the daily backup rule as an AWS cron expression.
 	Schedule string
+	// CopyRegion, when set, copies every recovery point to the vault
+	// <prefix>-copies in that region (another region of the same partition),
+	// encrypted with a key of its own there: a region's loss does not take
+	// the backups with it. Required in production. Default: "" (no copies).
+	CopyRegion string
+	// CopyRetentionDays is how long the copies are kept.
+	// Default: 0, meaning RetentionDays.
+	CopyRetentionDays int
+}
+
+// CopyRetention is how long copies are kept, the default applied.
+func (b Backup) CopyRetention() int {
+	if b.CopyRetentionDays == 0 {
+		return b.RetentionDays
+	}
+	return b.CopyRetentionDays
 }
 
 // State is where the environment's Terraform state lives. The bootstrap
@@ -120,6 +141,11 @@ type State struct {
 	LockTable string
 	// NoncurrentVersionDays is how long old state versions are kept.
 	NoncurrentVersionDays int
+	// AccessLogBucket receives the S3 server access logs of the state
+	// bucket and of every client bucket of the environment, kept
+	// LogRetentionDays. The bootstrap stack creates it (SSE-S3: S3 cannot
+	// deliver these logs to an SSE-KMS bucket). Required.
+	AccessLogBucket string
 	// CustomerManagedKey encrypts the state with a KMS key the bootstrap
 	// stack creates (rotation on) instead of the AWS managed aws/s3 key.
 	// It needs AccountID so the backend can name the key's alias ARN.
@@ -129,14 +155,18 @@ type State struct {
 
 // Cluster sizes and configures the environment's EKS cluster.
 type Cluster struct {
-	// Version is the Kubernetes minor version, e.g. "1.35". Keep it in EKS
-	// standard support: the cluster's upgrade policy is STANDARD, so EKS
-	// upgrades it by itself when that support ends, and a test fails
-	// (stacks, TestClusterVersionsInStandardSupport) before it does.
+	// Version is the Kubernetes minor version, e.g. "1.35": one of
+	// awsrules.KubernetesSupport. Keep it in EKS standard support: the
+	// cluster's upgrade policy is STANDARD, so EKS upgrades it by itself
+	// when that support ends; the scheduled `stratum support` check warns
+	// before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
-	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint
-	// only, reachable from the VPC and, with the VPN, from on-premises).
+	// these ranges only (never 0.0.0.0/0), besides the private one: the
+	// supported way to reach a cluster of an environment without a VPN
+	// (docs/dev-access.md). Refused in production environments, whose API
+	// stays private. Default: empty (private endpoint only, reachable from
+	// the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
 	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
 	// EKS access entries, besides the identity that deploys Stratum
@@ -153,9 +183,15 @@ type Cluster struct {
 // NodeGroup sizes a managed node group.
 type NodeGroup struct {
 	InstanceTypes []string
-	MinSize       int
-	DesiredSize   int
-	MaxSize       int
+	// MinSize and MaxSize bound the Cluster Autoscaler (MinSize may be 0:
+	// the group's labels and taints are tagged on its Auto Scaling group,
+	// so it scales up from zero).
+	MinSize int
+	// DesiredSize is the size the group is created with; afterwards the
+	// Cluster Autoscaler owns it and Terraform ignores changes to it
+	// (docs/autoscaling.md).
+	DesiredSize int
+	MaxSize     int
 	// DiskSizeGiB is the encrypted gp3 root volume size.
 	DiskSizeGiB int
 }

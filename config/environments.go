@@ -28,12 +28,14 @@ func prod() Environment {
 			},
 			OnPremisesCIDRs: []string{"172.16.0.0/16"},
 		},
-		LogRetentionDays:   365,
-		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)"},
+		LogRetentionDays: 365,
+		// Copies of every recovery point in a second region.
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35},
 		DeletionProtection: true,
 		State: State{
 			Bucket:                "stratum-prod-tfstate",
 			LockTable:             "stratum-prod-tflock",
+			AccessLogBucket:       "stratum-prod-s3-access-logs",
 			NoncurrentVersionDays: 365,
 			CustomerManagedKey:    true,
 		},
@@ -95,6 +97,7 @@ func staging() Environment {
 		State: State{
 			Bucket:                "stratum-staging-tfstate",
 			LockTable:             "stratum-staging-tflock",
+			AccessLogBucket:       "stratum-staging-s3-access-logs",
 			NoncurrentVersionDays: 90,
 		},
 		Cluster: Cluster{
@@ -139,10 +142,18 @@ func dev() Environment {
 		State: State{
 			Bucket:                "stratum-dev-tfstate",
 			LockTable:             "stratum-dev-tflock",
+			AccessLogBucket:       "stratum-dev-s3-access-logs",
 			NoncurrentVersionDays: 30,
 		},
 		Cluster: Cluster{
 			Version: "1.35",
+			// Dev has no VPN: its API is reachable from these public ranges
+			// only (docs/dev-access.md), so that services-dev and the
+			// client-*-dev stacks can be applied from outside the VPC.
+			// REPLACE this placeholder (192.0.2.0/24 is a documentation
+			// range, RFC 5737) with the egress ranges of your office, your
+			// VPN or your CI runners.
+			PublicAccessCIDRs: []string{"192.0.2.0/24"},
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"t3.large"},
 				MinSize:       1, DesiredSize: 2, MaxSize: 3,

@@ -42,6 +42,14 @@ func checkProduction(p *Problems, owner string, e Environment) {
 	if !e.Database.PreventDestroy {
 		p.Add(owner, "Database.PreventDestroy", e.Database.PreventDestroy, hardToLose)
 	}
+	if e.Backup.CopyRegion == "" {
+		p.Add(owner, "Backup.CopyRegion", e.Backup.CopyRegion,
+			"a second region in production: recovery points must survive the loss of the environment's region")
+	}
+	if len(e.Cluster.PublicAccessCIDRs) > 0 {
+		p.Add(owner, "Cluster.PublicAccessCIDRs", e.Cluster.PublicAccessCIDRs,
+			"empty in production: a production cluster's API is reachable only privately (from the VPC or over the VPN)")
+	}
 	if e.Database.SkipFinalSnapshot {
 		p.Add(owner, "Database.SkipFinalSnapshot", e.Database.SkipFinalSnapshot, "false in production: production keeps a final snapshot")
 	}

@@ -212,6 +212,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	if !v.Enabled {
 		return
 	}
+	checkVPNTunnels(p, owner, v)
 	if v.StaticRoutesOnly && len(v.OnPremisesCIDRs) == 0 {
 		p.Add(owner, "VPN.OnPremisesCIDRs", v.OnPremisesCIDRs,
 			"at least one range: with StaticRoutesOnly they are the only routes to on-premises")
@@ -270,11 +271,31 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if problem := awsrules.CronProblem(e.Backup.Schedule); problem != "" {
 		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
 	}
+	b := e.Backup
+	switch {
+	case b.CopyRegion == "":
+	case !awsrules.IsRegion(b.CopyRegion):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, "an AWS region code such as us-west-2, or empty for no copies")
+	case b.CopyRegion == e.Region:
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, fmt.Sprintf("a region other than the environment's (%s): copies must survive its loss", e.Region))
+	case awsrules.IsRegion(e.Region) && awsrules.Partition(b.CopyRegion) != awsrules.Partition(e.Region):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion,
+			fmt.Sprintf("a region of partition %s, the partition of %s: AWS Backup copies between regions of one partition", awsrules.Partition(e.Region), e.Region))
+	}
+	if b.CopyRetentionDays < 0 || (b.CopyRegion == "" && b.CopyRetentionDays != 0) {
+		p.Add(owner, "Backup.CopyRetentionDays", b.CopyRetentionDays, "0 (as long as RetentionDays) or more days, and only with CopyRegion")
+	}
 }
 
 func checkState(p *Problems, owner string, e Environment) {
 	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
+	}
+	switch problem := awsrules.S3BucketNameProblem(e.State.AccessLogBucket); {
+	case problem != "":
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, problem)
+	case e.State.AccessLogBucket == e.State.Bucket:
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, "a bucket other than State.Bucket: a bucket cannot receive its own access logs")
 	}
 	if !awsrules.IsDynamoDBTableName(e.State.LockTable) {
 		p.Add(owner, "State.LockTable", e.State.LockTable,
@@ -290,7 +311,7 @@ func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
 	if !awsrules.IsKubernetesVersion(c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
-			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf(), awsrules.KubernetesSupport.List()))
 	}
 	for i, cidr := range c.PublicAccessCIDRs {
 		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
@@ -390,6 +411,12 @@ func checkUniqueStateBackends(p *Problems, envs []Environment) {
 				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
 		} else {
 			buckets[e.State.Bucket] = e.Name
+		}
+		if other, ok := buckets[e.State.AccessLogBucket]; ok && e.State.AccessLogBucket != "" && e.State.AccessLogBucket != e.State.Bucket {
+			p.Add(EnvironmentOwner(e.Name), "State.AccessLogBucket", e.State.AccessLogBucket,
+				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
+		} else {
+			buckets[e.State.AccessLogBucket] = e.Name
 		}
 		key := e.AccountID + "/" + e.Region + "/" + e.State.LockTable
 		if other, ok := tables[key]; ok && e.State.LockTable != "" {

@@ -2,6 +2,11 @@ package contract
 
 // The contract: every value that crosses a stack boundary, declared once.
 
+// Bootstrap layer: it is applied by hand before any other stack.
+var (
+	AccessLogBucket = NewString(Bootstrap, "logs/access-log-bucket", "S3 bucket receiving the server access logs of the environment's buckets")
+)
+
 // Foundation layer.
 var (
 	VPCID                      = NewString(Foundation, "vpc/id", "VPC id")

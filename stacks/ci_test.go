@@ -335,6 +335,7 @@ func TestCITrustOtherPlatforms(t *testing.T) {
 // A resource type missing here fails TestApplyRoleCoversEveryResource:
 // add it, and its service to ApplyServices if needed.
 var applyServiceOf = []struct{ prefix, service string }{
+	{"aws_autoscaling_", "autoscaling"},
 	{"aws_backup_", "backup"},
 	{"aws_cloudwatch_log_", "logs"},
 	{"aws_cloudwatch_metric_alarm", "cloudwatch"},

@@ -140,6 +140,9 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
 		Region:      s.Env.Region,
 	})
+	// Every client bucket logs its requests to the environment's access
+	// log bucket (bootstrap-<env>'s).
+	logs := &bucket.AccessLogs{Bucket: contract.AccessLogBucket.Import(s.TF, s.At())}
 	for _, b := range c.Buckets {
 		var transitions []bucket.Transition
 		for _, t := range b.Lifecycle.Transitions {
@@ -154,6 +157,7 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 				NoncurrentVersionExpirationDays: b.Lifecycle.NoncurrentVersionExpirationDays,
 				AbortIncompleteUploadDays:       b.Lifecycle.AbortIncompleteUploadDays,
 			},
+			AccessLogs: logs,
 		})
 		out.order = append(out.order, b.Name)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 
 	"stratum/awsrules"
@@ -21,7 +22,9 @@ import (
 // NewFoundation builds foundation-<env>: the VPC and its subnets, NAT,
 // routes and flow logs; the dual site-to-site VPN when the environment has
 // one; the security groups of EKS nodes, databases and load balancers;
-// the AWS Backup vault, plan and role; and the topic alarms go to.
+// the AWS Backup vault, plan and role (and, with Backup.CopyRegion, the
+// vault in the second region that every recovery point is copied to); and
+// the topic alarms go to.
 //
 // Each purpose has its own KMS key (flow logs, alarms, backups): a key
 // policy then names only the service that needs it, one key's policy
@@ -67,7 +70,13 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	})
 
 	if env.VPN.Enabled {
-		newVPN(s, prefix, net, topic.Arn())
+		// The tunnel logs get their own key, like every other purpose.
+		vpnLogKey := kms.NewKey(s.TF, "vpn-logs-key", &kms.KeyProps{
+			Alias:             prefix + "-vpn-logs",
+			Description:       "Site-to-Site VPN tunnel logs of Stratum " + env.Name,
+			ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
+		})
+		newVPN(s, prefix, net, topic.Arn(), vpnLogKey)
 	}
 	groups := newSecurityGroups(s, prefix, net.VPCID)
 
@@ -81,6 +90,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		Schedule:           env.Backup.Schedule,
 		RetentionDays:      env.Backup.RetentionDays,
 		DeletionProtection: env.DeletionProtection,
+		Copy:               backupCopy(s, prefix),
 	})
 
 	at := s.At()
@@ -100,11 +110,35 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	return s
 }
 
+// BackupCopyProviderAlias is the AWS provider configuration of the
+// backup copies' region in foundation-<env>.
+const BackupCopyProviderAlias = "backup-copies"
+
+// backupCopy is where the environment's recovery points are copied: a
+// second AWS provider configuration for Backup.CopyRegion (same account
+// pin, role and tags) and the copies' own key there. nil without copies.
+func backupCopy(s *Stack, prefix string) *backup.Copy {
+	b := s.Env.Backup
+	if b.CopyRegion == "" {
+		return nil
+	}
+	cfg := awsProviderConfig(stackProps{Layer: s.Layer, Env: s.Env})
+	cfg.Region, cfg.Alias = jsii.String(b.CopyRegion), jsii.String(BackupCopyProviderAlias)
+	p := provider.NewAwsProvider(s.TF, jsii.String("aws-"+BackupCopyProviderAlias), cfg)
+	key := kms.NewKey(s.TF, "backup-copy-key", &kms.KeyProps{
+		Alias:       prefix + "-backup-copies",
+		Description: "AWS Backup copies of the recovery points of Stratum " + s.Env.Name + " (from " + s.Env.Region + ")",
+		Region:      b.CopyRegion,
+		Provider:    p,
+	})
+	return &backup.Copy{Provider: p, Key: key, RetentionDays: b.CopyRetention()}
+}
+
 // newVPN connects the VPC to both on-premises routers and propagates the
 // on-premises routes to every private route table and the database route
 // table. Public subnets hold only NAT gateways and load balancers, which
 // never talk to on-premises networks.
-func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string) *vpn.VPN {
+func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string, logKey *kms.Key) *vpn.VPN {
 	c := s.Env.VPN
 	var gateways []vpn.CustomerGateway
 	for _, g := range c.CustomerGateways {
@@ -127,7 +161,20 @@ func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string
 		StaticRoutes:     static,
 		PropagateTo:      propagate,
 		AlarmTopicARN:    alarmTopicARN,
+		Tunnels:          vpnTunnels(c.Tunnels.Effective()),
+		LogKey:           logKey,
+		LogRetentionDays: s.Env.LogRetentionDays,
+		Region:           s.Env.Region,
 	})
+}
+
+// vpnTunnels are the configured tunnel options, defaults applied.
+func vpnTunnels(t config.VPNTunnels) vpn.Tunnels {
+	phase := func(p config.VPNPhase) vpn.Phase {
+		return vpn.Phase{EncryptionAlgorithms: p.EncryptionAlgorithms, IntegrityAlgorithms: p.IntegrityAlgorithms,
+			DHGroupNumbers: p.DHGroupNumbers, LifetimeSeconds: p.LifetimeSeconds}
+	}
+	return vpn.Tunnels{IKEVersions: t.IKEVersions, Phase1: phase(t.Phase1), Phase2: phase(t.Phase2)}
 }
 
 type securityGroups struct {

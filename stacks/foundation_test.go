@@ -570,9 +570,18 @@ func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			at := contract.At{Env: f.env.Name}
-			vaults := f.exactly(t, 1, "aws_backup_vault")
+			// The vault of the environment's region; TestBackupCopies
+			// checks the copies' vault of the second region.
+			copies := 0
+			if f.env.Backup.CopyRegion != "" {
+				copies = 1
+			}
+			vaults := f.exactly(t, 1+copies, "aws_backup_vault")
 			var vault string
 			for n, v := range vaults {
+				if v["provider"] != nil {
+					continue
+				}
 				vault = n
 				refName(t, v["kms_key_arn"], "aws_kms_key")
 				if v["force_destroy"] == true {
@@ -696,5 +705,64 @@ func TestEnvironmentChangeIsolated(t *testing.T) {
 	}
 	if !slices.Contains(differ, "foundation-dev") {
 		t.Errorf("foundation-dev did not change with dev's LogRetentionDays (changed: %v)", differ)
+	}
+}
+
+// TestVPNTunnelsPinned: both tunnels of both connections pin every IKE and
+// IPsec option to the environment's effective configuration (AWS's
+// defaults would accept IKEv1, SHA1 and DH group 2), and send their logs
+// to a KMS-encrypted log group kept as long as the environment's logs.
+func TestVPNTunnelsPinned(t *testing.T) {
+	for _, f := range foundations(t) {
+		if !f.env.VPN.Enabled {
+			if n := len(f.resources("aws_vpn_connection")); n != 0 {
+				t.Errorf("foundation-%s: %d VPN connections without a VPN", f.env.Name, n)
+			}
+			continue
+		}
+		t.Run(f.env.Name, func(t *testing.T) {
+			want := f.env.VPN.Tunnels.Effective()
+			if want.IKEVersions[0] != "ikev2" || want.Phase1.DHGroupNumbers[0] != 19 {
+				t.Fatalf("effective tunnels %+v: the defaults changed", want)
+			}
+			ints := func(ns []int) string { return fmt.Sprint(ns) }
+			for name, conn := range f.exactly(t, 2, "aws_vpn_connection") {
+				for _, tunnel := range []string{"tunnel1", "tunnel2"} {
+					for attr, w := range map[string]string{
+						"ike_versions":                 fmt.Sprint(want.IKEVersions),
+						"phase1_encryption_algorithms": fmt.Sprint(want.Phase1.EncryptionAlgorithms),
+						"phase1_integrity_algorithms":  fmt.Sprint(want.Phase1.IntegrityAlgorithms),
+						"phase1_dh_group_numbers":      ints(want.Phase1.DHGroupNumbers),
+						"phase1_lifetime_seconds":      fmt.Sprint(want.Phase1.LifetimeSeconds),
+						"phase2_encryption_algorithms": fmt.Sprint(want.Phase2.EncryptionAlgorithms),
+						"phase2_integrity_algorithms":  fmt.Sprint(want.Phase2.IntegrityAlgorithms),
+						"phase2_dh_group_numbers":      ints(want.Phase2.DHGroupNumbers),
+						"phase2_lifetime_seconds":      fmt.Sprint(want.Phase2.LifetimeSeconds),
+					} {
+						v, ok := conn[tunnel+"_"+attr]
+						got := fmt.Sprint(v)
+						if l, isList := v.([]any); isList {
+							got = fmt.Sprint(l)
+						}
+						if !ok || got != w {
+							t.Errorf("%s: %s_%s = %v, want %s", name, tunnel, attr, v, w)
+						}
+					}
+					logs := jsonObject(jsonObject(conn[tunnel+"_log_options"])["cloudwatch_log_options"])
+					if logs["log_enabled"] != true || logs["log_output_format"] != "json" {
+						t.Errorf("%s: %s_log_options = %v, want logs enabled (json)", name, tunnel, logs)
+						continue
+					}
+					group := f.resources("aws_cloudwatch_log_group")[refName(t, logs["log_group_arn"], "aws_cloudwatch_log_group")]
+					key := refName(t, group["kms_key_id"], "aws_kms_key")
+					if group["retention_in_days"] != float64(f.env.LogRetentionDays) {
+						t.Errorf("%s: tunnel log group kept %v days, want %d", name, group["retention_in_days"], f.env.LogRetentionDays)
+					}
+					if !strings.Contains(key, "vpn-logs-key") {
+						t.Errorf("%s: tunnel logs encrypted with %s, want the VPN logs' own key", name, key)
+					}
+				}
+			}
+		})
 	}
 }

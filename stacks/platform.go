@@ -141,10 +141,17 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 
 	// Public zone: ExternalDNS publishes load balancers in it. Delegating
 	// it from the parent domain is a manual step (see its name servers).
-	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), &route53zone.Route53ZoneConfig{
+	zoneConfig := &route53zone.Route53ZoneConfig{
 		Name:    jsii.String(env.Domain),
 		Comment: jsii.String("Stratum " + env.Name + ": records managed by ExternalDNS of cluster " + name),
-	})
+	}
+	if env.Production {
+		// A recreated zone gets new name servers: every delegation to it
+		// (and so every client hostname) would break until the parent
+		// domain is updated by hand.
+		zoneConfig.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), zoneConfig)
 
 	contract.ClusterName.Export(s.TF, at, cluster.Name)
 	contract.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)

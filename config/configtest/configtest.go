@@ -51,6 +51,7 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.Network.CIDR = "10.40.0.0/16"
 	e.Network.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	e.State.Bucket, e.State.LockTable = "stratum-prod-eu-tfstate", "stratum-prod-eu-tflock"
+	e.State.AccessLogBucket = "stratum-prod-eu-s3-access-logs"
 	e.Domain = "prod-eu.stratum.example.com"
 	// Same account as prod: IAM is global, so prod's CI identity provider
 	// serves prod-eu too.

@@ -13,8 +13,8 @@ type EnvironmentSeed struct {
 	// GatewayIP and ASN are the first customer gateway's.
 	GatewayIP      string
 	OnPremisesCIDR string
-	// PublicAccessCIDR opens the cluster's public endpoint; "" keeps it
-	// private.
+	// PublicAccessCIDR opens dev's cluster's public endpoint (production
+	// clusters may not have one); "" keeps it private.
 	PublicAccessCIDR                string
 	BackupWindow, MaintenanceWindow string
 	EngineVersion, InstanceClass    string
@@ -45,9 +45,9 @@ func (s EnvironmentSeed) Environments() []config.Environment {
 	e.LogRetentionDays, e.Backup.Schedule = s.Retention, s.Schedule
 	e.State.Bucket, e.State.LockTable = s.Bucket, s.Bucket
 	e.Cluster.Version = s.KubernetesVersion
-	e.Cluster.PublicAccessCIDRs = nil
+	envs[Dev].Cluster.PublicAccessCIDRs = nil
 	if s.PublicAccessCIDR != "" {
-		e.Cluster.PublicAccessCIDRs = []string{s.PublicAccessCIDR}
+		envs[Dev].Cluster.PublicAccessCIDRs = []string{s.PublicAccessCIDR}
 	}
 	e.AssumeRoleARN, e.Cluster.AdminRoleARNs = s.Role, nil
 	if s.Role != "" {
@@ -77,8 +77,8 @@ var EnvironmentSeeds = []EnvironmentSeed{
 	{
 		// The edges: the smallest VPC, wrapping windows, a hyphenated RDS
 		// family, no storage autoscaling at the largest size, an empty
-		// system node group, the largest disk, a public endpoint and an
-		// assumed role.
+		// system node group, the largest disk, a public endpoint (dev's)
+		// and an assumed role.
 		Name: "prod", Region: "us-east-1", CIDR: "10.10.0.0/18", Zone: "us-east-1a", GatewayIP: "41.66.0.10", OnPremisesCIDR: "192.168.0.0/16",
 		PublicAccessCIDR: "203.0.113.0/24", BackupWindow: "23:30-00:30", MaintenanceWindow: "mon:00:30-mon:01:30", EngineVersion: "18.1",
 		InstanceClass: "db.m7i-flex.large", NodeType: "m7i-flex.2xlarge", KubernetesVersion: "1.36", Schedule: "cron(30 2 ? * SUN-FRI *)",

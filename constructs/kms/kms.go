@@ -17,6 +17,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
 	"stratum/constructs/policy"
@@ -48,6 +49,10 @@ type KeyProps struct {
 	// through a service (GrantVia) name in their kms:ViaService condition.
 	// Default: "" (the key cannot be granted through a service).
 	Region string
+	// Provider creates the key (and reads the account) with another AWS
+	// provider configuration, e.g. one for a second region.
+	// Default: nil (the stack's default provider).
+	Provider cdktf.TerraformProvider
 }
 
 // Key is a customer-managed KMS key: one NewKey created, with its
@@ -108,8 +113,8 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 		panic(fmt.Sprintf("kms.NewKey %q: DeletionWindowDays %d is invalid: want 7..30", id, window))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
-	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
+	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{Provider: props.Provider})
+	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{Provider: props.Provider})
 	root := fmt.Sprintf("arn:%s:iam::%s:root", *partition.Partition(), *account.AccountId())
 
 	statements := []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{{
@@ -143,7 +148,7 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 		statements = append(statements, st)
 	}
 	if len(props.ViaServices) > 0 {
-		region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{})
+		region := dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{Provider: props.Provider})
 		for i, svc := range props.ViaServices {
 			if svc == "" || strings.Contains(svc, ".") {
 				panic(fmt.Sprintf("kms.NewKey %q: ViaServices[%d] %q is invalid: want a service name such as \"ec2\"", id, i, svc))
@@ -172,16 +177,19 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 	}
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: statements,
+		Provider:  props.Provider,
 	})
 	key := kmskey.NewKmsKey(c, jsii.String("key"), &kmskey.KmsKeyConfig{
 		Description:          jsii.String(props.Description),
 		EnableKeyRotation:    jsii.Bool(true),
 		DeletionWindowInDays: jsii.Number(float64(window)),
 		Policy:               policy.Json(),
+		Provider:             props.Provider,
 	})
 	alias := kmsalias.NewKmsAlias(c, jsii.String("alias"), &kmsalias.KmsAliasConfig{
 		Name:        jsii.String("alias/" + props.Alias),
 		TargetKeyId: key.KeyId(),
+		Provider:    props.Provider,
 	})
 	return &Key{Key: key, Alias: alias, ARN: key.Arn(), region: props.Region}
 }

@@ -110,6 +110,7 @@ func name(f fakes, parts ...string) string {
 // contract.Declared names them) a realistic value. A parameter declared in
 // the contract without an entry here makes the tier fail and names it.
 var ssmShapes = map[string]ssmShape{
+	"bootstrap/logs/access-log-bucket":          str(func(f fakes, _ string) string { return f.env.State.AccessLogBucket }),
 	"foundation/vpc/id":                         str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
 	"foundation/vpc/cidr":                       str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
 	"foundation/subnets/public":                 ids("subnet", "public"),

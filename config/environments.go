@@ -39,6 +39,10 @@ func prod() Environment {
 		},
 		Cluster: Cluster{
 			Version: "1.35",
+			// Placeholder: the emergency admin role, MFA-only, held by the
+			// on-call platform leads (docs/cluster-access.md). Required in
+			// production.
+			BreakGlassRoleARN: "arn:aws:iam::111111111111:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       3, DesiredSize: 3, MaxSize: 6,
@@ -74,6 +78,9 @@ func staging() Environment {
 	return Environment{
 		Name:   "staging",
 		Region: "us-east-1",
+		// Placeholder: replace with the staging account. Every environment
+		// pins its own account, so a profile of another one fails at once.
+		AccountID: "222222222222",
 		Network: Network{
 			CIDR:              "10.20.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
@@ -98,7 +105,8 @@ func staging() Environment {
 			NoncurrentVersionDays: 90,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::222222222222:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       2, DesiredSize: 2, MaxSize: 4,
@@ -128,6 +136,8 @@ func dev() Environment {
 	return Environment{
 		Name:   "dev",
 		Region: "us-east-1",
+		// Placeholder: replace with the dev account.
+		AccountID: "333333333333",
 		Network: Network{
 			CIDR:              "10.30.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
@@ -142,7 +152,8 @@ func dev() Environment {
 			NoncurrentVersionDays: 30,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::333333333333:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"t3.large"},
 				MinSize:       1, DesiredSize: 2, MaxSize: 3,

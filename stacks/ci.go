@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 
@@ -73,13 +72,9 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 	// The apply role may not touch the CI roles or their providers. The
 	// roles' ARNs are built from their names: the roles' own ARN
 	// attributes would make the apply role's policy depend on itself.
-	account := jsii.String(env.AccountID)
-	if env.AccountID == "" {
-		account = dataawscalleridentity.NewDataAwsCallerIdentity(s.TF, jsii.String("ci-account"), nil).AccountId()
-	}
 	protect := []*string{
-		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *account, config.CIPlanRoleName(env.Name))),
-		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *account, config.CIApplyRoleName(env.Name))),
+		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, env.AccountID, config.CIPlanRoleName(env.Name))),
+		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, env.AccountID, config.CIApplyRoleName(env.Name))),
 	}
 	protect = append(protect, providers...)
 

@@ -434,6 +434,8 @@ func MappingFile() []byte {
 	return []byte(`{
   "moves": [
     {"from": "aws_instance.bastion", "action": "retire", "reason": "Stratum has no bastion: operators use SSM Session Manager; decommission the instance by hand"},
+    {"from": "aws_security_group.load_balancers", "action": "retire", "reason": "Stratum has no shared load balancer group: the AWS Load Balancer Controller creates its own; delete the group by hand once no load balancer uses it"},
+    {"from": "aws_security_group.databases", "action": "retire", "reason": "Stratum has no shared database group: each database has its own; delete the group by hand once no database uses it"},
     {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47", "reason": "its principal is read from the deployer's session at plan time"}
   ]
 }

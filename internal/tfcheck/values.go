@@ -110,15 +110,13 @@ func name(f fakes, parts ...string) string {
 // contract.Declared names them) a realistic value. A parameter declared in
 // the contract without an entry here makes the tier fail and names it.
 var ssmShapes = map[string]ssmShape{
-	"foundation/vpc/id":                         str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
-	"foundation/vpc/cidr":                       str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
-	"foundation/subnets/public":                 ids("subnet", "public"),
-	"foundation/subnets/private":                ids("subnet", "private"),
-	"foundation/subnets/database":               ids("subnet", "database"),
-	"foundation/security-groups/eks-nodes":      str(func(f fakes, _ string) string { return f.id("sg", "eks-nodes") }),
-	"foundation/security-groups/databases":      str(func(f fakes, _ string) string { return f.id("sg", "databases") }),
-	"foundation/security-groups/load-balancers": str(func(f fakes, _ string) string { return f.id("sg", "load-balancers") }),
-	"foundation/backup/vault-name":              str(func(f fakes, _ string) string { return name(f, "backup") }),
+	"foundation/vpc/id":                    str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
+	"foundation/vpc/cidr":                  str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
+	"foundation/subnets/public":            ids("subnet", "public"),
+	"foundation/subnets/private":           ids("subnet", "private"),
+	"foundation/subnets/database":          ids("subnet", "database"),
+	"foundation/security-groups/eks-nodes": str(func(f fakes, _ string) string { return f.id("sg", "eks-nodes") }),
+	"foundation/backup/vault-name":         str(func(f fakes, _ string) string { return name(f, "backup") }),
 	"foundation/backup/vault-arn": str(func(f fakes, _ string) string {
 		return f.arn("backup", "backup-vault:"+name(f, "backup"))
 	}),

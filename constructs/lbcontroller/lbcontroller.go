@@ -15,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 
+	"stratum/awsrules"
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
 	"stratum/constructs/nodegroup"
@@ -31,10 +32,14 @@ const (
 // Props configures a Controller.
 type Props struct {
 	// ClusterName, Region and VPCID are passed to the controller so that
-	// it does not discover them from instance metadata. Required.
+	// it does not discover them from instance metadata, and limit what
+	// security groups it may change (see Statements). Required.
 	ClusterName *string
 	Region      string
 	VPCID       *string
+	// AccountID is the cluster's account, in the ARNs of the VPC and the
+	// security groups the controller may change. Required.
+	AccountID string
 	// OIDCProviderARN and OIDCIssuer are the cluster's IRSA provider. Required.
 	OIDCProviderARN, OIDCIssuer *string
 	// RoleName is the IRSA role's name. Required.
@@ -63,6 +68,9 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 	if p == nil || p.ClusterName == nil || p.VPCID == nil || p.Region == "" || p.RoleName == "" {
 		panic(fmt.Sprintf("lbcontroller.New %q: ClusterName, Region, VPCID and RoleName are required", id))
 	}
+	if !awsrules.IsAccountID(p.AccountID) {
+		panic(fmt.Sprintf("lbcontroller.New %q: AccountID %q is invalid: want a 12-digit AWS account ID", id, p.AccountID))
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{}).Partition()
 	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{
@@ -72,7 +80,10 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 			Namespace:       p.Namespace,
 			ServiceAccount:  cmp.Or(p.ServiceAccount, "aws-load-balancer-controller"),
 			RoleName:        p.RoleName,
-			Statements:      Statements(*partition),
+			Statements: Statements(Scope{
+				Partition: *partition, Region: p.Region, Account: p.AccountID,
+				VPCID: p.VPCID, ClusterName: p.ClusterName,
+			}),
 		},
 		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})

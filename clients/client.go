@@ -116,8 +116,11 @@ type Application struct {
 	Name string
 	// Buckets maps a bucket name of this client to the access granted.
 	Buckets map[string]Access
-	// Database grants read access to the client's database credentials
-	// secret. Default: false.
+	// Database gives the application its own user in the client's
+	// database (Names.DatabaseUser: app_<name>), which its role may
+	// connect as by IAM database authentication (rds-db:connect on that
+	// user only; docs/database-access.md says how the user is created).
+	// No application reads the master credentials. Default: false.
 	Database bool
 	// Port is the container port the load balancer sends the
 	// application's traffic to. The namespace's network policy admits

@@ -37,9 +37,10 @@ var (
 	DatabaseEndpoint        = NewClientString(Databases, "endpoint", "Database host name")
 	DatabasePort            = NewClientString(Databases, "port", "Database port")
 	DatabaseName            = NewClientString(Databases, "name", "Initial database name")
-	DatabaseSecretARN       = NewClientString(Databases, "secret-arn", "Secrets Manager secret holding the master credentials (managed by RDS)")
+	DatabaseSecretARN       = NewClientString(Databases, "secret-arn", "Secrets Manager secret holding the master credentials (managed by RDS), for administrators only")
 	DatabaseSecretKMSKeyARN = NewClientString(Databases, "secret-kms-key-arn", "KMS key encrypting the credentials secret")
 	DatabaseSecurityGroupID = NewClientString(Databases, "security-group-id", "The client database's own security group")
+	DatabaseResourceID      = NewClientString(Databases, "resource-id", "The instance's resource id (DbiResourceId), which the rds-db:connect ARNs of its database users name")
 )
 
 // Client layer: each client's configuration, for its applications and
@@ -52,5 +53,5 @@ var (
 	ClientNodeSelector        = NewClientString(Client, "node-group/selector", "Label and NoSchedule taint of the client's nodes, as key=value")
 	ClientBucketKMSKeyARN     = NewClientString(Client, "buckets/kms-key-arn", "KMS key encrypting the client's buckets")
 	ClientBuckets             = NewClientString(Client, "buckets", "The client's buckets as JSON: {\"<bucket>\": \"<S3 bucket name>\"}")
-	ClientApplications        = NewClientString(Client, "applications", "The client's applications as JSON: {\"<app>\": {\"service_account\": \"<name>\", \"role_arn\": \"<IRSA role ARN>\"}}")
+	ClientApplications        = NewClientString(Client, "applications", "The client's applications as JSON: {\"<app>\": {\"service_account\": \"<name>\", \"role_arn\": \"<IRSA role ARN>\", \"database_user\": \"<user, with Database>\"}}")
 )

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -128,4 +129,102 @@ func TestLoadBalancerControllerCannotOpenOtherGroups(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestApplicationsHaveTheirOwnDatabaseUser: no application role can read
+// the database's master credentials (no statement names the master
+// secret, its key or Secrets Manager, and the client stack does not even
+// read their parameters); an application with Database may connect as
+// exactly one database user, its own (rds-db:connect on one dbuser ARN of
+// the client's instance), which the client's configuration publishes; an
+// application without Database may not connect at all.
+func TestApplicationsHaveTheirOwnDatabaseUser(t *testing.T) {
+	var connecting int
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, c, env := cs.j, cs.client, cs.env
+		at := contract.At{Env: env.Name, Client: c.Name}
+		master := []string{contract.DatabaseSecretARN.Name(at), contract.DatabaseSecretKMSKeyARN.Name(at)}
+		for addr, d := range j.data("aws_ssm_parameter") {
+			if slices.Contains(master, fmt.Sprint(d["name"])) {
+				t.Errorf("the client stack reads %s (data.aws_ssm_parameter.%s)", d["name"], addr)
+			}
+		}
+		for addr, doc := range j.data("aws_iam_policy_document") {
+			for _, st := range jsonList(doc["statement"]) {
+				for _, a := range jsonStrings(jsonObject(st)["actions"]) {
+					if strings.HasPrefix(a, "secretsmanager:") {
+						t.Errorf("%s allows %s", addr, a)
+					}
+				}
+			}
+		}
+		var apps map[string]struct {
+			DatabaseUser *string `json:"database_user"`
+		}
+		for _, p := range j.resources("aws_ssm_parameter") {
+			if p["name"] == contract.ClientApplications.Name(at) {
+				if err := json.Unmarshal([]byte(p["insecure_value"].(string)), &apps); err != nil {
+					t.Fatalf("%s: %v", p["name"], err)
+				}
+			}
+		}
+		names := c.NamesIn(env.Name)
+		for _, app := range c.Applications {
+			var connect []string
+			for _, st := range appStatements(j, app.Name) {
+				if slices.Contains(jsonStrings(st["actions"]), "rds-db:connect") {
+					if len(jsonStrings(st["actions"])) != 1 || st["effect"] != "Allow" || st["condition"] != nil {
+						t.Errorf("%s: rds-db:connect statement %v, want an unconditional Allow of rds-db:connect alone", app.Name, st)
+					}
+					connect = append(connect, jsonStrings(st["resources"])...)
+				}
+			}
+			published := apps[app.Name].DatabaseUser
+			if !app.Database {
+				if len(connect) != 0 || published != nil {
+					t.Errorf("%s: no Database, but may connect as %v (published user %v)", app.Name, connect, published)
+				}
+				continue
+			}
+			connecting++
+			user := names.DatabaseUser(app.Name)
+			want := fmt.Sprintf("arn:aws:rds-db:%s:%s:dbuser:${data.aws_ssm_parameter.%s.insecure_value}/%s",
+				env.Region, env.AccountID, importName(t, j, contract.DatabaseResourceID.Name(at)), user)
+			if !slices.Equal(connect, []string{want}) {
+				t.Errorf("%s: may connect as %v, want exactly [%s]", app.Name, connect, want)
+			}
+			if published == nil || *published != user {
+				t.Errorf("%s: published database user %v, want %s", app.Name, published, user)
+			}
+		}
+	})
+	if connecting == 0 {
+		t.Error("no application with Database: the test checked nothing")
+	}
+}
+
+// importName is the address of the stack's data source reading
+// parameter name.
+func importName(t *testing.T, j tfJSON, name string) string {
+	t.Helper()
+	for addr, d := range j.data("aws_ssm_parameter") {
+		if d["name"] == name {
+			return addr
+		}
+	}
+	t.Fatalf("the stack does not read %s", name)
+	return ""
+}
+
+// appStatements are the statements of application app's role's policy.
+func appStatements(j tfJSON, app string) []map[string]any {
+	var out []map[string]any
+	for name, doc := range j.data("aws_iam_policy_document") {
+		if strings.HasPrefix(name, "app-"+app+"_permissions_") {
+			for _, st := range jsonList(doc["statement"]) {
+				out = append(out, jsonObject(st))
+			}
+		}
+	}
+	return out
 }

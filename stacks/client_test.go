@@ -424,8 +424,8 @@ func TestApplicationAccess(t *testing.T) {
 			}
 			if app.Database {
 				at := contract.At{Env: env, Client: c.Name}
-				want["secretsmanager:GetSecretValue "+contract.DatabaseSecretARN.Name(at)] = true
-				want["kms:Decrypt "+contract.DatabaseSecretKMSKeyARN.Name(at)] = true
+				want[fmt.Sprintf("rds-db:connect arn:aws:rds-db:%s:%s:dbuser:%s/%s", cs.env.Region, cs.env.AccountID,
+					contract.DatabaseResourceID.Name(at), names.DatabaseUser(app.Name))] = true
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
@@ -820,7 +820,7 @@ func grants(t *testing.T, j tfJSON, roleAddr string) map[string]bool {
 							}
 						}
 					case rs[0].data && rs[0].typ == "aws_ssm_parameter":
-						name = j.ssmName(rs[0])
+						name = strings.Replace(res, rs[0].expression, j.ssmName(rs[0]), 1)
 					}
 				}
 				for _, a := range stringList(st["actions"]) {

@@ -155,6 +155,8 @@ var ssmShapes = map[string]ssmShape{
 	}),
 	"databases/secret-kms-key-arn": str(func(f fakes, c string) string { return f.arn("kms", "key/"+f.uuid("db-key/"+c)) }),
 	"databases/security-group-id":  str(func(f fakes, c string) string { return f.id("sg", "db/"+c) }),
+	// A DbiResourceId: db- and 26 upper-case letters and digits.
+	"databases/resource-id": str(func(f fakes, c string) string { return "db-" + strings.ToUpper(f.hex("dbi/"+c, 26)) }),
 
 	"client/namespace":                    str(func(_ fakes, c string) string { return c }),
 	"client/node-group/name":              str(func(f fakes, c string) string { return name(f, c) }),

@@ -53,9 +53,13 @@ type Quota struct {
 	CPU, Memory string
 	// StorageGiB caps the sum of persistent volume claims.
 	StorageGiB int
+	// LoadBalancers caps the Services of type LoadBalancer. Default: the
+	// environment's Cluster.ClientLoadBalancers.
+	LoadBalancers int
 }
 
-// DefaultQuota is the namespace quota of a client that sets none.
+// DefaultQuota is the namespace quota of a client that sets none; its
+// LoadBalancers are the environment's Cluster.ClientLoadBalancers.
 var DefaultQuota = Quota{Pods: 200, CPU: "32", Memory: "128Gi", StorageGiB: 500}
 
 // DatabaseSize overrides an environment's default database sizing. Zero

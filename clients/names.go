@@ -58,6 +58,13 @@ func (c Client) NamesIn(env string) Names {
 	}
 }
 
+// Subdomain is the DNS name client owns in the environment whose domain
+// is envDomain: <client>.<envDomain> (acme.prod.example.com). Its
+// Ingresses and Services may claim it and the names under it, and no
+// other (the namespace's admission policies); it is the same label in
+// every environment.
+func Subdomain(client, envDomain string) string { return client + "." + envDomain }
+
 // Bucket is the S3 name of the client's bucket: <prefix>-<bucket>.
 func (n Names) Bucket(bucket string) string { return n.Prefix + "-" + bucket }
 

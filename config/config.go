@@ -159,6 +159,12 @@ type Cluster struct {
 	// ClientNodes is the default size of each client's node group; a
 	// client may override it per environment.
 	ClientNodes NodeGroup
+	// ClientLoadBalancers is how many Services of type LoadBalancer (each
+	// a Network Load Balancer) a client's namespace may hold
+	// (services.loadbalancers of its quota); a client may override it per
+	// environment (Quota.LoadBalancers). 0 allows none. Ingresses are not
+	// counted: their load balancers are per IngressGroup.
+	ClientLoadBalancers int
 }
 
 // NodeGroup sizes a managed node group.

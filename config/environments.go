@@ -53,6 +53,7 @@ func prod() Environment {
 				MinSize:       2, DesiredSize: 3, MaxSize: 10,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 4,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -117,6 +118,7 @@ func staging() Environment {
 				MinSize:       1, DesiredSize: 2, MaxSize: 4,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 2,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -164,6 +166,7 @@ func dev() Environment {
 				MinSize:       1, DesiredSize: 1, MaxSize: 3,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 1,
 		},
 		Database: Database{
 			EngineVersion:          "17",

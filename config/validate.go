@@ -298,6 +298,9 @@ func checkCluster(p *Problems, owner string, e Environment) {
 		}
 	}
 	checkClusterAdmins(p, owner, e)
+	if c.ClientLoadBalancers < 0 {
+		p.Add(owner, "Cluster.ClientLoadBalancers", c.ClientLoadBalancers, "0 (no Service of type LoadBalancer) or more")
+	}
 	CheckNodeGroup(p, owner, "Cluster.SystemNodes", c.SystemNodes)
 	CheckNodeGroup(p, owner, "Cluster.ClientNodes", c.ClientNodes)
 }

@@ -47,6 +47,7 @@ var (
 // operators (/stratum/<env>/clients/<client>/<key>).
 var (
 	ClientNamespace           = NewClientString(Client, "namespace", "Kubernetes namespace of the client")
+	ClientDomain              = NewClientString(Client, "dns/domain", "DNS name the client's Ingresses and Services may claim: it and the names under it")
 	ClientNodeGroupName       = NewClientString(Client, "node-group/name", "EKS managed node group of the client")
 	ClientNodeRoleARN         = NewClientString(Client, "node-group/role-arn", "IAM role of the client's nodes")
 	ClientNodeSecurityGroupID = NewClientString(Client, "node-group/security-group-id", "Security group identifying the client's nodes (the only source its database admits)")

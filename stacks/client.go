@@ -20,6 +20,7 @@ import (
 	"stratum/constructs/bucket"
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
+	"stratum/constructs/lbcontroller"
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
 	"stratum/constructs/postgres"
@@ -81,7 +82,13 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
-		Quota:        namespaceQuota(t.Quota),
+		// The names its Ingresses and Services may claim (ExternalDNS
+		// publishes every namespace's in the environment's zone), the
+		// IngressGroups it may join, and who makes its target group
+		// bindings: nobody but the load balancer controller.
+		Domain:                 t.Domain,
+		LoadBalancerController: lbcontroller.DefaultUser,
+		Quota:                  namespaceQuota(t.Quota),
 		Ingress:      applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
@@ -106,6 +113,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	roles := newApplicationRoles(s, t, ns, store)
 
 	contract.ClientNamespace.Export(s.TF, at, ns.Name)
+	contract.ClientDomain.Export(s.TF, at, jsii.String(t.Domain))
 	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
 	contract.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
 	contract.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
@@ -336,7 +344,7 @@ func outsideVPC(env config.Environment) []string {
 }
 
 func namespaceQuota(q clients.Quota) namespace.Quota {
-	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB}
+	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB, LoadBalancers: q.LoadBalancers}
 }
 
 // jsonString encodes v (map keys sorted, so the output is stable); token

@@ -516,6 +516,9 @@ func TestClientNamespace(t *testing.T) {
 		var policy, binding map[string]any
 		for _, m := range j.resources("kubernetes_manifest") {
 			mf := m["manifest"].(map[string]any)
+			if mf["metadata"].(map[string]any)["name"] != "namespace-"+c.NamesIn(cs.env.Name).Namespace+"-node-selector" {
+				continue
+			}
 			switch mf["kind"] {
 			case "ValidatingAdmissionPolicy":
 				policy = mf
@@ -543,7 +546,8 @@ func TestClientNamespace(t *testing.T) {
 		q := cs.t.Quota
 		for _, rq := range quotas {
 			hard := rq["spec"].(map[string]any)["hard"].(map[string]any)
-			if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory {
+			if hard["pods"] != fmt.Sprint(q.Pods) || hard["requests.cpu"] != q.CPU || hard["requests.memory"] != q.Memory ||
+				hard["services.loadbalancers"] != fmt.Sprint(q.LoadBalancers) || hard["services.nodeports"] != "0" {
 				t.Errorf("quota %v, want %+v", hard, q)
 			}
 		}

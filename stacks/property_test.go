@@ -181,7 +181,7 @@ var stackReads = map[contract.Layer][]string{
 // stackReads says. TestStackReads proves the lists complete.
 var tenancyReads = map[contract.Layer][]string{
 	contract.Databases: {"Client.Name", "Client.CostCentre", "Database", "Names"},
-	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Names"},
+	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Domain", "Names"},
 }
 
 // envReads are the Environment fields l's builder reads.

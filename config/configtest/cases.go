@@ -271,6 +271,10 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
 		},
 		Field: "Cluster.AdminRoleARNs[1]", Value: "role/a", Want: "each role once"},
+	{Name: "client load balancers",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = 0 },
+		Bad:   func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = -1 },
+		Owner: `environment "dev"`, Field: "Cluster.ClientLoadBalancers", Value: "-1", Want: "0 (no Service of type LoadBalancer) or more"},
 	{Name: "node group min above max",
 		Good: func(e []config.Environment) {
 			e[Prod].Cluster.SystemNodes.MinSize = 6

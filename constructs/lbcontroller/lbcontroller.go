@@ -29,6 +29,11 @@ const (
 	ChartVersion    = "1.17.1"
 )
 
+// DefaultUser is the Kubernetes user the controller acts as with the
+// default Namespace and ServiceAccount: what admission policies name when
+// they let only the controller make TargetGroupBindings.
+const DefaultUser = "system:serviceaccount:kube-system:" + Chart
+
 // Props configures a Controller.
 type Props struct {
 	// ClusterName, Region and VPCID are passed to the controller so that
@@ -78,7 +83,7 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 			OIDCProviderARN: p.OIDCProviderARN,
 			OIDCIssuer:      p.OIDCIssuer,
 			Namespace:       p.Namespace,
-			ServiceAccount:  cmp.Or(p.ServiceAccount, "aws-load-balancer-controller"),
+			ServiceAccount:  cmp.Or(p.ServiceAccount, Chart),
 			RoleName:        p.RoleName,
 			Statements: Statements(Scope{
 				Partition: *partition, Region: p.Region, Account: p.AccountID,

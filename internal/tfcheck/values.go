@@ -159,6 +159,7 @@ var ssmShapes = map[string]ssmShape{
 	"databases/resource-id": str(func(f fakes, c string) string { return "db-" + strings.ToUpper(f.hex("dbi/"+c, 26)) }),
 
 	"client/namespace":                    str(func(_ fakes, c string) string { return c }),
+	"client/dns/domain":                   str(func(f fakes, c string) string { return c + "." + f.env.Domain }),
 	"client/node-group/name":              str(func(f fakes, c string) string { return name(f, c) }),
 	"client/node-group/role-arn":          str(func(f fakes, c string) string { return f.arn("iam", "role/"+name(f, c, "nodes")) }),
 	"client/node-group/security-group-id": str(func(f fakes, c string) string { return f.id("sg", "client-nodes/"+c) }),

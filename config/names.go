@@ -61,6 +61,11 @@ func (e Environment) DeployRoleARN() string {
 	return ""
 }
 
+// ContractGuardPolicyName is the IAM policy, created by bootstrap-<env>,
+// that denies writing e's SSM contract to every principal but its deploy
+// and break-glass roles: <prefix>-ssm-contract-guard.
+func (e Environment) ContractGuardPolicyName() string { return e.Prefix() + "-ssm-contract-guard" }
+
 // DeployerAccessEntryID names the EKS access entry of the deploy role
 // (DeployRoleARN) in its Terraform address.
 const DeployerAccessEntryID = "deployer"

@@ -228,3 +228,74 @@ func appStatements(j tfJSON, app string) []map[string]any {
 	}
 	return out
 }
+
+// TestOnlyDeployRolesWriteTheContract: bootstrap-<env> creates the policy
+// that denies writing /stratum/<env>/* in SSM (every action that changes
+// a parameter, its labels, tags or resource policy) to every principal
+// but the deploy and break-glass roles; the CI plan role, which runs pull
+// requests' code, carries it and is allowed no SSM write of its own; and
+// the CI apply role may not change the policy.
+func TestOnlyDeployRolesWriteTheContract(t *testing.T) {
+	s := defaultSynth(t)
+	eachStackOf(t, s, contract.Bootstrap, func(t *testing.T, env config.Environment, j tfJSON) {
+		var guard map[string]any
+		for _, p := range j.exactly(t, 1, "aws_iam_policy") {
+			guard = p
+		}
+		if guard["name"] != env.ContractGuardPolicyName() {
+			t.Errorf("policy %v, want %s", guard["name"], env.ContractGuardPolicyName())
+		}
+		var doc struct {
+			Statement []struct {
+				Effect    string
+				Action    []string
+				Resource  string
+				Condition map[string]map[string][]string
+			}
+		}
+		if err := json.Unmarshal([]byte(fmt.Sprint(guard["policy"])), &doc); err != nil {
+			t.Fatalf("policy %v: %v", guard["policy"], err)
+		}
+		if len(doc.Statement) != 1 {
+			t.Fatalf("statements %+v, want one", doc.Statement)
+		}
+		st := doc.Statement[0]
+		writers := []string{env.RoleARN(config.CIApplyRoleName(env.Name)), env.Cluster.BreakGlassRoleARN}
+		for _, a := range []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion", "ssm:AddTagsToResource"} {
+			if !slices.Contains(st.Action, a) {
+				t.Errorf("the guard does not deny %s (denies %v)", a, st.Action)
+			}
+		}
+		if want := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/stratum/%s/*", env.Region, env.AccountID, env.Name); st.Effect != "Deny" || st.Resource != want {
+			t.Errorf("the guard %s on %s, want Deny on %s", st.Effect, st.Resource, want)
+		}
+		if got := st.Condition["ArnNotEquals"]["aws:PrincipalArn"]; !slices.Equal(got, writers) || len(st.Condition) != 1 {
+			t.Errorf("the guard exempts %v, want exactly the deploy and break-glass roles %v", st.Condition, writers)
+		}
+
+		plan := findCIRole(t, j, config.CIPlanRoleName(env.Name))
+		if slices.Contains(writers, env.RoleARN(config.CIPlanRoleName(env.Name))) {
+			t.Error("the plan role is exempt from the guard")
+		}
+		if !slices.Contains(plan.managed, "${aws_iam_policy.ssm-contract-guard.arn}") {
+			t.Errorf("the plan role does not carry the guard: %v", plan.managed)
+		}
+		for _, st := range plan.permissions {
+			for _, a := range jsonStrings(st["actions"]) {
+				if st["effect"] == "Allow" && (strings.HasPrefix(a, "ssm:") || a == "*") {
+					t.Errorf("the plan role allows %s", a)
+				}
+			}
+		}
+		apply := findCIRole(t, j, config.CIApplyRoleName(env.Name))
+		var protected []string
+		for _, st := range apply.permissions {
+			if st["sid"] == "DenyChangingCIIdentities" && st["effect"] == "Deny" {
+				protected = jsonStrings(st["resources"])
+			}
+		}
+		if want := fmt.Sprintf("arn:${data.aws_partition.ci-partition.partition}:iam::%s:policy/%s", env.AccountID, env.ContractGuardPolicyName()); !slices.Contains(protected, want) {
+			t.Errorf("the apply role may change the guard: protected %v, want %s among them", protected, want)
+		}
+	})
+}

@@ -23,9 +23,11 @@ var ApplyServices = []string{
 }
 
 // ciState is what the CI roles' policies name: the environment's state
-// bucket, lock table and, in prod, state key.
+// bucket, lock table and, in prod, state key; and the policy guarding the
+// SSM contract, which binds the plan role.
 type ciState struct {
 	bucketARN, tableARN, keyARN *string
+	contractGuardARN            *string
 }
 
 // ApplySessionSeconds is the apply role's longest session: creating an
@@ -77,6 +79,9 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, env.AccountID, config.CIApplyRoleName(env.Name))),
 	}
 	protect = append(protect, providers...)
+	// Nor the contract guard, which would otherwise be one apply away
+	// from allowing everyone.
+	protect = append(protect, jsii.String(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition, env.AccountID, env.ContractGuardPolicyName())))
 
 	cirole.New(s.TF, "ci-plan-role", &cirole.Props{
 		Name:        config.CIPlanRoleName(env.Name),
@@ -84,8 +89,10 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 		Trusts:      plan,
 		// ReadOnlyAccess covers refreshing every resource type and reading
 		// the state (the bucket and the lock table's digest item); the
-		// inline policy adds the state key and denies reading data.
-		ManagedPolicyARNs: []string{fmt.Sprintf("arn:%s:iam::aws:policy/ReadOnlyAccess", partition)},
+		// inline policy adds the state key and denies reading data. The
+		// contract guard makes sure it never writes the SSM contract,
+		// whatever a pull request's code asks for.
+		ManagedPolicyARNs: []string{fmt.Sprintf("arn:%s:iam::aws:policy/ReadOnlyAccess", partition), *st.contractGuardARN},
 		Statements:        planStatements(env, st),
 	})
 	cirole.New(s.TF, "ci-apply-role", &cirole.Props{

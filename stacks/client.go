@@ -89,7 +89,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 		Domain:                 t.Domain,
 		LoadBalancerController: lbcontroller.DefaultUser,
 		Quota:                  namespaceQuota(t.Quota),
-		Ingress:      applicationIngress(c, plan),
+		Ingress:                applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
 				// The database's own security group decides which

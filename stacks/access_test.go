@@ -299,3 +299,64 @@ func TestOnlyDeployRolesWriteTheContract(t *testing.T) {
 		}
 	})
 }
+
+// TestApplyRoleManagesOnlyStratumIAM: the CI apply role may change IAM
+// only where the stacks it applies need it — roles named stratum-<env>-…,
+// the cluster's OIDC provider, service-linked roles — and every role
+// those stacks declare is named so (a stack that declares another would
+// fail to apply in CI, and this test says so first). Users, access keys,
+// groups, managed policies and other principals' roles are out of its
+// reach.
+func TestApplyRoleManagesOnlyStratumIAM(t *testing.T) {
+	s := defaultSynth(t)
+	envOf := stackEnvironments(config.Environments(), clients.All)
+	eachStackOf(t, s, contract.Bootstrap, func(t *testing.T, env config.Environment, j tfJSON) {
+		apply := findCIRole(t, j, config.CIApplyRoleName(env.Name))
+		allowed := []string{
+			StratumRoles(env),
+			fmt.Sprintf("arn:aws:iam::%s:oidc-provider/oidc.eks.%s.*", env.AccountID, env.Region),
+			fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/*", env.AccountID),
+		}
+		var manages bool
+		for _, st := range apply.permissions {
+			if st["effect"] != "Allow" {
+				continue
+			}
+			for _, a := range jsonStrings(st["actions"]) {
+				if !strings.HasPrefix(a, "iam:") && a != "*" {
+					continue
+				}
+				if a == "iam:Get*" || a == "iam:List*" {
+					continue
+				}
+				manages = manages || a == "iam:*"
+				for _, r := range jsonStrings(st["resources"]) {
+					if !slices.Contains(allowed, r) {
+						t.Errorf("statement %v allows %s on %s, outside %v", st["sid"], a, r, allowed)
+					}
+				}
+			}
+		}
+		if !manages {
+			t.Error("the apply role cannot manage the stacks' roles at all")
+		}
+		prefix := env.Prefix() + "-"
+		for _, name := range s.names() {
+			if envOf[name].Name != env.Name || strings.HasPrefix(name, "bootstrap-") {
+				continue
+			}
+			for addr, r := range s.stacks[name].resources("aws_iam_role") {
+				n := fmt.Sprint(r["name"])
+				if !strings.HasPrefix(n, prefix) || n == config.CIApplyRoleName(env.Name) || n == config.CIPlanRoleName(env.Name) {
+					t.Errorf("%s: role %s (%s) is not one the CI apply role may manage (%s…)", name, addr, n, prefix)
+				}
+			}
+			for addr := range s.stacks[name].resources("aws_iam_policy") {
+				t.Errorf("%s: managed policy %s: the CI apply role may not create managed policies", name, addr)
+			}
+			for addr := range s.stacks[name].resources("aws_iam_user") {
+				t.Errorf("%s: IAM user %s: the CI apply role may not create users", name, addr)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/cirole"
 )
@@ -20,6 +21,13 @@ import (
 var ApplyServices = []string{
 	"backup", "backup-storage", "cloudwatch", "ec2", "eks", "iam", "kms", "logs",
 	"rds", "route53", "s3", "secretsmanager", "sns", "ssm",
+}
+
+// StratumRoles is the ARN pattern of the IAM roles env's stacks create,
+// which the CI apply role may manage: every role's name starts with the
+// environment's prefix (config.Prefix), stratum-<env>-.
+func StratumRoles(env config.Environment) string {
+	return env.RoleARN(env.Prefix() + "-*")
 }
 
 // ciState is what the CI roles' policies name: the environment's state
@@ -143,10 +151,28 @@ func planStatements(env config.Environment, st ciState) []*cirole.Statement {
 func applyStatements(env config.Environment, st ciState, ciIdentities []*string) []*cirole.Statement {
 	var actions []string
 	for _, svc := range ApplyServices {
-		actions = append(actions, svc+":*")
+		if svc != "iam" {
+			actions = append(actions, svc+":*")
+		}
 	}
 	out := []*cirole.Statement{
 		{Sid: jsii.String("ManageStacks"), Effect: jsii.String("Allow"), Actions: jsii.Strings(actions...), Resources: jsii.Strings("*")},
+		// IAM only on what the stacks create: roles named
+		// stratum-<env>-… (StratumRoles), the cluster's OIDC provider,
+		// and the service-linked roles EKS, RDS and Auto Scaling need.
+		// No users, access keys, groups or managed policies, and no role
+		// of anyone else (people's, the break-glass role, other
+		// environments'). See docs/cicd-integration.md for what remains.
+		{Sid: jsii.String("ReadIAM"), Effect: jsii.String("Allow"), Actions: jsii.Strings("iam:Get*", "iam:List*"), Resources: jsii.Strings("*")},
+		{Sid: jsii.String("ManageStratumRoles"), Effect: jsii.String("Allow"), Actions: jsii.Strings("iam:*"), Resources: jsii.Strings(
+			StratumRoles(env),
+			fmt.Sprintf("arn:%s:iam::%s:oidc-provider/oidc.eks.%s.*", awsrules.Partition(env.Region), env.AccountID, env.Region),
+		)},
+		{
+			Sid: jsii.String("CreateServiceLinkedRoles"), Effect: jsii.String("Allow"),
+			Actions:   jsii.Strings("iam:CreateServiceLinkedRole"),
+			Resources: jsii.Strings(fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/*", awsrules.Partition(env.Region), env.AccountID)),
+		},
 		{
 			Sid: jsii.String("LockState"), Effect: jsii.String("Allow"),
 			Actions:   jsii.Strings("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),

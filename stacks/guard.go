@@ -30,8 +30,9 @@ func newContractGuard(s *Stack, env config.Environment) iampolicy.IamPolicy {
 	}
 	return iampolicy.NewIamPolicy(s.TF, jsii.String("ssm-contract-guard"), &iampolicy.IamPolicyConfig{
 		Name: jsii.String(env.ContractGuardPolicyName()),
-		Description: jsii.String(fmt.Sprintf("Only %v may write the SSM parameters under %s/%s/: they steer IAM trust and network rules of the next apply",
-			contract.Writers(env), contract.Prefix, env.Name)),
+		// A new description replaces the policy: it names no role.
+		Description: jsii.String(fmt.Sprintf("Only the deploy and break-glass roles may write the SSM contract %s/%s/ (docs/architecture.md)",
+			contract.Prefix, env.Name)),
 		Policy: jsii.String(string(doc)),
 	})
 }

@@ -209,7 +209,7 @@ func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
 		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))
 		want = append(want, k+": "+sel[k])
 	}
-	n.admissionPolicy("node-selector", name, "node-selector",
+	n.admissionPolicy("node-selector", name,
 		// nodeSelector cannot change after creation.
 		[]any{resourceRule("", "v1", "pods", "CREATE")},
 		[]any{map[string]any{
@@ -249,7 +249,7 @@ func (n *Namespace) requireDomain(name, domain string) {
 			"message":    fmt.Sprintf("%s in namespace %s may name only %s", key, name, names),
 		})
 	}
-	n.admissionPolicy("hostnames-ingress", name, "ingress-hostnames",
+	n.admissionPolicy("ingress-hostnames", name,
 		[]any{resourceRule("networking.k8s.io", "v1", "ingresses", "CREATE", "UPDATE")},
 		append([]any{
 			map[string]any{
@@ -270,7 +270,7 @@ func (n *Namespace) requireDomain(name, domain string) {
 				"message":    fmt.Sprintf("Ingresses in namespace %s may not choose their load balancer's security groups (%s)", name, IngressSecurityGroupsAnnotation),
 			},
 		}, hostnames...))
-	n.admissionPolicy("hostnames-service", name, "service-hostnames",
+	n.admissionPolicy("service-hostnames", name,
 		[]any{resourceRule("", "v1", "services", "CREATE", "UPDATE")},
 		append([]any{map[string]any{
 			"expression": absent(ServiceSecurityGroupsAnnotation),
@@ -282,7 +282,7 @@ func (n *Namespace) requireDomain(name, domain string) {
 // TargetGroupBindings or change their spec; status and metadata updates
 // (finalizers) stay open to the garbage collector and the like.
 func (n *Namespace) requireControllerBindings(name, controller string) {
-	n.admissionPolicy("target-group-bindings", name, "target-group-bindings",
+	n.admissionPolicy("target-group-bindings", name,
 		[]any{resourceRule("elbv2.k8s.aws", "*", "targetgroupbindings", "CREATE", "UPDATE")},
 		[]any{map[string]any{
 			"expression": fmt.Sprintf("request.userInfo.username == %q || (request.operation == 'UPDATE' && object.spec == oldObject.spec)", controller),
@@ -303,13 +303,13 @@ func resourceRule(group, version, resource string, operations ...string) map[str
 }
 
 // admissionPolicy creates the ValidatingAdmissionPolicy
-// namespace-<namespace>-<suffix>, matching rules in this namespace only,
-// and its binding, which denies what a validation refuses. id names the
+// namespace-<namespace>-<id>, matching rules in this namespace only, and
+// its binding, which denies what a validation refuses; id also names the
 // two in their Terraform addresses (<id>-policy, <id>-binding).
 // ValidatingAdmissionPolicy is built into the API server (GA in
 // Kubernetes 1.30): nothing to run, and it fails closed.
-func (n *Namespace) admissionPolicy(id, namespace, suffix string, rules, validations []any) {
-	policyName := "namespace-" + namespace + "-" + suffix
+func (n *Namespace) admissionPolicy(id, namespace string, rules, validations []any) {
+	policyName := "namespace-" + namespace + "-" + id
 	policy := manifest.NewManifest(n.scope, jsii.String(id+"-policy"), &manifest.ManifestConfig{
 		Manifest: &map[string]any{
 			"apiVersion": "admissionregistration.k8s.io/v1",

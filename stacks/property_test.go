@@ -168,7 +168,7 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI"},
+	contract.Bootstrap:  {"State", "CI", "Cluster.BreakGlassRoleARN"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection"},
 	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI"},
 	contract.Services:   {"DeletionProtection"},

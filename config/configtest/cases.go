@@ -239,6 +239,10 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/Deployer"}
 		},
 		Field: "Cluster.AdminRoleARNs[0]", Value: "role/Deployer", Want: `"deployer" is empty or the deployer's`},
+	{Name: "production has a break-glass role",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.BreakGlassRoleARN = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.BreakGlassRoleARN = "" },
+		Field: "Cluster.BreakGlassRoleARN", Value: `""`, Want: "a break-glass role in production"},
 	{Name: "break-glass role ARN",
 		Good: func(e []config.Environment) {
 			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/emergency/admin"

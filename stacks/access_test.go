@@ -54,9 +54,10 @@ func inPartition(s string) string { return partitionRef.ReplaceAllString(s, "aws
 
 // TestLoadBalancerControllerCannotOpenOtherGroups: every statement that
 // lets the AWS Load Balancer Controller change a security group's rules
-// or tags is limited to the cluster's VPC (ec2:Vpc) and to groups of this
+// is limited to the cluster's VPC (ec2:Vpc) and to groups of this
 // cluster: those it created (elbv2.k8s.aws/cluster = the cluster) or the
-// cluster security group (kubernetes.io/cluster/<cluster>). No group a
+// cluster security group (kubernetes.io/cluster/<cluster>); it may
+// retag only the groups it created. No group a
 // stack creates outside the controller carries either tag, so a client's
 // database group cannot be opened by it.
 func TestLoadBalancerControllerCannotOpenOtherGroups(t *testing.T) {
@@ -92,10 +93,14 @@ func TestLoadBalancerControllerCannotOpenOtherGroups(t *testing.T) {
 				if a == "ec2:CreateTags" && conds["StringEquals ec2:CreateAction"] == "[CreateSecurityGroup]" {
 					continue // tags the group it is creating, in the cluster's VPC
 				}
-				if got := conds["ArnEquals ec2:Vpc"]; got != "["+vpc+"]" {
+				tags := a == "ec2:CreateTags" || a == "ec2:DeleteTags" // change no rule
+				if got := conds["ArnEquals ec2:Vpc"]; got != "["+vpc+"]" && !tags {
 					t.Errorf("statement %v may %s with ec2:Vpc %q, want [%s]", st["sid"], a, got, vpc)
 				}
 				own := conds["StringEquals aws:ResourceTag/elbv2.k8s.aws/cluster"] == "["+cluster+"]"
+				if tags && !own {
+					t.Errorf("statement %v may %s on groups the controller did not create for this cluster (have %v)", st["sid"], a, conds)
+				}
 				clusterGroup := conds["Null aws:ResourceTag/kubernetes.io/cluster/"+cluster] == "[false]"
 				if !own && !clusterGroup {
 					t.Errorf("statement %v may %s on groups %v without the cluster's tag condition (have %v)", st["sid"], a, st["resources"], conds)

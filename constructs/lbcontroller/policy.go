@@ -56,9 +56,10 @@ func (s Scope) securityGroups() *string {
 // controller creates groups in the cluster's VPC only, and changes the
 // rules of only two kinds of group, each in that VPC (ec2:Vpc): the
 // groups it created for this cluster (elbv2.k8s.aws/cluster = the
-// cluster's name), and the cluster security group, the only group of the
-// nodes tagged kubernetes.io/cluster/<cluster>, where it admits its
-// backend group to the targets. Upstream allows AuthorizeSecurityGroupIngress
+// cluster's name), which it may also delete and retag, and the cluster
+// security group, the only group of the nodes tagged
+// kubernetes.io/cluster/<cluster>, where it admits its backend group to
+// the targets. Upstream allows AuthorizeSecurityGroupIngress
 // and RevokeSecurityGroupIngress on every group of the account without a
 // condition.
 func Statements(scope Scope) []*policy.Statement {
@@ -174,11 +175,12 @@ func Statements(scope Scope) []*policy.Statement {
 			},
 		},
 		{
+			// Tags change no rule: its own groups, wherever they are.
 			Sid:       jsii.String("RetagOwnSecurityGroups"),
 			Effect:    jsii.String("Allow"),
 			Actions:   jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
 			Resources: &[]*string{scope.securityGroups()},
-			Condition: []*condition{null(requestTag, "true"), ownGroup, inVPC},
+			Condition: []*condition{null(requestTag, "true"), ownGroup},
 		},
 		{
 			Sid:       jsii.String("ManageOwnSecurityGroups"),

@@ -8,8 +8,10 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/ext"
 
+	"stratum/config"
 	"stratum/constructs/lbcontroller"
 	"stratum/constructs/namespace"
+	"stratum/contract"
 )
 
 // admission is a ValidatingAdmissionPolicy of a stack with its binding.
@@ -90,6 +92,18 @@ func (a *admission) admits(t *testing.T, env *cel.Env, vars map[string]any) bool
 // the client's configuration publishes its subdomain.
 func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 	env := celEnv(t)
+	// The user the policies let make TargetGroupBindings is the one the
+	// controller runs as.
+	eachStackOf(t, defaultSynth(t), contract.Services, func(t *testing.T, _ config.Environment, j tfJSON) {
+		var found bool
+		for _, sa := range j.resources("kubernetes_service_account_v1") {
+			md := jsonObject(sa["metadata"])
+			found = found || fmt.Sprintf("system:serviceaccount:%s:%s", md["namespace"], md["name"]) == lbcontroller.DefaultUser
+		}
+		if !found {
+			t.Errorf("no service account %s: the load balancer controller runs as another user", lbcontroller.DefaultUser)
+		}
+	})
 	eachClientStack(t, func(t *testing.T, cs clientStack) {
 		j, ns, own := cs.j, cs.t.Names.Namespace, cs.t.Domain
 		if want := cs.client.Name + "." + cs.env.Domain; own != want {

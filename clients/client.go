@@ -53,9 +53,13 @@ type Quota struct {
 	CPU, Memory string
 	// StorageGiB caps the sum of persistent volume claims.
 	StorageGiB int
+	// LoadBalancers caps the Services of type LoadBalancer. Default: the
+	// environment's Cluster.ClientLoadBalancers.
+	LoadBalancers int
 }
 
-// DefaultQuota is the namespace quota of a client that sets none.
+// DefaultQuota is the namespace quota of a client that sets none; its
+// LoadBalancers are the environment's Cluster.ClientLoadBalancers.
 var DefaultQuota = Quota{Pods: 200, CPU: "32", Memory: "128Gi", StorageGiB: 500}
 
 // DatabaseSize overrides an environment's default database sizing. Zero
@@ -116,8 +120,11 @@ type Application struct {
 	Name string
 	// Buckets maps a bucket name of this client to the access granted.
 	Buckets map[string]Access
-	// Database grants read access to the client's database credentials
-	// secret. Default: false.
+	// Database gives the application its own user in the client's
+	// database (Names.DatabaseUser: app_<name>), which its role may
+	// connect as by IAM database authentication (rds-db:connect on that
+	// user only; docs/database-access.md says how the user is created).
+	// No application reads the master credentials. Default: false.
 	Database bool
 	// Port is the container port the load balancer sends the
 	// application's traffic to. The namespace's network policy admits

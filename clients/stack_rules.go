@@ -29,6 +29,9 @@ func validateClientStack(p *config.Problems, owner string, c Client) {
 		if q.StorageGiB < 0 {
 			p.Add(owner, field+".StorageGiB", q.StorageGiB, "0 (default) or more")
 		}
+		if q.LoadBalancers < 0 {
+			p.Add(owner, field+".LoadBalancers", q.LoadBalancers, "0 (the environment's Cluster.ClientLoadBalancers) or more")
+		}
 		for _, f := range []struct{ name, value string }{{"CPU", q.CPU}, {"Memory", q.Memory}} {
 			if f.value != "" && !quantity.MatchString(f.value) {
 				p.Add(owner, field+"."+f.name, f.value, `a Kubernetes quantity such as "16", "500m" or "64Gi"`)

@@ -15,8 +15,12 @@ type Tenancy struct {
 	// Database is the environment's Database with the client's override
 	// applied.
 	Database config.Database
-	// Quota is DefaultQuota with the client's override applied.
+	// Quota is DefaultQuota, with the environment's
+	// Cluster.ClientLoadBalancers, and the client's override applied.
 	Quota Quota
+	// Domain is the DNS name the client's Ingresses and Services may
+	// claim, it and the names under it (Subdomain).
+	Domain string
 	// Names are the names of the client's resources in Env.
 	Names Names
 }
@@ -37,7 +41,8 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 		Env:      env,
 		Nodes:    nodes,
 		Database: settings.Database.apply(env.Database),
-		Quota:    settings.Quota.apply(DefaultQuota),
+		Quota:    settings.Quota.apply(defaultQuota(env)),
+		Domain:   Subdomain(c.Name, env.Domain),
 		Names:    c.NamesIn(env.Name),
 	}, true
 }
@@ -104,5 +109,15 @@ func (o *Quota) apply(base Quota) Quota {
 	if o.StorageGiB != 0 {
 		q.StorageGiB = o.StorageGiB
 	}
+	if o.LoadBalancers != 0 {
+		q.LoadBalancers = o.LoadBalancers
+	}
+	return q
+}
+
+// defaultQuota is DefaultQuota in env.
+func defaultQuota(env config.Environment) Quota {
+	q := DefaultQuota
+	q.LoadBalancers = env.Cluster.ClientLoadBalancers
 	return q
 }

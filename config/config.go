@@ -27,20 +27,23 @@ type Environment struct {
 	Name string
 	// Production marks an environment that serves real clients. Validate
 	// refuses a production environment without every production
-	// protection (see checkProduction): deletion protection, a pinned
-	// account, a customer-managed state key, a NAT gateway per zone,
+	// protection (see checkProduction): deletion protection, a
+	// break-glass cluster-admin role, a customer-managed state key, a NAT gateway per zone,
 	// Multi-AZ databases that a plan cannot destroy and that keep a final
 	// snapshot, and at least ProductionMinBackupRetentionDays of backups.
 	// The environment named prod must set it. Default: false.
 	Production bool
 	// Region is the AWS region every stack of the environment deploys to.
 	Region string
-	// AccountID, when set, pins the AWS provider to that account
-	// (allowed_account_ids) so credentials for another account fail fast.
-	// Default: "" (any account the credentials belong to).
+	// AccountID pins the AWS provider of every stack to the environment's
+	// account (allowed_account_ids), so credentials for another account
+	// fail before anything is read or changed. Required in every
+	// environment; it also names the deploy and CI roles' ARNs.
 	AccountID string
-	// AssumeRoleARN, when set, is assumed by the AWS provider of every stack.
-	// Default: "" (use the caller's credentials as they are).
+	// AssumeRoleARN, when set, is assumed by the AWS provider of every
+	// stack, and is the environment's deploy role (DeployRoleARN).
+	// Default: "" (use the caller's credentials as they are; the CI apply
+	// role is then the deploy role, and CI must be configured).
 	AssumeRoleARN string
 
 	Network Network
@@ -169,15 +172,29 @@ type Cluster struct {
 	// the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
 	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
-	// EKS access entries, besides the identity that deploys Stratum
-	// (AssumeRoleARN, or the caller's role), which always gets it.
+	// EKS access entries, besides the deploy role (DeployRoleARN) and the
+	// break-glass role. Cluster-admin is this configured set and nothing
+	// else: whoever applies platform-<env> gets no access entry for it.
 	// Default: empty.
 	AdminRoleARNs []string
+	// BreakGlassRoleARN is the emergency cluster-admin role, for when the
+	// deploy role or its pipeline is unavailable. Stratum gives it an
+	// access entry and lets it write the environment's SSM contract; the
+	// role itself, with its MFA-only trust, is created and held outside
+	// Stratum (docs/cluster-access.md says how to guard it). Required in
+	// production. Default: "" (no break-glass role).
+	BreakGlassRoleARN string
 	// SystemNodes is the node group running cluster-critical add-ons.
 	SystemNodes NodeGroup
 	// ClientNodes is the default size of each client's node group; a
 	// client may override it per environment.
 	ClientNodes NodeGroup
+	// ClientLoadBalancers is how many Services of type LoadBalancer (each
+	// a Network Load Balancer) a client's namespace may hold
+	// (services.loadbalancers of its quota); a client may override it per
+	// environment (Quota.LoadBalancers). 0 allows none. Ingresses are not
+	// counted: their load balancers are per IngressGroup.
+	ClientLoadBalancers int
 }
 
 // NodeGroup sizes a managed node group.

@@ -41,6 +41,10 @@ func prod() Environment {
 		},
 		Cluster: Cluster{
 			Version: "1.35",
+			// Placeholder: the emergency admin role, MFA-only, held by the
+			// on-call platform leads (docs/cluster-access.md). Required in
+			// production.
+			BreakGlassRoleARN: "arn:aws:iam::111111111111:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       3, DesiredSize: 3, MaxSize: 6,
@@ -51,6 +55,7 @@ func prod() Environment {
 				MinSize:       2, DesiredSize: 3, MaxSize: 10,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 4,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -76,6 +81,9 @@ func staging() Environment {
 	return Environment{
 		Name:   "staging",
 		Region: "us-east-1",
+		// Placeholder: replace with the staging account. Every environment
+		// pins its own account, so a profile of another one fails at once.
+		AccountID: "222222222222",
 		Network: Network{
 			CIDR:              "10.20.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
@@ -101,7 +109,8 @@ func staging() Environment {
 			NoncurrentVersionDays: 90,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::222222222222:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       2, DesiredSize: 2, MaxSize: 4,
@@ -112,6 +121,7 @@ func staging() Environment {
 				MinSize:       1, DesiredSize: 2, MaxSize: 4,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 2,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -131,6 +141,8 @@ func dev() Environment {
 	return Environment{
 		Name:   "dev",
 		Region: "us-east-1",
+		// Placeholder: replace with the dev account.
+		AccountID: "333333333333",
 		Network: Network{
 			CIDR:              "10.30.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
@@ -146,7 +158,8 @@ func dev() Environment {
 			NoncurrentVersionDays: 30,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::333333333333:role/stratum-break-glass",
 			// Dev has no VPN: its API is reachable from these public ranges
 			// only (docs/dev-access.md), so that services-dev and the
 			// client-*-dev stacks can be applied from outside the VPC.
@@ -164,6 +177,7 @@ func dev() Environment {
 				MinSize:       1, DesiredSize: 1, MaxSize: 3,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 1,
 		},
 		Database: Database{
 			EngineVersion:          "17",

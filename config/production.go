@@ -26,8 +26,9 @@ func checkProduction(p *Problems, owner string, e Environment) {
 	if !e.DeletionProtection {
 		p.Add(owner, "DeletionProtection", e.DeletionProtection, "true in production: production data must not be destroyable by one apply")
 	}
-	if e.AccountID == "" {
-		p.Add(owner, "AccountID", e.AccountID, "the production account's 12-digit ID: the provider must refuse credentials of any other account")
+	if e.Cluster.BreakGlassRoleARN == "" {
+		p.Add(owner, "Cluster.BreakGlassRoleARN", e.Cluster.BreakGlassRoleARN,
+			"a break-glass role in production: cluster-admin for when the deploy role or its pipeline is unavailable (docs/cluster-access.md)")
 	}
 	if !e.State.CustomerManagedKey {
 		p.Add(owner, "State.CustomerManagedKey", e.State.CustomerManagedKey, "true in production: production state is encrypted with a key the environment owns")

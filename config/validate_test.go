@@ -33,7 +33,7 @@ func TestProductionProtections(t *testing.T) {
 		remove      func(e *config.Environment)
 	}{
 		{"deletion protection", "DeletionProtection", func(e *config.Environment) { e.DeletionProtection = false }},
-		{"account pin", "AccountID", func(e *config.Environment) { e.AccountID, e.State.CustomerManagedKey = "", false }},
+		{"break-glass role", "Cluster.BreakGlassRoleARN", func(e *config.Environment) { e.Cluster.BreakGlassRoleARN = "" }},
 		{"customer-managed state key", "State.CustomerManagedKey", func(e *config.Environment) { e.State.CustomerManagedKey = false }},
 		{"NAT gateway per zone", "Network.NAT", func(e *config.Environment) { e.Network.NAT = config.NATSingle }},
 		{"Multi-AZ database", "Database.MultiAZ", func(e *config.Environment) { e.Database.MultiAZ = false }},

@@ -16,6 +16,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -29,7 +30,8 @@ type Artifact struct {
 	Generate func(in pipelines.Input) (map[string][]byte, error)
 }
 
-// Artifacts are every generated file the repository commits.
+// Artifacts are every generated file the repository commits: the CI
+// pipelines, and the service control policy guarding the SSM contract.
 var Artifacts = []Artifact{
 	{Name: "GitHub Actions workflows", Generate: func(in pipelines.Input) (map[string][]byte, error) {
 		out := map[string][]byte{}
@@ -43,6 +45,10 @@ var Artifacts = []Artifact{
 	}},
 	{Name: "Azure DevOps pipeline", Generate: func(in pipelines.Input) (map[string][]byte, error) {
 		return map[string][]byte{"azure-pipelines.yml": pipelines.Azure(in)}, nil
+	}},
+	{Name: "SSM contract service control policy", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		scp, err := contract.SCP(in.Envs)
+		return map[string][]byte{"docs/scp-ssm-contract.json": scp}, err
 	}},
 }
 

@@ -16,9 +16,9 @@ import (
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
-// lock table, the bucket receiving the environment's S3 access logs, and
-// the CI identity providers and roles (newCIRoles). Its own state is local
-// (see newStack).
+// lock table, the bucket receiving the environment's S3 access logs, the
+// policy guarding its SSM contract (newContractGuard), and the CI identity
+// providers and roles (newCIRoles). Its own state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
@@ -58,7 +58,8 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		DeletionProtectionEnabled: jsii.Bool(true),
 	}
 	lock := dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
-	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN})
+	guard := newContractGuard(s, env)
+	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN, contractGuardARN: guard.Arn()})
 	contract.AccessLogBucket.Export(s.TF, s.At(), logs.Name)
 	return s
 }

@@ -174,8 +174,9 @@ func TestCIRolePermissions(t *testing.T) {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, "bootstrap-"+env.Name)
 			plan := findCIRole(t, j, config.CIPlanRoleName(env.Name))
-			if len(plan.managed) != 1 || !strings.HasSuffix(plan.managed[0], ":iam::aws:policy/ReadOnlyAccess") {
-				t.Errorf("plan role managed policies %v, want ReadOnlyAccess only", plan.managed)
+			sort.Strings(plan.managed) // the guard's reference, then ReadOnlyAccess
+			if len(plan.managed) != 2 || plan.managed[0] != "${aws_iam_policy.ssm-contract-guard.arn}" || !strings.HasSuffix(plan.managed[1], ":iam::aws:policy/ReadOnlyAccess") {
+				t.Errorf("plan role managed policies %v, want ReadOnlyAccess and the SSM contract guard only", plan.managed)
 			}
 			denied := map[string]bool{}
 			for _, st := range plan.permissions {

@@ -56,6 +56,7 @@ func NewDatabases(scope constructs.Construct, env config.Environment, tenancies 
 		contract.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
 		contract.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
 		contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
+		contract.DatabaseResourceID.Export(s.TF, at, pg.ResourceID)
 	}
 	return s
 }

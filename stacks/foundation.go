@@ -21,10 +21,10 @@ import (
 
 // NewFoundation builds foundation-<env>: the VPC and its subnets, NAT,
 // routes and flow logs; the dual site-to-site VPN when the environment has
-// one; the security groups of EKS nodes, databases and load balancers;
-// the AWS Backup vault, plan and role (and, with Backup.CopyRegion, the
-// vault in the second region that every recovery point is copied to); and
-// the topic alarms go to.
+// one; the security group every EKS node shares; the AWS Backup vault,
+// plan and role (and, with Backup.CopyRegion, the vault in the second
+// region that every recovery point is copied to); and the topic alarms go
+// to.
 //
 // Each purpose has its own KMS key (flow logs, alarms, backups): a key
 // policy then names only the service that needs it, one key's policy
@@ -100,8 +100,6 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	contract.PrivateSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Private))
 	contract.DatabaseSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Database))
 	contract.EKSNodesSecurityGroup.Export(s.TF, at, groups.eksNodes.ID)
-	contract.DatabasesSecurityGroup.Export(s.TF, at, groups.databases.ID)
-	contract.LoadBalancersSecurityGroup.Export(s.TF, at, groups.loadBalancers.ID)
 	contract.BackupVaultName.Export(s.TF, at, bk.VaultName)
 	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
 	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
@@ -178,47 +176,33 @@ func vpnTunnels(t config.VPNTunnels) vpn.Tunnels {
 }
 
 type securityGroups struct {
-	eksNodes, databases, loadBalancers *securitygroup.SecurityGroup
+	eksNodes *securitygroup.SecurityGroup
 }
 
-// newSecurityGroups creates one security group per service type. Only the
-// load balancers face the internet, on 80 and 443.
+// newSecurityGroups creates the group every EKS node carries besides the
+// cluster security group EKS creates. Nothing else needs a shared group:
+// the AWS Load Balancer Controller creates each load balancer's own
+// frontend group and one backend group, and admits the backend group to
+// the targets by rules on the cluster security group; each database has
+// its own group, opened to its client's nodes by the client's stack.
 func newSecurityGroups(s *Stack, prefix string, vpcID *string) securityGroups {
 	g := securityGroups{
 		eksNodes: securitygroup.New(s.TF, "eks-nodes-sg", &securitygroup.Props{
-			Name:        prefix + "-eks-nodes",
+			Name: prefix + "-eks-nodes",
+			// Kept as created: a new description would replace the group,
+			// which every node group uses. Load balancer traffic reaches
+			// the nodes through the cluster security group instead.
 			Description: "EKS worker nodes of " + prefix + ": traffic from load balancers and between nodes",
 			VPCID:       vpcID,
 		}),
-		databases: securitygroup.New(s.TF, "databases-sg", &securitygroup.Props{
-			Name:        prefix + "-databases",
-			Description: "Database tier of " + prefix + ": no rules, each database has its own group admitting its client only",
-			VPCID:       vpcID,
-		}),
-		loadBalancers: securitygroup.New(s.TF, "load-balancers-sg", &securitygroup.Props{
-			Name:        prefix + "-load-balancers",
-			Description: "Internet-facing load balancers of " + prefix + ": HTTP and HTTPS in, nodes out",
-			VPCID:       vpcID,
-		}),
 	}
-	nodes, lbs := securitygroup.Peer{Group: g.eksNodes}, securitygroup.Peer{Group: g.loadBalancers}
+	nodes := securitygroup.Peer{Group: g.eksNodes}
 	anywhere := securitygroup.Peer{CIDR: "0.0.0.0/0"}
-
-	g.loadBalancers.AllowIngress("https", anywhere, securitygroup.TCP(443), "HTTPS from the internet")
-	g.loadBalancers.AllowIngress("http", anywhere, securitygroup.TCP(80), "HTTP from the internet, redirected to HTTPS by the listeners")
-	// Targets are pods (IP mode) or node ports (instance mode): any TCP port.
-	g.loadBalancers.AllowEgress("to-nodes", nodes, securitygroup.TCPRange(1, 65535), "Requests and health checks to targets on the EKS nodes")
-
-	g.eksNodes.AllowIngress("from-load-balancers", lbs, securitygroup.TCPRange(1, 65535), "Requests and health checks from the load balancers")
 	g.eksNodes.AllowIngress("from-nodes", nodes, securitygroup.AllTraffic, "Node to node and pod to pod traffic (DNS, services, overlay)")
 	// Nodes pull images, call AWS and EKS APIs and reach client systems on
 	// premises; per-namespace egress is restricted in the cluster (network
 	// policies), not per port here.
 	g.eksNodes.AllowEgress("all", anywhere, securitygroup.AllTraffic, "Internet through NAT, AWS APIs, on-premises networks through the VPN")
-
-	// The database tier gets no rule at all: an ingress rule here would let
-	// every client's nodes reach every client's database. RDS needs no
-	// egress to serve clients or to be backed up.
 	return g
 }
 

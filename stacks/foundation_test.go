@@ -463,14 +463,11 @@ func TestFoundationAlarmTopic(t *testing.T) {
 }
 
 // TestNoSecurityGroupOpenToTheWorld: in every stack, no ingress from
-// 0.0.0.0/0 or ::/0 but HTTP and HTTPS on the load balancers' group, and
-// every group and rule has a description.
+// 0.0.0.0/0 or ::/0 (internet-facing load balancers get their groups from
+// the AWS Load Balancer Controller, per Ingress), and every group and
+// rule has a description.
 func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	s := defaultSynth(t)
-	lbGroups := map[string]bool{}
-	for _, f := range foundations(t) {
-		lbGroups[contract.Foundation.StackName(f.env.Name, "")+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
-	}
 	for _, name := range s.names() {
 		j := s.stacks[name]
 		for n, g := range j.resources("aws_security_group") {
@@ -481,65 +478,49 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 				t.Errorf("%s: security group %s has no description", name, n)
 			}
 		}
-		for n, r := range j.resources("aws_security_group_rule") {
+		for n := range j.resources("aws_security_group_rule") {
 			t.Errorf("%s: %s is an aws_security_group_rule; use aws_vpc_security_group_*_rule", name, n)
-			_ = r
 		}
 		for n, r := range j.resources("aws_vpc_security_group_ingress_rule") {
 			if d, _ := r["description"].(string); d == "" {
 				t.Errorf("%s: ingress rule %s has no description", name, n)
 			}
-			if r["cidr_ipv4"] != "0.0.0.0/0" && r["cidr_ipv6"] != "::/0" {
-				continue
+			if r["cidr_ipv4"] == "0.0.0.0/0" || r["cidr_ipv6"] == "::/0" {
+				t.Errorf("%s: ingress rule %s opens %v %v-%v to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"])
 			}
-			group := refName(t, r["security_group_id"], "aws_security_group")
-			port := r["from_port"] == r["to_port"] && (r["from_port"] == float64(80) || r["from_port"] == float64(443))
-			if !lbGroups[name+"/"+group] || r["ip_protocol"] != "tcp" || !port {
-				t.Errorf("%s: ingress rule %s opens %v %v-%v on %s to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"], group)
-			}
-		}
-	}
-	// The load balancers do serve HTTPS to the internet.
-	for _, f := range foundations(t) {
-		lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
-		var https bool
-		for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-			if refName(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
-				https = true
-			}
-		}
-		if !https {
-			t.Errorf("foundation-%s: load balancers do not accept HTTPS from the internet", f.env.Name)
 		}
 	}
 }
 
-// TestFoundationSecurityGroups: the database tier admits nothing by
-// itself (each database's own group admits its client), and nodes accept
-// load balancer traffic.
+// TestFoundationSecurityGroups: the foundation's one shared group is the
+// nodes': it admits the nodes themselves and nothing else. No rule admits
+// a group nothing uses (the shared load balancer and database groups are
+// gone: the load balancer controller admits its own backend group to the
+// targets on the cluster security group, and each database has its own
+// group), and no exported parameter names a group of its own.
 func TestFoundationSecurityGroups(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			db := f.securityGroup(t, contract.DatabasesSecurityGroup)
 			nodes := f.securityGroup(t, contract.EKSNodesSecurityGroup)
-			lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
-			if db == nodes || db == lb || nodes == lb {
-				t.Fatalf("exported groups are not distinct: databases %s, nodes %s, load balancers %s", db, nodes, lb)
+			groups := f.exactly(t, 1, "aws_security_group")
+			if _, ok := groups[nodes]; !ok {
+				t.Fatalf("security groups %v, want only the nodes' %s", sortedKeys(groups), nodes)
 			}
-			for _, typ := range []string{"aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"} {
-				if rules := f.resourcesReferencing(typ, "aws_security_group", db); len(rules) != 0 {
-					t.Errorf("database tier group %s is referenced by %s %v", db, typ, rules)
+			for n, r := range f.exactly(t, 1, "aws_vpc_security_group_ingress_rule") {
+				if refName(t, r["security_group_id"], "aws_security_group") != nodes ||
+					!slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{nodes}) {
+					t.Errorf("ingress rule %s admits %v to %v, want the nodes to the nodes only", n, r["referenced_security_group_id"], r["security_group_id"])
 				}
 			}
-			var fromLB bool
-			for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-				if refName(t, r["security_group_id"], "aws_security_group") == nodes &&
-					slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
-					fromLB = true
+			for n, r := range f.exactly(t, 1, "aws_vpc_security_group_egress_rule") {
+				if refName(t, r["security_group_id"], "aws_security_group") != nodes {
+					t.Errorf("egress rule %s is on %v, want the nodes' group", n, r["security_group_id"])
 				}
 			}
-			if !fromLB {
-				t.Error("EKS nodes accept nothing from the load balancers")
+			for name := range f.resources("aws_ssm_parameter") {
+				if strings.Contains(name, "security-groups") && !strings.Contains(name, "eks-nodes") {
+					t.Errorf("parameter %s exports a security group besides the nodes'", name)
+				}
 			}
 		})
 	}

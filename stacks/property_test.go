@@ -168,7 +168,7 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI", "LogRetentionDays"},
+	contract.Bootstrap:  {"State", "CI", "LogRetentionDays", "Cluster.BreakGlassRoleARN"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection"},
 	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI", "Production"},
 	contract.Services:   {"DeletionProtection", "Cluster.Version"},
@@ -181,7 +181,7 @@ var stackReads = map[contract.Layer][]string{
 // stackReads says. TestStackReads proves the lists complete.
 var tenancyReads = map[contract.Layer][]string{
 	contract.Databases: {"Client.Name", "Client.CostCentre", "Database", "Names"},
-	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Names"},
+	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Domain", "Names"},
 }
 
 // envReads are the Environment fields l's builder reads.

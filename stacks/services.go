@@ -65,6 +65,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		ClusterName:     clusterName,
 		Region:          env.Region,
 		VPCID:           contract.VPCID.Import(s.TF, at),
+		AccountID:       env.AccountID,
 		OIDCProviderARN: oidcARN,
 		OIDCIssuer:      oidcIssuer,
 		RoleName:        name + "-aws-load-balancer-controller",

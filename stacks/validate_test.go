@@ -17,6 +17,10 @@ func TestValidateClientStackNames(t *testing.T) {
 	eu.Name, eu.Network.CIDR, eu.Domain = "eu", "10.50.0.0/16", "eu.stratum.example.com"
 	eu.State.Bucket, eu.State.LockTable = "stratum-eu-tfstate", "stratum-eu-tflock"
 	eu.State.AccessLogBucket = "stratum-eu-s3-access-logs"
+	// In dev's account, whose GitHub identity provider dev creates.
+	gh := *eu.CI.GitHub
+	gh.ExistingProvider = true
+	eu.CI.GitHub = &gh
 	envs = append(envs, configtest.SecondProduction(envs), eu)
 	client := func(name, env string) clients.Client {
 		return clients.Client{Name: name, DisplayName: name, CostCentre: "cc-1", Environments: []clients.Environment{{Name: env}}}

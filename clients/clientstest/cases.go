@@ -134,6 +134,15 @@ var ClientCases = []configtest.RuleCase[[]clients.Client]{
 		},
 		Field: "Environments[prod].Database.BackupRetentionDays", Value: "3", Want: "in prod"},
 
+	{Name: "load balancer quota override",
+		Good: func(c []clients.Client) {
+			c[MTN].Environments[0].Quota = &clients.Quota{LoadBalancers: 10}
+		},
+		Bad: func(c []clients.Client) {
+			c[MTN].Environments[0].Quota = &clients.Quota{LoadBalancers: -1}
+		},
+		Field: "Environments[prod].Quota.LoadBalancers", Value: "-1", Want: "Cluster.ClientLoadBalancers"},
+
 	// Buckets.
 	{Name: "bucket name",
 		Good: func(c []clients.Client) {

@@ -10,6 +10,14 @@ const (
 	Dev
 )
 
+// inAccount moves e to account, with its break-glass role.
+func inAccount(e *config.Environment, account string) {
+	e.AccountID = account
+	if e.Cluster.BreakGlassRoleARN != "" {
+		e.Cluster.BreakGlassRoleARN = e.RoleARN("stratum-break-glass")
+	}
+}
+
 // EnvironmentCases are config.Validate's rules, one case each, on
 // config.Environments(); Owner defaults to environment "prod".
 var EnvironmentCases = []RuleCase[[]config.Environment]{
@@ -41,16 +49,20 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Bad:   func(e []config.Environment) { e[Prod].Region = "us-east1" },
 		Field: "Region", Value: "us-east1", Want: "AWS region"},
 	{Name: "account ID",
-		Good:  func(e []config.Environment) { e[Staging].AccountID = "000123456789" },
+		Good:  func(e []config.Environment) { inAccount(&e[Staging], "000123456789") },
 		Bad:   func(e []config.Environment) { e[Prod].AccountID = "11111111111" },
 		Field: "AccountID", Value: "11111111111", Want: "12-digit"},
-	{Name: "customer managed key needs account",
+	{Name: "every environment pins its account",
+		Good:  func(e []config.Environment) { e[Dev].State.CustomerManagedKey = true },
+		Bad:   func(e []config.Environment) { e[Dev].AccountID = "" },
+		Owner: `environment "dev"`, Field: "AccountID", Value: `""`, Want: "every environment pins its account"},
+	{Name: "a deploy role",
 		Good: func(e []config.Environment) {
-			e[Staging].AccountID = "222222222222"
-			e[Staging].State.CustomerManagedKey = true
+			e[Dev].CI = config.CI{}
+			e[Dev].AssumeRoleARN = "arn:aws:iam::333333333333:role/stratum-deploy"
 		},
-		Bad:   func(e []config.Environment) { e[Staging].State.CustomerManagedKey = true },
-		Owner: `environment "staging"`, Field: "State.CustomerManagedKey", Value: "true", Want: "AccountID"},
+		Bad:   func(e []config.Environment) { e[Dev].CI = config.CI{} },
+		Owner: `environment "dev"`, Field: "AssumeRoleARN", Value: `""`, Want: "a deploy role"},
 	{Name: "assume role ARN",
 		Good: func(e []config.Environment) {
 			e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
@@ -250,10 +262,10 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Field: "State.LockTable", Value: "tf", Want: "3–255 characters"},
 	{Name: "lock table shared in one account",
 		Good: func(e []config.Environment) {
-			e[Staging].State.LockTable = "stratum-prod-tflock" // staging's account is not pinned to prod's
+			e[Staging].State.LockTable = "stratum-prod-tflock" // staging's account is not prod's
 		},
 		Bad: func(e []config.Environment) {
-			e[Staging].AccountID = "111111111111"
+			inAccount(&e[Staging], "111111111111")
 			e[Staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
 			e[Staging].State.LockTable = "stratum-prod-tflock"
 		},
@@ -303,11 +315,46 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/Deployer"}
 		},
 		Field: "Cluster.AdminRoleARNs[0]", Value: "role/Deployer", Want: `"deployer" is empty or the deployer's`},
+	{Name: "production has a break-glass role",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.BreakGlassRoleARN = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.BreakGlassRoleARN = "" },
+		Field: "Cluster.BreakGlassRoleARN", Value: `""`, Want: "a break-glass role in production"},
+	{Name: "break-glass role ARN",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/emergency/admin"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:user/admin"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "user/admin", Want: "IAM role ARN"},
+	{Name: "break-glass role in the account",
+		Good: func(e []config.Environment) { e[Staging].Cluster.BreakGlassRoleARN = "" }, // optional outside production
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::222222222222:role/stratum-break-glass"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "222222222222", Want: "account 111111111111"},
+	{Name: "break-glass role is not the deploy role",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{e[Prod].Cluster.BreakGlassRoleARN} // covered by its own entry
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-prod-ci-apply"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "ci-apply", Want: "other than the deploy role"},
+	{Name: "admin role named like the break-glass entry",
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Break_Glass"}
+		},
+		Field: "Cluster.AdminRoleARNs[0]", Value: "Break_Glass", Want: `"break-glass" is empty or the break-glass role's`},
 	{Name: "admin role twice",
 		Bad: func(e []config.Environment) {
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
 		},
 		Field: "Cluster.AdminRoleARNs[1]", Value: "role/a", Want: "each role once"},
+	{Name: "client load balancers",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = 0 },
+		Bad:   func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = -1 },
+		Owner: `environment "dev"`, Field: "Cluster.ClientLoadBalancers", Value: "-1", Want: "0 (no Service of type LoadBalancer) or more"},
 	{Name: "node group min above max",
 		Good: func(e []config.Environment) {
 			e[Prod].Cluster.SystemNodes.MinSize = 6
@@ -468,9 +515,9 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Field: "CI.AzureDevOps.ApplyConnection", Value: "aws-prod", Want: "other than PlanConnection"},
 	{Name: "one identity provider per account",
 		Good: func(e []config.Environment) {
-			e[Staging].AccountID = "111111111111"
+			inAccount(&e[Staging], "111111111111")
 			e[Staging].CI.GitHub = &config.GitHubCI{Repository: "example-org/stratum", ExistingProvider: true}
 		},
-		Bad:   func(e []config.Environment) { e[Staging].AccountID = "111111111111" },
+		Bad:   func(e []config.Environment) { inAccount(&e[Staging], "111111111111") },
 		Owner: `environment "staging"`, Field: "CI.GitHub.ExistingProvider", Value: "false", Want: `environment "prod" already creates the IAM OIDC provider`},
 }

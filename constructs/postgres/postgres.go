@@ -155,11 +155,16 @@ type Postgres struct {
 	// DatabaseName is the database created with the instance.
 	DatabaseName *string
 	// SecretARN is the Secrets Manager secret RDS keeps the master
-	// credentials in; SecretKMSKeyARN the key encrypting it.
+	// credentials in, for administrators only (applications connect with
+	// IAM database authentication as their own users, see IAMAuth);
+	// SecretKMSKeyARN the key encrypting it.
 	SecretARN, SecretKMSKeyARN *string
 	// SecurityGroupID is the instance's own security group, which has no
 	// rules: whoever may connect is added to it by its own stack.
 	SecurityGroupID *string
+	// ResourceID is the instance's DbiResourceId, which names its
+	// database users in IAM (see IAMAuth).
+	ResourceID *string
 }
 
 var (
@@ -281,8 +286,9 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		// The exported PostgreSQL logs may contain statement text.
 		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *region.Name())},
 	})
-	// The secret has its own key: an application allowed to read the
-	// credentials is granted decrypt on this key only.
+	// The master secret has its own key, so that reading the master
+	// credentials (administrators only) can be granted, and audited,
+	// apart from everything else.
 	secretKey := kms.NewKey(c, "secret-key", &kms.KeyProps{
 		Alias:       p.Identifier + "-secret",
 		Description: fmt.Sprintf("Master credentials secret of RDS instance %s", p.Identifier),
@@ -437,6 +443,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		SecretARN:       instance.MasterUserSecret().Get(jsii.Number(0)).SecretArn(),
 		SecretKMSKeyARN: secretKey.ARN,
 		SecurityGroupID: sg.Id(),
+		ResourceID:      instance.ResourceId(),
 	}
 }
 

@@ -47,15 +47,6 @@ func NodeDiskSizeProblem(gib int) string {
 // IsKubernetesVersion reports whether v is one of KubernetesVersions.
 func IsKubernetesVersion(v string) bool { return slices.Contains(KubernetesVersions, v) }
 
-// RDSInstanceClassProblem says what an RDS instance class must look like,
-// or returns "" if s does.
-func RDSInstanceClassProblem(s string) string {
-	if IsRDSInstanceClass(s) {
-		return ""
-	}
-	return "an RDS instance class db.<family>.<size> such as db.t4g.medium or db.r6g.large"
-}
-
 // PostgresMajorVersions are the RDS for PostgreSQL major versions in RDS
 // standard support on 2026-11-25. 13 left standard support on 2026-02-28:
 // a new instance on it is enrolled in (paid) RDS Extended Support. 19 is

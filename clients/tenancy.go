@@ -17,6 +17,9 @@ type Tenancy struct {
 	Database config.Database
 	// Quota is DefaultQuota with the client's override applied.
 	Quota Quota
+	// MonthlyBudgetUSD is the client's monthly budget in Env: its
+	// override, or else the environment's Alerts.Budget.ClientMonthlyUSD.
+	MonthlyBudgetUSD int
 	// Names are the names of the client's resources in Env.
 	Names Names
 }
@@ -32,6 +35,10 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 	if settings.Nodes != nil {
 		nodes = *settings.Nodes
 	}
+	budget := env.Alerts.Budget.ClientMonthlyUSD
+	if settings.MonthlyBudgetUSD != 0 {
+		budget = settings.MonthlyBudgetUSD
+	}
 	return Tenancy{
 		Client:   c,
 		Env:      env,
@@ -39,6 +46,8 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 		Database: settings.Database.apply(env.Database),
 		Quota:    settings.Quota.apply(DefaultQuota),
 		Names:    c.NamesIn(env.Name),
+
+		MonthlyBudgetUSD: budget,
 	}, true
 }
 

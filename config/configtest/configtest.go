@@ -53,7 +53,9 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.State.Bucket, e.State.LockTable = "stratum-prod-eu-tfstate", "stratum-prod-eu-tflock"
 	e.Domain = "prod-eu.stratum.example.com"
 	// Same account as prod: IAM is global, so prod's CI identity provider
-	// serves prod-eu too.
+	// serves prod-eu too, and prod activates the account's cost
+	// allocation tags.
+	e.Alerts.Budget.ActivateCostAllocationTags = false
 	if prod.CI.GitHub != nil {
 		gh := *prod.CI.GitHub
 		gh.ExistingProvider = true

@@ -64,6 +64,9 @@ type Props struct {
 	// AlarmTopicARN receives the tunnel alarms (and their recovery).
 	// Required.
 	AlarmTopicARN *string
+	// AlarmRunbook is the link to the tunnel alarms' runbook, which ends
+	// their description ("Runbook: <link>"). Default: "" (no link).
+	AlarmRunbook string
 }
 
 // Connection is one customer gateway and its VPN connection.
@@ -98,6 +101,10 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 	})
 	v.GatewayID = v.Gateway.Id()
 
+	runbook := ""
+	if p.AlarmRunbook != "" {
+		runbook = " Runbook: " + p.AlarmRunbook
+	}
 	for _, cg := range p.CustomerGateways {
 		gw := customergateway.NewCustomerGateway(c, jsii.String("customer-gateway-"+cg.Name), &customergateway.CustomerGatewayConfig{
 			Type:      jsii.String("ipsec.1"),
@@ -123,7 +130,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 			AlarmName: jsii.String(alarmName),
 			AlarmDescription: jsii.String(fmt.Sprintf(
 				"A tunnel of VPN connection %s-%s to %s has been down for 15 minutes: the site runs without redundancy (or is cut off if both are down).",
-				p.Name, cg.Name, cg.IPAddress)),
+				p.Name, cg.Name, cg.IPAddress) + runbook),
 			Namespace:  jsii.String("AWS/VPN"),
 			MetricName: jsii.String("TunnelState"),
 			// Per connection, TunnelState is the mean over its two tunnels:

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 
 	"stratum/awsrules"
 	"stratum/config"
@@ -21,7 +20,9 @@ import (
 // NewFoundation builds foundation-<env>: the VPC and its subnets, NAT,
 // routes and flow logs; the dual site-to-site VPN when the environment has
 // one; the security groups of EKS nodes, databases and load balancers;
-// the AWS Backup vault, plan and role; and the topic alarms go to.
+// the AWS Backup vault, plan and role; and the environment's alerts: the
+// topic every alert notifies with its subscribers, the NAT gateway and VPN
+// alarms, the AWS Backup job rules and the environment's budget.
 //
 // Each purpose has its own KMS key (flow logs, alarms, backups): a key
 // policy then names only the service that needs it, one key's policy
@@ -54,20 +55,14 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		FlowLogRetentionDays: env.LogRetentionDays,
 	})
 
-	// CloudWatch publishes alarm notifications itself, so the key policy
-	// must let cloudwatch.amazonaws.com use the topic's key.
-	alarmsKey := kms.NewKey(s.TF, "alarms-key", &kms.KeyProps{
-		Alias:             prefix + "-alarms",
-		Description:       "Platform alarm notifications of Stratum " + env.Name,
-		ServicePrincipals: []string{"cloudwatch.amazonaws.com"},
-	})
-	topic := snstopic.NewSnsTopic(s.TF, jsii.String("alarm-topic"), &snstopic.SnsTopicConfig{
-		Name:           jsii.String(prefix + "-alarms"),
-		KmsMasterKeyId: alarmsKey.ARN,
-	})
+	// The topic every alert of the environment notifies, and its
+	// subscribers (alerts.go).
+	alerts := constructs.NewConstruct(s.TF, jsii.String("alerts"))
+	topic := newAlertTopic(s, alerts)
+	newNATAlarms(s, alerts, net.NATGateways, topic.ARN)
 
 	if env.VPN.Enabled {
-		newVPN(s, prefix, net, topic.Arn())
+		newVPN(s, prefix, net, topic.ARN)
 	}
 	groups := newSecurityGroups(s, prefix, net.VPCID)
 
@@ -82,6 +77,8 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		RetentionDays:      env.Backup.RetentionDays,
 		DeletionProtection: env.DeletionProtection,
 	})
+	newBackupAlerts(s, alerts, topic, bk)
+	newEnvironmentCost(s, alerts, topic)
 
 	at := s.At()
 	contract.VPCID.Export(s.TF, at, net.VPCID)
@@ -96,7 +93,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
 	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
 	contract.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
-	contract.AlarmTopicARN.Export(s.TF, at, topic.Arn())
+	contract.AlarmTopicARN.Export(s.TF, at, topic.ARN)
 	return s
 }
 
@@ -127,6 +124,7 @@ func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string
 		StaticRoutes:     static,
 		PropagateTo:      propagate,
 		AlarmTopicARN:    alarmTopicARN,
+		AlarmRunbook:     s.Env.Alerts.RunbookLink(AlertVPNTunnelDown),
 	})
 }
 

@@ -8,8 +8,8 @@ package generate
 import (
 	"fmt"
 	"io"
-	"os"
 	"maps"
+	"os"
 	"path/filepath"
 	"sort"
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -147,7 +148,7 @@ func newAlarms(c constructs.Construct, p Props, instance dbinstance.DbInstance, 
 		Summary: fmt.Sprintf("PostgreSQL instance %s has less than %.1f GiB of free storage (%d %% of its %d GiB) and %s: when it is full, the database stops.",
 			p.Identifier, freeGiB, a.FreeStoragePercent, p.AllocatedStorageGiB, ceiling),
 		Metric:     metric("FreeStorageSpace", "Minimum"),
-		Comparison: alarm.Below, Threshold: freeGiB * alarm.GiB,
+		Comparison: alarm.Below, Threshold: math.Round(freeGiB * alarm.GiB),
 	})
 
 	freeMemory := class.MemoryGiB * float64(a.FreeMemoryPercent) / 100
@@ -155,7 +156,7 @@ func newAlarms(c constructs.Construct, p Props, instance dbinstance.DbInstance, 
 		Summary: fmt.Sprintf("PostgreSQL instance %s (%s, %g GiB) has had less than %.2f GiB (%d %%) of freeable memory for 15 minutes: it swaps, and connections may be refused.",
 			p.Identifier, p.InstanceClass, class.MemoryGiB, freeMemory, a.FreeMemoryPercent),
 		Metric:     metric("FreeableMemory", "Average"),
-		Comparison: alarm.Below, Threshold: freeMemory * alarm.GiB,
+		Comparison: alarm.Below, Threshold: math.Round(freeMemory * alarm.GiB),
 	})
 
 	limit := awsrules.PostgresMaxConnections(class)

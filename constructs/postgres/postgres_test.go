@@ -210,7 +210,7 @@ func TestDefaults(t *testing.T) {
 		thresholds := map[string]float64{
 			// 5 % of 100 GiB; 10 % of 16 GiB; 80 % of the estimate for
 			// 16 GiB; 20 % of db.t4g.micro's 288 credits.
-			"large-db-free-storage": 5 * (1 << 30), "large-db-freeable-memory": 1.6 * (1 << 30),
+			"large-db-free-storage": 5 * (1 << 30), "large-db-freeable-memory": 1717986918, // 1.6 GiB, to the byte
 			"large-db-connections": 1297, "stratum-dev-acme-db-cpu-credits": 57, "large-db-cpu": 80,
 		}
 		for name, want := range thresholds {

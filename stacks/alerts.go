@@ -44,6 +44,7 @@ const (
 	AlertNATPacketsDropped   = "nat-packets-dropped"
 	AlertVPNTunnelDown       = "vpn-tunnel-down"
 	AlertNodesBelowMinimum   = "nodes-below-minimum"
+	AlertNodesLaunchFailed   = "nodes-launch-failed"
 	AlertBackupJobFailed     = "backup-job-failed"
 	AlertBackupCopyFailed    = "backup-copy-failed"
 	AlertBackupRestoreFailed = "backup-restore-failed"
@@ -356,7 +357,7 @@ func newNATAlarms(s *Stack, c constructs.Construct, gateways []natgateway.NatGat
 	}
 }
 
-// newNodesBelowMinimumAlarm alarms when a node group runs fewer nodes than
+// newNodeGroupAlerts alarms when a node group runs fewer nodes than
 // its minimum for 15 minutes. An EKS managed node group's Auto Scaling
 // group publishes no group metrics (GroupInServiceInstances) unless
 // metrics collection is enabled on it, which Terraform cannot do for a
@@ -367,12 +368,42 @@ func newNATAlarms(s *Stack, c constructs.Construct, gateways []natgateway.NatGat
 // of five minutes divided by five are the group's running nodes. It
 // counts EC2 instances, not Kubernetes readiness. A group whose minimum
 // is 0 gets no alarm.
-func newNodesBelowMinimumAlarm(s *Stack, scope constructs.Construct, id string, ng *nodegroup.NodeGroup, name string, minSize int, topic *string) {
+//
+// A group at or above its minimum that cannot grow (the autoscaler asked
+// for a node, EC2 had no capacity) is not below its minimum: Auto
+// Scaling's "EC2 Instance Launch Unsuccessful" event of the group's own
+// Auto Scaling group is forwarded too, by an EventBridge rule.
+func newNodeGroupAlerts(s *Stack, scope constructs.Construct, idPrefix string, ng *nodegroup.NodeGroup, name string, minSize int, topic *string) {
+	env := s.Env
+	asg := ng.NodeGroup.Resources().Get(jsii.Number(0)).AutoscalingGroups().Get(jsii.Number(0)).Name()
+	pattern, err := json.Marshal(map[string]any{
+		"source": []string{"aws.autoscaling"}, "detail-type": []string{"EC2 Instance Launch Unsuccessful"},
+		"detail": map[string]any{"AutoScalingGroupName": []*string{asg}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	runbook := env.Alerts.RunbookLink(AlertNodesLaunchFailed)
+	rule := cloudwatcheventrule.NewCloudwatchEventRule(scope, jsii.String(idPrefix+AlertNodesLaunchFailed), &cloudwatcheventrule.CloudwatchEventRuleConfig{
+		Name:         jsii.String(name + "-" + AlertNodesLaunchFailed),
+		Description:  jsii.String(fmt.Sprintf("Nodes of EKS node group %s that EC2 Auto Scaling could not launch. Runbook: %s", name, runbook)),
+		EventPattern: jsii.String(string(pattern)),
+		State:        jsii.String("ENABLED"),
+	})
+	cloudwatcheventtarget.NewCloudwatchEventTarget(scope, jsii.String(idPrefix+AlertNodesLaunchFailed+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
+		Rule:     rule.Name(),
+		TargetId: jsii.String("alert-topic"),
+		Arn:      topic,
+		InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
+			InputPaths: &map[string]*string{"group": jsii.String("$.detail.AutoScalingGroupName"), "time": jsii.String("$.time")},
+			InputTemplate: jsii.String(fmt.Sprintf(`"EC2 Auto Scaling could not launch a node of EKS node group %s (Auto Scaling group <group>) at <time> (Stratum %s). Runbook: %s"`,
+				name, env.Name, runbook)),
+		},
+	})
 	if minSize < 1 {
 		return
 	}
-	asg := ng.NodeGroup.Resources().Get(jsii.Number(0)).AutoscalingGroups().Get(jsii.Number(0)).Name()
-	alarm.New(scope, id, &alarm.Props{
+	alarm.New(scope, idPrefix+AlertNodesBelowMinimum, &alarm.Props{
 		Name: name + "-" + AlertNodesBelowMinimum, Runbook: s.Env.Alerts.RunbookLink(AlertNodesBelowMinimum), Topic: topic,
 		Summary: fmt.Sprintf("EKS node group %s has run fewer than its minimum of %d nodes for 15 minutes: EKS cannot launch or keep its instances (capacity, subnet addresses, launch template, IAM), and pods may be pending.",
 			name, minSize),
@@ -410,7 +441,7 @@ func databaseAlarms(env config.Environment, topic *string) *postgres.Alarms {
 // counts its costs in all of them.
 func newClientAlerts(s *Stack, t clients.Tenancy, group *nodegroup.NodeGroup) {
 	topic := contract.AlarmTopicARN.Import(s.TF, s.At())
-	newNodesBelowMinimumAlarm(s, s.TF, AlertNodesBelowMinimum, group, t.Names.NodeGroup, t.Nodes.MinSize, topic)
+	newNodeGroupAlerts(s, s.TF, "", group, t.Names.NodeGroup, t.Nodes.MinSize, topic)
 	newBudget(s.TF, AlertBudget, t.Names.Prefix+"-"+AlertBudget, t.MonthlyBudgetUSD, "CostCentre", t.Client.CostCentre, topic,
 		t.Env.Alerts.RunbookLink(AlertBudget))
 }

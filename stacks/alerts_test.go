@@ -398,13 +398,23 @@ func TestAlertCheckersFail(t *testing.T) {
 
 // TestNodeGroupsAlarmBelowMinimum: the system node group and every
 // client's group alarm when fewer nodes than their minimum run, counted
-// from the EC2 status checks of the group's own Auto Scaling group, and a
-// group whose minimum is 0 gets no alarm.
+// from the EC2 status checks of the group's own Auto Scaling group (a
+// group whose minimum is 0 gets no alarm), and forward that group's
+// failed launches.
 func TestNodeGroupsAlarmBelowMinimum(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		check := func(t *testing.T, j tfJSON, name string, minSize int) {
 			t.Helper()
+			rule := ""
+			for _, r := range j.resources("aws_cloudwatch_event_rule") {
+				if r["name"] == name+"-"+AlertNodesLaunchFailed {
+					rule = fmt.Sprint(r["event_pattern"])
+				}
+			}
+			if !strings.Contains(rule, `"EC2 Instance Launch Unsuccessful"`) || !strings.Contains(rule, `"AutoScalingGroupName":["${aws_eks_node_group.`) {
+				t.Errorf("%s: launch failure rule %q, want the Auto Scaling group's EC2 Instance Launch Unsuccessful events", name, rule)
+			}
 			var found map[string]any
 			for _, a := range j.resources("aws_cloudwatch_metric_alarm") {
 				if a["alarm_name"] == name+"-"+AlertNodesBelowMinimum {

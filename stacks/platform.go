@@ -113,7 +113,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		// Nodes become Ready only once the CNI runs with its own role.
 		DependsOn: append([]cdktf.ITerraformDependable{cni, kubeProxy}, nodeRole.Attachments...),
 	})
-	newNodesBelowMinimumAlarm(s, s.TF, "system-"+AlertNodesBelowMinimum, system, name+"-system", sys.MinSize,
+	newNodeGroupAlerts(s, s.TF, "system-", system, name+"-system", sys.MinSize,
 		contract.AlarmTopicARN.Import(s.TF, at))
 
 	// Deployments: they become ACTIVE only once their pods are scheduled,

@@ -51,8 +51,8 @@ GOLDEN_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}} {{jo
 update: $(GEN_DONE) $(SCHEMAS)
 	go test $(GOLDEN_PKGS) -update
 
-# Rewrite every committed generated file (the CI pipelines); a test fails
-# when one is stale.
+# Rewrite every committed generated file (the CI pipelines, the diagrams
+# of docs/architecture.md); a test fails when one is stale.
 generate: $(GEN_DONE)
 	go run . generate
 

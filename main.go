@@ -44,7 +44,7 @@ type command struct {
 var commands = map[string]command{
 	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
 	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
-	"generate":       {summary: "rewrite every committed generated file (CI pipelines)", run: generate.Main},
+	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
 	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
 	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},

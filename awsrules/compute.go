@@ -28,12 +28,3 @@ func NodeDiskSizeProblem(gib int) string {
 	}
 	return ""
 }
-
-// RDSInstanceClassProblem says what an RDS instance class must look like,
-// or returns "" if s does.
-func RDSInstanceClassProblem(s string) string {
-	if IsRDSInstanceClass(s) {
-		return ""
-	}
-	return "an RDS instance class db.<family>.<size> such as db.t4g.medium or db.r6g.large"
-}

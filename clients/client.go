@@ -13,7 +13,9 @@ type Client struct {
 	Name string
 	// DisplayName is the human-readable name, for tags and docs.
 	DisplayName string
-	// CostCentre is written to the CostCentre tag of every client resource.
+	// CostCentre is written to the CostCentre tag of every client resource,
+	// and the client's monthly budget counts the costs tagged with it, so
+	// no two clients share one.
 	CostCentre string
 	// Environments are the environments the client exists in, each with
 	// optional size overrides.
@@ -39,6 +41,10 @@ type Environment struct {
 	// Quota overrides the client's Kubernetes namespace quota.
 	// Default: nil (DefaultQuota).
 	Quota *Quota
+	// MonthlyBudgetUSD overrides the client's monthly cost budget in the
+	// environment (its costs by CostCentre tag). Default: 0 (the
+	// environment's Alerts.Budget.ClientMonthlyUSD).
+	MonthlyBudgetUSD int
 }
 
 // Quota caps what the client's namespace may hold, so that one client

@@ -71,3 +71,18 @@ func validateUniqueNames(p *config.Problems, all []Client) {
 		}
 	}
 }
+
+// validateUniqueCostCentres refuses two clients with one cost centre: each
+// client's budget counts every cost tagged with its CostCentre, so both
+// budgets would count both clients.
+func validateUniqueCostCentres(p *config.Problems, all []Client) {
+	owners := map[string]string{}
+	for _, c := range all {
+		if other, taken := owners[c.CostCentre]; taken && c.CostCentre != "" {
+			p.Add(Owner(c.Name), "CostCentre", c.CostCentre,
+				fmt.Sprintf("a cost centre no other client uses (client %q uses it): each client's budget counts the costs tagged with its cost centre", other))
+			continue
+		}
+		owners[c.CostCentre] = c.Name
+	}
+}

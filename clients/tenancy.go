@@ -21,6 +21,9 @@ type Tenancy struct {
 	// Domain is the DNS name the client's Ingresses and Services may
 	// claim, it and the names under it (Subdomain).
 	Domain string
+	// MonthlyBudgetUSD is the client's monthly budget in Env: its
+	// override, or else the environment's Alerts.Budget.ClientMonthlyUSD.
+	MonthlyBudgetUSD int
 	// Names are the names of the client's resources in Env.
 	Names Names
 }
@@ -36,6 +39,10 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 	if settings.Nodes != nil {
 		nodes = *settings.Nodes
 	}
+	budget := env.Alerts.Budget.ClientMonthlyUSD
+	if settings.MonthlyBudgetUSD != 0 {
+		budget = settings.MonthlyBudgetUSD
+	}
 	return Tenancy{
 		Client:   c,
 		Env:      env,
@@ -44,6 +51,8 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 		Quota:    settings.Quota.apply(defaultQuota(env)),
 		Domain:   Subdomain(c.Name, env.Domain),
 		Names:    c.NamesIn(env.Name),
+
+		MonthlyBudgetUSD: budget,
 	}, true
 }
 

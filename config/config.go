@@ -64,6 +64,9 @@ type Environment struct {
 	// CI is how pipelines reach the environment by OIDC (see CI).
 	// Default: no CI identity provider or roles.
 	CI CI
+	// Alerts is who is told when the environment needs a person, the
+	// alarms' thresholds and the monthly budgets (see Alerts).
+	Alerts Alerts
 }
 
 // Network is the environment's VPC layout.

@@ -74,6 +74,23 @@ func prod() Environment {
 		},
 		Domain: "prod.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			// Replace with your on-call rota's address and your paging
+			// service's SNS integration URL (PagerDuty and Opsgenie
+			// confirm the subscription themselves).
+			Emails: []string{"platform-oncall@example.com"},
+			HTTPSEndpoints: []HTTPSEndpoint{
+				{URL: "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue", AutoConfirms: true},
+			},
+			RunbookBaseURL: runbookBaseURL,
+			Budget: Budget{
+				MonthlyUSD:       25000,
+				ClientMonthlyUSD: 5000,
+				// Prod's account is the payer account of this example;
+				// see Budget.ActivateCostAllocationTags otherwise.
+				ActivateCostAllocationTags: true,
+			},
+		},
 	}
 }
 
@@ -134,6 +151,11 @@ func staging() Environment {
 		},
 		Domain: "staging.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			Emails:         []string{"platform-alerts@example.com"},
+			RunbookBaseURL: runbookBaseURL,
+			Budget:         Budget{MonthlyUSD: 5000, ClientMonthlyUSD: 1000},
+		},
 	}
 }
 
@@ -192,8 +214,20 @@ func dev() Environment {
 		},
 		Domain: "dev.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			None:           true,
+			NoneReason:     "dev is disposable and nobody is on call for it; its alarms still show in the CloudWatch console",
+			RunbookBaseURL: runbookBaseURL,
+			// Dev runs small instances near their limits by design.
+			Thresholds: Thresholds{DatabaseCPUPercent: 90, DatabaseCPUCreditsPercent: 10},
+			Budget:     Budget{MonthlyUSD: 1500, ClientMonthlyUSD: 300},
+		},
 	}
 }
+
+// runbookBaseURL is where alarm descriptions link the runbooks: this
+// repository's default branch. Replace it with yours.
+const runbookBaseURL = "https://github.com/example-org/stratum/blob/main/"
 
 // ci is how this repository's pipelines reach every environment (see
 // docs/cicd-integration.md). Replace the repository with yours; with

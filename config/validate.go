@@ -104,6 +104,7 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkDatabase,
 	checkDomain,
 	checkCI,
+	checkAlerts,
 	checkProduction,
 }
 
@@ -113,6 +114,7 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 	checkUniqueStateBackends,
 	checkUniqueDomains,
 	checkCIProviders,
+	checkCostAllocationTags,
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {

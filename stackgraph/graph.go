@@ -54,6 +54,11 @@ type Stack struct {
 	Manual bool `json:"manual"`
 	// Runner is where the stack must run (see Hosted and Private).
 	Runner Runner `json:"runner"`
+	// Writes and Reads are the names of the SSM parameters the stack
+	// writes (aws_ssm_parameter) and reads (data "aws_ssm_parameter"),
+	// sorted: the SSM contract between the stacks as synthesized.
+	Writes []string `json:"writes,omitempty"`
+	Reads  []string `json:"reads,omitempty"`
 }
 
 // Graph is every stack of one synthesis.
@@ -217,11 +222,20 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 
 // describe reads what the graph needs from a stack's Terraform JSON.
 func describe(in Input) (Stack, error) {
+	type parameters map[string]struct {
+		Name string `json:"name"`
+	}
 	var j struct {
 		Provider  map[string][]map[string]any `json:"provider"`
 		Terraform struct {
 			Backend map[string]any `json:"backend"`
 		} `json:"terraform"`
+		Resource struct {
+			SSM parameters `json:"aws_ssm_parameter"`
+		} `json:"resource"`
+		Data struct {
+			SSM parameters `json:"aws_ssm_parameter"`
+		} `json:"data"`
 	}
 	if err := json.Unmarshal(in.JSON, &j); err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
@@ -238,6 +252,17 @@ func describe(in Input) (Stack, error) {
 	for kind := range j.Terraform.Backend {
 		s.Backend = kind
 	}
+	names := func(ps parameters) []string {
+		var out []string
+		for _, p := range ps {
+			if p.Name != "" {
+				out = append(out, p.Name)
+			}
+		}
+		sort.Strings(out)
+		return slices.Compact(out)
+	}
+	s.Writes, s.Reads = names(j.Resource.SSM), names(j.Data.SSM)
 	// Only a shared backend lets a CI job plan what a person applied.
 	s.Manual = s.Backend == "local"
 	for _, p := range clusterProviders {

@@ -19,7 +19,7 @@ import (
 // creates the managed master password there) and backup-storage (AWS
 // Backup needs it to create a vault).
 var ApplyServices = []string{
-	"autoscaling", "backup", "backup-storage", "cloudwatch", "ec2", "eks", "iam", "kms", "logs",
+	"autoscaling", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "events", "iam", "kms", "logs",
 	"rds", "route53", "s3", "secretsmanager", "sns", "ssm",
 }
 

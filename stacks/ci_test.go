@@ -338,6 +338,9 @@ func TestCITrustOtherPlatforms(t *testing.T) {
 var applyServiceOf = []struct{ prefix, service string }{
 	{"aws_autoscaling_", "autoscaling"},
 	{"aws_backup_", "backup"},
+	{"aws_budgets_", "budgets"},
+	{"aws_ce_", "ce"},
+	{"aws_cloudwatch_event_", "events"},
 	{"aws_cloudwatch_log_", "logs"},
 	{"aws_cloudwatch_metric_alarm", "cloudwatch"},
 	{"aws_db_", "rds"},

@@ -55,6 +55,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 
 	store := newClientBuckets(s, t)
 	nodes := newClientNodes(s, t)
+	newClientAlerts(s, t, nodes.group)
 
 	// The only way into the client's database: from the client's own
 	// nodes. The database security group has no other source (databases-

@@ -10,8 +10,9 @@ import (
 )
 
 // NewDatabases builds databases-<env>: one PostgreSQL instance per
-// tenancy (a client in env), each with its own keys, security group and
-// backup selection, and its connection details exported per client.
+// tenancy (a client in env), each with its own keys, security group,
+// backup selection, alarms and RDS event subscription, and its connection
+// details exported per client.
 //
 // The stack exists even when no client is in env, so every environment
 // deploys the same list of stacks; it then reads the foundation's
@@ -20,6 +21,7 @@ func NewDatabases(scope constructs.Construct, env config.Environment, tenancies 
 	s := newStack(scope, stackProps{Layer: contract.Databases, Env: env})
 	vpc := contract.VPCID.Import(s.TF, s.At())
 	subnets := contract.DatabaseSubnetIDs.Import(s.TF, s.At())
+	topic := contract.AlarmTopicARN.Import(s.TF, s.At())
 	plan := &postgres.BackupPlan{
 		PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
 		RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
@@ -48,6 +50,7 @@ func NewDatabases(scope constructs.Construct, env config.Environment, tenancies 
 			LogRetentionDays:       env.LogRetentionDays,
 			Backup:                 plan,
 			Tags:                   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
+			Alarms:                 databaseAlarms(env, topic),
 		})
 		at := s.ClientAt(c.Name)
 		contract.DatabaseEndpoint.Export(s.TF, at, pg.Address)

@@ -7,7 +7,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 
 	"stratum/awsrules"
 	"stratum/config"
@@ -23,8 +22,10 @@ import (
 // routes and flow logs; the dual site-to-site VPN when the environment has
 // one; the security group every EKS node shares; the AWS Backup vault,
 // plan and role (and, with Backup.CopyRegion, the vault in the second
-// region that every recovery point is copied to); and the topic alarms go
-// to.
+// region that every recovery point is copied to); and the environment's
+// alerts: the topic every alert notifies with its subscribers, the NAT
+// gateway and VPN alarms, the AWS Backup job rules and the environment's
+// budget.
 //
 // Each purpose has its own KMS key (flow logs, alarms, backups): a key
 // policy then names only the service that needs it, one key's policy
@@ -57,17 +58,11 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		FlowLogRetentionDays: env.LogRetentionDays,
 	})
 
-	// CloudWatch publishes alarm notifications itself, so the key policy
-	// must let cloudwatch.amazonaws.com use the topic's key.
-	alarmsKey := kms.NewKey(s.TF, "alarms-key", &kms.KeyProps{
-		Alias:             prefix + "-alarms",
-		Description:       "Platform alarm notifications of Stratum " + env.Name,
-		ServicePrincipals: []string{"cloudwatch.amazonaws.com"},
-	})
-	topic := snstopic.NewSnsTopic(s.TF, jsii.String("alarm-topic"), &snstopic.SnsTopicConfig{
-		Name:           jsii.String(prefix + "-alarms"),
-		KmsMasterKeyId: alarmsKey.ARN,
-	})
+	// The topic every alert of the environment notifies, and its
+	// subscribers (alerts.go).
+	alerts := constructs.NewConstruct(s.TF, jsii.String("alerts"))
+	topic := newAlertTopic(s, alerts)
+	newNATAlarms(s, alerts, net.NATGateways, topic.ARN)
 
 	if env.VPN.Enabled {
 		// The tunnel logs get their own key, like every other purpose.
@@ -76,7 +71,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 			Description:       "Site-to-Site VPN tunnel logs of Stratum " + env.Name,
 			ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
 		})
-		newVPN(s, prefix, net, topic.Arn(), vpnLogKey)
+		newVPN(s, prefix, net, topic.ARN, vpnLogKey)
 	}
 	groups := newSecurityGroups(s, prefix, net.VPCID)
 
@@ -92,6 +87,8 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		DeletionProtection: env.DeletionProtection,
 		Copy:               backupCopy(s, prefix),
 	})
+	newBackupAlerts(s, alerts, topic, bk)
+	newEnvironmentCost(s, alerts, topic)
 
 	at := s.At()
 	contract.VPCID.Export(s.TF, at, net.VPCID)
@@ -104,7 +101,7 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
 	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
 	contract.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
-	contract.AlarmTopicARN.Export(s.TF, at, topic.Arn())
+	contract.AlarmTopicARN.Export(s.TF, at, topic.ARN)
 	return s
 }
 
@@ -163,6 +160,7 @@ func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string
 		LogKey:           logKey,
 		LogRetentionDays: s.Env.LogRetentionDays,
 		Region:           s.Env.Region,
+		AlarmRunbook:     s.Env.Alerts.RunbookLink(AlertVPNTunnelDown),
 	})
 }
 

@@ -111,6 +111,8 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		// Nodes become Ready only once the CNI runs with its own role.
 		DependsOn: append([]cdktf.ITerraformDependable{cni, kubeProxy}, nodeRole.Attachments...),
 	})
+	newNodeGroupAlerts(s, s.TF, "system-", system, name+"-system", sys.MinSize,
+		contract.AlarmTopicARN.Import(s.TF, at))
 
 	// Deployments: they become ACTIVE only once their pods are scheduled,
 	// on the tainted system nodes, so they tolerate the taint.

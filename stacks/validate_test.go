@@ -23,7 +23,7 @@ func TestValidateClientStackNames(t *testing.T) {
 	eu.CI.GitHub = &gh
 	envs = append(envs, configtest.SecondProduction(envs), eu)
 	client := func(name, env string) clients.Client {
-		return clients.Client{Name: name, DisplayName: name, CostCentre: "cc-1", Environments: []clients.Environment{{Name: env}}}
+		return clients.Client{Name: name, DisplayName: name, CostCentre: "cc-" + name, Environments: []clients.Environment{{Name: env}}}
 	}
 	if err := Validate(envs, []clients.Client{client("a", "prod-eu"), client("a-prod", "dev")}); err != nil {
 		t.Fatalf("Validate(distinct stacks) = %v, want nil", err)

@@ -520,4 +520,113 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		},
 		Bad:   func(e []config.Environment) { inAccount(&e[Staging], "111111111111") },
 		Owner: `environment "staging"`, Field: "CI.GitHub.ExistingProvider", Value: "false", Want: `environment "prod" already creates the IAM OIDC provider`},
+
+	// Alerts (config/alerts.go).
+	{Name: "alert e-mail address",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Emails = []string{"platform+oncall@ops.example.co.uk"} },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Emails = []string{"oncall@localhost"} },
+		Field: "Alerts.Emails[0]", Value: "oncall@localhost", Want: "e-mail address such as"},
+	{Name: "alert e-mail address twice",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = []string{"a@example.com", "b@example.com"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = []string{"oncall@example.com", "OnCall@Example.com"}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.Emails[1]", Value: "OnCall@Example.com", Want: "Alerts.Emails[0] has it"},
+	{Name: "alert endpoint is https",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "https://api.opsgenie.com/v1/json/amazonsns?apiKey=k"}}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "http://hooks.example.com/sns"}}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.HTTPSEndpoints[0].URL", Value: "http://hooks.example.com/sns", Want: "https:// URL"},
+	{Name: "alert endpoint twice",
+		Bad: func(e []config.Environment) {
+			e[Prod].Alerts.HTTPSEndpoints = append(e[Prod].Alerts.HTTPSEndpoints, e[Prod].Alerts.HTTPSEndpoints[0])
+		},
+		Field: "Alerts.HTTPSEndpoints[1].URL", Value: "pagerduty", Want: "Alerts.HTTPSEndpoints[0].URL has it"},
+	{Name: "alerts reach someone",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = nil
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "https://events.pagerduty.com/integration/k/enqueue", AutoConfirms: true}}
+		},
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.Emails = nil },
+		Owner: `environment "staging"`, Field: "Alerts.Emails", Value: "nil", Want: "or Alerts.None with Alerts.NoneReason"},
+	{Name: "alerts to nobody only where data is not protected",
+		Good: func(e []config.Environment) {
+			e[Dev].Alerts = config.Alerts{None: true, NoneReason: "sandbox", Budget: e[Dev].Alerts.Budget}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts = config.Alerts{None: true, NoneReason: "quiet", Budget: e[Staging].Alerts.Budget}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.None", Value: "true", Want: "whose data is protected must tell someone"},
+	{Name: "alerts to nobody need a reason",
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.NoneReason = "  " },
+		Owner: `environment "dev"`, Field: "Alerts.NoneReason", Value: `"  "`, Want: "why nobody is told"},
+	{Name: "alerts to nobody or to someone",
+		Good: func(e []config.Environment) {
+			e[Dev].Alerts = config.Alerts{Emails: []string{"dev@example.com"}, Budget: e[Dev].Alerts.Budget}
+		},
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.Emails = []string{"dev@example.com"} },
+		Owner: `environment "dev"`, Field: "Alerts.None", Value: "true", Want: "tells someone, or explicitly no one"},
+	{Name: "no reason without None",
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.NoneReason = "quiet" },
+		Owner: `environment "staging"`, Field: "Alerts.NoneReason", Value: "quiet", Want: "empty unless Alerts.None"},
+	{Name: "runbook base URL",
+		Good: func(e []config.Environment) {
+			e[Prod].Alerts.RunbookBaseURL = "https://gitlab.example.com/platform/stratum/-/blob/main/"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Alerts.RunbookBaseURL = "https://github.com/example-org/stratum/blob/main"
+		},
+		Field: "Alerts.RunbookBaseURL", Value: "blob/main", Want: `ending in "/"`},
+	{Name: "runbook base URL is https",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.RunbookBaseURL = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.RunbookBaseURL = "ftp://example.com/" },
+		Field: "Alerts.RunbookBaseURL", Value: "ftp://", Want: "https:// URL"},
+	{Name: "CPU threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseCPUPercent = 95 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseCPUPercent = 100 },
+		Field: "Alerts.Thresholds.DatabaseCPUPercent", Value: "100", Want: "0 (default 80) or 1–99"},
+	{Name: "free storage threshold below storage autoscaling's",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeStoragePercent = 9 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeStoragePercent = 10 },
+		Field: "Alerts.Thresholds.DatabaseFreeStoragePercent", Value: "10", Want: "below the 10 % at which storage autoscaling"},
+	{Name: "free memory threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeMemoryPercent = 50 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeMemoryPercent = -5 },
+		Field: "Alerts.Thresholds.DatabaseFreeMemoryPercent", Value: "-5", Want: "1–50"},
+	{Name: "connections threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseConnectionsPercent = 10 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseConnectionsPercent = 5 },
+		Field: "Alerts.Thresholds.DatabaseConnectionsPercent", Value: "5", Want: "10–99"},
+	{Name: "CPU credits threshold",
+		Good:  func(e []config.Environment) { e[Staging].Alerts.Thresholds.DatabaseCPUCreditsPercent = 90 },
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.Thresholds.DatabaseCPUCreditsPercent = 91 },
+		Owner: `environment "staging"`, Field: "Alerts.Thresholds.DatabaseCPUCreditsPercent", Value: "91", Want: "1–90"},
+	{Name: "NAT packets dropped threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.NATPacketsDroppedPercent = 0.5 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.NATPacketsDroppedPercent = 100 },
+		Field: "Alerts.Thresholds.NATPacketsDroppedPercent", Value: "100", Want: "below 100"},
+	{Name: "environment budget",
+		Good:  func(e []config.Environment) { e[Dev].Alerts.Budget.MonthlyUSD = 1 },
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.Budget.MonthlyUSD = 0 },
+		Owner: `environment "dev"`, Field: "Alerts.Budget.MonthlyUSD", Value: "0", Want: "every environment has a budget"},
+	{Name: "client budget",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Budget.ClientMonthlyUSD = 10_000_000 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Budget.ClientMonthlyUSD = 10_000_001 },
+		Field: "Alerts.Budget.ClientMonthlyUSD", Value: "10000001", Want: "1–10000000"},
+	{Name: "cost allocation tags once per account",
+		Good: func(e []config.Environment) {
+			e[Staging].AccountID = "222222222222"
+			e[Staging].Alerts.Budget.ActivateCostAllocationTags = true
+		},
+		Bad: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
+			e[Staging].Alerts.Budget.ActivateCostAllocationTags = true
+		},
+		Owner: `environment "staging"`, Field: "Alerts.Budget.ActivateCostAllocationTags", Value: "true", Want: `environment "prod" activates the cost allocation tags of account 111111111111`},
 }

@@ -54,7 +54,9 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.State.AccessLogBucket = "stratum-prod-eu-s3-access-logs"
 	e.Domain = "prod-eu.stratum.example.com"
 	// Same account as prod: IAM is global, so prod's CI identity provider
-	// serves prod-eu too.
+	// serves prod-eu too, and prod activates the account's cost
+	// allocation tags.
+	e.Alerts.Budget.ActivateCostAllocationTags = false
 	if prod.CI.GitHub != nil {
 		gh := *prod.CI.GitHub
 		gh.ExistingProvider = true

@@ -42,6 +42,10 @@ type KeyProps struct {
 	// volumes use the key, and naming that role in the policy would fail
 	// in accounts where it does not exist yet. Default: none.
 	ViaServices []string
+	// ServiceGrants let AWS services use the key with exactly the actions
+	// and conditions given, such as the services that publish to an SNS
+	// topic the key encrypts. Default: none.
+	ServiceGrants []ServiceGrant
 	// DeletionWindowDays is how long a deleted key can still be recovered.
 	// Default: 30 (the maximum).
 	DeletionWindowDays int
@@ -53,6 +57,20 @@ type KeyProps struct {
 	// provider configuration, e.g. one for a second region.
 	// Default: nil (the stack's default provider).
 	Provider cdktf.TerraformProvider
+}
+
+// ServiceGrant is one key policy statement for an AWS service principal.
+type ServiceGrant struct {
+	// Sid names the statement. Required, unique in the key's policy.
+	Sid string
+	// Service is the service principal, e.g. "cloudwatch.amazonaws.com".
+	// Required.
+	Service string
+	// Actions are the KMS actions allowed. Required.
+	Actions []string
+	// Conditions narrow the grant (aws:SourceAccount, an encryption
+	// context). Default: none.
+	Conditions []*policy.Condition
 }
 
 // Key is a customer-managed KMS key: one NewKey created, with its
@@ -112,6 +130,11 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 	if window < 7 || window > 30 {
 		panic(fmt.Sprintf("kms.NewKey %q: DeletionWindowDays %d is invalid: want 7..30", id, window))
 	}
+	for i, g := range props.ServiceGrants {
+		if g.Sid == "" || g.Service == "" || len(g.Actions) == 0 {
+			panic(fmt.Sprintf("kms.NewKey %q: ServiceGrants[%d] %+v is invalid: want a Sid, a Service and Actions", id, i, g))
+		}
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	account := dataawscalleridentity.NewDataAwsCallerIdentity(c, jsii.String("account"), &dataawscalleridentity.DataAwsCallerIdentityConfig{Provider: props.Provider})
 	partition := dataawspartition.NewDataAwsPartition(c, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{Provider: props.Provider})
@@ -144,6 +167,21 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 				Test: jsii.String("ArnLike"), Variable: jsii.String("kms:EncryptionContext:aws:logs:arn"),
 				Values: jsii.Strings(fmt.Sprintf("arn:%s:logs:*:%s:*", *partition.Partition(), *account.AccountId())),
 			}}
+		}
+		statements = append(statements, st)
+	}
+	for _, g := range props.ServiceGrants {
+		st := &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			Sid:       jsii.String(g.Sid),
+			Effect:    jsii.String("Allow"),
+			Actions:   jsii.Strings(g.Actions...),
+			Resources: jsii.Strings("*"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings(g.Service),
+			}},
+		}
+		if len(g.Conditions) > 0 {
+			st.Condition = g.Conditions
 		}
 		statements = append(statements, st)
 	}

@@ -137,6 +137,10 @@ type Props struct {
 	// client and its cost centre); RDS copies them to snapshots.
 	// Default: none.
 	Tags map[string]string
+	// Alarms are the instance's CloudWatch alarms (CPU, free storage,
+	// freeable memory, connections, CPU credits of burstable classes) and
+	// its RDS event subscription (alarms.go). Default: nil (none).
+	Alarms *Alarms
 }
 
 // Postgres is one PostgreSQL instance and its companion resources.
@@ -239,6 +243,8 @@ func (p Props) validate() error {
 		return fmt.Errorf("LogRetentionDays %d: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
 	case p.Backup != nil && (p.Backup.PlanID == nil || p.Backup.RoleARN == nil):
 		return fmt.Errorf("Backup: PlanID and RoleARN are required")
+	case p.Alarms != nil:
+		return p.Alarms.validate()
 	}
 	return nil
 }
@@ -421,6 +427,10 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		cfg.FinalSnapshotIdentifier = jsii.String(p.Identifier + "-final")
 	}
 	instance := dbinstance.NewDbInstance(c, jsii.String("instance"), cfg)
+
+	if p.Alarms != nil {
+		newAlarms(c, p, instance, tags)
+	}
 
 	if p.Backup != nil {
 		backupselection.NewBackupSelection(c, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{

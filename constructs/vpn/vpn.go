@@ -87,6 +87,9 @@ type Props struct {
 	// Region is the VPN's region, which names the log group's ARN in its
 	// resource policy. Required.
 	Region string
+	// AlarmRunbook is the link to the tunnel alarms' runbook, which ends
+	// their description ("Runbook: <link>"). Default: "" (no link).
+	AlarmRunbook string
 }
 
 // Tunnels are the options of every tunnel.
@@ -146,6 +149,10 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 	}}
 	t := p.Tunnels
 
+	runbook := ""
+	if p.AlarmRunbook != "" {
+		runbook = " Runbook: " + p.AlarmRunbook
+	}
 	for _, cg := range p.CustomerGateways {
 		gw := customergateway.NewCustomerGateway(c, jsii.String("customer-gateway-"+cg.Name), &customergateway.CustomerGatewayConfig{
 			Type:      jsii.String("ipsec.1"),
@@ -196,7 +203,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 			AlarmName: jsii.String(alarmName),
 			AlarmDescription: jsii.String(fmt.Sprintf(
 				"A tunnel of VPN connection %s-%s to %s has been down for 15 minutes: the site runs without redundancy (or is cut off if both are down).",
-				p.Name, cg.Name, cg.IPAddress)),
+				p.Name, cg.Name, cg.IPAddress) + runbook),
 			Namespace:  jsii.String("AWS/VPN"),
 			MetricName: jsii.String("TunnelState"),
 			// Per connection, TunnelState is the mean over its two tunnels:

@@ -208,8 +208,9 @@ func (m *mocker) resourceOverrides() []override {
 				v["key_id"] = m.f.uuid("kms/" + name)
 				v["arn"] = m.f.arn("kms", "key/"+v["key_id"].(string))
 			case "aws_eks_node_group":
-				// EKS names the node group's Auto Scaling group; the
-				// autoscaler's node-template tags are put on it.
+				// EKS names the node group's Auto Scaling group: the
+				// autoscaler's node-template tags are put on it, and the
+				// node count alarm watches it.
 				ng, _ := cfg["node_group_name"].(string)
 				v["resources"] = []any{map[string]any{
 					"autoscaling_groups":              []any{map[string]any{"name": "eks-" + ng + "-" + m.f.uuid("asg/"+name)}},

@@ -24,7 +24,7 @@ SCHEMAS  := .gen/schemas/gitlab-ci.json
 # here; go test shows a passing test's output only with -v.
 TIER_REPORT := .gen/terraform-tier.txt
 
-.PHONY: synth test update generate bench bench-changed bench-migrate bench-scale bindings deps hcl tofu clean
+.PHONY: synth test update generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -51,10 +51,17 @@ GOLDEN_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}} {{jo
 update: $(GEN_DONE) $(SCHEMAS)
 	go test $(GOLDEN_PKGS) -update
 
-# Rewrite every committed generated file (the CI pipelines); a test fails
-# when one is stale.
+# Rewrite every committed generated file (the CI pipelines, the diagrams
+# of docs/architecture.md); a test fails when one is stale.
 generate: $(GEN_DONE)
 	go run . generate
+
+# Which configured Kubernetes and PostgreSQL versions leave AWS standard
+# support within the window (exit 2 if any); the pipelines' scheduled
+# support job runs it. WITHIN=90d widens the window.
+WITHIN ?= 60d
+support: $(GEN_DONE)
+	go run . support -within $(WITHIN)
 
 # How long `stratum changed` takes, as a ratio to one synthesis.
 bench-changed: $(GEN_DONE)

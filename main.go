@@ -21,12 +21,14 @@ import (
 	"stratum/changes"
 	"stratum/clients"
 	"stratum/config"
+	"stratum/dbusers"
 	"stratum/generate"
 	"stratum/internal/hclexport"
 	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
+	"stratum/support"
 	"stratum/synth"
 )
 
@@ -40,12 +42,14 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
-	"changed":      {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
-	"generate":     {summary: "rewrite every committed generated file (CI pipelines)", run: generate.Main},
-	"gitlab-child": {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
-	"graph":        {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
-	"hcl":          {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
-	"migrate":      {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
+	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
+	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
+	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
+	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
+	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
+	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
+	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
+	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
 }
 
 // checkConfig and buildApp are the configuration check and the app build

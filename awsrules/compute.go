@@ -1,21 +1,6 @@
 package awsrules
 
-import (
-	"fmt"
-	"regexp"
-	"slices"
-	"strconv"
-)
-
-// KubernetesVersions are the EKS minor versions in standard support on
-// 2026-11-25 (EKS release calendar): 1.34 until 2026-12-02, 1.35 until
-// 2027-03-27, 1.36 until 2027-08-02. 1.33 left standard support on
-// 2026-07-29 and 1.37 is not yet on EKS. Extended support is excluded on
-// purpose: it costs extra per cluster hour.
-var KubernetesVersions = []string{"1.34", "1.35", "1.36"}
-
-// KubernetesVersionsAsOf dates KubernetesVersions, for messages.
-const KubernetesVersionsAsOf = "as of 2026-11-25"
+import "regexp"
 
 // ec2Size covers nano…48xlarge and bare metal (metal, metal-24xl).
 const ec2Family, ec2Size = `[a-z][a-z0-9-]*[0-9][a-z0-9-]*`, `(nano|micro|small|medium|large|xlarge|[1-9][0-9]*xlarge|metal(-[1-9][0-9]*xl)?)`
@@ -42,37 +27,4 @@ func NodeDiskSizeProblem(gib int) string {
 		return "20–16384 GiB"
 	}
 	return ""
-}
-
-// IsKubernetesVersion reports whether v is one of KubernetesVersions.
-func IsKubernetesVersion(v string) bool { return slices.Contains(KubernetesVersions, v) }
-
-// RDSInstanceClassProblem says what an RDS instance class must look like,
-// or returns "" if s does.
-func RDSInstanceClassProblem(s string) string {
-	if IsRDSInstanceClass(s) {
-		return ""
-	}
-	return "an RDS instance class db.<family>.<size> such as db.t4g.medium or db.r6g.large"
-}
-
-// PostgresMajorVersions are the RDS for PostgreSQL major versions in RDS
-// standard support on 2026-11-25. 13 left standard support on 2026-02-28:
-// a new instance on it is enrolled in (paid) RDS Extended Support. 19 is
-// only in the RDS preview environment.
-var PostgresMajorVersions = []int{14, 15, 16, 17, 18}
-
-var postgresVersion = regexp.MustCompile(`^([1-9][0-9]{0,2})(\.[0-9]{1,3})?$`)
-
-// PostgresVersionProblem returns "" if v is "<major>" or "<major>.<minor>"
-// with a major in PostgresMajorVersions, and otherwise what is allowed.
-func PostgresVersionProblem(v string) string {
-	if m := postgresVersion.FindStringSubmatch(v); m != nil {
-		major, _ := strconv.Atoi(m[1])
-		if slices.Contains(PostgresMajorVersions, major) {
-			return ""
-		}
-	}
-	return fmt.Sprintf(
-		"a PostgreSQL major version in RDS standard support (as of 2026-11-25), as \"17\" or \"17.x\": majors %v", PostgresMajorVersions)
 }

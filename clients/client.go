@@ -13,7 +13,9 @@ type Client struct {
 	Name string
 	// DisplayName is the human-readable name, for tags and docs.
 	DisplayName string
-	// CostCentre is written to the CostCentre tag of every client resource.
+	// CostCentre is written to the CostCentre tag of every client resource,
+	// and the client's monthly budget counts the costs tagged with it, so
+	// no two clients share one.
 	CostCentre string
 	// Environments are the environments the client exists in, each with
 	// optional size overrides.
@@ -39,6 +41,10 @@ type Environment struct {
 	// Quota overrides the client's Kubernetes namespace quota.
 	// Default: nil (DefaultQuota).
 	Quota *Quota
+	// MonthlyBudgetUSD overrides the client's monthly cost budget in the
+	// environment (its costs by CostCentre tag). Default: 0 (the
+	// environment's Alerts.Budget.ClientMonthlyUSD).
+	MonthlyBudgetUSD int
 }
 
 // Quota caps what the client's namespace may hold, so that one client
@@ -53,9 +59,13 @@ type Quota struct {
 	CPU, Memory string
 	// StorageGiB caps the sum of persistent volume claims.
 	StorageGiB int
+	// LoadBalancers caps the Services of type LoadBalancer. Default: the
+	// environment's Cluster.ClientLoadBalancers.
+	LoadBalancers int
 }
 
-// DefaultQuota is the namespace quota of a client that sets none.
+// DefaultQuota is the namespace quota of a client that sets none; its
+// LoadBalancers are the environment's Cluster.ClientLoadBalancers.
 var DefaultQuota = Quota{Pods: 200, CPU: "32", Memory: "128Gi", StorageGiB: 500}
 
 // DatabaseSize overrides an environment's default database sizing. Zero
@@ -116,8 +126,11 @@ type Application struct {
 	Name string
 	// Buckets maps a bucket name of this client to the access granted.
 	Buckets map[string]Access
-	// Database grants read access to the client's database credentials
-	// secret. Default: false.
+	// Database gives the application its own user in the client's
+	// database (Names.DatabaseUser: app_<name>), which its role may
+	// connect as by IAM database authentication (rds-db:connect on that
+	// user only; docs/database-access.md says how the user is created).
+	// No application reads the master credentials. Default: false.
 	Database bool
 	// Port is the container port the load balancer sends the
 	// application's traffic to. The namespace's network policy admits

@@ -15,6 +15,8 @@ var All = []Client{
 				Nodes:    &config.NodeGroup{InstanceTypes: []string{"m6i.2xlarge"}, MinSize: 3, DesiredSize: 3, MaxSize: 12, DiskSizeGiB: 100},
 				Database: &DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 200, MaxAllocatedStorageGiB: 2000},
 				Quota:    &Quota{Pods: 400, CPU: "96", Memory: "384Gi"},
+				// The largest client: twice its node group, a bigger database.
+				MonthlyBudgetUSD: 12000,
 			},
 			{Name: "staging"},
 			{Name: "dev"},

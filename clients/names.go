@@ -58,11 +58,34 @@ func (c Client) NamesIn(env string) Names {
 	}
 }
 
+// Subdomain is the DNS name client owns in the environment whose domain
+// is envDomain: <client>.<envDomain> (acme.prod.example.com). Its
+// Ingresses and Services may claim it and the names under it, and no
+// other (the namespace's admission policies); it is the same label in
+// every environment.
+func Subdomain(client, envDomain string) string { return client + "." + envDomain }
+
 // Bucket is the S3 name of the client's bucket: <prefix>-<bucket>.
 func (n Names) Bucket(bucket string) string { return n.Prefix + "-" + bucket }
 
 // Role is the IAM role of the client's application: <prefix>-<app>.
 func (n Names) Role(app string) string { return n.Prefix + "-" + app }
+
+// DatabaseUserPrefix starts the database user of every application.
+const DatabaseUserPrefix = "app_"
+
+// DatabaseUser is the PostgreSQL user the client's application app
+// connects to the client's database as, by IAM database authentication:
+// app_ and the application's name with underscores for hyphens (api:
+// app_api, order-sync: app_order_sync), the same in every environment.
+// The prefix keeps it apart from the master user (postgres) and from
+// the names PostgreSQL and RDS reserve (pg_*, rds*); application names
+// are DNS labels, which have no underscores, so no two applications get
+// one user; and the IAM role name's limit (Role) keeps an application's
+// name short enough for PostgreSQL's 63-byte identifiers.
+func (n Names) DatabaseUser(app string) string {
+	return DatabaseUserPrefix + strings.ReplaceAll(app, "-", "_")
+}
 
 // aws lists every distinct AWS name the client owns with these names, so
 // that no two clients own the same one.

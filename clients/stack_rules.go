@@ -29,6 +29,9 @@ func validateClientStack(p *config.Problems, owner string, c Client) {
 		if q.StorageGiB < 0 {
 			p.Add(owner, field+".StorageGiB", q.StorageGiB, "0 (default) or more")
 		}
+		if q.LoadBalancers < 0 {
+			p.Add(owner, field+".LoadBalancers", q.LoadBalancers, "0 (the environment's Cluster.ClientLoadBalancers) or more")
+		}
 		for _, f := range []struct{ name, value string }{{"CPU", q.CPU}, {"Memory", q.Memory}} {
 			if f.value != "" && !quantity.MatchString(f.value) {
 				p.Add(owner, field+"."+f.name, f.value, `a Kubernetes quantity such as "16", "500m" or "64Gi"`)
@@ -66,5 +69,20 @@ func validateUniqueNames(p *config.Problems, all []Client) {
 				owners[n] = c.Name
 			}
 		}
+	}
+}
+
+// validateUniqueCostCentres refuses two clients with one cost centre: each
+// client's budget counts every cost tagged with its CostCentre, so both
+// budgets would count both clients.
+func validateUniqueCostCentres(p *config.Problems, all []Client) {
+	owners := map[string]string{}
+	for _, c := range all {
+		if other, taken := owners[c.CostCentre]; taken && c.CostCentre != "" {
+			p.Add(Owner(c.Name), "CostCentre", c.CostCentre,
+				fmt.Sprintf("a cost centre no other client uses (client %q uses it): each client's budget counts the costs tagged with its cost centre", other))
+			continue
+		}
+		owners[c.CostCentre] = c.Name
 	}
 }

@@ -30,6 +30,7 @@ func TestClientStackRules(t *testing.T) {
 		{"quota cpu", func(c *Client) { c.Environments[0].Quota = &Quota{CPU: "lots"} }, `Quota.CPU: "lots"`},
 		{"quota memory", func(c *Client) { c.Environments[0].Quota = &Quota{Memory: "64 GB"} }, `Quota.Memory: "64 GB"`},
 		{"quota pods", func(c *Client) { c.Environments[0].Quota = &Quota{Pods: -1} }, "Quota.Pods: -1"},
+		{"quota load balancers", func(c *Client) { c.Environments[0].Quota = &Quota{LoadBalancers: -1} }, "Quota.LoadBalancers: -1"},
 		{"app named nodes", func(c *Client) { c.Applications[0].Name = NodesName }, `Applications: "nodes"`},
 		{"bucket named key", func(c *Client) {
 			c.Buckets = []Bucket{{Name: KeyName}}

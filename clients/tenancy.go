@@ -15,8 +15,15 @@ type Tenancy struct {
 	// Database is the environment's Database with the client's override
 	// applied.
 	Database config.Database
-	// Quota is DefaultQuota with the client's override applied.
+	// Quota is DefaultQuota, with the environment's
+	// Cluster.ClientLoadBalancers, and the client's override applied.
 	Quota Quota
+	// Domain is the DNS name the client's Ingresses and Services may
+	// claim, it and the names under it (Subdomain).
+	Domain string
+	// MonthlyBudgetUSD is the client's monthly budget in Env: its
+	// override, or else the environment's Alerts.Budget.ClientMonthlyUSD.
+	MonthlyBudgetUSD int
 	// Names are the names of the client's resources in Env.
 	Names Names
 }
@@ -32,13 +39,20 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 	if settings.Nodes != nil {
 		nodes = *settings.Nodes
 	}
+	budget := env.Alerts.Budget.ClientMonthlyUSD
+	if settings.MonthlyBudgetUSD != 0 {
+		budget = settings.MonthlyBudgetUSD
+	}
 	return Tenancy{
 		Client:   c,
 		Env:      env,
 		Nodes:    nodes,
 		Database: settings.Database.apply(env.Database),
-		Quota:    settings.Quota.apply(DefaultQuota),
+		Quota:    settings.Quota.apply(defaultQuota(env)),
+		Domain:   Subdomain(c.Name, env.Domain),
 		Names:    c.NamesIn(env.Name),
+
+		MonthlyBudgetUSD: budget,
 	}, true
 }
 
@@ -104,5 +118,15 @@ func (o *Quota) apply(base Quota) Quota {
 	if o.StorageGiB != 0 {
 		q.StorageGiB = o.StorageGiB
 	}
+	if o.LoadBalancers != 0 {
+		q.LoadBalancers = o.LoadBalancers
+	}
+	return q
+}
+
+// defaultQuota is DefaultQuota in env.
+func defaultQuota(env config.Environment) Quota {
+	q := DefaultQuota
+	q.LoadBalancers = env.Cluster.ClientLoadBalancers
 	return q
 }

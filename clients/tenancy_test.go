@@ -11,10 +11,11 @@ import (
 // client's non-zero overrides applied, and nothing where the client is not.
 func TestIn(t *testing.T) {
 	env := config.Environment{
-		Name: "dev",
+		Name:   "dev",
+		Domain: "dev.example.com",
 		Cluster: config.Cluster{ClientNodes: config.NodeGroup{
 			InstanceTypes: []string{"t3.large"}, MinSize: 1, DesiredSize: 1, MaxSize: 3, DiskSizeGiB: 50,
-		}},
+		}, ClientLoadBalancers: 2},
 		Database: config.Database{InstanceClass: "db.t4g.medium", AllocatedStorageGiB: 50, MaxAllocatedStorageGiB: 200, BackupRetentionDays: 7, MultiAZ: true},
 	}
 	nodes := config.NodeGroup{InstanceTypes: []string{"m6i.xlarge"}, MinSize: 2, DesiredSize: 2, MaxSize: 4, DiskSizeGiB: 100}
@@ -24,7 +25,8 @@ func TestIn(t *testing.T) {
 		want     Tenancy
 	}{
 		{"no override", Environment{Name: "dev"}, Tenancy{
-			Nodes: env.Cluster.ClientNodes, Database: env.Database, Quota: DefaultQuota,
+			Nodes: env.Cluster.ClientNodes, Database: env.Database,
+			Quota: Quota{Pods: DefaultQuota.Pods, CPU: DefaultQuota.CPU, Memory: DefaultQuota.Memory, StorageGiB: DefaultQuota.StorageGiB, LoadBalancers: 2},
 		}},
 		{"some fields", Environment{Name: "dev",
 			Database: &DatabaseSize{InstanceClass: "db.r6g.large"},
@@ -32,16 +34,16 @@ func TestIn(t *testing.T) {
 		}, Tenancy{
 			Nodes:    env.Cluster.ClientNodes,
 			Database: config.Database{InstanceClass: "db.r6g.large", AllocatedStorageGiB: 50, MaxAllocatedStorageGiB: 200, BackupRetentionDays: 7, MultiAZ: true},
-			Quota:    Quota{Pods: 500, CPU: DefaultQuota.CPU, Memory: DefaultQuota.Memory, StorageGiB: DefaultQuota.StorageGiB},
+			Quota:    Quota{Pods: 500, CPU: DefaultQuota.CPU, Memory: DefaultQuota.Memory, StorageGiB: DefaultQuota.StorageGiB, LoadBalancers: 2},
 		}},
 		{"everything", Environment{Name: "dev",
 			Nodes:    &nodes,
 			Database: &DatabaseSize{InstanceClass: "db.r6g.large", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, BackupRetentionDays: 21},
-			Quota:    &Quota{Pods: 10, CPU: "4", Memory: "8Gi", StorageGiB: 20},
+			Quota:    &Quota{Pods: 10, CPU: "4", Memory: "8Gi", StorageGiB: 20, LoadBalancers: 5},
 		}, Tenancy{
 			Nodes:    nodes,
 			Database: config.Database{InstanceClass: "db.r6g.large", AllocatedStorageGiB: 100, MaxAllocatedStorageGiB: 500, BackupRetentionDays: 21, MultiAZ: true},
-			Quota:    Quota{Pods: 10, CPU: "4", Memory: "8Gi", StorageGiB: 20},
+			Quota:    Quota{Pods: 10, CPU: "4", Memory: "8Gi", StorageGiB: 20, LoadBalancers: 5},
 		}},
 	}
 	for _, tc := range cases {
@@ -51,7 +53,7 @@ func TestIn(t *testing.T) {
 			if !ok {
 				t.Fatal("In(dev): not found")
 			}
-			tc.want.Client, tc.want.Env, tc.want.Names = c, env, c.NamesIn("dev")
+			tc.want.Client, tc.want.Env, tc.want.Names, tc.want.Domain = c, env, c.NamesIn("dev"), "acme.dev.example.com"
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("In(dev) = %+v, want %+v", got, tc.want)
 			}

@@ -64,6 +64,7 @@ func Validate(all []Client, envs []config.Environment) error {
 		validateClientStack(&p, owner, c)
 	}
 	validateUniqueNames(&p, all)
+	validateUniqueCostCentres(&p, all)
 	return p.Err()
 }
 
@@ -121,6 +122,10 @@ func checkEnvironments(p *config.Problems, owner string, c Client, envs map[stri
 		}
 		if ce.Database != nil {
 			checkDatabaseSize(p, owner, field+".Database", env, *ce.Database)
+		}
+		if b := ce.MonthlyBudgetUSD; b < 0 || b > config.MaxBudgetUSD {
+			p.Add(owner, field+".MonthlyBudgetUSD", b, fmt.Sprintf("0 (the environment's Alerts.Budget.ClientMonthlyUSD, %d) or 1–%d US dollars a month",
+				env.Alerts.Budget.ClientMonthlyUSD, config.MaxBudgetUSD))
 		}
 	}
 }

@@ -57,7 +57,7 @@ func CheckNodeGroup(p *Problems, owner, field string, ng NodeGroup) {
 }
 
 // CheckPostgresVersion records a problem unless v is "<major>" or
-// "<major>.<minor>" with a major in awsrules.PostgresMajorVersions.
+// "<major>.<minor>" with a major in awsrules.PostgresSupport.
 func CheckPostgresVersion(p *Problems, owner, field, v string) {
 	if problem := awsrules.PostgresVersionProblem(v); problem != "" {
 		p.Add(owner, field, v, problem)

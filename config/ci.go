@@ -277,7 +277,7 @@ func checkCIProviders(p *Problems, envs []Environment) {
 	creator := map[string]string{} // account + issuer → environment
 	for _, e := range envs {
 		if e.AccountID == "" {
-			continue // unknown account: docs/cicd-integration.md says what to do
+			continue // no account: checkAccount reports it
 		}
 		type idp struct {
 			field, issuer string

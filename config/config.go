@@ -27,20 +27,23 @@ type Environment struct {
 	Name string
 	// Production marks an environment that serves real clients. Validate
 	// refuses a production environment without every production
-	// protection (see checkProduction): deletion protection, a pinned
-	// account, a customer-managed state key, a NAT gateway per zone,
+	// protection (see checkProduction): deletion protection, a
+	// break-glass cluster-admin role, a customer-managed state key, a NAT gateway per zone,
 	// Multi-AZ databases that a plan cannot destroy and that keep a final
 	// snapshot, and at least ProductionMinBackupRetentionDays of backups.
 	// The environment named prod must set it. Default: false.
 	Production bool
 	// Region is the AWS region every stack of the environment deploys to.
 	Region string
-	// AccountID, when set, pins the AWS provider to that account
-	// (allowed_account_ids) so credentials for another account fail fast.
-	// Default: "" (any account the credentials belong to).
+	// AccountID pins the AWS provider of every stack to the environment's
+	// account (allowed_account_ids), so credentials for another account
+	// fail before anything is read or changed. Required in every
+	// environment; it also names the deploy and CI roles' ARNs.
 	AccountID string
-	// AssumeRoleARN, when set, is assumed by the AWS provider of every stack.
-	// Default: "" (use the caller's credentials as they are).
+	// AssumeRoleARN, when set, is assumed by the AWS provider of every
+	// stack, and is the environment's deploy role (DeployRoleARN).
+	// Default: "" (use the caller's credentials as they are; the CI apply
+	// role is then the deploy role, and CI must be configured).
 	AssumeRoleARN string
 
 	Network Network
@@ -61,6 +64,9 @@ type Environment struct {
 	// CI is how pipelines reach the environment by OIDC (see CI).
 	// Default: no CI identity provider or roles.
 	CI CI
+	// Alerts is who is told when the environment needs a person, the
+	// alarms' thresholds and the monthly budgets (see Alerts).
+	Alerts Alerts
 }
 
 // Network is the environment's VPC layout.
@@ -91,6 +97,11 @@ type VPN struct {
 	// OnPremisesCIDRs are the networks behind the customer gateways. They
 	// are routed over the VPN and may not overlap any VPC.
 	OnPremisesCIDRs []string
+	// Tunnels are the IKE and IPsec options of all four tunnels.
+	// Default: IKEv2, AES-256 (GCM first), SHA-2, DH groups 19–21 (see
+	// VPNTunnels); tunnel logs always go to an encrypted log group kept
+	// LogRetentionDays.
+	Tunnels VPNTunnels
 }
 
 // CustomerGateway is one on-premises VPN endpoint.
@@ -109,6 +120,22 @@ type Backup struct {
 	RetentionDays int
 	// Schedule is the daily backup rule as an AWS cron expression.
 	Schedule string
+	// CopyRegion, when set, copies every recovery point to the vault
+	// <prefix>-copies in that region (another region of the same partition),
+	// encrypted with a key of its own there: a region's loss does not take
+	// the backups with it. Required in production. Default: "" (no copies).
+	CopyRegion string
+	// CopyRetentionDays is how long the copies are kept.
+	// Default: 0, meaning RetentionDays.
+	CopyRetentionDays int
+}
+
+// CopyRetention is how long copies are kept, the default applied.
+func (b Backup) CopyRetention() int {
+	if b.CopyRetentionDays == 0 {
+		return b.RetentionDays
+	}
+	return b.CopyRetentionDays
 }
 
 // State is where the environment's Terraform state lives. The bootstrap
@@ -120,6 +147,11 @@ type State struct {
 	LockTable string
 	// NoncurrentVersionDays is how long old state versions are kept.
 	NoncurrentVersionDays int
+	// AccessLogBucket receives the S3 server access logs of the state
+	// bucket and of every client bucket of the environment, kept
+	// LogRetentionDays. The bootstrap stack creates it (SSE-S3: S3 cannot
+	// deliver these logs to an SSE-KMS bucket). Required.
+	AccessLogBucket string
 	// CustomerManagedKey encrypts the state with a KMS key the bootstrap
 	// stack creates (rotation on) instead of the AWS managed aws/s3 key.
 	// It needs AccountID so the backend can name the key's alias ARN.
@@ -129,33 +161,57 @@ type State struct {
 
 // Cluster sizes and configures the environment's EKS cluster.
 type Cluster struct {
-	// Version is the Kubernetes minor version, e.g. "1.35". Keep it in EKS
-	// standard support: the cluster's upgrade policy is STANDARD, so EKS
-	// upgrades it by itself when that support ends, and a test fails
-	// (stacks, TestClusterVersionsInStandardSupport) before it does.
+	// Version is the Kubernetes minor version, e.g. "1.35": one of
+	// awsrules.KubernetesSupport. Keep it in EKS standard support: the
+	// cluster's upgrade policy is STANDARD, so EKS upgrades it by itself
+	// when that support ends; the scheduled `stratum support` check warns
+	// before it does.
 	Version string
 	// PublicAccessCIDRs, when non-empty, opens the public API endpoint to
-	// these ranges only (never 0.0.0.0/0). Default: empty (private endpoint
-	// only, reachable from the VPC and, with the VPN, from on-premises).
+	// these ranges only (never 0.0.0.0/0), besides the private one: the
+	// supported way to reach a cluster of an environment without a VPN
+	// (docs/dev-access.md). Refused in production environments, whose API
+	// stays private. Default: empty (private endpoint only, reachable from
+	// the VPC and, with the VPN, from on-premises).
 	PublicAccessCIDRs []string
 	// AdminRoleARNs get cluster-admin (AmazonEKSClusterAdminPolicy) through
-	// EKS access entries, besides the identity that deploys Stratum
-	// (AssumeRoleARN, or the caller's role), which always gets it.
+	// EKS access entries, besides the deploy role (DeployRoleARN) and the
+	// break-glass role. Cluster-admin is this configured set and nothing
+	// else: whoever applies platform-<env> gets no access entry for it.
 	// Default: empty.
 	AdminRoleARNs []string
+	// BreakGlassRoleARN is the emergency cluster-admin role, for when the
+	// deploy role or its pipeline is unavailable. Stratum gives it an
+	// access entry and lets it write the environment's SSM contract; the
+	// role itself, with its MFA-only trust, is created and held outside
+	// Stratum (docs/cluster-access.md says how to guard it). Required in
+	// production. Default: "" (no break-glass role).
+	BreakGlassRoleARN string
 	// SystemNodes is the node group running cluster-critical add-ons.
 	SystemNodes NodeGroup
 	// ClientNodes is the default size of each client's node group; a
 	// client may override it per environment.
 	ClientNodes NodeGroup
+	// ClientLoadBalancers is how many Services of type LoadBalancer (each
+	// a Network Load Balancer) a client's namespace may hold
+	// (services.loadbalancers of its quota); a client may override it per
+	// environment (Quota.LoadBalancers). 0 allows none. Ingresses are not
+	// counted: their load balancers are per IngressGroup.
+	ClientLoadBalancers int
 }
 
 // NodeGroup sizes a managed node group.
 type NodeGroup struct {
 	InstanceTypes []string
-	MinSize       int
-	DesiredSize   int
-	MaxSize       int
+	// MinSize and MaxSize bound the Cluster Autoscaler (MinSize may be 0:
+	// the group's labels and taints are tagged on its Auto Scaling group,
+	// so it scales up from zero).
+	MinSize int
+	// DesiredSize is the size the group is created with; afterwards the
+	// Cluster Autoscaler owns it and Terraform ignores changes to it
+	// (docs/autoscaling.md).
+	DesiredSize int
+	MaxSize     int
 	// DiskSizeGiB is the encrypted gp3 root volume size.
 	DiskSizeGiB int
 }

@@ -28,17 +28,23 @@ func prod() Environment {
 			},
 			OnPremisesCIDRs: []string{"172.16.0.0/16"},
 		},
-		LogRetentionDays:   365,
-		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)"},
+		LogRetentionDays: 365,
+		// Copies of every recovery point in a second region.
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35},
 		DeletionProtection: true,
 		State: State{
 			Bucket:                "stratum-prod-tfstate",
 			LockTable:             "stratum-prod-tflock",
+			AccessLogBucket:       "stratum-prod-s3-access-logs",
 			NoncurrentVersionDays: 365,
 			CustomerManagedKey:    true,
 		},
 		Cluster: Cluster{
 			Version: "1.35",
+			// Placeholder: the emergency admin role, MFA-only, held by the
+			// on-call platform leads (docs/cluster-access.md). Required in
+			// production.
+			BreakGlassRoleARN: "arn:aws:iam::111111111111:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       3, DesiredSize: 3, MaxSize: 6,
@@ -49,6 +55,7 @@ func prod() Environment {
 				MinSize:       2, DesiredSize: 3, MaxSize: 10,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 4,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -67,6 +74,23 @@ func prod() Environment {
 		},
 		Domain: "prod.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			// Replace with your on-call rota's address and your paging
+			// service's SNS integration URL (PagerDuty and Opsgenie
+			// confirm the subscription themselves).
+			Emails: []string{"platform-oncall@example.com"},
+			HTTPSEndpoints: []HTTPSEndpoint{
+				{URL: "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue", AutoConfirms: true},
+			},
+			RunbookBaseURL: runbookBaseURL,
+			Budget: Budget{
+				MonthlyUSD:       25000,
+				ClientMonthlyUSD: 5000,
+				// Prod's account is the payer account of this example;
+				// see Budget.ActivateCostAllocationTags otherwise.
+				ActivateCostAllocationTags: true,
+			},
+		},
 	}
 }
 
@@ -74,6 +98,9 @@ func staging() Environment {
 	return Environment{
 		Name:   "staging",
 		Region: "us-east-1",
+		// Placeholder: replace with the staging account. Every environment
+		// pins its own account, so a profile of another one fails at once.
+		AccountID: "222222222222",
 		Network: Network{
 			CIDR:              "10.20.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
@@ -95,10 +122,12 @@ func staging() Environment {
 		State: State{
 			Bucket:                "stratum-staging-tfstate",
 			LockTable:             "stratum-staging-tflock",
+			AccessLogBucket:       "stratum-staging-s3-access-logs",
 			NoncurrentVersionDays: 90,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::222222222222:role/stratum-break-glass",
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"m6i.large"},
 				MinSize:       2, DesiredSize: 2, MaxSize: 4,
@@ -109,6 +138,7 @@ func staging() Environment {
 				MinSize:       1, DesiredSize: 2, MaxSize: 4,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 2,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -121,6 +151,11 @@ func staging() Environment {
 		},
 		Domain: "staging.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			Emails:         []string{"platform-alerts@example.com"},
+			RunbookBaseURL: runbookBaseURL,
+			Budget:         Budget{MonthlyUSD: 5000, ClientMonthlyUSD: 1000},
+		},
 	}
 }
 
@@ -128,6 +163,8 @@ func dev() Environment {
 	return Environment{
 		Name:   "dev",
 		Region: "us-east-1",
+		// Placeholder: replace with the dev account.
+		AccountID: "333333333333",
 		Network: Network{
 			CIDR:              "10.30.0.0/16",
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b"},
@@ -139,10 +176,19 @@ func dev() Environment {
 		State: State{
 			Bucket:                "stratum-dev-tfstate",
 			LockTable:             "stratum-dev-tflock",
+			AccessLogBucket:       "stratum-dev-s3-access-logs",
 			NoncurrentVersionDays: 30,
 		},
 		Cluster: Cluster{
-			Version: "1.35",
+			Version:           "1.35",
+			BreakGlassRoleARN: "arn:aws:iam::333333333333:role/stratum-break-glass",
+			// Dev has no VPN: its API is reachable from these public ranges
+			// only (docs/dev-access.md), so that services-dev and the
+			// client-*-dev stacks can be applied from outside the VPC.
+			// REPLACE this placeholder (192.0.2.0/24 is a documentation
+			// range, RFC 5737) with the egress ranges of your office, your
+			// VPN or your CI runners.
+			PublicAccessCIDRs: []string{"192.0.2.0/24"},
 			SystemNodes: NodeGroup{
 				InstanceTypes: []string{"t3.large"},
 				MinSize:       1, DesiredSize: 2, MaxSize: 3,
@@ -153,6 +199,7 @@ func dev() Environment {
 				MinSize:       1, DesiredSize: 1, MaxSize: 3,
 				DiskSizeGiB: 50,
 			},
+			ClientLoadBalancers: 1,
 		},
 		Database: Database{
 			EngineVersion:          "17",
@@ -167,8 +214,20 @@ func dev() Environment {
 		},
 		Domain: "dev.stratum.example.com",
 		CI:     ci(),
+		Alerts: Alerts{
+			None:           true,
+			NoneReason:     "dev is disposable and nobody is on call for it; its alarms still show in the CloudWatch console",
+			RunbookBaseURL: runbookBaseURL,
+			// Dev runs small instances near their limits by design.
+			Thresholds: Thresholds{DatabaseCPUPercent: 90, DatabaseCPUCreditsPercent: 10},
+			Budget:     Budget{MonthlyUSD: 1500, ClientMonthlyUSD: 300},
+		},
 	}
 }
+
+// runbookBaseURL is where alarm descriptions link the runbooks: this
+// repository's default branch. Replace it with yours.
+const runbookBaseURL = "https://github.com/example-org/stratum/blob/main/"
 
 // ci is how this repository's pipelines reach every environment (see
 // docs/cicd-integration.md). Replace the repository with yours; with

@@ -41,10 +41,38 @@ func (e Environment) StateKeyAliasARN() string {
 	return fmt.Sprintf("arn:%s:kms:%s:%s:alias/%s", awsrules.Partition(e.Region), e.Region, e.AccountID, e.StateKeyAlias())
 }
 
-// DeployerAccessEntryID names the EKS access entry of the identity that
-// deploys Stratum (AssumeRoleARN, or the caller's role) in its Terraform
-// address.
+// RoleARN is the ARN of IAM role name in e's account and partition.
+func (e Environment) RoleARN(name string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", awsrules.Partition(e.Region), e.AccountID, name)
+}
+
+// DeployRoleARN is the role that deploys e's stacks: AssumeRoleARN when
+// set (every provider assumes it, so AWS and the cluster see it), else
+// the CI apply role when CI is configured, else "" (which Validate
+// refuses). It is a cluster admin and may write e's SSM contract; it does
+// not depend on who runs Terraform.
+func (e Environment) DeployRoleARN() string {
+	switch {
+	case e.AssumeRoleARN != "":
+		return e.AssumeRoleARN
+	case e.CI.Enabled():
+		return e.RoleARN(CIApplyRoleName(e.Name))
+	}
+	return ""
+}
+
+// ContractGuardPolicyName is the IAM policy, created by bootstrap-<env>,
+// that denies writing e's SSM contract to every principal but its deploy
+// and break-glass roles: <prefix>-ssm-contract-guard.
+func (e Environment) ContractGuardPolicyName() string { return e.Prefix() + "-ssm-contract-guard" }
+
+// DeployerAccessEntryID names the EKS access entry of the deploy role
+// (DeployRoleARN) in its Terraform address.
 const DeployerAccessEntryID = "deployer"
+
+// BreakGlassAccessEntryID names the EKS access entry of the break-glass
+// role (Cluster.BreakGlassRoleARN) in its Terraform address.
+const BreakGlassAccessEntryID = "break-glass"
 
 var nonLabel = regexp.MustCompile(`[^a-z0-9-]+`)
 

@@ -21,8 +21,13 @@ type Pipelines struct {
 	// TerraformVersion, GoVersion and NodeVersion are the tool versions the
 	// jobs install.
 	TerraformVersion, GoVersion, NodeVersion string
-	// DriftSchedule is the cron schedule (UTC) of the drift check.
+	// DriftSchedule is the cron schedule (UTC) of the drift check and of
+	// the support check (`make support`), which run together.
 	DriftSchedule string
+	// SupportWindow is how early the scheduled support check fails before
+	// a configured Kubernetes or PostgreSQL version leaves AWS standard
+	// support, as `stratum support -within` takes it (60d, 8w).
+	SupportWindow string
 	// EnvironmentOrder is the order in which a merge applies the
 	// environments: each waits for the previous one.
 	EnvironmentOrder []string
@@ -41,6 +46,7 @@ func PipelineSettings() Pipelines {
 		GoVersion:           "1.26",
 		NodeVersion:         "20",
 		DriftSchedule:       "17 5 * * *",
+		SupportWindow:       "60d",
 		EnvironmentOrder:    []string{"dev", "staging", "prod"},
 	}
 }

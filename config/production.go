@@ -26,8 +26,9 @@ func checkProduction(p *Problems, owner string, e Environment) {
 	if !e.DeletionProtection {
 		p.Add(owner, "DeletionProtection", e.DeletionProtection, "true in production: production data must not be destroyable by one apply")
 	}
-	if e.AccountID == "" {
-		p.Add(owner, "AccountID", e.AccountID, "the production account's 12-digit ID: the provider must refuse credentials of any other account")
+	if e.Cluster.BreakGlassRoleARN == "" {
+		p.Add(owner, "Cluster.BreakGlassRoleARN", e.Cluster.BreakGlassRoleARN,
+			"a break-glass role in production: cluster-admin for when the deploy role or its pipeline is unavailable (docs/cluster-access.md)")
 	}
 	if !e.State.CustomerManagedKey {
 		p.Add(owner, "State.CustomerManagedKey", e.State.CustomerManagedKey, "true in production: production state is encrypted with a key the environment owns")
@@ -41,6 +42,14 @@ func checkProduction(p *Problems, owner string, e Environment) {
 	}
 	if !e.Database.PreventDestroy {
 		p.Add(owner, "Database.PreventDestroy", e.Database.PreventDestroy, hardToLose)
+	}
+	if e.Backup.CopyRegion == "" {
+		p.Add(owner, "Backup.CopyRegion", e.Backup.CopyRegion,
+			"a second region in production: recovery points must survive the loss of the environment's region")
+	}
+	if len(e.Cluster.PublicAccessCIDRs) > 0 {
+		p.Add(owner, "Cluster.PublicAccessCIDRs", e.Cluster.PublicAccessCIDRs,
+			"empty in production: a production cluster's API is reachable only privately (from the VPC or over the VPN)")
 	}
 	if e.Database.SkipFinalSnapshot {
 		p.Add(owner, "Database.SkipFinalSnapshot", e.Database.SkipFinalSnapshot, "false in production: production keeps a final snapshot")

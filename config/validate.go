@@ -104,6 +104,7 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkDatabase,
 	checkDomain,
 	checkCI,
+	checkAlerts,
 	checkProduction,
 }
 
@@ -113,6 +114,7 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 	checkUniqueStateBackends,
 	checkUniqueDomains,
 	checkCIProviders,
+	checkCostAllocationTags,
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {
@@ -121,13 +123,13 @@ func checkRegion(p *Problems, owner string, e Environment) {
 	}
 }
 
+// checkAccount: every environment pins its account, so that credentials
+// of the wrong account (a stale profile) fail before any read or change,
+// and so that the deploy, break-glass and CI roles have known ARNs.
 func checkAccount(p *Problems, owner string, e Environment) {
-	if e.AccountID != "" && !awsrules.IsAccountID(e.AccountID) {
-		p.Add(owner, "AccountID", e.AccountID, "a 12-digit AWS account ID, or empty to accept any account")
-	}
-	if e.State.CustomerManagedKey && e.AccountID == "" {
-		p.Add(owner, "State.CustomerManagedKey", true,
-			"false unless AccountID is set: the backend names the state key by an ARN that contains the account")
+	if !awsrules.IsAccountID(e.AccountID) {
+		p.Add(owner, "AccountID", e.AccountID,
+			"the environment's 12-digit AWS account ID: every environment pins its account (allowed_account_ids)")
 	}
 }
 
@@ -212,6 +214,7 @@ func checkVPN(p *Problems, owner string, e Environment) {
 	if !v.Enabled {
 		return
 	}
+	checkVPNTunnels(p, owner, v)
 	if v.StaticRoutesOnly && len(v.OnPremisesCIDRs) == 0 {
 		p.Add(owner, "VPN.OnPremisesCIDRs", v.OnPremisesCIDRs,
 			"at least one range: with StaticRoutesOnly they are the only routes to on-premises")
@@ -270,11 +273,31 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if problem := awsrules.CronProblem(e.Backup.Schedule); problem != "" {
 		p.Add(owner, "Backup.Schedule", e.Backup.Schedule, problem)
 	}
+	b := e.Backup
+	switch {
+	case b.CopyRegion == "":
+	case !awsrules.IsRegion(b.CopyRegion):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, "an AWS region code such as us-west-2, or empty for no copies")
+	case b.CopyRegion == e.Region:
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion, fmt.Sprintf("a region other than the environment's (%s): copies must survive its loss", e.Region))
+	case awsrules.IsRegion(e.Region) && awsrules.Partition(b.CopyRegion) != awsrules.Partition(e.Region):
+		p.Add(owner, "Backup.CopyRegion", b.CopyRegion,
+			fmt.Sprintf("a region of partition %s, the partition of %s: AWS Backup copies between regions of one partition", awsrules.Partition(e.Region), e.Region))
+	}
+	if b.CopyRetentionDays < 0 || (b.CopyRegion == "" && b.CopyRetentionDays != 0) {
+		p.Add(owner, "Backup.CopyRetentionDays", b.CopyRetentionDays, "0 (as long as RetentionDays) or more days, and only with CopyRegion")
+	}
 }
 
 func checkState(p *Problems, owner string, e Environment) {
 	if problem := awsrules.S3BucketNameProblem(e.State.Bucket); problem != "" {
 		p.Add(owner, "State.Bucket", e.State.Bucket, problem)
+	}
+	switch problem := awsrules.S3BucketNameProblem(e.State.AccessLogBucket); {
+	case problem != "":
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, problem)
+	case e.State.AccessLogBucket == e.State.Bucket:
+		p.Add(owner, "State.AccessLogBucket", e.State.AccessLogBucket, "a bucket other than State.Bucket: a bucket cannot receive its own access logs")
 	}
 	if !awsrules.IsDynamoDBTableName(e.State.LockTable) {
 		p.Add(owner, "State.LockTable", e.State.LockTable,
@@ -290,17 +313,49 @@ func checkCluster(p *Problems, owner string, e Environment) {
 	c := e.Cluster
 	if !awsrules.IsKubernetesVersion(c.Version) {
 		p.Add(owner, "Cluster.Version", c.Version,
-			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions))
+			fmt.Sprintf("a Kubernetes minor version in EKS standard support (%s): one of %v", awsrules.KubernetesVersionsAsOf(), awsrules.KubernetesSupport.List()))
 	}
 	for i, cidr := range c.PublicAccessCIDRs {
 		if problem := awsrules.PublicAccessCIDRProblem(cidr); problem != "" {
 			p.Add(owner, fmt.Sprintf("Cluster.PublicAccessCIDRs[%d]", i), cidr, problem)
 		}
 	}
+	checkClusterAdmins(p, owner, e)
+	if c.ClientLoadBalancers < 0 {
+		p.Add(owner, "Cluster.ClientLoadBalancers", c.ClientLoadBalancers, "0 (no Service of type LoadBalancer) or more")
+	}
+	CheckNodeGroup(p, owner, "Cluster.SystemNodes", c.SystemNodes)
+	CheckNodeGroup(p, owner, "Cluster.ClientNodes", c.ClientNodes)
+}
+
+// checkClusterAdmins checks the configured cluster-admin set: the deploy
+// role, the break-glass role and the admin roles. Nothing else gets an
+// access entry, so an environment without a deploy role could not apply
+// its in-cluster stacks, and nothing may stand in for one at apply time.
+func checkClusterAdmins(p *Problems, owner string, e Environment) {
+	c := e.Cluster
+	deployer := e.DeployRoleARN()
+	if deployer == "" {
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			"a deploy role: configure CI (its apply role deploys) or set AssumeRoleARN; cluster-admin and the SSM contract's writers are configured roles, never whoever runs Terraform")
+	}
+	if bg := c.BreakGlassRoleARN; bg != "" {
+		partition, account, ok := awsrules.ParseIAMRoleARN(bg)
+		switch {
+		case !ok:
+			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, "an IAM role ARN such as arn:aws:iam::123456789012:role/stratum-break-glass")
+		case awsrules.IsRegion(e.Region) && partition != awsrules.Partition(e.Region):
+			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, fmt.Sprintf("a role in partition %s, the partition of region %s", awsrules.Partition(e.Region), e.Region))
+		case awsrules.IsAccountID(e.AccountID) && account != e.AccountID:
+			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, fmt.Sprintf("a role in account %s (AccountID): EKS access entries name principals of the cluster's account", e.AccountID))
+		case bg == deployer:
+			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, "a role other than the deploy role: break-glass is for when the deploy role cannot be used")
+		}
+	}
 	seen := map[string]bool{}
 	// Access entry ids are Terraform addresses: two roles whose names give
 	// one id would be one address.
-	entries := map[string]string{DeployerAccessEntryID: "the deployer's"}
+	entries := map[string]string{DeployerAccessEntryID: "the deployer's", BreakGlassAccessEntryID: "the break-glass role's"}
 	for i, arn := range c.AdminRoleARNs {
 		field := fmt.Sprintf("Cluster.AdminRoleARNs[%d]", i)
 		_, _, ok := awsrules.ParseIAMRoleARN(arn)
@@ -309,8 +364,8 @@ func checkCluster(p *Problems, owner string, e Environment) {
 			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
 		case seen[arn]:
 			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
-		case arn == e.AssumeRoleARN:
-			// The deployer's own entry covers it.
+		case arn == deployer || arn == c.BreakGlassRoleARN:
+			// Their own entries cover them.
 		default:
 			id := AdminAccessEntryID(arn)
 			if other, taken := entries[id]; taken || id == "" {
@@ -321,8 +376,6 @@ func checkCluster(p *Problems, owner string, e Environment) {
 		}
 		seen[arn] = true
 	}
-	CheckNodeGroup(p, owner, "Cluster.SystemNodes", c.SystemNodes)
-	CheckNodeGroup(p, owner, "Cluster.ClientNodes", c.ClientNodes)
 }
 
 func checkDatabase(p *Problems, owner string, e Environment) {
@@ -390,6 +443,12 @@ func checkUniqueStateBackends(p *Problems, envs []Environment) {
 				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
 		} else {
 			buckets[e.State.Bucket] = e.Name
+		}
+		if other, ok := buckets[e.State.AccessLogBucket]; ok && e.State.AccessLogBucket != "" && e.State.AccessLogBucket != e.State.Bucket {
+			p.Add(EnvironmentOwner(e.Name), "State.AccessLogBucket", e.State.AccessLogBucket,
+				fmt.Sprintf("a bucket no other environment uses (environment %q uses it)", other))
+		} else {
+			buckets[e.State.AccessLogBucket] = e.Name
 		}
 		key := e.AccountID + "/" + e.Region + "/" + e.State.LockTable
 		if other, ok := tables[key]; ok && e.State.LockTable != "" {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/config/configtest"
 )
@@ -32,13 +33,15 @@ func TestProductionProtections(t *testing.T) {
 		remove      func(e *config.Environment)
 	}{
 		{"deletion protection", "DeletionProtection", func(e *config.Environment) { e.DeletionProtection = false }},
-		{"account pin", "AccountID", func(e *config.Environment) { e.AccountID, e.State.CustomerManagedKey = "", false }},
+		{"break-glass role", "Cluster.BreakGlassRoleARN", func(e *config.Environment) { e.Cluster.BreakGlassRoleARN = "" }},
 		{"customer-managed state key", "State.CustomerManagedKey", func(e *config.Environment) { e.State.CustomerManagedKey = false }},
 		{"NAT gateway per zone", "Network.NAT", func(e *config.Environment) { e.Network.NAT = config.NATSingle }},
 		{"Multi-AZ database", "Database.MultiAZ", func(e *config.Environment) { e.Database.MultiAZ = false }},
 		{"database prevent_destroy", "Database.PreventDestroy", func(e *config.Environment) { e.Database.PreventDestroy = false }},
 		{"final snapshot", "Database.SkipFinalSnapshot", func(e *config.Environment) { e.Database.SkipFinalSnapshot = true }},
 		{"backup retention", "Database.BackupRetentionDays", func(e *config.Environment) { e.Database.BackupRetentionDays = 7 }},
+		{"backup copies", "Backup.CopyRegion", func(e *config.Environment) { e.Backup.CopyRegion, e.Backup.CopyRetentionDays = "", 0 }},
+		{"private cluster API", "Cluster.PublicAccessCIDRs", func(e *config.Environment) { e.Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} }},
 	}
 	withSecond := func() []config.Environment {
 		envs := config.Environments()
@@ -138,4 +141,40 @@ func TestEnvironmentSeeds(t *testing.T) {
 	configtest.CheckSeeds(t, len(configtest.EnvironmentSeeds), configtest.AcceptedEnvironmentSeeds, func(i int) error {
 		return config.Validate(configtest.EnvironmentSeeds[i].Environments())
 	})
+}
+
+// TestVersionsFollowTheSupportTables: validation accepts exactly the
+// versions of awsrules' support tables, whatever the day: a version the
+// table drops is refused, one it adds is accepted, and no clock is read.
+func TestVersionsFollowTheSupportTables(t *testing.T) {
+	k8s, pg := awsrules.KubernetesSupport, awsrules.PostgresSupport
+	t.Cleanup(func() { awsrules.KubernetesSupport, awsrules.PostgresSupport = k8s, pg })
+
+	envs := config.Environments()
+	if err := config.Validate(envs); err != nil {
+		t.Fatalf("Validate = %v, want nil", err)
+	}
+	// The tables without the configured versions, and with versions the
+	// real tables do not have.
+	awsrules.KubernetesSupport.Versions = []awsrules.Support{{Version: "1.99", Ends: "2099-01-01"}}
+	awsrules.PostgresSupport.Versions = []awsrules.Support{{Version: "99", Ends: "2099-01-01"}}
+	var fields []string
+	for _, fe := range config.FieldErrors(config.Validate(envs)) {
+		if fe.Owner == prodOwner {
+			fields = append(fields, fe.Field+": "+fe.Want)
+		}
+	}
+	got := strings.Join(fields, "\n")
+	for _, want := range []string{"Cluster.Version: a Kubernetes minor version in EKS standard support (as of 2026-11-25): one of [1.99]",
+		"Database.EngineVersion: a PostgreSQL major version in RDS standard support (as of 2026-11-25), as \"17\" or \"17.x\": majors [99]"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems of prod:\n%s\nwant %q", got, want)
+		}
+	}
+	envs[prod].Cluster.Version, envs[prod].Database.EngineVersion = "1.99", "99.1"
+	for _, fe := range config.FieldErrors(config.Validate(envs)) {
+		if fe.Owner == prodOwner {
+			t.Errorf("with the tables' versions: %v", fe)
+		}
+	}
 }

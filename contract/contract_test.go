@@ -109,3 +109,29 @@ func TestDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestParseName: every declaration's name, in an environment with a
+// hyphen and for a client with one, parses back to the declaration;
+// names outside the contract do not.
+func TestParseName(t *testing.T) {
+	for _, d := range Declarations() {
+		at := At{Env: "prod-eu"}
+		if d.PerClient {
+			at.Client = "mtn-ghana"
+		}
+		name := spec{layer: d.Layer, key: d.Key, perClient: d.PerClient}.Name(at)
+		got, gotAt, ok := ParseName(name)
+		if !ok || got != d || gotAt != at {
+			t.Errorf("ParseName(%q) = %+v, %+v, %t; want %+v, %+v", name, got, gotAt, ok, d, at)
+		}
+		if !strings.HasPrefix(d.Pattern(), "/stratum/<env>/") || strings.Contains(d.Pattern(), "<client>") != d.PerClient {
+			t.Errorf("Pattern() = %q", d.Pattern())
+		}
+	}
+	for _, name := range []string{"", "/stratum/prod", "/stratum/prod/foundation/vpc", "/stratum/prod/foundation/vpc/id/x", "/other/prod/foundation/vpc/id",
+		"/stratum/prod/databases/endpoint", "/stratum//foundation/vpc/id", "/stratum/prod/clients/acme/unknown"} {
+		if d, _, ok := ParseName(name); ok {
+			t.Errorf("ParseName(%q) = %+v, want not declared", name, d)
+		}
+	}
+}

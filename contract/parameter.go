@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -221,3 +223,69 @@ func Declared() map[string]Layer {
 }
 
 var _ constructs.Construct = (cdktf.TerraformStack)(nil)
+
+// Declaration is what the contract says about one parameter.
+type Declaration struct {
+	// Layer is the layer whose stack writes the parameter.
+	Layer Layer
+	// Key is its name within the layer, e.g. vpc/id.
+	Key         string
+	Description string
+	// PerClient is true for parameters written once per client.
+	PerClient bool
+}
+
+// Declarations lists every declared parameter, by layer and key.
+func Declarations() []Declaration {
+	out := make([]Declaration, 0, len(declared))
+	for _, s := range declared {
+		out = append(out, Declaration{Layer: s.layer, Key: s.key, Description: s.description, PerClient: s.perClient})
+	}
+	slices.SortFunc(out, func(a, b Declaration) int {
+		return cmp.Or(cmp.Compare(a.Layer, b.Layer), cmp.Compare(a.Key, b.Key))
+	})
+	return out
+}
+
+// Pattern is the parameter's name with <env> and <client> for the
+// environment and the client: /stratum/<env>/foundation/vpc/id.
+func (d Declaration) Pattern() string {
+	at := At{Env: "<env>"}
+	if d.PerClient {
+		at.Client = "<client>"
+	}
+	return d.Layer.ParameterPrefix(at) + d.Key
+}
+
+// ParseName finds the declaration of the parameter named name and where
+// it is (environment, client); ok is false for a name the contract does
+// not declare.
+func ParseName(name string) (d Declaration, at At, ok bool) {
+	parts := strings.Split(name, "/")
+	// "", "stratum", env, layer directory, rest...
+	if len(parts) < 5 || parts[0] != "" || "/"+parts[1] != Prefix || parts[2] == "" {
+		return Declaration{}, At{}, false
+	}
+	env, dir, rest := parts[2], parts[3], parts[4:]
+	for _, d := range Declarations() {
+		layerDir := string(d.Layer)
+		if d.PerClient && d.Layer == Client {
+			layerDir = "clients"
+		}
+		if dir != layerDir {
+			continue
+		}
+		at := At{Env: env}
+		key := strings.Join(rest, "/")
+		if d.PerClient {
+			if len(rest) < 2 || rest[0] == "" {
+				continue
+			}
+			at.Client, key = rest[0], strings.Join(rest[1:], "/")
+		}
+		if key == d.Key {
+			return d, at, true
+		}
+	}
+	return Declaration{}, At{}, false
+}

@@ -1,12 +1,14 @@
 // Package generate writes every generated file the repository commits:
 // `stratum generate` (make generate) is the one command that rewrites
 // them, and a test fails when a committed copy is stale. To add a
-// generated file, add an entry to Artifacts.
+// generated file, add an entry to Artifacts; a generated section of a
+// file people write too (between markers) is an Artifact with Sections.
 package generate
 
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,22 +16,28 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/architecture"
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
 )
 
 // Artifact produces files (path relative to the repository root →
-// content) from the stack graph and the configuration.
+// content) from the stack graph and the configuration: whole files
+// (Generate) or the generated section of files people write the rest of
+// (Sections: path → section, spliced between the file's markers).
 type Artifact struct {
 	// Name says what the files are, for messages.
 	Name     string
 	Generate func(in pipelines.Input) (map[string][]byte, error)
+	Sections func(in pipelines.Input) (map[string][]byte, error)
 }
 
-// Artifacts are every generated file the repository commits.
+// Artifacts are every generated file the repository commits: the CI
+// pipelines, and the service control policy guarding the SSM contract.
 var Artifacts = []Artifact{
 	{Name: "GitHub Actions workflows", Generate: func(in pipelines.Input) (map[string][]byte, error) {
 		out := map[string][]byte{}
@@ -44,16 +52,48 @@ var Artifacts = []Artifact{
 	{Name: "Azure DevOps pipeline", Generate: func(in pipelines.Input) (map[string][]byte, error) {
 		return map[string][]byte{"azure-pipelines.yml": pipelines.Azure(in)}, nil
 	}},
+	{Name: "SSM contract service control policy", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		scp, err := contract.SCP(in.Envs)
+		return map[string][]byte{"docs/scp-ssm-contract.json": scp}, err
+	}},
+	{Name: "architecture diagrams (stack graph and SSM contract)", Sections: func(in pipelines.Input) (map[string][]byte, error) {
+		section, err := architecture.Section(in.Graph)
+		if err != nil {
+			return nil, err
+		}
+		return map[string][]byte{architecture.Path: section}, nil
+	}},
 }
 
 // Files generates every artifact from the graph and the configuration.
-func Files(g *stackgraph.Graph, envs []config.Environment) (map[string][]byte, error) {
+// root is the repository's root, where the files with generated sections
+// are read from.
+func Files(root string, g *stackgraph.Graph, envs []config.Environment) (map[string][]byte, error) {
 	in := pipelines.Input{Graph: g, Envs: envs, Settings: config.PipelineSettings()}
 	out := map[string][]byte{}
 	for _, a := range Artifacts {
-		files, err := a.Generate(in)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a.Name, err)
+		files := map[string][]byte{}
+		if a.Generate != nil {
+			generated, err := a.Generate(in)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Name, err)
+			}
+			maps.Copy(files, generated)
+		}
+		if a.Sections != nil {
+			sections, err := a.Sections(in)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", a.Name, err)
+			}
+			for p, section := range sections {
+				doc, err := os.ReadFile(filepath.Join(root, p))
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", a.Name, err)
+				}
+				if files[p], err = architecture.Splice(doc, section); err != nil {
+					return nil, fmt.Errorf("%s: %w", a.Name, err)
+				}
+			}
 		}
 		for p, b := range files {
 			if _, dup := out[p]; dup {
@@ -113,7 +153,7 @@ func Write(root string, files map[string][]byte) error {
 // Main is `stratum generate`.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: stratum generate   (rewrites every committed generated file; see docs/cicd-integration.md)")
+		fmt.Fprintln(stderr, "usage: stratum generate   (rewrites every committed generated file: the CI pipelines and the diagrams of docs/architecture.md)")
 		return 2
 	}
 	g, err := Graph()
@@ -121,7 +161,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
 		return 1
 	}
-	files, err := Files(g, config.Environments())
+	files, err := Files(".", g, config.Environments())
 	if err != nil {
 		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
 		return 1

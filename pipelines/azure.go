@@ -197,6 +197,11 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 		azStep{Script: "make synth", DisplayName: "make synth"},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "drift-synthesis"}})})
+	// Fails when a configured version leaves AWS standard support within
+	// the window; needs no AWS credentials.
+	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azPool(stackgraph.Hosted),
+		Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+			azStep{DisplayName: "stratum support", Script: supportScript(in.Settings.SupportWindow, "")})})
 	for _, gr := range groups {
 		for _, s := range gr.Stacks {
 			// Exit code 2 (drift) fails the job: the failed jobs of the run

@@ -313,6 +313,7 @@ func ghDrift(in Input) ghWorkflow {
 			ghStep{Run: "make synth"},
 			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out", "retention-days": "7"}}),
 	})
+	w.Jobs.set("support", in.ghSupport())
 	var ids []string
 	for _, gr := range in.groups() {
 		id := "drift_" + gr.Key()
@@ -362,6 +363,18 @@ fi
 		},
 	})
 	return w
+}
+
+// ghSupport fails when a configured Kubernetes or PostgreSQL version
+// leaves AWS standard support within the window (`make support`). It
+// needs no AWS credentials.
+func (in Input) ghSupport() ghJob {
+	return ghJob{
+		Name:   "Versions in AWS standard support",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
+			ghStep{Name: "stratum support", Run: supportScript(in.Settings.SupportWindow, `{ echo "### Versions in AWS standard support"; echo '`+"```"+`'; cat support.txt; echo '`+"```"+`'; } >> "$GITHUB_STEP_SUMMARY"`)}),
+	}
 }
 
 // ghPrivateLabels are the labels actionlint must accept as self-hosted.

@@ -189,6 +189,12 @@ go run . gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" > child
 		Stage: "drift", Rules: onSchedule, Script: []string{"make synth"},
 		Artifacts: &glArtifacts{Paths: []string{"cdktf.out"}, ExpireIn: "7 days"},
 	})
+	// Fails when a configured version leaves AWS standard support within
+	// the window; needs no AWS credentials.
+	p.jobs.set("support", glJob{
+		Stage: "drift", Rules: onSchedule, Script: script(supportScript(in.Settings.SupportWindow, "")),
+		Artifacts: &glArtifacts{Paths: []string{"support.txt"}, ExpireIn: "30 days", When: "always"},
+	})
 	for _, gr := range in.groups() {
 		for _, s := range gr.Stacks {
 			p.jobs.set("drift:"+s, glJob{

@@ -118,6 +118,21 @@ fi
 	return s
 }
 
+// supportScript runs the support check with window and fails when a
+// version needs an upgrade (exit 2) or the check fails (1); summary (may
+// be "") publishes its report, support.txt, first.
+func supportScript(window, summary string) string {
+	s := `code=0
+make --no-print-directory support WITHIN=` + window + ` > support.txt 2>&1 || code=$?
+cat support.txt
+`
+	if summary != "" {
+		s += summary + "\n"
+	}
+	return s + `exit "$code"
+`
+}
+
 // applyScript applies the saved plan of $STACK.
 const applyScript = `set -euo pipefail
 cd "cdktf.out/stacks/$STACK"

@@ -358,3 +358,59 @@ func TestPrevious(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduledSupportCheck: every platform's scheduled pipeline runs the
+// support check (make support with the configured window), only on the
+// schedule, and fails with it.
+func TestScheduledSupportCheck(t *testing.T) {
+	in := sampleInput(t)
+	want := "make --no-print-directory support WITHIN=" + in.Settings.SupportWindow
+	t.Run("github", func(t *testing.T) {
+		w := ghDrift(in)
+		job, ok := w.Jobs.values["support"]
+		if !ok || len(w.On.Schedule) == 0 || w.On.PullRequest != nil || w.On.Push != nil {
+			t.Fatalf("the scheduled workflow has no support job (or runs on more than its schedule)")
+		}
+		last := job.Steps[len(job.Steps)-1].Run
+		if !strings.Contains(last, want) || !strings.Contains(last, `exit "$code"`) {
+			t.Errorf("support step runs\n%s\nwant %q and its exit code", last, want)
+		}
+	})
+	t.Run("gitlab", func(t *testing.T) {
+		var p map[string]any
+		if err := yaml.Unmarshal(GitLab(in), &p); err != nil {
+			t.Fatal(err)
+		}
+		job, _ := p["support"].(map[string]any)
+		if job == nil {
+			t.Fatal("no support job")
+		}
+		if rules := fmt.Sprint(job["rules"]); rules != `[map[if:$CI_PIPELINE_SOURCE == "schedule"]]` {
+			t.Errorf("support job rules %s, want only the schedule", rules)
+		}
+		if s := fmt.Sprint(job["script"]); !strings.Contains(s, want) {
+			t.Errorf("support job script %s, want %q", s, want)
+		}
+	})
+	t.Run("azure", func(t *testing.T) {
+		var p AzurePipeline
+		if err := yaml.Unmarshal(Azure(in), &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range p.Stages {
+			for _, j := range st.Jobs {
+				if j.Job != "support" {
+					continue
+				}
+				if st.Condition != "eq(variables['Build.Reason'], 'Schedule')" {
+					t.Errorf("support job in stage %s with condition %q, want the scheduled stage", st.Stage, st.Condition)
+				}
+				if s := j.Steps[len(j.Steps)-1].Script; !strings.Contains(s, want) {
+					t.Errorf("support step %q, want %q", s, want)
+				}
+				return
+			}
+		}
+		t.Error("no support job")
+	})
+}

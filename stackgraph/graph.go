@@ -57,6 +57,11 @@ type Stack struct {
 	Manual bool `json:"manual"`
 	// Runner is where the stack must run (see Hosted and Private).
 	Runner Runner `json:"runner"`
+	// Writes and Reads are the names of the SSM parameters the stack
+	// writes (aws_ssm_parameter) and reads (data "aws_ssm_parameter"),
+	// sorted: the SSM contract between the stacks as synthesized.
+	Writes []string `json:"writes,omitempty"`
+	Reads  []string `json:"reads,omitempty"`
 }
 
 // Graph is every stack of one synthesis.
@@ -218,6 +223,13 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 	return level, nil
 }
 
+// resource is what the graph reads of a resource: an SSM parameter's name,
+// and the tags that name a database stack's client.
+type resource struct {
+	Name string         `json:"name"`
+	Tags map[string]any `json:"tags"`
+}
+
 // describe reads what the graph needs from a stack's Terraform JSON.
 func describe(in Input) (Stack, error) {
 	var j struct {
@@ -225,9 +237,10 @@ func describe(in Input) (Stack, error) {
 		Terraform struct {
 			Backend map[string]any `json:"backend"`
 		} `json:"terraform"`
-		Resource map[string]map[string]struct {
-			Tags map[string]any `json:"tags"`
-		} `json:"resource"`
+		Resource map[string]map[string]resource `json:"resource"`
+		Data     struct {
+			SSM map[string]resource `json:"aws_ssm_parameter"`
+		} `json:"data"`
 	}
 	if err := json.Unmarshal(in.JSON, &j); err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
@@ -247,6 +260,17 @@ func describe(in Input) (Stack, error) {
 	for kind := range j.Terraform.Backend {
 		s.Backend = kind
 	}
+	names := func(ps map[string]resource) []string {
+		var out []string
+		for _, p := range ps {
+			if p.Name != "" {
+				out = append(out, p.Name)
+			}
+		}
+		sort.Strings(out)
+		return slices.Compact(out)
+	}
+	s.Writes, s.Reads = names(j.Resource["aws_ssm_parameter"]), names(j.Data.SSM)
 	// Only a shared backend lets a CI job plan what a person applied.
 	s.Manual = s.Backend == "local"
 	for _, p := range clusterProviders {
@@ -259,9 +283,7 @@ func describe(in Input) (Stack, error) {
 
 // onlyClientTag is the Client tag of the resources when they carry
 // exactly one value of it (tokens do not count), "" otherwise.
-func onlyClientTag(resources map[string]map[string]struct {
-	Tags map[string]any `json:"tags"`
-}) string {
+func onlyClientTag(resources map[string]map[string]resource) string {
 	found := ""
 	for _, byName := range resources {
 		for _, r := range byName {

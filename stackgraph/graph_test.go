@@ -242,3 +242,41 @@ func TestMain(t *testing.T) {
 		t.Errorf("Main with a bad flag = %d, want 2", code)
 	}
 }
+
+// TestParameters: each stack lists the SSM parameters it writes and
+// reads, by name, sorted and once each.
+func TestParameters(t *testing.T) {
+	withParams := func(env, layer string, writes, reads []string) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(stackJSON(env, layer, "s3"), &doc); err != nil {
+			t.Fatal(err)
+		}
+		res, data := map[string]any{}, map[string]any{}
+		for i, w := range writes {
+			res[fmt.Sprintf("param-%d", i)] = map[string]any{"name": w, "type": "String"}
+		}
+		for i, r := range reads {
+			data[fmt.Sprintf("import-%d", i)] = map[string]any{"name": r}
+		}
+		doc["resource"] = map[string]any{"aws_ssm_parameter": res, "aws_s3_bucket": map[string]any{"b": map[string]any{"bucket": "x"}}}
+		doc["data"] = map[string]any{"aws_ssm_parameter": data}
+		b, _ := json.Marshal(doc)
+		return b
+	}
+	g, err := New([]Input{
+		{Name: "foundation-dev", JSON: withParams("dev", "foundation", []string{"/stratum/dev/foundation/vpc/id", "/stratum/dev/foundation/alarms/topic-arn"}, nil)},
+		{Name: "platform-dev", Dependencies: []string{"foundation-dev"}, JSON: withParams("dev", "platform", nil,
+			[]string{"/stratum/dev/foundation/vpc/id", "/stratum/dev/foundation/vpc/id", "/stratum/dev/foundation/alarms/topic-arn"})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := g.Stack("foundation-dev")
+	p, _ := g.Stack("platform-dev")
+	if want := []string{"/stratum/dev/foundation/alarms/topic-arn", "/stratum/dev/foundation/vpc/id"}; !reflect.DeepEqual(f.Writes, want) || !reflect.DeepEqual(p.Reads, want) {
+		t.Errorf("foundation writes %v, platform reads %v; want both %v", f.Writes, p.Reads, want)
+	}
+	if len(f.Reads) != 0 || len(p.Writes) != 0 {
+		t.Errorf("foundation reads %v, platform writes %v; want nothing", f.Reads, p.Writes)
+	}
+}

@@ -1,19 +1,23 @@
 package stacks
 
 import (
+	"fmt"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
 
 	"stratum/config"
+	"stratum/constructs/awscontext"
 	"stratum/constructs/bucket"
 	"stratum/constructs/kms"
 	"stratum/contract"
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
-// lock table, and the CI identity providers and roles (newCIRoles). Its own
-// state is local (see newStack).
+// lock table, the bucket receiving the environment's S3 access logs, the
+// policy guarding its SSM contract (newContractGuard), and the CI identity
+// providers and roles (newCIRoles). Its own state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
@@ -27,6 +31,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		})
 		keyARN = key.ARN
 	}
+	logs := newAccessLogBucket(s, env)
 	stateBucket := bucket.New(s.TF, "state-bucket", &bucket.Props{
 		Name: env.State.Bucket,
 		Key:  key,
@@ -34,6 +39,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 			NoncurrentVersionExpirationDays: env.State.NoncurrentVersionDays,
 			AbortIncompleteUploadDays:       1,
 		},
+		AccessLogs: &bucket.AccessLogs{Bucket: logs.Name},
 	})
 
 	table := &dynamodbtable.DynamodbTableConfig{
@@ -51,6 +57,36 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		DeletionProtectionEnabled: jsii.Bool(true),
 	}
 	lock := dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
-	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN})
+	guard := newContractGuard(s, env)
+	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN, contractGuardARN: guard.Arn()})
+	contract.AccessLogBucket.Export(s.TF, s.At(), logs.Name)
 	return s
+}
+
+// newAccessLogBucket creates the bucket receiving the S3 server access
+// logs of the environment's buckets: the state bucket (here) and every
+// client bucket (client-<name>-<env>, which read its name from SSM). It is
+// bootstrap's because the state bucket logs to it and bootstrap is the
+// first stack applied, before any other exists. Only S3's logging service
+// may write to it, and only for this account's state bucket and the
+// environment's client buckets; it is SSE-S3 encrypted (the only
+// encryption S3 delivers these logs to), versioned, and logs expire after
+// LogRetentionDays.
+func newAccessLogBucket(s *Stack, env config.Environment) *bucket.Bucket {
+	aws := awscontext.Of(s.TF)
+	account, partition := aws.AccountID(), aws.Partition()
+	arn := func(name string) *string { return jsii.String(fmt.Sprintf("arn:%s:s3:::%s", *partition, name)) }
+	return bucket.New(s.TF, "access-log-bucket", &bucket.Props{
+		Name: env.State.AccessLogBucket,
+		ReceivesAccessLogs: &bucket.AccessLogSources{
+			Account: account,
+			// Client buckets are named <prefix>-<client>-<bucket>.
+			BucketARNs: []*string{arn(env.State.Bucket), arn(env.Prefix() + "-*")},
+		},
+		Lifecycle: bucket.Lifecycle{
+			ExpirationDays:                  env.LogRetentionDays,
+			NoncurrentVersionExpirationDays: 30,
+			AbortIncompleteUploadDays:       1,
+		},
+	})
 }

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"stratum/clients"
@@ -14,15 +15,23 @@ func TestStateBucketIsSecure(t *testing.T) {
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, contract.Bootstrap.StackName(env.Name, ""))
-			buckets := j.exactly(t, 1, "aws_s3_bucket")
-			for _, b := range buckets {
-				if b["bucket"] != env.State.Bucket {
-					t.Errorf("bucket = %v, want %s", b["bucket"], env.State.Bucket)
-				}
-				if b["force_destroy"] != false {
-					t.Errorf("force_destroy = %v, want false", b["force_destroy"])
+			// The state bucket and the access log bucket
+			// (TestAccessLogBucketIsLockedDown checks that one).
+			buckets := j.exactly(t, 2, "aws_s3_bucket")
+			var state string
+			for addr, b := range buckets {
+				if b["bucket"] == env.State.Bucket {
+					state = addr
 				}
 			}
+			if state == "" {
+				t.Fatalf("no bucket %s", env.State.Bucket)
+			}
+			if b := buckets[state]; b["force_destroy"] != false {
+				t.Errorf("force_destroy = %v, want false", b["force_destroy"])
+			}
+			// Only the state bucket's companion resources from here on.
+			j = stateBucketOnly(t, j, state)
 			for _, v := range j.mustResources(t, "aws_s3_bucket_versioning") {
 				if got := v["versioning_configuration"].(map[string]any)["status"]; got != "Enabled" {
 					t.Errorf("versioning status = %v, want Enabled", got)
@@ -163,4 +172,31 @@ func TestBackends(t *testing.T) {
 		}
 		keys[e.State.Bucket+"/"+key] = name
 	}
+}
+
+// stateBucketOnly is j with the resources of the S3 companion types
+// (versioning, encryption, …) that belong to other buckets than state left
+// out.
+func stateBucketOnly(t *testing.T, j tfJSON, state string) tfJSON {
+	t.Helper()
+	out := tfJSON{}
+	for k, v := range j {
+		out[k] = v
+	}
+	byType := map[string]any{}
+	for typ, blocks := range jsonObject(j["resource"]) {
+		if !strings.HasPrefix(typ, "aws_s3_bucket_") {
+			byType[typ] = blocks
+			continue
+		}
+		kept := map[string]any{}
+		for name, r := range jsonObject(blocks) {
+			if refName(t, jsonObject(r)["bucket"], "aws_s3_bucket") == state {
+				kept[name] = r
+			}
+		}
+		byType[typ] = kept
+	}
+	out["resource"] = byType
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 
+	"stratum/awsrules"
 	"stratum/config"
 	"stratum/constructs/awscontext"
 	"stratum/constructs/cirole"
@@ -18,14 +19,23 @@ import (
 // creates the managed master password there) and backup-storage (AWS
 // Backup needs it to create a vault).
 var ApplyServices = []string{
-	"backup", "backup-storage", "cloudwatch", "ec2", "eks", "iam", "kms", "logs",
+	"autoscaling", "backup", "backup-storage", "budgets", "ce", "cloudwatch", "ec2", "eks", "events", "iam", "kms", "logs",
 	"rds", "route53", "s3", "secretsmanager", "sns", "ssm",
 }
 
+// StratumRoles is the ARN pattern of the IAM roles env's stacks create,
+// which the CI apply role may manage: every role's name starts with the
+// environment's prefix (config.Prefix), stratum-<env>-.
+func StratumRoles(env config.Environment) string {
+	return env.RoleARN(env.Prefix() + "-*")
+}
+
 // ciState is what the CI roles' policies name: the environment's state
-// bucket, lock table and, in prod, state key.
+// bucket, lock table and, in prod, state key; and the policy guarding the
+// SSM contract, which binds the plan role.
 type ciState struct {
 	bucketARN, tableARN, keyARN *string
+	contractGuardARN            *string
 }
 
 // ApplySessionSeconds is the apply role's longest session: creating an
@@ -73,15 +83,14 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 	// The apply role may not touch the CI roles or their providers. The
 	// roles' ARNs are built from their names: the roles' own ARN
 	// attributes would make the apply role's policy depend on itself.
-	account := jsii.String(env.AccountID)
-	if env.AccountID == "" {
-		account = aws.AccountID()
-	}
 	protect := []*string{
-		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *account, config.CIPlanRoleName(env.Name))),
-		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, *account, config.CIApplyRoleName(env.Name))),
+		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, env.AccountID, config.CIPlanRoleName(env.Name))),
+		jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, env.AccountID, config.CIApplyRoleName(env.Name))),
 	}
 	protect = append(protect, providers...)
+	// Nor the contract guard, which would otherwise be one apply away
+	// from allowing everyone.
+	protect = append(protect, jsii.String(fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition, env.AccountID, env.ContractGuardPolicyName())))
 
 	cirole.New(s.TF, "ci-plan-role", &cirole.Props{
 		Name:        config.CIPlanRoleName(env.Name),
@@ -89,8 +98,10 @@ func newCIRoles(s *Stack, env config.Environment, st ciState) {
 		Trusts:      plan,
 		// ReadOnlyAccess covers refreshing every resource type and reading
 		// the state (the bucket and the lock table's digest item); the
-		// inline policy adds the state key and denies reading data.
-		ManagedPolicyARNs: []string{fmt.Sprintf("arn:%s:iam::aws:policy/ReadOnlyAccess", partition)},
+		// inline policy adds the state key and denies reading data. The
+		// contract guard makes sure it never writes the SSM contract,
+		// whatever a pull request's code asks for.
+		ManagedPolicyARNs: []string{fmt.Sprintf("arn:%s:iam::aws:policy/ReadOnlyAccess", partition), *st.contractGuardARN},
 		Statements:        planStatements(env, st),
 	})
 	cirole.New(s.TF, "ci-apply-role", &cirole.Props{
@@ -141,10 +152,28 @@ func planStatements(env config.Environment, st ciState) []*cirole.Statement {
 func applyStatements(env config.Environment, st ciState, ciIdentities []*string) []*cirole.Statement {
 	var actions []string
 	for _, svc := range ApplyServices {
-		actions = append(actions, svc+":*")
+		if svc != "iam" {
+			actions = append(actions, svc+":*")
+		}
 	}
 	out := []*cirole.Statement{
 		{Sid: jsii.String("ManageStacks"), Effect: jsii.String("Allow"), Actions: jsii.Strings(actions...), Resources: jsii.Strings("*")},
+		// IAM only on what the stacks create: roles named
+		// stratum-<env>-… (StratumRoles), the cluster's OIDC provider,
+		// and the service-linked roles EKS, RDS and Auto Scaling need.
+		// No users, access keys, groups or managed policies, and no role
+		// of anyone else (people's, the break-glass role, other
+		// environments'). See docs/cicd-integration.md for what remains.
+		{Sid: jsii.String("ReadIAM"), Effect: jsii.String("Allow"), Actions: jsii.Strings("iam:Get*", "iam:List*"), Resources: jsii.Strings("*")},
+		{Sid: jsii.String("ManageStratumRoles"), Effect: jsii.String("Allow"), Actions: jsii.Strings("iam:*"), Resources: jsii.Strings(
+			StratumRoles(env),
+			fmt.Sprintf("arn:%s:iam::%s:oidc-provider/oidc.eks.%s.*", awsrules.Partition(env.Region), env.AccountID, env.Region),
+		)},
+		{
+			Sid: jsii.String("CreateServiceLinkedRoles"), Effect: jsii.String("Allow"),
+			Actions:   jsii.Strings("iam:CreateServiceLinkedRole"),
+			Resources: jsii.Strings(fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/*", awsrules.Partition(env.Region), env.AccountID)),
+		},
 		{
 			Sid: jsii.String("LockState"), Effect: jsii.String("Allow"),
 			Actions:   jsii.Strings("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"),

@@ -174,8 +174,9 @@ func TestCIRolePermissions(t *testing.T) {
 		t.Run(env.Name, func(t *testing.T) {
 			j := s.stack(t, "bootstrap-"+env.Name)
 			plan := findCIRole(t, j, config.CIPlanRoleName(env.Name))
-			if len(plan.managed) != 1 || !strings.HasSuffix(plan.managed[0], ":iam::aws:policy/ReadOnlyAccess") {
-				t.Errorf("plan role managed policies %v, want ReadOnlyAccess only", plan.managed)
+			sort.Strings(plan.managed) // the guard's reference, then ReadOnlyAccess
+			if len(plan.managed) != 2 || plan.managed[0] != "${aws_iam_policy.ssm-contract-guard.arn}" || !strings.HasSuffix(plan.managed[1], ":iam::aws:policy/ReadOnlyAccess") {
+				t.Errorf("plan role managed policies %v, want ReadOnlyAccess and the SSM contract guard only", plan.managed)
 			}
 			denied := map[string]bool{}
 			for _, st := range plan.permissions {
@@ -335,7 +336,11 @@ func TestCITrustOtherPlatforms(t *testing.T) {
 // A resource type missing here fails TestApplyRoleCoversEveryResource:
 // add it, and its service to ApplyServices if needed.
 var applyServiceOf = []struct{ prefix, service string }{
+	{"aws_autoscaling_", "autoscaling"},
 	{"aws_backup_", "backup"},
+	{"aws_budgets_", "budgets"},
+	{"aws_ce_", "ce"},
+	{"aws_cloudwatch_event_", "events"},
 	{"aws_cloudwatch_log_", "logs"},
 	{"aws_cloudwatch_metric_alarm", "cloudwatch"},
 	{"aws_db_", "rds"},

@@ -14,15 +14,16 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/awsrules"
 	"stratum/clients"
 	"stratum/config"
 	"stratum/constructs/bucket"
 	"stratum/constructs/irsa"
 	"stratum/constructs/kms"
+	"stratum/constructs/lbcontroller"
 	"stratum/constructs/namespace"
 	"stratum/constructs/nodegroup"
 	"stratum/constructs/postgres"
-	"stratum/constructs/secret"
 	"stratum/contract"
 )
 
@@ -54,6 +55,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 
 	store := newClientBuckets(s, t)
 	nodes := newClientNodes(s, t)
+	newClientAlerts(s, t, nodes.group)
 
 	// The only way into the client's database: from the client's own
 	// nodes. The database security group has no other source (its
@@ -81,8 +83,14 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
-		Quota:        namespaceQuota(t.Quota),
-		Ingress:      applicationIngress(c, plan),
+		// The names its Ingresses and Services may claim (ExternalDNS
+		// publishes every namespace's in the environment's zone), the
+		// IngressGroups it may join, and who makes its target group
+		// bindings: nobody but the load balancer controller.
+		Domain:                 t.Domain,
+		LoadBalancerController: lbcontroller.DefaultUser,
+		Quota:                  namespaceQuota(t.Quota),
+		Ingress:                applicationIngress(c, plan),
 		Egress: []namespace.Egress{
 			{
 				// The database's own security group decides which
@@ -106,6 +114,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	roles := newApplicationRoles(s, t, ns, store)
 
 	contract.ClientNamespace.Export(s.TF, at, ns.Name)
+	contract.ClientDomain.Export(s.TF, at, jsii.String(t.Domain))
 	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
 	contract.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
 	contract.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
@@ -140,6 +149,9 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 		Description: fmt.Sprintf("S3 buckets of client %s in %s", c.Name, s.Env.Name),
 		Region:      s.Env.Region,
 	})
+	// Every client bucket logs its requests to the environment's access
+	// log bucket (bootstrap-<env>'s).
+	logs := &bucket.AccessLogs{Bucket: contract.AccessLogBucket.Import(s.TF, s.At())}
 	for _, b := range c.Buckets {
 		var transitions []bucket.Transition
 		for _, t := range b.Lifecycle.Transitions {
@@ -154,6 +166,7 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 				NoncurrentVersionExpirationDays: b.Lifecycle.NoncurrentVersionExpirationDays,
 				AbortIncompleteUploadDays:       b.Lifecycle.AbortIncompleteUploadDays,
 			},
+			AccessLogs: logs,
 		})
 		out.order = append(out.order, b.Name)
 	}
@@ -253,25 +266,33 @@ func ClientTaint(c clients.Client) nodegroup.Taint {
 type application struct {
 	ServiceAccount string  `json:"service_account"`
 	RoleARN        *string `json:"role_arn"`
+	// DatabaseUser is the user the application connects to the client's
+	// database as (with an IAM authentication token), for applications
+	// with Database.
+	DatabaseUser string `json:"database_user,omitempty"`
 }
 
 // newApplicationRoles gives each application a service account in the
 // client's namespace and an IRSA role trusted by that service account
 // only, with exactly the access the application declares: its buckets
-// and their key grant it read or read-write access (through S3 only), and
-// the database secret grants it reading the credentials (decrypted
-// through Secrets Manager only). Nothing else.
+// and their key grant it read or read-write access (through S3 only),
+// and the client's database lets it connect as its own database user by
+// IAM authentication (rds-db:connect on that user only). No role reads
+// the database's master secret. Nothing else.
 func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, store *clientBuckets) map[string]application {
 	c, names := t.Client, t.Names
 	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
 	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
-	var dbSecret *secret.Secret
+	var db *postgres.IAMAuth
 	out := map[string]application{}
 	for _, app := range c.Applications {
-		if app.Database && dbSecret == nil {
-			at := s.ClientAt(c.Name)
-			dbSecret = secret.FromARN(contract.DatabaseSecretARN.Import(s.TF, at),
-				kms.FromARN(contract.DatabaseSecretKMSKeyARN.Import(s.TF, at), s.Env.Region))
+		if app.Database && db == nil {
+			db = &postgres.IAMAuth{
+				Partition:  awsrules.Partition(s.Env.Region),
+				Region:     s.Env.Region,
+				Account:    s.Env.AccountID,
+				ResourceID: contract.DatabaseResourceID.Import(s.TF, s.ClientAt(c.Name)),
+			}
 		}
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{
 			OIDCProviderARN: providerARN,
@@ -288,11 +309,13 @@ func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, s
 				store.buckets[name].GrantRead(role)
 			}
 		}
+		a := application{ServiceAccount: app.Name, RoleARN: role.ARN}
 		if app.Database {
-			dbSecret.GrantRead(role, "DatabaseSecret")
+			a.DatabaseUser = names.DatabaseUser(app.Name)
+			db.GrantConnect(role, a.DatabaseUser)
 		}
 		ns.AddServiceAccount(app.Name, role.ARN)
-		out[app.Name] = application{ServiceAccount: app.Name, RoleARN: role.ARN}
+		out[app.Name] = a
 	}
 	return out
 }
@@ -326,7 +349,7 @@ func outsideVPC(env config.Environment) []string {
 }
 
 func namespaceQuota(q clients.Quota) namespace.Quota {
-	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB}
+	return namespace.Quota{Pods: q.Pods, CPU: q.CPU, Memory: q.Memory, StorageGiB: q.StorageGiB, LoadBalancers: q.LoadBalancers}
 }
 
 // jsonString encodes v (map keys sorted, so the output is stable); token

@@ -10,7 +10,7 @@ import (
 
 // NewDatabase builds database-<client>-<env>: the PostgreSQL instance of
 // one tenancy (a client in an environment) with its own keys, security
-// group and backup selection, and its connection details exported under
+// group, backup selection, alarms and RDS event subscription, and its connection details exported under
 // /stratum/<env>/databases/<client>/. Each client's database has its own
 // state, so no state holds more than one client's data, one lock and one
 // failed apply concern one client, and changing one client's entry
@@ -52,7 +52,8 @@ func newDatabase(s *Stack, t clients.Tenancy) *postgres.Postgres {
 			PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
 			RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
 		},
-		Tags: map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
+		Tags:   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
+		Alarms: databaseAlarms(env, contract.AlarmTopicARN.Import(s.TF, s.At())),
 	})
 	at := s.ClientAt(c.Name)
 	contract.DatabaseEndpoint.Export(s.TF, at, pg.Address)
@@ -61,5 +62,6 @@ func newDatabase(s *Stack, t clients.Tenancy) *postgres.Postgres {
 	contract.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
 	contract.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
 	contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
+	contract.DatabaseResourceID.Export(s.TF, at, pg.ResourceID)
 	return pg
 }

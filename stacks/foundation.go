@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 
 	"stratum/awsrules"
 	"stratum/config"
@@ -20,8 +20,12 @@ import (
 
 // NewFoundation builds foundation-<env>: the VPC and its subnets, NAT,
 // routes and flow logs; the dual site-to-site VPN when the environment has
-// one; the security groups of EKS nodes, databases and load balancers;
-// the AWS Backup vault, plan and role; and the topic alarms go to.
+// one; the security group every EKS node shares; the AWS Backup vault,
+// plan and role (and, with Backup.CopyRegion, the vault in the second
+// region that every recovery point is copied to); and the environment's
+// alerts: the topic every alert notifies with its subscribers, the NAT
+// gateway and VPN alarms, the AWS Backup job rules and the environment's
+// budget.
 //
 // Each purpose has its own KMS key (flow logs, alarms, backups): a key
 // policy then names only the service that needs it, one key's policy
@@ -54,20 +58,20 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		FlowLogRetentionDays: env.LogRetentionDays,
 	})
 
-	// CloudWatch publishes alarm notifications itself, so the key policy
-	// must let cloudwatch.amazonaws.com use the topic's key.
-	alarmsKey := kms.NewKey(s.TF, "alarms-key", &kms.KeyProps{
-		Alias:             prefix + "-alarms",
-		Description:       "Platform alarm notifications of Stratum " + env.Name,
-		ServicePrincipals: []string{"cloudwatch.amazonaws.com"},
-	})
-	topic := snstopic.NewSnsTopic(s.TF, jsii.String("alarm-topic"), &snstopic.SnsTopicConfig{
-		Name:           jsii.String(prefix + "-alarms"),
-		KmsMasterKeyId: alarmsKey.ARN,
-	})
+	// The topic every alert of the environment notifies, and its
+	// subscribers (alerts.go).
+	alerts := constructs.NewConstruct(s.TF, jsii.String("alerts"))
+	topic := newAlertTopic(s, alerts)
+	newNATAlarms(s, alerts, net.NATGateways, topic.ARN)
 
 	if env.VPN.Enabled {
-		newVPN(s, prefix, net, topic.Arn())
+		// The tunnel logs get their own key, like every other purpose.
+		vpnLogKey := kms.NewKey(s.TF, "vpn-logs-key", &kms.KeyProps{
+			Alias:             prefix + "-vpn-logs",
+			Description:       "Site-to-Site VPN tunnel logs of Stratum " + env.Name,
+			ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", env.Region)},
+		})
+		newVPN(s, prefix, net, topic.ARN, vpnLogKey)
 	}
 	groups := newSecurityGroups(s, prefix, net.VPCID)
 
@@ -81,7 +85,10 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		Schedule:           env.Backup.Schedule,
 		RetentionDays:      env.Backup.RetentionDays,
 		DeletionProtection: env.DeletionProtection,
+		Copy:               backupCopy(s, prefix),
 	})
+	newBackupAlerts(s, alerts, topic, bk)
+	newEnvironmentCost(s, alerts, topic)
 
 	at := s.At()
 	contract.VPCID.Export(s.TF, at, net.VPCID)
@@ -90,21 +97,43 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	contract.PrivateSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Private))
 	contract.DatabaseSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Database))
 	contract.EKSNodesSecurityGroup.Export(s.TF, at, groups.eksNodes.ID)
-	contract.DatabasesSecurityGroup.Export(s.TF, at, groups.databases.ID)
-	contract.LoadBalancersSecurityGroup.Export(s.TF, at, groups.loadBalancers.ID)
 	contract.BackupVaultName.Export(s.TF, at, bk.VaultName)
 	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
 	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
 	contract.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
-	contract.AlarmTopicARN.Export(s.TF, at, topic.Arn())
+	contract.AlarmTopicARN.Export(s.TF, at, topic.ARN)
 	return s
+}
+
+// BackupCopyProviderAlias is the AWS provider configuration of the
+// backup copies' region in foundation-<env>.
+const BackupCopyProviderAlias = "backup-copies"
+
+// backupCopy is where the environment's recovery points are copied: a
+// second AWS provider configuration for Backup.CopyRegion (same account
+// pin, role and tags) and the copies' own key there. nil without copies.
+func backupCopy(s *Stack, prefix string) *backup.Copy {
+	b := s.Env.Backup
+	if b.CopyRegion == "" {
+		return nil
+	}
+	cfg := awsProviderConfig(stackProps{Layer: s.Layer, Env: s.Env})
+	cfg.Region, cfg.Alias = jsii.String(b.CopyRegion), jsii.String(BackupCopyProviderAlias)
+	p := provider.NewAwsProvider(s.TF, jsii.String("aws-"+BackupCopyProviderAlias), cfg)
+	key := kms.NewKey(s.TF, "backup-copy-key", &kms.KeyProps{
+		Alias:       prefix + "-backup-copies",
+		Description: "AWS Backup copies of the recovery points of Stratum " + s.Env.Name + " (from " + s.Env.Region + ")",
+		Region:      b.CopyRegion,
+		Provider:    p,
+	})
+	return &backup.Copy{Provider: p, Key: key, RetentionDays: b.CopyRetention()}
 }
 
 // newVPN connects the VPC to both on-premises routers and propagates the
 // on-premises routes to every private route table and the database route
 // table. Public subnets hold only NAT gateways and load balancers, which
 // never talk to on-premises networks.
-func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string) *vpn.VPN {
+func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string, logKey *kms.Key) *vpn.VPN {
 	c := s.Env.VPN
 	var gateways []vpn.CustomerGateway
 	for _, g := range c.CustomerGateways {
@@ -127,51 +156,51 @@ func newVPN(s *Stack, prefix string, net *network.Network, alarmTopicARN *string
 		StaticRoutes:     static,
 		PropagateTo:      propagate,
 		AlarmTopicARN:    alarmTopicARN,
+		Tunnels:          vpnTunnels(c.Tunnels.Effective()),
+		LogKey:           logKey,
+		LogRetentionDays: s.Env.LogRetentionDays,
+		Region:           s.Env.Region,
+		AlarmRunbook:     s.Env.Alerts.RunbookLink(AlertVPNTunnelDown),
 	})
 }
 
-type securityGroups struct {
-	eksNodes, databases, loadBalancers *securitygroup.SecurityGroup
+// vpnTunnels are the configured tunnel options, defaults applied.
+func vpnTunnels(t config.VPNTunnels) vpn.Tunnels {
+	phase := func(p config.VPNPhase) vpn.Phase {
+		return vpn.Phase{EncryptionAlgorithms: p.EncryptionAlgorithms, IntegrityAlgorithms: p.IntegrityAlgorithms,
+			DHGroupNumbers: p.DHGroupNumbers, LifetimeSeconds: p.LifetimeSeconds}
+	}
+	return vpn.Tunnels{IKEVersions: t.IKEVersions, Phase1: phase(t.Phase1), Phase2: phase(t.Phase2)}
 }
 
-// newSecurityGroups creates one security group per service type. Only the
-// load balancers face the internet, on 80 and 443.
+type securityGroups struct {
+	eksNodes *securitygroup.SecurityGroup
+}
+
+// newSecurityGroups creates the group every EKS node carries besides the
+// cluster security group EKS creates. Nothing else needs a shared group:
+// the AWS Load Balancer Controller creates each load balancer's own
+// frontend group and one backend group, and admits the backend group to
+// the targets by rules on the cluster security group; each database has
+// its own group, opened to its client's nodes by the client's stack.
 func newSecurityGroups(s *Stack, prefix string, vpcID *string) securityGroups {
 	g := securityGroups{
 		eksNodes: securitygroup.New(s.TF, "eks-nodes-sg", &securitygroup.Props{
-			Name:        prefix + "-eks-nodes",
+			Name: prefix + "-eks-nodes",
+			// Kept as created: a new description would replace the group,
+			// which every node group uses. Load balancer traffic reaches
+			// the nodes through the cluster security group instead.
 			Description: "EKS worker nodes of " + prefix + ": traffic from load balancers and between nodes",
 			VPCID:       vpcID,
 		}),
-		databases: securitygroup.New(s.TF, "databases-sg", &securitygroup.Props{
-			Name:        prefix + "-databases",
-			Description: "Database tier of " + prefix + ": no rules, each database has its own group admitting its client only",
-			VPCID:       vpcID,
-		}),
-		loadBalancers: securitygroup.New(s.TF, "load-balancers-sg", &securitygroup.Props{
-			Name:        prefix + "-load-balancers",
-			Description: "Internet-facing load balancers of " + prefix + ": HTTP and HTTPS in, nodes out",
-			VPCID:       vpcID,
-		}),
 	}
-	nodes, lbs := securitygroup.Peer{Group: g.eksNodes}, securitygroup.Peer{Group: g.loadBalancers}
+	nodes := securitygroup.Peer{Group: g.eksNodes}
 	anywhere := securitygroup.Peer{CIDR: "0.0.0.0/0"}
-
-	g.loadBalancers.AllowIngress("https", anywhere, securitygroup.TCP(443), "HTTPS from the internet")
-	g.loadBalancers.AllowIngress("http", anywhere, securitygroup.TCP(80), "HTTP from the internet, redirected to HTTPS by the listeners")
-	// Targets are pods (IP mode) or node ports (instance mode): any TCP port.
-	g.loadBalancers.AllowEgress("to-nodes", nodes, securitygroup.TCPRange(1, 65535), "Requests and health checks to targets on the EKS nodes")
-
-	g.eksNodes.AllowIngress("from-load-balancers", lbs, securitygroup.TCPRange(1, 65535), "Requests and health checks from the load balancers")
 	g.eksNodes.AllowIngress("from-nodes", nodes, securitygroup.AllTraffic, "Node to node and pod to pod traffic (DNS, services, overlay)")
 	// Nodes pull images, call AWS and EKS APIs and reach client systems on
 	// premises; per-namespace egress is restricted in the cluster (network
 	// policies), not per port here.
 	g.eksNodes.AllowEgress("all", anywhere, securitygroup.AllTraffic, "Internet through NAT, AWS APIs, on-premises networks through the VPN")
-
-	// The database tier gets no rule at all: an ingress rule here would let
-	// every client's nodes reach every client's database. RDS needs no
-	// egress to serve clients or to be backed up.
 	return g
 }
 

@@ -463,14 +463,11 @@ func TestFoundationAlarmTopic(t *testing.T) {
 }
 
 // TestNoSecurityGroupOpenToTheWorld: in every stack, no ingress from
-// 0.0.0.0/0 or ::/0 but HTTP and HTTPS on the load balancers' group, and
-// every group and rule has a description.
+// 0.0.0.0/0 or ::/0 (internet-facing load balancers get their groups from
+// the AWS Load Balancer Controller, per Ingress), and every group and
+// rule has a description.
 func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 	s := defaultSynth(t)
-	lbGroups := map[string]bool{}
-	for _, f := range foundations(t) {
-		lbGroups[contract.Foundation.StackName(f.env.Name, "")+"/"+f.securityGroup(t, contract.LoadBalancersSecurityGroup)] = true
-	}
 	for _, name := range s.names() {
 		j := s.stacks[name]
 		for n, g := range j.resources("aws_security_group") {
@@ -481,65 +478,49 @@ func TestNoSecurityGroupOpenToTheWorld(t *testing.T) {
 				t.Errorf("%s: security group %s has no description", name, n)
 			}
 		}
-		for n, r := range j.resources("aws_security_group_rule") {
+		for n := range j.resources("aws_security_group_rule") {
 			t.Errorf("%s: %s is an aws_security_group_rule; use aws_vpc_security_group_*_rule", name, n)
-			_ = r
 		}
 		for n, r := range j.resources("aws_vpc_security_group_ingress_rule") {
 			if d, _ := r["description"].(string); d == "" {
 				t.Errorf("%s: ingress rule %s has no description", name, n)
 			}
-			if r["cidr_ipv4"] != "0.0.0.0/0" && r["cidr_ipv6"] != "::/0" {
-				continue
+			if r["cidr_ipv4"] == "0.0.0.0/0" || r["cidr_ipv6"] == "::/0" {
+				t.Errorf("%s: ingress rule %s opens %v %v-%v to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"])
 			}
-			group := refName(t, r["security_group_id"], "aws_security_group")
-			port := r["from_port"] == r["to_port"] && (r["from_port"] == float64(80) || r["from_port"] == float64(443))
-			if !lbGroups[name+"/"+group] || r["ip_protocol"] != "tcp" || !port {
-				t.Errorf("%s: ingress rule %s opens %v %v-%v on %s to the world", name, n, r["ip_protocol"], r["from_port"], r["to_port"], group)
-			}
-		}
-	}
-	// The load balancers do serve HTTPS to the internet.
-	for _, f := range foundations(t) {
-		lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
-		var https bool
-		for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-			if refName(t, r["security_group_id"], "aws_security_group") == lb && r["cidr_ipv4"] == "0.0.0.0/0" && r["from_port"] == float64(443) {
-				https = true
-			}
-		}
-		if !https {
-			t.Errorf("foundation-%s: load balancers do not accept HTTPS from the internet", f.env.Name)
 		}
 	}
 }
 
-// TestFoundationSecurityGroups: the database tier admits nothing by
-// itself (each database's own group admits its client), and nodes accept
-// load balancer traffic.
+// TestFoundationSecurityGroups: the foundation's one shared group is the
+// nodes': it admits the nodes themselves and nothing else. No rule admits
+// a group nothing uses (the shared load balancer and database groups are
+// gone: the load balancer controller admits its own backend group to the
+// targets on the cluster security group, and each database has its own
+// group), and no exported parameter names a group of its own.
 func TestFoundationSecurityGroups(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
-			db := f.securityGroup(t, contract.DatabasesSecurityGroup)
 			nodes := f.securityGroup(t, contract.EKSNodesSecurityGroup)
-			lb := f.securityGroup(t, contract.LoadBalancersSecurityGroup)
-			if db == nodes || db == lb || nodes == lb {
-				t.Fatalf("exported groups are not distinct: databases %s, nodes %s, load balancers %s", db, nodes, lb)
+			groups := f.exactly(t, 1, "aws_security_group")
+			if _, ok := groups[nodes]; !ok {
+				t.Fatalf("security groups %v, want only the nodes' %s", sortedKeys(groups), nodes)
 			}
-			for _, typ := range []string{"aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"} {
-				if rules := f.resourcesReferencing(typ, "aws_security_group", db); len(rules) != 0 {
-					t.Errorf("database tier group %s is referenced by %s %v", db, typ, rules)
+			for n, r := range f.exactly(t, 1, "aws_vpc_security_group_ingress_rule") {
+				if refName(t, r["security_group_id"], "aws_security_group") != nodes ||
+					!slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{nodes}) {
+					t.Errorf("ingress rule %s admits %v to %v, want the nodes to the nodes only", n, r["referenced_security_group_id"], r["security_group_id"])
 				}
 			}
-			var fromLB bool
-			for _, r := range f.resources("aws_vpc_security_group_ingress_rule") {
-				if refName(t, r["security_group_id"], "aws_security_group") == nodes &&
-					slices.Equal(refNames(r["referenced_security_group_id"], "aws_security_group"), []string{lb}) {
-					fromLB = true
+			for n, r := range f.exactly(t, 1, "aws_vpc_security_group_egress_rule") {
+				if refName(t, r["security_group_id"], "aws_security_group") != nodes {
+					t.Errorf("egress rule %s is on %v, want the nodes' group", n, r["security_group_id"])
 				}
 			}
-			if !fromLB {
-				t.Error("EKS nodes accept nothing from the load balancers")
+			for name := range f.resources("aws_ssm_parameter") {
+				if strings.Contains(name, "security-groups") && !strings.Contains(name, "eks-nodes") {
+					t.Errorf("parameter %s exports a security group besides the nodes'", name)
+				}
 			}
 		})
 	}
@@ -570,9 +551,18 @@ func TestFoundationBackup(t *testing.T) {
 	for _, f := range foundations(t) {
 		t.Run(f.env.Name, func(t *testing.T) {
 			at := contract.At{Env: f.env.Name}
-			vaults := f.exactly(t, 1, "aws_backup_vault")
+			// The vault of the environment's region; TestBackupCopies
+			// checks the copies' vault of the second region.
+			copies := 0
+			if f.env.Backup.CopyRegion != "" {
+				copies = 1
+			}
+			vaults := f.exactly(t, 1+copies, "aws_backup_vault")
 			var vault string
 			for n, v := range vaults {
+				if v["provider"] != nil {
+					continue
+				}
 				vault = n
 				refName(t, v["kms_key_arn"], "aws_kms_key")
 				if v["force_destroy"] == true {
@@ -696,5 +686,64 @@ func TestEnvironmentChangeIsolated(t *testing.T) {
 	}
 	if !slices.Contains(differ, "foundation-dev") {
 		t.Errorf("foundation-dev did not change with dev's LogRetentionDays (changed: %v)", differ)
+	}
+}
+
+// TestVPNTunnelsPinned: both tunnels of both connections pin every IKE and
+// IPsec option to the environment's effective configuration (AWS's
+// defaults would accept IKEv1, SHA1 and DH group 2), and send their logs
+// to a KMS-encrypted log group kept as long as the environment's logs.
+func TestVPNTunnelsPinned(t *testing.T) {
+	for _, f := range foundations(t) {
+		if !f.env.VPN.Enabled {
+			if n := len(f.resources("aws_vpn_connection")); n != 0 {
+				t.Errorf("foundation-%s: %d VPN connections without a VPN", f.env.Name, n)
+			}
+			continue
+		}
+		t.Run(f.env.Name, func(t *testing.T) {
+			want := f.env.VPN.Tunnels.Effective()
+			if want.IKEVersions[0] != "ikev2" || want.Phase1.DHGroupNumbers[0] != 19 {
+				t.Fatalf("effective tunnels %+v: the defaults changed", want)
+			}
+			ints := func(ns []int) string { return fmt.Sprint(ns) }
+			for name, conn := range f.exactly(t, 2, "aws_vpn_connection") {
+				for _, tunnel := range []string{"tunnel1", "tunnel2"} {
+					for attr, w := range map[string]string{
+						"ike_versions":                 fmt.Sprint(want.IKEVersions),
+						"phase1_encryption_algorithms": fmt.Sprint(want.Phase1.EncryptionAlgorithms),
+						"phase1_integrity_algorithms":  fmt.Sprint(want.Phase1.IntegrityAlgorithms),
+						"phase1_dh_group_numbers":      ints(want.Phase1.DHGroupNumbers),
+						"phase1_lifetime_seconds":      fmt.Sprint(want.Phase1.LifetimeSeconds),
+						"phase2_encryption_algorithms": fmt.Sprint(want.Phase2.EncryptionAlgorithms),
+						"phase2_integrity_algorithms":  fmt.Sprint(want.Phase2.IntegrityAlgorithms),
+						"phase2_dh_group_numbers":      ints(want.Phase2.DHGroupNumbers),
+						"phase2_lifetime_seconds":      fmt.Sprint(want.Phase2.LifetimeSeconds),
+					} {
+						v, ok := conn[tunnel+"_"+attr]
+						got := fmt.Sprint(v)
+						if l, isList := v.([]any); isList {
+							got = fmt.Sprint(l)
+						}
+						if !ok || got != w {
+							t.Errorf("%s: %s_%s = %v, want %s", name, tunnel, attr, v, w)
+						}
+					}
+					logs := jsonObject(jsonObject(conn[tunnel+"_log_options"])["cloudwatch_log_options"])
+					if logs["log_enabled"] != true || logs["log_output_format"] != "json" {
+						t.Errorf("%s: %s_log_options = %v, want logs enabled (json)", name, tunnel, logs)
+						continue
+					}
+					group := f.resources("aws_cloudwatch_log_group")[refName(t, logs["log_group_arn"], "aws_cloudwatch_log_group")]
+					key := refName(t, group["kms_key_id"], "aws_kms_key")
+					if group["retention_in_days"] != float64(f.env.LogRetentionDays) {
+						t.Errorf("%s: tunnel log group kept %v days, want %d", name, group["retention_in_days"], f.env.LogRetentionDays)
+					}
+					if !strings.Contains(key, "vpn-logs-key") {
+						t.Errorf("%s: tunnel logs encrypted with %s, want the VPN logs' own key", name, key)
+					}
+				}
+			}
+		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
+	"stratum/architecture"
 	"stratum/config"
 	"stratum/generate"
 	"stratum/internal/golden"
@@ -22,7 +23,7 @@ import (
 // TestGeneratedFilesAreCurrent: every committed generated file equals what
 // `stratum generate` writes from the real configuration.
 func TestGeneratedFilesAreCurrent(t *testing.T) {
-	files, err := generate.Files(stacks.DefaultGraph(t), config.Environments())
+	files, err := generate.Files("..", stacks.DefaultGraph(t), config.Environments())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +54,14 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 }
 
 // TestPipelinesOnboarding: adding a client changes the generated
-// pipelines only where its stacks appear: every value of the pipelines
+// pipelines (the YAML files) only where its stacks appear: every value of the pipelines
 // without it is still there, and everything added names the new client.
 func TestPipelinesOnboarding(t *testing.T) {
-	before, err := generate.Files(stacks.DefaultGraph(t), config.Environments())
+	before, err := generate.Files("..", stacks.DefaultGraph(t), config.Environments())
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := generate.Files(stacks.OnboardedGraph(t), config.Environments())
+	after, err := generate.Files("..", stacks.OnboardedGraph(t), config.Environments())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +70,9 @@ func TestPipelinesOnboarding(t *testing.T) {
 	}
 	changed := 0
 	for p := range before {
+		if ext := filepath.Ext(p); ext != ".yml" && ext != ".yaml" {
+			continue // the pipelines; the architecture document is checked by TestArchitectureOnboarding
+		}
 		var b, a any
 		if err := yaml.Unmarshal(before[p], &b); err != nil {
 			t.Fatal(err)
@@ -183,5 +187,47 @@ func TestAdditionsOnly(t *testing.T) {
 				t.Errorf("additionsOnly = %v, want ok=%t", got, tc.ok)
 			}
 		})
+	}
+}
+
+// TestArchitectureOnboarding: the architecture diagrams group a layer's
+// stacks, so adding a client changes no diagram and no row of the SSM
+// contract: only the stacks-by-level rows of the environments it joins,
+// which gain its two stacks (its database and client stack).
+func TestArchitectureOnboarding(t *testing.T) {
+	before, err := architecture.Section(stacks.DefaultGraph(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := architecture.Section(stacks.OnboardedGraph(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]bool{}
+	for _, l := range strings.Split(string(after), "\n") {
+		kept[l] = true
+	}
+	for _, l := range strings.Split(string(before), "\n") {
+		if kept[l] {
+			continue
+		}
+		env, _, _ := strings.Cut(strings.TrimPrefix(l, "| "), " |")
+		grown := ""
+		for _, a := range strings.Split(string(after), "\n") {
+			if strings.HasPrefix(a, "| "+env+" |") {
+				grown = a
+			}
+		}
+		without := grown
+		for _, stack := range []string{"database-acme-" + env, "client-acme-" + env} {
+			without = strings.Replace(without, ", `"+stack+"`", "", 1)
+			without = strings.Replace(without, "`"+stack+"`, ", "", 1)
+		}
+		if !strings.HasPrefix(l, "| ") || !strings.Contains(grown, "client-acme-"+env) || !strings.Contains(grown, "database-acme-"+env) || without != l {
+			t.Errorf("line %q changed (to %q) when a client was added", l, grown)
+		}
+	}
+	if bytes.Equal(before, after) {
+		t.Error("the section did not change: the new client's stacks are nowhere")
 	}
 }

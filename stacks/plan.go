@@ -65,9 +65,9 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		return t
 	}
 	for _, env := range envs {
-		layer(contract.Bootstrap, env, 24, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
-		layer(contract.Foundation, env, 88, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
-		layer(contract.Platform, env, 66, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
+		layer(contract.Bootstrap, env, 34, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
+		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
+		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })
 		for _, t := range clients.Tenancies(all, env) {
 			c := t.Client

@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamsessioncontext"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53zone"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -58,8 +57,8 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		VPCID:             contract.VPCID.Import(s.TF, at),
 		EndpointSources:   sources,
 		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
-		Admins:            clusterAdmins(s, env),
-		Viewers:           clusterViewers(s, env),
+		Admins:            clusterAdmins(env),
+		Viewers:           clusterViewers(env),
 		LogRetentionDays:  env.LogRetentionDays,
 	})
 	partition := *awscontext.Of(s.TF).Partition()
@@ -112,6 +111,8 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		// Nodes become Ready only once the CNI runs with its own role.
 		DependsOn: append([]cdktf.ITerraformDependable{cni, kubeProxy}, nodeRole.Attachments...),
 	})
+	newNodeGroupAlerts(s, s.TF, "system-", system, name+"-system", sys.MinSize,
+		contract.AlarmTopicARN.Import(s.TF, at))
 
 	// Deployments: they become ACTIVE only once their pods are scheduled,
 	// on the tainted system nodes, so they tolerate the taint.
@@ -140,10 +141,17 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 
 	// Public zone: ExternalDNS publishes load balancers in it. Delegating
 	// it from the parent domain is a manual step (see its name servers).
-	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), &route53zone.Route53ZoneConfig{
+	zoneConfig := &route53zone.Route53ZoneConfig{
 		Name:    jsii.String(env.Domain),
 		Comment: jsii.String("Stratum " + env.Name + ": records managed by ExternalDNS of cluster " + name),
-	})
+	}
+	if env.Production {
+		// A recreated zone gets new name servers: every delegation to it
+		// (and so every client hostname) would break until the parent
+		// domain is updated by hand.
+		zoneConfig.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), zoneConfig)
 
 	contract.ClusterName.Export(s.TF, at, cluster.Name)
 	contract.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
@@ -171,28 +179,23 @@ func grantVolumes(key *kms.Key, driver *irsa.Role) {
 	key.Grant(driver, "EncryptVolumes", []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"})
 }
 
-// clusterAdmins are the principals given cluster-admin: the identity that
-// deploys Stratum (services-<env> talks to the cluster with it) and the
-// configured admin roles. With CI configured the deployer is the CI apply
-// role; people get cluster-admin through AdminRoleARNs.
-func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
-	deployer := jsii.String(env.AssumeRoleARN)
-	switch {
-	case env.CI.Enabled() && env.AssumeRoleARN == "":
-		// CI deploys: the deployer is the apply role, whoever plans. (The
-		// caller would be the read-only plan role in every plan, which
-		// would then propose handing it cluster-admin.)
-		deployer = ciRoleARN(s, env, config.CIApplyRoleName(env.Name))
-	case env.AssumeRoleARN == "":
-		// The role behind the caller's session (or the IAM user), so that
-		// whoever applies this stack can also apply services-<env>.
-		deployer = dataawsiamsessioncontext.NewDataAwsIamSessionContext(s.TF, jsii.String("deployer-session"), &dataawsiamsessioncontext.DataAwsIamSessionContextConfig{
-			Arn: awscontext.Of(s.TF).CallerARN(),
-		}).IssuerArn()
+// clusterAdmins are the principals given cluster-admin: exactly the
+// configured set, the deploy role (services-<env> and the client stacks
+// talk to the cluster with it), the break-glass role and the admin roles.
+// Every ARN comes from the configuration, none from the caller, so
+// applying this stack as someone else neither makes them an admin nor
+// replaces an entry and locks its principal out.
+func clusterAdmins(env config.Environment) []eks.Admin {
+	deployer, breakGlass := env.DeployRoleARN(), env.Cluster.BreakGlassRoleARN
+	var admins []eks.Admin
+	if deployer != "" {
+		admins = append(admins, eks.Admin{ID: config.DeployerAccessEntryID, PrincipalARN: jsii.String(deployer)})
 	}
-	admins := []eks.Admin{{ID: config.DeployerAccessEntryID, PrincipalARN: deployer}}
+	if breakGlass != "" {
+		admins = append(admins, eks.Admin{ID: config.BreakGlassAccessEntryID, PrincipalARN: jsii.String(breakGlass)})
+	}
 	for _, arn := range env.Cluster.AdminRoleARNs {
-		if arn == env.AssumeRoleARN {
+		if arn == deployer || arn == breakGlass {
 			continue
 		}
 		admins = append(admins, eks.Admin{ID: config.AdminAccessEntryID(arn), PrincipalARN: jsii.String(arn)})
@@ -202,22 +205,12 @@ func clusterAdmins(s *Stack, env config.Environment) []eks.Admin {
 
 // clusterViewers may read every Kubernetes object: the CI plan role, so
 // that plans and drift checks of services-<env> and the client stacks
-// can refresh their Kubernetes and Helm resources.
-func clusterViewers(s *Stack, env config.Environment) []eks.Admin {
+// can refresh their Kubernetes and Helm resources. Its ARN is built from
+// its name: bootstrap-<env>, applied by hand before any other stack,
+// creates it.
+func clusterViewers(env config.Environment) []eks.Admin {
 	if !env.CI.Enabled() {
 		return nil
 	}
-	return []eks.Admin{{ID: "ci-plan", PrincipalARN: ciRoleARN(s, env, config.CIPlanRoleName(env.Name))}}
-}
-
-// ciRoleARN is the ARN of a CI role bootstrap-<env> creates, built from
-// its name: bootstrap is applied by hand before any other stack, so the
-// role exists, and an SSM parameter would only repeat the name.
-func ciRoleARN(s *Stack, env config.Environment, name string) *string {
-	aws := awscontext.Of(s.TF)
-	account := jsii.String(env.AccountID)
-	if env.AccountID == "" {
-		account = aws.AccountID()
-	}
-	return jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/%s", *aws.Partition(), *account, name))
+	return []eks.Admin{{ID: "ci-plan", PrincipalARN: jsii.String(env.RoleARN(config.CIPlanRoleName(env.Name)))}}
 }

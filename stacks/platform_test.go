@@ -8,10 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"stratum/config"
-	"stratum/constructs/awscontext"
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
 	"stratum/contract"
@@ -141,18 +139,24 @@ func TestServiceAccountsMatchTheirRoles(t *testing.T) {
 			}
 		}
 		releases := j.resources("helm_release")
-		if len(releases) != 2 {
-			t.Errorf("got %d Helm releases, want 2 (load balancer controller, ExternalDNS)", len(releases))
+		if len(releases) != 3 {
+			t.Errorf("got %d Helm releases, want 3 (load balancer controller, ExternalDNS, Cluster Autoscaler)", len(releases))
 		}
 		for addr, r := range releases {
+			type account struct {
+				Create bool
+				Name   string
+			}
 			var values struct {
-				ServiceAccount struct {
-					Create bool
-					Name   string
-				}
+				ServiceAccount account
+				// The Cluster Autoscaler's chart takes it here.
+				RBAC struct{ ServiceAccount *account }
 			}
 			if err := json.Unmarshal([]byte(jsonStrings(r["values"])[0]), &values); err != nil {
 				t.Fatalf("%s: values: %v", addr, err)
+			}
+			if values.RBAC.ServiceAccount != nil {
+				values.ServiceAccount = *values.RBAC.ServiceAccount
 			}
 			sa := fmt.Sprintf("%s/%s", r["namespace"], values.ServiceAccount.Name)
 			if values.ServiceAccount.Create || !accounts[sa] {
@@ -287,41 +291,49 @@ func TestClusterIsSecured(t *testing.T) {
 	})
 }
 
-// TestClusterAdmins: the deployer and every configured admin role get an
-// access entry with cluster-wide AmazonEKSClusterAdminPolicy; with CI
-// configured the deployer is the CI apply role and the CI plan role gets
-// cluster-wide AmazonEKSAdminViewPolicy, nothing more.
+// TestClusterAdmins: cluster-admin is exactly the configured set — the
+// deploy role (the CI apply role, or AssumeRoleARN), the break-glass role
+// and the admin roles — each a literal ARN from the configuration, never
+// a value read from the caller, so the set does not change with who
+// applies platform-<env>. With CI configured the CI plan role can read,
+// nothing more.
 func TestClusterAdmins(t *testing.T) {
 	s := defaultSynth(t)
 	envs := platformEnvs(t)
 	envs[0].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Platform-Admins"}
-	envs[0].CI = config.CI{} // deployed by hand: the caller is the deployer
 	envs[1].AssumeRoleARN = "arn:aws:iam::222222222222:role/stratum-deployer"
-	envs = envs[:2]
+	envs[2].CI = config.CI{} // deployed by hand, with a deploy role to assume
+	envs[2].AssumeRoleARN = "arn:aws:iam::333333333333:role/stratum-deployer"
 	custom := synth(t, envs, nil)
-	ciRole := func(env, role string) string {
-		account := "${data.aws_caller_identity." + awscontext.AccountID + ".account_id}"
-		if e, _ := config.Get(config.Environments(), env); e.AccountID != "" {
-			account = e.AccountID
-		}
-		return "arn:${data.aws_partition." + awscontext.PartitionID + ".partition}:iam::" + account + ":role/stratum-" + env + "-ci-" + role
-	}
+	role := func(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
 	for _, tc := range []struct {
+		name           string
 		app            *synthesized
 		env            config.Environment
 		admins, viewer []string
 	}{
-		{s, config.Environments()[0], []string{ciRole("prod", "apply")}, []string{ciRole("prod", "plan")}},
-		{custom, envs[0], []string{"${data.aws_iam_session_context.deployer-session.issuer_arn}", envs[0].Cluster.AdminRoleARNs[0]}, nil},
-		{custom, envs[1], []string{envs[1].AssumeRoleARN}, []string{ciRole("staging", "plan")}},
+		{"prod", s, config.Environments()[0], []string{role("111111111111", "stratum-prod-ci-apply"), role("111111111111", "stratum-break-glass")},
+			[]string{role("111111111111", "stratum-prod-ci-plan")}},
+		{"prod with an admin role", custom, envs[0], []string{role("111111111111", "stratum-prod-ci-apply"), role("111111111111", "stratum-break-glass"), envs[0].Cluster.AdminRoleARNs[0]},
+			[]string{role("111111111111", "stratum-prod-ci-plan")}},
+		{"staging assuming a role with CI", custom, envs[1], []string{envs[1].AssumeRoleARN, role("222222222222", "stratum-break-glass")},
+			[]string{role("222222222222", "stratum-staging-ci-plan")}},
+		{"dev without CI", custom, envs[2], []string{envs[2].AssumeRoleARN, role("333333333333", "stratum-break-glass")}, nil},
 	} {
-		t.Run(tc.env.Name, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			j := tc.app.stack(t, contract.Platform.StackName(tc.env.Name, ""))
+			for addr := range j.data("aws_iam_session_context") {
+				t.Errorf("data.aws_iam_session_context.%s: the platform reads who is calling", addr)
+			}
 			entries := map[string]string{} // address -> principal
 			var got []string
 			for addr, e := range j.resources("aws_eks_access_entry") {
-				entries["${aws_eks_access_entry."+addr+".principal_arn}"] = fmt.Sprint(e["principal_arn"])
-				got = append(got, fmt.Sprint(e["principal_arn"]))
+				p := fmt.Sprint(e["principal_arn"])
+				if strings.Contains(p, "${") {
+					t.Errorf("%s: principal %s is computed at apply time, want a configured ARN", addr, p)
+				}
+				entries["${aws_eks_access_entry."+addr+".principal_arn}"] = p
+				got = append(got, p)
 				if e["type"] != "STANDARD" {
 					t.Errorf("%s: type %v", addr, e["type"])
 				}
@@ -615,34 +627,6 @@ func statementsOf(t *testing.T, j tfJSON, prefix string) []map[string]any {
 		t.Fatalf("no permissions of %s", prefix)
 	}
 	return out
-}
-
-// eksStandardSupportEnds is when each Kubernetes minor version leaves EKS
-// standard support (AWS EKS user guide, "Kubernetes version lifecycle").
-// Add a version here when configuring it.
-var eksStandardSupportEnds = map[string]string{
-	"1.33": "2026-07-29",
-	"1.34": "2026-12-02",
-	"1.35": "2027-03-27",
-}
-
-// TestClusterVersionsInStandardSupport fails once an environment's
-// Kubernetes version leaves EKS standard support: it is time to upgrade.
-func TestClusterVersionsInStandardSupport(t *testing.T) {
-	for _, env := range platformEnvs(t) {
-		end, ok := eksStandardSupportEnds[env.Cluster.Version]
-		if !ok {
-			t.Errorf("%s: Kubernetes %s has no known EKS standard support end; add it to eksStandardSupportEnds", env.Name, env.Cluster.Version)
-			continue
-		}
-		d, err := time.Parse(time.DateOnly, end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !time.Now().Before(d) {
-			t.Errorf("%s: Kubernetes %s left EKS standard support on %s: upgrade Cluster.Version", env.Name, env.Cluster.Version, end)
-		}
-	}
 }
 
 // TestNetworkPoliciesEnforced: the client namespaces rely on NetworkPolicy,

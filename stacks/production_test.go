@@ -42,8 +42,8 @@ func TestProductionProtections(t *testing.T) {
 
 // productionProblems lists the production protections that env's stacks
 // in s lack: the account pin on every provider, the customer-managed
-// state key, a NAT gateway per zone, the locked backup vault, retained
-// volumes, and client databases that are Multi-AZ, deletion-protected,
+// state key, a NAT gateway per zone, locked backup vaults with copies in a
+// second region, a hosted zone that cannot be destroyed, retained volumes, and client databases that are Multi-AZ, deletion-protected,
 // guarded by prevent_destroy (with their keys), kept with a final
 // snapshot and backed up at least ProductionMinBackupRetentionDays.
 func productionProblems(t *testing.T, s *synthesized, env config.Environment, tenancies []clients.Tenancy) []string {
@@ -52,9 +52,11 @@ func productionProblems(t *testing.T, s *synthesized, env config.Environment, te
 	problem := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	for _, name := range StackNames(env, tenancies) {
 		j := s.stack(t, name)
-		aws := jsonObject(jsonObject(j["provider"])["aws"])
-		if ids := jsonStrings(aws["allowed_account_ids"]); !slices.Equal(ids, []string{env.AccountID}) || env.AccountID == "" {
-			problem("%s: allowed_account_ids %v, want the production account", name, ids)
+		// Every AWS provider configuration (foundation has one per region).
+		for _, aws := range jsonList(jsonObject(j["provider"])["aws"]) {
+			if ids := jsonStrings(jsonObject(aws)["allowed_account_ids"]); !slices.Equal(ids, []string{env.AccountID}) || env.AccountID == "" {
+				problem("%s: allowed_account_ids %v, want the production account", name, ids)
+			}
 		}
 		if name == contract.Bootstrap.StackName(env.Name, "") {
 			continue
@@ -73,8 +75,18 @@ func productionProblems(t *testing.T, s *synthesized, env config.Environment, te
 			problem("foundation-%s: backup vault %s without prevent_destroy", env.Name, addr)
 		}
 	}
-	if len(foundation.resources("aws_backup_vault_lock_configuration")) != 1 {
-		problem("foundation-%s: backup vault not locked", env.Name)
+	if len(foundation.resources("aws_backup_vault_lock_configuration")) != len(foundation.resources("aws_backup_vault")) {
+		problem("foundation-%s: a backup vault not locked", env.Name)
+	}
+	for _, p := range foundation.resources("aws_backup_plan") {
+		if len(jsonList(jsonObject(p["rule"])["copy_action"])) == 0 {
+			problem("foundation-%s: recovery points not copied to a second region", env.Name)
+		}
+	}
+	for addr, z := range s.stack(t, contract.Platform.StackName(env.Name, "")).mustResources(t, "aws_route53_zone") {
+		if jsonObject(z["lifecycle"])["prevent_destroy"] != true {
+			problem("platform-%s: hosted zone %s without prevent_destroy", env.Name, addr)
+		}
 	}
 	for addr, sc := range s.stack(t, contract.Services.StackName(env.Name, "")).mustResources(t, "kubernetes_storage_class_v1") {
 		if sc["reclaim_policy"] != "Retain" {

@@ -169,12 +169,12 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI"},
-	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection"},
-	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI"},
-	contract.Services:   {"DeletionProtection"},
-	contract.Databases:  {"DeletionProtection", "LogRetentionDays"},
-	contract.Client:     {"Network", "VPN"},
+	contract.Bootstrap:  {"State", "CI", "LogRetentionDays", "Cluster.BreakGlassRoleARN"},
+	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection", "Alerts"},
+	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI", "Production", "Alerts.RunbookBaseURL"},
+	contract.Services:   {"DeletionProtection", "Cluster.Version"},
+	contract.Databases:  {"DeletionProtection", "LogRetentionDays", "Alerts.Thresholds", "Alerts.RunbookBaseURL"},
+	contract.Client:     {"Network", "VPN", "Alerts.RunbookBaseURL"},
 }
 
 // tenancyReads are the Tenancy fields (paths of field names) the
@@ -182,7 +182,7 @@ var stackReads = map[contract.Layer][]string{
 // stackReads says. TestStackReads proves the lists complete.
 var tenancyReads = map[contract.Layer][]string{
 	contract.Databases: {"Client.Name", "Client.CostCentre", "Database", "Names"},
-	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Names"},
+	contract.Client:    {"Client.Name", "Client.CostCentre", "Client.Buckets", "Client.Applications", "Nodes", "Quota", "Domain", "Names", "MonthlyBudgetUSD"},
 }
 
 // envReads are the Environment fields l's builder reads.
@@ -316,6 +316,8 @@ func change(v reflect.Value) {
 		v.SetInt(v.Int() + 1)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		v.SetUint(v.Uint() + 1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(v.Float() + 1)
 	case reflect.Bool:
 		v.SetBool(!v.Bool())
 	case reflect.Struct:

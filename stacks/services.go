@@ -6,6 +6,7 @@ import (
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/storageclassv1"
 
 	"stratum/config"
+	"stratum/constructs/clusterautoscaler"
 	"stratum/constructs/externaldns"
 	"stratum/constructs/lbcontroller"
 	"stratum/constructs/nodegroup"
@@ -17,8 +18,9 @@ import (
 const DefaultStorageClass = "gp3-encrypted"
 
 // NewServices builds services-<env>: the platform's objects inside the
-// cluster (the default StorageClass, the AWS Load Balancer Controller and
-// ExternalDNS with their service accounts and IRSA roles).
+// cluster (the default StorageClass, the AWS Load Balancer Controller,
+// ExternalDNS and the Cluster Autoscaler with their service accounts and
+// IRSA roles).
 //
 // They are not in platform-<env> because Terraform configures a provider
 // before it plans any resource: a kubernetes or helm provider configured
@@ -63,6 +65,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		ClusterName:     clusterName,
 		Region:          env.Region,
 		VPCID:           contract.VPCID.Import(s.TF, at),
+		AccountID:       env.AccountID,
 		OIDCProviderARN: oidcARN,
 		OIDCIssuer:      oidcIssuer,
 		RoleName:        name + "-aws-load-balancer-controller",
@@ -80,6 +83,17 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		RoleName:        name + "-external-dns",
 		NodeSelector:    systemLabels,
 		Tolerations:     tolerations,
+	})
+	// Owns every node group's desired size (the groups ignore it).
+	clusterautoscaler.New(s.TF, "cluster-autoscaler", &clusterautoscaler.Props{
+		ClusterName:       name,
+		KubernetesVersion: env.Cluster.Version,
+		Region:            env.Region,
+		OIDCProviderARN:   oidcARN,
+		OIDCIssuer:        oidcIssuer,
+		RoleName:          name + "-cluster-autoscaler",
+		NodeSelector:      systemLabels,
+		Tolerations:       tolerations,
 	})
 	return s
 }

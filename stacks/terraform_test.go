@@ -114,8 +114,8 @@ func preventDestroyed(j tfJSON) []string {
 // prevent_destroy, so that no change (the Terraform tier's included) can
 // quietly drop a production protection: every PostgreSQL instance and the
 // keys of its storage and credentials in an environment with
-// Database.PreventDestroy, and the backup vault of every environment with
-// DeletionProtection.
+// Database.PreventDestroy, the backup vaults of every environment with
+// DeletionProtection, and the hosted zone of every production environment.
 func TestPreventDestroyWhereDataLives(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
@@ -129,12 +129,13 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 				switch {
 				case databases && (typ == "aws_db_instance" || typ == "aws_kms_key") && env.Database.PreventDestroy:
 				case typ == "aws_backup_vault" && env.DeletionProtection:
+				case typ == "aws_route53_zone" && env.Production && strings.HasPrefix(name, "platform-"):
 				default:
-					t.Errorf("stack %s: %s has prevent_destroy; want it only on databases and their keys (Database.PreventDestroy) and backup vaults (DeletionProtection)", name, addr)
+					t.Errorf("stack %s: %s has prevent_destroy; want it only on databases and their keys (Database.PreventDestroy), backup vaults (DeletionProtection) and production hosted zones", name, addr)
 				}
 			}
 			j := s.stack(t, name)
-			want := map[string]bool{"aws_backup_vault": env.DeletionProtection}
+			want := map[string]bool{"aws_backup_vault": env.DeletionProtection, "aws_route53_zone": env.Production}
 			if strings.HasPrefix(name, "database-") {
 				want["aws_db_instance"] = env.Database.PreventDestroy
 				want["aws_kms_key"] = env.Database.PreventDestroy

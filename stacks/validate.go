@@ -14,6 +14,7 @@ import (
 func Validate(envs []config.Environment, all []clients.Client) error {
 	var p config.Problems
 	checkClientStackNames(&p, envs, all)
+	checkEnvironmentBucketNames(&p, envs, all)
 	return errors.Join(config.Validate(envs), clients.Validate(all, envs), p.Err())
 }
 
@@ -36,6 +37,28 @@ func checkClientStackNames(p *config.Problems, envs []config.Environment, all []
 				continue
 			}
 			owners[name] = owner
+		}
+	}
+}
+
+// checkEnvironmentBucketNames refuses a client bucket named like an
+// environment's state or access log bucket (bucket names are global):
+// client "s3" with bucket "access-logs" would otherwise claim
+// stratum-prod-s3-access-logs.
+func checkEnvironmentBucketNames(p *config.Problems, envs []config.Environment, all []clients.Client) {
+	taken := map[string]string{}
+	for _, env := range envs {
+		taken[env.State.Bucket] = fmt.Sprintf("environment %q's State.Bucket", env.Name)
+		taken[env.State.AccessLogBucket] = fmt.Sprintf("environment %q's State.AccessLogBucket", env.Name)
+	}
+	for _, env := range envs {
+		for _, t := range clients.Tenancies(all, env) {
+			for _, b := range t.Client.Buckets {
+				if other, ok := taken[t.Names.Bucket(b.Name)]; ok {
+					p.Add(clients.Owner(t.Client.Name), fmt.Sprintf("Buckets[%s].Name", b.Name), b.Name,
+						fmt.Sprintf("a name whose bucket in environment %q is not %s (%s)", env.Name, other, t.Names.Bucket(b.Name)))
+				}
+			}
 		}
 	}
 }

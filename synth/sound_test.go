@@ -392,6 +392,12 @@ func TestInputsEncodeEverything(t *testing.T) {
 		switch typ.Kind() {
 		case reflect.Bool, reflect.String, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		case reflect.Float32, reflect.Float64:
+			// encoding/json writes the shortest form that parses back to
+			// the same float, so equal keys mean equal values; NaN and
+			// infinities make Marshal fail, which fails the synthesis
+			// instead of reusing anything (the round trip below checks
+			// the real values).
 		case reflect.Pointer, reflect.Slice, reflect.Array:
 			check(path+"[]", typ.Elem())
 		case reflect.Map:

@@ -72,6 +72,14 @@ var ClientCases = []configtest.RuleCase[[]clients.Client]{
 		Good:  func(c []clients.Client) { c[MTN].DisplayName = "MTN Ghana: Accra @ HQ" },
 		Bad:   func(c []clients.Client) { c[MTN].DisplayName = "" },
 		Field: "DisplayName", Value: `""`, Want: "tag value"},
+	{Name: "cost centre of one client",
+		Good:  func(c []clients.Client) { c[Ezra].CostCentre = "cc-1002-b" },
+		Bad:   func(c []clients.Client) { c[Ezra].CostCentre = "cc-1001" },
+		Owner: `client "ezra"`, Field: "CostCentre", Value: "cc-1001", Want: `client "mtn-ghana" uses it`},
+	{Name: "budget override",
+		Good:  func(c []clients.Client) { c[MTN].Environments[0].MonthlyBudgetUSD = 12000 },
+		Bad:   func(c []clients.Client) { c[MTN].Environments[0].MonthlyBudgetUSD = -1 },
+		Field: "Environments[prod].MonthlyBudgetUSD", Value: "-1", Want: "0 (the environment's Alerts.Budget.ClientMonthlyUSD, 5000)"},
 	{Name: "cost centre",
 		Good:  func(c []clients.Client) { c[MTN].CostCentre = "CC/1001" },
 		Bad:   func(c []clients.Client) { c[MTN].CostCentre = "cc#1001" },
@@ -109,6 +117,14 @@ var ClientCases = []configtest.RuleCase[[]clients.Client]{
 			c[MTN].Environments[0].Database = &clients.DatabaseSize{InstanceClass: "db.r7g"}
 		},
 		Field: "Environments[prod].Database.InstanceClass", Value: "db.r7g", Want: "db.<family>.<size>"},
+	{Name: "database override class is one Stratum knows",
+		Good: func(c []clients.Client) {
+			c[MTN].Environments[0].Database = &clients.DatabaseSize{InstanceClass: "db.m8g.48xlarge"}
+		},
+		Bad: func(c []clients.Client) {
+			c[MTN].Environments[0].Database = &clients.DatabaseSize{InstanceClass: "db.x2iedn.8xlarge"}
+		},
+		Field: "Environments[prod].Database.InstanceClass", Value: "db.x2iedn.8xlarge", Want: "family Stratum knows"},
 	{Name: "database override storage",
 		Good: func(c []clients.Client) {
 			c[MTN].Environments[0].Database = &clients.DatabaseSize{AllocatedStorageGiB: 1900, MaxAllocatedStorageGiB: 2090}
@@ -133,6 +149,15 @@ var ClientCases = []configtest.RuleCase[[]clients.Client]{
 			c[MTN].Environments[0].Database = &clients.DatabaseSize{BackupRetentionDays: 3}
 		},
 		Field: "Environments[prod].Database.BackupRetentionDays", Value: "3", Want: "in prod"},
+
+	{Name: "load balancer quota override",
+		Good: func(c []clients.Client) {
+			c[MTN].Environments[0].Quota = &clients.Quota{LoadBalancers: 10}
+		},
+		Bad: func(c []clients.Client) {
+			c[MTN].Environments[0].Quota = &clients.Quota{LoadBalancers: -1}
+		},
+		Field: "Environments[prod].Quota.LoadBalancers", Value: "-1", Want: "Cluster.ClientLoadBalancers"},
 
 	// Buckets.
 	{Name: "bucket name",

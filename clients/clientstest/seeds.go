@@ -65,10 +65,11 @@ var ClientSeeds = []ClientSeed{
 	},
 	{
 		// The longest client name, the largest storage that still
-		// autoscales, the longest retention, bare metal, an empty node
+		// autoscales, the longest retention, the smallest class of the
+		// largest memory ratio Stratum knows, bare-metal nodes, an empty node
 		// group.
 		Name: "b1234567890123456789", Env: "dev", Bucket: "x", App: "a", Class1: "INTELLIGENT_TIERING", Class2: "GLACIER_IR", Access: "read-write",
-		DatabaseClass: "db.x2iedn.metal", NodeType: "c7gn.metal", CostCentre: "CC/1001 @ HQ",
+		DatabaseClass: "db.x2g.large", NodeType: "c7gn.metal", CostCentre: "CC/1001 @ HQ",
 		Days1: 0, Days2: 1, Expiration: 0, Noncurrent: 1, Allocated: 59578, MaxAllocated: 65536, Retention: 35,
 		MinSize: 0, DesiredSize: 0, MaxSize: 1, DiskSize: 20,
 	},

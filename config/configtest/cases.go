@@ -10,6 +10,14 @@ const (
 	Dev
 )
 
+// inAccount moves e to account, with its break-glass role.
+func inAccount(e *config.Environment, account string) {
+	e.AccountID = account
+	if e.Cluster.BreakGlassRoleARN != "" {
+		e.Cluster.BreakGlassRoleARN = e.RoleARN("stratum-break-glass")
+	}
+}
+
 // EnvironmentCases are config.Validate's rules, one case each, on
 // config.Environments(); Owner defaults to environment "prod".
 var EnvironmentCases = []RuleCase[[]config.Environment]{
@@ -41,16 +49,20 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Bad:   func(e []config.Environment) { e[Prod].Region = "us-east1" },
 		Field: "Region", Value: "us-east1", Want: "AWS region"},
 	{Name: "account ID",
-		Good:  func(e []config.Environment) { e[Staging].AccountID = "000123456789" },
+		Good:  func(e []config.Environment) { inAccount(&e[Staging], "000123456789") },
 		Bad:   func(e []config.Environment) { e[Prod].AccountID = "11111111111" },
 		Field: "AccountID", Value: "11111111111", Want: "12-digit"},
-	{Name: "customer managed key needs account",
+	{Name: "every environment pins its account",
+		Good:  func(e []config.Environment) { e[Dev].State.CustomerManagedKey = true },
+		Bad:   func(e []config.Environment) { e[Dev].AccountID = "" },
+		Owner: `environment "dev"`, Field: "AccountID", Value: `""`, Want: "every environment pins its account"},
+	{Name: "a deploy role",
 		Good: func(e []config.Environment) {
-			e[Staging].AccountID = "222222222222"
-			e[Staging].State.CustomerManagedKey = true
+			e[Dev].CI = config.CI{}
+			e[Dev].AssumeRoleARN = "arn:aws:iam::333333333333:role/stratum-deploy"
 		},
-		Bad:   func(e []config.Environment) { e[Staging].State.CustomerManagedKey = true },
-		Owner: `environment "staging"`, Field: "State.CustomerManagedKey", Value: "true", Want: "AccountID"},
+		Bad:   func(e []config.Environment) { e[Dev].CI = config.CI{} },
+		Owner: `environment "dev"`, Field: "AssumeRoleARN", Value: `""`, Want: "a deploy role"},
 	{Name: "assume role ARN",
 		Good: func(e []config.Environment) {
 			e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
@@ -152,6 +164,48 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Bad:   func(e []config.Environment) { e[Staging].VPN.OnPremisesCIDRs = nil },
 		Owner: `environment "staging"`, Field: "VPN.OnPremisesCIDRs", Value: "[]string(nil)", Want: "StaticRoutesOnly"},
 
+	{Name: "VPN IKE version",
+		Good:  func(e []config.Environment) { e[Prod].VPN.Tunnels.IKEVersions = []string{"ikev2"} },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.IKEVersions = []string{"ikev1", "ikev2"} },
+		Field: "VPN.Tunnels.IKEVersions", Value: "ikev1", Want: "IKEv2 only"},
+	{Name: "VPN IKE version AWS knows",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.IKEVersions = []string{"IKEv2"} },
+		Field: "VPN.Tunnels.IKEVersions", Value: "IKEv2", Want: "values among [ikev1 ikev2] (AWS Site-to-Site VPN)"},
+	{Name: "VPN encryption",
+		Good: func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase1.EncryptionAlgorithms = []string{"AES256"} },
+		Bad: func(e []config.Environment) {
+			e[Prod].VPN.Tunnels.Phase1.EncryptionAlgorithms = []string{"AES256", "AES128"}
+		},
+		Field: "VPN.Tunnels.Phase1.EncryptionAlgorithms", Value: "AES128", Want: "AES-256 only (policy)"},
+	{Name: "VPN integrity",
+		Good:  func(e []config.Environment) { e[Staging].VPN.Tunnels.Phase2.IntegrityAlgorithms = []string{"SHA2-512"} },
+		Bad:   func(e []config.Environment) { e[Staging].VPN.Tunnels.Phase2.IntegrityAlgorithms = []string{"SHA1"} },
+		Owner: `environment "staging"`, Field: "VPN.Tunnels.Phase2.IntegrityAlgorithms", Value: "SHA1", Want: "SHA-2 only (policy)"},
+	{Name: "VPN integrity AWS knows",
+		Bad: func(e []config.Environment) {
+			e[Prod].VPN.Tunnels.Phase2.IntegrityAlgorithms = []string{"SHA2-256", "SHA3-256"}
+		},
+		Field: "VPN.Tunnels.Phase2.IntegrityAlgorithms", Value: "SHA3-256", Want: "(AWS Site-to-Site VPN), not SHA3-256"},
+	{Name: "VPN DH groups",
+		Good:  func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase1.DHGroupNumbers = []int{15, 21} },
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase1.DHGroupNumbers = []int{20, 14} },
+		Field: "VPN.Tunnels.Phase1.DHGroupNumbers", Value: "14", Want: "at least 128-bit strength (policy)"},
+	{Name: "VPN DH group of the other phase",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase1.DHGroupNumbers = []int{5} },
+		Field: "VPN.Tunnels.Phase1.DHGroupNumbers", Value: "5", Want: "values among [2 14 15"},
+	{Name: "VPN DH group twice",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase2.DHGroupNumbers = []int{19, 19} },
+		Field: "VPN.Tunnels.Phase2.DHGroupNumbers", Value: "19", Want: "each value once"},
+	{Name: "VPN lifetimes",
+		Good: func(e []config.Environment) {
+			e[Prod].VPN.Tunnels.Phase1.LifetimeSeconds, e[Prod].VPN.Tunnels.Phase2.LifetimeSeconds = 3600, 900
+		},
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase1.LifetimeSeconds = 1800 },
+		Field: "VPN.Tunnels.Phase2.LifetimeSeconds", Value: "1800/3600", Want: "shorter than phase 1's (1800 seconds)"},
+	{Name: "VPN phase 2 lifetime",
+		Bad:   func(e []config.Environment) { e[Prod].VPN.Tunnels.Phase2.LifetimeSeconds = 600 },
+		Field: "VPN.Tunnels.Phase2.LifetimeSeconds", Value: "28800/600", Want: "900–3600 seconds"},
+
 	// Retention and backup.
 	{Name: "log retention",
 		Good:  func(e []config.Environment) { e[Prod].LogRetentionDays = 3653 },
@@ -161,6 +215,24 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Good:  func(e []config.Environment) { e[Dev].Backup.RetentionDays = 1 },
 		Bad:   func(e []config.Environment) { e[Prod].Backup.RetentionDays = 0 },
 		Field: "Backup.RetentionDays", Value: "0", Want: "at least 1"},
+	{Name: "backup copy region",
+		Good:  func(e []config.Environment) { e[Staging].Backup.CopyRegion = "us-east-2" },
+		Bad:   func(e []config.Environment) { e[Prod].Backup.CopyRegion = "us-west" },
+		Field: "Backup.CopyRegion", Value: "us-west", Want: "AWS region code"},
+	{Name: "backup copies in another region",
+		Bad:   func(e []config.Environment) { e[Prod].Backup.CopyRegion = "us-east-1" },
+		Field: "Backup.CopyRegion", Value: "us-east-1", Want: "a region other than the environment's (us-east-1)"},
+	{Name: "backup copies in the same partition",
+		Bad:   func(e []config.Environment) { e[Prod].Backup.CopyRegion = "cn-north-1" },
+		Field: "Backup.CopyRegion", Value: "cn-north-1", Want: "partition aws"},
+	{Name: "backup copies in production",
+		Good:  func(e []config.Environment) { e[Dev].Backup.CopyRegion = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Backup.CopyRegion, e[Prod].Backup.CopyRetentionDays = "", 0 },
+		Field: "Backup.CopyRegion", Value: `""`, Want: "a second region in production"},
+	{Name: "backup copy retention",
+		Good:  func(e []config.Environment) { e[Prod].Backup.CopyRetentionDays = 0 },
+		Bad:   func(e []config.Environment) { e[Dev].Backup.CopyRetentionDays = 30 },
+		Owner: `environment "dev"`, Field: "Backup.CopyRetentionDays", Value: "30", Want: "only with CopyRegion"},
 	{Name: "backup schedule",
 		Good:  func(e []config.Environment) { e[Prod].Backup.Schedule = "cron(30 2 ? * SUN-FRI *)" },
 		Bad:   func(e []config.Environment) { e[Prod].Backup.Schedule = "cron(0 3 * * ?)" },
@@ -174,16 +246,26 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 	{Name: "state bucket shared",
 		Bad:   func(e []config.Environment) { e[Staging].State.Bucket = "stratum-prod-tfstate" },
 		Owner: `environment "staging"`, Field: "State.Bucket", Value: "stratum-prod-tfstate", Want: `environment "prod" uses it`},
+	{Name: "access log bucket",
+		Good:  func(e []config.Environment) { e[Prod].State.AccessLogBucket = "acme-prod-s3-logs" },
+		Bad:   func(e []config.Environment) { e[Prod].State.AccessLogBucket = "Stratum_Logs" },
+		Field: "State.AccessLogBucket", Value: "Stratum_Logs", Want: "S3 bucket name"},
+	{Name: "access log bucket is not the state bucket",
+		Bad:   func(e []config.Environment) { e[Prod].State.AccessLogBucket = "stratum-prod-tfstate" },
+		Field: "State.AccessLogBucket", Value: "stratum-prod-tfstate", Want: "a bucket cannot receive its own access logs"},
+	{Name: "access log bucket shared",
+		Bad:   func(e []config.Environment) { e[Dev].State.AccessLogBucket = "stratum-staging-tfstate" },
+		Owner: `environment "dev"`, Field: "State.AccessLogBucket", Value: "stratum-staging-tfstate", Want: `environment "staging" uses it`},
 	{Name: "lock table",
 		Good:  func(e []config.Environment) { e[Prod].State.LockTable = "stratum.prod_lock-1" },
 		Bad:   func(e []config.Environment) { e[Prod].State.LockTable = "tf" },
 		Field: "State.LockTable", Value: "tf", Want: "3–255 characters"},
 	{Name: "lock table shared in one account",
 		Good: func(e []config.Environment) {
-			e[Staging].State.LockTable = "stratum-prod-tflock" // staging's account is not pinned to prod's
+			e[Staging].State.LockTable = "stratum-prod-tflock" // staging's account is not prod's
 		},
 		Bad: func(e []config.Environment) {
-			e[Staging].AccountID = "111111111111"
+			inAccount(&e[Staging], "111111111111")
 			e[Staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
 			e[Staging].State.LockTable = "stratum-prod-tflock"
 		},
@@ -199,12 +281,18 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Bad:   func(e []config.Environment) { e[Prod].Cluster.Version = "1.33" },
 		Field: "Cluster.Version", Value: "1.33", Want: "[1.34 1.35 1.36]"},
 	{Name: "public access CIDR",
-		Good:  func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} },
-		Bad:   func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"} },
-		Field: "Cluster.PublicAccessCIDRs[0]", Value: "0.0.0.0/0", Want: "opens the cluster API to the internet"},
+		Good:  func(e []config.Environment) { e[Staging].Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} },
+		Bad:   func(e []config.Environment) { e[Dev].Cluster.PublicAccessCIDRs = []string{"0.0.0.0/0"} },
+		Owner: `environment "dev"`, Field: "Cluster.PublicAccessCIDRs[0]", Value: "0.0.0.0/0", Want: "opens the cluster API to the internet"},
 	{Name: "public access CIDR is public",
-		Bad:   func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"10.0.0.0/8"} },
-		Field: "Cluster.PublicAccessCIDRs[0]", Value: "10.0.0.0/8", Want: "private (RFC 1918)"},
+		Bad:   func(e []config.Environment) { e[Dev].Cluster.PublicAccessCIDRs = []string{"10.0.0.0/8"} },
+		Owner: `environment "dev"`, Field: "Cluster.PublicAccessCIDRs[0]", Value: "10.0.0.0/8", Want: "private (RFC 1918)"},
+	{Name: "public endpoint only outside production",
+		Good: func(e []config.Environment) {
+			e[Dev].Cluster.PublicAccessCIDRs = []string{"198.51.100.0/24", "203.0.113.7/32"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.PublicAccessCIDRs = []string{"203.0.113.0/24"} },
+		Field: "Cluster.PublicAccessCIDRs", Value: "203.0.113.0/24", Want: "empty in production"},
 	{Name: "admin role ARN",
 		Good: func(e []config.Environment) {
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/platform-admins"}
@@ -227,11 +315,46 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/Deployer"}
 		},
 		Field: "Cluster.AdminRoleARNs[0]", Value: "role/Deployer", Want: `"deployer" is empty or the deployer's`},
+	{Name: "production has a break-glass role",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.BreakGlassRoleARN = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Cluster.BreakGlassRoleARN = "" },
+		Field: "Cluster.BreakGlassRoleARN", Value: `""`, Want: "a break-glass role in production"},
+	{Name: "break-glass role ARN",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/emergency/admin"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:user/admin"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "user/admin", Want: "IAM role ARN"},
+	{Name: "break-glass role in the account",
+		Good: func(e []config.Environment) { e[Staging].Cluster.BreakGlassRoleARN = "" }, // optional outside production
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::222222222222:role/stratum-break-glass"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "222222222222", Want: "account 111111111111"},
+	{Name: "break-glass role is not the deploy role",
+		Good: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{e[Prod].Cluster.BreakGlassRoleARN} // covered by its own entry
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-prod-ci-apply"
+		},
+		Field: "Cluster.BreakGlassRoleARN", Value: "ci-apply", Want: "other than the deploy role"},
+	{Name: "admin role named like the break-glass entry",
+		Bad: func(e []config.Environment) {
+			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Break_Glass"}
+		},
+		Field: "Cluster.AdminRoleARNs[0]", Value: "Break_Glass", Want: `"break-glass" is empty or the break-glass role's`},
 	{Name: "admin role twice",
 		Bad: func(e []config.Environment) {
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/a", "arn:aws:iam::111111111111:role/a"}
 		},
 		Field: "Cluster.AdminRoleARNs[1]", Value: "role/a", Want: "each role once"},
+	{Name: "client load balancers",
+		Good:  func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = 0 },
+		Bad:   func(e []config.Environment) { e[Dev].Cluster.ClientLoadBalancers = -1 },
+		Owner: `environment "dev"`, Field: "Cluster.ClientLoadBalancers", Value: "-1", Want: "0 (no Service of type LoadBalancer) or more"},
 	{Name: "node group min above max",
 		Good: func(e []config.Environment) {
 			e[Prod].Cluster.SystemNodes.MinSize = 6
@@ -392,9 +515,118 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Field: "CI.AzureDevOps.ApplyConnection", Value: "aws-prod", Want: "other than PlanConnection"},
 	{Name: "one identity provider per account",
 		Good: func(e []config.Environment) {
-			e[Staging].AccountID = "111111111111"
+			inAccount(&e[Staging], "111111111111")
 			e[Staging].CI.GitHub = &config.GitHubCI{Repository: "example-org/stratum", ExistingProvider: true}
 		},
-		Bad:   func(e []config.Environment) { e[Staging].AccountID = "111111111111" },
+		Bad:   func(e []config.Environment) { inAccount(&e[Staging], "111111111111") },
 		Owner: `environment "staging"`, Field: "CI.GitHub.ExistingProvider", Value: "false", Want: `environment "prod" already creates the IAM OIDC provider`},
+
+	// Alerts (config/alerts.go).
+	{Name: "alert e-mail address",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Emails = []string{"platform+oncall@ops.example.co.uk"} },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Emails = []string{"oncall@localhost"} },
+		Field: "Alerts.Emails[0]", Value: "oncall@localhost", Want: "e-mail address such as"},
+	{Name: "alert e-mail address twice",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = []string{"a@example.com", "b@example.com"}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = []string{"oncall@example.com", "OnCall@Example.com"}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.Emails[1]", Value: "OnCall@Example.com", Want: "Alerts.Emails[0] has it"},
+	{Name: "alert endpoint is https",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "https://api.opsgenie.com/v1/json/amazonsns?apiKey=k"}}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "http://hooks.example.com/sns"}}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.HTTPSEndpoints[0].URL", Value: "http://hooks.example.com/sns", Want: "https:// URL"},
+	{Name: "alert endpoint twice",
+		Bad: func(e []config.Environment) {
+			e[Prod].Alerts.HTTPSEndpoints = append(e[Prod].Alerts.HTTPSEndpoints, e[Prod].Alerts.HTTPSEndpoints[0])
+		},
+		Field: "Alerts.HTTPSEndpoints[1].URL", Value: "pagerduty", Want: "Alerts.HTTPSEndpoints[0].URL has it"},
+	{Name: "alerts reach someone",
+		Good: func(e []config.Environment) {
+			e[Staging].Alerts.Emails = nil
+			e[Staging].Alerts.HTTPSEndpoints = []config.HTTPSEndpoint{{URL: "https://events.pagerduty.com/integration/k/enqueue", AutoConfirms: true}}
+		},
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.Emails = nil },
+		Owner: `environment "staging"`, Field: "Alerts.Emails", Value: "nil", Want: "or Alerts.None with Alerts.NoneReason"},
+	{Name: "alerts to nobody only where data is not protected",
+		Good: func(e []config.Environment) {
+			e[Dev].Alerts = config.Alerts{None: true, NoneReason: "sandbox", Budget: e[Dev].Alerts.Budget}
+		},
+		Bad: func(e []config.Environment) {
+			e[Staging].Alerts = config.Alerts{None: true, NoneReason: "quiet", Budget: e[Staging].Alerts.Budget}
+		},
+		Owner: `environment "staging"`, Field: "Alerts.None", Value: "true", Want: "whose data is protected must tell someone"},
+	{Name: "alerts to nobody need a reason",
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.NoneReason = "  " },
+		Owner: `environment "dev"`, Field: "Alerts.NoneReason", Value: `"  "`, Want: "why nobody is told"},
+	{Name: "alerts to nobody or to someone",
+		Good: func(e []config.Environment) {
+			e[Dev].Alerts = config.Alerts{Emails: []string{"dev@example.com"}, Budget: e[Dev].Alerts.Budget}
+		},
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.Emails = []string{"dev@example.com"} },
+		Owner: `environment "dev"`, Field: "Alerts.None", Value: "true", Want: "tells someone, or explicitly no one"},
+	{Name: "no reason without None",
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.NoneReason = "quiet" },
+		Owner: `environment "staging"`, Field: "Alerts.NoneReason", Value: "quiet", Want: "empty unless Alerts.None"},
+	{Name: "runbook base URL",
+		Good: func(e []config.Environment) {
+			e[Prod].Alerts.RunbookBaseURL = "https://gitlab.example.com/platform/stratum/-/blob/main/"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].Alerts.RunbookBaseURL = "https://github.com/example-org/stratum/blob/main"
+		},
+		Field: "Alerts.RunbookBaseURL", Value: "blob/main", Want: `ending in "/"`},
+	{Name: "runbook base URL is https",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.RunbookBaseURL = "" },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.RunbookBaseURL = "ftp://example.com/" },
+		Field: "Alerts.RunbookBaseURL", Value: "ftp://", Want: "https:// URL"},
+	{Name: "CPU threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseCPUPercent = 95 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseCPUPercent = 100 },
+		Field: "Alerts.Thresholds.DatabaseCPUPercent", Value: "100", Want: "0 (default 80) or 1–99"},
+	{Name: "free storage threshold below storage autoscaling's",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeStoragePercent = 9 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeStoragePercent = 10 },
+		Field: "Alerts.Thresholds.DatabaseFreeStoragePercent", Value: "10", Want: "below the 10 % at which storage autoscaling"},
+	{Name: "free memory threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeMemoryPercent = 50 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseFreeMemoryPercent = -5 },
+		Field: "Alerts.Thresholds.DatabaseFreeMemoryPercent", Value: "-5", Want: "1–50"},
+	{Name: "connections threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseConnectionsPercent = 10 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.DatabaseConnectionsPercent = 5 },
+		Field: "Alerts.Thresholds.DatabaseConnectionsPercent", Value: "5", Want: "10–99"},
+	{Name: "CPU credits threshold",
+		Good:  func(e []config.Environment) { e[Staging].Alerts.Thresholds.DatabaseCPUCreditsPercent = 90 },
+		Bad:   func(e []config.Environment) { e[Staging].Alerts.Thresholds.DatabaseCPUCreditsPercent = 91 },
+		Owner: `environment "staging"`, Field: "Alerts.Thresholds.DatabaseCPUCreditsPercent", Value: "91", Want: "1–90"},
+	{Name: "NAT packets dropped threshold",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Thresholds.NATPacketsDroppedPercent = 0.5 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Thresholds.NATPacketsDroppedPercent = 100 },
+		Field: "Alerts.Thresholds.NATPacketsDroppedPercent", Value: "100", Want: "below 100"},
+	{Name: "environment budget",
+		Good:  func(e []config.Environment) { e[Dev].Alerts.Budget.MonthlyUSD = 1 },
+		Bad:   func(e []config.Environment) { e[Dev].Alerts.Budget.MonthlyUSD = 0 },
+		Owner: `environment "dev"`, Field: "Alerts.Budget.MonthlyUSD", Value: "0", Want: "every environment has a budget"},
+	{Name: "client budget",
+		Good:  func(e []config.Environment) { e[Prod].Alerts.Budget.ClientMonthlyUSD = 10_000_000 },
+		Bad:   func(e []config.Environment) { e[Prod].Alerts.Budget.ClientMonthlyUSD = 10_000_001 },
+		Field: "Alerts.Budget.ClientMonthlyUSD", Value: "10000001", Want: "1–10000000"},
+	{Name: "cost allocation tags once per account",
+		Good: func(e []config.Environment) {
+			e[Staging].AccountID = "222222222222"
+			e[Staging].Alerts.Budget.ActivateCostAllocationTags = true
+		},
+		Bad: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true // prod creates the account's GitHub provider
+			e[Staging].Alerts.Budget.ActivateCostAllocationTags = true
+		},
+		Owner: `environment "staging"`, Field: "Alerts.Budget.ActivateCostAllocationTags", Value: "true", Want: `environment "prod" activates the cost allocation tags of account 111111111111`},
 }

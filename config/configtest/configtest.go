@@ -51,9 +51,12 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.Network.CIDR = "10.40.0.0/16"
 	e.Network.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	e.State.Bucket, e.State.LockTable = "stratum-prod-eu-tfstate", "stratum-prod-eu-tflock"
+	e.State.AccessLogBucket = "stratum-prod-eu-s3-access-logs"
 	e.Domain = "prod-eu.stratum.example.com"
 	// Same account as prod: IAM is global, so prod's CI identity provider
-	// serves prod-eu too.
+	// serves prod-eu too, and prod activates the account's cost
+	// allocation tags.
+	e.Alerts.Budget.ActivateCostAllocationTags = false
 	if prod.CI.GitHub != nil {
 		gh := *prod.CI.GitHub
 		gh.ExistingProvider = true

@@ -13,8 +13,8 @@ type EnvironmentSeed struct {
 	// GatewayIP and ASN are the first customer gateway's.
 	GatewayIP      string
 	OnPremisesCIDR string
-	// PublicAccessCIDR opens the cluster's public endpoint; "" keeps it
-	// private.
+	// PublicAccessCIDR opens dev's cluster's public endpoint (production
+	// clusters may not have one); "" keeps it private.
 	PublicAccessCIDR                string
 	BackupWindow, MaintenanceWindow string
 	EngineVersion, InstanceClass    string
@@ -45,9 +45,9 @@ func (s EnvironmentSeed) Environments() []config.Environment {
 	e.LogRetentionDays, e.Backup.Schedule = s.Retention, s.Schedule
 	e.State.Bucket, e.State.LockTable = s.Bucket, s.Bucket
 	e.Cluster.Version = s.KubernetesVersion
-	e.Cluster.PublicAccessCIDRs = nil
+	envs[Dev].Cluster.PublicAccessCIDRs = nil
 	if s.PublicAccessCIDR != "" {
-		e.Cluster.PublicAccessCIDRs = []string{s.PublicAccessCIDR}
+		envs[Dev].Cluster.PublicAccessCIDRs = []string{s.PublicAccessCIDR}
 	}
 	e.AssumeRoleARN, e.Cluster.AdminRoleARNs = s.Role, nil
 	if s.Role != "" {
@@ -75,13 +75,13 @@ var EnvironmentSeeds = []EnvironmentSeed{
 		ASN: 65010, AmazonASN: 64512, Retention: 365, MinSize: 3, DesiredSize: 3, MaxSize: 6, DatabaseRetention: 14, Allocated: 100, MaxAllocated: 1000, DiskSize: 50,
 	},
 	{
-		// The edges: the smallest VPC, wrapping windows, a hyphenated RDS
-		// family, no storage autoscaling at the largest size, an empty
-		// system node group, the largest disk, a public endpoint and an
-		// assumed role.
+		// The edges: the smallest VPC, wrapping windows, the largest RDS
+		// class Stratum knows, no storage autoscaling at the largest size, an
+		// empty system node group, the largest disk, a public endpoint (dev's)
+		// and an assumed role.
 		Name: "prod", Region: "us-east-1", CIDR: "10.10.0.0/18", Zone: "us-east-1a", GatewayIP: "41.66.0.10", OnPremisesCIDR: "192.168.0.0/16",
 		PublicAccessCIDR: "203.0.113.0/24", BackupWindow: "23:30-00:30", MaintenanceWindow: "mon:00:30-mon:01:30", EngineVersion: "18.1",
-		InstanceClass: "db.m7i-flex.large", NodeType: "m7i-flex.2xlarge", KubernetesVersion: "1.36", Schedule: "cron(30 2 ? * SUN-FRI *)",
+		InstanceClass: "db.r8g.48xlarge", NodeType: "m7i-flex.2xlarge", KubernetesVersion: "1.36", Schedule: "cron(30 2 ? * SUN-FRI *)",
 		Bucket: "acme.stratum-prod-tfstate", Domain: "stratum.example.co.uk", Role: "arn:aws:iam::111111111111:role/ci/stratum-deploy",
 		ASN: 2147483647, AmazonASN: 4200000000, Retention: 3653, MinSize: 0, DesiredSize: 0, MaxSize: 1, DatabaseRetention: 35,
 		Allocated: 65536, MaxAllocated: 0, DiskSize: 16384,

@@ -1,7 +1,9 @@
 // Package backup provides an AWS Backup vault encrypted with a
 // customer-managed key, a daily backup plan with a retention lifecycle,
-// and the IAM role AWS Backup assumes for the plan's selections. Other
-// stacks add selections (aws_backup_selection) with the plan id and role.
+// optionally a copy of every recovery point to a vault in a second region
+// with its own key, and the IAM role AWS Backup assumes for the plan's
+// selections (trusted by AWS Backup of this account only). Other stacks
+// add selections (aws_backup_selection) with the plan id and role.
 package backup
 
 import (
@@ -53,6 +55,21 @@ type Props struct {
 	// principals allowed to manage vault locks can still remove the
 	// lock). Default: false.
 	DeletionProtection bool
+	// Copy, when set, copies every recovery point to a vault in another
+	// region, named <Name>-copies. Default: nil (no copies).
+	Copy *Copy
+}
+
+// Copy is where recovery points are copied.
+type Copy struct {
+	// Provider is the AWS provider configuration of the copies' region,
+	// which creates their vault. Required.
+	Provider cdktf.TerraformProvider
+	// Key encrypts the copies' vault; a key of that region (created with
+	// the same Provider). Required.
+	Key *kms.Key
+	// RetentionDays is how long each copy is kept. Required, at least 1.
+	RetentionDays int
 }
 
 // Backup is a vault, a plan and the role for its selections.
@@ -62,6 +79,9 @@ type Backup struct {
 	Role  iamrole.IamRole
 	// VaultName, VaultARN, PlanID and RoleARN are what selections need.
 	VaultName, VaultARN, PlanID, RoleARN *string
+	// CopyVault is the copies' vault in the other region; nil without
+	// Copy.
+	CopyVault backupvault.BackupVault
 }
 
 // New creates the vault, plan and role.
@@ -90,20 +110,56 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 		})
 	}
 
+	rule := &backupplan.BackupPlanRule{
+		RuleName:        jsii.String("daily"),
+		TargetVaultName: b.Vault.Name(),
+		Schedule:        jsii.String(p.Schedule),
+		Lifecycle: &backupplan.BackupPlanRuleLifecycle{
+			DeleteAfter: jsii.Number(float64(p.RetentionDays)),
+		},
+	}
+	if cp := p.Copy; cp != nil {
+		// Its own name, although vault names are regional: a name says
+		// which vault a recovery point (or an identity-matching tool such
+		// as stratum migrate) is about.
+		copyVault := &backupvault.BackupVaultConfig{
+			Name:         jsii.String(p.Name + "-copies"),
+			KmsKeyArn:    cp.Key.ARN,
+			ForceDestroy: jsii.Bool(false),
+			Provider:     cp.Provider,
+		}
+		if p.DeletionProtection {
+			copyVault.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+		}
+		b.CopyVault = backupvault.NewBackupVault(c, jsii.String("copy-vault"), copyVault)
+		if p.DeletionProtection {
+			backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String("copy-vault-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
+				BackupVaultName:  b.CopyVault.Name(),
+				MinRetentionDays: jsii.Number(float64(cp.RetentionDays)),
+				Provider:         cp.Provider,
+			})
+		}
+		rule.CopyAction = []*backupplan.BackupPlanRuleCopyAction{{
+			DestinationVaultArn: b.CopyVault.Arn(),
+			Lifecycle: &backupplan.BackupPlanRuleCopyActionLifecycle{
+				DeleteAfter: jsii.Number(float64(cp.RetentionDays)),
+			},
+		}}
+	}
 	b.Plan = backupplan.NewBackupPlan(c, jsii.String("plan"), &backupplan.BackupPlanConfig{
 		Name: jsii.String(p.Name + "-daily"),
-		Rule: []*backupplan.BackupPlanRule{{
-			RuleName:        jsii.String("daily"),
-			TargetVaultName: b.Vault.Name(),
-			Schedule:        jsii.String(p.Schedule),
-			Lifecycle: &backupplan.BackupPlanRuleLifecycle{
-				DeleteAfter: jsii.Number(float64(p.RetentionDays)),
-			},
-		}},
+		Rule: []*backupplan.BackupPlanRule{rule},
 	})
 
-	partition := awscontext.Of(c).Partition()
-	trust := policy.NewDocument(c, "trust", policy.TrustService("AWSBackup", "backup.amazonaws.com"))
+	aws := awscontext.Of(c)
+	partition := aws.Partition()
+	// Only AWS Backup acting for this account may assume the role
+	// (confused deputy). AWS Backup does not document the aws:SourceArn
+	// it passes when assuming a selection's role, and a wrong one would
+	// stop every backup silently, so the trust pins the account only.
+	trust := policy.NewDocument(c, "trust", policy.TrustService("AWSBackup", "backup.amazonaws.com", &policy.Condition{
+		Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{aws.AccountID()},
+	}))
 	b.Role = iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name + "-backup"),
 		Description:      jsii.String("AWS Backup backs up and restores the resources selected for plan " + p.Name + "-daily"),
@@ -132,6 +188,10 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Schedule %q is invalid: want %s", p.Schedule, awsrules.CronProblem(p.Schedule))
 	case p.RetentionDays < 1:
 		return fmt.Errorf("RetentionDays %d is invalid: want at least 1", p.RetentionDays)
+	case p.Copy != nil && (p.Copy.Provider == nil || p.Copy.Key == nil):
+		return fmt.Errorf("Copy: Provider and Key are required: the copies' vault is in another region, with a key of its own")
+	case p.Copy != nil && p.Copy.RetentionDays < 1:
+		return fmt.Errorf("Copy.RetentionDays %d is invalid: want at least 1", p.Copy.RetentionDays)
 	}
 	return nil
 }

@@ -3,7 +3,8 @@
 // ownership enforced by the bucket owner, a TLS-only bucket policy and
 // lifecycle rules that clean up old versions and incomplete uploads. A
 // Bucket grants access to itself, and to its key, with GrantRead and
-// GrantReadWrite.
+// GrantReadWrite. A bucket can log its requests (S3 server access logs)
+// to another bucket, one made to receive them (Props.ReceivesAccessLogs).
 package bucket
 
 import (
@@ -14,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlogging"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpublicaccessblock"
@@ -60,6 +62,36 @@ type Props struct {
 	// PolicyStatements are added to the bucket policy after the TLS-only
 	// deny. Default: none.
 	PolicyStatements []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement
+	// AccessLogs, when set, sends the bucket's S3 server access logs to
+	// another bucket. Default: nil (no access logs).
+	AccessLogs *AccessLogs
+	// ReceivesAccessLogs, when set, makes this the bucket other buckets'
+	// server access logs go to: the S3 logging service may write into it
+	// for the given sources only, and it is encrypted with SSE-S3 (AES256)
+	// instead of SSE-KMS, because S3 cannot deliver server access logs to
+	// a bucket whose default encryption is SSE-KMS. Key must then be nil.
+	// Default: nil (an SSE-KMS bucket that receives no logs).
+	ReceivesAccessLogs *AccessLogSources
+}
+
+// AccessLogs is where a bucket's server access logs go.
+type AccessLogs struct {
+	// Bucket is the name of the receiving bucket (one with
+	// ReceivesAccessLogs, in the same account and region). Required.
+	Bucket *string
+	// Prefix starts every log object's key. Default: the bucket's name and
+	// "/", so that each source has its own folder.
+	Prefix string
+}
+
+// AccessLogSources are the buckets whose logs a receiving bucket accepts.
+type AccessLogSources struct {
+	// Account is the account of the source buckets (aws:SourceAccount).
+	// Required.
+	Account *string
+	// BucketARNs are the source buckets' ARNs, wildcards allowed
+	// (aws:SourceArn, ArnLike). Required.
+	BucketARNs []*string
 }
 
 // Bucket is a secure S3 bucket.
@@ -83,6 +115,13 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 	if props.Key != nil {
 		keyARN = props.Key.ARN
 	}
+	logTarget := props.ReceivesAccessLogs
+	if logTarget != nil && (props.Key != nil || logTarget.Account == nil || len(logTarget.BucketARNs) == 0) {
+		panic(fmt.Sprintf("bucket.New %q: ReceivesAccessLogs needs Account and BucketARNs, and no Key: S3 delivers server access logs only to SSE-S3 buckets", id))
+	}
+	if props.AccessLogs != nil && props.AccessLogs.Bucket == nil {
+		panic(fmt.Sprintf("bucket.New %q: AccessLogs.Bucket is required", id))
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
 		Bucket:       jsii.String(props.Name),
@@ -94,16 +133,25 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 			Status: jsii.String("Enabled"),
 		},
 	})
+	encryption := &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{
+		ApplyServerSideEncryptionByDefault: &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
+			SseAlgorithm:   jsii.String("aws:kms"),
+			KmsMasterKeyId: keyARN,
+		},
+		// S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.
+		BucketKeyEnabled: jsii.Bool(true),
+	}
+	if logTarget != nil {
+		// The only default encryption a server access log target may have.
+		encryption = &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{
+			ApplyServerSideEncryptionByDefault: &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
+				SseAlgorithm: jsii.String("AES256"),
+			},
+		}
+	}
 	s3bucketserversideencryptionconfiguration.NewS3BucketServerSideEncryptionConfigurationA(c, jsii.String("encryption"), &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationAConfig{
 		Bucket: b.Id(),
-		Rule: []*s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{{
-			ApplyServerSideEncryptionByDefault: &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
-				SseAlgorithm:   jsii.String("aws:kms"),
-				KmsMasterKeyId: keyARN,
-			},
-			// S3 Bucket Keys cut KMS requests (and cost) by orders of magnitude.
-			BucketKeyEnabled: jsii.Bool(true),
-		}},
+		Rule:   []*s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{encryption},
 	})
 	pab := s3bucketpublicaccessblock.NewS3BucketPublicAccessBlock(c, jsii.String("public-access-block"), &s3bucketpublicaccessblock.S3BucketPublicAccessBlockConfig{
 		Bucket:                b.Id(),
@@ -131,6 +179,21 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 			Test: jsii.String("Bool"), Variable: jsii.String("aws:SecureTransport"), Values: jsii.Strings("false"),
 		}},
 	}}, props.PolicyStatements...)
+	if logTarget != nil {
+		statements = append(statements, &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			Sid:       jsii.String("S3ServerAccessLogDelivery"),
+			Effect:    jsii.String("Allow"),
+			Actions:   jsii.Strings("s3:PutObject"),
+			Resources: &[]*string{jsii.String(*b.Arn() + "/*")},
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings("logging.s3.amazonaws.com"),
+			}},
+			Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
+				{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{logTarget.Account}},
+				{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"), Values: &logTarget.BucketARNs},
+			},
+		})
+	}
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy-document"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: statements,
 	})
@@ -190,6 +253,24 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 		// Noncurrent-version rules need versioning to be on first.
 		DependsOn: &[]cdktf.ITerraformDependable{versioning},
 	})
+	if l := props.AccessLogs; l != nil {
+		prefix := l.Prefix
+		if prefix == "" {
+			prefix = props.Name + "/"
+		}
+		s3bucketlogging.NewS3BucketLoggingA(c, jsii.String("access-logs"), &s3bucketlogging.S3BucketLoggingAConfig{
+			Bucket:       b.Id(),
+			TargetBucket: l.Bucket,
+			TargetPrefix: jsii.String(prefix),
+			// <prefix><account>/<region>/<bucket>/<yyyy>/<mm>/<dd>/…: by
+			// day of the request, for Athena partitions and lifecycle.
+			TargetObjectKeyFormat: &s3bucketlogging.S3BucketLoggingTargetObjectKeyFormat{
+				PartitionedPrefix: &s3bucketlogging.S3BucketLoggingTargetObjectKeyFormatPartitionedPrefix{
+					PartitionDateSource: jsii.String("EventTime"),
+				},
+			},
+		})
+	}
 	return &Bucket{Bucket: b, Name: b.Bucket(), ARN: b.Arn(), Key: props.Key}
 }
 

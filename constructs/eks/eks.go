@@ -51,7 +51,7 @@ type Props struct {
 	// Name is the cluster name (1–100 letters, digits, - and _). Required.
 	Name string
 	// Version is a Kubernetes minor version in EKS standard support
-	// (awsrules.KubernetesVersions), e.g. "1.35". Required.
+	// (awsrules.KubernetesSupport), e.g. "1.35". Required.
 	Version string
 	// SubnetIDs are the private subnets the control plane places its
 	// network interfaces in, at least two zones. Required.
@@ -296,7 +296,7 @@ func (p *Props) validate() error {
 	}
 	if !awsrules.IsKubernetesVersion(p.Version) {
 		return fmt.Errorf("Version %q is invalid: want a Kubernetes minor version in EKS standard support (%s): one of %v",
-			p.Version, awsrules.KubernetesVersionsAsOf, awsrules.KubernetesVersions)
+			p.Version, awsrules.KubernetesVersionsAsOf(), awsrules.KubernetesSupport.List())
 	}
 	if p.SubnetIDs == nil || p.VPCID == nil {
 		return fmt.Errorf("SubnetIDs and VPCID are required")

@@ -93,8 +93,15 @@ func New(scope constructs.Construct, id string, p *Props) *ExternalDNS {
 		"env":           []map[string]string{{"name": "AWS_DEFAULT_REGION", "value": p.Region}},
 		"sources":       []string{"service", "ingress"},
 		"domainFilters": []string{*p.ZoneName},
-		// Records are created and deleted, but only those whose TXT owner
-		// record names this cluster.
+		// Records are created, updated and deleted, but only those whose
+		// TXT owner record names this cluster: records made by hand or by
+		// another cluster are never touched. upsert-only would not be
+		// safer: it still updates the records this instance owns (an
+		// Ingress claiming another's name would repoint it) and only
+		// leaves deleted Ingresses' records behind, dangling. What stops
+		// one tenant from claiming another's names is its namespace's
+		// admission policy (namespace.Props.Domain), before ExternalDNS
+		// sees the object.
 		"policy":     "sync",
 		"registry":   "txt",
 		"txtOwnerId": *p.OwnerID,

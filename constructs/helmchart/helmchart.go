@@ -4,8 +4,11 @@
 package helmchart
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -33,6 +36,10 @@ type Props struct {
 	// serviceAccount.create (false) and serviceAccount.name, and the
 	// release is installed after it. Default: nil (the chart's own).
 	ServiceAccount *irsa.ServiceAccount
+	// ServiceAccountValues is where the chart takes those two values, as
+	// a dotted path (e.g. "rbac.serviceAccount" for the Cluster
+	// Autoscaler's chart). Default: "serviceAccount".
+	ServiceAccountValues string
 }
 
 // New creates the release, named after the chart.
@@ -51,7 +58,19 @@ func New(scope constructs.Construct, id string, p *Props) release.Release {
 		values["tolerations"] = p.Tolerations
 	}
 	if p.ServiceAccount != nil {
-		values["serviceAccount"] = map[string]any{"create": false, "name": p.ServiceAccount.Role.ServiceAccount}
+		path := strings.Split(cmp.Or(p.ServiceAccountValues, "serviceAccount"), ".")
+		parent := values
+		for _, k := range path[:len(path)-1] {
+			// A copy: the caller's Values stay as they were.
+			m, _ := parent[k].(map[string]any)
+			m = maps.Clone(m)
+			if m == nil {
+				m = map[string]any{}
+			}
+			parent[k] = m
+			parent = m
+		}
+		parent[path[len(path)-1]] = map[string]any{"create": false, "name": p.ServiceAccount.Role.ServiceAccount}
 	}
 	b, err := json.Marshal(values)
 	if err != nil {

@@ -12,8 +12,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsregion"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/awsrules"
 	"stratum/constructs/awscontext"
@@ -39,6 +41,10 @@ type KeyProps struct {
 	// volumes use the key, and naming that role in the policy would fail
 	// in accounts where it does not exist yet. Default: none.
 	ViaServices []string
+	// ServiceGrants let AWS services use the key with exactly the actions
+	// and conditions given, such as the services that publish to an SNS
+	// topic the key encrypts. Default: none.
+	ServiceGrants []ServiceGrant
 	// DeletionWindowDays is how long a deleted key can still be recovered.
 	// Default: 30 (the maximum).
 	DeletionWindowDays int
@@ -46,6 +52,24 @@ type KeyProps struct {
 	// through a service (GrantVia) name in their kms:ViaService condition.
 	// Default: "" (the key cannot be granted through a service).
 	Region string
+	// Provider creates the key (and reads its region) with another AWS
+	// provider configuration, e.g. one for a second region.
+	// Default: nil (the stack's default provider).
+	Provider cdktf.TerraformProvider
+}
+
+// ServiceGrant is one key policy statement for an AWS service principal.
+type ServiceGrant struct {
+	// Sid names the statement. Required, unique in the key's policy.
+	Sid string
+	// Service is the service principal, e.g. "cloudwatch.amazonaws.com".
+	// Required.
+	Service string
+	// Actions are the KMS actions allowed. Required.
+	Actions []string
+	// Conditions narrow the grant (aws:SourceAccount, an encryption
+	// context). Default: none.
+	Conditions []*policy.Condition
 }
 
 // Key is a customer-managed KMS key: one NewKey created, with its
@@ -105,6 +129,11 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 	if window < 7 || window > 30 {
 		panic(fmt.Sprintf("kms.NewKey %q: DeletionWindowDays %d is invalid: want 7..30", id, window))
 	}
+	for i, g := range props.ServiceGrants {
+		if g.Sid == "" || g.Service == "" || len(g.Actions) == 0 {
+			panic(fmt.Sprintf("kms.NewKey %q: ServiceGrants[%d] %+v is invalid: want a Sid, a Service and Actions", id, i, g))
+		}
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	aws := awscontext.Of(c)
 	root := fmt.Sprintf("arn:%s:iam::%s:root", *aws.Partition(), *aws.AccountID())
@@ -139,7 +168,28 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 		}
 		statements = append(statements, st)
 	}
+	for _, g := range props.ServiceGrants {
+		st := &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			Sid:       jsii.String(g.Sid),
+			Effect:    jsii.String("Allow"),
+			Actions:   jsii.Strings(g.Actions...),
+			Resources: jsii.Strings("*"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("Service"), Identifiers: jsii.Strings(g.Service),
+			}},
+		}
+		if len(g.Conditions) > 0 {
+			st.Condition = g.Conditions
+		}
+		statements = append(statements, st)
+	}
 	if len(props.ViaServices) > 0 {
+		// The account and partition are the same for every provider
+		// configuration of the stack; the region is the key's own.
+		region := aws.Region()
+		if props.Provider != nil {
+			region = dataawsregion.NewDataAwsRegion(c, jsii.String("region"), &dataawsregion.DataAwsRegionConfig{Provider: props.Provider}).Name()
+		}
 		for i, svc := range props.ViaServices {
 			if svc == "" || strings.Contains(svc, ".") {
 				panic(fmt.Sprintf("kms.NewKey %q: ViaServices[%d] %q is invalid: want a service name such as \"ec2\"", id, i, svc))
@@ -156,7 +206,7 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 				Condition: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:ViaService"),
-						Values: jsii.Strings(awsrules.ServiceEndpoint(svc, *aws.Region())),
+						Values: jsii.Strings(awsrules.ServiceEndpoint(svc, *region)),
 					},
 					{
 						Test: jsii.String("StringEquals"), Variable: jsii.String("kms:CallerAccount"),
@@ -168,16 +218,19 @@ func NewKey(scope constructs.Construct, id string, props *KeyProps) *Key {
 	}
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: statements,
+		Provider:  props.Provider,
 	})
 	key := kmskey.NewKmsKey(c, jsii.String("key"), &kmskey.KmsKeyConfig{
 		Description:          jsii.String(props.Description),
 		EnableKeyRotation:    jsii.Bool(true),
 		DeletionWindowInDays: jsii.Number(float64(window)),
 		Policy:               policy.Json(),
+		Provider:             props.Provider,
 	})
 	alias := kmsalias.NewKmsAlias(c, jsii.String("alias"), &kmsalias.KmsAliasConfig{
 		Name:        jsii.String("alias/" + props.Alias),
 		TargetKeyId: key.KeyId(),
+		Provider:    props.Provider,
 	})
 	return &Key{Key: key, Alias: alias, ARN: key.Arn(), region: props.Region}
 }

@@ -55,3 +55,22 @@ func TestGrantViaNeedsRegion(t *testing.T) {
 	}()
 	FromARN(jsii.String("arn"), "").GrantDecryptVia(&policy.Statements{}, "UseKey", "s3")
 }
+
+// TestServiceGrantsNeedSidServiceAndActions: a grant the key policy could
+// not name, or that allows nothing, is refused before anything exists.
+func TestServiceGrantsNeedSidServiceAndActions(t *testing.T) {
+	for name, g := range map[string]ServiceGrant{
+		"no sid":     {Service: "cloudwatch.amazonaws.com", Actions: []string{"kms:Decrypt"}},
+		"no service": {Sid: "S", Actions: []string{"kms:Decrypt"}},
+		"no actions": {Sid: "S", Service: "cloudwatch.amazonaws.com"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "ServiceGrants[0]") {
+					t.Errorf("recovered %v, want a panic naming ServiceGrants[0]", r)
+				}
+			}()
+			NewKey(nil, "k", &KeyProps{Alias: "a", Description: "d", ServiceGrants: []ServiceGrant{g}})
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/cdktf/cdktf-provider-helm-go/helm/v10/release"
 	"github.com/cdktf/cdktf-provider-kubernetes-go/kubernetes/v11/serviceaccountv1"
 
+	"stratum/awsrules"
 	"stratum/constructs/awscontext"
 	"stratum/constructs/helmchart"
 	"stratum/constructs/irsa"
@@ -28,13 +29,22 @@ const (
 	ChartVersion    = "1.17.1"
 )
 
+// DefaultUser is the Kubernetes user the controller acts as with the
+// default Namespace and ServiceAccount: what admission policies name when
+// they let only the controller make TargetGroupBindings.
+const DefaultUser = "system:serviceaccount:kube-system:" + Chart
+
 // Props configures a Controller.
 type Props struct {
 	// ClusterName, Region and VPCID are passed to the controller so that
-	// it does not discover them from instance metadata. Required.
+	// it does not discover them from instance metadata, and limit what
+	// security groups it may change (see Statements). Required.
 	ClusterName *string
 	Region      string
 	VPCID       *string
+	// AccountID is the cluster's account, in the ARNs of the VPC and the
+	// security groups the controller may change. Required.
+	AccountID string
 	// OIDCProviderARN and OIDCIssuer are the cluster's IRSA provider. Required.
 	OIDCProviderARN, OIDCIssuer *string
 	// RoleName is the IRSA role's name. Required.
@@ -63,6 +73,9 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 	if p == nil || p.ClusterName == nil || p.VPCID == nil || p.Region == "" || p.RoleName == "" {
 		panic(fmt.Sprintf("lbcontroller.New %q: ClusterName, Region, VPCID and RoleName are required", id))
 	}
+	if !awsrules.IsAccountID(p.AccountID) {
+		panic(fmt.Sprintf("lbcontroller.New %q: AccountID %q is invalid: want a 12-digit AWS account ID", id, p.AccountID))
+	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	partition := awscontext.Of(c).Partition()
 	account := irsa.NewServiceAccount(c, &irsa.ServiceAccountProps{
@@ -70,9 +83,12 @@ func New(scope constructs.Construct, id string, p *Props) *Controller {
 			OIDCProviderARN: p.OIDCProviderARN,
 			OIDCIssuer:      p.OIDCIssuer,
 			Namespace:       p.Namespace,
-			ServiceAccount:  cmp.Or(p.ServiceAccount, "aws-load-balancer-controller"),
+			ServiceAccount:  cmp.Or(p.ServiceAccount, Chart),
 			RoleName:        p.RoleName,
-			Statements:      Statements(*partition),
+			Statements: Statements(Scope{
+				Partition: *partition, Region: p.Region, Account: p.AccountID,
+				VPCID: p.VPCID, ClusterName: p.ClusterName,
+			}),
 		},
 		Labels: map[string]string{"app.kubernetes.io/name": Chart},
 	})

@@ -1,6 +1,8 @@
 package lbcontroller
 
 import (
+	"fmt"
+
 	"github.com/aws/jsii-runtime-go"
 
 	"stratum/constructs/policy"
@@ -17,24 +19,60 @@ const (
 	resourceTag = "aws:ResourceTag/" + clusterTag
 )
 
+// Scope is what the controller's security group permissions are limited
+// to: the cluster's VPC and the groups of this cluster.
+type Scope struct {
+	// Partition, Region and Account build the ARNs.
+	Partition, Region, Account string
+	// VPCID is the cluster's VPC; ClusterName the cluster (both may be
+	// tokens).
+	VPCID, ClusterName *string
+}
+
+// vpcARN is the ARN the ec2:Vpc condition key compares with.
+func (s Scope) vpcARN() *string {
+	return jsii.String(fmt.Sprintf("arn:%s:ec2:%s:%s:vpc/%s", s.Partition, s.Region, s.Account, *s.VPCID))
+}
+
+// securityGroups are the ARNs of every security group of the region and
+// account; the conditions narrow them down.
+func (s Scope) securityGroups() *string {
+	return jsii.String(fmt.Sprintf("arn:%s:ec2:%s:%s:security-group/*", s.Partition, s.Region, s.Account))
+}
+
 // Statements is the controller's IAM policy, statement for statement the
 // upstream docs/install/iam_policy.json of aws-load-balancer-controller
 // v2.14 through v2.17 (unchanged in that range), with ARNs in the
 // caller's partition; keep it in sync with ChartVersion. Its resource "*"
 // statements are upstream's: the Describe and Get calls have no narrower
-// resource, the controller creates load balancers, target groups,
-// listeners, rules and security groups whose ARNs are not known in
-// advance, and it must add ingress rules to the nodes' security groups.
-// Every tag change, modification and deletion of a load balancer, target
-// group or security group is conditioned on the elbv2.k8s.aws/cluster
-// tag, i.e. limited to what a load balancer controller created.
-func Statements(partition string) []*policy.Statement {
+// resource, and the controller creates load balancers, target groups,
+// listeners and rules whose ARNs are not known in advance. Every tag
+// change, modification and deletion of a load balancer or target group is
+// conditioned on the elbv2.k8s.aws/cluster tag, i.e. limited to what a
+// load balancer controller created.
+//
+// Security groups are narrower than upstream's, because opening a group
+// is opening whatever it protects (a client's database, say): the
+// controller creates groups in the cluster's VPC only, and changes the
+// rules of only two kinds of group, each in that VPC (ec2:Vpc): the
+// groups it created for this cluster (elbv2.k8s.aws/cluster = the
+// cluster's name), which it may also delete and retag, and the cluster
+// security group, the only group of the nodes tagged
+// kubernetes.io/cluster/<cluster>, where it admits its backend group to
+// the targets. Upstream allows AuthorizeSecurityGroupIngress
+// and RevokeSecurityGroupIngress on every group of the account without a
+// condition.
+func Statements(scope Scope) []*policy.Statement {
+	partition := scope.Partition
 	arn := func(resource string) *string {
 		return jsii.String("arn:" + partition + ":" + resource)
 	}
 	null := func(variable, value string) *condition {
 		return &condition{Test: jsii.String("Null"), Variable: jsii.String(variable), Values: jsii.Strings(value)}
 	}
+	inVPC := &condition{Test: jsii.String("ArnEquals"), Variable: jsii.String("ec2:Vpc"), Values: &[]*string{scope.vpcARN()}}
+	ownGroup := &condition{Test: jsii.String("StringEquals"), Variable: jsii.String(resourceTag), Values: &[]*string{scope.ClusterName}}
+	clusterGroup := null("aws:ResourceTag/kubernetes.io/cluster/"+*scope.ClusterName, "false")
 	loadBalancersAndTargetGroups := &[]*string{
 		arn("elasticloadbalancing:*:*:targetgroup/*/*"),
 		arn("elasticloadbalancing:*:*:loadbalancer/net/*/*"),
@@ -112,16 +150,19 @@ func Statements(partition string) []*policy.Statement {
 			Resources: jsii.Strings("*"),
 		},
 		{
-			Sid:       jsii.String("SecurityGroupIngress"),
+			// The backend group's rules on the cluster security group.
+			Sid:       jsii.String("ClusterSecurityGroupIngress"),
 			Effect:    jsii.String("Allow"),
 			Actions:   jsii.Strings("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"),
-			Resources: jsii.Strings("*"),
+			Resources: &[]*string{scope.securityGroups()},
+			Condition: []*condition{clusterGroup, inVPC},
 		},
 		{
+			// CreateSecurityGroup authorizes the VPC and the new group.
 			Sid:       jsii.String("CreateSecurityGroup"),
 			Effect:    jsii.String("Allow"),
 			Actions:   jsii.Strings("ec2:CreateSecurityGroup"),
-			Resources: jsii.Strings("*"),
+			Resources: &[]*string{scope.vpcARN(), scope.securityGroups()},
 		},
 		{
 			Sid:       jsii.String("TagNewSecurityGroup"),
@@ -134,18 +175,19 @@ func Statements(partition string) []*policy.Statement {
 			},
 		},
 		{
+			// Tags change no rule: its own groups, wherever they are.
 			Sid:       jsii.String("RetagOwnSecurityGroups"),
 			Effect:    jsii.String("Allow"),
 			Actions:   jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
-			Resources: &[]*string{arn("ec2:*:*:security-group/*")},
-			Condition: []*condition{null(requestTag, "true"), null(resourceTag, "false")},
+			Resources: &[]*string{scope.securityGroups()},
+			Condition: []*condition{null(requestTag, "true"), ownGroup},
 		},
 		{
 			Sid:       jsii.String("ManageOwnSecurityGroups"),
 			Effect:    jsii.String("Allow"),
 			Actions:   jsii.Strings("ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"),
-			Resources: jsii.Strings("*"),
-			Condition: []*condition{null(resourceTag, "false")},
+			Resources: &[]*string{scope.securityGroups()},
+			Condition: []*condition{ownGroup, inVPC},
 		},
 		{
 			Sid:       jsii.String("CreateTaggedLoadBalancers"),

@@ -38,6 +38,10 @@ type Quota struct {
 	CPU, Memory string
 	// StorageGiB caps the sum of persistent volume claims. Required (> 0).
 	StorageGiB int
+	// LoadBalancers caps the Services of type LoadBalancer (each a
+	// Network Load Balancer of the AWS Load Balancer Controller):
+	// services.loadbalancers. 0 allows none. Required (>= 0).
+	LoadBalancers int
 }
 
 // Ingress admits TCP traffic from outside the namespace.
@@ -88,7 +92,33 @@ type Props struct {
 	// namespace's pods run only on the nodes carrying these labels, and
 	// with those nodes' security groups. Default: none.
 	NodeSelector map[string]string
+	// Domain, when set, is the DNS name the namespace owns: its
+	// Ingresses' hosts and TLS hosts and the ExternalDNS hostname
+	// annotations of its Ingresses and Services must be Domain or a name
+	// under it, its Ingresses may join only the ALB IngressGroups named
+	// after the namespace (Name, or Name.<suffix>), and neither may pick
+	// the load balancer's security groups; ValidatingAdmissionPolicies
+	// refuse the rest (see LoadBalancerController for the third).
+	// Default: "" (no restriction).
+	Domain string
+	// LoadBalancerController, when set, is the only user that may create
+	// TargetGroupBindings in the namespace or change their spec (the AWS
+	// Load Balancer Controller, which creates them for the namespace's
+	// Ingresses and Services): a binding names a target group by ARN, so
+	// one made by hand could send another tenant's load balancer traffic
+	// to this namespace's pods. Default: "" (no restriction).
+	LoadBalancerController string
 }
+
+// Annotations of the AWS Load Balancer Controller and ExternalDNS that
+// the Domain policy checks.
+const (
+	GroupNameAnnotation             = "alb.ingress.kubernetes.io/group.name"
+	IngressSecurityGroupsAnnotation = "alb.ingress.kubernetes.io/security-groups"
+	ServiceSecurityGroupsAnnotation = "service.beta.kubernetes.io/aws-load-balancer-security-groups"
+	HostnameAnnotation              = "external-dns.alpha.kubernetes.io/hostname"
+	InternalHostnameAnnotation      = "external-dns.alpha.kubernetes.io/internal-hostname"
+)
 
 // Namespace is a tenant namespace.
 type Namespace struct {
@@ -130,6 +160,9 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 			"requests.cpu":     jsii.String(p.Quota.CPU),
 			"requests.memory":  jsii.String(p.Quota.Memory),
 			"requests.storage": jsii.String(fmt.Sprintf("%dGi", p.Quota.StorageGiB)),
+			// Every Service of type LoadBalancer is a load balancer the
+			// account pays for and a quota of the region counts.
+			"services.loadbalancers": jsii.String(strconv.Itoa(p.Quota.LoadBalancers)),
 			// A NodePort opens a port on every node of the cluster, other
 			// tenants' included; traffic comes in through the load
 			// balancers' IP targets instead.
@@ -155,6 +188,12 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 	if len(p.NodeSelector) > 0 {
 		n.requireNodeSelector(p.Name, p.NodeSelector)
 	}
+	if p.Domain != "" {
+		n.requireDomain(p.Name, p.Domain)
+	}
+	if p.LoadBalancerController != "" {
+		n.requireControllerBindings(p.Name, p.LoadBalancerController)
+	}
 	return n
 }
 
@@ -162,8 +201,7 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 // nodeSelector holds every label of sel. A toleration alone would let a
 // pod onto another tenant's nodes (and behind their security groups);
 // the kubelet re-checks the node selector, so setting spec.nodeName does
-// not step around it either. ValidatingAdmissionPolicy is built into the
-// API server (GA in Kubernetes 1.30): nothing to run, and it fails closed.
+// not step around it either.
 func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
 	keys := slices.Sorted(maps.Keys(sel))
 	var conds, want []string
@@ -171,8 +209,108 @@ func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
 		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))
 		want = append(want, k+": "+sel[k])
 	}
-	policyName := "namespace-" + name + "-node-selector"
-	policy := manifest.NewManifest(n.scope, jsii.String("node-selector-policy"), &manifest.ManifestConfig{
+	n.admissionPolicy("node-selector", name,
+		// nodeSelector cannot change after creation.
+		[]any{resourceRule("", "v1", "pods", "CREATE")},
+		[]any{map[string]any{
+			"expression": "has(object.spec.nodeSelector) && " + strings.Join(conds, " && "),
+			"message":    fmt.Sprintf("pods in namespace %s must set nodeSelector {%s} (and tolerate those nodes' taints)", name, strings.Join(want, ", ")),
+		}})
+}
+
+// requireDomain refuses the namespace's Ingresses and Services that claim
+// a DNS name outside domain (an Ingress's hosts and TLS hosts, which the
+// load balancer routes and ExternalDNS publishes, and ExternalDNS's
+// hostname annotations), an Ingress that joins an IngressGroup not named
+// after the namespace (the group's load balancer and its rules would be
+// shared with the tenant owning it), and load balancers that pick their
+// own security groups (a group of another tenant's would make the load
+// balancer a member of what that tenant's rules admit). One ExternalDNS
+// publishes every namespace's names in the environment's zone, so this is
+// what keeps one tenant from taking another's names.
+func (n *Namespace) requireDomain(name, domain string) {
+	// Names are compared in lower case and without spaces, as DNS and
+	// ExternalDNS (which splits the annotations at commas) see them.
+	within := func(h string) string {
+		return fmt.Sprintf("(%[1]s == %[2]q || %[1]s.endsWith(%[3]q))", h, domain, "."+domain)
+	}
+	annotation := func(key string) string {
+		return fmt.Sprintf("!has(object.metadata.annotations) || !(%[1]q in object.metadata.annotations) || object.metadata.annotations[%[1]q].split(',').all(h, %[2]s)",
+			key, within("h.trim().lowerAscii()"))
+	}
+	absent := func(key string) string {
+		return fmt.Sprintf("!has(object.metadata.annotations) || !(%q in object.metadata.annotations)", key)
+	}
+	names := fmt.Sprintf("%s or a name under it", domain)
+	var hostnames []any
+	for _, key := range []string{HostnameAnnotation, InternalHostnameAnnotation} {
+		hostnames = append(hostnames, map[string]any{
+			"expression": annotation(key),
+			"message":    fmt.Sprintf("%s in namespace %s may name only %s", key, name, names),
+		})
+	}
+	n.admissionPolicy("ingress-hostnames", name,
+		[]any{resourceRule("networking.k8s.io", "v1", "ingresses", "CREATE", "UPDATE")},
+		append([]any{
+			map[string]any{
+				"expression": "!has(object.spec.rules) || object.spec.rules.all(r, !has(r.host) || " + within("r.host") + ")",
+				"message":    fmt.Sprintf("Ingress hosts in namespace %s must be %s", name, names),
+			},
+			map[string]any{
+				"expression": "!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, " + within("h") + "))",
+				"message":    fmt.Sprintf("Ingress TLS hosts in namespace %s must be %s", name, names),
+			},
+			map[string]any{
+				"expression": fmt.Sprintf("!has(object.metadata.annotations) || !(%[1]q in object.metadata.annotations) || object.metadata.annotations[%[1]q] == %[2]q || object.metadata.annotations[%[1]q].startsWith(%[3]q)",
+					GroupNameAnnotation, name, name+"."),
+				"message": fmt.Sprintf("Ingresses in namespace %s may join only the IngressGroups %s and %s.<name> (%s)", name, name, name, GroupNameAnnotation),
+			},
+			map[string]any{
+				"expression": absent(IngressSecurityGroupsAnnotation),
+				"message":    fmt.Sprintf("Ingresses in namespace %s may not choose their load balancer's security groups (%s)", name, IngressSecurityGroupsAnnotation),
+			},
+		}, hostnames...))
+	n.admissionPolicy("service-hostnames", name,
+		[]any{resourceRule("", "v1", "services", "CREATE", "UPDATE")},
+		append([]any{map[string]any{
+			"expression": absent(ServiceSecurityGroupsAnnotation),
+			"message":    fmt.Sprintf("Services in namespace %s may not choose their load balancer's security groups (%s)", name, ServiceSecurityGroupsAnnotation),
+		}}, hostnames...))
+}
+
+// requireControllerBindings lets only controller create the namespace's
+// TargetGroupBindings or change their spec; status and metadata updates
+// (finalizers) stay open to the garbage collector and the like.
+func (n *Namespace) requireControllerBindings(name, controller string) {
+	n.admissionPolicy("target-group-bindings", name,
+		[]any{resourceRule("elbv2.k8s.aws", "*", "targetgroupbindings", "CREATE", "UPDATE")},
+		[]any{map[string]any{
+			"expression": fmt.Sprintf("request.userInfo.username == %q || (request.operation == 'UPDATE' && object.spec == oldObject.spec)", controller),
+			"message":    fmt.Sprintf("TargetGroupBindings in namespace %s are made by the AWS Load Balancer Controller (%s) only", name, controller),
+		}})
+}
+
+// resourceRule matches operations on resource of group/version.
+func resourceRule(group, version, resource string, operations ...string) map[string]any {
+	var ops []any
+	for _, o := range operations {
+		ops = append(ops, o)
+	}
+	return map[string]any{
+		"apiGroups": []any{group}, "apiVersions": []any{version},
+		"operations": ops, "resources": []any{resource},
+	}
+}
+
+// admissionPolicy creates the ValidatingAdmissionPolicy
+// namespace-<namespace>-<id>, matching rules in this namespace only, and
+// its binding, which denies what a validation refuses; id also names the
+// two in their Terraform addresses (<id>-policy, <id>-binding).
+// ValidatingAdmissionPolicy is built into the API server (GA in
+// Kubernetes 1.30): nothing to run, and it fails closed.
+func (n *Namespace) admissionPolicy(id, namespace string, rules, validations []any) {
+	policyName := "namespace-" + namespace + "-" + id
+	policy := manifest.NewManifest(n.scope, jsii.String(id+"-policy"), &manifest.ManifestConfig{
 		Manifest: &map[string]any{
 			"apiVersion": "admissionregistration.k8s.io/v1",
 			"kind":       "ValidatingAdmissionPolicy",
@@ -180,22 +318,15 @@ func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
 			"spec": map[string]any{
 				"failurePolicy": "Fail",
 				"matchConstraints": map[string]any{
-					"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": name}},
-					// nodeSelector cannot change after creation.
-					"resourceRules": []any{map[string]any{
-						"apiGroups": []any{""}, "apiVersions": []any{"v1"},
-						"operations": []any{"CREATE"}, "resources": []any{"pods"},
-					}},
+					"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": namespace}},
+					"resourceRules":     rules,
 				},
-				"validations": []any{map[string]any{
-					"expression": "has(object.spec.nodeSelector) && " + strings.Join(conds, " && "),
-					"message":    fmt.Sprintf("pods in namespace %s must set nodeSelector {%s} (and tolerate those nodes' taints)", name, strings.Join(want, ", ")),
-				}},
+				"validations": validations,
 			},
 		},
 		DependsOn: &[]cdktf.ITerraformDependable{n.Namespace},
 	})
-	manifest.NewManifest(n.scope, jsii.String("node-selector-binding"), &manifest.ManifestConfig{
+	manifest.NewManifest(n.scope, jsii.String(id+"-binding"), &manifest.ManifestConfig{
 		Manifest: &map[string]any{
 			"apiVersion": "admissionregistration.k8s.io/v1",
 			"kind":       "ValidatingAdmissionPolicyBinding",
@@ -316,8 +447,14 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Name %q is invalid: want a DNS label", p.Name)
 	}
 	q := p.Quota
-	if q.Pods <= 0 || q.StorageGiB <= 0 || q.CPU == "" || q.Memory == "" {
-		return fmt.Errorf("Quota %+v is invalid: want Pods > 0, StorageGiB > 0, CPU and Memory set", q)
+	if q.Pods <= 0 || q.StorageGiB <= 0 || q.CPU == "" || q.Memory == "" || q.LoadBalancers < 0 {
+		return fmt.Errorf("Quota %+v is invalid: want Pods > 0, StorageGiB > 0, LoadBalancers >= 0, CPU and Memory set", q)
+	}
+	if p.Domain != "" && !awsrules.IsDNSName(p.Domain) {
+		return fmt.Errorf("Domain %q is invalid: want a lowercase DNS name such as acme.prod.example.com", p.Domain)
+	}
+	if c := p.LoadBalancerController; c != "" && !strings.HasPrefix(c, "system:serviceaccount:") {
+		return fmt.Errorf("LoadBalancerController %q is invalid: want a service account user, system:serviceaccount:<namespace>:<name>", c)
 	}
 	for _, in := range p.Ingress {
 		if in.Name == "" || in.App == "" || in.Port < 1 || in.Port > 65535 || len(in.CIDRs) == 0 {

@@ -12,6 +12,9 @@ func validProps() Props {
 		Quota:   Quota{Pods: 10, CPU: "4", Memory: "8Gi", StorageGiB: 10},
 		Ingress: []Ingress{{Name: "web", App: "web", Port: 8080, CIDRs: []string{"10.0.0.0/24"}}},
 		Egress:  []Egress{{Name: "https", CIDRs: []string{"0.0.0.0/0"}, Except: []string{"10.0.0.0/16"}, Ports: []int{443}}},
+		Domain:  "acme.dev.example.com",
+
+		LoadBalancerController: "system:serviceaccount:kube-system:aws-load-balancer-controller",
 	}
 }
 
@@ -19,6 +22,9 @@ func TestValidate(t *testing.T) {
 	propstest.Check(t, validProps, func(p Props) error { return p.validate() }, []propstest.Case[Props]{
 		{Name: "name", Mutate: func(p *Props) { p.Name = "Acme" }, Want: "Name"},
 		{Name: "no quota", Mutate: func(p *Props) { p.Quota = Quota{} }, Want: "Quota"},
+		{Name: "negative load balancers", Mutate: func(p *Props) { p.Quota.LoadBalancers = -1 }, Want: "LoadBalancers"},
+		{Name: "domain", Mutate: func(p *Props) { p.Domain = "Acme.example.com." }, Want: "Domain"},
+		{Name: "controller user", Mutate: func(p *Props) { p.LoadBalancerController = "aws-load-balancer-controller" }, Want: "LoadBalancerController"},
 		{Name: "ingress without app", Mutate: func(p *Props) { p.Ingress[0].App = "" }, Want: "Ingress"},
 		{Name: "ingress port", Mutate: func(p *Props) { p.Ingress[0].Port = 0 }, Want: "Ingress"},
 		{Name: "ingress cidr", Mutate: func(p *Props) { p.Ingress[0].CIDRs = []string{"10.0.0.0/33"} }, Want: `"10.0.0.0/33"`},

@@ -1,17 +1,24 @@
 // Package nodegroup provides EKS managed node groups launched from a
 // hardened launch template (IMDSv2 only, hop limit 1, KMS-encrypted gp3
 // root volume), and the IAM role their nodes use. The platform's system
-// node group and every client's node group are built with it.
+// node group and every client's node group are built with it. The
+// Cluster Autoscaler owns each group's desired size (Terraform ignores
+// it after creation) and finds the group by the tags EKS puts on its Auto
+// Scaling group; the group's labels and taints are tagged there too, so
+// the autoscaler can scale a group up from zero nodes.
 package nodegroup
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/autoscalinggrouptag"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eksnodegroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/launchtemplate"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -59,7 +66,10 @@ type Props struct {
 	// Required.
 	InstanceTypes []string
 	// MinSize, DesiredSize and MaxSize bound the group;
-	// 0 <= MinSize <= DesiredSize <= MaxSize and MaxSize >= 1.
+	// 0 <= MinSize <= DesiredSize <= MaxSize and MaxSize >= 1. DesiredSize
+	// is the size the group is created with: afterwards the Cluster
+	// Autoscaler sets it and Terraform ignores it (lifecycle
+	// ignore_changes), so a plan never undoes a scale-up.
 	MinSize, DesiredSize, MaxSize int
 	// DiskSizeGiB is the gp3 root volume size
 	// (awsrules.NodeDiskSizeProblem). Required.
@@ -95,7 +105,22 @@ type Props struct {
 type NodeGroup struct {
 	NodeGroup      eksnodegroup.EksNodeGroup
 	LaunchTemplate launchtemplate.LaunchTemplate
+	// AutoscalerTags are the node-template tags on the group's Auto
+	// Scaling group, by tag key.
+	AutoscalerTags map[string]autoscalinggrouptag.AutoscalingGroupTagA
 }
+
+// DesiredSizePath is the attribute of a node group that the Cluster
+// Autoscaler owns and Terraform ignores.
+const DesiredSizePath = "scaling_config[0].desired_size"
+
+// The tags the Cluster Autoscaler reads on an Auto Scaling group to know
+// the labels and taints of the nodes it would launch, before the group
+// has one (scaling up from zero).
+const (
+	NodeTemplateLabelTag = "k8s.io/cluster-autoscaler/node-template/label/"
+	NodeTemplateTaintTag = "k8s.io/cluster-autoscaler/node-template/taint/"
+)
 
 var (
 	// groupName: 1 to awsrules.MaxNodeGroupNameLength characters.
@@ -198,7 +223,40 @@ func New(scope constructs.Construct, id string, p *Props) *NodeGroup {
 	if len(p.DependsOn) > 0 {
 		cfg.DependsOn = &p.DependsOn
 	}
-	return &NodeGroup{NodeGroup: eksnodegroup.NewEksNodeGroup(c, jsii.String("node-group"), cfg), LaunchTemplate: lt}
+	// The Cluster Autoscaler sets the desired size; a plan must not set it
+	// back to the size the group was created with.
+	cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{IgnoreChanges: jsii.Strings(DesiredSizePath)}
+	group := eksnodegroup.NewEksNodeGroup(c, jsii.String("node-group"), cfg)
+	return &NodeGroup{NodeGroup: group, LaunchTemplate: lt, AutoscalerTags: nodeTemplateTags(c, group, p)}
+}
+
+// nodeTemplateTags tags the group's Auto Scaling group with its labels and
+// taints in the Cluster Autoscaler's node-template form. EKS tags the
+// group for auto-discovery itself (k8s.io/cluster-autoscaler/enabled and
+// k8s.io/cluster-autoscaler/<cluster> = owned) but not with these; without
+// them a group at zero nodes looks, to the autoscaler, like one whose nodes
+// fit no tainted or node-selecting pod. They are not propagated to the
+// instances, which get labels and taints from EKS.
+func nodeTemplateTags(c constructs.Construct, group eksnodegroup.EksNodeGroup, p *Props) map[string]autoscalinggrouptag.AutoscalingGroupTagA {
+	asg := group.Resources().Get(jsii.Number(0)).AutoscalingGroups().Get(jsii.Number(0)).Name()
+	tags := map[string]string{}
+	for k, v := range p.Labels {
+		tags[NodeTemplateLabelTag+k] = v
+	}
+	for _, t := range p.Taints {
+		tags[NodeTemplateTaintTag+t.Key] = t.Value + ":" + kubernetesEffect[t.Effect]
+	}
+	out := map[string]autoscalinggrouptag.AutoscalingGroupTagA{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		id := "autoscaler-" + strings.NewReplacer(NodeTemplateLabelTag, "label-", NodeTemplateTaintTag, "taint-", "/", "-").Replace(k)
+		out[k] = autoscalinggrouptag.NewAutoscalingGroupTagA(c, jsii.String(id), &autoscalinggrouptag.AutoscalingGroupTagAConfig{
+			AutoscalingGroupName: asg,
+			Tag: &autoscalinggrouptag.AutoscalingGroupTagTag{
+				Key: jsii.String(k), Value: jsii.String(tags[k]), PropagateAtLaunch: jsii.Bool(false),
+			},
+		})
+	}
+	return out
 }
 
 func (p *Props) validate() error {

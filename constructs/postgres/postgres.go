@@ -135,6 +135,10 @@ type Props struct {
 	// client and its cost centre); RDS copies them to snapshots.
 	// Default: none.
 	Tags map[string]string
+	// Alarms are the instance's CloudWatch alarms (CPU, free storage,
+	// freeable memory, connections, CPU credits of burstable classes) and
+	// its RDS event subscription (alarms.go). Default: nil (none).
+	Alarms *Alarms
 }
 
 // Postgres is one PostgreSQL instance and its companion resources.
@@ -153,11 +157,16 @@ type Postgres struct {
 	// DatabaseName is the database created with the instance.
 	DatabaseName *string
 	// SecretARN is the Secrets Manager secret RDS keeps the master
-	// credentials in; SecretKMSKeyARN the key encrypting it.
+	// credentials in, for administrators only (applications connect with
+	// IAM database authentication as their own users, see IAMAuth);
+	// SecretKMSKeyARN the key encrypting it.
 	SecretARN, SecretKMSKeyARN *string
 	// SecurityGroupID is the instance's own security group, which has no
 	// rules: whoever may connect is added to it by its own stack.
 	SecurityGroupID *string
+	// ResourceID is the instance's DbiResourceId, which names its
+	// database users in IAM (see IAMAuth).
+	ResourceID *string
 }
 
 var (
@@ -232,6 +241,8 @@ func (p Props) validate() error {
 		return fmt.Errorf("LogRetentionDays %d: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
 	case p.Backup != nil && (p.Backup.PlanID == nil || p.Backup.RoleARN == nil):
 		return fmt.Errorf("Backup: PlanID and RoleARN are required")
+	case p.Alarms != nil:
+		return p.Alarms.validate()
 	}
 	return nil
 }
@@ -277,8 +288,9 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		// The exported PostgreSQL logs may contain statement text.
 		ServicePrincipals: []string{awsrules.ServiceEndpoint("logs", *aws.Region())},
 	})
-	// The secret has its own key: an application allowed to read the
-	// credentials is granted decrypt on this key only.
+	// The master secret has its own key, so that reading the master
+	// credentials (administrators only) can be granted, and audited,
+	// apart from everything else.
 	secretKey := kms.NewKey(c, "secret-key", &kms.KeyProps{
 		Alias:       p.Identifier + "-secret",
 		Description: fmt.Sprintf("Master credentials secret of RDS instance %s", p.Identifier),
@@ -412,6 +424,10 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 	}
 	instance := dbinstance.NewDbInstance(c, jsii.String("instance"), cfg)
 
+	if p.Alarms != nil {
+		newAlarms(c, p, instance, tags)
+	}
+
 	if p.Backup != nil {
 		backupselection.NewBackupSelection(c, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
 			Name:       jsii.String(p.Identifier),
@@ -433,6 +449,7 @@ func New(scope constructs.Construct, id string, props *Props) *Postgres {
 		SecretARN:       instance.MasterUserSecret().Get(jsii.Number(0)).SecretArn(),
 		SecretKMSKeyARN: secretKey.ARN,
 		SecurityGroupID: sg.Id(),
+		ResourceID:      instance.ResourceId(),
 	}
 }
 

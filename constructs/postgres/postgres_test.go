@@ -27,8 +27,8 @@ func TestValidate(t *testing.T) {
 	validate := func(p Props) error { return p.withDefaults().validate() }
 	propstest.Accepts(t, validProps, validate, []propstest.Case[Props]{
 		{Name: "defaults", Mutate: func(*Props) {}},
-		{Name: "hyphenated instance family", Mutate: func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }},
-		{Name: "bare metal", Mutate: func(p *Props) { p.InstanceClass = "db.m7g.metal-48xl" }},
+		{Name: "largest known class", Mutate: func(p *Props) { p.InstanceClass = "db.r8g.48xlarge" }},
+		{Name: "alarms", Mutate: func(p *Props) { p.Alarms = validAlarms() }},
 		{Name: "exact version", Mutate: func(p *Props) { p.EngineVersion = "18.1" }},
 		{Name: "storage autoscaling off at the largest size", Mutate: func(p *Props) { p.AllocatedStorageGiB, p.MaxAllocatedStorageGiB = 65536, 0 }},
 		{Name: "windows that touch", Mutate: func(p *Props) { p.BackupWindow, p.MaintenanceWindow = "01:00-02:00", "sun:02:00-sun:03:00" }},
@@ -54,7 +54,21 @@ func TestValidate(t *testing.T) {
 		{Name: "monitoring interval", Mutate: func(p *Props) { p.MonitoringIntervalSeconds = 20 }, Want: "MonitoringIntervalSeconds"},
 		{Name: "log retention", Mutate: func(p *Props) { p.LogRetentionDays = 10 }, Want: "LogRetentionDays"},
 		{Name: "backup plan without role", Mutate: func(p *Props) { p.Backup = &BackupPlan{PlanID: jsii.String("p")} }, Want: "Backup"},
+		// The alarms are relative to the class's memory and credits.
+		{Name: "class Stratum does not know", Mutate: func(p *Props) { p.InstanceClass = "db.m7i-flex.large" }, Want: "InstanceClass"},
+		{Name: "alarms without topic", Mutate: func(p *Props) { p.Alarms = validAlarms(); p.Alarms.Topic = nil }, Want: "Alarms.Topic"},
+		{Name: "alarms without runbooks", Mutate: func(p *Props) { p.Alarms = validAlarms(); p.Alarms.Runbook = nil }, Want: "Alarms.Runbook"},
+		{Name: "alarm threshold", Mutate: func(p *Props) { p.Alarms = validAlarms(); p.Alarms.ConnectionsPercent = 0 }, Want: "Alarms.ConnectionsPercent"},
+		{Name: "free storage at autoscaling's trigger", Mutate: func(p *Props) { p.Alarms = validAlarms(); p.Alarms.FreeStoragePercent = 10 }, Want: "Alarms.FreeStoragePercent"},
 	})
+}
+
+func validAlarms() *Alarms {
+	return &Alarms{
+		Topic:      jsii.String("arn:aws:sns:us-east-1:111111111111:stratum-dev-alarms"),
+		Runbook:    func(kind string) string { return "docs/runbooks/alerts/" + kind + ".md" },
+		CPUPercent: 80, FreeStoragePercent: 5, FreeMemoryPercent: 10, ConnectionsPercent: 80, CPUCreditsPercent: 20,
+	}
 }
 
 func TestNewPanicsOnBadProps(t *testing.T) {
@@ -91,7 +105,13 @@ func TestDefaults(t *testing.T) {
 	full.AllowDeletion, full.SkipFinalSnapshot, full.PreventDestroy = true, true, true
 	full.Backup = &BackupPlan{PlanID: jsii.String("plan"), RoleARN: jsii.String("role")}
 	full.Tags = map[string]string{"Client": "acme"}
+	full.Alarms = validAlarms()
 	New(stack, "full", &full)
+	large := validProps()
+	large.Identifier, large.InstanceClass = "large", "db.r6g.large"
+	large.AllocatedStorageGiB, large.MaxAllocatedStorageGiB = 100, 1000
+	large.Alarms = validAlarms()
+	New(stack, "large", &large)
 
 	var out struct {
 		Resource map[string]map[string]map[string]any `json:"resource"`
@@ -166,6 +186,61 @@ func TestDefaults(t *testing.T) {
 		sel := find("aws_backup_selection", "full")
 		if sel == nil || sel["plan_id"] != "plan" || sel["iam_role_arn"] != "role" {
 			t.Errorf("backup selection %v", sel)
+		}
+	})
+
+	t.Run("alarms", func(t *testing.T) {
+		if find("aws_cloudwatch_metric_alarm", "defaults") != nil || find("aws_db_event_subscription", "defaults") != nil {
+			t.Error("alarms without Alarms")
+		}
+		alarms := map[string]map[string]any{}
+		for _, a := range out.Resource["aws_cloudwatch_metric_alarm"] {
+			alarms[a["alarm_name"].(string)] = a
+		}
+		// A burstable class gets the CPU credits alarm, a db.r6g none.
+		for name, want := range map[string]bool{
+			"stratum-dev-acme-db-cpu": true, "stratum-dev-acme-db-cpu-credits": true,
+			"large-db-cpu": true, "large-db-free-storage": true, "large-db-freeable-memory": true,
+			"large-db-connections": true, "large-db-cpu-credits": false,
+		} {
+			if _, ok := alarms[name]; ok != want {
+				t.Errorf("alarm %s exists = %t, want %t (have %d alarms)", name, ok, want, len(alarms))
+			}
+		}
+		thresholds := map[string]float64{
+			// 5 % of 100 GiB; 10 % of 16 GiB; 80 % of the estimate for
+			// 16 GiB; 20 % of db.t4g.micro's 288 credits.
+			"large-db-free-storage": 5 * (1 << 30), "large-db-freeable-memory": 1717986918, // 1.6 GiB, to the byte
+			"large-db-connections": 1297, "stratum-dev-acme-db-cpu-credits": 57, "large-db-cpu": 80,
+		}
+		for name, want := range thresholds {
+			if got := alarms[name]["threshold"]; got != want {
+				t.Errorf("%s threshold = %v, want %v", name, got, want)
+			}
+		}
+		for name, a := range alarms {
+			if fmt.Sprint(a["alarm_actions"]) != "[arn:aws:sns:us-east-1:111111111111:stratum-dev-alarms]" || fmt.Sprint(a["ok_actions"]) != fmt.Sprint(a["alarm_actions"]) {
+				t.Errorf("%s: actions %v / %v, want the topic for both", name, a["alarm_actions"], a["ok_actions"])
+			}
+			kind := name[strings.Index(name, "-db-")+1:]
+			if !strings.HasSuffix(fmt.Sprint(a["alarm_description"]), "Runbook: docs/runbooks/alerts/"+kind+".md") {
+				t.Errorf("%s: description %q does not end with its runbook", name, a["alarm_description"])
+			}
+			if !strings.Contains(fmt.Sprint(a["dimensions"]), "DBInstanceIdentifier:${aws_db_instance.") {
+				t.Errorf("%s: dimensions %v, want the instance's identifier", name, a["dimensions"])
+			}
+		}
+		sub := find("aws_db_event_subscription", "large")
+		if sub == nil || sub["name"] != "large-db-events" || sub["source_type"] != "db-instance" || !strings.Contains(fmt.Sprint(sub["source_ids"]), "aws_db_instance.large_instance") {
+			t.Fatalf("event subscription %v", sub)
+		}
+		for _, c := range []string{"availability", "failover", "failure", "low storage", "maintenance", "notification"} {
+			if !strings.Contains(fmt.Sprint(sub["event_categories"]), c) {
+				t.Errorf("event categories %v lack %q", sub["event_categories"], c)
+			}
+		}
+		if tags, _ := sub["tags"].(map[string]any); tags["Runbook"] != "docs/runbooks/alerts/db-events.md" {
+			t.Errorf("subscription tags %v, want its runbook", sub["tags"])
 		}
 	})
 }

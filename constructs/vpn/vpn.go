@@ -3,7 +3,9 @@
 // one VPN connection (two tunnels) to each of two or more customer
 // gateways, so either on-premises router or either AWS endpoint can fail.
 // Routes to on-premises networks are propagated into the given route
-// tables, and each connection has an alarm on its tunnel state.
+// tables, and each connection has an alarm on its tunnel state. Every
+// tunnel's IKE and IPsec options are pinned (AWS's defaults accept IKEv1,
+// SHA1 and DH group 2) and its logs go to a KMS-encrypted log group.
 package vpn
 
 import (
@@ -15,14 +17,20 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchlogresourcepolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/customergateway"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpnconnection"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpnconnectionroute"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngateway"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpngatewayroutepropagation"
 
 	"stratum/awsrules"
+	"stratum/constructs/awscontext"
+	"stratum/constructs/kms"
+	"stratum/constructs/policy"
 )
 
 // CustomerGateway is one on-premises VPN router.
@@ -64,6 +72,36 @@ type Props struct {
 	// AlarmTopicARN receives the tunnel alarms (and their recovery).
 	// Required.
 	AlarmTopicARN *string
+	// Tunnels are the IKE and IPsec options of every tunnel of every
+	// connection, each from what AWS accepts (awsrules.VPN…). Required:
+	// AWS's defaults accept IKEv1, SHA1 and DH group 2.
+	Tunnels Tunnels
+	// LogKey encrypts the tunnel log group; its key policy must let
+	// CloudWatch Logs of the region use it (kms.KeyProps.ServicePrincipals
+	// logs.<region>.amazonaws.com). Required.
+	LogKey *kms.Key
+	// LogRetentionDays is how long tunnel logs are kept
+	// (awsrules.IsCloudWatchRetention). Required.
+	LogRetentionDays int
+	// Region is the VPN's region, which names the log group's ARN in its
+	// resource policy. Required.
+	Region string
+	// AlarmRunbook is the link to the tunnel alarms' runbook, which ends
+	// their description ("Runbook: <link>"). Default: "" (no link).
+	AlarmRunbook string
+}
+
+// Tunnels are the options of every tunnel.
+type Tunnels struct {
+	IKEVersions    []string
+	Phase1, Phase2 Phase
+}
+
+// Phase is the algorithms and lifetime of one IKE phase.
+type Phase struct {
+	EncryptionAlgorithms, IntegrityAlgorithms []string
+	DHGroupNumbers                            []int
+	LifetimeSeconds                           int
 }
 
 // Connection is one customer gateway and its VPN connection.
@@ -78,7 +116,12 @@ type VPN struct {
 	Gateway     vpngateway.VpnGateway
 	GatewayID   *string
 	Connections []*Connection
+	// LogGroup holds every tunnel's logs.
+	LogGroup cloudwatchloggroup.CloudwatchLogGroup
 }
+
+// LogGroupName is the tunnel log group of the VPN named name.
+func LogGroupName(name string) string { return "/aws/vpn/" + name + "/tunnels" }
 
 // New creates the VPN.
 func New(scope constructs.Construct, id string, p *Props) *VPN {
@@ -97,7 +140,18 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 		Tags:          name(p.Name),
 	})
 	v.GatewayID = v.Gateway.Id()
+	v.LogGroup = newLogGroup(c, p)
+	logs := &vpnconnection.VpnConnectionTunnel1LogOptions{CloudwatchLogOptions: &vpnconnection.VpnConnectionTunnel1LogOptionsCloudwatchLogOptions{
+		LogEnabled:      jsii.Bool(true),
+		LogGroupArn:     v.LogGroup.Arn(),
+		LogOutputFormat: jsii.String("json"),
+	}}
+	t := p.Tunnels
 
+	runbook := ""
+	if p.AlarmRunbook != "" {
+		runbook = " Runbook: " + p.AlarmRunbook
+	}
 	for _, cg := range p.CustomerGateways {
 		gw := customergateway.NewCustomerGateway(c, jsii.String("customer-gateway-"+cg.Name), &customergateway.CustomerGatewayConfig{
 			Type:      jsii.String("ipsec.1"),
@@ -111,6 +165,31 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 			CustomerGatewayId: gw.Id(),
 			StaticRoutesOnly:  jsii.Bool(p.StaticRoutesOnly),
 			Tags:              name(p.Name + "-" + cg.Name),
+			// Both tunnels the same: either may carry the traffic.
+			Tunnel1IkeVersions:                jsii.Strings(t.IKEVersions...),
+			Tunnel1Phase1EncryptionAlgorithms: jsii.Strings(t.Phase1.EncryptionAlgorithms...),
+			Tunnel1Phase1IntegrityAlgorithms:  jsii.Strings(t.Phase1.IntegrityAlgorithms...),
+			Tunnel1Phase1DhGroupNumbers:       numbers(t.Phase1.DHGroupNumbers),
+			Tunnel1Phase1LifetimeSeconds:      jsii.Number(float64(t.Phase1.LifetimeSeconds)),
+			Tunnel1Phase2EncryptionAlgorithms: jsii.Strings(t.Phase2.EncryptionAlgorithms...),
+			Tunnel1Phase2IntegrityAlgorithms:  jsii.Strings(t.Phase2.IntegrityAlgorithms...),
+			Tunnel1Phase2DhGroupNumbers:       numbers(t.Phase2.DHGroupNumbers),
+			Tunnel1Phase2LifetimeSeconds:      jsii.Number(float64(t.Phase2.LifetimeSeconds)),
+			Tunnel1LogOptions:                 logs,
+			Tunnel2IkeVersions:                jsii.Strings(t.IKEVersions...),
+			Tunnel2Phase1EncryptionAlgorithms: jsii.Strings(t.Phase1.EncryptionAlgorithms...),
+			Tunnel2Phase1IntegrityAlgorithms:  jsii.Strings(t.Phase1.IntegrityAlgorithms...),
+			Tunnel2Phase1DhGroupNumbers:       numbers(t.Phase1.DHGroupNumbers),
+			Tunnel2Phase1LifetimeSeconds:      jsii.Number(float64(t.Phase1.LifetimeSeconds)),
+			Tunnel2Phase2EncryptionAlgorithms: jsii.Strings(t.Phase2.EncryptionAlgorithms...),
+			Tunnel2Phase2IntegrityAlgorithms:  jsii.Strings(t.Phase2.IntegrityAlgorithms...),
+			Tunnel2Phase2DhGroupNumbers:       numbers(t.Phase2.DHGroupNumbers),
+			Tunnel2Phase2LifetimeSeconds:      jsii.Number(float64(t.Phase2.LifetimeSeconds)),
+			Tunnel2LogOptions: &vpnconnection.VpnConnectionTunnel2LogOptions{CloudwatchLogOptions: &vpnconnection.VpnConnectionTunnel2LogOptionsCloudwatchLogOptions{
+				LogEnabled:      logs.CloudwatchLogOptions.LogEnabled,
+				LogGroupArn:     logs.CloudwatchLogOptions.LogGroupArn,
+				LogOutputFormat: logs.CloudwatchLogOptions.LogOutputFormat,
+			}},
 		})
 		for _, cidr := range p.StaticRoutes {
 			vpnconnectionroute.NewVpnConnectionRoute(c, jsii.String("static-route-"+cg.Name+"-"+idOf(cidr)), &vpnconnectionroute.VpnConnectionRouteConfig{
@@ -123,7 +202,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 			AlarmName: jsii.String(alarmName),
 			AlarmDescription: jsii.String(fmt.Sprintf(
 				"A tunnel of VPN connection %s-%s to %s has been down for 15 minutes: the site runs without redundancy (or is cut off if both are down).",
-				p.Name, cg.Name, cg.IPAddress)),
+				p.Name, cg.Name, cg.IPAddress) + runbook),
 			Namespace:  jsii.String("AWS/VPN"),
 			MetricName: jsii.String("TunnelState"),
 			// Per connection, TunnelState is the mean over its two tunnels:
@@ -156,6 +235,42 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 	return v
 }
 
+// newLogGroup creates the tunnels' log group and the resource policy that
+// lets the log delivery service write to it (only for this account's
+// VPN connections); without it AWS would add a broader policy itself.
+func newLogGroup(c constructs.Construct, p *Props) cloudwatchloggroup.CloudwatchLogGroup {
+	group := cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String("tunnel-logs"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
+		Name:            jsii.String(LogGroupName(p.Name)),
+		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
+		KmsKeyId:        p.LogKey.ARN,
+	})
+	aws := awscontext.Of(c)
+	account, partition := aws.AccountID(), aws.Partition()
+	st := policy.Allow("VPNTunnelLogDelivery", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, jsii.String(*group.Arn()+":*"))
+	st.Principals = []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+		Type: jsii.String("Service"), Identifiers: jsii.Strings("delivery.logs.amazonaws.com"),
+	}}
+	st.Condition = []*policy.Condition{
+		{Test: jsii.String("StringEquals"), Variable: jsii.String("aws:SourceAccount"), Values: &[]*string{account}},
+		{Test: jsii.String("ArnLike"), Variable: jsii.String("aws:SourceArn"),
+			Values: jsii.Strings(fmt.Sprintf("arn:%s:logs:%s:%s:*", *partition, p.Region, *account))},
+	}
+	doc := policy.NewDocument(c, "tunnel-logs-policy-document", st)
+	cloudwatchlogresourcepolicy.NewCloudwatchLogResourcePolicy(c, jsii.String("tunnel-logs-policy"), &cloudwatchlogresourcepolicy.CloudwatchLogResourcePolicyConfig{
+		PolicyName:     jsii.String(p.Name + "-vpn-tunnel-logs"),
+		PolicyDocument: doc.Json(),
+	})
+	return group
+}
+
+func numbers(ns []int) *[]*float64 {
+	out := make([]*float64, len(ns))
+	for i, n := range ns {
+		out[i] = jsii.Number(float64(n))
+	}
+	return &out
+}
+
 // idOf turns a CIDR into a construct id part: 172.16.0.0/16 → 172-16-0-0-16.
 func idOf(cidr string) string {
 	return strings.NewReplacer(".", "-", "/", "-").Replace(cidr)
@@ -175,6 +290,15 @@ func (p *Props) validate() error {
 		return fmt.Errorf("VPCID is required")
 	case p.AlarmTopicARN == nil:
 		return fmt.Errorf("AlarmTopicARN is required: a VPN without tunnel alarms fails silently")
+	case p.LogKey == nil:
+		return fmt.Errorf("LogKey is required: tunnel logs are encrypted")
+	case !awsrules.IsCloudWatchRetention(p.LogRetentionDays):
+		return fmt.Errorf("LogRetentionDays %d is invalid: want one of %v", p.LogRetentionDays, awsrules.CloudWatchRetentionDays)
+	case !awsrules.IsRegion(p.Region):
+		return fmt.Errorf("Region %q is invalid: want an AWS region code such as us-east-1", p.Region)
+	}
+	if err := p.Tunnels.validate(); err != nil {
+		return err
 	}
 	if a := p.AmazonSideASN; a != 0 && !awsrules.IsAmazonSideASN(a) {
 		return fmt.Errorf("AmazonSideASN %d is invalid: want 0 or %s", a, awsrules.AmazonSideASNsText)
@@ -214,6 +338,32 @@ func (p *Props) validate() error {
 		if k == "" || id == nil {
 			return fmt.Errorf("PropagateTo[%q]: want a non-empty key and a route table id", k)
 		}
+	}
+	return nil
+}
+
+// validate checks the options against what AWS accepts.
+func (t Tunnels) validate() error {
+	if problem := awsrules.VPNChoicesProblem(t.IKEVersions, awsrules.VPNIKEVersions); problem != "" {
+		return fmt.Errorf("Tunnels.IKEVersions %v is invalid: want %s", t.IKEVersions, problem)
+	}
+	for _, ph := range []struct {
+		name   string
+		phase  Phase
+		groups []int
+	}{{"Phase1", t.Phase1, awsrules.VPNPhase1DHGroups}, {"Phase2", t.Phase2, awsrules.VPNPhase2DHGroups}} {
+		if problem := awsrules.VPNChoicesProblem(ph.phase.EncryptionAlgorithms, awsrules.VPNEncryptionAlgorithms); problem != "" {
+			return fmt.Errorf("Tunnels.%s.EncryptionAlgorithms %v is invalid: want %s", ph.name, ph.phase.EncryptionAlgorithms, problem)
+		}
+		if problem := awsrules.VPNChoicesProblem(ph.phase.IntegrityAlgorithms, awsrules.VPNIntegrityAlgorithms); problem != "" {
+			return fmt.Errorf("Tunnels.%s.IntegrityAlgorithms %v is invalid: want %s", ph.name, ph.phase.IntegrityAlgorithms, problem)
+		}
+		if problem := awsrules.VPNChoicesProblem(ph.phase.DHGroupNumbers, ph.groups); problem != "" {
+			return fmt.Errorf("Tunnels.%s.DHGroupNumbers %v is invalid: want %s", ph.name, ph.phase.DHGroupNumbers, problem)
+		}
+	}
+	if problem := awsrules.VPNLifetimesProblem(t.Phase1.LifetimeSeconds, t.Phase2.LifetimeSeconds); problem != "" {
+		return fmt.Errorf("Tunnels lifetimes %d/%d are invalid: want %s", t.Phase1.LifetimeSeconds, t.Phase2.LifetimeSeconds, problem)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
+	"stratum/constructs/kms"
 	"stratum/constructs/propstest"
 )
 
@@ -19,6 +20,14 @@ func validProps() Props {
 		},
 		PropagateTo:   map[string]*string{"private": jsii.String("rtb-1")},
 		AlarmTopicARN: jsii.String("arn:aws:sns:us-east-1:111111111111:alarms"),
+		Tunnels: Tunnels{
+			IKEVersions: []string{"ikev2"},
+			Phase1:      Phase{EncryptionAlgorithms: []string{"AES256-GCM-16"}, IntegrityAlgorithms: []string{"SHA2-256"}, DHGroupNumbers: []int{20}, LifetimeSeconds: 28800},
+			Phase2:      Phase{EncryptionAlgorithms: []string{"AES256-GCM-16"}, IntegrityAlgorithms: []string{"SHA2-256"}, DHGroupNumbers: []int{20}, LifetimeSeconds: 3600},
+		},
+		LogKey:           kms.FromARN(jsii.String("arn:aws:kms:us-east-1:111111111111:key/1"), "us-east-1"),
+		LogRetentionDays: 30,
+		Region:           "us-east-1",
 	}
 }
 
@@ -45,5 +54,15 @@ func TestValidate(t *testing.T) {
 		{Name: "no alarm topic", Mutate: func(p *Props) { p.AlarmTopicARN = nil }, Want: "AlarmTopicARN"},
 		{Name: "no vpc", Mutate: func(p *Props) { p.VPCID = nil }, Want: "VPCID"},
 		{Name: "nil route table", Mutate: func(p *Props) { p.PropagateTo["db"] = nil }, Want: "PropagateTo"},
+		{Name: "no log key", Mutate: func(p *Props) { p.LogKey = nil }, Want: "LogKey"},
+		{Name: "log retention", Mutate: func(p *Props) { p.LogRetentionDays = 366 }, Want: "LogRetentionDays"},
+		{Name: "region", Mutate: func(p *Props) { p.Region = "" }, Want: "Region"},
+		{Name: "no IKE version", Mutate: func(p *Props) { p.Tunnels.IKEVersions = nil }, Want: "Tunnels.IKEVersions"},
+		{Name: "IKE version", Mutate: func(p *Props) { p.Tunnels.IKEVersions = []string{"ikev3"} }, Want: "Tunnels.IKEVersions"},
+		{Name: "encryption", Mutate: func(p *Props) { p.Tunnels.Phase2.EncryptionAlgorithms = []string{"AES192"} }, Want: "Tunnels.Phase2.EncryptionAlgorithms"},
+		{Name: "integrity twice", Mutate: func(p *Props) { p.Tunnels.Phase1.IntegrityAlgorithms = []string{"SHA2-256", "SHA2-256"} }, Want: "each value once"},
+		{Name: "group 5 in phase 1", Mutate: func(p *Props) { p.Tunnels.Phase1.DHGroupNumbers = []int{5} }, Want: "Tunnels.Phase1.DHGroupNumbers"},
+		{Name: "phase 2 lifetime", Mutate: func(p *Props) { p.Tunnels.Phase2.LifetimeSeconds = 7200 }, Want: "900–3600"},
+		{Name: "phase 2 outlives phase 1", Mutate: func(p *Props) { p.Tunnels.Phase1.LifetimeSeconds, p.Tunnels.Phase2.LifetimeSeconds = 1800, 1800 }, Want: "shorter than phase 1"},
 	})
 }

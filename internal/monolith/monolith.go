@@ -359,8 +359,8 @@ func platform(b *builder) {
 		b.add("", "aws_eks_addon", "this", a, obj{attrs: with(map[string]any{"id": "stratum-prod:" + a, "cluster_name": "stratum-prod", "addon_name": a, "arn": arn("eks", "addon/stratum-prod/"+a+"/"+uuid(a)), "addon_version": "v1.0.0-eksbuild.1"}, nil),
 			deps: []string{"module.eks.aws_eks_cluster.this"}})
 	}
-	// Who deploys: its principal comes from the caller's session at plan
-	// time in Stratum, so only the mapping file can say where it goes.
+	// Who deployed the monolith: not Stratum's configured deploy role, so
+	// no identity matches it and only the mapping file says where it goes.
 	b.add("module.eks", "aws_eks_access_entry", "admin", nil, obj{attrs: with(map[string]any{
 		"id": "stratum-prod:" + iamARN("role/stratum-deployer"), "cluster_name": "stratum-prod", "principal_arn": iamARN("role/stratum-deployer"), "type": "STANDARD",
 		"access_entry_arn": arn("eks", "access-entry/stratum-prod/role/"+account+"/stratum-deployer/"+uuid("ae")),
@@ -434,7 +434,9 @@ func MappingFile() []byte {
 	return []byte(`{
   "moves": [
     {"from": "aws_instance.bastion", "action": "retire", "reason": "Stratum has no bastion: operators use SSM Session Manager; decommission the instance by hand"},
-    {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47", "reason": "its principal is read from the deployer's session at plan time"}
+    {"from": "aws_security_group.load_balancers", "action": "retire", "reason": "Stratum has no shared load balancer group: the AWS Load Balancer Controller creates its own; delete the group by hand once no load balancer uses it"},
+    {"from": "aws_security_group.databases", "action": "retire", "reason": "Stratum has no shared database group: each database has its own; delete the group by hand once no database uses it"},
+    {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47", "reason": "the monolith's admin is not the configured deploy role: the entry moves, and the next apply replaces its principal"}
   ]
 }
 `)

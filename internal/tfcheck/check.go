@@ -20,10 +20,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -379,10 +381,14 @@ type runtimeState struct {
 	constraint   string
 	// mockers keep each stack's prepared copy for the test file.
 	mockers map[string]*mocker
+	// aliases are the AWS provider aliases some stack configures (a
+	// second region): the root of the steps whose stacks have no provider
+	// blocks declares them, and the test file mocks them.
+	aliases map[string]bool
 }
 
 func newRuntime(scratch string, tc *Toolchain) (*runtimeState, error) {
-	rt := &runtimeState{scratch: scratch, tc: tc, tfrc: filepath.Join(scratch, "terraform.tfrc"), mockers: map[string]*mocker{}}
+	rt := &runtimeState{scratch: scratch, tc: tc, tfrc: filepath.Join(scratch, "terraform.tfrc"), mockers: map[string]*mocker{}, aliases: map[string]bool{}}
 	if err := os.WriteFile(rt.tfrc, []byte(cliConfig(tc.Mirror, terraformHost)), 0o644); err != nil {
 		return nil, err
 	}
@@ -474,7 +480,11 @@ func (rt *runtimeState) prepare(s Stack, res *StackResult) error {
 		return err
 	}
 	rt.mockers[s.Name] = m
-	mocked, err := withoutProviders(p.doc)
+	aliases := providerAliases(p.doc)
+	for _, a := range aliases {
+		rt.aliases[a] = true
+	}
+	mocked, err := withoutProviders(p.doc, aliases)
 	if err != nil {
 		return fmt.Errorf("stack %s: %w", s.Name, err)
 	}
@@ -497,7 +507,13 @@ func (rt *runtimeState) prepare(s Stack, res *StackResult) error {
 		files[filepath.Join("hcl", s.Name, "cdk.tf")] = h.HCL
 	}
 	for path, b := range files {
-		if err := rt.addModule(path, b); err != nil {
+		var passed []string
+		if !strings.HasPrefix(path, "json"+string(filepath.Separator)) && !strings.HasPrefix(path, "hcl"+string(filepath.Separator)) {
+			// These copies have no provider blocks: the root passes
+			// its (mocked) aliased configurations in.
+			passed = aliases
+		}
+		if err := rt.addModule(path, b, passed); err != nil {
 			return err
 		}
 	}
@@ -505,7 +521,7 @@ func (rt *runtimeState) prepare(s Stack, res *StackResult) error {
 }
 
 // addModule writes a stack's copy and lists it in its step's root module.
-func (rt *runtimeState) addModule(rel string, b []byte) error {
+func (rt *runtimeState) addModule(rel string, b []byte, aliases []string) error {
 	path := filepath.Join(rt.scratch, rel)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -529,7 +545,24 @@ func (rt *runtimeState) addModule(rel string, b []byte) error {
 		mods = map[string]any{}
 		doc["module"] = mods
 	}
-	mods[stack] = map[string]any{"source": "./" + stack}
+	mod := map[string]any{"source": "./" + stack}
+	if len(aliases) > 0 {
+		providers := map[string]any{awsType: awsType}
+		blocks := []any{map[string]any{}}
+		if old, ok := doc["provider"].(map[string]any); ok {
+			blocks, _ = old[awsType].([]any)
+		}
+		for _, a := range aliases {
+			ref := awsType + "." + a
+			providers[ref] = ref
+			if !slices.ContainsFunc(blocks, func(b any) bool { return asMap(b)["alias"] == a }) {
+				blocks = append(blocks, map[string]any{"alias": a})
+			}
+		}
+		mod["providers"] = providers
+		doc["provider"] = map[string]any{awsType: blocks}
+	}
+	mods[stack] = mod
 	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
@@ -539,15 +572,42 @@ func (rt *runtimeState) addModule(rel string, b []byte) error {
 
 // withoutProviders is the copy with its provider blocks removed: in the
 // mocked run every stack is a module using the root's mocked provider (a
-// module's own provider block would not be mocked).
-func withoutProviders(doc map[string]any) ([]byte, error) {
+// module's own provider block would not be mocked). A module whose
+// resources use aliased configurations (aws.<alias>) declares them as
+// configuration_aliases, which the root passes in.
+func withoutProviders(doc map[string]any, aliases []string) ([]byte, error) {
 	cp := make(map[string]any, len(doc))
 	for k, v := range doc {
 		if k != "provider" {
 			cp[k] = v
 		}
 	}
+	if len(aliases) > 0 {
+		tf := maps.Clone(asMap(doc["terraform"]))
+		reqs := maps.Clone(asMap(tf["required_providers"]))
+		aws := maps.Clone(asMap(reqs[awsType]))
+		var refs []any
+		for _, a := range aliases {
+			refs = append(refs, awsType+"."+a)
+		}
+		aws["configuration_aliases"] = refs
+		reqs[awsType], tf["required_providers"], cp["terraform"] = aws, reqs, tf
+	}
 	return json.MarshalIndent(cp, "", "  ")
+}
+
+// providerAliases are the aliases of the stack's AWS provider
+// configurations, sorted.
+func providerAliases(doc map[string]any) []string {
+	var out []string
+	blocks, _ := asMap(doc["provider"])[awsType].([]any)
+	for _, b := range blocks {
+		if a, ok := asMap(b)["alias"].(string); ok && a != "" {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (rt *runtimeState) env() []string { return childEnv(rt.scratch, rt.tfrc, nil) }
@@ -629,8 +689,12 @@ func (rt *runtimeState) mockedTest(ctx context.Context, stacks []Stack, byName m
 			res = append(res, o.entry("module."+s.Name+"."))
 		}
 	}
+	mocks := []any{map[string]any{}}
+	for _, a := range slices.Sorted(maps.Keys(rt.aliases)) {
+		mocks = append(mocks, map[string]any{"alias": a})
+	}
 	test, err := json.MarshalIndent(map[string]any{
-		"mock_provider":     map[string]any{awsType: map[string]any{}},
+		"mock_provider":     map[string]any{awsType: mocks},
 		"override_data":     data,
 		"override_resource": res,
 		"run":               map[string]any{mockedRun: map[string]any{"command": "apply"}},

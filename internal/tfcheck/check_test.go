@@ -96,9 +96,9 @@ func TestBrokenAttributeFailsTheTier(t *testing.T) {
 			name:  "invalid CIDR in a security group rule",
 			stack: "foundation-dev",
 			breakIt: func(t *testing.T, doc map[string]any) []string {
-				n, rule := firstWith(t, doc, "aws_vpc_security_group_ingress_rule", "cidr_ipv4")
+				n, rule := firstWith(t, doc, "aws_vpc_security_group_egress_rule", "cidr_ipv4")
 				rule["cidr_ipv4"] = "10.0.0.300/16"
-				return []string{"aws_vpc_security_group_ingress_rule." + n}
+				return []string{"aws_vpc_security_group_egress_rule." + n}
 			},
 			step: StepValidate,
 			want: []string{"10.0.0.300/16", "CIDR"},

@@ -207,6 +207,15 @@ func (m *mocker) resourceOverrides() []override {
 			case "aws_kms_key":
 				v["key_id"] = m.f.uuid("kms/" + name)
 				v["arn"] = m.f.arn("kms", "key/"+v["key_id"].(string))
+			case "aws_eks_node_group":
+				// EKS names the node group's Auto Scaling group: the
+				// autoscaler's node-template tags are put on it, and the
+				// node count alarm watches it.
+				ng, _ := cfg["node_group_name"].(string)
+				v["resources"] = []any{map[string]any{
+					"autoscaling_groups":              []any{map[string]any{"name": "eks-" + ng + "-" + m.f.uuid("asg/"+name)}},
+					"remote_access_security_group_id": "",
+				}}
 			case "aws_eks_cluster":
 				v["endpoint"] = ssmShapes["platform/cluster/endpoint"].value(m.f, "")
 				v["certificate_authority"] = []any{map[string]any{"data": ssmShapes["platform/cluster/ca-data"].value(m.f, "")}}

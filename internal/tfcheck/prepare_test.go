@@ -3,6 +3,8 @@ package tfcheck
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -123,4 +125,63 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestProviderAliases: a stack with an aliased AWS configuration (a second
+// region) keeps its resources on it in the copies without provider
+// blocks: the module declares the alias and the root passes it in.
+func TestProviderAliases(t *testing.T) {
+	doc := map[string]any{
+		"terraform": map[string]any{"required_providers": map[string]any{"aws": map[string]any{"source": "aws", "version": ">= 5.84.0"}}},
+		"provider":  map[string]any{"aws": []any{map[string]any{"region": "us-east-1"}, map[string]any{"alias": "copies", "region": "us-west-2"}}},
+		"resource":  map[string]any{"aws_backup_vault": map[string]any{"v": map[string]any{"name": "v", "provider": "aws.copies"}}},
+	}
+	aliases := providerAliases(doc)
+	if fmt.Sprint(aliases) != "[copies]" {
+		t.Fatalf("aliases %v, want [copies]", aliases)
+	}
+	b, err := withoutProviders(doc, aliases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["provider"]; ok {
+		t.Error("provider blocks left in")
+	}
+	aws := asMap(asMap(asMap(got["terraform"])["required_providers"])["aws"])
+	if fmt.Sprint(aws["configuration_aliases"]) != "[aws.copies]" || aws["version"] != ">= 5.84.0" {
+		t.Errorf("required aws %v, want the version and configuration_aliases [aws.copies]", aws)
+	}
+	if _, ok := asMap(asMap(asMap(doc["terraform"])["required_providers"])["aws"])["configuration_aliases"]; ok {
+		t.Error("withoutProviders changed the stack's own document")
+	}
+
+	rt := &runtimeState{scratch: t.TempDir(), constraint: ">= 5.84.0"}
+	if err := rt.addModule("mocked/foundation-prod/cdk.tf.json", b, aliases); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.addModule("mocked/platform-prod/cdk.tf.json", []byte("{}"), nil); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.ReadFile(filepath.Join(rt.scratch, "mocked", "main.tf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(root, &r); err != nil {
+		t.Fatal(err)
+	}
+	mods := asMap(r["module"])
+	if p := fmt.Sprint(asMap(mods["foundation-prod"])["providers"]); p != "map[aws:aws aws.copies:aws.copies]" {
+		t.Errorf("foundation-prod providers %s, want aws and aws.copies passed in", p)
+	}
+	if _, ok := asMap(mods["platform-prod"])["providers"]; ok {
+		t.Error("a module without aliases is passed providers")
+	}
+	if p := fmt.Sprint(asMap(r["provider"])["aws"]); p != "[map[] map[alias:copies]]" {
+		t.Errorf("root providers %s, want the default and aws.copies", p)
+	}
 }

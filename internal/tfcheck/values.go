@@ -110,15 +110,14 @@ func name(f fakes, parts ...string) string {
 // contract.Declared names them) a realistic value. A parameter declared in
 // the contract without an entry here makes the tier fail and names it.
 var ssmShapes = map[string]ssmShape{
-	"foundation/vpc/id":                         str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
-	"foundation/vpc/cidr":                       str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
-	"foundation/subnets/public":                 ids("subnet", "public"),
-	"foundation/subnets/private":                ids("subnet", "private"),
-	"foundation/subnets/database":               ids("subnet", "database"),
-	"foundation/security-groups/eks-nodes":      str(func(f fakes, _ string) string { return f.id("sg", "eks-nodes") }),
-	"foundation/security-groups/databases":      str(func(f fakes, _ string) string { return f.id("sg", "databases") }),
-	"foundation/security-groups/load-balancers": str(func(f fakes, _ string) string { return f.id("sg", "load-balancers") }),
-	"foundation/backup/vault-name":              str(func(f fakes, _ string) string { return name(f, "backup") }),
+	"bootstrap/logs/access-log-bucket":     str(func(f fakes, _ string) string { return f.env.State.AccessLogBucket }),
+	"foundation/vpc/id":                    str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
+	"foundation/vpc/cidr":                  str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
+	"foundation/subnets/public":            ids("subnet", "public"),
+	"foundation/subnets/private":           ids("subnet", "private"),
+	"foundation/subnets/database":          ids("subnet", "database"),
+	"foundation/security-groups/eks-nodes": str(func(f fakes, _ string) string { return f.id("sg", "eks-nodes") }),
+	"foundation/backup/vault-name":         str(func(f fakes, _ string) string { return name(f, "backup") }),
 	"foundation/backup/vault-arn": str(func(f fakes, _ string) string {
 		return f.arn("backup", "backup-vault:"+name(f, "backup"))
 	}),
@@ -157,8 +156,11 @@ var ssmShapes = map[string]ssmShape{
 	}),
 	"databases/secret-kms-key-arn": str(func(f fakes, c string) string { return f.arn("kms", "key/"+f.uuid("db-key/"+c)) }),
 	"databases/security-group-id":  str(func(f fakes, c string) string { return f.id("sg", "db/"+c) }),
+	// A DbiResourceId: db- and 26 upper-case letters and digits.
+	"databases/resource-id": str(func(f fakes, c string) string { return "db-" + strings.ToUpper(f.hex("dbi/"+c, 26)) }),
 
 	"client/namespace":                    str(func(_ fakes, c string) string { return c }),
+	"client/dns/domain":                   str(func(f fakes, c string) string { return c + "." + f.env.Domain }),
 	"client/node-group/name":              str(func(f fakes, c string) string { return name(f, c) }),
 	"client/node-group/role-arn":          str(func(f fakes, c string) string { return f.arn("iam", "role/"+name(f, c, "nodes")) }),
 	"client/node-group/security-group-id": str(func(f fakes, c string) string { return f.id("sg", "client-nodes/"+c) }),

@@ -1,0 +1,237 @@
+package stacks
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/ext"
+
+	"stratum/config"
+	"stratum/constructs/lbcontroller"
+	"stratum/constructs/namespace"
+	"stratum/contract"
+)
+
+// admission is a ValidatingAdmissionPolicy of a stack with its binding.
+type admission struct {
+	spec, binding map[string]any
+}
+
+// admissionPolicies are the stack's ValidatingAdmissionPolicies by name,
+// with their bindings.
+func admissionPolicies(j tfJSON) map[string]*admission {
+	out := map[string]*admission{}
+	for _, m := range j.resources("kubernetes_manifest") {
+		mf := jsonObject(m["manifest"])
+		name := fmt.Sprint(jsonObject(mf["metadata"])["name"])
+		if out[name] == nil {
+			out[name] = &admission{}
+		}
+		switch mf["kind"] {
+		case "ValidatingAdmissionPolicy":
+			out[name].spec = jsonObject(mf["spec"])
+		case "ValidatingAdmissionPolicyBinding":
+			out[name].binding = jsonObject(mf["spec"])
+		}
+	}
+	return out
+}
+
+// celEnv is the part of the API server's CEL environment the policies
+// use: the object, the old object and the request as dynamic values, and
+// the Kubernetes strings library (split, trim, lowerAscii).
+func celEnv(t *testing.T) *cel.Env {
+	t.Helper()
+	env, err := cel.NewEnv(
+		cel.Variable("object", cel.DynType), cel.Variable("oldObject", cel.DynType), cel.Variable("request", cel.DynType),
+		ext.Strings(ext.StringsVersion(2)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// admits evaluates every validation of the policy on the request: true
+// when all pass. An expression that does not compile or fails to
+// evaluate fails the test (the API server would refuse the request, or
+// the policy).
+func (a *admission) admits(t *testing.T, env *cel.Env, vars map[string]any) bool {
+	t.Helper()
+	ok := true
+	for _, v := range jsonList(a.spec["validations"]) {
+		expr := fmt.Sprint(jsonObject(v)["expression"])
+		ast, issues := env.Compile(expr)
+		if issues.Err() != nil {
+			t.Fatalf("%s: %v", expr, issues.Err())
+		}
+		prg, err := env.Program(ast)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		out, _, err := prg.Eval(vars)
+		if err != nil {
+			t.Fatalf("%s on %v: %v", expr, vars, err)
+		}
+		if out.Value() != true {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// TestClientHostnamesAndLoadBalancers: each client namespace's admission
+// policies, evaluated as the API server would, let the client's Ingresses
+// and Services claim its own subdomain (<client>.<env domain>) and the
+// names under it and nothing else, join only its own IngressGroups, and
+// choose no security group; only the load balancer controller makes its
+// TargetGroupBindings. Each policy matches the client's namespace only
+// and is bound to deny. The quota caps Services of type LoadBalancer, and
+// the client's configuration publishes its subdomain.
+func TestClientHostnamesAndLoadBalancers(t *testing.T) {
+	env := celEnv(t)
+	// The user the policies let make TargetGroupBindings is the one the
+	// controller runs as.
+	eachStackOf(t, defaultSynth(t), contract.Services, func(t *testing.T, _ config.Environment, j tfJSON) {
+		var found bool
+		for _, sa := range j.resources("kubernetes_service_account_v1") {
+			md := jsonObject(sa["metadata"])
+			found = found || fmt.Sprintf("system:serviceaccount:%s:%s", md["namespace"], md["name"]) == lbcontroller.DefaultUser
+		}
+		if !found {
+			t.Errorf("no service account %s: the load balancer controller runs as another user", lbcontroller.DefaultUser)
+		}
+	})
+	eachClientStack(t, func(t *testing.T, cs clientStack) {
+		j, ns, own := cs.j, cs.t.Names.Namespace, cs.t.Domain
+		if want := cs.client.Name + "." + cs.env.Domain; own != want {
+			t.Fatalf("subdomain %s, want %s", own, want)
+		}
+		other := "other." + cs.env.Domain // another client's, or the platform's
+		policies := admissionPolicies(j)
+		rules := map[string]string{
+			"ingress-hostnames":     "[map[apiGroups:[networking.k8s.io] apiVersions:[v1] operations:[CREATE UPDATE] resources:[ingresses]]]",
+			"service-hostnames":     "[map[apiGroups:[] apiVersions:[v1] operations:[CREATE UPDATE] resources:[services]]]",
+			"target-group-bindings": "[map[apiGroups:[elbv2.k8s.aws] apiVersions:[*] operations:[CREATE UPDATE] resources:[targetgroupbindings]]]",
+		}
+		get := func(suffix string) *admission {
+			name := "namespace-" + ns + "-" + suffix
+			a := policies[name]
+			if a == nil || a.spec == nil || a.binding == nil {
+				t.Fatalf("no ValidatingAdmissionPolicy %s with its binding; have %v", name, sortedKeys(policies))
+			}
+			match := jsonObject(a.spec["matchConstraints"])
+			if sel := jsonObject(match["namespaceSelector"])["matchLabels"]; !reflect.DeepEqual(sel, map[string]any{"kubernetes.io/metadata.name": ns}) {
+				t.Errorf("%s matches namespaces %v, want %s only", name, sel, ns)
+			}
+			if got := fmt.Sprint(match["resourceRules"]); got != rules[suffix] {
+				t.Errorf("%s matches %s, want %s", name, got, rules[suffix])
+			}
+			if a.spec["failurePolicy"] != "Fail" || a.binding["policyName"] != name || !reflect.DeepEqual(a.binding["validationActions"], []any{"Deny"}) {
+				t.Errorf("%s: failurePolicy %v, binding %v; want Fail and a binding that denies", name, a.spec["failurePolicy"], a.binding)
+			}
+			return a
+		}
+		ingress := func(annotations map[string]any, spec map[string]any) map[string]any {
+			return map[string]any{"object": map[string]any{"metadata": map[string]any{"annotations": annotations}, "spec": spec}}
+		}
+		hosts := func(hs ...string) map[string]any {
+			var rs []any
+			for _, h := range hs {
+				rs = append(rs, map[string]any{"host": h})
+			}
+			return map[string]any{"rules": rs}
+		}
+		tls := func(hs ...any) map[string]any { return map[string]any{"tls": []any{map[string]any{"hosts": hs}}} }
+		annotated := func(k, v string) map[string]any { return map[string]any{k: v} }
+
+		ing := get("ingress-hostnames")
+		for _, tc := range []struct {
+			name string
+			req  map[string]any
+			want bool
+		}{
+			{"own subdomain", ingress(nil, hosts(own)), true},
+			{"a name under it", ingress(nil, hosts("www."+own, "*."+own)), true},
+			{"a rule without host", ingress(nil, map[string]any{"rules": []any{map[string]any{"http": map[string]any{}}}}), true},
+			{"own TLS hosts", ingress(nil, tls(own, "api."+own)), true},
+			{"own hostname annotation", ingress(annotated(namespace.HostnameAnnotation, "a."+own+", B."+own), nil), true},
+			{"own IngressGroup", ingress(annotated(namespace.GroupNameAnnotation, ns), nil), true},
+			{"a named own IngressGroup", ingress(annotated(namespace.GroupNameAnnotation, ns+".public"), nil), true},
+			{"other annotations", ingress(annotated("alb.ingress.kubernetes.io/scheme", "internet-facing"), hosts(own)), true},
+			{"another's host", ingress(nil, hosts(own, "www."+other)), false},
+			{"the environment's apex", ingress(nil, hosts(cs.env.Domain)), false},
+			{"a name ending like its own", ingress(nil, hosts("x"+own)), false},
+			{"another's TLS host", ingress(nil, tls("www."+other)), false},
+			{"another's hostname annotation", ingress(annotated(namespace.HostnameAnnotation, "a."+own+",b."+other), nil), false},
+			{"another's internal hostname", ingress(annotated(namespace.InternalHostnameAnnotation, other), nil), false},
+			{"another's IngressGroup", ingress(annotated(namespace.GroupNameAnnotation, "other"), nil), false},
+			{"an IngressGroup extending its name", ingress(annotated(namespace.GroupNameAnnotation, ns+"-labs"), nil), false},
+			{"chosen security groups", ingress(annotated(namespace.IngressSecurityGroupsAnnotation, "sg-0123456789abcdef0"), nil), false},
+		} {
+			t.Run("Ingress/"+tc.name, func(t *testing.T) {
+				if got := ing.admits(t, env, tc.req); got != tc.want {
+					t.Errorf("admitted %t, want %t: %v", got, tc.want, tc.req)
+				}
+			})
+		}
+		svc := get("service-hostnames")
+		for _, tc := range []struct {
+			name string
+			req  map[string]any
+			want bool
+		}{
+			{"no annotation", ingress(nil, map[string]any{"type": "LoadBalancer"}), true},
+			{"own hostname", ingress(annotated(namespace.HostnameAnnotation, "nlb."+own), nil), true},
+			{"another's hostname", ingress(annotated(namespace.HostnameAnnotation, other), nil), false},
+			{"chosen security groups", ingress(annotated(namespace.ServiceSecurityGroupsAnnotation, "sg-0123456789abcdef0"), nil), false},
+		} {
+			t.Run("Service/"+tc.name, func(t *testing.T) {
+				if got := svc.admits(t, env, tc.req); got != tc.want {
+					t.Errorf("admitted %t, want %t: %v", got, tc.want, tc.req)
+				}
+			})
+		}
+		tgb := get("target-group-bindings")
+		binding := func(arn string) map[string]any {
+			return map[string]any{"spec": map[string]any{"targetGroupARN": arn, "serviceRef": map[string]any{"name": "web", "port": 80}}}
+		}
+		for _, tc := range []struct {
+			name, user, op string
+			old, new       map[string]any
+			want           bool
+		}{
+			{"created by the controller", lbcontroller.DefaultUser, "CREATE", nil, binding("tg-1"), true},
+			{"changed by the controller", lbcontroller.DefaultUser, "UPDATE", binding("tg-1"), binding("tg-2"), true},
+			{"metadata changed by another", "system:serviceaccount:kube-system:generic-garbage-collector", "UPDATE", binding("tg-1"), binding("tg-1"), true},
+			{"created by another", "system:serviceaccount:" + ns + ":deployer", "CREATE", nil, binding("tg-1"), false},
+			{"retargeted by another", "alice", "UPDATE", binding("tg-1"), binding("tg-other"), false},
+		} {
+			t.Run("TargetGroupBinding/"+tc.name, func(t *testing.T) {
+				vars := map[string]any{"object": tc.new, "oldObject": tc.old,
+					"request": map[string]any{"operation": tc.op, "userInfo": map[string]any{"username": tc.user}}}
+				if got := tgb.admits(t, env, vars); got != tc.want {
+					t.Errorf("admitted %t, want %t", got, tc.want)
+				}
+			})
+		}
+
+		for _, rq := range j.exactly(t, 1, "kubernetes_resource_quota_v1") {
+			hard := jsonObject(rq["spec"])["hard"].(map[string]any)
+			if want := fmt.Sprint(cs.t.Quota.LoadBalancers); hard["services.loadbalancers"] != want {
+				t.Errorf("quota services.loadbalancers %v, want %s", hard["services.loadbalancers"], want)
+			}
+		}
+		var published bool
+		for _, p := range j.resources("aws_ssm_parameter") {
+			if p["name"] == "/stratum/"+cs.env.Name+"/clients/"+cs.client.Name+"/dns/domain" {
+				published = p["insecure_value"] == own
+			}
+		}
+		if !published {
+			t.Errorf("the client's configuration does not publish its subdomain %s", own)
+		}
+	})
+}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -143,11 +145,11 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 		return nil, fmt.Errorf("the plan cannot be applied: %s; fix the mapping file (or the states) and plan again", strings.Join(why, ", "))
 	}
 	rep := &ApplyReport{Plan: l.ID}
-	for _, name := range sortedKeys(l.Destinations) {
+	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
 		rep.Check = append(rep.Check, "npx cdktf diff "+name)
 	}
 	refs := []*StateRef{&l.Source}
-	for _, name := range sortedKeys(l.Destinations) {
+	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
 		refs = append(refs, l.Destinations[name])
 	}
 	states, closeAll, err := openAll(ctx, tf, refs)

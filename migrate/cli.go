@@ -15,6 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"sort"
 	"strings"
@@ -206,7 +208,7 @@ func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
 		stacks[s] = true
 	}
 	fmt.Fprintf(w, "Source %s: lineage %s, serial %d, %d instances\n", describeBackend(l.Source.Backend), l.Source.Lineage, l.Source.Serial, len(l.Entries)+len(l.Unmapped)+countSources(l.Ambiguous))
-	for _, s := range sortedKeys(stacks) {
+	for _, s := range slices.Sorted(maps.Keys(stacks)) {
 		es := byStack[s]
 		state := "new state"
 		if d := l.Destinations[s]; d != nil && d.Exists {

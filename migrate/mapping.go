@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"stratum/tfstate"
@@ -185,7 +187,7 @@ func resolveTarget(i int, e MappingEntry, picked []*srcInst, syn *Synthesis, des
 	}
 	st := syn.Stacks[stackName]
 	if st == nil {
-		fail(i, e, "stack %q is not synthesized in %s; stacks: %s", stackName, syn.Dir, strings.Join(sortedKeys(syn.Stacks), ", "))
+		fail(i, e, "stack %q is not synthesized in %s; stacks: %s", stackName, syn.Dir, strings.Join(slices.Sorted(maps.Keys(syn.Stacks)), ", "))
 		return nil
 	}
 	if stackName == sourceStack {
@@ -193,7 +195,7 @@ func resolveTarget(i int, e MappingEntry, picked []*srcInst, syn *Synthesis, des
 		return nil
 	}
 	if dests[stackName] == nil {
-		fail(i, e, "stack %q is not among the destination stacks (-stacks): %s", stackName, strings.Join(sortedKeys(dests), ", "))
+		fail(i, e, "stack %q is not among the destination stacks (-stacks): %s", stackName, strings.Join(slices.Sorted(maps.Keys(dests)), ", "))
 		return nil
 	}
 	addr, err := tfstate.ParseInstanceAddr(addrText)
@@ -265,7 +267,7 @@ func suggest(s *tfstate.State, typ string) string {
 
 func suggestConfig(st *Stack, typ string) string {
 	var same []string
-	for _, a := range sortedKeys(st.Resources) {
+	for _, a := range slices.Sorted(maps.Keys(st.Resources)) {
 		if st.Resources[a].Type == typ {
 			same = append(same, a)
 		}

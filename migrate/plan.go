@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -68,7 +70,7 @@ func resolveSource(o *Options, syn *Synthesis) (*source, error) {
 		name := strings.TrimPrefix(o.Source, "stack:")
 		st := syn.Stacks[name]
 		if st == nil {
-			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s; stacks: %s", o.Source, name, syn.Dir, strings.Join(sortedKeys(syn.Stacks), ", "))
+			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s; stacks: %s", o.Source, name, syn.Dir, strings.Join(slices.Sorted(maps.Keys(syn.Stacks)), ", "))
 		}
 		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Backend: BackendRef{Type: st.Backend.Type, Config: st.Backend.Config, BackendConfig: o.BackendConfig}}}, nil
 	case strings.HasPrefix(o.Source, "backend:"):

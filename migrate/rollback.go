@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"stratum/tfbackend"
@@ -63,7 +65,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 	// Source first: once it is whole again, every object is in it, and
 	// removing the copies from the destinations cannot lose anything.
 	names := []string{"source"}
-	for _, n := range sortedKeys(meta) {
+	for _, n := range slices.Sorted(maps.Keys(meta)) {
 		if n != "source" {
 			names = append(names, n)
 		}

@@ -3,7 +3,9 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"stratum/tfbackend"
@@ -113,7 +115,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	}
 	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
 	refs := []*StateRef{&l.Source}
-	for _, n := range sortedKeys(l.Destinations) {
+	for _, n := range slices.Sorted(maps.Keys(l.Destinations)) {
 		refs = append(refs, l.Destinations[n])
 	}
 	states, closeAll, err := openAll(ctx, tf, refs)
@@ -138,7 +140,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	// Every managed object now anywhere, by its attributes, to find
 	// duplicates.
 	where := map[string][]string{}
-	for _, name := range sortedKeys(cur) {
+	for _, name := range slices.Sorted(maps.Keys(cur)) {
 		st := cur[name]
 		if st == nil {
 			continue

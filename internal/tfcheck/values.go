@@ -6,7 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"stratum/config"
@@ -195,11 +196,7 @@ func resolveParam(name string, declared map[string]contract.Layer) (contractPara
 	if !ok || !ok2 {
 		return contractParam{}, fmt.Errorf("SSM parameter %q is not under %s/<env>/", name, contract.Prefix)
 	}
-	ids := make([]string, 0, len(declared))
-	for id := range declared {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(declared))
 	for _, id := range ids {
 		if rest == id {
 			return contractParam{id: id, env: env}, nil

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"stratum/internal/durable"
 	"stratum/tfstate"
 )
 
@@ -90,7 +91,7 @@ func WriteImports(dir, out string) (*ImportsReport, error) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return nil, err
 		}
-		if err := writeFileSync(p, []byte(files[p]), 0o644); err != nil {
+		if err := durable.WriteFile(p, []byte(files[p]), 0o644); err != nil {
 			return nil, err
 		}
 		rep.Files = append(rep.Files, p)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"stratum/internal/durable"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -216,7 +217,7 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(o.Dir, "plan.json"), append(raw, '\n'), 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(o.Dir, "plan.json"), append(raw, '\n'), 0o600); err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"stratum/internal/durable"
 )
 
 // Backend is where one state lives: a Terraform backend block.
@@ -276,7 +278,7 @@ func (s *Session) removeLocal(ctx context.Context, expect []byte) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // LocalPath is the local backend's state file, absolute.
@@ -388,13 +390,4 @@ func safeName(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -108,7 +108,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 			continue
 		case !b.Exists:
 			if err := o.sess.Remove(ctx, o.snap.Data); err != nil {
-				j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+				j.failed(o.name, err)
 				return rep, err
 			}
 			j.add(LogRecord{Step: "removed", State: o.name})
@@ -116,7 +116,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 			continue
 		}
 		if err := restore(ctx, o, data[o.name]); err != nil {
-			j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+			j.failed(o.name, err)
 			return rep, err
 		}
 		j.add(LogRecord{Step: "restored", State: o.name, Lineage: b.Lineage, Serial: b.Serial, SHA256: b.SHA256})

@@ -70,6 +70,11 @@ func (j *journal) add(r LogRecord) error {
 	return f.Close()
 }
 
+// failed logs that writing state failed with err.
+func (j *journal) failed(state string, err error) {
+	j.add(LogRecord{Step: "failed", State: state, Message: err.Error()})
+}
+
 func readLog(path string) ([]LogRecord, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -126,21 +126,32 @@ func lockDir(dir string) (func(), error) {
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
+// lockedLedger locks dir (lockDir) and reads its plan; the caller
+// unlocks when done.
+func lockedLedger(dir string) (*Ledger, func(), error) {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := readLedger(dir)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return l, unlock, nil
+}
+
 func runID() string {
 	return time.Now().UTC().Format("20060102T150405.000Z") + "-" + tfbackend.NewLineage()[:8]
 }
 
 // Apply carries out the plan in dir.
 func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyReport, error) {
-	unlock, err := lockDir(dir)
+	l, unlock, err := lockedLedger(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l, err := readLedger(dir)
-	if err != nil {
-		return nil, err
-	}
 	if why := l.Blocked(); len(why) > 0 {
 		return nil, fmt.Errorf("the plan cannot be applied: %s; fix the mapping file (or the states) and plan again", strings.Join(why, ", "))
 	}
@@ -148,11 +159,7 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
 		rep.Check = append(rep.Check, "npx cdktf diff "+name)
 	}
-	refs := []*StateRef{&l.Source}
-	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
-		refs = append(refs, l.Destinations[name])
-	}
-	states, closeAll, err := openAll(ctx, tf, refs)
+	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
 	if err != nil {
 		return nil, err
 	}

@@ -36,15 +36,11 @@ type RollbackOptions struct {
 // Every backup is checked first; a corrupted or truncated one stops
 // rollback before anything is written.
 func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt RollbackOptions) (*RollbackReport, error) {
-	unlock, err := lockDir(dir)
+	l, unlock, err := lockedLedger(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l, err := readLedger(dir)
-	if err != nil {
-		return nil, err
-	}
 	meta, data, folders, err := originalStates(dir, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)

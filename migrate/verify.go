@@ -114,11 +114,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		return nil, err
 	}
 	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
-	refs := []*StateRef{&l.Source}
-	for _, n := range slices.Sorted(maps.Keys(l.Destinations)) {
-		refs = append(refs, l.Destinations[n])
-	}
-	states, closeAll, err := openAll(ctx, tf, refs)
+	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
 	if err != nil {
 		return nil, err
 	}

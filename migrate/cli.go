@@ -93,6 +93,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stratum migrate %s: %v\n", verb, err)
 		return 1
 	}
+	// show prints v as JSON with -json, else for people with table.
+	show := func(v any, table func()) {
+		if *asJSON {
+			writeJSON(stdout, v)
+		} else {
+			table()
+		}
+	}
 	switch verb {
 	case "plan":
 		start := time.Now()
@@ -100,11 +108,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, l)
-		} else {
-			printPlan(stdout, l, *dir, time.Since(start))
-		}
+		show(l, func() { printPlan(stdout, l, *dir, time.Since(start)) })
 		switch {
 		case len(l.Blocked()) > 0:
 			return 1
@@ -117,22 +121,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printApply(stdout, rep)
-		}
+		show(rep, func() { printApply(stdout, rep) })
 		return 0
 	case "verify":
 		rep, err := Verify(ctx, *dir, tf)
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printVerify(stdout, rep)
-		}
+		show(rep, func() { printVerify(stdout, rep) })
 		if !rep.OK() {
 			return 1
 		}
@@ -142,11 +138,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printRollback(stdout, rep)
-		}
+		show(rep, func() { printRollback(stdout, rep) })
 		return 0
 	case "imports":
 		if out == "" {
@@ -156,14 +148,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
+		show(rep, func() {
 			for _, w := range rep.Warnings {
 				fmt.Fprintln(stdout, "warning:", w)
 			}
 			fmt.Fprintf(stdout, "wrote %d import blocks and %d removed blocks:\n  %s\n", rep.Imports, rep.Removed, strings.Join(rep.Files, "\n  "))
-		}
+		})
 		return 0
 	}
 	return 1

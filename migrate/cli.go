@@ -318,17 +318,13 @@ func printApply(w io.Writer, r *ApplyReport) {
 }
 
 func printVerify(w io.Writer, r *VerifyReport) {
-	for _, l := range r.Lost {
-		fmt.Fprintln(w, "LOST      ", l)
-	}
-	for _, l := range r.Duplicate {
-		fmt.Fprintln(w, "DUPLICATED", l)
-	}
-	for _, l := range r.Changed {
-		fmt.Fprintln(w, "CHANGED   ", l)
-	}
-	for _, l := range r.Pending {
-		fmt.Fprintln(w, "PENDING   ", l)
+	for _, kind := range []struct {
+		label string
+		addrs []string
+	}{{"LOST", r.Lost}, {"DUPLICATED", r.Duplicate}, {"CHANGED", r.Changed}, {"PENDING", r.Pending}} {
+		for _, a := range kind.addrs {
+			fmt.Fprintf(w, "%-10s %s\n", kind.label, a)
+		}
 	}
 	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed, %d pending\n",
 		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed), len(r.Pending))

@@ -259,10 +259,7 @@ func suggest(s *tfstate.State, typ string) string {
 	if len(same) == 0 {
 		return fmt.Sprintf(" (it holds no resource of type %s)", typ)
 	}
-	if len(same) > 8 {
-		same = append(same[:8], "…")
-	}
-	return fmt.Sprintf(" (resources of type %s there: %s)", typ, strings.Join(same, ", "))
+	return " (" + sameType(typ, same) + ")"
 }
 
 func suggestConfig(st *Stack, typ string) string {
@@ -275,10 +272,16 @@ func suggestConfig(st *Stack, typ string) string {
 	if len(same) == 0 {
 		return fmt.Sprintf(" (and no resource of type %s)", typ)
 	}
+	return "; " + sameType(typ, same)
+}
+
+// sameType lists the addresses same, of resources of type typ, for a
+// message: the first eight, then an ellipsis.
+func sameType(typ string, same []string) string {
 	if len(same) > 8 {
 		same = append(same[:8], "…")
 	}
-	return fmt.Sprintf("; resources of type %s there: %s", typ, strings.Join(same, ", "))
+	return fmt.Sprintf("resources of type %s there: %s", typ, strings.Join(same, ", "))
 }
 
 func instanceList(r *tfstate.Resource) string {

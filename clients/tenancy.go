@@ -40,9 +40,7 @@ func (c Client) In(env config.Environment) (t Tenancy, ok bool) {
 		nodes = *settings.Nodes
 	}
 	budget := env.Alerts.Budget.ClientMonthlyUSD
-	if settings.MonthlyBudgetUSD != 0 {
-		budget = settings.MonthlyBudgetUSD
-	}
+	override(&budget, settings.MonthlyBudgetUSD)
 	return Tenancy{
 		Client:   c,
 		Env:      env,
@@ -81,20 +79,11 @@ func (c Client) settingsIn(env string) (Environment, bool) {
 // keeps base.
 func (o *DatabaseSize) apply(base config.Database) config.Database {
 	d := base
-	if o == nil {
-		return d
-	}
-	if o.InstanceClass != "" {
-		d.InstanceClass = o.InstanceClass
-	}
-	if o.AllocatedStorageGiB != 0 {
-		d.AllocatedStorageGiB = o.AllocatedStorageGiB
-	}
-	if o.MaxAllocatedStorageGiB != 0 {
-		d.MaxAllocatedStorageGiB = o.MaxAllocatedStorageGiB
-	}
-	if o.BackupRetentionDays != 0 {
-		d.BackupRetentionDays = o.BackupRetentionDays
+	if o != nil {
+		override(&d.InstanceClass, o.InstanceClass)
+		override(&d.AllocatedStorageGiB, o.AllocatedStorageGiB)
+		override(&d.MaxAllocatedStorageGiB, o.MaxAllocatedStorageGiB)
+		override(&d.BackupRetentionDays, o.BackupRetentionDays)
 	}
 	return d
 }
@@ -103,25 +92,23 @@ func (o *DatabaseSize) apply(base config.Database) config.Database {
 // keeps base.
 func (o *Quota) apply(base Quota) Quota {
 	q := base
-	if o == nil {
-		return q
-	}
-	if o.Pods != 0 {
-		q.Pods = o.Pods
-	}
-	if o.CPU != "" {
-		q.CPU = o.CPU
-	}
-	if o.Memory != "" {
-		q.Memory = o.Memory
-	}
-	if o.StorageGiB != 0 {
-		q.StorageGiB = o.StorageGiB
-	}
-	if o.LoadBalancers != 0 {
-		q.LoadBalancers = o.LoadBalancers
+	if o != nil {
+		override(&q.Pods, o.Pods)
+		override(&q.CPU, o.CPU)
+		override(&q.Memory, o.Memory)
+		override(&q.StorageGiB, o.StorageGiB)
+		override(&q.LoadBalancers, o.LoadBalancers)
 	}
 	return q
+}
+
+// override sets *field to v unless v is the zero value: an override a
+// client leaves out keeps the default.
+func override[T comparable](field *T, v T) {
+	var zero T
+	if v != zero {
+		*field = v
+	}
 }
 
 // defaultQuota is DefaultQuota in env.

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -124,33 +126,40 @@ func lockDir(dir string) (func(), error) {
 	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
+// lockedLedger locks dir (lockDir) and reads its plan; the caller
+// unlocks when done.
+func lockedLedger(dir string) (*Ledger, func(), error) {
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	l, err := readLedger(dir)
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return l, unlock, nil
+}
+
 func runID() string {
 	return time.Now().UTC().Format("20060102T150405.000Z") + "-" + tfbackend.NewLineage()[:8]
 }
 
 // Apply carries out the plan in dir.
 func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyReport, error) {
-	unlock, err := lockDir(dir)
+	l, unlock, err := lockedLedger(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l, err := readLedger(dir)
-	if err != nil {
-		return nil, err
-	}
 	if why := l.Blocked(); len(why) > 0 {
 		return nil, fmt.Errorf("the plan cannot be applied: %s; fix the mapping file (or the states) and plan again", strings.Join(why, ", "))
 	}
 	rep := &ApplyReport{Plan: l.ID}
-	for _, name := range sortedKeys(l.Destinations) {
+	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
 		rep.Check = append(rep.Check, "npx cdktf diff "+name)
 	}
-	refs := []*StateRef{&l.Source}
-	for _, name := range sortedKeys(l.Destinations) {
-		refs = append(refs, l.Destinations[name])
-	}
-	states, closeAll, err := openAll(ctx, tf, refs)
+	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
 	if err != nil {
 		return nil, err
 	}
@@ -206,59 +215,28 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 		return nil, err
 	}
 	fail := func(state string, err error) error {
-		j.add(LogRecord{Step: "failed", State: state, Message: err.Error()})
+		j.failed(state, err)
 		return fmt.Errorf("%w\nthe states written so far hold copies of objects the source still has (nothing is lost): run `stratum migrate apply` again to finish, or `stratum migrate rollback` to undo; see %s", err, logPath)
 	}
 	for _, o := range states[1:] {
 		if added[o.name] == 0 {
 			continue
 		}
-		ns := next[o.name]
-		if err := checkUnchanged(ctx, o); err != nil {
-			return nil, fail(o.name, err)
-		}
-		if o.st != nil {
-			ns.Serial = o.st.Serial + 1
-		} else {
-			ns.Serial = 1
-		}
-		raw, err := ns.Marshal()
-		if err != nil {
-			return nil, fail(o.name, err)
-		}
-		j.add(LogRecord{Step: "push", State: o.name, Lineage: ns.Lineage, Serial: ns.Serial, Count: added[o.name]})
-		if err := o.sess.Push(ctx, raw, tfbackend.PushOptions{}); err != nil {
-			return nil, fail(o.name, err)
-		}
-		ws, err := confirm(ctx, o, objs[o.name], nil)
+		ws, err := j.push(ctx, o, o.name, next[o.name], added[o.name], pushConfirm{objs: objs[o.name], step: "pushed"})
 		if err != nil {
 			return nil, fail(o.name, err)
 		}
 		ws.Added = added[o.name]
-		j.add(LogRecord{Step: "pushed", State: o.name, Lineage: ws.Lineage, Serial: ws.Serial, SHA256: ws.SHA256, Count: ws.Added})
 		rep.Written = append(rep.Written, ws)
 	}
 	// The source goes last: until it is written every object is in it.
-	if err := checkUnchanged(ctx, src); err != nil {
-		return nil, fail("source", err)
-	}
 	reduced := reducedSource(l, src.st)
-	reduced.Serial = src.st.Serial + 1
-	raw, err := reduced.Marshal()
-	if err != nil {
-		return nil, fail("source", err)
-	}
 	removed := countResourcesInstances(src.st) - countResourcesInstances(reduced)
-	j.add(LogRecord{Step: "push", State: "source", Lineage: reduced.Lineage, Serial: reduced.Serial, Count: removed})
-	if err := src.sess.Push(ctx, raw, tfbackend.PushOptions{}); err != nil {
-		return nil, fail("source", err)
-	}
-	ws, err := confirm(ctx, src, nil, reduced)
+	ws, err := j.push(ctx, src, "source", reduced, removed, pushConfirm{reduced: reduced, step: "source-pushed"})
 	if err != nil {
 		return nil, fail("source", err)
 	}
 	ws.Removed = removed
-	j.add(LogRecord{Step: "source-pushed", State: "source", Lineage: ws.Lineage, Serial: ws.Serial, SHA256: ws.SHA256, Count: removed})
 	rep.Written = append(rep.Written, ws)
 	for _, e := range l.Entries {
 		switch e.Action {
@@ -272,6 +250,43 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 		return nil, err
 	}
 	return rep, nil
+}
+
+// pushConfirm is what a push must leave: a destination holds objs, the
+// source is reduced; step is the log record of a confirmed push.
+type pushConfirm struct {
+	objs    []placed
+	reduced *tfstate.State
+	step    string
+}
+
+// push writes ns as o's next state, logged as state: once o is still
+// what was backed up (checkUnchanged), with the serial after o's, the
+// push and its confirmation each logged with count, the number of
+// objects it adds or removes.
+func (j *journal) push(ctx context.Context, o *openState, state string, ns *tfstate.State, count int, c pushConfirm) (WrittenState, error) {
+	if err := checkUnchanged(ctx, o); err != nil {
+		return WrittenState{}, err
+	}
+	if o.st != nil {
+		ns.Serial = o.st.Serial + 1
+	} else {
+		ns.Serial = 1
+	}
+	raw, err := ns.Marshal()
+	if err != nil {
+		return WrittenState{}, err
+	}
+	j.add(LogRecord{Step: "push", State: state, Lineage: ns.Lineage, Serial: ns.Serial, Count: count})
+	if err := o.sess.Push(ctx, raw, tfbackend.PushOptions{}); err != nil {
+		return WrittenState{}, err
+	}
+	ws, err := confirm(ctx, o, c.objs, c.reduced)
+	if err != nil {
+		return WrittenState{}, err
+	}
+	j.add(LogRecord{Step: c.step, State: state, Lineage: ws.Lineage, Serial: ws.Serial, SHA256: ws.SHA256, Count: count})
+	return ws, nil
 }
 
 func countResourcesInstances(s *tfstate.State) int {

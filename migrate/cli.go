@@ -15,6 +15,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"sort"
 	"strings"
@@ -92,6 +94,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stratum migrate %s: %v\n", verb, err)
 		return 1
 	}
+	// show prints v as JSON with -json, else for people with table.
+	show := func(v any, table func()) {
+		if *asJSON {
+			writeJSON(stdout, v)
+		} else {
+			table()
+		}
+	}
 	switch verb {
 	case "plan":
 		start := time.Now()
@@ -99,11 +109,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, l)
-		} else {
-			printPlan(stdout, l, *dir, time.Since(start))
-		}
+		show(l, func() { printPlan(stdout, l, *dir, time.Since(start)) })
 		switch {
 		case len(l.Blocked()) > 0:
 			return 1
@@ -116,22 +122,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printApply(stdout, rep)
-		}
+		show(rep, func() { printApply(stdout, rep) })
 		return 0
 	case "verify":
 		rep, err := Verify(ctx, *dir, tf)
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printVerify(stdout, rep)
-		}
+		show(rep, func() { printVerify(stdout, rep) })
 		if !rep.OK() {
 			return 1
 		}
@@ -141,22 +139,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printRollback(stdout, rep)
-		}
+		show(rep, func() { printRollback(stdout, rep) })
 		return 0
 	case "retire":
 		rep, err := Retire(ctx, *dir, tf)
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
-			printRetire(stdout, rep)
-		}
+		show(rep, func() { printRetire(stdout, rep) })
 		return 0
 	case "imports":
 		if out == "" {
@@ -166,14 +156,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(err)
 		}
-		if *asJSON {
-			writeJSON(stdout, rep)
-		} else {
+		show(rep, func() {
 			for _, w := range rep.Warnings {
 				fmt.Fprintln(stdout, "warning:", w)
 			}
 			fmt.Fprintf(stdout, "wrote %d import blocks and %d removed blocks:\n  %s\n", rep.Imports, rep.Removed, strings.Join(rep.Files, "\n  "))
-		}
+		})
 		return 0
 	}
 	return 1
@@ -221,7 +209,7 @@ func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
 	if l.Source.Inferred != "" {
 		fmt.Fprintf(w, "  (%s)\n", l.Source.Inferred)
 	}
-	for _, s := range sortedKeys(stacks) {
+	for _, s := range slices.Sorted(maps.Keys(stacks)) {
 		es := byStack[s]
 		state := "new state"
 		if d := l.Destinations[s]; d != nil && d.Exists {
@@ -341,17 +329,13 @@ func printApply(w io.Writer, r *ApplyReport) {
 }
 
 func printVerify(w io.Writer, r *VerifyReport) {
-	for _, l := range r.Lost {
-		fmt.Fprintln(w, "LOST      ", l)
-	}
-	for _, l := range r.Duplicate {
-		fmt.Fprintln(w, "DUPLICATED", l)
-	}
-	for _, l := range r.Changed {
-		fmt.Fprintln(w, "CHANGED   ", l)
-	}
-	for _, l := range r.Pending {
-		fmt.Fprintln(w, "PENDING   ", l)
+	for _, kind := range []struct {
+		label string
+		addrs []string
+	}{{"LOST", r.Lost}, {"DUPLICATED", r.Duplicate}, {"CHANGED", r.Changed}, {"PENDING", r.Pending}} {
+		for _, a := range kind.addrs {
+			fmt.Fprintf(w, "%-10s %s\n", kind.label, a)
+		}
 	}
 	fmt.Fprintf(w, "verified %d of %d instances against backup %s: %d moved into %d stacks, %d retired, %d kept, %d data sources; %d lost, %d duplicated, %d changed, %d pending\n",
 		r.Verified, r.Instances, r.Backup, r.Moved, r.Stacks, r.Retired, r.Kept, r.Data, len(r.Lost), len(r.Duplicate), len(r.Changed), len(r.Pending))

@@ -3,7 +3,9 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -198,7 +200,7 @@ func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis
 	if err != nil {
 		return err
 	}
-	names := sortedKeys(objs)
+	names := slices.Sorted(maps.Keys(objs))
 	type pulled struct {
 		ref *StateRef
 		cur *tfstate.State

@@ -2,11 +2,14 @@ package migrate
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"stratum/internal/durable"
 	"stratum/tfstate"
 )
 
@@ -58,7 +61,7 @@ func WriteImports(dir, out string) (*ImportsReport, error) {
 		return nil, fmt.Errorf("nothing was written:\n  %s", strings.Join(missing, "\n  "))
 	}
 	files := map[string]string{}
-	for _, stack := range sortedKeys(byStack) {
+	for _, stack := range slices.Sorted(maps.Keys(byStack)) {
 		es := byStack[stack]
 		sort.Slice(es, func(i, j int) bool { return es[i].Destination < es[j].Destination })
 		var b strings.Builder
@@ -75,7 +78,7 @@ func WriteImports(dir, out string) (*ImportsReport, error) {
 	fmt.Fprintf(&b, "# Removed blocks for the source, from plan %s of %s.\n", l.ID, l.Created)
 	b.WriteString("# Add this file to the source configuration and run `terraform apply` there after the\n")
 	b.WriteString("# imports: Terraform forgets these resources without destroying them (Terraform >= 1.7).\n")
-	for _, res := range sortedKeys(leaving) {
+	for _, res := range slices.Sorted(maps.Keys(leaving)) {
 		if staying[res] {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: some instances stay in the source, so no removed block is written for it; remove the others with `terraform state rm`", res))
 			continue
@@ -84,11 +87,11 @@ func WriteImports(dir, out string) (*ImportsReport, error) {
 		rep.Removed++
 	}
 	files[filepath.Join(out, "source", "removed.tf")] = b.String()
-	for _, p := range sortedKeys(files) {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return nil, err
 		}
-		if err := writeFileSync(p, []byte(files[p]), 0o644); err != nil {
+		if err := durable.WriteFile(p, []byte(files[p]), 0o644); err != nil {
 			return nil, err
 		}
 		rep.Files = append(rep.Files, p)

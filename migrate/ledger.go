@@ -3,8 +3,10 @@ package migrate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"stratum/tfbackend"
 )
@@ -146,6 +148,16 @@ func (l *Ledger) Pending() int {
 		}
 	}
 	return n
+}
+
+// stateRefs are the states the plan reads and writes: the source, then
+// the destinations by name.
+func (l *Ledger) stateRefs() []*StateRef {
+	refs := []*StateRef{&l.Source}
+	for _, name := range slices.Sorted(maps.Keys(l.Destinations)) {
+		refs = append(refs, l.Destinations[name])
+	}
+	return refs
 }
 
 func readLedger(dir string) (*Ledger, error) {

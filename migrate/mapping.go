@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"stratum/tfstate"
@@ -185,7 +187,7 @@ func resolveTarget(i int, e MappingEntry, picked []*srcInst, syn *Synthesis, des
 	}
 	st := syn.Stacks[stackName]
 	if st == nil {
-		fail(i, e, "stack %q is not synthesized in %s; stacks: %s", stackName, syn.Dir, strings.Join(sortedKeys(syn.Stacks), ", "))
+		fail(i, e, "stack %q is not synthesized in %s; stacks: %s", stackName, syn.Dir, strings.Join(slices.Sorted(maps.Keys(syn.Stacks)), ", "))
 		return nil
 	}
 	if stackName == sourceStack {
@@ -193,7 +195,7 @@ func resolveTarget(i int, e MappingEntry, picked []*srcInst, syn *Synthesis, des
 		return nil
 	}
 	if dests[stackName] == nil {
-		fail(i, e, "stack %q is not among the destination stacks (-stacks): %s", stackName, strings.Join(sortedKeys(dests), ", "))
+		fail(i, e, "stack %q is not among the destination stacks (-stacks): %s", stackName, strings.Join(slices.Sorted(maps.Keys(dests)), ", "))
 		return nil
 	}
 	addr, err := tfstate.ParseInstanceAddr(addrText)
@@ -257,15 +259,12 @@ func suggest(s *tfstate.State, typ string) string {
 	if len(same) == 0 {
 		return fmt.Sprintf(" (it holds no resource of type %s)", typ)
 	}
-	if len(same) > 8 {
-		same = append(same[:8], "…")
-	}
-	return fmt.Sprintf(" (resources of type %s there: %s)", typ, strings.Join(same, ", "))
+	return " (" + sameType(typ, same) + ")"
 }
 
 func suggestConfig(st *Stack, typ string) string {
 	var same []string
-	for _, a := range sortedKeys(st.Resources) {
+	for _, a := range slices.Sorted(maps.Keys(st.Resources)) {
 		if st.Resources[a].Type == typ {
 			same = append(same, a)
 		}
@@ -273,10 +272,16 @@ func suggestConfig(st *Stack, typ string) string {
 	if len(same) == 0 {
 		return fmt.Sprintf(" (and no resource of type %s)", typ)
 	}
+	return "; " + sameType(typ, same)
+}
+
+// sameType lists the addresses same, of resources of type typ, for a
+// message: the first eight, then an ellipsis.
+func sameType(typ string, same []string) string {
 	if len(same) > 8 {
 		same = append(same[:8], "…")
 	}
-	return fmt.Sprintf("; resources of type %s there: %s", typ, strings.Join(same, ", "))
+	return fmt.Sprintf("resources of type %s there: %s", typ, strings.Join(same, ", "))
 }
 
 func instanceList(r *tfstate.Resource) string {

@@ -2,7 +2,9 @@ package migrate
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,11 +59,11 @@ func newMatcher(all map[string]*Stack, dests []*Stack, src []*srcInst) *matcher 
 		owner: map[*srcInst]*ConfigResource{}, taken: map[*ConfigResource]*srcInst{}, why: map[*ConfigResource]match{},
 		ssm: map[string]*ConfigResource{}, blocked: map[*srcInst]bool{}, inferred: map[*ConfigResource][]*srcInst{}}
 	for _, s := range dests {
-		for _, addr := range sortedKeys(s.Resources) {
+		for _, addr := range slices.Sorted(maps.Keys(s.Resources)) {
 			m.dests = append(m.dests, s.Resources[addr])
 		}
 	}
-	for _, name := range sortedKeys(all) {
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		for _, r := range all[name].Resources {
 			if r.Type == "aws_ssm_parameter" {
 				if n, ok := r.Body["name"].(string); ok && !strings.Contains(n, "${") {
@@ -272,7 +274,7 @@ func (m *matcher) lookupIndex(typ, attr, value string, norm func(string) string)
 func (m *matcher) inferFrom(d *ConfigResource) {
 	s := m.taken[d]
 	stack := m.stacks[d.Stack]
-	for _, attr := range sortedKeys(d.Body) {
+	for _, attr := range slices.Sorted(maps.Keys(d.Body)) {
 		str, ok := d.Body[attr].(string)
 		if !ok {
 			continue
@@ -419,7 +421,7 @@ func (m *matcher) resolveRef(stack, expr string, depth int) (string, bool) {
 // describe renders an identity for tables: attr=value, sorted.
 func (mt match) describe() string {
 	var parts []string
-	for _, k := range sortedKeys(mt.Identity) {
+	for _, k := range slices.Sorted(maps.Keys(mt.Identity)) {
 		parts = append(parts, fmt.Sprintf("%s=%s", k, mt.Identity[k]))
 	}
 	return strings.Join(parts, " ")

@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"stratum/internal/durable"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -73,7 +76,7 @@ func resolveSource(o *Options, syn *Synthesis) (*source, error) {
 		b, from, err := retiredBackend(syn, name, o.Stacks)
 		if err != nil {
 			return nil, fmt.Errorf("-source %s: stack %q is not synthesized in %s, and %v; name its state with -source backend:FILE.json instead (its backend block); stacks: %s",
-				o.Source, name, syn.Dir, err, strings.Join(sortedKeys(syn.Stacks), ", "))
+				o.Source, name, syn.Dir, err, strings.Join(slices.Sorted(maps.Keys(syn.Stacks)), ", "))
 		}
 		return &source{stack: name, ref: StateRef{Name: "source", Kind: "stack", Stack: name, Backend: BackendRef{Type: b.Type, Config: b.Config, BackendConfig: o.BackendConfig},
 			Inferred: fmt.Sprintf("stack %s is no longer synthesized: its backend is the destinations' (%s) with their name replaced by its own", name, strings.Join(from, ", "))}}, nil
@@ -259,7 +262,7 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(filepath.Join(o.Dir, "plan.json"), append(raw, '\n'), 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(o.Dir, "plan.json"), append(raw, '\n'), 0o600); err != nil {
 		return nil, err
 	}
 	return l, nil

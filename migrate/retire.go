@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"stratum/internal/durable"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -97,7 +98,7 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 	if err := os.MkdirAll(filepath.Dir(rep.Backup), 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(rep.Backup, src.snap.Data, 0o600); err != nil {
+	if err := durable.WriteFile(rep.Backup, src.snap.Data, 0o600); err != nil {
 		return nil, fmt.Errorf("nothing was removed: backing up %s: %w", rep.State, err)
 	}
 	if err := j.add(LogRecord{Step: "retire-backup", State: "source", Backup: rep.Backup, Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum}); err != nil {

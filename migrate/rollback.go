@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"stratum/tfbackend"
@@ -34,15 +36,11 @@ type RollbackOptions struct {
 // Every backup is checked first; a corrupted or truncated one stops
 // rollback before anything is written.
 func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt RollbackOptions) (*RollbackReport, error) {
-	unlock, err := lockDir(dir)
+	l, unlock, err := lockedLedger(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l, err := readLedger(dir)
-	if err != nil {
-		return nil, err
-	}
 	meta, data, folders, err := originalStates(dir, l.ID)
 	if err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
@@ -63,7 +61,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 	// Source first: once it is whole again, every object is in it, and
 	// removing the copies from the destinations cannot lose anything.
 	names := []string{"source"}
-	for _, n := range sortedKeys(meta) {
+	for _, n := range slices.Sorted(maps.Keys(meta)) {
 		if n != "source" {
 			names = append(names, n)
 		}
@@ -106,7 +104,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 			continue
 		case !b.Exists:
 			if err := o.sess.Remove(ctx, o.snap.Data); err != nil {
-				j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+				j.failed(o.name, err)
 				return rep, err
 			}
 			j.add(LogRecord{Step: "removed", State: o.name})
@@ -114,7 +112,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 			continue
 		}
 		if err := restore(ctx, o, data[o.name]); err != nil {
-			j.add(LogRecord{Step: "failed", State: o.name, Message: err.Error()})
+			j.failed(o.name, err)
 			return rep, err
 		}
 		j.add(LogRecord{Step: "restored", State: o.name, Lineage: b.Lineage, Serial: b.Serial, SHA256: b.SHA256})

@@ -3,10 +3,11 @@ package migrate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"stratum/tfbackend"
@@ -207,7 +208,7 @@ func (syn *Synthesis) Select(patterns, exclude string) ([]*Stack, error) {
 		}
 	}
 	var out []*Stack
-	for _, name := range sortedKeys(syn.Stacks) {
+	for _, name := range slices.Sorted(maps.Keys(syn.Stacks)) {
 		if name == exclude {
 			continue
 		}
@@ -222,16 +223,7 @@ func (syn *Synthesis) Select(patterns, exclude string) ([]*Stack, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("-stacks %q matches none of the synthesized stacks %s", patterns, strings.Join(sortedKeys(syn.Stacks), ", "))
+		return nil, fmt.Errorf("-stacks %q matches none of the synthesized stacks %s", patterns, strings.Join(slices.Sorted(maps.Keys(syn.Stacks)), ", "))
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	"stratum/internal/durable"
 	"stratum/tfstate"
 )
 
@@ -20,52 +21,6 @@ import (
 //	migration.log.jsonl    every step of every apply and rollback, appended
 //	backups/<timestamp>/   the states as they were before an apply wrote
 //	                       anything: one file per state and manifest.json
-
-// writeFileSync writes data to path atomically: a temporary file in the
-// same directory, fsync'd, renamed over path, and the directory fsync'd.
-func writeFileSync(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // LogRecord is one line of migration.log.jsonl.
 type LogRecord struct {
@@ -114,6 +69,11 @@ func (j *journal) add(r LogRecord) error {
 		return err
 	}
 	return f.Close()
+}
+
+// failed logs that writing state failed with err.
+func (j *journal) failed(state string, err error) {
+	j.add(LogRecord{Step: "failed", State: state, Message: err.Error()})
 }
 
 func readLog(path string) ([]LogRecord, error) {
@@ -192,7 +152,7 @@ func writeBackup(dir string, m *BackupManifest, data map[string][]byte) (string,
 		st.File = st.Name + ".tfstate"
 		st.Size = len(b)
 		st.SHA256 = tfstate.Checksum(b)
-		if err := writeFileSync(filepath.Join(part, st.File), b, 0o600); err != nil {
+		if err := durable.WriteFile(filepath.Join(part, st.File), b, 0o600); err != nil {
 			return "", "", err
 		}
 	}
@@ -200,13 +160,13 @@ func writeBackup(dir string, m *BackupManifest, data map[string][]byte) (string,
 	if err != nil {
 		return "", "", err
 	}
-	if err := writeFileSync(filepath.Join(part, "manifest.json"), raw, 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(part, "manifest.json"), raw, 0o600); err != nil {
 		return "", "", err
 	}
 	if err := os.Rename(part, final); err != nil {
 		return "", "", err
 	}
-	if err := syncDir(root); err != nil {
+	if err := durable.SyncDir(root); err != nil {
 		return "", "", err
 	}
 	return final, tfstate.Checksum(raw), nil

@@ -3,7 +3,9 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"stratum/tfbackend"
@@ -120,11 +122,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		return nil, err
 	}
 	rep.SourceRetired = sourceRetired(recs, l.ID)
-	refs := []*StateRef{&l.Source}
-	for _, n := range sortedKeys(l.Destinations) {
-		refs = append(refs, l.Destinations[n])
-	}
-	states, closeAll, err := openAll(ctx, tf, refs)
+	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +144,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	// Every managed object now anywhere, by its attributes, to find
 	// duplicates.
 	where := map[string][]string{}
-	for _, name := range sortedKeys(cur) {
+	for _, name := range slices.Sorted(maps.Keys(cur)) {
 		st := cur[name]
 		if st == nil {
 			continue

@@ -206,6 +206,16 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, artifactPrefix st
 func ghPlanID(gr stackgraph.Group) string  { return "plan_" + gr.Key() }
 func ghApplyID(gr stackgraph.Group) string { return "apply_" + gr.Key() }
 
+// ghNeeds are the jobs the jobs of groups[i] wait for: the changed job
+// and the job (id) of each group before it.
+func ghNeeds(groups []stackgraph.Group, i int, id func(stackgraph.Group) string) []string {
+	needs := []string{"changed"}
+	for _, p := range previous(groups, i) {
+		needs = append(needs, id(p))
+	}
+	return needs
+}
+
 func ghPullRequest(in Input) ghWorkflow {
 	w := ghWorkflow{
 		Name:        "stratum pull request",
@@ -230,14 +240,10 @@ echo "sha=$(git rev-parse FETCH_HEAD)" >> "$GITHUB_OUTPUT"
 	w.Jobs.set("manual", ghManual())
 	groups := in.groups()
 	for i, gr := range groups {
-		needs := []string{"changed"}
-		for _, p := range previous(groups, i) {
-			// Plans of a level wait for the levels below: a reviewer sees
-			// them in dependency order. (They read the values the
-			// producers have now; the merge re-plans after each apply.)
-			needs = append(needs, ghPlanID(p))
-		}
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, needs, "pr-plan-"))
+		// Plans of a level wait for the levels below: a reviewer sees
+		// them in dependency order. (They read the values the producers
+		// have now; the merge re-plans after each apply.)
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghPlanID), "pr-plan-"))
 	}
 	return w
 }
@@ -262,11 +268,7 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 	w.Jobs.set("manual", ghManual())
 	groups := in.groups()
 	for i, gr := range groups {
-		needs := []string{"changed"}
-		for _, p := range previous(groups, i) {
-			needs = append(needs, ghApplyID(p))
-		}
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, needs, "plan-"))
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghApplyID), "plan-"))
 		out := "needs.changed.outputs." + gr.Key()
 		ghEnv := gr.Environment
 		if g := in.env(gr.Environment).CI.GitHub; g != nil {

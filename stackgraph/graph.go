@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -210,12 +211,7 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 		level[n] = l
 		return nil
 	}
-	names := make([]string, 0, len(deps))
-	for n := range deps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(deps)) {
 		if err := visit(n); err != nil {
 			return nil, err
 		}

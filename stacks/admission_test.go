@@ -2,7 +2,9 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/cel-go/cel"
@@ -120,7 +122,7 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 			name := "namespace-" + ns + "-" + suffix
 			a := policies[name]
 			if a == nil || a.spec == nil || a.binding == nil {
-				t.Fatalf("no ValidatingAdmissionPolicy %s with its binding; have %v", name, sortedKeys(policies))
+				t.Fatalf("no ValidatingAdmissionPolicy %s with its binding; have %v", name, slices.Sorted(maps.Keys(policies)))
 			}
 			match := jsonObject(a.spec["matchConstraints"])
 			if sel := jsonObject(match["namespaceSelector"])["matchLabels"]; !reflect.DeepEqual(sel, map[string]any{"kubernetes.io/metadata.name": ns}) {

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -50,7 +51,7 @@ func alertsOf(t *testing.T, s *synthesized, env config.Environment) envAlerts {
 	return ea
 }
 
-func (ea envAlerts) names() []string { return sortedKeys(ea.stacks) }
+func (ea envAlerts) names() []string { return slices.Sorted(maps.Keys(ea.stacks)) }
 
 // alarmProblems: every CloudWatch alarm of every stack notifies the
 // environment's topic when it fires and when it recovers.
@@ -153,7 +154,7 @@ func usedPublishers(ea envAlerts) []string {
 			}
 		}
 	}
-	return sortedKeys(used)
+	return slices.Sorted(maps.Keys(used))
 }
 
 // policyStatements returns the statements of the policy document that v (a
@@ -299,7 +300,7 @@ func TestAlertsReachTheTopic(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
 		ea := alertsOf(t, s, env)
-		for _, name := range sortedKeys(alertCheckers) {
+		for _, name := range slices.Sorted(maps.Keys(alertCheckers)) {
 			t.Run(env.Name+"/"+name, func(t *testing.T) {
 				for _, p := range alertCheckers[name](ea) {
 					t.Error(p)
@@ -328,7 +329,7 @@ func TestAlertCheckersFail(t *testing.T) {
 	}{
 		{"alarm without action", alarmProblems, func(t *testing.T, ea envAlerts) {
 			j := ea.stacks["database-ezra-prod"]
-			addr := sortedKeys(j.resources("aws_cloudwatch_metric_alarm"))[0]
+			addr := slices.Sorted(maps.Keys(j.resources("aws_cloudwatch_metric_alarm")))[0]
 			j.resources("aws_cloudwatch_metric_alarm")[addr]["alarm_actions"] = []any{}
 		}},
 		{"alarm to another topic", alarmProblems, func(t *testing.T, ea envAlerts) {
@@ -470,7 +471,7 @@ func TestBudgets(t *testing.T) {
 	only := func(t *testing.T, j tfJSON) map[string]any {
 		t.Helper()
 		budgets := j.exactly(t, 1, "aws_budgets_budget")
-		return budgets[sortedKeys(budgets)[0]]
+		return budgets[slices.Sorted(maps.Keys(budgets))[0]]
 	}
 	for _, env := range config.Environments() {
 		t.Run(env.Name, func(t *testing.T) {
@@ -537,7 +538,7 @@ func TestBackupJobAlerts(t *testing.T) {
 			} {
 				pattern, ok := rules[f.env.Prefix()+"-"+kind]
 				if !ok {
-					t.Errorf("no rule %s-%s; have %v", f.env.Prefix(), kind, sortedKeys(rules))
+					t.Errorf("no rule %s-%s; have %v", f.env.Prefix(), kind, slices.Sorted(maps.Keys(rules)))
 					continue
 				}
 				for _, w := range append(want, `"source":["aws.backup"]`) {

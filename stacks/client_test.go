@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -439,7 +440,7 @@ func TestApplicationAccess(t *testing.T) {
 					contract.DatabaseResourceID.Name(at), names.DatabaseUser(app.Name))] = true
 			}
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: grants\n got %v\nwant %v", app.Name, sortedKeys(got), sortedKeys(want))
+				t.Errorf("%s: grants\n got %v\nwant %v", app.Name, slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
 			}
 
 			sa := serviceAccount(j, app.Name)
@@ -579,7 +580,7 @@ func TestClientConfiguration(t *testing.T) {
 			got[strings.TrimPrefix(name, prefix)] = p["insecure_value"]
 		}
 		if got["namespace"] == nil || got["node-group/name"] == nil || got["applications"] == nil || got["buckets"] == nil {
-			t.Errorf("configuration %v lacks namespace, node group, applications or buckets", sortedKeys(got))
+			t.Errorf("configuration %v lacks namespace, node group, applications or buckets", slices.Sorted(maps.Keys(got)))
 		}
 		for _, app := range cs.client.Applications {
 			if !strings.Contains(got["applications"].(string), fmt.Sprintf("%q:{\"service_account\":%q", app.Name, app.Name)) {
@@ -924,15 +925,6 @@ func containsSuffix(list []string, suffix string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func orDefault(v, def int) int {

@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"stratum/constructs/awscontext"
@@ -18,7 +20,7 @@ func TestOneAccountPartitionRegionPerStack(t *testing.T) {
 		for typ, id := range want {
 			got := j.block("data", typ)
 			if len(got) > 1 {
-				t.Errorf("%s: %d %s data sources %v, want at most one", name, len(got), typ, sortedKeys(got))
+				t.Errorf("%s: %d %s data sources %v, want at most one", name, len(got), typ, slices.Sorted(maps.Keys(got)))
 			}
 			for addr := range got {
 				seen[typ]++

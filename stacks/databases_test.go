@@ -152,7 +152,7 @@ func foreignResources(j tfJSON, tn clients.Tenancy) []string {
 	var out []string
 	own := contract.Databases.ParameterPrefix(contract.At{Env: tn.Env.Name, Client: tn.Client.Name})
 	byType, _ := j["resource"].(map[string]any)
-	for _, typ := range sortedKeys(byType) {
+	for _, typ := range slices.Sorted(maps.Keys(byType)) {
 		for addr, r := range j.resources(typ) {
 			switch {
 			case owner(r) == tn.Client.Name:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -504,7 +505,7 @@ func TestFoundationSecurityGroups(t *testing.T) {
 			nodes := f.securityGroup(t, contract.EKSNodesSecurityGroup)
 			groups := f.exactly(t, 1, "aws_security_group")
 			if _, ok := groups[nodes]; !ok {
-				t.Fatalf("security groups %v, want only the nodes' %s", sortedKeys(groups), nodes)
+				t.Fatalf("security groups %v, want only the nodes' %s", slices.Sorted(maps.Keys(groups)), nodes)
 			}
 			for n, r := range f.exactly(t, 1, "aws_vpc_security_group_ingress_rule") {
 				if refName(t, r["security_group_id"], "aws_security_group") != nodes ||

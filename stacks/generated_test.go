@@ -3,10 +3,11 @@ package stacks_test
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,11 +28,7 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := slices.Sorted(maps.Keys(files))
 	for _, p := range paths {
 		t.Run(p, func(t *testing.T) {
 			path := filepath.Join("..", p)
@@ -65,8 +62,8 @@ func TestPipelinesOnboarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(keys(before), keys(after)) {
-		t.Fatalf("generated files %v became %v", keys(before), keys(after))
+	if !reflect.DeepEqual(slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after))) {
+		t.Fatalf("generated files %v became %v", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
 	}
 	changed := 0
 	for p := range before {
@@ -90,15 +87,6 @@ func TestPipelinesOnboarding(t *testing.T) {
 	if changed == 0 {
 		t.Error("no pipeline changed: the new client's stacks are nowhere")
 	}
-}
-
-func keys(m map[string][]byte) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // additionsOnly lists how after differs from before other than by

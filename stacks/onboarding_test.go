@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -122,7 +123,7 @@ func blockChanges(t *testing.T, before, after []byte, client string) []string {
 	t.Helper()
 	was, now := splitStack(t, before), splitStack(t, after)
 	var out []string
-	for _, key := range sortedKeys(was) {
+	for _, key := range slices.Sorted(maps.Keys(was)) {
 		got, ok := now[key]
 		switch {
 		case !ok:
@@ -131,7 +132,7 @@ func blockChanges(t *testing.T, before, after []byte, client string) []string {
 			out = append(out, fmt.Sprintf("%s changed:\nbefore: %s\nafter:  %s", key, was[key], got))
 		}
 	}
-	for _, key := range sortedKeys(now) {
+	for _, key := range slices.Sorted(maps.Keys(now)) {
 		switch _, ok := was[key]; {
 		case ok:
 		case client == "":

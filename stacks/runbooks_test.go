@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,7 @@ type alertLink struct {
 // in their Runbook tag.
 func alertLinks(stacks map[string]tfJSON) []alertLink {
 	var out []alertLink
-	for _, name := range sortedKeys(stacks) {
+	for _, name := range slices.Sorted(maps.Keys(stacks)) {
 		j := stacks[name]
 		for _, a := range j.resources("aws_cloudwatch_metric_alarm") {
 			link, _ := alarm.RunbookOf(fmt.Sprint(a["alarm_description"]))

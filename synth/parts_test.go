@@ -2,9 +2,11 @@ package synth
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -155,7 +157,7 @@ func TestCacheRoundTrip(t *testing.T) {
 		t.Errorf("loaded entry %+v, want %+v with deps [x]", got, e)
 	}
 	if !reflect.DeepEqual(readTree(t, dst), readTree(t, stack)) {
-		t.Errorf("loaded files %v, want %v", keys(readTree(t, dst)), keys(readTree(t, stack)))
+		t.Errorf("loaded files %v, want %v", slices.Sorted(maps.Keys(readTree(t, dst))), slices.Sorted(maps.Keys(readTree(t, stack))))
 	}
 	if _, ok := c.load(strings.Repeat("cd", 32), t.TempDir()); ok {
 		t.Error("load hit a key never stored")

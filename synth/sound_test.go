@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path"
 	"path/filepath"
 	"reflect"
@@ -244,7 +245,7 @@ func TestBuildersReadOnlyInputs(t *testing.T) {
 	}
 	visit("stratum/stacks")
 	if !builders["stratum/clients"] || !builders["stratum/contract"] {
-		t.Fatalf("builder packages %v: the import walk is broken", keys(builders))
+		t.Fatalf("builder packages %v: the import walk is broken", slices.Sorted(maps.Keys(builders)))
 	}
 
 	// The names the data files declare, by package.

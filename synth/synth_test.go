@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -256,7 +257,7 @@ func TestWorkerFailure(t *testing.T) {
 		}
 	}
 	if after := readTree(t, out); !reflect.DeepEqual(after, before) {
-		t.Errorf("the output directory changed: got %v, want %v", keys(after), keys(before))
+		t.Errorf("the output directory changed: got %v, want %v", slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before)))
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("temporary directory holds %v after the run, want nothing", left)
@@ -320,15 +321,6 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // TestInvalidConfiguration: bad input fails before anything is written.

@@ -23,6 +23,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"stratum/internal/durable"
 )
 
 // Backend is where one state lives: a Terraform backend block.
@@ -276,7 +278,7 @@ func (s *Session) removeLocal(ctx context.Context, expect []byte) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // LocalPath is the local backend's state file, absolute.
@@ -329,7 +331,7 @@ func (s *Session) env() []string {
 	)
 }
 
-var lockLine = regexp.MustCompile(`(?m)^\s*(ID|Path|Operation|Who|Version|Created|Info):\s*(.*?)\s*$`)
+var lockLine = regexp.MustCompile(`(?m)^\s*(\w+):\s*(.*?)\s*$`)
 
 // parseLockError recognises Terraform's "Error acquiring the state lock"
 // and reads its Lock Info block.
@@ -340,22 +342,15 @@ func parseLockError(state string, stderr []byte) *LockError {
 	}
 	le := &LockError{State: state, Output: strings.TrimSpace(text)}
 	if i := strings.Index(text, "Lock Info:"); i >= 0 {
+		// Each line of the block and the field it fills; other lines
+		// are not the lock's.
+		fields := map[string]*string{
+			"ID": &le.ID, "Path": &le.Path, "Operation": &le.Operation, "Who": &le.Who,
+			"Version": &le.Version, "Created": &le.Created, "Info": &le.Info,
+		}
 		for _, m := range lockLine.FindAllStringSubmatch(text[i:], -1) {
-			switch m[1] {
-			case "ID":
-				le.ID = m[2]
-			case "Path":
-				le.Path = m[2]
-			case "Operation":
-				le.Operation = m[2]
-			case "Who":
-				le.Who = m[2]
-			case "Version":
-				le.Version = m[2]
-			case "Created":
-				le.Created = m[2]
-			case "Info":
-				le.Info = m[2]
+			if f, ok := fields[m[1]]; ok {
+				*f = m[2]
 			}
 		}
 	}
@@ -395,13 +390,4 @@ func safeName(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

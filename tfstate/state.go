@@ -14,6 +14,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -485,11 +487,7 @@ func (in *Instance) marshal() json.RawMessage {
 }
 
 func writeExtra(b *bytes.Buffer, extra map[string]json.RawMessage) {
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(extra))
 	for _, k := range keys {
 		field(b, 0, k, extra[k], true)
 	}

@@ -91,24 +91,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	b := &Backup{}
-	vault := &backupvault.BackupVaultConfig{
-		Name:      jsii.String(p.Name),
-		KmsKeyArn: p.Key.ARN,
-		// Terraform must never empty the vault to delete it.
-		ForceDestroy: jsii.Bool(false),
-	}
-	if p.DeletionProtection {
-		vault.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
-	}
-	b.Vault = backupvault.NewBackupVault(c, jsii.String("vault"), vault)
-	if p.DeletionProtection {
-		// Without changeable_for_days the lock is in governance mode and
-		// can still be changed by authorized principals.
-		backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String("vault-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
-			BackupVaultName:  b.Vault.Name(),
-			MinRetentionDays: jsii.Number(float64(p.RetentionDays)),
-		})
-	}
+	b.Vault = newVault(c, "vault", p.Name, p.Key, p.RetentionDays, p.DeletionProtection, nil)
 
 	rule := &backupplan.BackupPlanRule{
 		RuleName:        jsii.String("daily"),
@@ -122,23 +105,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 		// Its own name, although vault names are regional: a name says
 		// which vault a recovery point (or an identity-matching tool such
 		// as stratum migrate) is about.
-		copyVault := &backupvault.BackupVaultConfig{
-			Name:         jsii.String(p.Name + "-copies"),
-			KmsKeyArn:    cp.Key.ARN,
-			ForceDestroy: jsii.Bool(false),
-			Provider:     cp.Provider,
-		}
-		if p.DeletionProtection {
-			copyVault.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
-		}
-		b.CopyVault = backupvault.NewBackupVault(c, jsii.String("copy-vault"), copyVault)
-		if p.DeletionProtection {
-			backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String("copy-vault-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
-				BackupVaultName:  b.CopyVault.Name(),
-				MinRetentionDays: jsii.Number(float64(cp.RetentionDays)),
-				Provider:         cp.Provider,
-			})
-		}
+		b.CopyVault = newVault(c, "copy-vault", p.Name+"-copies", cp.Key, cp.RetentionDays, p.DeletionProtection, cp.Provider)
 		rule.CopyAction = []*backupplan.BackupPlanRuleCopyAction{{
 			DestinationVaultArn: b.CopyVault.Arn(),
 			Lifecycle: &backupplan.BackupPlanRuleCopyActionLifecycle{
@@ -174,6 +141,34 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	}
 	b.VaultName, b.VaultARN, b.PlanID, b.RoleARN = b.Vault.Name(), b.Vault.Arn(), b.Plan.Id(), b.Role.Arn()
 	return b
+}
+
+// newVault creates the vault id named name, encrypted with key, through
+// provider (nil: the scope's default). With protection it gets
+// prevent_destroy and a vault lock (id+"-lock") that keeps every recovery
+// point for retentionDays.
+func newVault(c constructs.Construct, id, name string, key *kms.Key, retentionDays int, protection bool, provider cdktf.TerraformProvider) backupvault.BackupVault {
+	cfg := &backupvault.BackupVaultConfig{
+		Name:      jsii.String(name),
+		KmsKeyArn: key.ARN,
+		// Terraform must never empty the vault to delete it.
+		ForceDestroy: jsii.Bool(false),
+		Provider:     provider,
+	}
+	if protection {
+		cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	vault := backupvault.NewBackupVault(c, jsii.String(id), cfg)
+	if protection {
+		// Without changeable_for_days the lock is in governance mode and
+		// can still be changed by authorized principals.
+		backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String(id+"-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
+			BackupVaultName:  vault.Name(),
+			MinRetentionDays: jsii.Number(float64(retentionDays)),
+			Provider:         provider,
+		})
+	}
+	return vault
 }
 
 func (p *Props) validate() error {

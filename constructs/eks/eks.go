@@ -188,32 +188,31 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 		ClientIdList: jsii.Strings(awsrules.IRSAAudience),
 	})
 
-	for _, a := range p.Admins {
-		entry := eksaccessentry.NewEksAccessEntry(c, jsii.String("admin-"+a.ID), &eksaccessentry.EksAccessEntryConfig{
-			ClusterName:  cluster.Name(),
-			PrincipalArn: a.PrincipalARN,
-			Type:         jsii.String("STANDARD"),
-		})
-		eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c, jsii.String("admin-"+a.ID+"-cluster-admin"), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
-			ClusterName:  cluster.Name(),
-			PrincipalArn: entry.PrincipalArn(),
-			PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, ClusterAdminPolicy)),
-			AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
-		})
-	}
-
-	for _, v := range p.Viewers {
-		entry := eksaccessentry.NewEksAccessEntry(c, jsii.String("viewer-"+v.ID), &eksaccessentry.EksAccessEntryConfig{
-			ClusterName:  cluster.Name(),
-			PrincipalArn: v.PrincipalARN,
-			Type:         jsii.String("STANDARD"),
-		})
-		eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c, jsii.String("viewer-"+v.ID+"-admin-view"), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
-			ClusterName:  cluster.Name(),
-			PrincipalArn: entry.PrincipalArn(),
-			PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, AdminViewPolicy)),
-			AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
-		})
+	// Admins and viewers differ only in their access policy: one STANDARD
+	// access entry each, with that policy at cluster scope.
+	for _, level := range []struct {
+		// The entry's construct id is entry+ID, its policy association's
+		// entry+ID+association (public addresses: keep them).
+		entry, association string
+		policy             string
+		principals         []Admin
+	}{
+		{"admin-", "-cluster-admin", ClusterAdminPolicy, p.Admins},
+		{"viewer-", "-admin-view", AdminViewPolicy, p.Viewers},
+	} {
+		for _, a := range level.principals {
+			entry := eksaccessentry.NewEksAccessEntry(c, jsii.String(level.entry+a.ID), &eksaccessentry.EksAccessEntryConfig{
+				ClusterName:  cluster.Name(),
+				PrincipalArn: a.PrincipalARN,
+				Type:         jsii.String("STANDARD"),
+			})
+			eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c, jsii.String(level.entry+a.ID+level.association), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
+				ClusterName:  cluster.Name(),
+				PrincipalArn: entry.PrincipalArn(),
+				PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, level.policy)),
+				AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
+			})
+		}
 	}
 
 	return &Cluster{

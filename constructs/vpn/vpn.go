@@ -146,7 +146,7 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 		LogGroupArn:     v.LogGroup.Arn(),
 		LogOutputFormat: jsii.String("json"),
 	}}
-	t := p.Tunnels
+	ike, p1, p2 := jsii.Strings(p.Tunnels.IKEVersions...), p.Tunnels.Phase1.arguments(), p.Tunnels.Phase2.arguments()
 
 	runbook := ""
 	if p.AlarmRunbook != "" {
@@ -165,26 +165,19 @@ func New(scope constructs.Construct, id string, p *Props) *VPN {
 			CustomerGatewayId: gw.Id(),
 			StaticRoutesOnly:  jsii.Bool(p.StaticRoutesOnly),
 			Tags:              name(p.Name + "-" + cg.Name),
-			// Both tunnels the same: either may carry the traffic.
-			Tunnel1IkeVersions:                jsii.Strings(t.IKEVersions...),
-			Tunnel1Phase1EncryptionAlgorithms: jsii.Strings(t.Phase1.EncryptionAlgorithms...),
-			Tunnel1Phase1IntegrityAlgorithms:  jsii.Strings(t.Phase1.IntegrityAlgorithms...),
-			Tunnel1Phase1DhGroupNumbers:       numbers(t.Phase1.DHGroupNumbers),
-			Tunnel1Phase1LifetimeSeconds:      jsii.Number(float64(t.Phase1.LifetimeSeconds)),
-			Tunnel1Phase2EncryptionAlgorithms: jsii.Strings(t.Phase2.EncryptionAlgorithms...),
-			Tunnel1Phase2IntegrityAlgorithms:  jsii.Strings(t.Phase2.IntegrityAlgorithms...),
-			Tunnel1Phase2DhGroupNumbers:       numbers(t.Phase2.DHGroupNumbers),
-			Tunnel1Phase2LifetimeSeconds:      jsii.Number(float64(t.Phase2.LifetimeSeconds)),
-			Tunnel1LogOptions:                 logs,
-			Tunnel2IkeVersions:                jsii.Strings(t.IKEVersions...),
-			Tunnel2Phase1EncryptionAlgorithms: jsii.Strings(t.Phase1.EncryptionAlgorithms...),
-			Tunnel2Phase1IntegrityAlgorithms:  jsii.Strings(t.Phase1.IntegrityAlgorithms...),
-			Tunnel2Phase1DhGroupNumbers:       numbers(t.Phase1.DHGroupNumbers),
-			Tunnel2Phase1LifetimeSeconds:      jsii.Number(float64(t.Phase1.LifetimeSeconds)),
-			Tunnel2Phase2EncryptionAlgorithms: jsii.Strings(t.Phase2.EncryptionAlgorithms...),
-			Tunnel2Phase2IntegrityAlgorithms:  jsii.Strings(t.Phase2.IntegrityAlgorithms...),
-			Tunnel2Phase2DhGroupNumbers:       numbers(t.Phase2.DHGroupNumbers),
-			Tunnel2Phase2LifetimeSeconds:      jsii.Number(float64(t.Phase2.LifetimeSeconds)),
+			// Both tunnels the same: either may carry the traffic. The
+			// provider has one set of arguments per tunnel, so each line
+			// gives one option to both.
+			Tunnel1IkeVersions: ike, Tunnel2IkeVersions: ike,
+			Tunnel1Phase1EncryptionAlgorithms: p1.encryption, Tunnel2Phase1EncryptionAlgorithms: p1.encryption,
+			Tunnel1Phase1IntegrityAlgorithms: p1.integrity, Tunnel2Phase1IntegrityAlgorithms: p1.integrity,
+			Tunnel1Phase1DhGroupNumbers: p1.dhGroups, Tunnel2Phase1DhGroupNumbers: p1.dhGroups,
+			Tunnel1Phase1LifetimeSeconds: p1.lifetime, Tunnel2Phase1LifetimeSeconds: p1.lifetime,
+			Tunnel1Phase2EncryptionAlgorithms: p2.encryption, Tunnel2Phase2EncryptionAlgorithms: p2.encryption,
+			Tunnel1Phase2IntegrityAlgorithms: p2.integrity, Tunnel2Phase2IntegrityAlgorithms: p2.integrity,
+			Tunnel1Phase2DhGroupNumbers: p2.dhGroups, Tunnel2Phase2DhGroupNumbers: p2.dhGroups,
+			Tunnel1Phase2LifetimeSeconds: p2.lifetime, Tunnel2Phase2LifetimeSeconds: p2.lifetime,
+			Tunnel1LogOptions: logs,
 			Tunnel2LogOptions: &vpnconnection.VpnConnectionTunnel2LogOptions{CloudwatchLogOptions: &vpnconnection.VpnConnectionTunnel2LogOptionsCloudwatchLogOptions{
 				LogEnabled:      logs.CloudwatchLogOptions.LogEnabled,
 				LogGroupArn:     logs.CloudwatchLogOptions.LogGroupArn,
@@ -261,6 +254,22 @@ func newLogGroup(c constructs.Construct, p *Props) cloudwatchloggroup.Cloudwatch
 		PolicyDocument: doc.Json(),
 	})
 	return group
+}
+
+// phaseArguments are a Phase as the provider's tunnel arguments take it.
+type phaseArguments struct {
+	encryption, integrity *[]*string
+	dhGroups              *[]*float64
+	lifetime              *float64
+}
+
+func (p Phase) arguments() phaseArguments {
+	return phaseArguments{
+		encryption: jsii.Strings(p.EncryptionAlgorithms...),
+		integrity:  jsii.Strings(p.IntegrityAlgorithms...),
+		dhGroups:   numbers(p.DHGroupNumbers),
+		lifetime:   jsii.Number(float64(p.LifetimeSeconds)),
+	}
 }
 
 func numbers(ns []int) *[]*float64 {

@@ -4,9 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -76,11 +77,7 @@ func Export(out string, build func(cdktf.App) error) (int, error) {
 		return 0, err
 	}
 	next := filepath.Join(tmp, "out")
-	names := make([]string, 0, len(rendered))
-	for name := range rendered {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(rendered))
 	for _, name := range names {
 		dir := filepath.Join(next, "stacks", name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {

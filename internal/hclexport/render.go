@@ -18,7 +18,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -305,11 +307,7 @@ func renderValue(v any, depth int) string {
 		if len(t) == 0 {
 			return "{}"
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(t))
 		var b strings.Builder
 		b.WriteString("{\n")
 		for _, k := range keys {

@@ -21,6 +21,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -200,7 +202,7 @@ func Generate(opt Options) *tfstate.State {
 	}, map[string]string{"Name": "prod-bastion"}), private: privateSchema1, deps: []string{"module.vpc.aws_subnet.public"}})
 
 	st := &tfstate.State{TerraformVersion: TerraformVersion, Serial: 42, Lineage: Lineage, Outputs: json.RawMessage(`{"vpc_id":{"value":"` + id("vpc", "main") + `","type":"string"}}`)}
-	for _, k := range sortedKeys(b.res) {
+	for _, k := range slices.Sorted(maps.Keys(b.res)) {
 		st.Resources = append(st.Resources, b.res[k])
 	}
 	return st
@@ -449,13 +451,4 @@ func Marshal(st *tfstate.State) []byte {
 		panic(err) // the generator only builds valid states
 	}
 	return raw
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -120,11 +121,7 @@ func stackTokens(text string) []string {
 // Check checks the Markdown documents docs (path → content) against k.
 func Check(docs map[string][]byte, k Known) []Problem {
 	var out []Problem
-	files := make([]string, 0, len(docs))
-	for f := range docs {
-		files = append(files, f)
-	}
-	sort.Strings(files)
+	files := slices.Sorted(maps.Keys(docs))
 	for _, f := range files {
 		for _, q := range Quotes(docs[f]) {
 			for _, why := range checkQuote(q.Text, k) {
@@ -173,7 +170,7 @@ func checkStack(token string, k Known) string {
 	}
 	for _, p := range placeholder.FindAllString(token, -1) {
 		if !Placeholders[p] {
-			return fmt.Sprintf("placeholder %s: stack names use %v", p, sortedKeys(Placeholders))
+			return fmt.Sprintf("placeholder %s: stack names use %v", p, slices.Sorted(maps.Keys(Placeholders)))
 		}
 	}
 	generic := placeholder.MatchString(token) || strings.Contains(token, "*")
@@ -206,26 +203,13 @@ func checkStack(token string, k Known) string {
 	return fmt.Sprintf("matches no stack; stacks: %v", k.Stacks)
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 var link = regexp.MustCompile(`\]\(([^)#\s]+)(#[^)]*)?\)`)
 
 // CheckLinks returns the relative links of docs (path → content, paths
 // relative to root) whose target does not exist under root.
 func CheckLinks(root string, docs map[string][]byte) []Problem {
 	var out []Problem
-	files := make([]string, 0, len(docs))
-	for f := range docs {
-		files = append(files, f)
-	}
-	sort.Strings(files)
+	files := slices.Sorted(maps.Keys(docs))
 	for _, f := range files {
 		for n, line := range strings.Split(string(docs[f]), "\n") {
 			for _, m := range link.FindAllStringSubmatch(line, -1) {

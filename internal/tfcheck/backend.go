@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
@@ -151,11 +152,7 @@ func backendOf(raw []byte) (map[string]any, error) {
 		return nil, err
 	}
 	if len(doc.Terraform.Backend) != 1 {
-		kinds := make([]string, 0, len(doc.Terraform.Backend))
-		for k := range doc.Terraform.Backend {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
+		kinds := slices.Sorted(maps.Keys(doc.Terraform.Backend))
 		return nil, fmt.Errorf("want exactly one backend, got %v", kinds)
 	}
 	return doc.Terraform.Backend, nil

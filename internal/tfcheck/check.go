@@ -106,14 +106,18 @@ type StackResult struct {
 }
 
 // step returns the stack's result of a step, adding it when missing.
-func (s *StackResult) step(name string) *StepResult {
-	for i := range s.Steps {
-		if s.Steps[i].Step == name {
-			return &s.Steps[i]
+func (s *StackResult) step(name string) *StepResult { return stepIn(&s.Steps, name) }
+
+// stepIn returns the result of the step name among steps, adding it when
+// missing.
+func stepIn(steps *[]StepResult, name string) *StepResult {
+	for i := range *steps {
+		if (*steps)[i].Step == name {
+			return &(*steps)[i]
 		}
 	}
-	s.Steps = append(s.Steps, StepResult{Step: name})
-	return &s.Steps[len(s.Steps)-1]
+	*steps = append(*steps, StepResult{Step: name})
+	return &(*steps)[len(*steps)-1]
 }
 
 // Run checks every stack. It returns a *Missing error when terraform or
@@ -320,15 +324,7 @@ func (r *Report) attribute(step string, stacks []Stack, byName map[string]*Stack
 
 // stepFailure is the report's entry for failures of a step that name no
 // stack.
-func (r *Report) stepFailure(step string) *StepResult {
-	for i := range r.Unattributed {
-		if r.Unattributed[i].Step == step {
-			return &r.Unattributed[i]
-		}
-	}
-	r.Unattributed = append(r.Unattributed, StepResult{Step: step})
-	return &r.Unattributed[len(r.Unattributed)-1]
-}
+func (r *Report) stepFailure(step string) *StepResult { return stepIn(&r.Unattributed, step) }
 
 // splitStack finds the stack a diagnostic is about, from its address
 // (module.<stack>.<address>) or its file (<stack>/cdk.tf.json), and

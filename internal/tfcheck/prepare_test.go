@@ -3,9 +3,10 @@ package tfcheck
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,10 +59,10 @@ func TestPrepareJSON(t *testing.T) {
 	ssm := asMap(res["aws_ssm_parameter"])
 	checks := []struct{ name, got, want string }{
 		{"backend removed", fmt.Sprint(asMap(got["terraform"])["backend"]), "<nil>"},
-		{"kubernetes requirement removed", fmt.Sprint(keys(asMap(asMap(got["terraform"])["required_providers"]))), "[aws]"},
+		{"kubernetes requirement removed", fmt.Sprint(slices.Sorted(maps.Keys(asMap(asMap(got["terraform"])["required_providers"])))), "[aws]"},
 		{"aws constraint relaxed", fmt.Sprint(asMap(asMap(asMap(got["terraform"])["required_providers"])["aws"])["version"]), ">= 5.84.0, < 6.0.0"},
-		{"providers left", fmt.Sprint(keys(asMap(got["provider"]))), "[aws]"},
-		{"resource types left", fmt.Sprint(keys(res)), "[aws_db_instance aws_ssm_parameter]"},
+		{"providers left", fmt.Sprint(slices.Sorted(maps.Keys(asMap(got["provider"])))), "[aws]"},
+		{"resource types left", fmt.Sprint(slices.Sorted(maps.Keys(res))), "[aws_db_instance aws_ssm_parameter]"},
 		{"data sources left", fmt.Sprint(got["data"]), "<nil>"},
 		{"lone reference replaced by the literal", fmt.Sprint(asMap(ssm["namespace"])["insecure_value"]), "ezra"},
 		{"reference inside a template replaced", fmt.Sprint(asMap(ssm["greeting"])["insecure_value"]), "ns=ezra!"},
@@ -116,15 +117,6 @@ func TestPrepareJSONErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func keys(m map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestProviderAliases: a stack with an aliased AWS configuration (a second

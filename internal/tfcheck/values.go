@@ -6,7 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"stratum/config"
@@ -75,6 +76,41 @@ func (f fakes) oidcIssuer() string {
 	return fmt.Sprintf("oidc.eks.%s.amazonaws.com/id/%s", f.env.Region, f.oidcID())
 }
 
+func (f fakes) oidcProviderARN() string { return f.arn("iam", "oidc-provider/"+f.oidcIssuer()) }
+
+// keyARN is the ARN of a KMS key, whose id is a UUID.
+func (f fakes) keyARN(seed string) string { return f.arn("kms", "key/"+f.uuid(seed)) }
+
+// namedARNs are the resource types whose ARN ends in their name:
+// arn:aws:<service>:<region>:<account>:<prefix><name>.
+var namedARNs = map[string]struct{ service, prefix string }{
+	"aws_iam_role":                {"iam", "role/"},
+	"aws_iam_policy":              {"iam", "policy/"},
+	"aws_iam_instance_profile":    {"iam", "instance-profile/"},
+	"aws_kms_alias":               {"kms", ""},
+	"aws_s3_bucket":               {"s3", ""},
+	"aws_cloudwatch_log_group":    {"logs", "log-group:"},
+	"aws_cloudwatch_metric_alarm": {"cloudwatch", "alarm:"},
+	"aws_sns_topic":               {"sns", ""},
+	"aws_backup_vault":            {"backup", "backup-vault:"},
+	"aws_eks_cluster":             {"eks", "cluster/"},
+	"aws_db_instance":             {"rds", "db:"},
+	"aws_db_subnet_group":         {"rds", "subgrp:"},
+	"aws_db_parameter_group":      {"rds", "pg:"},
+	"aws_ssm_parameter":           {"ssm", "parameter"},
+	"aws_dynamodb_table":          {"dynamodb", "table/"},
+}
+
+// namedARN is the ARN of the resource of type typ (one of namedARNs)
+// named n.
+func (f fakes) namedARN(typ, n string) string {
+	a, ok := namedARNs[typ]
+	if !ok {
+		panic(fmt.Sprintf("tfcheck: %s is not among namedARNs", typ))
+	}
+	return f.arn(a.service, a.prefix+n)
+}
+
 // ssmValue is one SSM parameter as a consumer reads it.
 type ssmValue struct {
 	Type  string // String or StringList
@@ -119,12 +155,12 @@ var ssmShapes = map[string]ssmShape{
 	"foundation/security-groups/eks-nodes": str(func(f fakes, _ string) string { return f.id("sg", "eks-nodes") }),
 	"foundation/backup/vault-name":         str(func(f fakes, _ string) string { return name(f, "backup") }),
 	"foundation/backup/vault-arn": str(func(f fakes, _ string) string {
-		return f.arn("backup", "backup-vault:"+name(f, "backup"))
+		return f.namedARN("aws_backup_vault", name(f, "backup"))
 	}),
 	"foundation/backup/plan-id":  str(func(f fakes, _ string) string { return f.uuid("backup-plan") }),
-	"foundation/backup/role-arn": str(func(f fakes, _ string) string { return f.arn("iam", "role/"+name(f, "backup")) }),
+	"foundation/backup/role-arn": str(func(f fakes, _ string) string { return f.namedARN("aws_iam_role", name(f, "backup")) }),
 	"foundation/alarms/topic-arn": str(func(f fakes, _ string) string {
-		return f.arn("sns", name(f, "alarms"))
+		return f.namedARN("aws_sns_topic", name(f, "alarms"))
 	}),
 
 	"platform/cluster/name": str(func(f fakes, _ string) string { return name(f) }),
@@ -135,16 +171,14 @@ var ssmShapes = map[string]ssmShape{
 		pem := "-----BEGIN CERTIFICATE-----\n" + base64.StdEncoding.EncodeToString([]byte(f.hex("ca", 64))) + "\n-----END CERTIFICATE-----\n"
 		return base64.StdEncoding.EncodeToString([]byte(pem))
 	}),
-	"platform/cluster/version": str(func(f fakes, _ string) string { return f.env.Cluster.Version }),
-	"platform/cluster/oidc-provider-arn": str(func(f fakes, _ string) string {
-		return f.arn("iam", "oidc-provider/"+f.oidcIssuer())
-	}),
+	"platform/cluster/version":                str(func(f fakes, _ string) string { return f.env.Cluster.Version }),
+	"platform/cluster/oidc-provider-arn":      str(func(f fakes, _ string) string { return f.oidcProviderARN() }),
 	"platform/cluster/oidc-issuer":            str(func(f fakes, _ string) string { return f.oidcIssuer() }),
 	"platform/cluster/security-group-id":      str(func(f fakes, _ string) string { return f.id("sg", "cluster") }),
 	"platform/cluster/node-security-group-id": str(func(f fakes, _ string) string { return f.id("sg", "nodes") }),
 	"platform/dns/zone-id":                    str(func(f fakes, _ string) string { return "Z" + strings.ToUpper(f.hex("zone", 20)) }),
 	"platform/dns/zone-name":                  str(func(f fakes, _ string) string { return f.env.Domain }),
-	"platform/storage/volume-kms-key-arn":     str(func(f fakes, _ string) string { return f.arn("kms", "key/"+f.uuid("volume-key")) }),
+	"platform/storage/volume-kms-key-arn":     str(func(f fakes, _ string) string { return f.keyARN("volume-key") }),
 
 	"databases/endpoint": str(func(f fakes, c string) string {
 		return fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", name(f, c), f.hex("rds", 11), f.env.Region)
@@ -154,7 +188,7 @@ var ssmShapes = map[string]ssmShape{
 	"databases/secret-arn": str(func(f fakes, c string) string {
 		return f.arn("secretsmanager", "secret:rds!db-"+f.uuid("secret/"+c)+"-"+f.hex("suffix/"+c, 6))
 	}),
-	"databases/secret-kms-key-arn": str(func(f fakes, c string) string { return f.arn("kms", "key/"+f.uuid("db-key/"+c)) }),
+	"databases/secret-kms-key-arn": str(func(f fakes, c string) string { return f.keyARN("db-key/" + c) }),
 	"databases/security-group-id":  str(func(f fakes, c string) string { return f.id("sg", "db/"+c) }),
 	// A DbiResourceId: db- and 26 upper-case letters and digits.
 	"databases/resource-id": str(func(f fakes, c string) string { return "db-" + strings.ToUpper(f.hex("dbi/"+c, 26)) }),
@@ -162,17 +196,17 @@ var ssmShapes = map[string]ssmShape{
 	"client/namespace":                    str(func(_ fakes, c string) string { return c }),
 	"client/dns/domain":                   str(func(f fakes, c string) string { return c + "." + f.env.Domain }),
 	"client/node-group/name":              str(func(f fakes, c string) string { return name(f, c) }),
-	"client/node-group/role-arn":          str(func(f fakes, c string) string { return f.arn("iam", "role/"+name(f, c, "nodes")) }),
+	"client/node-group/role-arn":          str(func(f fakes, c string) string { return f.namedARN("aws_iam_role", name(f, c, "nodes")) }),
 	"client/node-group/security-group-id": str(func(f fakes, c string) string { return f.id("sg", "client-nodes/"+c) }),
 	"client/node-group/selector":          str(func(_ fakes, c string) string { return "stratum.io/client=" + c }),
-	"client/buckets/kms-key-arn":          str(func(f fakes, c string) string { return f.arn("kms", "key/"+f.uuid("bucket-key/"+c)) }),
+	"client/buckets/kms-key-arn":          str(func(f fakes, c string) string { return f.keyARN("bucket-key/" + c) }),
 	"client/buckets": str(func(f fakes, c string) string {
 		b, _ := json.Marshal(map[string]string{"data": name(f, c, "data")})
 		return string(b)
 	}),
 	"client/applications": str(func(f fakes, c string) string {
 		b, _ := json.Marshal(map[string]map[string]string{"app": {
-			"service_account": "app", "role_arn": f.arn("iam", "role/"+name(f, c, "app")),
+			"service_account": "app", "role_arn": f.namedARN("aws_iam_role", name(f, c, "app")),
 		}})
 		return string(b)
 	}),
@@ -195,11 +229,7 @@ func resolveParam(name string, declared map[string]contract.Layer) (contractPara
 	if !ok || !ok2 {
 		return contractParam{}, fmt.Errorf("SSM parameter %q is not under %s/<env>/", name, contract.Prefix)
 	}
-	ids := make([]string, 0, len(declared))
-	for id := range declared {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
+	ids := slices.Sorted(maps.Keys(declared))
 	for _, id := range ids {
 		if rest == id {
 			return contractParam{id: id, env: env}, nil
@@ -271,49 +301,22 @@ func (f fakes) resourceARN(typ, addrName string, cfg map[string]any) string {
 			break
 		}
 	}
+	if _, ok := namedARNs[typ]; ok {
+		return f.namedARN(typ, n)
+	}
 	switch typ {
-	case "aws_iam_role":
-		return f.arn("iam", "role/"+n)
-	case "aws_iam_policy":
-		return f.arn("iam", "policy/"+n)
-	case "aws_iam_instance_profile":
-		return f.arn("iam", "instance-profile/"+n)
 	case "aws_iam_openid_connect_provider":
-		return f.arn("iam", "oidc-provider/"+f.oidcIssuer())
+		return f.oidcProviderARN()
 	case "aws_kms_key":
-		return f.arn("kms", "key/"+f.uuid("kms/"+addrName))
-	case "aws_kms_alias":
-		return f.arn("kms", n)
-	case "aws_s3_bucket":
-		return f.arn("s3", n)
-	case "aws_cloudwatch_log_group":
-		return f.arn("logs", "log-group:"+n)
-	case "aws_cloudwatch_metric_alarm":
-		return f.arn("cloudwatch", "alarm:"+n)
-	case "aws_sns_topic":
-		return f.arn("sns", n)
-	case "aws_backup_vault":
-		return f.arn("backup", "backup-vault:"+n)
+		return f.keyARN("kms/" + addrName)
 	case "aws_backup_plan":
 		return f.arn("backup", "backup-plan:"+f.uuid("plan/"+addrName))
-	case "aws_eks_cluster":
-		return f.arn("eks", "cluster/"+n)
 	case "aws_eks_node_group":
 		return f.arn("eks", "nodegroup/"+name(f)+"/"+n+"/"+f.uuid("ng/"+addrName))
 	case "aws_eks_addon":
 		return f.arn("eks", "addon/"+name(f)+"/"+n+"/"+f.uuid("addon/"+addrName))
 	case "aws_eks_access_entry":
 		return f.arn("eks", "access-entry/"+name(f)+"/role/"+f.account()+"/"+addrName+"/"+f.uuid("ae/"+addrName))
-	case "aws_db_instance":
-		return f.arn("rds", "db:"+n)
-	case "aws_db_subnet_group":
-		return f.arn("rds", "subgrp:"+n)
-	case "aws_db_parameter_group":
-		return f.arn("rds", "pg:"+n)
-	case "aws_ssm_parameter":
-		return f.arn("ssm", "parameter"+n)
-	case "aws_dynamodb_table":
-		return f.arn("dynamodb", "table/"+n)
 	case "aws_route53_zone":
 		return f.arn("route53", "hostedzone/Z"+strings.ToUpper(f.hex("zone/"+addrName, 20)))
 	case "aws_secretsmanager_secret":

@@ -3,9 +3,10 @@ package tfcheck
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,11 +49,7 @@ var shapeChecks = []struct {
 func TestShapes(t *testing.T) {
 	for _, env := range []string{"prod", "dev"} {
 		e := envNamed(t, env)
-		ids := make([]string, 0, len(ssmShapes))
-		for id := range ssmShapes {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
+		ids := slices.Sorted(maps.Keys(ssmShapes))
 		for _, id := range ids {
 			t.Run(env+"/"+id, func(t *testing.T) {
 				layer, key, _ := strings.Cut(id, "/")

@@ -39,10 +39,12 @@ const (
 type Context struct {
 	stack cdktf.TerraformStack
 
-	mu        sync.Mutex
-	caller    dataawscalleridentity.DataAwsCallerIdentity
-	partition dataawspartition.DataAwsPartition
-	region    dataawsregion.DataAwsRegion
+	mu sync.Mutex
+	// The attribute tokens, each read once: every read of a data
+	// source's attribute is a round trip to the jsii runtime that mints a
+	// new token for the same reference, and a stack asks for its account
+	// and partition dozens of times.
+	accountID, callerARN, partition, region *string
 }
 
 var (
@@ -68,45 +70,49 @@ func Of(scope constructs.Construct) *Context {
 }
 
 // AccountID is the account's id (data.aws_caller_identity.aws-account).
-func (c *Context) AccountID() *string { return c.callerIdentity().AccountId() }
+func (c *Context) AccountID() *string {
+	return c.once(&c.accountID, func() *string { return c.callerIdentity().AccountId() })
+}
 
 // CallerARN is the ARN of whoever runs Terraform: the assumed role's
 // session (arn:…:sts::…:assumed-role/<role>/<session>) or the IAM user.
-func (c *Context) CallerARN() *string { return c.callerIdentity().Arn() }
+func (c *Context) CallerARN() *string {
+	return c.once(&c.callerARN, func() *string { return c.callerIdentity().Arn() })
+}
 
 // Partition is the partition ("aws", "aws-cn", "aws-us-gov").
 func (c *Context) Partition() *string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.partition == nil {
-		c.partition = findOrCreate(c.stack, PartitionID, func() dataawspartition.DataAwsPartition {
+	return c.once(&c.partition, func() *string {
+		return findOrCreate(c.stack, PartitionID, func() dataawspartition.DataAwsPartition {
 			return dataawspartition.NewDataAwsPartition(c.stack, jsii.String(PartitionID), &dataawspartition.DataAwsPartitionConfig{})
-		})
-	}
-	return c.partition.Partition()
+		}).Partition()
+	})
 }
 
 // Region is the region of the stack's default provider.
 func (c *Context) Region() *string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.region == nil {
-		c.region = findOrCreate(c.stack, RegionID, func() dataawsregion.DataAwsRegion {
+	return c.once(&c.region, func() *string {
+		return findOrCreate(c.stack, RegionID, func() dataawsregion.DataAwsRegion {
 			return dataawsregion.NewDataAwsRegion(c.stack, jsii.String(RegionID), &dataawsregion.DataAwsRegionConfig{})
-		})
-	}
-	return c.region.Name()
+		}).Name()
+	})
 }
 
-func (c *Context) callerIdentity() dataawscalleridentity.DataAwsCallerIdentity {
+// once returns *token, reading it first if it has not been read.
+func (c *Context) once(token **string, read func() *string) *string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.caller == nil {
-		c.caller = findOrCreate(c.stack, AccountID, func() dataawscalleridentity.DataAwsCallerIdentity {
-			return dataawscalleridentity.NewDataAwsCallerIdentity(c.stack, jsii.String(AccountID), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
-		})
+	if *token == nil {
+		*token = read()
 	}
-	return c.caller
+	return *token
+}
+
+// callerIdentity is the stack's aws_caller_identity; c.mu is held.
+func (c *Context) callerIdentity() dataawscalleridentity.DataAwsCallerIdentity {
+	return findOrCreate(c.stack, AccountID, func() dataawscalleridentity.DataAwsCallerIdentity {
+		return dataawscalleridentity.NewDataAwsCallerIdentity(c.stack, jsii.String(AccountID), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
+	})
 }
 
 // findOrCreate returns the stack's child id, or creates it: the child may

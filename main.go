@@ -49,7 +49,7 @@ var commands = map[string]command{
 	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
 	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
-	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|imports)", run: migrate.Main},
+	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
 	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
 }
 
@@ -103,7 +103,11 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\ncommands:")
 	names := slices.Sorted(maps.Keys(commands))
+	width := 0
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		width = max(width, len(n))
+	}
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
 }

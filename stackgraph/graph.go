@@ -220,10 +220,12 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 }
 
 // resource is what the graph reads of a resource: an SSM parameter's name,
-// and the tags that name a database stack's client.
+// and the tags that name a database stack's client. Both are any: a
+// resource may set either from a token (a string) or, for other types,
+// use the name for something else entirely.
 type resource struct {
-	Name string         `json:"name"`
-	Tags map[string]any `json:"tags"`
+	Name any `json:"name"`
+	Tags any `json:"tags"`
 }
 
 // describe reads what the graph needs from a stack's Terraform JSON.
@@ -259,8 +261,8 @@ func describe(in Input) (Stack, error) {
 	names := func(ps map[string]resource) []string {
 		var out []string
 		for _, p := range ps {
-			if p.Name != "" {
-				out = append(out, p.Name)
+			if n, _ := p.Name.(string); n != "" {
+				out = append(out, n)
 			}
 		}
 		sort.Strings(out)
@@ -283,7 +285,8 @@ func onlyClientTag(resources map[string]map[string]resource) string {
 	found := ""
 	for _, byName := range resources {
 		for _, r := range byName {
-			c, _ := r.Tags["Client"].(string)
+			tags, _ := r.Tags.(map[string]any)
+			c, _ := tags["Client"].(string)
 			switch {
 			case c == "" || strings.Contains(c, "${"):
 			case found == "":

@@ -137,6 +137,11 @@ func TestClientOfStack(t *testing.T) {
 		for i, c := range tags {
 			res[fmt.Sprintf("r%d", i)] = map[string]any{"tags": map[string]any{"Client": c, "CostCentre": "cc-1"}}
 		}
+		// Resources that set their tags from a token, or whose name is
+		// not a string, neither name a client nor stop the stack being
+		// read.
+		res["token-tags"] = map[string]any{"tags": "${var.tags}"}
+		res["object-name"] = map[string]any{"name": map[string]any{"first": "x"}}
 		b, _ := json.Marshal(map[string]any{
 			"provider":  map[string]any{"aws": []any{map[string]any{"default_tags": []any{map[string]any{"tags": dt}}}}},
 			"terraform": map[string]any{"backend": map[string]any{"s3": map[string]any{}}},

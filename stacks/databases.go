@@ -10,11 +10,11 @@ import (
 
 // NewDatabase builds database-<client>-<env>: the PostgreSQL instance of
 // one tenancy (a client in an environment) with its own keys, security
-// group, backup selection, alarms and RDS event subscription, and its connection details exported under
-// /stratum/<env>/databases/<client>/. Each client's database has its own
-// state, so no state holds more than one client's data, one lock and one
-// failed apply concern one client, and changing one client's entry
-// re-synthesizes only its own stacks.
+// group, backup selection, alarms and RDS event subscription, and its
+// connection details exported under /stratum/<env>/databases/<client>/.
+// Each client's database has its own state, so no state holds more than
+// one client's data, one lock and one failed apply concern one client,
+// and changing one client's entry re-synthesizes only its own stacks.
 //
 // An environment without clients has no database stack.
 func NewDatabase(scope constructs.Construct, t clients.Tenancy) *Stack {

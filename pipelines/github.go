@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"stratum/stackgraph"
 )
 
@@ -55,26 +57,37 @@ type (
 		Name string            `yaml:"name,omitempty"`
 		ID   string            `yaml:"id,omitempty"`
 		If   string            `yaml:"if,omitempty"`
-		Uses string            `yaml:"uses,omitempty"`
+		Uses *action           `yaml:"uses,omitempty"`
 		With map[string]string `yaml:"with,omitempty"`
 		Env  map[string]string `yaml:"env,omitempty"`
 		Run  string            `yaml:"run,omitempty"`
 	}
 )
 
-// Actions are pinned to exact release tags. (Pinning by commit SHA is
-// stronger; this generator was written without access to GitHub to look
-// the SHAs up — replace the tags with SHAs and a version comment when you
-// can.)
-const (
-	actCheckout       = "actions/checkout@v4.2.2"
-	actSetupGo        = "actions/setup-go@v5.5.0"
-	actSetupNode      = "actions/setup-node@v4.4.0"
-	actSetupTerraform = "hashicorp/setup-terraform@v3.1.2"
-	actAWSCredentials = "aws-actions/configure-aws-credentials@v4.2.1"
-	actUpload         = "actions/upload-artifact@v4.6.2"
-	actDownload       = "actions/download-artifact@v4.3.0"
+// The actions the workflows use, each pinned to the commit of a release
+// tag (a tag can be moved; a commit cannot), with the tag as a comment
+// for the reader and for update tools (Dependabot and Renovate keep both
+// current). The commits were read from the actions' own repositories.
+var (
+	actCheckout       = &action{"actions/checkout", "11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"}
+	actSetupGo        = &action{"actions/setup-go", "d35c59abb061a4a6fb18e82ac0862c26744d6ab5", "v5.5.0"}
+	actSetupNode      = &action{"actions/setup-node", "49933ea5288caeca8642d1e84afbd3f7d6820020", "v4.4.0"}
+	actSetupTerraform = &action{"hashicorp/setup-terraform", "b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"}
+	actAWSCredentials = &action{"aws-actions/configure-aws-credentials", "b47578312673ae6fa5b5096b330d9fbac3d116df", "v4.2.1"}
+	actUpload         = &action{"actions/upload-artifact", "ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"}
+	actDownload       = &action{"actions/download-artifact", "d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"}
 )
+
+// action is a GitHub Action pinned to a commit: `uses: <repo>@<commit>`
+// with its release tag as the line's comment.
+type action struct {
+	repo, commit, version string
+}
+
+// MarshalYAML writes the action as a step's uses: value.
+func (a *action) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: a.repo + "@" + a.commit, LineComment: a.version}, nil
+}
 
 // GitHub returns the workflows, by file name under .github/workflows.
 func GitHub(in Input) map[string][]byte {

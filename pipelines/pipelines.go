@@ -174,13 +174,32 @@ func (o *ordered[V]) set(k string, v V) {
 func (o ordered[V]) MarshalYAML() (any, error) {
 	n := &yaml.Node{Kind: yaml.MappingNode}
 	for _, k := range o.keys {
-		var v yaml.Node
-		if err := v.Encode(o.values[k]); err != nil {
+		v, err := toNode(o.values[k])
+		if err != nil {
 			return nil, err
 		}
-		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &v)
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, v)
 	}
 	return n, nil
+}
+
+// toNode is v as a YAML node, comments included: yaml.Node.Encode drops
+// the comments of the nodes v's marshalers return (it parses its own
+// output without them), so v is encoded and parsed back in full.
+func toNode(v any) (*yaml.Node, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b.Bytes(), &doc); err != nil {
+		return nil, err
+	}
+	return doc.Content[0], nil
 }
 
 // jobID turns a stack name into an identifier every platform accepts.

@@ -100,6 +100,43 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 	})
 }
 
+// TestGitHubActionsArePinnedToCommits: every step's action is pinned to a
+// full commit SHA with its release tag as the line's comment (a tag can
+// be moved to other code; a commit cannot).
+func TestGitHubActionsArePinnedToCommits(t *testing.T) {
+	pinned := regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$`)
+	tag := regexp.MustCompile(`^# v[0-9]+\.[0-9]+\.[0-9]+$`)
+	for name, content := range GitHub(sampleInput(t)) {
+		t.Run(name, func(t *testing.T) {
+			var doc yaml.Node
+			if err := yaml.Unmarshal(content, &doc); err != nil {
+				t.Fatal(err)
+			}
+			seen := 0
+			var walk func(n *yaml.Node)
+			walk = func(n *yaml.Node) {
+				if n.Kind == yaml.MappingNode {
+					for i := 0; i+1 < len(n.Content); i += 2 {
+						if k, v := n.Content[i], n.Content[i+1]; k.Value == "uses" {
+							seen++
+							if !pinned.MatchString(v.Value) || !tag.MatchString(v.LineComment) {
+								t.Errorf("line %d: uses: %s %s, want <owner>/<repo>@<40-hex commit> # v<release tag>", v.Line, v.Value, v.LineComment)
+							}
+						}
+					}
+				}
+				for _, c := range n.Content {
+					walk(c)
+				}
+			}
+			walk(&doc)
+			if seen == 0 {
+				t.Error("no step uses an action")
+			}
+		})
+	}
+}
+
 // gitlabSchema compiles GitLab's published CI schema (make test fetches it).
 func gitlabSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()

@@ -352,7 +352,11 @@ func printRetire(w io.Writer, r *RetireReport) {
 		fmt.Fprintf(w, "The source of plan %s (stack %s) was already retired; nothing was done.\n", r.Plan, r.Stack)
 		return
 	}
-	fmt.Fprintf(w, "Retired stack %s: removed its state %s (%d data sources, no managed resource), backed up to %s.\n", r.Stack, r.State, r.DataSources, r.Backup)
+	if r.Completed {
+		fmt.Fprintf(w, "Retired stack %s: an earlier retire removed its state %s (%d data sources, no managed resource) and stopped before recording it; recorded now, backed up to %s.\n", r.Stack, r.State, r.DataSources, r.Backup)
+	} else {
+		fmt.Fprintf(w, "Retired stack %s: removed its state %s (%d data sources, no managed resource), backed up to %s.\n", r.Stack, r.State, r.DataSources, r.Backup)
+	}
 	fmt.Fprintln(w, "`stratum migrate rollback` still restores it with every moved object.")
 }
 

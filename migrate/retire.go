@@ -26,6 +26,10 @@ type RetireReport struct {
 	// AlreadyRetired is set when an earlier retire removed it and nothing
 	// was done.
 	AlreadyRetired bool `json:"already_retired,omitempty"`
+	// Completed is set when an earlier retire removed the state but
+	// stopped before recording it (a crash, a full disk): this run found
+	// the state gone and recorded the removal, with that run's backup.
+	Completed bool `json:"completed,omitempty"`
 }
 
 // Retire removes the source's state once the migration has emptied it, so
@@ -73,7 +77,11 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 	defer closeAll()
 	src := states[0]
 	if !src.snap.Exists {
-		return nil, fmt.Errorf("%s holds no state: it was removed, but not by retire; nothing was done", rep.State)
+		backup, started := retireStarted(recs, l.ID)
+		if !started {
+			return nil, fmt.Errorf("%s holds no state: it was removed, but not by retire; nothing was done", rep.State)
+		}
+		return completeRetire(dir, l, rep, backup)
 	}
 	var managed []string
 	for _, r := range src.st.Resources {
@@ -101,6 +109,10 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 	if err := durable.WriteFile(rep.Backup, src.snap.Data, 0o600); err != nil {
 		return nil, fmt.Errorf("nothing was removed: backing up %s: %w", rep.State, err)
 	}
+	// The run's folder is new: its entry in backups/ must be on disk too.
+	if err := durable.SyncDir(filepath.Join(dir, "backups")); err != nil {
+		return nil, fmt.Errorf("nothing was removed: backing up %s: %w", rep.State, err)
+	}
 	if err := j.add(LogRecord{Step: "retire-backup", State: "source", Backup: rep.Backup, Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum}); err != nil {
 		return nil, err
 	}
@@ -109,9 +121,54 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 		return nil, err
 	}
 	if err := j.add(LogRecord{Step: "retired", State: "source", Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum, Count: rep.DataSources}); err != nil {
+		return nil, fmt.Errorf("%s was removed (backed up to %s), but recording it in the log failed: %w; run `stratum migrate retire -dir %s` again to record it", rep.State, rep.Backup, err, dir)
+	}
+	return rep, nil
+}
+
+// completeRetire records the removal of the source's state that an
+// earlier retire made but did not record, from that run's backup: verify
+// has just passed with the state gone, so the backup is what was removed.
+func completeRetire(dir string, l *Ledger, rep *RetireReport, backup string) (*RetireReport, error) {
+	raw, err := os.ReadFile(backup)
+	if err != nil {
+		return nil, fmt.Errorf("%s holds no state and an earlier retire was interrupted after backing it up, but its backup cannot be read: %w", rep.State, err)
+	}
+	st, err := tfstate.Parse(backup, raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range st.Resources {
+		if r.Mode != "managed" {
+			rep.DataSources += len(r.Instances)
+		}
+	}
+	rep.Backup, rep.Completed = backup, true
+	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	if err := j.add(LogRecord{Step: "retired", State: "source", Backup: backup, Lineage: st.Lineage, Serial: st.Serial, SHA256: tfstate.Checksum(raw), Count: rep.DataSources,
+		Message: "recorded by a later run: the state was removed, then the run stopped before recording it"}); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// retireStarted reports whether a retire of plan's source backed the
+// state up and went on to remove it with no outcome recorded since (no
+// retired, failed or rolled-back record): a run that stopped between
+// removing the state and recording it, or while removing it. It returns
+// that run's backup.
+func retireStarted(recs []LogRecord, plan string) (string, bool) {
+	backup := ""
+	for _, r := range recs {
+		switch {
+		case r.Plan != plan:
+		case r.Step == "retire-backup":
+			backup = r.Backup
+		case r.Step == "retired" || r.Step == "rolled-back" || r.Step == "failed" && r.State == "source":
+			backup = ""
+		}
+	}
+	return backup, backup != ""
 }
 
 // sourceRetired reports whether the log records that retire removed the

@@ -329,6 +329,26 @@ func moveBetweenStacks(t *testing.T, kind string) {
 	if !strings.Contains(out, "0 lost, 0 duplicated, 0 changed, 0 pending") || !strings.Contains(out, "the source's state was retired") {
 		t.Errorf("verify after retire: %s", out)
 	}
+	// A retire that removed the state and stopped before recording it (a
+	// crash between the two): verify still passes, and retire records it.
+	logPath := filepath.Join(dir, "migration.log.jsonl")
+	logRaw, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(logRaw), "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"step":"retired"`) {
+		t.Fatalf("the log's last record is %s, want retire's", last)
+	}
+	if err := os.WriteFile(logPath, []byte(strings.Join(lines[:len(lines)-1], "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(0, "verify"); !strings.Contains(out, "0 lost, 0 duplicated, 0 changed, 0 pending") {
+		t.Errorf("verify after an interrupted retire: %s", out)
+	}
+	if out := run(0, "retire"); !strings.Contains(out, "stopped before recording it; recorded now") {
+		t.Errorf("retire after an interrupted retire: %q, want it to record the removal", out)
+	}
 	if out := run(0, "retire"); !strings.Contains(out, "already retired") {
 		t.Errorf("second retire: %q, want it to say so", out)
 	}

@@ -121,7 +121,11 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	if err != nil {
 		return nil, err
 	}
-	rep.SourceRetired = sourceRetired(recs, l.ID)
+	// A retire that removed the state but stopped before recording it
+	// counts too: the data sources may be gone only if the state is
+	// (checked below, per instance).
+	_, started := retireStarted(recs, l.ID)
+	rep.SourceRetired = sourceRetired(recs, l.ID) || started
 	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
 	if err != nil {
 		return nil, err

@@ -331,7 +331,9 @@ func (s *Session) env() []string {
 	)
 }
 
-var lockLine = regexp.MustCompile(`(?m)^\s*(\w+):\s*(.*?)\s*$`)
+// lockLine is one "Field: value" line of the Lock Info block; spaces and
+// tabs only, so that an empty value does not run on into the next line.
+var lockLine = regexp.MustCompile(`(?m)^[ \t]*(\w+):[ \t]*(.*?)[ \t]*$`)
 
 // parseLockError recognises Terraform's "Error acquiring the state lock"
 // and reads its Lock Info block.

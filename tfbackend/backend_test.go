@@ -165,6 +165,11 @@ func TestLockHeld(t *testing.T) {
 	if le.ID != "0e8b4b8c-5d44-4b8f-9d4e-7a1f0c1d2e3f" || le.Who != "alice@ci-runner-7" || !strings.Contains(le.Error(), "2026-11-30") {
 		t.Errorf("got %+v, want the holder's ID, who and when", le)
 	}
+	// Every field is read from its own line: an empty one (Info, here)
+	// stays empty instead of taking the text after the block.
+	if le.Info != "" || le.Operation != "OperationTypeApply" || le.Version != "1.11.4" || le.Path != "state/stack-a/terraform.tfstate" {
+		t.Errorf("lock info %+v, want Info empty, Operation OperationTypeApply, Version 1.11.4, Path state/stack-a/terraform.tfstate", le)
+	}
 	t.Logf("refusal after %s: %v\n%s", time.Since(start), le, le.Output)
 	snap, _ := sess.Pull(ctx)
 	if snap.Exists {

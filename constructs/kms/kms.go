@@ -53,7 +53,10 @@ type KeyProps struct {
 	// Default: "" (the key cannot be granted through a service).
 	Region string
 	// Provider creates the key (and reads its region) with another AWS
-	// provider configuration, e.g. one for a second region.
+	// provider configuration, e.g. one for a second region. It must reach
+	// the same account as the stack's default provider: the key policy
+	// names the stack's account (awscontext) as the key's administrator
+	// and the only caller through ViaServices.
 	// Default: nil (the stack's default provider).
 	Provider cdktf.TerraformProvider
 }

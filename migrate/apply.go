@@ -168,7 +168,7 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 	if !src.snap.Exists {
 		return nil, fmt.Errorf("the source %s holds no state any more", src.sess.Backend)
 	}
-	logPath := filepath.Join(dir, "migration.log.jsonl")
+	logPath := logFile(dir)
 	if sum := tfstate.Checksum(src.snap.Data); sum != l.Source.SHA256 {
 		if applied, _ := alreadyApplied(logPath, l.ID, sum); applied {
 			rep.AlreadyApplied = true
@@ -191,7 +191,7 @@ func Apply(ctx context.Context, dir string, tf *tfbackend.Terraform) (*ApplyRepo
 		}
 		next[o.name], added[o.name] = ns, n
 	}
-	j := &journal{path: logPath, run: runID(), plan: l.ID}
+	j := newJournal(dir, l)
 	// Back up every state before the first write.
 	m := &BackupManifest{Created: time.Now().UTC().Format(time.RFC3339Nano), Plan: l.ID, Run: j.run}
 	data := map[string][]byte{}

@@ -54,7 +54,7 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 		return nil, fmt.Errorf("retire removes the state of a source stack that is no longer synthesized (a stack split into others, such as databases-<env>); the source of plan %s is %s: keep or archive it yourself", l.ID, describeBackend(l.Source.Backend))
 	}
 	rep := &RetireReport{Plan: l.ID, Stack: l.Source.Stack, State: describeBackend(l.Source.Backend)}
-	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	recs, err := readLog(logFile(dir))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 	if !src.sess.CanRemove() {
 		return nil, fmt.Errorf("nothing was removed: removing a state of backend %q is not supported (local and s3 are): remove %s by hand", l.Source.Backend.Type, rep.State)
 	}
-	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	j := newJournal(dir, l)
 	rep.Backup = filepath.Join(dir, "backups", j.run+"-retire", "source.tfstate")
 	sum := tfstate.Checksum(src.snap.Data)
 	if err := os.MkdirAll(filepath.Dir(rep.Backup), 0o700); err != nil {
@@ -144,7 +144,7 @@ func completeRetire(dir string, l *Ledger, rep *RetireReport, backup string) (*R
 		}
 	}
 	rep.Backup, rep.Completed = backup, true
-	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	j := newJournal(dir, l)
 	if err := j.add(LogRecord{Step: "retired", State: "source", Backup: backup, Lineage: st.Lineage, Serial: st.Serial, SHA256: tfstate.Checksum(raw), Count: rep.DataSources,
 		Message: "recorded by a later run: the state was removed, then the run stopped before recording it"}); err != nil {
 		return nil, err

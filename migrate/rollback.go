@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("rollback refused, nothing was written:\n  %s", strings.Join(problems, "\n  "))
 	}
-	j := &journal{path: filepath.Join(dir, "migration.log.jsonl"), run: runID(), plan: l.ID}
+	j := newJournal(dir, l)
 	j.add(LogRecord{Step: "rollback-start", Count: len(states)})
 	for _, o := range states {
 		b := meta[o.name]
@@ -171,7 +170,7 @@ func restore(ctx context.Context, o *openState, backup []byte) error {
 // writtenByUs is the set of state checksums the plan's applies and
 // rollbacks wrote, from the log.
 func writtenByUs(dir, plan string) (map[string]bool, error) {
-	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	recs, err := readLog(logFile(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,14 @@ type LogRecord struct {
 	Message   string `json:"message,omitempty"`
 }
 
+// logFile is the migration log of the migration directory dir.
+func logFile(dir string) string { return filepath.Join(dir, "migration.log.jsonl") }
+
+// newJournal starts a run of plan l appending to dir's log.
+func newJournal(dir string, l *Ledger) *journal {
+	return &journal{path: logFile(dir), run: runID(), plan: l.ID}
+}
+
 // journal appends records to the log, fsync'ing each.
 type journal struct {
 	path string

@@ -43,7 +43,7 @@ func (r *VerifyReport) OK() bool {
 // plan in the log (folder and manifest checksum): the states as they were
 // before the migration first wrote anything.
 func firstBackups(dir, plan string) (map[string][2]string, []string, error) {
-	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	recs, err := readLog(logFile(dir))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,7 +117,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		return nil, err
 	}
 	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
-	recs, err := readLog(filepath.Join(dir, "migration.log.jsonl"))
+	recs, err := readLog(logFile(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 
 // cacheFormat is part of every key and of every entry's first line; change
 // it when the entry format or the meaning of a key changes.
-const cacheFormat = "stratum-synth-cache 1"
+const cacheFormat = "stratum-synth-cache 2"
 
 // Pruning: entries not used for maxAge go, and beyond the size budget
 // (budgetFactor times the entries this run used, at least minBudget) the
@@ -43,6 +43,9 @@ type cache struct {
 }
 
 type entryHeader struct {
+	// Key is the entry's key: an entry found under another key (a cache
+	// restored or copied by hand, a renamed file) is a miss.
+	Key string
 	// Manifest and Version are the stack's manifestEntry.
 	Manifest string
 	Version  string
@@ -65,6 +68,16 @@ func newCache(dir string) (*cache, error) {
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
 
+// has reports whether the cache holds an entry for key (false for no
+// cache), without reading it.
+func (c *cache) has(key string) bool {
+	if c == nil {
+		return false
+	}
+	_, err := os.Stat(c.path(key))
+	return err == nil
+}
+
 // load writes the files of the entry key into stackDir and returns its
 // manifest entry, or reports a miss. A damaged entry is removed.
 func (c *cache) load(key, stackDir string) (*manifestEntry, bool) {
@@ -74,6 +87,9 @@ func (c *cache) load(key, stackDir string) (*manifestEntry, bool) {
 		return nil, false
 	}
 	h, files, err := decodeEntry(b)
+	if err == nil && h.Key != key {
+		err = errors.New("entry of another key")
+	}
 	if err != nil {
 		os.Remove(path)
 		return nil, false
@@ -134,7 +150,7 @@ func decodeEntry(b []byte) (*entryHeader, [][]byte, error) {
 
 // store records the files of stackDir and e under key.
 func (c *cache) store(key, stackDir string, e *manifestEntry) error {
-	h := entryHeader{Manifest: e.Raw, Version: e.Version}
+	h := entryHeader{Key: key, Manifest: e.Raw, Version: e.Version}
 	var data [][]byte
 	err := filepath.WalkDir(stackDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -101,6 +101,27 @@ func Fingerprint(src fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// codeID identifies what besides a stack's inputs decides its output: the
+// code (Fingerprint) and what it runs on (Environment).
+type codeID struct {
+	Fingerprint string
+	Environment string
+}
+
+// identify fingerprints the source tree src and describes this process's
+// environment.
+func identify(src fs.FS) (codeID, error) {
+	fp, err := Fingerprint(src)
+	if err != nil {
+		return codeID{}, err
+	}
+	return codeID{Fingerprint: fp, Environment: Environment()}, nil
+}
+
+// key is the part of every stack's cache key that the code and the
+// environment decide.
+func (c codeID) key() string { return c.Fingerprint + "\n" + c.Environment }
+
 // Environment describes what besides the source decides a synthesis's
 // output: the Go toolchain and platform, the build's dependencies and
 // settings (version control stamps excepted: a commit that changes only

@@ -315,9 +315,9 @@ func TestChooseShards(t *testing.T) {
 		want   int
 	}{
 		{"one stack", clientsOf(1), 3, 1},
-		{"fits one runner", clientsOf(200), 3, 1}, // 20,000: (2·1 + 2)/2 = 2 floors
-		{"100 clients", clientsOf(600), 3, 2},     // 60,000: (2·1+6)/2 = 4 > 3; halves: 2.5
-		{"1,000 clients", clientsOf(6000), 3, 15}, // 600,000 in ≤ 40,000 per shard
+		{"fits one runner", clientsOf(200), 3, 1},    // 20,000: (2·1 + 2)/2 = 2 floors
+		{"100 clients", clientsOf(600), 3, 2},        // 60,000: (2·1+6)/2 = 4 > 3; halves: 2.5
+		{"1,000 clients", clientsOf(6000), 3, 15},    // 600,000 in ≤ 40,000 per shard
 		{"a tighter target", clientsOf(6000), 2, 30}, // ≤ 20,000 per shard
 	}
 	for _, tc := range cases {

@@ -106,6 +106,9 @@ func Fingerprint(src fs.FS) (string, error) {
 type codeID struct {
 	Fingerprint string
 	Environment string
+	// Modules is the digest of moduleFiles, the part of the fingerprint
+	// every stack's finer key holds (see reach.go).
+	Modules string
 }
 
 // identify fingerprints the source tree src and describes this process's
@@ -115,7 +118,16 @@ func identify(src fs.FS) (codeID, error) {
 	if err != nil {
 		return codeID{}, err
 	}
-	return codeID{Fingerprint: fp, Environment: Environment()}, nil
+	h := sha256.New()
+	for _, f := range moduleFiles {
+		b, err := fs.ReadFile(src, f)
+		if err != nil {
+			return codeID{}, fmt.Errorf("fingerprinting the source: %w", err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
+		h.Write(b)
+	}
+	return codeID{Fingerprint: fp, Environment: Environment(), Modules: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // key is the part of every stack's cache key that the code and the

@@ -439,11 +439,26 @@ func openCache(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, 
 		return nil, nil
 	}
 	r.Cache = opts.CacheDir
+	return c, unitKeys(opts, code, units, inputs)
+}
+
+// unitKeys are the units' cache keys: each holds the code its builder
+// reaches (reach.go); if that cannot be computed from the source, every
+// key holds the whole code fingerprint instead.
+func unitKeys(opts Options, code codeID, units []stacks.Unit, inputs [][]byte) []string {
 	keys := make([]string, len(units))
-	for i, u := range units {
-		keys[i] = stackKey(code.key(), u.Name, inputs[i])
+	r, err := computeReach(opts.Source, units)
+	if err != nil {
+		fmt.Fprintf(opts.Stderr, "synth: cache: keys hold all the code (%v)\n", err)
 	}
-	return c, keys
+	for i, u := range units {
+		if err != nil {
+			keys[i] = stackKey(code.key(), u.Name, inputs[i])
+			continue
+		}
+		keys[i] = stackKey("reach\n"+code.Modules+"\n"+code.Environment+"\n"+r.code[i], u.Name, inputs[i])
+	}
+	return keys
 }
 
 // stackKey is the cache key of one stack.

@@ -538,7 +538,7 @@ func TestFinerKeysEndToEnd(t *testing.T) {
 			want++
 		}
 	}
-	if !strings.Contains(log, fmt.Sprintf("%d synthesized", want)) {
+	if !strings.Contains(log, fmt.Sprintf(": %d synthesized", want)) {
 		t.Errorf("after the change to constructs/vpn: %s; want the %d foundation stacks synthesized and every other stack from the cache", strings.TrimSpace(log), want)
 	}
 	scale := build("scale", "./internal/bench/scale")

@@ -98,6 +98,9 @@ func plainSynth(t *testing.T, envs []config.Environment, all []clients.Client) s
 // file. Only the stacks whose inputs changed are synthesized again. It
 // starts three jsii runtimes: this process's and two workers'.
 func TestByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three jsii runtimes; runs without -short")
+	}
 	envs := config.Environments()
 	cache := t.TempDir()
 	plain := plainSynth(t, envs, clients.All)

@@ -150,31 +150,11 @@ func decodeEntry(b []byte) (*entryHeader, [][]byte, error) {
 
 // store records the files of stackDir and e under key.
 func (c *cache) store(key, stackDir string, e *manifestEntry) error {
-	h := entryHeader{Key: key, Manifest: e.Raw, Version: e.Version}
-	var data [][]byte
-	err := filepath.WalkDir(stackDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file", path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(stackDir, path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		h.Files = append(h.Files, entryFile{Path: filepath.ToSlash(rel), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
-		data = append(data, b)
-		return nil
-	})
+	files, data, err := readStack(stackDir)
 	if err != nil {
 		return fmt.Errorf("storing %s: %w", filepath.Base(stackDir), err)
 	}
+	h := entryHeader{Key: key, Manifest: e.Raw, Version: e.Version, Files: files}
 	header, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -202,6 +182,34 @@ func (c *cache) store(key, stackDir string, e *manifestEntry) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), c.path(key))
+}
+
+// readStack reads the regular files under dir (a stack's directory) and
+// lists them with their size and SHA-256, in walk order.
+func readStack(dir string) ([]entryFile, [][]byte, error) {
+	var out []entryFile
+	var data [][]byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, entryFile{Path: filepath.ToSlash(rel), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
+		data = append(data, b)
+		return nil
+	})
+	return out, data, err
 }
 
 // prune removes entries not used for maxAge and, beyond the size budget,

@@ -119,7 +119,7 @@ func Shard(envs []config.Environment, all []clients.Client, i, k int, opts Optio
 		Environment: s.code.Environment, Plan: planDigest(s.units, s.inputs), Stacks: []shardStack{}}
 	for _, j := range sel {
 		u, e := s.units[j], entries[j]
-		files, err := hashTree(filepath.Join(s.out, "stacks", u.Name))
+		files, _, err := readStack(filepath.Join(s.out, "stacks", u.Name))
 		if err != nil {
 			return nil, fmt.Errorf("synth: stack %s: %w", u.Name, err)
 		}
@@ -328,31 +328,6 @@ func copyStack(src, dst string, files []entryFile) error {
 		}
 	}
 	return nil
-}
-
-// hashTree lists the regular files under dir with their size and SHA-256.
-func hashTree(dir string) ([]entryFile, error) {
-	var out []entryFile
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file", path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		out = append(out, entryFile{Path: filepath.ToSlash(rel), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
-		return nil
-	})
-	return out, err
 }
 
 // replaceable fails unless dir is missing, empty, or a shard directory.

@@ -85,7 +85,7 @@ func fakeShards(t *testing.T, k int, edit func(i int, m *shardManifest)) []strin
 		for _, j := range part {
 			name := units[j].Name
 			writeFiles(t, filepath.Join(dir, "stacks", name), map[string]string{"cdk.tf.json": `{"stack": "` + name + `"}`})
-			files, err := hashTree(filepath.Join(dir, "stacks", name))
+			files, _, err := readStack(filepath.Join(dir, "stacks", name))
 			if err != nil {
 				t.Fatal(err)
 			}

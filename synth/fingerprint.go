@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // DataFiles are the module's files that hold only data: the environments
@@ -177,6 +178,10 @@ func Environment() string {
 	return b.String()
 }
 
+// nodeVersions remembers nodeVersion by the command it ran: a process
+// asks for it once per run, and a test many times.
+var nodeVersions sync.Map
+
 // nodeVersion is the version of the Node.js jsii starts (JSII_NODE, else
 // node on PATH).
 func nodeVersion() string {
@@ -184,6 +189,15 @@ func nodeVersion() string {
 	if node == "" {
 		node = "node"
 	}
+	if v, ok := nodeVersions.Load(node + "\x00" + os.Getenv("PATH")); ok {
+		return v.(string)
+	}
+	v := runNode(node)
+	nodeVersions.Store(node+"\x00"+os.Getenv("PATH"), v)
+	return v
+}
+
+func runNode(node string) string {
 	out, err := exec.Command(node, "--version").Output()
 	if err != nil {
 		var ee *exec.Error

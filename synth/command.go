@@ -14,7 +14,6 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/stacks"
 )
 
 // The commands that spread synthesis over CI runners (docs/synthesis.md,
@@ -162,11 +161,7 @@ type CacheKey struct {
 
 // PlanFor computes the shard plan and the cache key of envs and all.
 func PlanFor(envs []config.Environment, all []clients.Client, source fs.FS, target float64, cores int) (*Plan, error) {
-	units, err := stacks.Plan(envs, all)
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(envs, all)
 	if err != nil {
 		return nil, err
 	}

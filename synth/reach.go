@@ -258,37 +258,16 @@ var mutators = map[string]int{
 func (g *declGraph) writes(d *decl, calls bool) []write {
 	var out []write
 	root := func(e ast.Expr, pos token.Pos, how string) {
-		for {
-			switch x := e.(type) {
-			case *ast.ParenExpr:
-				e = x.X
-				continue
-			case *ast.StarExpr:
-				e = x.X
-				continue
-			case *ast.IndexExpr:
-				e = x.X
-				continue
-			case *ast.SliceExpr:
-				e = x.X
-				continue
-			case *ast.SelectorExpr:
-				if id, ok := x.X.(*ast.Ident); ok {
-					if p, ok := d.imps[id.Name]; ok {
-						if g.vars[p][x.Sel.Name] {
-							out = append(out, write{p + "." + x.Sel.Name, pos, how})
-						}
-						return
-					}
-				}
-				e = x.X
-				continue
-			case *ast.Ident:
-				if g.vars[d.pkg][x.Name] {
-					out = append(out, write{d.pkg + "." + x.Name, pos, how})
-				}
-			}
+		id, first := exprRoot(e)
+		if id == nil {
 			return
+		}
+		if p, ok := d.imps[id.Name]; ok {
+			if g.vars[p][first] {
+				out = append(out, write{p + "." + first, pos, how})
+			}
+		} else if g.vars[d.pkg][id.Name] {
+			out = append(out, write{d.pkg + "." + id.Name, pos, how})
 		}
 	}
 	body := ast.Node(d.node)
@@ -443,6 +422,33 @@ func (g *declGraph) refsOf(d *decl, node ast.Node, skip map[ast.Node]bool) []str
 	}
 	sort.Strings(out)
 	return out
+}
+
+// exprRoot returns the identifier an expression is reached from through
+// fields, elements, slices, pointers and parentheses (x of x.f[i].g), or
+// nil, and the name of the first field selected from it ("f"; for pkg.V,
+// "V").
+func exprRoot(e ast.Expr) (*ast.Ident, string) {
+	first := ""
+	for {
+		switch x := e.(type) {
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.SliceExpr:
+			e = x.X
+		case *ast.SelectorExpr:
+			first = x.Sel.Name
+			e = x.X
+		case *ast.Ident:
+			return x, first
+		default:
+			return nil, ""
+		}
+	}
 }
 
 // builderPackages are the module's packages stratum/stacks imports,

@@ -67,11 +67,7 @@ func editFunc(t *testing.T, m fstest.MapFS, file, name string) {
 // invalidates every stack.
 func TestFinerKeys(t *testing.T) {
 	envs := config.Environments()
-	units, err := stacks.Plan(envs, clients.All)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(envs, clients.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,31 +317,10 @@ func readOnlyMethods(g *declGraph, typ string) string {
 // shares memory with it: the receiver itself when it has shared fields,
 // or something reached through one of them.
 func sharing(e ast.Expr, recv string, shared map[string]bool) bool {
-	first := ""
-	for {
-		switch x := e.(type) {
-		case *ast.ParenExpr:
-			e = x.X
-			continue
-		case *ast.StarExpr:
-			e = x.X
-			continue
-		case *ast.IndexExpr:
-			e = x.X
-			continue
-		case *ast.SelectorExpr:
-			if id, ok := x.X.(*ast.Ident); ok && id.Name == recv {
-				first = x.Sel.Name
-			}
-			e = x.X
-			continue
-		}
-		break
+	if _, first := exprRoot(e); first != "" {
+		return shared[first]
 	}
-	if first == "" {
-		return len(shared) > 0
-	}
-	return shared[first]
+	return len(shared) > 0
 }
 
 // readers are the standard functions known not to change the slices and
@@ -360,22 +335,8 @@ var readers = map[string]bool{
 // its caller do so by returning one of its shared fields, or "".
 func receiverWrites(fd *ast.FuncDecl, recv string, shared map[string]bool) string {
 	rooted := func(e ast.Expr) bool {
-		for {
-			switch x := e.(type) {
-			case *ast.ParenExpr:
-				e = x.X
-			case *ast.StarExpr:
-				e = x.X
-			case *ast.IndexExpr:
-				e = x.X
-			case *ast.SelectorExpr:
-				e = x.X
-			case *ast.Ident:
-				return x.Name == recv
-			default:
-				return false
-			}
-		}
+		id, _ := exprRoot(e)
+		return id != nil && id.Name == recv
 	}
 	how := ""
 	ast.Inspect(fd.Body, func(n ast.Node) bool {

@@ -64,11 +64,7 @@ func TestShardsMergeByteIdentical(t *testing.T) {
 // shard's manifest before it is written.
 func fakeShards(t *testing.T, k int, edit func(i int, m *shardManifest)) []string {
 	t.Helper()
-	units, err := stacks.Plan(config.Environments(), clients.All)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(config.Environments(), clients.All)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -263,11 +263,7 @@ func begin(envs []config.Environment, all []clients.Client, opts Options) (*sess
 	if opts.Outdir == "" {
 		opts.Outdir = "cdktf.out"
 	}
-	units, err := stacks.Plan(envs, all)
-	if err != nil {
-		return nil, err
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(envs, all)
 	if err != nil {
 		return nil, err
 	}
@@ -467,6 +463,20 @@ func stackKey(code, name string, inputs []byte) string {
 	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", cacheFormat, code, name, len(inputs))
 	h.Write(inputs)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// planOf validates the configuration and returns its plan (stacks.Plan)
+// with each unit's inputs as JSON.
+func planOf(envs []config.Environment, all []clients.Client) ([]stacks.Unit, [][]byte, error) {
+	units, err := stacks.Plan(envs, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs, err := encodeInputs(units)
+	if err != nil {
+		return nil, nil, err
+	}
+	return units, inputs, nil
 }
 
 // encodeInputs returns each unit's inputs as JSON: its cache key part

@@ -282,11 +282,7 @@ func TestWorkerFailure(t *testing.T) {
 func TestWorkerFailureStopsOthers(t *testing.T) {
 	t.Setenv(fakeWorkerEnv, "fail:client-ezra-prod")
 	envs, all := config.Environments(), clients.All
-	units, err := stacks.Plan(envs, all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(envs, all)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,13 +78,9 @@ func Worker() (ok bool, err error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return true, fmt.Errorf("synth worker: %s: %w", path, err)
 	}
-	units, err := stacks.Plan(w.Envs, w.Clients)
+	units, inputs, err := planOf(w.Envs, w.Clients)
 	if err != nil {
 		return true, fmt.Errorf("synth worker: %w", err)
-	}
-	inputs, err := encodeInputs(units)
-	if err != nil {
-		return true, err
 	}
 	if got := planDigest(units, inputs); got != w.Digest {
 		return true, fmt.Errorf("synth worker: the stacks rebuilt from %s differ from the parent's (digest %s, want %s): the inputs do not survive a JSON round trip", path, got, w.Digest)

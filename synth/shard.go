@@ -133,7 +133,7 @@ func Shard(envs []config.Environment, all []clients.Client, i, k int, opts Optio
 	if err := os.WriteFile(filepath.Join(s.out, shardFile), b, 0o666); err != nil {
 		return nil, err
 	}
-	s.store(entries, func(j int) bool { return slices.Contains(s.report.Synthesized, s.units[j].Name) })
+	s.store(entries, s.synthesized)
 	if err := replaceDir(s.out, opts.Outdir); err != nil {
 		return nil, err
 	}

@@ -32,7 +32,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,8 +226,7 @@ func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report
 	if err != nil {
 		return nil, err
 	}
-	synthesized := func(i int) bool { return slices.Contains(s.report.Synthesized, s.units[i].Name) }
-	if err := s.finish(entries, synthesized); err != nil {
+	if err := s.finish(entries, s.synthesized); err != nil {
 		return nil, err
 	}
 	return s.report, nil
@@ -251,7 +249,12 @@ type session struct {
 	staging string
 	out     string
 	report  *Report
+	// fresh marks the units synthesized this run (not from the cache).
+	fresh []bool
 }
+
+// synthesized reports whether unit i was synthesized this run.
+func (s *session) synthesized(i int) bool { return s.fresh[i] }
 
 // begin validates the configuration, plans the stacks, opens the cache and
 // creates the staging directory. Nothing is written outside the cache and
@@ -268,7 +271,7 @@ func begin(envs []config.Environment, all []clients.Client, opts Options) (*sess
 		return nil, err
 	}
 	s := &session{envs: envs, all: all, opts: opts, units: units, inputs: inputs,
-		report: &Report{Outdir: opts.Outdir, Stacks: len(units)}}
+		report: &Report{Outdir: opts.Outdir, Stacks: len(units)}, fresh: make([]bool, len(units))}
 	if opts.Source != nil {
 		if s.code, err = identify(opts.Source); err != nil {
 			s.report.CacheOff = err.Error()
@@ -347,6 +350,7 @@ func (s *session) build(sel []int) ([]*manifestEntry, error) {
 			return nil, fmt.Errorf("synth: stack %s was not synthesized", units[i].Name)
 		}
 		entries[i] = e
+		s.fresh[i] = true
 		r.Synthesized = append(r.Synthesized, units[i].Name)
 	}
 	if err := collectBuilt(s.staging, s.out, units, missing, built); err != nil {

@@ -17,15 +17,16 @@ import (
 // few thousand elements peaks below memoryPerWorker.
 //
 // A process's memory grows with the elements it holds (the jsii runtime
-// keeps every construct until the app is synthesized): about 1.15 GB for
-// the floor and 15 KB per element (scripts/bench-scale 1000: 1.70 GB for a
-// process of 38,000), so a process is given at most elementsPerProcess
-// elements to stay under 1.5 GB; more work is split between more
-// processes, of which at most chooseWorkers run at a time.
+// keeps every construct until the app is synthesized): about 1.13 GB for
+// the floor and 13 to 19 KB per element (scripts/bench-scale 1000: 1.62 GB
+// for processes of 38,000 elements, 1.24 GB for processes of 5,700), so a
+// process is given at most elementsPerProcess elements to stay under
+// 1.5 GB; more work is split between more processes, of which at most
+// chooseWorkers run at a time.
 const (
 	elementsPerWorker  = 4000
 	memoryPerWorker    = 1536 << 20
-	elementsPerProcess = 25000
+	elementsPerProcess = 20000
 )
 
 // chooseWorkers is the number of synthesis processes for work of cost

@@ -283,9 +283,9 @@ func TestProcesses(t *testing.T) {
 		{31000, 2, 2},
 		{elementsPerProcess, 1, 1},
 		{elementsPerProcess + 1, 1, 2},
-		{350000, 2, 14}, // 14 needed, in full rounds of 2
-		{350000, 8, 16},
-		{304000, 2, 14}, // 13 needed, rounded up to full rounds of 2
+		{350000, 2, 18}, // 18 needed, in full rounds of 2
+		{350000, 8, 24}, // 18 needed, rounded up to full rounds of 8
+		{304000, 2, 16}, // 16 needed
 	}
 	for _, tc := range cases {
 		if got := processes(tc.cost, tc.parallel); got != tc.want {

@@ -373,23 +373,10 @@ func declaredNames(d ast.Decl) []string {
 
 // receiverType is the name of a method's receiver's base type.
 func receiverType(d *ast.FuncDecl) string {
-	t := d.Recv.List[0].Type
-	for {
-		switch x := t.(type) {
-		case *ast.StarExpr:
-			t = x.X
-		case *ast.IndexExpr:
-			t = x.X
-		case *ast.IndexListExpr:
-			t = x.X
-		case *ast.ParenExpr:
-			t = x.X
-		case *ast.Ident:
-			return x.Name
-		default:
-			return ""
-		}
+	if id, _ := exprRoot(d.Recv.List[0].Type); id != nil {
+		return id.Name
 	}
+	return ""
 }
 
 // refsOf lists the package-level names node (part of d) mentions, outside
@@ -425,8 +412,8 @@ func (g *declGraph) refsOf(d *decl, node ast.Node, skip map[ast.Node]bool) []str
 }
 
 // exprRoot returns the identifier an expression is reached from through
-// fields, elements, slices, pointers and parentheses (x of x.f[i].g), or
-// nil, and the name of the first field selected from it ("f"; for pkg.V,
+// fields, elements, slices, pointers, type arguments and parentheses (x of
+// x.f[i].g, T of *T[K]), or nil, and the name of the first field selected from it ("f"; for pkg.V,
 // "V").
 func exprRoot(e ast.Expr) (*ast.Ident, string) {
 	first := ""
@@ -437,6 +424,8 @@ func exprRoot(e ast.Expr) (*ast.Ident, string) {
 		case *ast.StarExpr:
 			e = x.X
 		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
 			e = x.X
 		case *ast.SliceExpr:
 			e = x.X

@@ -74,7 +74,8 @@ bench: $(GEN_DONE)
 bench-migrate: $(GEN_DONE)
 	./scripts/bench-migrate
 
-# Synthesis with N generated clients (default 100), next to the jsii floor.
+# Synthesis with N generated clients (default 100) on this machine and in the
+# shards a pipeline would choose, changed and graph, next to the jsii floor.
 bench-scale: $(GEN_DONE)
 	./scripts/bench-scale $(N)
 

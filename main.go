@@ -51,6 +51,9 @@ var commands = map[string]command{
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
 	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
+	"synth-merge":    {summary: "assemble cdktf.out from the shards of synth-shard, byte for byte one synthesis's", run: synth.MergeCommand(config.Environments(), clients.All, source)},
+	"synth-plan":     {summary: "print the shard count K and the synthesis cache key for a pipeline (key=value, or -json)", run: synth.PlanCommand(config.Environments(), clients.All, source)},
+	"synth-shard":    {summary: "synthesize shard i of K of every stack into a directory (-shard i/K -out DIR)", run: synth.ShardCommand(config.Environments(), clients.All, source)},
 }
 
 // checkConfig and buildApp are the configuration check and the app build

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	_ "stratum/internal/golden" // accepts -update like every test package
+	"stratum/synth"
 )
 
 // acme is the onboarding change: one client appended to clients.All, as
@@ -168,6 +169,40 @@ func TestChangedInRealRepositories(t *testing.T) {
 			t.Errorf("group prod_2_private = %v, want it to hold client-acme-prod", got)
 		}
 	})
+
+	// A pipeline hands changed the syntheses it already has (the head
+	// merged from its shards, the base's from the base's pipeline):
+	// nothing is synthesized, and the report is the same.
+	t.Run("precomputed outputs", func(t *testing.T) {
+		tree := func(rev string) string {
+			id, err := git(ctx, dir, "rev-parse", rev+"^{tree}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(cache, id)
+		}
+		want, err := Run(ctx, Options{Repo: dir, Base: "HEAD~1", Head: "HEAD", Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log strings.Builder
+		got, err := Run(ctx, Options{Repo: dir, Base: "HEAD~1", BaseOut: tree("HEAD~1"), HeadOut: tree("HEAD"), Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("from precomputed outputs: %+v, want %+v", got, want)
+		}
+		if strings.Contains(log.String(), "synthesizing") {
+			t.Errorf("synthesized although both outputs were given:\n%s", log.String())
+		}
+	})
+}
+
+func TestSynthCacheEnv(t *testing.T) {
+	if synthCacheEnv != synth.CacheEnv {
+		t.Errorf("synthCacheEnv = %q, synth.CacheEnv = %q: want the same variable", synthCacheEnv, synth.CacheEnv)
+	}
 }
 
 func TestRunErrors(t *testing.T) {

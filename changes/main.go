@@ -17,10 +17,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	base := fs.String("base", "", "the git revision to compare with, e.g. origin/main (required)")
 	headOut := fs.String("head-out", "", "use this synthesis of the working tree (e.g. cdktf.out) instead of synthesizing it")
+	baseOut := fs.String("base-out", "", "use this synthesis of -base (e.g. the base pipeline's merged cdktf.out) instead of synthesizing it")
 	asJSON := fs.Bool("json", false, "print the report as JSON (stacks, levels, groups for CI matrices)")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when stacks are selected, 0 when none (1 on error)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stratum changed -base <rev> [-head-out DIR] [-json] [-detailed-exitcode]")
+		fmt.Fprintln(stderr, "usage: stratum changed -base <rev> [-head-out DIR] [-base-out DIR] [-json] [-detailed-exitcode]")
 		fmt.Fprintln(stderr, "Synthesizes <rev> and the working tree and lists the stacks whose Terraform changed,")
 		fmt.Fprintln(stderr, "the new and removed stacks, and the stacks that read values which can change.")
 		fs.PrintDefaults()
@@ -40,7 +41,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stratum changed: not in a git repository: %v\n", err)
 		return 1
 	}
-	r, err := Run(context.Background(), Options{Repo: repo, Base: *base, HeadOut: *headOut, Log: stderr})
+	r, err := Run(context.Background(), Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Log: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "stratum changed: %v\n", err)
 		return 1

@@ -13,6 +13,11 @@ import (
 	"sync"
 )
 
+// synthCacheEnv names the synthesis cache of the stratum program
+// (synth.CacheEnv; TestSynthCacheEnv keeps the two equal without making
+// this package depend on the synthesis engine).
+const synthCacheEnv = "STRATUM_SYNTH_CACHE"
+
 // Options configures Run.
 type Options struct {
 	// Repo is the repository whose working tree is the head. Required.
@@ -28,6 +33,15 @@ type Options struct {
 	// (e.g. cdktf.out after `make synth`) used instead of synthesizing
 	// it again. Default: "" (synthesize).
 	HeadOut string
+	// BaseOut, when set, is an existing synthesis of Base (e.g. the
+	// cdktf.out a pipeline of the base merged from its shards) used
+	// instead of synthesizing it. Default: "" (synthesize).
+	BaseOut string
+	// SynthCache is the synthesis cache the syntheses of the base and the
+	// head share (their keys hold each one's own code, so sharing is
+	// sound), e.g. one a pipeline restored. Default: "" ($STRATUM_SYNTH_CACHE
+	// when set, else the repository's .cache/synth).
+	SynthCache string
 	// Cache, when set, keeps the syntheses of exported revisions there,
 	// by git tree id, and reuses them. Default: "" (no cache).
 	Cache string
@@ -43,6 +57,9 @@ type Options struct {
 func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
+	}
+	if o.SynthCache == "" && os.Getenv(synthCacheEnv) == "" {
+		o.SynthCache = filepath.Join(o.Repo, ".cache", "synth")
 	}
 	commit, err := git(ctx, o.Repo, "rev-parse", "--verify", "--quiet", o.Base+"^{commit}")
 	if err != nil {
@@ -69,15 +86,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			headErr = Synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.Log)
+			headErr = Synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.SynthCache, o.Log)
 		}()
 	}
-	var baseOut string
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		baseOut, baseErr = synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "base"))
-	}()
+	baseOut := o.BaseOut
+	if baseOut == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			baseOut, baseErr = synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "base"))
+		}()
+	}
 	wg.Wait()
 	if headErr != nil {
 		return nil, fmt.Errorf("head: %w", headErr)
@@ -122,22 +141,23 @@ func synthesizeRevision(ctx context.Context, o Options, rev, work string) (strin
 		return "", err
 	}
 	if o.Cache == "" {
-		return out, Synthesize(ctx, work, out, work+".bin", o.Log)
+		return out, Synthesize(ctx, work, out, work+".bin", o.SynthCache, o.Log)
 	}
 	// Write beside the cache entry and rename: a crash leaves no entry
 	// that looks complete.
 	part := out + ".partial"
 	os.RemoveAll(part)
-	if err := Synthesize(ctx, work, part, work+".bin", o.Log); err != nil {
+	if err := Synthesize(ctx, work, part, work+".bin", o.SynthCache, o.Log); err != nil {
 		return "", err
 	}
 	return out, os.Rename(part, out)
 }
 
-// Synthesize builds the app in dir and runs it with its output in out.
-// -trimpath makes the build cache independent of dir, so a base exported
-// to a temporary directory compiles only what differs from the head.
-func Synthesize(ctx context.Context, dir, out, bin string, log io.Writer) error {
+// Synthesize builds the app in dir and runs it with its output in out,
+// and with the synthesis cache in cache unless that is "". -trimpath
+// makes the build cache independent of dir, so a base exported to a
+// temporary directory compiles only what differs from the head.
+func Synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer) error {
 	fmt.Fprintf(log, "stratum changed: building %s\n", dir)
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, ".")
 	build.Dir = dir
@@ -148,6 +168,9 @@ func Synthesize(ctx context.Context, dir, out, bin string, log io.Writer) error 
 	run := exec.CommandContext(ctx, bin)
 	run.Dir = dir
 	run.Env = append(os.Environ(), "CDKTF_OUTDIR="+out, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1")
+	if cache != "" {
+		run.Env = append(run.Env, synthCacheEnv+"="+cache)
+	}
 	if b, err := run.CombinedOutput(); err != nil {
 		return fmt.Errorf("synthesis in %s: %w\n%s", dir, err, b)
 	}

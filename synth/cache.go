@@ -17,7 +17,7 @@ import (
 
 // cacheFormat is part of every key and of every entry's first line; change
 // it when the entry format or the meaning of a key changes.
-const cacheFormat = "stratum-synth-cache 1"
+const cacheFormat = "stratum-synth-cache 2"
 
 // Pruning: entries not used for maxAge go, and beyond the size budget
 // (budgetFactor times the entries this run used, at least minBudget) the
@@ -43,6 +43,9 @@ type cache struct {
 }
 
 type entryHeader struct {
+	// Key is the entry's key: an entry found under another key (a cache
+	// restored or copied by hand, a renamed file) is a miss.
+	Key string
 	// Manifest and Version are the stack's manifestEntry.
 	Manifest string
 	Version  string
@@ -65,6 +68,16 @@ func newCache(dir string) (*cache, error) {
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
 
+// has reports whether the cache holds an entry for key (false for no
+// cache), without reading it.
+func (c *cache) has(key string) bool {
+	if c == nil {
+		return false
+	}
+	_, err := os.Stat(c.path(key))
+	return err == nil
+}
+
 // load writes the files of the entry key into stackDir and returns its
 // manifest entry, or reports a miss. A damaged entry is removed.
 func (c *cache) load(key, stackDir string) (*manifestEntry, bool) {
@@ -74,6 +87,9 @@ func (c *cache) load(key, stackDir string) (*manifestEntry, bool) {
 		return nil, false
 	}
 	h, files, err := decodeEntry(b)
+	if err == nil && h.Key != key {
+		err = errors.New("entry of another key")
+	}
 	if err != nil {
 		os.Remove(path)
 		return nil, false
@@ -134,31 +150,11 @@ func decodeEntry(b []byte) (*entryHeader, [][]byte, error) {
 
 // store records the files of stackDir and e under key.
 func (c *cache) store(key, stackDir string, e *manifestEntry) error {
-	h := entryHeader{Manifest: e.Raw, Version: e.Version}
-	var data [][]byte
-	err := filepath.WalkDir(stackDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file", path)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(stackDir, path)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256(b)
-		h.Files = append(h.Files, entryFile{Path: filepath.ToSlash(rel), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
-		data = append(data, b)
-		return nil
-	})
+	files, data, err := readStack(stackDir)
 	if err != nil {
 		return fmt.Errorf("storing %s: %w", filepath.Base(stackDir), err)
 	}
+	h := entryHeader{Key: key, Manifest: e.Raw, Version: e.Version, Files: files}
 	header, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -186,6 +182,34 @@ func (c *cache) store(key, stackDir string, e *manifestEntry) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), c.path(key))
+}
+
+// readStack reads the regular files under dir (a stack's directory) and
+// lists them with their size and SHA-256, in walk order.
+func readStack(dir string) ([]entryFile, [][]byte, error) {
+	var out []entryFile
+	var data [][]byte
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		out = append(out, entryFile{Path: filepath.ToSlash(rel), Size: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
+		data = append(data, b)
+		return nil
+	})
+	return out, data, err
 }
 
 // prune removes entries not used for maxAge and, beyond the size budget,

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // DataFiles are the module's files that hold only data: the environments
@@ -101,6 +102,39 @@ func Fingerprint(src fs.FS) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// codeID identifies what besides a stack's inputs decides its output: the
+// code (Fingerprint) and what it runs on (Environment).
+type codeID struct {
+	Fingerprint string
+	Environment string
+	// Modules is the digest of moduleFiles, the part of the fingerprint
+	// every stack's finer key holds (see reach.go).
+	Modules string
+}
+
+// identify fingerprints the source tree src and describes this process's
+// environment.
+func identify(src fs.FS) (codeID, error) {
+	fp, err := Fingerprint(src)
+	if err != nil {
+		return codeID{}, err
+	}
+	h := sha256.New()
+	for _, f := range moduleFiles {
+		b, err := fs.ReadFile(src, f)
+		if err != nil {
+			return codeID{}, fmt.Errorf("fingerprinting the source: %w", err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
+		h.Write(b)
+	}
+	return codeID{Fingerprint: fp, Environment: Environment(), Modules: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// key is the part of every stack's cache key that the code and the
+// environment decide.
+func (c codeID) key() string { return c.Fingerprint + "\n" + c.Environment }
+
 // Environment describes what besides the source decides a synthesis's
 // output: the Go toolchain and platform, the build's dependencies and
 // settings (version control stamps excepted: a commit that changes only
@@ -144,6 +178,10 @@ func Environment() string {
 	return b.String()
 }
 
+// nodeVersions remembers nodeVersion by the command it ran: a process
+// asks for it once per run, and a test many times.
+var nodeVersions sync.Map
+
 // nodeVersion is the version of the Node.js jsii starts (JSII_NODE, else
 // node on PATH).
 func nodeVersion() string {
@@ -151,6 +189,15 @@ func nodeVersion() string {
 	if node == "" {
 		node = "node"
 	}
+	if v, ok := nodeVersions.Load(node + "\x00" + os.Getenv("PATH")); ok {
+		return v.(string)
+	}
+	v := runNode(node)
+	nodeVersions.Store(node+"\x00"+os.Getenv("PATH"), v)
+	return v
+}
+
+func runNode(node string) string {
 	out, err := exec.Command(node, "--version").Output()
 	if err != nil {
 		var ee *exec.Error

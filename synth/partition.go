@@ -15,9 +15,18 @@ import (
 // and Helm providers loaded (the floor) takes about as long as
 // synthesizing elementsPerWorker elements, and a process synthesizing a
 // few thousand elements peaks below memoryPerWorker.
+//
+// A process's memory grows with the elements it holds (the jsii runtime
+// keeps every construct until the app is synthesized): about 1.13 GB for
+// the floor and 13 to 19 KB per element (scripts/bench-scale 1000: 1.62 GB
+// for processes of 38,000 elements, 1.24 GB for processes of 5,700), so a
+// process is given at most elementsPerProcess elements to stay under
+// 1.5 GB; more work is split between more processes, of which at most
+// chooseWorkers run at a time.
 const (
-	elementsPerWorker = 4000
-	memoryPerWorker   = 1536 << 20
+	elementsPerWorker  = 4000
+	memoryPerWorker    = 1536 << 20
+	elementsPerProcess = 20000
 )
 
 // chooseWorkers is the number of synthesis processes for work of cost
@@ -33,6 +42,17 @@ func chooseWorkers(cost, cores, procs int, memAvail int64) int {
 		k = min(k, int(memAvail/memoryPerWorker))
 	}
 	return max(k, 1)
+}
+
+// processes is the number of processes for work of cost elements run
+// parallel at a time: at least parallel, and enough that none holds more
+// than elementsPerProcess elements, rounded up to a multiple of parallel
+// so that every round of processes is full.
+func processes(cost, parallel int) int {
+	parallel = max(parallel, 1)
+	need := (cost + elementsPerProcess - 1) / elementsPerProcess
+	rounds := max(1, (need+parallel-1)/parallel)
+	return rounds * parallel
 }
 
 // partition divides the units at idx (indexes into units, in plan order)

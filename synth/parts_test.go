@@ -173,6 +173,10 @@ func TestCacheDamagedEntry(t *testing.T) {
 		"trailing":     func(b []byte) []byte { return append(b, 'x') },
 		"other format": func(b []byte) []byte { return append([]byte("stratum-synth-cache 0"), b[bytes.IndexByte(b, '\n'):]...) },
 		"empty":        func([]byte) []byte { return nil },
+		// An entry copied or restored under another key's name.
+		"another key": func(b []byte) []byte {
+			return bytes.Replace(b, []byte(strings.Repeat("ef", 32)), []byte(strings.Repeat("01", 32)), 1)
+		},
 	}
 	for name, f := range damage {
 		t.Run(name, func(t *testing.T) {

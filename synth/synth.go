@@ -107,11 +107,20 @@ type Report struct {
 	// CacheOff why not.
 	Cache    string
 	CacheOff string
+	// Shards is the number of shards Merge assembled the output from.
+	Shards int
 }
 
 // String is the one-line summary the stratum command prints.
 func (r *Report) String() string {
 	var b strings.Builder
+	if r.Shards > 0 {
+		fmt.Fprintf(&b, "synth: %d stacks into %s: merged from %d shards", r.Stacks, r.Outdir, r.Shards)
+		if r.CacheOff != "" {
+			fmt.Fprintf(&b, " (not stored in the cache: %s)", r.CacheOff)
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "synth: %d stacks into %s: %d synthesized", r.Stacks, r.Outdir, len(r.Synthesized))
 	switch {
 	case r.Processes == 1:
@@ -208,107 +217,188 @@ func modulePath(gomod []byte) string {
 // returns an error, and leaves the output directory as it was, when the
 // configuration is invalid or any stack fails to synthesize.
 func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report, error) {
+	s, err := begin(envs, all, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.end()
+	entries, err := s.build(s.everything())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.finish(entries, s.synthesized); err != nil {
+		return nil, err
+	}
+	return s.report, nil
+}
+
+// session is one synthesis under way: the plan, its inputs, the cache and
+// every stack's key, and the staging directory the output is assembled
+// in (out, with one directory per stack under out/stacks).
+type session struct {
+	envs   []config.Environment
+	all    []clients.Client
+	opts   Options
+	units  []stacks.Unit
+	inputs [][]byte
+	// code identifies the code and the environment it runs in; zero when
+	// there is no source tree to fingerprint.
+	code    codeID
+	cache   *cache
+	keys    []string
+	staging string
+	out     string
+	report  *Report
+	// fresh marks the units synthesized this run (not from the cache).
+	fresh []bool
+}
+
+// synthesized reports whether unit i was synthesized this run.
+func (s *session) synthesized(i int) bool { return s.fresh[i] }
+
+// begin validates the configuration, plans the stacks, opens the cache and
+// creates the staging directory. Nothing is written outside the cache and
+// the temporary directory.
+func begin(envs []config.Environment, all []clients.Client, opts Options) (*session, error) {
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
 	if opts.Outdir == "" {
 		opts.Outdir = "cdktf.out"
 	}
-	units, err := stacks.Plan(envs, all)
+	units, inputs, err := planOf(envs, all)
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := encodeInputs(units)
-	if err != nil {
-		return nil, err
+	s := &session{envs: envs, all: all, opts: opts, units: units, inputs: inputs,
+		report: &Report{Outdir: opts.Outdir, Stacks: len(units)}, fresh: make([]bool, len(units))}
+	if opts.Source != nil {
+		if s.code, err = identify(opts.Source); err != nil {
+			s.report.CacheOff = err.Error()
+		}
 	}
-	r := &Report{Outdir: opts.Outdir, Stacks: len(units)}
+	s.cache, s.keys = openCache(opts, s.code, units, inputs, s.report)
 
 	removeStaleStaging(time.Now())
-	staging, err := os.MkdirTemp("", stagingPrefix)
-	if err != nil {
+	if s.staging, err = os.MkdirTemp("", stagingPrefix); err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(staging)
-	out := filepath.Join(staging, "out")
-	if err := os.MkdirAll(filepath.Join(out, "stacks"), 0o777); err != nil {
+	s.out = filepath.Join(s.staging, "out")
+	if err := os.MkdirAll(filepath.Join(s.out, "stacks"), 0o777); err != nil {
+		s.end()
 		return nil, err
 	}
+	return s, nil
+}
 
-	// Reuse what the cache holds.
-	c, keys := openCache(opts, units, inputs, r)
+// end removes the staging directory.
+func (s *session) end() { os.RemoveAll(s.staging) }
+
+// everything is the index of every unit of the plan.
+func (s *session) everything() []int {
+	idx := make([]int, len(s.units))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// build puts the stacks of the units at sel (in plan order) into s.out:
+// from the cache where it holds them, else synthesized by worker
+// processes. It returns the manifest entry of every unit, nil for the
+// units not in sel, and records in the report what it did.
+func (s *session) build(sel []int) ([]*manifestEntry, error) {
+	units, r := s.units, s.report
 	entries := make([]*manifestEntry, len(units))
 	var missing []int
-	for i, u := range units {
-		if c != nil {
-			if e, ok := c.load(keys[i], filepath.Join(out, "stacks", u.Name)); ok {
+	for _, i := range sel {
+		if s.cache != nil {
+			if e, ok := s.cache.load(s.keys[i], filepath.Join(s.out, "stacks", units[i].Name)); ok {
 				entries[i] = e
 				continue
 			}
 		}
 		missing = append(missing, i)
 	}
-
-	// Synthesize the rest.
-	if len(missing) > 0 {
-		cost := 0
-		for _, i := range missing {
-			cost += units[i].Cost
-		}
-		k := opts.Workers
-		if k == 0 {
-			k = chooseWorkers(cost, runtime.NumCPU(), runtime.GOMAXPROCS(0), memAvailable())
-		}
-		parts := partition(units, missing, k)
-		r.Processes = len(parts)
-		var built map[string]*manifestEntry
-		if len(parts) == 1 && opts.inProcess {
-			built, err = synthesizeHere(units, parts[0], filepath.Join(staging, "w0"))
-		} else {
-			built, err = synthesizeInWorkers(envs, all, units, inputs, parts, staging, opts.Stderr)
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range missing {
-			e, ok := built[units[i].Name]
-			if !ok {
-				return nil, fmt.Errorf("synth: stack %s was not synthesized", units[i].Name)
-			}
-			entries[i] = e
-			r.Synthesized = append(r.Synthesized, units[i].Name)
-		}
-		if err := collectBuilt(staging, out, units, missing, built); err != nil {
-			return nil, err
-		}
+	if len(missing) == 0 {
+		return entries, nil
 	}
-
-	manifest, err := mergeManifest(units, entries)
+	cost := 0
+	for _, i := range missing {
+		cost += units[i].Cost
+	}
+	k, parallel := s.opts.Workers, s.opts.Workers
+	if k == 0 {
+		parallel = chooseWorkers(cost, runtime.NumCPU(), runtime.GOMAXPROCS(0), memAvailable())
+		k = processes(cost, parallel)
+	}
+	parts := partition(units, missing, k)
+	r.Processes = len(parts)
+	var built map[string]*manifestEntry
+	var err error
+	if len(parts) == 1 && s.opts.inProcess {
+		built, err = synthesizeHere(units, parts[0], filepath.Join(s.staging, "w0"))
+	} else {
+		built, err = synthesizeInWorkers(s.envs, s.all, units, s.inputs, parts, parallel, s.staging, s.opts.Stderr)
+	}
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(out, manifestFile), manifest, 0o666); err != nil {
+	for _, i := range missing {
+		e, ok := built[units[i].Name]
+		if !ok {
+			return nil, fmt.Errorf("synth: stack %s was not synthesized", units[i].Name)
+		}
+		entries[i] = e
+		s.fresh[i] = true
+		r.Synthesized = append(r.Synthesized, units[i].Name)
+	}
+	if err := collectBuilt(s.staging, s.out, units, missing, built); err != nil {
 		return nil, err
+	}
+	return entries, nil
+}
+
+// finish writes manifest.json of every unit into the staging directory,
+// stores the stacks for which store is true in the cache, publishes the
+// staged output into the output directory and prunes the cache.
+func (s *session) finish(entries []*manifestEntry, store func(i int) bool) error {
+	manifest, err := mergeManifest(s.units, entries)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.out, manifestFile), manifest, 0o666); err != nil {
+		return err
 	}
 	// The cache gets the new stacks before publishing: a failure to store
 	// one only costs time next run, so it is a note, not an error.
-	if c != nil {
-		for _, i := range missing {
-			if err := c.store(keys[i], filepath.Join(out, "stacks", units[i].Name), entries[i]); err != nil {
-				fmt.Fprintf(opts.Stderr, "synth: cache: %v\n", err)
-				break
-			}
+	s.store(entries, store)
+	if err := publish(s.out, s.opts.Outdir, s.units); err != nil {
+		return err
+	}
+	if s.cache != nil {
+		if err := s.cache.prune(s.keys); err != nil {
+			fmt.Fprintf(s.opts.Stderr, "synth: cache: %v\n", err)
 		}
 	}
-	if err := publish(out, opts.Outdir, units); err != nil {
-		return nil, err
+	return nil
+}
+
+// store puts the staged stacks of the units for which want is true into
+// the cache. A failure is a note on stderr: it only costs time next run.
+func (s *session) store(entries []*manifestEntry, want func(i int) bool) {
+	if s.cache == nil {
+		return
 	}
-	if c != nil {
-		if err := c.prune(keys); err != nil {
-			fmt.Fprintf(opts.Stderr, "synth: cache: %v\n", err)
+	for i, u := range s.units {
+		if entries[i] == nil || !want(i) {
+			continue
+		}
+		if err := s.cache.store(s.keys[i], filepath.Join(s.out, "stacks", u.Name), entries[i]); err != nil {
+			fmt.Fprintf(s.opts.Stderr, "synth: cache: %v\n", err)
+			return
 		}
 	}
-	return r, nil
 }
 
 // stagingPrefix starts the name of every run's staging directory in the
@@ -329,7 +419,7 @@ func removeStaleStaging(now time.Time) {
 
 // openCache opens the cache and computes every unit's key, or returns nil
 // and records in r why the cache is off.
-func openCache(opts Options, units []stacks.Unit, inputs [][]byte, r *Report) (*cache, []string) {
+func openCache(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, r *Report) (*cache, []string) {
 	switch {
 	case opts.CacheDir == "" && opts.cacheOff != "":
 		r.CacheOff = opts.cacheOff
@@ -340,11 +430,8 @@ func openCache(opts Options, units []stacks.Unit, inputs [][]byte, r *Report) (*
 	case opts.Source == nil:
 		r.CacheOff = "no source tree to fingerprint the code with"
 		return nil, nil
-	}
-	fp, err := Fingerprint(opts.Source)
-	if err != nil {
-		r.CacheOff = err.Error()
-		return nil, nil
+	case code.Fingerprint == "":
+		return nil, nil // identify said why
 	}
 	c, err := newCache(opts.CacheDir)
 	if err != nil {
@@ -352,12 +439,26 @@ func openCache(opts Options, units []stacks.Unit, inputs [][]byte, r *Report) (*
 		return nil, nil
 	}
 	r.Cache = opts.CacheDir
-	code := fp + "\n" + Environment()
+	return c, unitKeys(opts, code, units, inputs)
+}
+
+// unitKeys are the units' cache keys: each holds the code its builder
+// reaches (reach.go); if that cannot be computed from the source, every
+// key holds the whole code fingerprint instead.
+func unitKeys(opts Options, code codeID, units []stacks.Unit, inputs [][]byte) []string {
 	keys := make([]string, len(units))
-	for i, u := range units {
-		keys[i] = stackKey(code, u.Name, inputs[i])
+	r, err := computeReach(opts.Source, units)
+	if err != nil {
+		fmt.Fprintf(opts.Stderr, "synth: cache: keys hold all the code (%v)\n", err)
 	}
-	return c, keys
+	for i, u := range units {
+		if err != nil {
+			keys[i] = stackKey(code.key(), u.Name, inputs[i])
+			continue
+		}
+		keys[i] = stackKey("reach\n"+code.Modules+"\n"+code.Environment+"\n"+r.code[i], u.Name, inputs[i])
+	}
+	return keys
 }
 
 // stackKey is the cache key of one stack.
@@ -366,6 +467,20 @@ func stackKey(code, name string, inputs []byte) string {
 	fmt.Fprintf(h, "%s\n%s\n%s\n%d\n", cacheFormat, code, name, len(inputs))
 	h.Write(inputs)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// planOf validates the configuration and returns its plan (stacks.Plan)
+// with each unit's inputs as JSON.
+func planOf(envs []config.Environment, all []clients.Client) ([]stacks.Unit, [][]byte, error) {
+	units, err := stacks.Plan(envs, all)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs, err := encodeInputs(units)
+	if err != nil {
+		return nil, nil, err
+	}
+	return units, inputs, nil
 }
 
 // encodeInputs returns each unit's inputs as JSON: its cache key part

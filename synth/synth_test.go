@@ -98,6 +98,9 @@ func plainSynth(t *testing.T, envs []config.Environment, all []clients.Client) s
 // file. Only the stacks whose inputs changed are synthesized again. It
 // starts three jsii runtimes: this process's and two workers'.
 func TestByteIdentical(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three jsii runtimes; runs without -short")
+	}
 	envs := config.Environments()
 	cache := t.TempDir()
 	plain := plainSynth(t, envs, clients.All)
@@ -279,11 +282,7 @@ func TestWorkerFailure(t *testing.T) {
 func TestWorkerFailureStopsOthers(t *testing.T) {
 	t.Setenv(fakeWorkerEnv, "fail:client-ezra-prod")
 	envs, all := config.Environments(), clients.All
-	units, err := stacks.Plan(envs, all)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs, err := encodeInputs(units)
+	units, inputs, err := planOf(envs, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +292,7 @@ func TestWorkerFailureStopsOthers(t *testing.T) {
 		idx = append(idx, i)
 	}
 	parts := partition(units, idx, 3)
-	_, err = synthesizeInWorkers(envs, all, units, inputs, parts, staging, &bytes.Buffer{})
+	_, err = synthesizeInWorkers(envs, all, units, inputs, parts, 0, staging, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("synthesizeInWorkers succeeded, want the injected failure")
 	}

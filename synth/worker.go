@@ -78,13 +78,9 @@ func Worker() (ok bool, err error) {
 	if err := json.Unmarshal(b, &w); err != nil {
 		return true, fmt.Errorf("synth worker: %s: %w", path, err)
 	}
-	units, err := stacks.Plan(w.Envs, w.Clients)
+	units, inputs, err := planOf(w.Envs, w.Clients)
 	if err != nil {
 		return true, fmt.Errorf("synth worker: %w", err)
-	}
-	inputs, err := encodeInputs(units)
-	if err != nil {
-		return true, err
 	}
 	if got := planDigest(units, inputs); got != w.Digest {
 		return true, fmt.Errorf("synth worker: the stacks rebuilt from %s differ from the parent's (digest %s, want %s): the inputs do not survive a JSON round trip", path, got, w.Digest)
@@ -203,11 +199,12 @@ func checkOutput(units []stacks.Unit, idx []int, stubs []string, outdir string) 
 	return out, nil
 }
 
-// synthesizeInWorkers runs one worker process per part and waits for all
-// of them. The first failure stops the others and is returned with the
+// synthesizeInWorkers runs one worker process per part, at most parallel
+// at a time (0: all at once), and waits for all of them. The first
+// failure stops the others, and starts no more, and is returned with the
 // failed worker's output.
 func synthesizeInWorkers(envs []config.Environment, all []clients.Client, units []stacks.Unit, inputs [][]byte,
-	parts [][]int, staging string, stderr io.Writer) (map[string]*manifestEntry, error) {
+	parts [][]int, parallel int, staging string, stderr io.Writer) (map[string]*manifestEntry, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("synth: cannot start workers: %w", err)
@@ -227,6 +224,10 @@ func synthesizeInWorkers(envs []config.Environment, all []clients.Client, units 
 		mu       sync.Mutex
 		firstErr = -1
 	)
+	if parallel <= 0 {
+		parallel = len(parts)
+	}
+	slots := make(chan struct{}, parallel)
 	for p, idx := range parts {
 		w := work{
 			Envs: envs, Clients: all, Digest: digest,
@@ -253,6 +254,17 @@ func synthesizeInWorkers(envs []config.Environment, all []clients.Client, units 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				outcomes[p] = outcome{err: ctx.Err()}
+				return
+			}
+			if ctx.Err() != nil {
+				outcomes[p] = outcome{err: ctx.Err()}
+				return
+			}
 			var log bytes.Buffer
 			cmd := exec.CommandContext(ctx, exe, os.Args[1:]...)
 			cmd.Env = append(os.Environ(), workerEnv+"="+path, "TMPDIR="+tmp)
@@ -311,7 +323,7 @@ func describe(units []stacks.Unit, idx []int) string {
 	if len(names) <= 6 {
 		return "stacks " + strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("%d stacks: %s, … %s", len(names), strings.Join(names[:3], ", "), names[len(names)-1])
+	return describeNames(names)
 }
 
 // tail returns the last n lines of b.

@@ -33,11 +33,15 @@ type Verdict struct {
 	Policy string
 	// Quota is the resource the namespace's quota must refuse it for.
 	Quota string
+	// PodSecurity is the Pod Security Standards level that must refuse
+	// it (the namespace's enforce label).
+	PodSecurity string
 }
 
 func admitted() Verdict                 { return Verdict{Admit: true} }
 func deniedBy(policy string) Verdict    { return Verdict{Policy: policy} }
 func overQuota(resource string) Verdict { return Verdict{Quota: resource} }
+func podSecurity(level string) Verdict  { return Verdict{PodSecurity: level} }
 
 func (v Verdict) String() string {
 	switch {
@@ -45,6 +49,8 @@ func (v Verdict) String() string {
 		return "admitted"
 	case v.Quota != "":
 		return "refused by the quota (" + v.Quota + ")"
+	case v.PodSecurity != "":
+		return "refused by Pod Security " + v.PodSecurity
 	}
 	return "refused by policy " + v.Policy
 }
@@ -205,6 +211,23 @@ var Matrix = []Row{
 	{Name: "Pod made in the other's namespace with its own node selector", Pair: true, Make: func(o, _ Tenant) []Request {
 		return []Request{{Object: pod(o.NodeSelector, o.Tolerations), InOthers: true}}
 	}, Want: deniedBy(policyPlacement)},
+	// Pod Security baseline: nothing that steps around the network
+	// policies or reaches the node's credentials.
+	{Name: "Pod on the host's network", Make: one(func(o, _ Tenant) map[string]any {
+		p := pod(o.NodeSelector, o.Tolerations)
+		asMap(p["spec"])["hostNetwork"] = true
+		return p
+	}), Want: podSecurity("baseline")},
+	{Name: "Privileged pod", Make: one(func(o, _ Tenant) map[string]any {
+		p := pod(o.NodeSelector, o.Tolerations)
+		asMap(asList(asMap(p["spec"])["containers"])[0])["securityContext"] = map[string]any{"privileged": true}
+		return p
+	}), Want: podSecurity("baseline")},
+	{Name: "Pod mounting a host path", Make: one(func(o, _ Tenant) map[string]any {
+		p := pod(o.NodeSelector, o.Tolerations)
+		asMap(p["spec"])["volumes"] = []any{map[string]any{"name": "node", "hostPath": map[string]any{"path": "/var/lib/kubelet"}}}
+		return p
+	}), Want: podSecurity("baseline")},
 
 	// TargetGroupBindings: only the controller binds.
 	{Name: "TargetGroupBinding made by the controller for its Service", By: controller, Make: one(func(o, _ Tenant) map[string]any { return binding(o.TargetGroupARN, "web") }), Want: admitted()},

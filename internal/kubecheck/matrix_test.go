@@ -95,6 +95,8 @@ func TestVerdictMatches(t *testing.T) {
 		{overQuota("services.nodeports"), quota, true},
 		{overQuota("services.loadbalancers"), quota, false},
 		{overQuota("services.nodeports"), policy, false},
+		{podSecurity("baseline"), &StatusError{Code: 403, Message: `pods "case-3" is forbidden: violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)`}, true},
+		{podSecurity("baseline"), policy, false},
 	}
 	for _, c := range cases {
 		if got := c.v.matches(c.err); got != c.want {

@@ -47,6 +47,9 @@ func (v Verdict) matches(err error) bool {
 	if v.Quota != "" {
 		return strings.Contains(msg, "exceeded quota: "+quotaName) && strings.Contains(msg, v.Quota)
 	}
+	if v.PodSecurity != "" {
+		return strings.Contains(msg, `violates PodSecurity "`+v.PodSecurity+`:`)
+	}
 	return strings.Contains(msg, "ValidatingAdmissionPolicy '"+v.Policy+"'")
 }
 

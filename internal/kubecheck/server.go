@@ -109,8 +109,11 @@ func (s *Server) start(ctx context.Context, binary string) error {
 			"--service-account-key-file=" + pub,
 			"--service-account-signing-key-file=" + key,
 			"--service-cluster-ip-range=" + ServiceClusterIPRange,
-			// EKS enables these besides the default admission plugins.
+			// EKS enables these besides the default admission plugins,
+			// and allows privileged containers (its add-ons run some):
+			// Pod Security decides per namespace.
 			"--enable-admission-plugins=NodeRestriction,ExtendedResourceToleration",
+			"--allow-privileged=true",
 			"--profiling=false",
 			"--enable-priority-and-fairness=false",
 			"--watch-cache=false",

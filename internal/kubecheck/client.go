@@ -22,26 +22,26 @@ type Client struct {
 	// as is the impersonated user and groups (none: the administrator).
 	as     string
 	groups []string
-
-	mu        sync.Mutex
-	discovery map[string][]apiResource // by apiVersion
+	// discovery is shared by the clients As makes.
+	discovery *discovery
 }
 
-// As returns a client that makes its requests as user, a member of
-// groups, by impersonation: admission policies see user in
-// request.userInfo. The impersonated user is a cluster administrator too
-// (system:masters), so that RBAC never decides what the tier checks.
+// discovery caches the server's discovery documents, by apiVersion.
+type discovery struct {
+	mu   sync.Mutex
+	docs map[string][]apiResource
+}
+
+func newClient(base, token string, hc *http.Client) *Client {
+	return &Client{base: base, token: token, http: hc, discovery: &discovery{docs: map[string][]apiResource{}}}
+}
+
+// As returns a client that makes its requests as user by impersonation:
+// admission policies see user in request.userInfo. The impersonated user
+// is a cluster administrator too (system:masters), so that RBAC never
+// decides what the tier checks.
 func (c *Client) As(user string) *Client {
-	return &Client{base: c.base, token: c.token, http: c.http, as: user, groups: []string{"system:masters"}, discovery: c.sharedDiscovery()}
-}
-
-func (c *Client) sharedDiscovery() map[string][]apiResource {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.discovery == nil {
-		c.discovery = map[string][]apiResource{}
-	}
-	return c.discovery
+	return &Client{base: c.base, token: c.token, http: c.http, as: user, groups: []string{"system:masters"}, discovery: c.discovery}
 }
 
 // StatusError is a request the server refused, with the Status it sent.
@@ -159,11 +159,11 @@ func (c *Client) Locate(ctx context.Context, apiVersion, kind, namespace string,
 		prefix = "/api/" + apiVersion
 	}
 	deadline := time.Now().Add(wait)
-	discovery := c.sharedDiscovery()
+	d := c.discovery
 	for {
-		c.mu.Lock()
-		list, cached := discovery[apiVersion]
-		c.mu.Unlock()
+		d.mu.Lock()
+		list, cached := d.docs[apiVersion]
+		d.mu.Unlock()
 		if !cached {
 			var doc struct {
 				Resources []apiResource `json:"resources"`
@@ -176,9 +176,9 @@ func (c *Client) Locate(ctx context.Context, apiVersion, kind, namespace string,
 				return Target{}, fmt.Errorf("discovery of %s: %w", apiVersion, err)
 			}
 			list = doc.Resources
-			c.mu.Lock()
-			discovery[apiVersion] = list
-			c.mu.Unlock()
+			d.mu.Lock()
+			d.docs[apiVersion] = list
+			d.mu.Unlock()
 		}
 		for _, r := range list {
 			if r.Kind != kind || strings.Contains(r.Name, "/") {
@@ -196,9 +196,9 @@ func (c *Client) Locate(ctx context.Context, apiVersion, kind, namespace string,
 		if time.Now().After(deadline) {
 			return Target{}, fmt.Errorf("the server serves no kind %s in %s", kind, apiVersion)
 		}
-		c.mu.Lock()
-		delete(discovery, apiVersion)
-		c.mu.Unlock()
+		d.mu.Lock()
+		delete(d.docs, apiVersion)
+		d.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return Target{}, ctx.Err()

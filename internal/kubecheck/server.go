@@ -129,7 +129,7 @@ func (s *Server) start(ctx context.Context, binary string) error {
 			s.err = cmd.Wait()
 			close(done)
 		}(s.cmd, s.done)
-		s.URL = fmt.Sprintf("https://127.0.0.1:%d", port)
+		s.URL, s.Client = fmt.Sprintf("https://127.0.0.1:%d", port), nil
 		lastErr = s.waitReady(ctx, token, certs)
 		if lastErr == nil {
 			return nil
@@ -168,10 +168,10 @@ func (s *Server) waitReady(ctx context.Context, token, certs string) error {
 			if !pool.AppendCertsFromPEM(pemBytes) {
 				return fmt.Errorf("%s holds no certificate", filepath.Join(certs, "apiserver.crt"))
 			}
-			s.Client = &Client{base: s.URL, token: token, http: &http.Client{
+			s.Client = newClient(s.URL, token, &http.Client{
 				Timeout:   30 * time.Second,
 				Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
-			}}
+			})
 		}
 		status, body, err := s.Client.raw(ctx, http.MethodGet, "/readyz", "", nil, "")
 		switch {

@@ -19,15 +19,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "kube-apiserver releases: %v\n", err)
 		os.Exit(1)
 	}
-	for _, r := range slices.Sorted(maps.Keys(invert(byEnv))) {
+	for _, r := range slices.Compact(slices.Sorted(maps.Values(byEnv))) {
 		fmt.Println(r)
 	}
-}
-
-func invert(m map[string]string) map[string]bool {
-	out := map[string]bool{}
-	for _, v := range m {
-		out[v] = true
-	}
-	return out
 }

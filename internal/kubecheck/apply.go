@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -121,7 +122,7 @@ func Create(ctx context.Context, c *Client, o Object) error {
 		if err != nil {
 			return err
 		}
-		q := url.Values{"fieldManager": {FieldManager}, "force": {"false"}}
+		q := url.Values{"fieldManager": {o.FieldManager}, "force": {strconv.FormatBool(o.Force)}}
 		if err := c.Do(ctx, http.MethodPatch, t.Path(o.Name()), q, "application/apply-patch+yaml", body, nil); err != nil {
 			return err
 		}

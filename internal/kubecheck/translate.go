@@ -17,9 +17,12 @@ type Object struct {
 	// Body is the API object: apiVersion, kind, metadata and the rest.
 	Body map[string]any
 	// Apply says the provider sends it by server-side apply
-	// (kubernetes_manifest, field manager "Terraform"); the typed
+	// (kubernetes_manifest), as FieldManager (its field_manager block's
+	// name, or "Terraform"), forcing conflicts when Force; the typed
 	// resources (kubernetes_namespace_v1, …) are created with POST.
-	Apply bool
+	Apply        bool
+	FieldManager string
+	Force        bool
 	// DependsOn are the addresses of the stack's objects this one waits
 	// for in Terraform's graph: the ones it references and its depends_on.
 	DependsOn []string
@@ -31,9 +34,10 @@ func (o Object) Kind() string       { return str(o.Body["kind"]) }
 func (o Object) Name() string       { return str(asMap(o.Body["metadata"])["name"]) }
 func (o Object) Namespace() string  { return str(asMap(o.Body["metadata"])["namespace"]) }
 
-// Lookup resolves a plain reference to another block of the stack that
-// is not a Kubernetes object (an AWS resource's ARN, an SSM parameter's
-// value), as Terraform would have it at apply time.
+// Lookup resolves a plain reference to another block of the stack (a
+// namespace's name, an AWS role's ARN, an SSM parameter's value) to the
+// value Terraform would give it at apply time; tfcheck.Resolver's Lookup
+// is one.
 type Lookup func(expr string) (string, error)
 
 // Translation is what Translate makes of a stack.
@@ -61,9 +65,9 @@ var translators = map[string]func(cfg map[string]any) (map[string]any, error){
 var leftOutTypes = map[string]bool{"helm_release": true}
 
 // Translate turns every Kubernetes resource of a synthesized stack (its
-// cdk.tf.json) into the object the provider would send, references
-// resolved: to another Kubernetes block, its configured value; to
-// anything else, lookup's.
+// cdk.tf.json) into the object the provider would send, its references
+// resolved by lookup. An object depends on the Kubernetes blocks it
+// refers to and those its depends_on names.
 func Translate(raw []byte, lookup Lookup) (*Translation, error) {
 	var doc struct {
 		Resource map[string]map[string]json.RawMessage `json:"resource"`
@@ -117,12 +121,17 @@ func Translate(raw []byte, lookup Lookup) (*Translation, error) {
 		sort.Strings(deps)
 		obj := Object{Address: addr, DependsOn: deps}
 		if typ == "kubernetes_manifest" {
-			obj.Apply = true
-			obj.Body, _ = removeNulls(asMap(resolved["manifest"])).(map[string]any)
-			if obj.Body == nil {
+			m := asMap(resolved["manifest"])
+			if m == nil {
 				problems = append(problems, fmt.Sprintf("%s: no manifest", addr))
 				continue
 			}
+			obj.Apply, obj.FieldManager = true, FieldManager
+			if fm := block(cfg["field_manager"]); fm != nil {
+				obj.FieldManager = strOr(fm["name"], FieldManager)
+				obj.Force, _ = fm["force_conflicts"].(bool)
+			}
+			obj.Body = removeNulls(m).(map[string]any)
 		} else if obj.Body, err = translators[typ](resolved); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", addr, err))
 			continue
@@ -175,24 +184,24 @@ func metadata(cfg map[string]any, namespaced bool) (map[string]any, error) {
 	return out, nil
 }
 
-func object(apiVersion, kind string, md map[string]any) map[string]any {
-	return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": md}
+// object is an API object of kind with the block's metadata.
+func object(cfg map[string]any, apiVersion, kind string, namespaced bool) (map[string]any, error) {
+	md, err := metadata(cfg, namespaced)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": md}, nil
 }
 
 func namespaceV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	return object("v1", "Namespace", md), nil
+	return object(cfg, "v1", "Namespace", false)
 }
 
 func resourceQuotaV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, true)
+	o, err := object(cfg, "v1", "ResourceQuota", true)
 	if err != nil {
 		return nil, err
 	}
-	o := object("v1", "ResourceQuota", md)
 	spec := map[string]any{}
 	if in := block(cfg["spec"]); in != nil {
 		if h, ok := in["hard"]; ok {
@@ -218,11 +227,10 @@ func resourceQuotaV1(cfg map[string]any) (map[string]any, error) {
 }
 
 func limitRangeV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, true)
+	o, err := object(cfg, "v1", "LimitRange", true)
 	if err != nil {
 		return nil, err
 	}
-	o := object("v1", "LimitRange", md)
 	var limits []any
 	if in := block(cfg["spec"]); in != nil {
 		for i, l := range blocks(in["limit"]) {
@@ -249,7 +257,7 @@ func limitRangeV1(cfg map[string]any) (map[string]any, error) {
 }
 
 func networkPolicyV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, true)
+	o, err := object(cfg, "networking.k8s.io/v1", "NetworkPolicy", true)
 	if err != nil {
 		return nil, err
 	}
@@ -316,17 +324,15 @@ func networkPolicyV1(cfg map[string]any) (map[string]any, error) {
 		types = append(types, str(t))
 	}
 	spec["policyTypes"] = types
-	o := object("networking.k8s.io/v1", "NetworkPolicy", md)
 	o["spec"] = spec
 	return o, nil
 }
 
 func serviceAccountV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, true)
+	o, err := object(cfg, "v1", "ServiceAccount", true)
 	if err != nil {
 		return nil, err
 	}
-	o := object("v1", "ServiceAccount", md)
 	automount := true
 	if v, ok := cfg["automount_service_account_token"].(bool); ok {
 		automount = v
@@ -345,11 +351,10 @@ func serviceAccountV1(cfg map[string]any) (map[string]any, error) {
 }
 
 func storageClassV1(cfg map[string]any) (map[string]any, error) {
-	md, err := metadata(cfg, false)
+	o, err := object(cfg, "storage.k8s.io/v1", "StorageClass", false)
 	if err != nil {
 		return nil, err
 	}
-	o := object("storage.k8s.io/v1", "StorageClass", md)
 	o["provisioner"] = str(cfg["storage_provisioner"])
 	o["reclaimPolicy"] = strOr(cfg["reclaim_policy"], "Delete")
 	o["volumeBindingMode"] = strOr(cfg["volume_binding_mode"], "Immediate")

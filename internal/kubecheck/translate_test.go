@@ -126,8 +126,8 @@ func TestTranslate(t *testing.T) {
 				if len(o.DependsOn) > 0 {
 					deps[o.Address] = o.DependsOn
 				}
-				if want := strings.HasPrefix(o.Address, "kubernetes_manifest."); o.Apply != want {
-					t.Errorf("%s: Apply %t, want %t", o.Address, o.Apply, want)
+				if want := strings.HasPrefix(o.Address, "kubernetes_manifest."); o.Apply != want || want && o.FieldManager == "" {
+					t.Errorf("%s: Apply %t as %q, want %t", o.Address, o.Apply, o.FieldManager, want)
 				}
 			}
 			want := map[string]any{}
@@ -152,6 +152,23 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
+func TestTranslateFieldManager(t *testing.T) {
+	tr, err := Translate(stack(t, `{"kubernetes_manifest": {
+		"default": {"manifest": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "x"}}},
+		"named": {"manifest": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "x"}}, "field_manager": {"name": "platform", "force_conflicts": true}}
+	}}`), fakeLookup(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range tr.Objects {
+		got = append(got, fmt.Sprintf("%s %s %t", o.Address, o.FieldManager, o.Force))
+	}
+	if want := "[kubernetes_manifest.default Terraform false kubernetes_manifest.named platform true]"; fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
 func TestTranslateLeavesOutHelm(t *testing.T) {
 	tr, err := Translate(stack(t, `{"helm_release": {"a": {"chart": "x"}, "b": {"chart": "y"}}, "aws_s3_bucket": {"b": {"bucket": "x"}}}`), fakeLookup(nil))
 	if err != nil {
@@ -168,6 +185,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"an unresolvable reference", `{"kubernetes_namespace_v1": {"ns": {"metadata": {"name": "${aws_x.y.name}"}}}}`, "kubernetes_namespace_v1.ns: ${aws_x.y.name}: no value"},
 		{"a reference to a missing Kubernetes block", `{"kubernetes_service_account_v1": {"sa": {"metadata": {"name": "a", "namespace": "${kubernetes_namespace_v1.gone.metadata[0].name}"}}}}`, "declares no Kubernetes object kubernetes_namespace_v1.gone"},
 		{"a pod limit with a default request", `{"kubernetes_limit_range_v1": {"lr": {"metadata": {"name": "l"}, "spec": {"limit": [{"type": "Pod", "default_request": {"cpu": "1"}}]}}}}`, "cannot be set for Pod limit"},
+		{"a manifest without manifest", `{"kubernetes_manifest": {"m": {"field_manager": {}}}}`, "kubernetes_manifest.m: no manifest"},
 		{"a network policy without spec", `{"kubernetes_network_policy_v1": {"np": {"metadata": {"name": "p"}}}}`, "kubernetes_network_policy_v1.np: failed to expand NetworkPolicy.Spec"},
 	}
 	for _, c := range cases {

@@ -19,8 +19,6 @@ type Stack struct {
 	Name   string
 	JSON   []byte
 	Lookup Lookup
-	// alter changes or leaves out objects (Environment.Alter).
-	alter func(*Object) bool
 }
 
 // Failure is an object the server refused, or one the tier could not
@@ -52,8 +50,9 @@ type Applied struct {
 // stack's objects in Terraform's dependency order. Every refusal is
 // recorded with the stack, the address and the server's message; the
 // objects that depend on a refused one are not sent (Terraform would not
-// create them either).
-func ApplyStacks(ctx context.Context, c *Client, stacks []Stack) *Applied {
+// create them either). alter, when not nil, sees each object first (see
+// Environment.Alter).
+func ApplyStacks(ctx context.Context, c *Client, stacks []Stack, alter func(*Object) bool) *Applied {
 	a := &Applied{Created: map[string]int{}, LeftOut: map[string]int{}, Bound: map[string]bool{}}
 	for _, st := range stacks {
 		tr, err := Translate(st.JSON, st.Lookup)
@@ -65,10 +64,10 @@ func ApplyStacks(ctx context.Context, c *Client, stacks []Stack) *Applied {
 			a.LeftOut[typ] += n
 		}
 		kept := tr.Objects
-		if st.alter != nil {
+		if alter != nil {
 			kept = nil
 			for _, o := range tr.Objects {
-				if st.alter(&o) {
+				if alter(&o) {
 					kept = append(kept, o)
 				}
 			}

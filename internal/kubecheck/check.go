@@ -65,15 +65,7 @@ func Check(ctx context.Context, e Environment) (*EnvResult, error) {
 	if err := RegisterCRD(ctx, s.Client, TargetGroupBindingCRD); err != nil {
 		return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 	}
-	stacks := e.Stacks
-	if e.Alter != nil {
-		stacks = make([]Stack, len(e.Stacks))
-		for i, st := range e.Stacks {
-			st.alter = e.Alter
-			stacks[i] = st
-		}
-	}
-	r.Applied = ApplyStacks(ctx, s.Client, stacks)
+	r.Applied = ApplyStacks(ctx, s.Client, e.Stacks, e.Alter)
 	cases := Cases(e.Tenants, e.ControllerUser)
 	r.Activations = WaitForPolicies(ctx, s.Client, cases, r.Applied.Bound, PolicyWait)
 	r.Cases = RunMatrix(ctx, s.Client, cases)

@@ -183,6 +183,7 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 			{"an action with a \\u escape", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"type":"forward","\u0074argetGroupARN":"`+tgARN+`"}`), nil), false},
 			{"conditions on a header and a path", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Canary","values":["1"]}},{"field":"path-pattern","pathPatternConfig":{"values":["/api/*"]}}]`), nil), true},
 			{"a host-header condition", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","hostHeaderConfig":{"values":["`+own+`"]}}]`), nil), false},
+			{"a host-header condition keyed with a long s", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","ho`+"\u017f"+`tHeaderConfig":{"values":["`+other+`"]}}]`), nil), false},
 			{"a host-header condition in another case", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","HostHeaderConfig":{"values":["`+other+`"]}}]`), nil), false},
 		} {
 			t.Run("Ingress/"+tc.name, func(t *testing.T) {

@@ -275,16 +275,17 @@ func (n *Namespace) requireDomain(name, domain string) {
 		return fmt.Sprintf("!has(object.metadata.annotations) || !(%q in object.metadata.annotations)", key)
 	}
 	// The controller reads actions.* and conditions.* as JSON with Go's
-	// encoding/json, which matches keys case-insensitively (targetGroupArn
-	// is targetGroupARN) and decodes \u escapes in them; CEL cannot
-	// parse JSON. So a value of the family may not contain a forbidden
-	// key in any case (ASCII folding suffices: none of their letters has
-	// another Unicode fold than its ASCII pair but k and s, which they do
-	// not contain), nor a \u escape that could spell one.
+	// encoding/json, which matches keys by Unicode case folding
+	// (targetGroupArn is targetGroupARN, and the long s and the Kelvin
+	// sign, the only letters outside ASCII that fold to ASCII ones, spell
+	// s and k) and decodes \u escapes in them; CEL cannot parse JSON. So
+	// a value of the family, folded the same way, may not contain a
+	// forbidden key, nor hold a \u escape that could spell one.
 	family := func(prefix string, forbidden ...string) string {
+		folded := "object.metadata.annotations[k].lowerAscii().replace('\\u017f', 's').replace('\\u212a', 'k')"
 		var nots []string
 		for _, f := range forbidden {
-			nots = append(nots, fmt.Sprintf("!object.metadata.annotations[k].lowerAscii().contains(%q)", f))
+			nots = append(nots, fmt.Sprintf("!%s.contains(%q)", folded, f))
 		}
 		return fmt.Sprintf(`!has(object.metadata.annotations) || object.metadata.annotations.all(k, !k.startsWith(%q) || (%s && !object.metadata.annotations[k].contains('\\u')))`,
 			prefix, strings.Join(nots, " && "))

@@ -148,6 +148,11 @@ var Matrix = []Row{
 	{Name: "Ingress with a host-header condition in conditions.*, its own host too", Make: one(func(o, _ Tenant) map[string]any {
 		return ingress(map[string]any{conditionsPrefix + "web": `[{"field":"host-header","hostHeaderConfig":{"values":["` + o.Domain + `"]}}]`}, hosts(o.Domain))
 	}), Want: deniedBy(policyIngress)},
+	// Go's encoding/json matches keys by Unicode case folding: the long
+	// s and the Kelvin sign spell s and k.
+	{Name: "Ingress with a host-header condition keyed with a long s", Make: one(func(o, _ Tenant) map[string]any {
+		return ingress(map[string]any{conditionsPrefix + "web": `[{"field":"host-header","ho` + "ſ" + `tHeaderConfig":{"values":["` + o.Domain + `"]}}]`}, hosts(o.Domain))
+	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress for the other's host", Pair: true, Make: one(func(_, x Tenant) map[string]any { return ingress(nil, hosts(x.Domain)) }), Want: deniedBy(policyIngress)},
 	{Name: "Ingress for a name under the other's host", Pair: true, Make: one(func(o, x Tenant) map[string]any { return ingress(nil, hosts(o.Domain, "www."+x.Domain)) }), Want: deniedBy(policyIngress)},
 	{Name: "Ingress with the other's TLS host", Pair: true, Make: one(func(o, x Tenant) map[string]any { return ingress(nil, withTLS(hosts(o.Domain), "www."+x.Domain)) }), Want: deniedBy(policyIngress)},

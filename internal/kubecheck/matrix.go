@@ -57,13 +57,13 @@ func (v Verdict) String() string {
 
 // The namespace policies the matrix expects (constructs/namespace).
 const (
-	policyIngress     = "ingress-hostnames"
-	policyService     = "service-hostnames"
-	policyBindings    = "target-group-bindings"
-	policyPlacement   = "node-selector"
-	quotaName         = "tenant"
-	actionsAnnotation = "alb.ingress.kubernetes.io/actions."
-	conditionsPrefix  = "alb.ingress.kubernetes.io/conditions."
+	policyIngress    = "ingress-hostnames"
+	policyService    = "service-hostnames"
+	policyBindings   = "target-group-bindings"
+	policyPlacement  = "node-selector"
+	quotaName        = "tenant"
+	actionsPrefix    = "alb.ingress.kubernetes.io/actions."
+	conditionsPrefix = "alb.ingress.kubernetes.io/conditions."
 )
 
 // actor is who makes a request.
@@ -118,12 +118,12 @@ var Matrix = []Row{
 		return ingress(map[string]any{groupAnnotation: o.Namespace + ".public"}, hosts(o.Domain))
 	}), Want: admitted()},
 	{Name: "Ingress forwarding through actions.* to its own Services", Make: one(func(o, _ Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "weighted": `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":"80","weight":90},{"serviceName":"web-canary","servicePort":80,"weight":10}]}}`}, useAnnotation(o.Domain, "weighted"))
+		return ingress(map[string]any{actionsPrefix + "weighted": `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":"80","weight":90},{"serviceName":"web-canary","servicePort":80,"weight":10}]}}`}, useAnnotation(o.Domain, "weighted"))
 	}), Want: admitted()},
 	{Name: "Ingress with fixed-response and redirect actions.*", Make: one(func(o, _ Tenant) map[string]any {
 		return ingress(map[string]any{
-			actionsAnnotation + "maintenance":  `{"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503","messageBody":"back soon"}}`,
-			actionsAnnotation + "ssl-redirect": `{"type":"redirect","redirectConfig":{"protocol":"HTTPS","port":"443","statusCode":"HTTP_301"}}`,
+			actionsPrefix + "maintenance":  `{"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503","messageBody":"back soon"}}`,
+			actionsPrefix + "ssl-redirect": `{"type":"redirect","redirectConfig":{"protocol":"HTTPS","port":"443","statusCode":"HTTP_301"}}`,
 		}, useAnnotation(o.Domain, "maintenance"))
 	}), Want: admitted()},
 	{Name: "Ingress with conditions.* on a header, a method, a path, a query and a source range", Make: one(func(o, _ Tenant) map[string]any {
@@ -140,10 +140,10 @@ var Matrix = []Row{
 	// A target group ARN says nothing the policy can check about whose it
 	// is: no forward by ARN or name, not even to the client's own.
 	{Name: "Ingress forwarding through actions.* to a target group ARN of its own", Make: one(func(o, _ Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "tg": `{"type":"forward","targetGroupARN":"` + o.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "tg"))
+		return ingress(map[string]any{actionsPrefix + "tg": `{"type":"forward","targetGroupARN":"` + o.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "tg"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress forwarding through actions.* with a \\u-escaped key", Make: one(func(o, _ Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "tg": `{"type":"forward","\u0074argetGroupARN":"` + o.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "tg"))
+		return ingress(map[string]any{actionsPrefix + "tg": `{"type":"forward","\u0074argetGroupARN":"` + o.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "tg"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress with a host-header condition in conditions.*, its own host too", Make: one(func(o, _ Tenant) map[string]any {
 		return ingress(map[string]any{conditionsPrefix + "web": `[{"field":"host-header","hostHeaderConfig":{"values":["` + o.Domain + `"]}}]`}, hosts(o.Domain))
@@ -169,16 +169,16 @@ var Matrix = []Row{
 		return ingress(map[string]any{internalHostnameAnnotation: x.Domain}, hosts(o.Domain))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress forwarding through actions.* to the other's target group ARN", Pair: true, Make: one(func(o, x Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "steal": `{"type":"forward","targetGroupARN":"` + x.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "steal"))
+		return ingress(map[string]any{actionsPrefix + "steal": `{"type":"forward","targetGroupARN":"` + x.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "steal"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress forwarding through actions.* forwardConfig to the other's target group ARN", Pair: true, Make: one(func(o, x Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "steal": `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80,"weight":1},{"targetGroupARN":"` + x.TargetGroupARN + `","weight":99}]}}`}, useAnnotation(o.Domain, "steal"))
+		return ingress(map[string]any{actionsPrefix + "steal": `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80,"weight":1},{"targetGroupARN":"` + x.TargetGroupARN + `","weight":99}]}}`}, useAnnotation(o.Domain, "steal"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress forwarding through actions.* to the other's target group by name", Pair: true, Make: one(func(o, x Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "steal": `{"type":"forward","forwardConfig":{"targetGroups":[{"targetGroupName":"` + x.TargetGroupName + `"}]}}`}, useAnnotation(o.Domain, "steal"))
+		return ingress(map[string]any{actionsPrefix + "steal": `{"type":"forward","forwardConfig":{"targetGroups":[{"targetGroupName":"` + x.TargetGroupName + `"}]}}`}, useAnnotation(o.Domain, "steal"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress forwarding through actions.* with the legacy targetGroupArn key", Pair: true, Make: one(func(o, x Tenant) map[string]any {
-		return ingress(map[string]any{actionsAnnotation + "steal": `{"Type":"forward","TargetGroupArn":"` + x.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "steal"))
+		return ingress(map[string]any{actionsPrefix + "steal": `{"Type":"forward","TargetGroupArn":"` + x.TargetGroupARN + `"}`}, useAnnotation(o.Domain, "steal"))
 	}), Want: deniedBy(policyIngress)},
 	{Name: "Ingress with a host-header condition for the other's host", Pair: true, Make: one(func(o, x Tenant) map[string]any {
 		return ingress(map[string]any{conditionsPrefix + "web": `[{"field":"host-header","hostHeaderConfig":{"values":["` + x.Domain + `"]}}]`}, hosts(o.Domain))

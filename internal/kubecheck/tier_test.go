@@ -225,7 +225,7 @@ func TestMatrixCatchesWeakenedPolicies(t *testing.T) {
 		name := o.Name()
 		switch {
 		case o.Kind() == "ValidatingAdmissionPolicy" && strings.HasSuffix(name, "-"+policyIngress):
-			without(o, actionsAnnotation)
+			without(o, actionsPrefix)
 		case o.Kind() == "ValidatingAdmissionPolicy" && strings.HasSuffix(name, "-"+policyPlacement):
 			without(o, "object.spec.tolerations")
 		case o.Kind() == "ValidatingAdmissionPolicyBinding" && name == "namespace-"+unbound+"-"+policyBindings:
@@ -258,7 +258,7 @@ func TestMatrixCatchesWeakenedPolicies(t *testing.T) {
 			return false
 		case c.Want.Policy == "namespace-"+c.Namespace+"-"+policyIngress:
 			for k := range annotations {
-				if strings.HasPrefix(k, actionsAnnotation) {
+				if strings.HasPrefix(k, actionsPrefix) {
 					return true
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/testenv"
 	"stratum/internal/tfcheck"
 )
 
@@ -40,7 +41,7 @@ func TestKubernetesTier(t *testing.T) {
 	for _, e := range envs {
 		r, err := Check(context.Background(), e)
 		if err != nil {
-			writeTierReport(t, "kubernetes tier: could not run: "+err.Error()+"\n")
+			testenv.WriteReport(t, EnvTierReport, "kubernetes tier: could not run: "+err.Error()+"\n")
 			t.Fatal(err)
 		}
 		report.Envs = append(report.Envs, r)
@@ -49,10 +50,10 @@ func TestKubernetesTier(t *testing.T) {
 	summary := report.Summary()
 	t.Log("\n" + summary)
 	if err := report.Err(); err != nil {
-		writeTierReport(t, summary+err.Error()+"\n")
+		testenv.WriteReport(t, EnvTierReport, summary+err.Error()+"\n")
 		t.Fatal(err)
 	}
-	writeTierReport(t, summary)
+	testenv.WriteReport(t, EnvTierReport, summary)
 }
 
 // tierEnvironments reads the golden stacks and prepares every
@@ -66,7 +67,7 @@ func tierEnvironments(t *testing.T, envs []config.Environment, all []clients.Cli
 	}
 	if missing := MissingServers(repoRoot, releases); len(missing) > 0 {
 		line := Skipped(missing)
-		writeTierReport(t, line+"\n")
+		testenv.WriteReport(t, EnvTierReport, line+"\n")
 		if tfcheck.InCI(os.Getenv) {
 			t.Fatalf("%s\nCI=true: the Kubernetes tier must run in CI (make kube-apiserver before make test)", line)
 		}
@@ -170,17 +171,6 @@ func goldenStacks(dir string, envs []config.Environment, all []clients.Client) (
 		out[e.env] = append(out[e.env], e.st)
 	}
 	return out, nil
-}
-
-func writeTierReport(t *testing.T, text string) {
-	t.Helper()
-	path := os.Getenv(EnvTierReport)
-	if path == "" {
-		return
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Errorf("write %s: %v", path, err)
-	}
 }
 
 // TestMatrixCatchesWeakenedPolicies runs the matrix of an environment

@@ -20,19 +20,29 @@ GEN_DONE := $(GEN)/.stratum-generated
 # Published schemas the pipeline tests validate against (scripts/fetch-schemas).
 SCHEMAS  := .gen/schemas/gitlab-ci.json
 
-# The Terraform tier (go test ./stacks, TestTerraform) writes its summary
-# here; go test shows a passing test's output only with -v.
-TIER_REPORT := .gen/terraform-tier.txt
+# The Terraform tier (go test ./stacks, TestTerraform) and the Kubernetes
+# tier (go test ./internal/kubecheck) write their summaries here; go test
+# shows a passing test's output only with -v.
+TIER_REPORT      := .gen/terraform-tier.txt
+KUBE_TIER_REPORT := .gen/kubernetes-tier.txt
 
-.PHONY: synth test update generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu clean
+# In CI the Kubernetes tier must run, so make test builds the API server
+# first (once per release: a no-op when it is there); elsewhere the tier
+# skips without it and `make kube-apiserver` builds it.
+ifeq ($(CI),true)
+TEST_SERVERS := kube-apiserver
+endif
+
+.PHONY: synth test update generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu kube-apiserver clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
 
-test: $(GEN_DONE) $(SCHEMAS)
-	@rm -f $(TIER_REPORT)
-	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) go test ./...
+test: $(GEN_DONE) $(SCHEMAS) $(TEST_SERVERS)
+	@rm -f $(TIER_REPORT) $(KUBE_TIER_REPORT)
+	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) STRATUM_KUBE_TIER_REPORT=$(CURDIR)/$(KUBE_TIER_REPORT) go test ./...
 	@cat $(TIER_REPORT) 2>/dev/null || echo "terraform tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./stacks runs it again"
+	@cat $(KUBE_TIER_REPORT) 2>/dev/null || echo "kubernetes tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./internal/kubecheck runs it again"
 
 # Every stack as plain Terraform HCL, the way out of cdktf (docs/exit.md).
 hcl: $(GEN_DONE)
@@ -42,6 +52,12 @@ hcl: $(GEN_DONE)
 # checks every stack with tofu too.
 tofu:
 	./scripts/tofu
+
+# The Kubernetes API server of each release the environments' cluster
+# versions pin, built once from the Go module proxy into .gen/; the
+# Kubernetes tier starts it.
+kube-apiserver:
+	./scripts/kube-apiserver
 
 # Rewrite the golden files after reviewing the change (like a plan): the
 # packages whose tests compare golden files (they import internal/golden,

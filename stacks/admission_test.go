@@ -117,6 +117,7 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 			"ingress-hostnames":     "[map[apiGroups:[networking.k8s.io] apiVersions:[v1] operations:[CREATE UPDATE] resources:[ingresses]]]",
 			"service-hostnames":     "[map[apiGroups:[] apiVersions:[v1] operations:[CREATE UPDATE] resources:[services]]]",
 			"target-group-bindings": "[map[apiGroups:[elbv2.k8s.aws] apiVersions:[*] operations:[CREATE UPDATE] resources:[targetgroupbindings]]]",
+			"node-selector":         "[map[apiGroups:[] apiVersions:[v1] operations:[CREATE] resources:[pods]]]",
 		}
 		get := func(suffix string) *admission {
 			name := "namespace-" + ns + "-" + suffix
@@ -136,6 +137,7 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 			}
 			return a
 		}
+		tgARN := "arn:aws:elasticloadbalancing:" + cs.env.Region + ":123456789012:targetgroup/k8s-other-web-0123456789/0123456789abcdef"
 		ingress := func(annotations map[string]any, spec map[string]any) map[string]any {
 			return map[string]any{"object": map[string]any{"metadata": map[string]any{"annotations": annotations}, "spec": spec}}
 		}
@@ -172,6 +174,17 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 			{"another's IngressGroup", ingress(annotated(namespace.GroupNameAnnotation, "other"), nil), false},
 			{"an IngressGroup extending its name", ingress(annotated(namespace.GroupNameAnnotation, ns+"-labs"), nil), false},
 			{"chosen security groups", ingress(annotated(namespace.IngressSecurityGroupsAnnotation, "sg-0123456789abcdef0"), nil), false},
+			{"an action forwarding to its Services", ingress(annotated(namespace.ActionsAnnotationPrefix+"split", `{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"web","servicePort":80,"weight":90},{"serviceName":"canary","servicePort":80,"weight":10}]}}`), nil), true},
+			{"a redirect action", ingress(annotated(namespace.ActionsAnnotationPrefix+"ssl-redirect", `{"type":"redirect","redirectConfig":{"protocol":"HTTPS","port":"443","statusCode":"HTTP_301"}}`), nil), true},
+			{"an action forwarding to a target group ARN", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"type":"forward","targetGroupARN":"`+tgARN+`"}`), nil), false},
+			{"an action forwarding to a target group ARN in forwardConfig", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"type":"forward","forwardConfig":{"targetGroups":[{"targetGroupARN":"`+tgARN+`"}]}}`), nil), false},
+			{"an action forwarding to a target group by name", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"type":"forward","targetGroupName":"k8s-other-web-0123456789"}`), nil), false},
+			{"an action with the legacy targetGroupArn key", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"Type":"forward","TargetGroupArn":"`+tgARN+`"}`), nil), false},
+			{"an action with a \\u escape", ingress(annotated(namespace.ActionsAnnotationPrefix+"x", `{"type":"forward","\u0074argetGroupARN":"`+tgARN+`"}`), nil), false},
+			{"conditions on a header and a path", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X-Canary","values":["1"]}},{"field":"path-pattern","pathPatternConfig":{"values":["/api/*"]}}]`), nil), true},
+			{"a host-header condition", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","hostHeaderConfig":{"values":["`+own+`"]}}]`), nil), false},
+			{"a host-header condition keyed with a long s", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","ho`+"\u017f"+`tHeaderConfig":{"values":["`+other+`"]}}]`), nil), false},
+			{"a host-header condition in another case", ingress(annotated(namespace.ConditionsAnnotationPrefix+"web", `[{"field":"host-header","HostHeaderConfig":{"values":["`+other+`"]}}]`), nil), false},
 		} {
 			t.Run("Ingress/"+tc.name, func(t *testing.T) {
 				if got := ing.admits(t, env, tc.req); got != tc.want {
@@ -216,6 +229,50 @@ func TestClientHostnamesAndLoadBalancers(t *testing.T) {
 					"request": map[string]any{"operation": tc.op, "userInfo": map[string]any{"username": tc.user}}}
 				if got := tgb.admits(t, env, vars); got != tc.want {
 					t.Errorf("admitted %t, want %t", got, tc.want)
+				}
+			})
+		}
+
+		placement := get("node-selector")
+		selector := map[string]any{ClientNodeKey: cs.client.Name}
+		toleration := func(key, op, value, effect string) map[string]any {
+			tl := map[string]any{}
+			for k, v := range map[string]string{"key": key, "operator": op, "value": value, "effect": effect} {
+				if v != "" {
+					tl[k] = v
+				}
+			}
+			return tl
+		}
+		podOf := func(sel map[string]any, tolerations ...any) map[string]any {
+			spec := map[string]any{}
+			if sel != nil {
+				spec["nodeSelector"] = sel
+			}
+			if tolerations != nil {
+				spec["tolerations"] = tolerations
+			}
+			return map[string]any{"object": map[string]any{"spec": spec}}
+		}
+		for _, tc := range []struct {
+			name string
+			req  map[string]any
+			want bool
+		}{
+			{"its selector and toleration", podOf(selector, toleration(ClientNodeKey, "Equal", cs.client.Name, "NoSchedule")), true},
+			{"a toleration without operator or effect", podOf(selector, toleration(ClientNodeKey, "", cs.client.Name, "")), true},
+			{"a toleration of the key, any value", podOf(selector, toleration(ClientNodeKey, "Exists", "", "NoSchedule")), true},
+			{"a toleration of every taint", podOf(selector, toleration("", "Exists", "", "")), true},
+			{"no selector", podOf(nil, toleration(ClientNodeKey, "Equal", cs.client.Name, "NoSchedule")), false},
+			{"another's selector", podOf(map[string]any{ClientNodeKey: "other"}, toleration(ClientNodeKey, "Equal", "other", "NoSchedule")), false},
+			{"no toleration", podOf(selector), false},
+			{"another's toleration", podOf(selector, toleration(ClientNodeKey, "Equal", "other", "NoSchedule")), false},
+			{"a toleration of another effect", podOf(selector, toleration(ClientNodeKey, "Equal", cs.client.Name, "NoExecute")), false},
+			{"a toleration of another key", podOf(selector, toleration("dedicated", "Exists", "", "")), false},
+		} {
+			t.Run("Pod/"+tc.name, func(t *testing.T) {
+				if got := placement.admits(t, env, tc.req); got != tc.want {
+					t.Errorf("admitted %t, want %t: %v", got, tc.want, tc.req)
 				}
 			})
 		}

@@ -83,6 +83,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 		Name:         names.Namespace,
 		Labels:       map[string]string{ClientNodeKey: c.Name},
 		NodeSelector: map[string]string{ClientNodeKey: c.Name},
+		NodeTaints:   []nodegroup.Taint{ClientTaint(c)},
 		// The names its Ingresses and Services may claim (ExternalDNS
 		// publishes every namespace's in the environment's zone), the
 		// IngressGroups it may join, and who makes its target group

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"stratum/config"
+	"stratum/internal/testenv"
 	"stratum/internal/tfcheck"
 )
 
@@ -57,7 +58,7 @@ func TestTerraform(t *testing.T) {
 	})
 	var missing *tfcheck.Missing
 	if errors.As(err, &missing) {
-		writeTierReport(t, missing.Skipped()+"\n")
+		testenv.WriteReport(t, EnvTierReport, missing.Skipped()+"\n")
 		if tfcheck.InCI(os.Getenv) {
 			t.Fatalf("%s\nCI=true: the Terraform tier must run in CI; install Terraform >= %d.%d and make the AWS provider available (mirror or registry)",
 				missing.Skipped(), tfcheck.MinTerraform[0], tfcheck.MinTerraform[1])
@@ -65,16 +66,16 @@ func TestTerraform(t *testing.T) {
 		t.Skip(missing.Skipped())
 	}
 	if err != nil {
-		writeTierReport(t, "terraform tier: could not run: "+err.Error()+"\n")
+		testenv.WriteReport(t, EnvTierReport, "terraform tier: could not run: "+err.Error()+"\n")
 		t.Fatal(err)
 	}
 	summary := r.Summary()
 	t.Log("\n" + summary)
 	if err := r.Err(); err != nil {
-		writeTierReport(t, summary+err.Error()+"\n")
+		testenv.WriteReport(t, EnvTierReport, summary+err.Error()+"\n")
 		t.Fatal(err)
 	}
-	writeTierReport(t, summary)
+	testenv.WriteReport(t, EnvTierReport, summary)
 
 	// The tier lifted prevent_destroy in its scratch copies only: the
 	// synthesized stacks are byte for byte what they were and still carry
@@ -149,16 +150,5 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-func writeTierReport(t *testing.T, text string) {
-	t.Helper()
-	path := os.Getenv(EnvTierReport)
-	if path == "" {
-		return
-	}
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Errorf("write %s: %v", path, err)
 	}
 }

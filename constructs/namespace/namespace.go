@@ -24,6 +24,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/constructs/irsa"
+	"stratum/constructs/nodegroup"
 )
 
 // AppLabel selects an application's pods in ingress rules.
@@ -92,13 +93,21 @@ type Props struct {
 	// namespace's pods run only on the nodes carrying these labels, and
 	// with those nodes' security groups. Default: none.
 	NodeSelector map[string]string
+	// NodeTaints are the taints of the nodes NodeSelector picks: with
+	// them, the same policy also refuses a pod that does not tolerate
+	// each, which could never be scheduled there, with a message instead
+	// of leaving it Pending. Requires NodeSelector. Default: none.
+	NodeTaints []nodegroup.Taint
 	// Domain, when set, is the DNS name the namespace owns: its
 	// Ingresses' hosts and TLS hosts and the ExternalDNS hostname
 	// annotations of its Ingresses and Services must be Domain or a name
 	// under it, its Ingresses may join only the ALB IngressGroups named
 	// after the namespace (Name, or Name.<suffix>), and neither may pick
-	// the load balancer's security groups; ValidatingAdmissionPolicies
-	// refuse the rest (see LoadBalancerController for the third).
+	// the load balancer's security groups, and their
+	// alb.ingress.kubernetes.io/actions.* annotations may not forward to
+	// a target group by ARN or name, nor their conditions.* annotations
+	// match host headers; ValidatingAdmissionPolicies refuse the rest
+	// (see LoadBalancerController for TargetGroupBindings).
 	// Default: "" (no restriction).
 	Domain string
 	// LoadBalancerController, when set, is the only user that may create
@@ -111,9 +120,12 @@ type Props struct {
 }
 
 // Annotations of the AWS Load Balancer Controller and ExternalDNS that
-// the Domain policy checks.
+// the Domain policy checks; ActionsAnnotationPrefix and
+// ConditionsAnnotationPrefix start a family (actions.<name>).
 const (
 	GroupNameAnnotation             = "alb.ingress.kubernetes.io/group.name"
+	ActionsAnnotationPrefix         = "alb.ingress.kubernetes.io/actions."
+	ConditionsAnnotationPrefix      = "alb.ingress.kubernetes.io/conditions."
 	IngressSecurityGroupsAnnotation = "alb.ingress.kubernetes.io/security-groups"
 	ServiceSecurityGroupsAnnotation = "service.beta.kubernetes.io/aws-load-balancer-security-groups"
 	HostnameAnnotation              = "external-dns.alpha.kubernetes.io/hostname"
@@ -186,7 +198,7 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 
 	n.policies(p)
 	if len(p.NodeSelector) > 0 {
-		n.requireNodeSelector(p.Name, p.NodeSelector)
+		n.requireNodeSelector(p.Name, p.NodeSelector, p.NodeTaints)
 	}
 	if p.Domain != "" {
 		n.requireDomain(p.Name, p.Domain)
@@ -198,24 +210,45 @@ func New(scope constructs.Construct, id string, p *Props) *Namespace {
 }
 
 // requireNodeSelector admits a pod of the namespace only if its
-// nodeSelector holds every label of sel. A toleration alone would let a
-// pod onto another tenant's nodes (and behind their security groups);
-// the kubelet re-checks the node selector, so setting spec.nodeName does
-// not step around it either.
-func (n *Namespace) requireNodeSelector(name string, sel map[string]string) {
+// nodeSelector holds every label of sel and its tolerations tolerate
+// every taint. A toleration alone would let a pod onto another tenant's
+// nodes (and behind their security groups); the kubelet re-checks the
+// node selector, so setting spec.nodeName does not step around it
+// either. The tolerations are required for the pod's sake: without them
+// it would wait for those nodes forever.
+func (n *Namespace) requireNodeSelector(name string, sel map[string]string, taints []nodegroup.Taint) {
 	keys := slices.Sorted(maps.Keys(sel))
 	var conds, want []string
 	for _, k := range keys {
 		conds = append(conds, fmt.Sprintf("%q in object.spec.nodeSelector && object.spec.nodeSelector[%q] == %q", k, k, sel[k]))
 		want = append(want, k+": "+sel[k])
 	}
+	validations := []any{map[string]any{
+		"expression": "has(object.spec.nodeSelector) && " + strings.Join(conds, " && "),
+		"message":    fmt.Sprintf("pods in namespace %s must set nodeSelector {%s} (and tolerate those nodes' taints)", name, strings.Join(want, ", ")),
+	}}
+	for _, t := range taints {
+		tl := t.Toleration()
+		validations = append(validations, map[string]any{
+			"expression": "has(object.spec.tolerations) && object.spec.tolerations.exists(t, " + tolerates(tl.Key, tl.Value, tl.Effect) + ")",
+			"message":    fmt.Sprintf("pods in namespace %s must tolerate the taint %s=%s:%s of its nodes", name, tl.Key, tl.Value, tl.Effect),
+		})
+	}
 	n.admissionPolicy("node-selector", name,
 		// nodeSelector cannot change after creation.
 		[]any{resourceRule("", "v1", "pods", "CREATE")},
-		[]any{map[string]any{
-			"expression": "has(object.spec.nodeSelector) && " + strings.Join(conds, " && "),
-			"message":    fmt.Sprintf("pods in namespace %s must set nodeSelector {%s} (and tolerate those nodes' taints)", name, strings.Join(want, ", ")),
-		}})
+		validations)
+}
+
+// tolerates is a CEL condition on a toleration t: it tolerates the taint
+// key=value:effect, as the scheduler matches them (an empty effect
+// matches every effect, an empty key with Exists every key, Exists any
+// value, Equal, the default, the value).
+func tolerates(key, value, effect string) string {
+	return fmt.Sprintf("(!has(t.effect) || t.effect == '' || t.effect == %[3]q) && "+
+		"(!has(t.key) || t.key == '' || t.key == %[1]q) && "+
+		"((has(t.operator) && t.operator == 'Exists') || ((!has(t.operator) || t.operator == '' || t.operator == 'Equal') && (has(t.key) && t.key == %[1]q) && has(t.value) && t.value == %[2]q))",
+		key, value, effect)
 }
 
 // requireDomain refuses the namespace's Ingresses and Services that claim
@@ -240,6 +273,22 @@ func (n *Namespace) requireDomain(name, domain string) {
 	}
 	absent := func(key string) string {
 		return fmt.Sprintf("!has(object.metadata.annotations) || !(%q in object.metadata.annotations)", key)
+	}
+	// The controller reads actions.* and conditions.* as JSON with Go's
+	// encoding/json, which matches keys by Unicode case folding
+	// (targetGroupArn is targetGroupARN, and the long s and the Kelvin
+	// sign, the only letters outside ASCII that fold to ASCII ones, spell
+	// s and k) and decodes \u escapes in them; CEL cannot parse JSON. So
+	// a value of the family, folded the same way, may not contain a
+	// forbidden key, nor hold a \u escape that could spell one.
+	family := func(prefix string, forbidden ...string) string {
+		folded := "object.metadata.annotations[k].lowerAscii().replace('\\u017f', 's').replace('\\u212a', 'k')"
+		var nots []string
+		for _, f := range forbidden {
+			nots = append(nots, fmt.Sprintf("!%s.contains(%q)", folded, f))
+		}
+		return fmt.Sprintf(`!has(object.metadata.annotations) || object.metadata.annotations.all(k, !k.startsWith(%q) || (%s && !object.metadata.annotations[k].contains('\\u')))`,
+			prefix, strings.Join(nots, " && "))
 	}
 	names := fmt.Sprintf("%s or a name under it", domain)
 	var hostnames []any
@@ -268,6 +317,16 @@ func (n *Namespace) requireDomain(name, domain string) {
 			map[string]any{
 				"expression": absent(IngressSecurityGroupsAnnotation),
 				"message":    fmt.Sprintf("Ingresses in namespace %s may not choose their load balancer's security groups (%s)", name, IngressSecurityGroupsAnnotation),
+			},
+			map[string]any{
+				"expression": family(ActionsAnnotationPrefix, "targetgrouparn", "targetgroupname"),
+				"message": fmt.Sprintf("%s<name> annotations in namespace %s may not forward to a target group by ARN or name (targetGroupARN, targetGroupName), nor hold \\u escapes: forward to the namespace's Services (serviceName), whose target groups the load balancer controller makes",
+					ActionsAnnotationPrefix, name),
+			},
+			map[string]any{
+				"expression": family(ConditionsAnnotationPrefix, "hostheaderconfig"),
+				"message": fmt.Sprintf("%s<name> annotations in namespace %s may not match host headers (hostHeaderConfig), nor hold \\u escapes: route by host with spec.rules[].host (%s)",
+					ConditionsAnnotationPrefix, name, names),
 			},
 		}, hostnames...))
 	n.admissionPolicy("service-hostnames", name,
@@ -449,6 +508,14 @@ func (p *Props) validate() error {
 	q := p.Quota
 	if q.Pods <= 0 || q.StorageGiB <= 0 || q.CPU == "" || q.Memory == "" || q.LoadBalancers < 0 {
 		return fmt.Errorf("Quota %+v is invalid: want Pods > 0, StorageGiB > 0, LoadBalancers >= 0, CPU and Memory set", q)
+	}
+	if len(p.NodeTaints) > 0 && len(p.NodeSelector) == 0 {
+		return fmt.Errorf("NodeTaints %v need a NodeSelector: the pods tolerate the taints of the nodes it picks", p.NodeTaints)
+	}
+	for _, t := range p.NodeTaints {
+		if t.Key == "" || t.Toleration().Effect == "" {
+			return fmt.Errorf("NodeTaints: %+v is invalid: want a Key and an Effect of %s, %s or %s", t, nodegroup.NoSchedule, nodegroup.NoExecute, nodegroup.PreferNoSchedule)
+		}
 	}
 	if p.Domain != "" && !awsrules.IsDNSName(p.Domain) {
 		return fmt.Errorf("Domain %q is invalid: want a lowercase DNS name such as acme.prod.example.com", p.Domain)

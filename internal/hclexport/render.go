@@ -78,8 +78,27 @@ func separateBlocks(src []byte) []byte {
 // "…", whose content may hold unescaped quotes.
 var brokenString = regexp.MustCompile(`^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*")\s*=\s*)?"(.*)"(,?)\s*$`)
 
-// invalidEscape is a backslash HCL does not accept as an escape.
-var invalidEscape = regexp.MustCompile(`\\([^nrt"\\uU]|$)`)
+// escape finds a backslash and what follows it; validEscape is one HCL
+// accepts: \n, \r, \t, \", \\, \u with four hex digits, \U with eight.
+var (
+	escape      = regexp.MustCompile(`\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.|$)`)
+	validEscape = regexp.MustCompile(`^\\([nrt"\\]|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})$`)
+)
+
+// escapeBackslashes doubles every backslash that does not start an escape
+// HCL accepts (cdktf writes a value's backslashes as they are), and
+// reports whether there was one.
+func escapeBackslashes(s string) (string, bool) {
+	changed := false
+	out := escape.ReplaceAllStringFunc(s, func(m string) string {
+		if validEscape.MatchString(m) {
+			return m
+		}
+		changed = true
+		return `\` + m
+	})
+	return out, changed
+}
 
 // repairLines makes cdktf's HCL parse: it escapes the quotes cdktf left
 // unescaped in strings that also hold an interpolation (their content is
@@ -94,12 +113,11 @@ func repairLines(raw []byte) []byte {
 			continue
 		}
 		content := m[3]
-		switch {
-		case strings.Contains(content, "${"):
+		if strings.Contains(content, "${") {
 			content = templateText(content)
-		case invalidEscape.MatchString(content):
-			content = invalidEscape.ReplaceAllString(content, `\\$1`)
-		default:
+		} else if escaped, changed := escapeBackslashes(content); changed {
+			content = escaped
+		} else {
 			continue
 		}
 		lines[i] = m[1] + m[2] + `"` + content + `"` + m[4]

@@ -127,6 +127,26 @@ tags = {
 	}
 }
 
+func TestEscapeBackslashes(t *testing.T) {
+	cases := []struct {
+		in, want string
+		changed  bool
+	}{
+		{`plain`, `plain`, false},
+		{`kept: \n \t \" \\ \u0074 \U0001F600`, `kept: \n \t \" \\ \u0074 \U0001F600`, false},
+		{`a\b`, `a\\b`, true},
+		{`hold \u escapes`, `hold \\u escapes`, true},
+		{`contains('\\u')`, `contains('\\u')`, false},
+		{`\u00`, `\\u00`, true},
+		{`end\`, `end\\`, true},
+	}
+	for _, c := range cases {
+		if got, changed := escapeBackslashes(c.in); got != c.want || changed != c.changed {
+			t.Errorf("escapeBackslashes(%s) = %s, %t; want %s, %t", c.in, got, changed, c.want, c.changed)
+		}
+	}
+}
+
 func TestTemplateText(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{`plain`, `plain`},

@@ -44,6 +44,20 @@ func Unavailable(t testing.TB, format string, args ...any) {
 	t.Skipf("%s; skipping (set CI=true to make this a failure)", msg)
 }
 
+// WriteReport writes a test tier's summary to the file the environment
+// variable envVar names, if it names one: `make test` sets it and prints
+// the file, since go test shows a passing test's output only with -v.
+func WriteReport(t testing.TB, envVar, text string) {
+	t.Helper()
+	path := os.Getenv(envVar)
+	if path == "" {
+		return
+	}
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Errorf("write %s: %v", path, err)
+	}
+}
+
 // Terraform returns the terraform binary on PATH.
 func Terraform(t testing.TB) string {
 	t.Helper()

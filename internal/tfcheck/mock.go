@@ -185,11 +185,10 @@ func (m *mocker) resourceOverrides() []override {
 		m.values = map[string]map[string]any{}
 	}
 	for typ, blocks := range asMap(m.doc["resource"]) {
-		computed := m.schemas.computed[typ]
 		for name, cfg := range asMap(blocks) {
 			cfg := asMap(cfg)
 			v := map[string]any{}
-			if computed["arn"] {
+			if m.schemas.isComputed(typ, "arn") {
 				v["arn"] = m.f.resourceARN(typ, name, cfg)
 			}
 			if kind, ok := ec2Types[typ]; ok {

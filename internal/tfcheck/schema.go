@@ -47,3 +47,11 @@ func parseSchemas(out []byte) (*schemas, error) {
 	}
 	return s, nil
 }
+
+// isComputed reports whether the provider sets attr of resource type typ.
+// Without schemas (the Kubernetes tier resolves references without
+// Terraform), every attribute asked about is taken as computed: only the
+// ones a stack references are looked up.
+func (s *schemas) isComputed(typ, attr string) bool {
+	return s == nil || s.computed[typ][attr]
+}

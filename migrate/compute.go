@@ -223,7 +223,7 @@ func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			sess, err := o.Terraform.Open(ctx, b)
+			sess, err := o.Store.Open(ctx, b)
 			if err != nil {
 				results[i].err = err
 				return

@@ -18,7 +18,6 @@ import (
 
 	"stratum/internal/monolith"
 	"stratum/internal/testenv"
-	"stratum/tfbackend"
 	"stratum/tfstate"
 )
 
@@ -136,19 +135,15 @@ func TestLockHeld(t *testing.T) {
 }
 
 // TestStalePlan changes the source after plan: apply refuses and writes
-// nothing.
+// nothing (on the in-memory store: no terraform process).
 func TestStalePlan(t *testing.T) {
-	e := newEnv(t, "local")
+	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
 	st.Serial++
 	st.Outputs = json.RawMessage(`{"changed":{"value":"by someone else","type":"string"}}`)
 	raw, _ := st.Marshal()
-	s := e.open(*e.states["source"])
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	e.put("source", raw)
 	before := e.pullAll()
 	code, _, errs := e.run("apply")
 	if code != 1 || !strings.Contains(errs, "the plan is stale") {
@@ -198,7 +193,7 @@ func TestBadBackup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			e.mustRun(2, "plan", "-json")
 			e.mustRun(0, "apply")
 			after := e.pullAll()
@@ -260,7 +255,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			tt.setup(e)
 			srcBefore, _ := os.ReadFile(e.source)
 			code, _, errs := e.run("plan")
@@ -311,16 +306,12 @@ func TestBlockedPlans(t *testing.T) {
 				Instances: []*tfstate.Instance{{SchemaVersion: 1, Attributes: json.RawMessage(`{"id":"vpc-0somethingelse","cidr_block":"10.10.0.0/16"}`), SensitiveAttributes: json.RawMessage("[]")}},
 			}}}
 			raw, _ := other.Marshal()
-			s := e.open(*e.states["foundation-prod"])
-			if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
+			e.put("foundation-prod", raw)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			tt.setup(e)
 			code, out, _ := e.run("plan")
 			if code != 1 || !strings.Contains(out, tt.want) || !strings.Contains(out, "apply will refuse this plan") {

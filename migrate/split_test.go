@@ -2,7 +2,6 @@ package migrate_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -134,11 +133,7 @@ func pushTo(t *testing.T, e *env, name string, st *tfstate.State) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.open(*e.states[name])
-	defer s.Close()
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e.put(name, raw)
 }
 
 // count is the number of instances of st in mode.
@@ -206,11 +201,7 @@ func moveBetweenStacks(t *testing.T, kind string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.open(*e.states["databases-prod"])
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	e.put("databases-prod", raw)
 	pulled := e.pullAll()
 
 	dir := filepath.Join(root, "split")

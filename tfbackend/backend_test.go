@@ -118,10 +118,20 @@ func TestBackends(t *testing.T) {
 			if err := sess.Push(ctx, state(t, "22222222-2222-4222-8222-222222222222", 99, "c"), PushOptions{}); err == nil || !strings.Contains(err.Error(), "cannot import state with lineage") {
 				t.Errorf("other lineage: got %v, want Terraform's refusal", err)
 			}
-			if err := sess.Remove(ctx, snap.Data); err == nil {
-				t.Errorf("Remove with stale expectation: got nil, want a refusal")
+			// While Lock holds the backend's lock, Terraform (another
+			// process) cannot write the state.
+			unlock, err := sess.Lock(ctx, "test")
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := sess.Remove(ctx, snap2.Data); err != nil {
+			var le *LockError
+			if err := sess.Push(ctx, state(t, got.Lineage, got2.Serial+1, "d"), PushOptions{}); !errors.As(err, &le) {
+				t.Errorf("push while Lock holds the lock: got %v, want a LockError", err)
+			}
+			if err := sess.Remove(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := unlock(); err != nil {
 				t.Fatal(err)
 			}
 			snap3, err := sess.Pull(ctx)
@@ -175,7 +185,7 @@ func TestLockHeld(t *testing.T) {
 	if snap.Exists {
 		t.Errorf("a state was written despite the lock")
 	}
-	if err := sess.Remove(ctx, snap.Data); !errors.As(err, &le) {
-		t.Errorf("Remove under a held lock: got %v, want a LockError", err)
+	if _, err := sess.Lock(ctx, "test"); !errors.As(err, &le) || le.Who != "alice@ci-runner-7" {
+		t.Errorf("Lock while someone holds the lock: got %v, want a LockError naming alice", err)
 	}
 }

@@ -102,9 +102,9 @@ type Entry struct {
 	// IdentityUnchecked or IdentityForced. Empty for data sources and
 	// entries that do not move.
 	IdentityCheck string `json:"identity_check,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	Tainted  bool              `json:"tainted,omitempty"`
-	ImportID string            `json:"import_id,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Tainted       bool   `json:"tainted,omitempty"`
+	ImportID      string `json:"import_id,omitempty"`
 	// Done is set when the destination already holds this very object
 	// (a rerun after an interrupted apply).
 	Done bool `json:"done,omitempty"`

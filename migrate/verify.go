@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
-		"slices"
+	"slices"
 	"sort"
 
 	"stratum/tfstate"

@@ -95,7 +95,13 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 	t.Helper()
 	bin := testenv.Terraform(t)
 	syn := realSynthesis(t)
-	root := t.TempDir()
+	// Not t.TempDir: its path holds the test's name, which holds stack
+	// names, and the source's backend is found by replacing stack names.
+	root, err := os.MkdirTemp("", "stratum-crash-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
 	e := &env{t: t, dir: filepath.Join(root, "migration"), terraform: bin, states: map[string]*tfbackend.Backend{}}
 	e.tf = &tfbackend.Terraform{Binary: bin, WorkDir: root}
 	w := &crashWorld{e: e, dir: e.dir}

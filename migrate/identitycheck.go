@@ -25,8 +25,8 @@ type identityCheck struct {
 // contradiction is an error naming the entry and both values, unless its
 // source address is in force. An address in force that names no
 // contradicting move is an error too, so that a stale override does not
-// linger.
-func checkMappedIdentities(path string, mf *MappingFile, decided map[*srcInst]mapped, m *matcher, force []string) (map[*srcInst]identityCheck, error) {
+// linger, unless an earlier plan of the migration moved it (moved).
+func checkMappedIdentities(path string, mf *MappingFile, decided map[*srcInst]mapped, m *matcher, force []string, moved func(string) (string, bool)) (map[*srcInst]identityCheck, error) {
 	forced := map[string]bool{}
 	for _, a := range force {
 		forced[a] = true
@@ -76,7 +76,7 @@ func checkMappedIdentities(path string, mf *MappingFile, decided map[*srcInst]ma
 		out[s] = c
 	}
 	for _, a := range slices.Sorted(maps.Keys(forced)) {
-		if !used[a] {
+		if _, done := moved(a); !used[a] && !done {
 			errs = append(errs, fmt.Sprintf("-force-identity %s: no mapping-file move of that source address contradicts its destination's identity; drop the flag", a))
 		}
 	}

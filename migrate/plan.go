@@ -267,7 +267,7 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 		}
 	}
 	m.run()
-	checked, err := checkMappedIdentities(o.Mapping, mf, decided, m, o.ForceIdentity)
+	checked, err := checkMappedIdentities(o.Mapping, mf, decided, m, o.ForceIdentity, h.moved)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,10 +156,46 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.put("databases-prod", raw)
-	w.before = e.pullAll()
+	if kind == "local" {
+		if err := os.WriteFile(localState, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		e.put("databases-prod", raw)
+	}
+	w.before = w.states(t)
 	w.plan = append([]string{"plan", "-dir", w.dir, "-terraform", bin, "-source", "stack:databases-prod", "-stacks", "database-*-prod", "-synthesis", e.synthesis}, backendConfig...)
 	return w
+}
+
+// states reads every state of the world straight from where it is stored
+// (the local backend's files, the S3 emulator's objects): the checker
+// trusts neither migrate nor terraform to read them. A missing state is "".
+func (w *crashWorld) states(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for name, b := range w.e.states {
+		var raw []byte
+		switch b.Type {
+		case "local":
+			d, err := os.ReadFile(b.Config["path"].(string))
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			raw = d
+		case "s3":
+			obj, err := w.e.s3.Backend.GetObject(b.Config["bucket"].(string), b.Config["key"].(string), nil)
+			if err == nil {
+				raw, err = io.ReadAll(obj.Contents)
+				obj.Contents.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		out[name] = string(raw)
+	}
+	return out
 }
 
 func createLockTable(t *testing.T, ddb *testenv.DynamoDB, table string) {
@@ -227,7 +264,7 @@ func TestCrashMatrix(t *testing.T) {
 						case "rollback":
 							w.must(t, 0, w.verb("rollback")...)
 						}
-						after := w.e.pullAll()
+						after := w.states(t)
 						if recovery == "rollback" {
 							for _, p := range sameBytes(w.before, after) {
 								t.Error(p)
@@ -236,9 +273,6 @@ func TestCrashMatrix(t *testing.T) {
 						}
 						for _, p := range exactlyOnce(w.before["databases-prod"], after, "databases-prod") {
 							t.Error(p)
-						}
-						if code, out := child(t, 0, "", w.verb("verify")...); code != 0 {
-							t.Errorf("verify after %s: exit %d\n%s", recovery, code, out)
 						}
 					})
 				}

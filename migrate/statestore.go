@@ -52,6 +52,34 @@ func (c cliStore) Open(ctx context.Context, b tfbackend.Backend) (State, error) 
 	return s, nil
 }
 
+// peeker is a Store that reads a state more cheaply than Open and Pull
+// for some backends (the CLI store: straight from the local file or the S3
+// object); ok is false where it cannot. Plan reads the destinations this
+// way; apply, verify and rollback read and write only through Open.
+type peeker interface {
+	Peek(ctx context.Context, b tfbackend.Backend) (snap *tfbackend.Snapshot, ok bool, err error)
+}
+
+func (c cliStore) Peek(ctx context.Context, b tfbackend.Backend) (*tfbackend.Snapshot, bool, error) {
+	return c.tf.Peek(ctx, b)
+}
+
+// read pulls b's state through the store, peeking where it can.
+func read(ctx context.Context, store Store, b tfbackend.Backend) (*tfbackend.Snapshot, error) {
+	if p, ok := store.(peeker); ok {
+		snap, ok, err := p.Peek(ctx, b)
+		if ok {
+			return snap, err
+		}
+	}
+	st, err := store.Open(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.Pull(ctx)
+}
+
 // removeState deletes st's state under its lock, provided it still holds
 // exactly expect (the bytes of a pull): nobody can write between that
 // check and the delete.

@@ -1,6 +1,7 @@
 package tfbackend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,6 +118,17 @@ func TestBackends(t *testing.T) {
 			}
 			if err := sess.Push(ctx, state(t, "22222222-2222-4222-8222-222222222222", 99, "c"), PushOptions{}); err == nil || !strings.Contains(err.Error(), "cannot import state with lineage") {
 				t.Errorf("other lineage: got %v, want Terraform's refusal", err)
+			}
+			// Peek reads the same state without Terraform.
+			peek, ok, err := tf.Peek(ctx, sess.Backend)
+			if err != nil || !ok || !peek.Exists {
+				t.Fatalf("Peek: ok %v, err %v; want the state", ok, err)
+			}
+			var a, b bytes.Buffer
+			json.Compact(&a, peek.Data)
+			json.Compact(&b, snap2.Data)
+			if a.String() != b.String() {
+				t.Errorf("Peek read\n%s\nthe pull gave\n%s", peek.Data, snap2.Data)
 			}
 			// While Lock holds the backend's lock, Terraform (another
 			// process) cannot write the state.

@@ -95,7 +95,9 @@ func GenerateRealistic(snapshots, env string) (*Realistic, error) {
 	if len(g.all) == 0 {
 		return nil, fmt.Errorf("%s: no stacks of environment %q", snapshots, env)
 	}
-	slices.SortFunc(g.all, func(a, b *realRes) int { return strings.Compare(a.stack+":"+a.typ+"."+a.name, b.stack+":"+b.typ+"."+b.name) })
+	slices.SortFunc(g.all, func(a, b *realRes) int {
+		return strings.Compare(a.stack+":"+a.typ+"."+a.name, b.stack+":"+b.typ+"."+b.name)
+	})
 	g.place()
 	for _, r := range g.all {
 		g.object(r)

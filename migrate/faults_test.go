@@ -287,9 +287,11 @@ func TestBadInput(t *testing.T) {
 func TestBlockedPlans(t *testing.T) {
 	tests := []struct {
 		name, want string
-		setup      func(e *env)
+		// advice is what the plan says to do, which must fit the problem.
+		advice string
+		setup  func(e *env)
 	}{
-		{"deposed", "DEPOSED", func(e *env) {
+		{"deposed", "DEPOSED", "1 deposed objects): run `terraform apply` on the source until no deposed object is left, then plan again.", func(e *env) {
 			st := monolith.Generate(monolith.Options{})
 			for _, r := range st.Resources {
 				if r.Type == "aws_launch_template" && strings.Contains(r.Module, "ezra") {
@@ -300,7 +302,7 @@ func TestBlockedPlans(t *testing.T) {
 			}
 			os.WriteFile(e.source, monolith.Marshal(st), 0o600)
 		}},
-		{"conflict", "CONFLICTS", func(e *env) {
+		{"conflict", "CONFLICTS", "destination conflicts): resolve each conflict as it says, then plan again.", func(e *env) {
 			other := &tfstate.State{TerraformVersion: "1.11.4", Serial: 3, Lineage: "0d9c8b7a-6f5e-4d3c-8b2a-190817263544", Resources: []*tfstate.Resource{{
 				Mode: "managed", Type: "aws_vpc", Name: "network_vpc_4E8F0223", Provider: `provider["registry.terraform.io/hashicorp/aws"]`,
 				Instances: []*tfstate.Instance{{SchemaVersion: 1, Attributes: json.RawMessage(`{"id":"vpc-0somethingelse","cidr_block":"10.10.0.0/16"}`), SensitiveAttributes: json.RawMessage("[]")}},
@@ -314,8 +316,8 @@ func TestBlockedPlans(t *testing.T) {
 			e := newEnv(t, "fake")
 			tt.setup(e)
 			code, out, _ := e.run("plan")
-			if code != 1 || !strings.Contains(out, tt.want) || !strings.Contains(out, "apply will refuse this plan") {
-				t.Errorf("plan: exit %d, want 1 listing %s:\n%s", code, tt.want, out)
+			if code != 1 || !strings.Contains(out, tt.want) || !strings.Contains(out, "apply will refuse this plan") || !strings.Contains(out, tt.advice) || strings.Contains(out, "mapping file") {
+				t.Errorf("plan: exit %d, want 1 listing %s and advising %q (not the mapping file):\n%s", code, tt.want, tt.advice, out)
 			}
 			before := e.pullAll()
 			code, _, errs := e.run("apply")

@@ -361,6 +361,7 @@ func sameStates(t *testing.T, what string, got, want map[string]string) {
 func TestEndToEnd(t *testing.T) {
 	for _, kind := range backendKinds {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, kind)
 			out := e.mustRun(2, "plan", "-json")
 			l := ledger(t, out)

@@ -58,6 +58,7 @@ func TestInterruptedApply(t *testing.T) {
 	for _, mode := range []string{"before", "after"} {
 		for _, ending := range []string{"rerun", "rollback"} {
 			t.Run(mode+"/"+ending, func(t *testing.T) {
+				t.Parallel()
 				e := newEnv(t, "local")
 				e.mustRun(2, "plan", "-json")
 				before := e.pullAll()
@@ -102,6 +103,7 @@ func TestInterruptedApply(t *testing.T) {
 func TestLockHeld(t *testing.T) {
 	for _, kind := range []string{"s3+dynamodb", "s3+lockfile"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, kind)
 			e.mustRun(2, "plan", "-json")
 			before := e.pullAll()

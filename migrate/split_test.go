@@ -159,7 +159,7 @@ func count(st *tfstate.State, mode string) int {
 // and rollback puts everything back.
 func TestMoveBetweenStacks(t *testing.T) {
 	for _, kind := range []string{"local", "s3+dynamodb"} {
-		t.Run(kind, func(t *testing.T) { moveBetweenStacks(t, kind) })
+		t.Run(kind, func(t *testing.T) { t.Parallel(); moveBetweenStacks(t, kind) })
 	}
 }
 

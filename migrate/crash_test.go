@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,12 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"stratum/internal/testenv"
 	"stratum/migrate"
@@ -86,8 +93,12 @@ func child(t *testing.T, at int, points string, args ...string) (int, string) {
 // worlds run in parallel.
 type crashWorld struct {
 	e    *env
+	root string
 	dir  string
-	plan []string
+	// ddb and table are the world's lock table, on S3 with DynamoDB.
+	ddb   *testenv.DynamoDB
+	table string
+	plan  []string
 	// before are the states as pulled before the migration.
 	before map[string]string
 }
@@ -105,7 +116,7 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 	t.Cleanup(func() { os.RemoveAll(root) })
 	e := &env{t: t, dir: filepath.Join(root, "migration"), terraform: bin, states: map[string]*tfbackend.Backend{}}
 	e.tf = &tfbackend.Terraform{Binary: bin, WorkDir: root}
-	w := &crashWorld{e: e, dir: e.dir}
+	w := &crashWorld{e: e, root: root, dir: e.dir}
 	var backendConfig []string
 	localState := ""
 	switch kind {
@@ -113,9 +124,12 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 		e.synthesis = filepath.Join(root, "cdktf.out")
 		localSynthesis(t, syn, e.synthesis, filepath.Join(root, "states"))
 		localState = filepath.Join(root, "states", "databases-prod.tfstate")
+		if err := os.MkdirAll(filepath.Dir(localState), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	default:
 		e.synthesis = syn
-		e.s3 = testenv.StartS3(t, "stratum-prod-tfstate")
+		e.s3 = testenv.StartS3(t, crashBucket)
 		cfg := []string{
 			"use_path_style = true", "skip_credentials_validation = true", "skip_requesting_account_id = true",
 			"skip_metadata_api_check = true", "skip_region_validation = true", "skip_s3_checksum = true",
@@ -126,6 +140,7 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 			// bucket and key, which every world shares.
 			table := "locks-" + strings.NewReplacer("/", "-", "+", "-").Replace(t.Name())
 			createLockTable(t, ddb, table)
+			w.ddb, w.table = ddb, table
 			cfg = append(cfg, fmt.Sprintf("endpoints = { s3 = %q, dynamodb = %q }", e.s3.Endpoint, ddb.Endpoint), fmt.Sprintf("dynamodb_table = %q", table))
 		} else {
 			cfg = append(cfg, fmt.Sprintf("endpoints = { s3 = %q }", e.s3.Endpoint), "use_lockfile = true", `dynamodb_table = ""`)
@@ -243,41 +258,152 @@ func TestCrashMatrix(t *testing.T) {
 				t.Fatalf("crash points %v: want every record and push of an apply", list)
 			}
 			for i, point := range list {
-				for _, recovery := range []string{"apply again", "plan + apply", "rollback"} {
-					t.Run(fmt.Sprintf("%02d %s/%s", i+1, point, recovery), func(t *testing.T) {
-						t.Parallel()
-						w := newCrashWorld(t, kind, ddb)
-						if code, out := child(t, 0, "", w.plan...); code != 2 {
-							t.Fatalf("plan: exit %d, want 2\n%s", code, out)
-						}
-						if code, out := child(t, i+1, "", w.verb("apply")...); code != -1 {
-							t.Fatalf("apply to be killed at %q: exit %d\n%s", point, code, out)
-						}
-						switch recovery {
-						case "apply again":
-							w.must(t, 0, w.verb("apply")...)
-						case "plan + apply":
-							if code, out := child(t, 0, "", w.plan...); code != 0 && code != 2 {
-								t.Fatalf("plan after the crash: exit %d\n%s", code, out)
+				t.Run(fmt.Sprintf("%02d %s", i+1, point), func(t *testing.T) {
+					t.Parallel()
+					w := newCrashWorld(t, kind, ddb)
+					if code, out := child(t, 0, "", w.plan...); code != 2 {
+						t.Fatalf("plan: exit %d, want 2\n%s", code, out)
+					}
+					if code, out := child(t, i+1, "", w.verb("apply")...); code != -1 {
+						t.Fatalf("apply to be killed at %q: exit %d\n%s", point, code, out)
+					}
+					// The world as the crash left it, for each recovery in
+					// turn.
+					crashed := w.save(t)
+					for _, recovery := range []string{"apply again", "plan + apply", "rollback"} {
+						t.Run(recovery, func(t *testing.T) {
+							w.restore(t, crashed)
+							switch recovery {
+							case "apply again":
+								w.must(t, 0, w.verb("apply")...)
+							case "plan + apply":
+								if code, out := child(t, 0, "", w.plan...); code != 0 && code != 2 {
+									t.Fatalf("plan after the crash: exit %d\n%s", code, out)
+								}
+								w.must(t, 0, w.verb("apply")...)
+							case "rollback":
+								w.must(t, 0, w.verb("rollback")...)
 							}
-							w.must(t, 0, w.verb("apply")...)
-						case "rollback":
-							w.must(t, 0, w.verb("rollback")...)
-						}
-						after := w.states(t)
-						if recovery == "rollback" {
-							for _, p := range sameBytes(w.before, after) {
+							after := w.states(t)
+							if recovery == "rollback" {
+								for _, p := range sameBytes(w.before, after) {
+									t.Error(p)
+								}
+								return
+							}
+							for _, p := range exactlyOnce(w.before["databases-prod"], after, "databases-prod") {
 								t.Error(p)
 							}
-							return
-						}
-						for _, p := range exactlyOnce(w.before["databases-prod"], after, "databases-prod") {
-							t.Error(p)
-						}
-					})
-				}
+						})
+					}
+				})
 			}
 		})
+	}
+}
+
+// saved is a crash world as a crash left it: its migration directory and
+// local states (copied), its S3 objects and its lock table's items.
+type saved struct {
+	dir     string
+	objects map[string][]byte
+	items   []map[string]ddbtypes.AttributeValue
+}
+
+func (w *crashWorld) s3Client() *s3.Client {
+	return s3.New(s3.Options{Region: testenv.Region, BaseEndpoint: aws.String(w.e.s3.Endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(testenv.AccessKey, testenv.SecretKey, "")})
+}
+
+const crashBucket = "stratum-prod-tfstate"
+
+// save copies what a recovery may change.
+func (w *crashWorld) save(t *testing.T) *saved {
+	t.Helper()
+	sv := &saved{dir: t.TempDir(), objects: map[string][]byte{}}
+	for _, d := range []string{"migration", "states"} {
+		if _, err := os.Stat(filepath.Join(w.root, d)); err == nil {
+			if out, err := exec.Command("cp", "-a", filepath.Join(w.root, d), filepath.Join(sv.dir, d)).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v\n%s", err, out)
+			}
+		}
+	}
+	ctx := context.Background()
+	if w.e.s3 != nil {
+		c := w.s3Client()
+		list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(crashBucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list.Contents {
+			obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(crashBucket), Key: o.Key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(obj.Body)
+			obj.Body.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sv.objects[aws.ToString(o.Key)] = raw
+		}
+	}
+	if w.ddb != nil {
+		out, err := w.ddb.Client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(w.table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sv.items = out.Items
+	}
+	return sv
+}
+
+// restore puts the world back as save found it.
+func (w *crashWorld) restore(t *testing.T, sv *saved) {
+	t.Helper()
+	for _, d := range []string{"migration", "states"} {
+		if err := os.RemoveAll(filepath.Join(w.root, d)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(sv.dir, d)); err == nil {
+			if out, err := exec.Command("cp", "-a", filepath.Join(sv.dir, d), filepath.Join(w.root, d)).CombinedOutput(); err != nil {
+				t.Fatalf("cp: %v\n%s", err, out)
+			}
+		}
+	}
+	ctx := context.Background()
+	if w.e.s3 != nil {
+		c := w.s3Client()
+		list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(crashBucket)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range list.Contents {
+			if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(crashBucket), Key: o.Key}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k, raw := range sv.objects {
+			if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(crashBucket), Key: aws.String(k), Body: bytes.NewReader(raw)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if w.ddb != nil {
+		out, err := w.ddb.Client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(w.table)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range out.Items {
+			if _, err := w.ddb.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(w.table), Key: map[string]ddbtypes.AttributeValue{"LockID": it["LockID"]}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, it := range sv.items {
+			if _, err := w.ddb.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(w.table), Item: it}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

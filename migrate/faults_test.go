@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,57 +17,32 @@ import (
 
 	"stratum/internal/monolith"
 	"stratum/internal/testenv"
+	"stratum/tfbackend"
 	"stratum/tfstate"
 )
 
-// faultyTerraform writes a terraform wrapper that runs the real binary but
-// makes the failAt-th `state push` fail: before writing (mode "before"),
-// or after the write succeeded, as if the process died before it could
-// report it (mode "after"). hook, when set, runs before that push.
-func faultyTerraform(t *testing.T, real string, failAt int, mode, hook string) string {
-	t.Helper()
-	dir := t.TempDir()
-	script := fmt.Sprintf(`#!/usr/bin/env bash
-count=%[1]q/pushes
-if [ "$1" = state ] && [ "$2" = push ]; then
-  n=$(( $(cat "$count" 2>/dev/null || echo 0) + 1 ))
-  echo "$n" > "$count"
-  if [ "$n" = %[2]d ]; then
-    %[5]s
-    case %[3]q in
-      before) echo "injected failure: push $n refused before writing" >&2; exit 1 ;;
-      after)  %[4]q "$@" >/dev/null 2>&1; echo "injected crash after push $n" >&2; exit 1 ;;
-      hook)   ;;
-    esac
-  fi
-fi
-exec %[4]q "$@"
-`, dir, failAt, mode, real, hook)
-	p := filepath.Join(dir, "terraform")
-	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestInterruptedApply fails the third state push (two destinations are
-// written by then), before or after the write, and checks that both a
-// rerun and a rollback end consistent.
+// written by then), before or after the write, on the in-memory store,
+// and checks that both a rerun and a rollback end consistent.
+// TestCrashMatrix kills the process at every push with the real terraform.
 func TestInterruptedApply(t *testing.T) {
 	for _, mode := range []string{"before", "after"} {
 		for _, ending := range []string{"rerun", "rollback"} {
 			t.Run(mode+"/"+ending, func(t *testing.T) {
-				t.Parallel()
-				e := newEnv(t, "local")
+				e := newEnv(t, "fake")
 				e.mustRun(2, "plan", "-json")
 				before := e.pullAll()
-				real := e.terraform
-				e.terraform = faultyTerraform(t, real, 3, mode, "")
+				e.store.Fault = func(n int, _ tfbackend.Backend) string {
+					if n == 3 {
+						return mode
+					}
+					return ""
+				}
 				code, _, errs := e.run("apply")
 				if code != 1 || !strings.Contains(errs, "injected") || !strings.Contains(errs, "nothing is lost") {
 					t.Fatalf("interrupted apply: exit %d, stderr %q; want 1 with the injected failure and the recovery advice", code, errs)
 				}
-				e.terraform = real
+				e.store.Fault = nil
 				written := 0
 				for name, s := range e.pullAll() {
 					if name != "source" && s != before[name] {
@@ -161,21 +135,23 @@ func TestStalePlan(t *testing.T) {
 // writing the destinations: apply notices before it writes the source,
 // stops, and leaves the other writer's state alone.
 func TestConcurrentWriter(t *testing.T) {
-	e := newEnv(t, "local")
+	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
 	st.Serial += 5
 	st.Outputs = json.RawMessage(`{"hotfix":{"value":"applied meanwhile","type":"string"}}`)
 	raw, _ := st.Marshal()
-	other := filepath.Join(t.TempDir(), "other.tfstate")
-	os.WriteFile(other, raw, 0o600)
-	real := e.terraform
-	e.terraform = faultyTerraform(t, real, 1, "hook", fmt.Sprintf("cp %q %q", other, e.source))
+	e.store.Fault = func(n int, _ tfbackend.Backend) string {
+		if n == 1 {
+			e.put("source", raw)
+		}
+		return ""
+	}
 	code, _, errs := e.run("apply")
 	if code != 1 || !strings.Contains(errs, "someone else wrote it") {
 		t.Fatalf("apply with a concurrent writer: exit %d, stderr %q; want 1 naming the concurrent write", code, errs)
 	}
-	e.terraform = real
+	e.store.Fault = nil
 	got := e.pull("source")
 	if got.Serial != st.Serial || !strings.Contains(string(got.Outputs), "hotfix") {
 		t.Errorf("the other writer's source state was overwritten: serial %d, outputs %s", got.Serial, got.Outputs)

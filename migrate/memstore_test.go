@@ -24,8 +24,16 @@ type MemStore struct {
 	mu     sync.Mutex
 	remote map[string][]byte
 	locks  map[string]*tfbackend.LockError
+	// pushCalls counts Push calls, for Fault.
+	pushCalls int
 	// Pushes counts the writes (pushes and removals).
 	Pushes int
+	// Fault, when set, is called before the n-th push (1-based) of b and
+	// says how it goes: "" as usual, "before" fails it before anything is
+	// written, "after" fails it after the write, as a process that died
+	// before reporting it. It may write states itself (someone else
+	// writing meanwhile). Default: nil.
+	Fault func(n int, b tfbackend.Backend) string
 }
 
 // NewMemStore returns an empty store.
@@ -124,7 +132,28 @@ func (s *memState) heldByOther() error {
 	return nil
 }
 
-func (s *memState) Push(_ context.Context, data []byte, opt tfbackend.PushOptions) error {
+func (s *memState) Push(ctx context.Context, data []byte, opt tfbackend.PushOptions) error {
+	s.m.mu.Lock()
+	s.m.pushCalls++
+	n, fault := s.m.pushCalls, s.m.Fault
+	s.m.mu.Unlock()
+	mode := ""
+	if fault != nil {
+		mode = fault(n, s.b)
+	}
+	if mode == "before" {
+		return fmt.Errorf("%s: injected failure: push %d refused before writing", s.b.Name, n)
+	}
+	if err := s.push(data, opt); err != nil {
+		return err
+	}
+	if mode == "after" {
+		return fmt.Errorf("%s: injected crash after push %d", s.b.Name, n)
+	}
+	return nil
+}
+
+func (s *memState) push(data []byte, opt tfbackend.PushOptions) error {
 	if err := s.heldByOther(); err != nil {
 		return err
 	}

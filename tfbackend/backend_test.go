@@ -54,6 +54,9 @@ func s3Backend(s3 *testenv.S3, ddb *testenv.DynamoDB, lockfile bool) Backend {
 // the local backend and on emulated S3 with each kind of lock, and checks
 // what Terraform does to serials, which the migration's checks rely on.
 func TestBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real terraform against emulators; it runs without -short (make test)")
+	}
 	bin := testenv.Terraform(t)
 	s3 := testenv.StartS3(t, "state")
 	ddb := testenv.StartDynamoDB(t, "locks")
@@ -160,6 +163,9 @@ func TestBackends(t *testing.T) {
 // TestLockHeld proves a push against a held lock fails with the holder's
 // lock info and writes nothing.
 func TestLockHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real terraform against emulators; it runs without -short (make test)")
+	}
 	bin := testenv.Terraform(t)
 	s3 := testenv.StartS3(t, "state")
 	ddb := testenv.StartDynamoDB(t, "locks")

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +51,18 @@ func realSynthesis(t testing.TB) string {
 func TestMain(m *testing.M) {
 	if helperMain() {
 		return
+	}
+	// The real-terraform tests mostly wait (on fsync, on terraform's
+	// processes starting), so more of them run side by side than there
+	// are processors, unless -parallel says otherwise.
+	explicit := false
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.parallel") || strings.HasPrefix(a, "-parallel") {
+			explicit = true
+		}
+	}
+	if !explicit && runtime.GOMAXPROCS(0) < 6 {
+		flag.Set("test.parallel", "6")
 	}
 	code := m.Run()
 	if synthDir != "" {

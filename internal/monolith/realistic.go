@@ -205,20 +205,18 @@ func (g *realGen) object(r *realRes) map[string]any {
 		case "//", "lifecycle", "depends_on", "provider", "count", "for_each", "provisioner", "connection":
 			continue
 		}
-		a[k] = g.value(r.stack, v, 0)
-	}
-	// Blocks are lists in state; the configuration renders single
-	// blocks as objects.
-	for k, v := range a {
-		if m, ok := v.(map[string]any); ok && k != "tags" && k != "manifest" && !strings.HasSuffix(k, "_paths") && !strings.Contains(k, "labels") {
-			if _, isAttrMap := r.body[k].(map[string]any); isAttrMap && blockLike(r.typ, k) {
-				a[k] = []any{m}
+		val := g.value(r.stack, v, 0)
+		if m, ok := val.(map[string]any); ok {
+			switch {
+			case r.typ == "kubernetes_manifest" && k == "manifest":
+				// A dynamic value: state keeps it with its type.
+				val = map[string]any{"value": m, "type": "object"}
+			case blockLike(k):
+				// A nested block: a list in state, an object in cdktf's JSON.
+				val = []any{m}
 			}
 		}
-	}
-	if m, ok := a["manifest"].(map[string]any); ok && r.typ == "kubernetes_manifest" {
-		// A dynamic value: state keeps it with its type.
-		a["manifest"] = map[string]any{"value": m, "type": "object"}
+		a[k] = val
 	}
 	if n, ok := a["name"].(string); ok && n != "" && !strings.HasPrefix(r.typ, "kubernetes_") {
 		a["id"] = n
@@ -241,9 +239,9 @@ func (g *realGen) object(r *realRes) map[string]any {
 	return a
 }
 
-// blockLike reports whether attribute k of typ is a nested block (a list
-// in state) rather than a map attribute.
-func blockLike(typ, k string) bool {
+// blockLike reports whether an object-valued attribute k is a nested
+// block (a list in state) rather than a map attribute.
+func blockLike(k string) bool {
 	switch k {
 	case "tags", "tags_all", "labels", "annotations", "input_paths", "parameters", "values", "data", "set":
 		return false
@@ -332,8 +330,6 @@ func (g *realGen) ref(stack, expr string, depth int) (any, bool) {
 	}
 	path := strings.TrimPrefix(strings.NewReplacer("[", ".", "]", "").Replace(m[3]), ".")
 	if m[1] == "data" {
-		steps := strings.SplitN(m[2]+path, ".", 3)
-		_ = steps
 		typ, rest, _ := strings.Cut(strings.TrimPrefix(expr, "data."), ".")
 		name, attr, _ := strings.Cut(rest, ".")
 		body := g.data[stack+":data."+typ+"."+name]

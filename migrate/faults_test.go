@@ -242,8 +242,8 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, w)
 				}
 			}
-			if _, err := os.Stat(filepath.Join(e.dir, "plan.json")); err == nil {
-				t.Errorf("a plan.json was written despite the error")
+			if _, err := os.Stat(e.dir); err == nil {
+				t.Errorf("the migration directory %s was created despite the error", e.dir)
 			}
 			srcAfter, _ := os.ReadFile(e.source)
 			if !bytes.Equal(srcBefore, srcAfter) {

@@ -202,11 +202,17 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	unlock, err := lockDir(o.Dir)
-	if err != nil {
-		return nil, err
+	// A directory that exists may hold a migration: lock it while its
+	// journal is read and the plan written. A new one is created (and
+	// locked) only once there is a plan to write, so that bad input
+	// leaves nothing behind.
+	unlock := func() {}
+	if _, err := os.Stat(o.Dir); err == nil {
+		if unlock, err = lockDir(o.Dir); err != nil {
+			return nil, err
+		}
 	}
-	defer unlock()
+	defer func() { unlock() }()
 	h, err := readHistory(o.Dir)
 	if err != nil {
 		return nil, err
@@ -289,6 +295,11 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 		return nil, err
 	}
 	raw = append(raw, '\n')
+	if _, err := os.Stat(o.Dir); err != nil {
+		if unlock, err = lockDir(o.Dir); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(o.Dir, "plans"), 0o700); err != nil {
 		return nil, err
 	}

@@ -311,8 +311,11 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 	}
 	j := newJournal(o.Dir, l)
 	moves, retires := countActions(l)
-	if err := j.add(LogRecord{Step: "plan", State: "source", Lineage: state.Lineage, Serial: state.Serial, SHA256: src.ref.SHA256, Count: len(l.Entries),
-		Message: fmt.Sprintf("%d to move, %d to retire; blocked: %s", moves, retires, strings.Join(l.Blocked(), ", "))}); err != nil {
+	summary := fmt.Sprintf("%d to move, %d to retire", moves, retires)
+	if why := l.Blocked(); len(why) > 0 {
+		summary += "; blocked: " + strings.Join(why, ", ")
+	}
+	if err := j.add(LogRecord{Step: "plan", State: "source", Lineage: state.Lineage, Serial: state.Serial, SHA256: src.ref.SHA256, Count: len(l.Entries), Message: summary}); err != nil {
 		return nil, err
 	}
 	for _, e := range l.Entries {
@@ -422,7 +425,10 @@ func planEntries(l *Ledger, m *matcher, insts []*srcInst, decided map[*srcInst]m
 			if c, ok := checked[s]; ok {
 				e.Identity, e.IdentityCheck = c.identity, c.result
 				if c.result == IdentityForced {
-					e.Reason = strings.TrimSpace(c.forced + "; " + d.reason)
+					e.Reason = c.forced
+					if d.reason != "" {
+						e.Reason += "; " + d.reason
+					}
 				}
 			}
 		}

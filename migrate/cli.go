@@ -16,10 +16,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"os/signal"
 	"slices"
-
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -39,8 +41,19 @@ Exit codes: 0 nothing to do or done, 2 plan has changes to apply, 1 error or
 plan incomplete (unmapped, ambiguous, conflicting or deposed instances).
 `
 
-// Main is the `stratum migrate` command.
+// Main is the `stratum migrate` command. Ctrl-C (or SIGTERM) asks it to
+// stop: apply and rollback finish the write under way, record the
+// interruption in the journal and stop before the next one, so that the
+// next run continues.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, stdout, stderr, nil)
+}
+
+// run is Main with its context and, for tests, a Store (nil: the
+// Terraform CLI named by -terraform).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, store Store) int {
 	verb := "plan"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		verb, args = args[0], args[1:]
@@ -68,6 +81,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.Var((*listFlag)(&o.BackendConfig), "backend-config", "-backend-config for every stack's backend (repeatable; KEY=VALUE or a file)")
 		fs.BoolVar(&o.SkipDestinations, "skip-destinations", false, "do not read the destination states (faster with many stacks; conflicts are then found by apply, before it writes anything)")
 		fs.Var((*listFlag)(&o.SourceBackendConfig), "source-backend-config", "-backend-config for a backend:FILE.json source (repeatable)")
+		fs.Var((*listFlag)(&o.ForceIdentity), "force-identity", "move this mapping-file source address although its identity contradicts its destination's (repeatable; recorded)")
 	case "rollback":
 		fs.BoolVar(&force, "force", false, "restore states that someone else changed after the migration (their changes are lost)")
 	case "imports":
@@ -87,9 +101,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stratum migrate %s: unexpected arguments %v\n", verb, fs.Args())
 		return 1
 	}
-	tf := &tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout}
-	o.Dir, o.Terraform = *dir, tf
-	ctx := context.Background()
+	if store == nil {
+		store = CLI(&tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout})
+	}
+	o.Dir, o.Store = *dir, store
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "stratum migrate %s: %v\n", verb, err)
 		return 1
@@ -118,14 +133,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "apply":
-		rep, err := Apply(ctx, *dir, tf)
+		rep, err := Apply(ctx, *dir, store)
 		if err != nil {
 			return fail(err)
 		}
 		show(rep, func() { printApply(stdout, rep) })
 		return 0
 	case "verify":
-		rep, err := Verify(ctx, *dir, tf)
+		rep, err := Verify(ctx, *dir, store)
 		if err != nil {
 			return fail(err)
 		}
@@ -135,14 +150,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	case "rollback":
-		rep, err := Rollback(ctx, *dir, tf, RollbackOptions{Force: force})
+		rep, err := Rollback(ctx, *dir, store, RollbackOptions{Force: force})
 		if err != nil {
 			return fail(err)
 		}
 		show(rep, func() { printRollback(stdout, rep) })
 		return 0
 	case "retire":
-		rep, err := Retire(ctx, *dir, tf)
+		rep, err := Retire(ctx, *dir, store)
 		if err != nil {
 			return fail(err)
 		}
@@ -231,7 +246,7 @@ func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
 				if e.Tainted {
 					by += ", TAINTED: replaced on the next apply of " + s
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Source, e.Destination, by, match{Identity: e.Identity}.describe())
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Source, e.Destination, by, describeIdentity(e))
 			}
 			tw.Flush()
 		}
@@ -286,10 +301,45 @@ func printPlan(w io.Writer, l *Ledger, dir string, took time.Duration) {
 	fmt.Fprintf(w, "\nPlan %s (%s): %d to move into %d stacks (%d already there), %d to retire, %d kept, %d data sources; %d unmapped, %d ambiguous, %d conflicts, %d deposed. Planned in %s.\n",
 		l.ID, dir+"/plan.json", moves, len(byStack), done, len(retired), len(kept), len(data), len(l.Unmapped), len(l.Ambiguous), len(l.Conflicts), len(l.Deposed), took.Round(time.Millisecond))
 	if why := l.Blocked(); len(why) > 0 {
-		fmt.Fprintf(w, "apply will refuse this plan (%s): add the missing entries to the mapping file and plan again.\n", strings.Join(why, ", "))
+		fmt.Fprintf(w, "apply will refuse this plan (%s): %s\n", strings.Join(why, ", "), blockedAdvice(l))
 	} else if l.Pending() > 0 {
 		fmt.Fprintf(w, "Next: stratum migrate apply -dir %s\n", dir)
 	}
+}
+
+// describeIdentity is the IDENTITY column of a move: the attributes
+// compared, and how.
+func describeIdentity(e Entry) string {
+	id := match{Identity: e.Identity}.describe()
+	switch e.IdentityCheck {
+	case IdentityUnchecked:
+		return "unchecked (the destination declares no identity)"
+	case IdentityReferenced:
+		if id == "" {
+			return "by reference from a matched resource"
+		}
+		return id + " (by reference)"
+	case IdentityForced:
+		return "FORCED " + id + ": " + e.Reason
+	}
+	return id
+}
+
+// blockedAdvice says what to do about a blocked plan: mapping entries for
+// what is unmapped or ambiguous, and what each other kind of problem
+// needs.
+func blockedAdvice(l *Ledger) string {
+	var do []string
+	if len(l.Unmapped)+len(l.Ambiguous) > 0 {
+		do = append(do, "add the missing entries to the mapping file")
+	}
+	if len(l.Conflicts) > 0 {
+		do = append(do, "resolve each conflict as it says")
+	}
+	if len(l.Deposed) > 0 {
+		do = append(do, "run `terraform apply` on the source until no deposed object is left")
+	}
+	return strings.Join(do, "; ") + ", then plan again."
 }
 
 func countSources(ps []Problem) int {
@@ -307,11 +357,18 @@ func describeBackend(b BackendRef) string {
 }
 
 func printApply(w io.Writer, r *ApplyReport) {
-	if r.AlreadyApplied {
+	switch {
+	case r.AlreadyApplied:
 		fmt.Fprintf(w, "Plan %s was already applied; nothing was written.\n", r.Plan)
 		return
+	case r.Nothing:
+		fmt.Fprintf(w, "Plan %s moves and retires nothing; nothing was written.\n", r.Plan)
+		return
+	case r.Completed:
+		fmt.Fprintf(w, "An earlier run of plan %s wrote every state and stopped before recording it; checked every state and recorded it (backup %s):\n", r.Plan, r.Backup)
+	default:
+		fmt.Fprintf(w, "Backed up every state into %s\n", r.Backup)
 	}
-	fmt.Fprintf(w, "Backed up every state into %s\n", r.Backup)
 	for _, s := range r.Written {
 		switch {
 		case s.Name == "source":
@@ -361,6 +418,10 @@ func printRetire(w io.Writer, r *RetireReport) {
 }
 
 func printRollback(w io.Writer, r *RollbackReport) {
+	if r.Nothing {
+		fmt.Fprintf(w, "Nothing to roll back: no apply of this migration wrote anything since its last rollback; every state is as it was.\n")
+		return
+	}
 	fmt.Fprintf(w, "Rolled back plan %s from %s\n", r.Plan, strings.Join(r.Backups, ", "))
 	for _, s := range r.Restored {
 		fmt.Fprintf(w, "  restored  %s\n", s)

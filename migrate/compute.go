@@ -192,9 +192,10 @@ func reducedSource(l *Ledger, src *tfstate.State) *tfstate.State {
 	return &cp
 }
 
-// checkDestinations pulls every destination that receives something,
+// checkDestinations reads every destination that receives something,
 // records its snapshot, and marks entries already done or in conflict.
-// The pulls run a few at a time: each is a terraform init and pull.
+// The reads run a few at a time: each is a terraform init and pull where
+// the store cannot read the backend directly (read).
 func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis, src *tfstate.State) error {
 	objs, err := placements(l, src)
 	if err != nil {
@@ -223,13 +224,7 @@ func checkDestinations(ctx context.Context, o Options, l *Ledger, syn *Synthesis
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			sess, err := o.Terraform.Open(ctx, b)
-			if err != nil {
-				results[i].err = err
-				return
-			}
-			snap, err := sess.Pull(ctx)
-			sess.Close()
+			snap, err := read(ctx, o.Store, b)
 			if err != nil {
 				results[i].err = err
 				return

@@ -4,22 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
-
-	"stratum/clients"
-	"stratum/config"
 	"stratum/internal/monolith"
 	"stratum/internal/testenv"
 	"stratum/migrate"
-	"stratum/stacks"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -30,10 +26,12 @@ var (
 	synthErr  error
 )
 
-// realSynthesis synthesizes the real app once per test binary (jsii costs
-// seconds and most of a gigabyte) into a directory shared by the tests,
-// which copy it when they change backends.
-func realSynthesis(t *testing.T) string {
+// realSynthesis is the real app's synthesis as the golden files record it
+// (__snapshots__/<stack>.json is byte for byte the stack's cdk.tf.json,
+// which the stacks package's tests prove), laid out as cdktf.out once per
+// test binary: no jsii process is started. Tests copy it when they change
+// backends.
+func realSynthesis(t testing.TB) string {
 	t.Helper()
 	synthOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "stratum-migrate-synth-")
@@ -41,21 +39,31 @@ func realSynthesis(t *testing.T) string {
 			synthErr = err
 			return
 		}
-		app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
-		if err := stacks.Build(app, config.Environments(), clients.All); err != nil {
-			synthErr = err
-			return
-		}
-		app.Synth()
+		synthErr = monolith.GoldenSynthesis(filepath.Join(testenv.RepoRoot(t), "__snapshots__"), dir)
 		synthDir = dir
 	})
 	if synthErr != nil {
-		t.Fatalf("synthesis: %v", synthErr)
+		t.Fatalf("synthesis from the golden files: %v", synthErr)
 	}
 	return synthDir
 }
 
 func TestMain(m *testing.M) {
+	if helperMain() {
+		return
+	}
+	// The real-terraform tests mostly wait (on fsync, on terraform's
+	// processes starting), so more of them run side by side than there
+	// are processors, unless -parallel says otherwise.
+	explicit := false
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-test.parallel") || strings.HasPrefix(a, "-parallel") {
+			explicit = true
+		}
+	}
+	if !explicit && runtime.GOMAXPROCS(0) < 6 {
+		flag.Set("test.parallel", "6")
+	}
 	code := m.Run()
 	if synthDir != "" {
 		os.RemoveAll(synthDir)
@@ -73,8 +81,11 @@ type env struct {
 	terraform string
 	states    map[string]*tfbackend.Backend // every backend involved, by name ("source" too)
 	tf        *tfbackend.Terraform
-	s3        *testenv.S3
-	ddb       *testenv.DynamoDB
+	// store is the in-memory store of a "fake" world: migrate runs no
+	// terraform process. Default: nil (the real CLI).
+	store *migrate.MemStore
+	s3    *testenv.S3
+	ddb   *testenv.DynamoDB
 }
 
 // localSynthesis copies syn with every backend made local, state files
@@ -127,10 +138,18 @@ func writeJSON(t *testing.T, path string, v any) {
 // backendKinds are the backends every end-to-end flow runs on.
 var backendKinds = []string{"local", "s3+dynamodb", "s3+lockfile"}
 
-// newEnv prepares a world with the generated monolith as the source.
+// newEnv prepares a world with the generated monolith as the source:
+// kind is one of backendKinds, or "fake" (local state files read and
+// written by the in-memory store, no terraform process).
 func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
-	bin := testenv.Terraform(t)
+	bin := "terraform"
+	if kind != "fake" {
+		if testing.Short() {
+			t.Skip("runs the real terraform against its backends; it runs without -short (make test)")
+		}
+		bin = testenv.Terraform(t)
+	}
 	syn := realSynthesis(t)
 	root := t.TempDir()
 	e := &env{t: t, dir: filepath.Join(root, "migration"), terraform: bin, states: map[string]*tfbackend.Backend{}}
@@ -139,10 +158,15 @@ func newEnv(t *testing.T, kind string) *env {
 	if err := os.WriteFile(mapping, monolith.MappingFile(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e.flags = []string{"-mapping", mapping, "-stacks", "*-prod"}
+	// The mapping file moves the monolith's admin access entry to the
+	// deploy role's, whose principal differs: a deliberate override.
+	e.flags = []string{"-mapping", mapping, "-stacks", "*-prod", "-force-identity", "module.eks.aws_eks_access_entry.admin"}
 	monolithState := monolith.Marshal(monolith.Generate(monolith.Options{}))
 	switch kind {
-	case "local":
+	case "local", "fake":
+		if kind == "fake" {
+			e.store = migrate.NewMemStore()
+		}
 		e.synthesis = filepath.Join(root, "cdktf.out")
 		localSynthesis(t, syn, e.synthesis, filepath.Join(root, "states"))
 		src := filepath.Join(root, "regions/us-east-1/clusters/production/terraform.tfstate")
@@ -182,11 +206,7 @@ func newEnv(t *testing.T, kind string) *env {
 		e.flags = append(e.flags, "-backend-config", override, "-source-backend-config", override)
 		e.states["source"] = &tfbackend.Backend{Name: "source", Type: "s3", Config: srcCfg, BackendConfig: []string{override}}
 		// The monolith's state, pushed with Terraform like any other.
-		sess := e.open(*e.states["source"])
-		if err := sess.Push(context.Background(), monolithState, tfbackend.PushOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		sess.Close()
+		e.put("source", monolithState)
 	}
 	s, err := migrate.ReadSynthesis(e.synthesis)
 	if err != nil {
@@ -204,47 +224,88 @@ func newEnv(t *testing.T, kind string) *env {
 	return e
 }
 
-func (e *env) open(b tfbackend.Backend) *tfbackend.Session {
+// get pulls state name: its bytes, or nil when there is none.
+func (e *env) get(name string) []byte {
 	e.t.Helper()
+	d, err := e.read(name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return d
+}
+
+func (e *env) read(name string) ([]byte, error) {
+	b := *e.states[name]
+	if e.store != nil {
+		d, _ := e.store.Get(b)
+		return d, nil
+	}
+	s, err := e.tf.Open(context.Background(), b)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	snap, err := s.Pull(context.Background())
+	if err != nil || !snap.Exists {
+		return nil, err
+	}
+	return snap.Data, nil
+}
+
+// put writes raw as state name, as someone outside the migration would.
+func (e *env) put(name string, raw []byte) {
+	e.t.Helper()
+	b := *e.states[name]
+	if e.store != nil {
+		if err := e.store.Put(b, raw); err != nil {
+			e.t.Fatal(err)
+		}
+		return
+	}
 	s, err := e.tf.Open(context.Background(), b)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return s
+	defer s.Close()
+	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 // pullAll pulls every state involved: name → bytes ("" for none).
 func (e *env) pullAll() map[string]string {
 	e.t.Helper()
 	out := map[string]string{}
-	for name, b := range e.states {
-		s := e.open(*b)
-		snap, err := s.Pull(context.Background())
-		s.Close()
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if snap.Exists {
-			out[name] = string(snap.Data)
-		} else {
-			out[name] = ""
-		}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	for name := range e.states {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := e.read(name)
+			mu.Lock()
+			defer mu.Unlock()
+			out[name] = string(d)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		e.t.Fatal(errs[0])
 	}
 	return out
 }
 
 func (e *env) pull(name string) *tfstate.State {
 	e.t.Helper()
-	s := e.open(*e.states[name])
-	defer s.Close()
-	snap, err := s.Pull(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if !snap.Exists {
+	raw := e.get(name)
+	if raw == nil {
 		return nil
 	}
-	st, err := tfstate.Parse(name, snap.Data)
+	st, err := tfstate.Parse(name, raw)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -261,7 +322,12 @@ func (e *env) run(args ...string) (int, string, string) {
 		full = append(full, "-source", e.source, "-synthesis", e.synthesis)
 		full = append(full, e.flags...)
 	}
-	code := migrate.Main(full, &out, &errb)
+	var code int
+	if e.store != nil {
+		code = migrate.RunWith(context.Background(), full, &out, &errb, e.store)
+	} else {
+		code = migrate.Main(full, &out, &errb)
+	}
 	return code, out.String(), errb.String()
 }
 
@@ -309,6 +375,7 @@ func sameStates(t *testing.T, what string, got, want map[string]string) {
 func TestEndToEnd(t *testing.T) {
 	for _, kind := range backendKinds {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, kind)
 			out := e.mustRun(2, "plan", "-json")
 			l := ledger(t, out)

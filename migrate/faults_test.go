@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,53 +21,28 @@ import (
 	"stratum/tfstate"
 )
 
-// faultyTerraform writes a terraform wrapper that runs the real binary but
-// makes the failAt-th `state push` fail: before writing (mode "before"),
-// or after the write succeeded, as if the process died before it could
-// report it (mode "after"). hook, when set, runs before that push.
-func faultyTerraform(t *testing.T, real string, failAt int, mode, hook string) string {
-	t.Helper()
-	dir := t.TempDir()
-	script := fmt.Sprintf(`#!/usr/bin/env bash
-count=%[1]q/pushes
-if [ "$1" = state ] && [ "$2" = push ]; then
-  n=$(( $(cat "$count" 2>/dev/null || echo 0) + 1 ))
-  echo "$n" > "$count"
-  if [ "$n" = %[2]d ]; then
-    %[5]s
-    case %[3]q in
-      before) echo "injected failure: push $n refused before writing" >&2; exit 1 ;;
-      after)  %[4]q "$@" >/dev/null 2>&1; echo "injected crash after push $n" >&2; exit 1 ;;
-      hook)   ;;
-    esac
-  fi
-fi
-exec %[4]q "$@"
-`, dir, failAt, mode, real, hook)
-	p := filepath.Join(dir, "terraform")
-	if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestInterruptedApply fails the third state push (two destinations are
-// written by then), before or after the write, and checks that both a
-// rerun and a rollback end consistent.
+// written by then), before or after the write, on the in-memory store,
+// and checks that both a rerun and a rollback end consistent.
+// TestCrashMatrix kills the process at every push with the real terraform.
 func TestInterruptedApply(t *testing.T) {
 	for _, mode := range []string{"before", "after"} {
 		for _, ending := range []string{"rerun", "rollback"} {
 			t.Run(mode+"/"+ending, func(t *testing.T) {
-				e := newEnv(t, "local")
+				e := newEnv(t, "fake")
 				e.mustRun(2, "plan", "-json")
 				before := e.pullAll()
-				real := e.terraform
-				e.terraform = faultyTerraform(t, real, 3, mode, "")
+				e.store.Fault = func(n int, _ tfbackend.Backend) string {
+					if n == 3 {
+						return mode
+					}
+					return ""
+				}
 				code, _, errs := e.run("apply")
 				if code != 1 || !strings.Contains(errs, "injected") || !strings.Contains(errs, "nothing is lost") {
 					t.Fatalf("interrupted apply: exit %d, stderr %q; want 1 with the injected failure and the recovery advice", code, errs)
 				}
-				e.terraform = real
+				e.store.Fault = nil
 				written := 0
 				for name, s := range e.pullAll() {
 					if name != "source" && s != before[name] {
@@ -103,6 +77,7 @@ func TestInterruptedApply(t *testing.T) {
 func TestLockHeld(t *testing.T) {
 	for _, kind := range []string{"s3+dynamodb", "s3+lockfile"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			e := newEnv(t, kind)
 			e.mustRun(2, "plan", "-json")
 			before := e.pullAll()
@@ -136,19 +111,15 @@ func TestLockHeld(t *testing.T) {
 }
 
 // TestStalePlan changes the source after plan: apply refuses and writes
-// nothing.
+// nothing (on the in-memory store: no terraform process).
 func TestStalePlan(t *testing.T) {
-	e := newEnv(t, "local")
+	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
 	st.Serial++
 	st.Outputs = json.RawMessage(`{"changed":{"value":"by someone else","type":"string"}}`)
 	raw, _ := st.Marshal()
-	s := e.open(*e.states["source"])
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	e.put("source", raw)
 	before := e.pullAll()
 	code, _, errs := e.run("apply")
 	if code != 1 || !strings.Contains(errs, "the plan is stale") {
@@ -164,21 +135,23 @@ func TestStalePlan(t *testing.T) {
 // writing the destinations: apply notices before it writes the source,
 // stops, and leaves the other writer's state alone.
 func TestConcurrentWriter(t *testing.T) {
-	e := newEnv(t, "local")
+	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
 	st.Serial += 5
 	st.Outputs = json.RawMessage(`{"hotfix":{"value":"applied meanwhile","type":"string"}}`)
 	raw, _ := st.Marshal()
-	other := filepath.Join(t.TempDir(), "other.tfstate")
-	os.WriteFile(other, raw, 0o600)
-	real := e.terraform
-	e.terraform = faultyTerraform(t, real, 1, "hook", fmt.Sprintf("cp %q %q", other, e.source))
+	e.store.Fault = func(n int, _ tfbackend.Backend) string {
+		if n == 1 {
+			e.put("source", raw)
+		}
+		return ""
+	}
 	code, _, errs := e.run("apply")
 	if code != 1 || !strings.Contains(errs, "someone else wrote it") {
 		t.Fatalf("apply with a concurrent writer: exit %d, stderr %q; want 1 naming the concurrent write", code, errs)
 	}
-	e.terraform = real
+	e.store.Fault = nil
 	got := e.pull("source")
 	if got.Serial != st.Serial || !strings.Contains(string(got.Outputs), "hotfix") {
 		t.Errorf("the other writer's source state was overwritten: serial %d, outputs %s", got.Serial, got.Outputs)
@@ -198,7 +171,7 @@ func TestBadBackup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			e.mustRun(2, "plan", "-json")
 			e.mustRun(0, "apply")
 			after := e.pullAll()
@@ -260,7 +233,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			tt.setup(e)
 			srcBefore, _ := os.ReadFile(e.source)
 			code, _, errs := e.run("plan")
@@ -269,8 +242,8 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, w)
 				}
 			}
-			if _, err := os.Stat(filepath.Join(e.dir, "plan.json")); err == nil {
-				t.Errorf("a plan.json was written despite the error")
+			if _, err := os.Stat(e.dir); err == nil {
+				t.Errorf("the migration directory %s was created despite the error", e.dir)
 			}
 			srcAfter, _ := os.ReadFile(e.source)
 			if !bytes.Equal(srcBefore, srcAfter) {
@@ -292,9 +265,11 @@ func TestBadInput(t *testing.T) {
 func TestBlockedPlans(t *testing.T) {
 	tests := []struct {
 		name, want string
-		setup      func(e *env)
+		// advice is what the plan says to do, which must fit the problem.
+		advice string
+		setup  func(e *env)
 	}{
-		{"deposed", "DEPOSED", func(e *env) {
+		{"deposed", "DEPOSED", "1 deposed objects): run `terraform apply` on the source until no deposed object is left, then plan again.", func(e *env) {
 			st := monolith.Generate(monolith.Options{})
 			for _, r := range st.Resources {
 				if r.Type == "aws_launch_template" && strings.Contains(r.Module, "ezra") {
@@ -305,26 +280,22 @@ func TestBlockedPlans(t *testing.T) {
 			}
 			os.WriteFile(e.source, monolith.Marshal(st), 0o600)
 		}},
-		{"conflict", "CONFLICTS", func(e *env) {
+		{"conflict", "CONFLICTS", "destination conflicts): resolve each conflict as it says, then plan again.", func(e *env) {
 			other := &tfstate.State{TerraformVersion: "1.11.4", Serial: 3, Lineage: "0d9c8b7a-6f5e-4d3c-8b2a-190817263544", Resources: []*tfstate.Resource{{
 				Mode: "managed", Type: "aws_vpc", Name: "network_vpc_4E8F0223", Provider: `provider["registry.terraform.io/hashicorp/aws"]`,
 				Instances: []*tfstate.Instance{{SchemaVersion: 1, Attributes: json.RawMessage(`{"id":"vpc-0somethingelse","cidr_block":"10.10.0.0/16"}`), SensitiveAttributes: json.RawMessage("[]")}},
 			}}}
 			raw, _ := other.Marshal()
-			s := e.open(*e.states["foundation-prod"])
-			if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
+			e.put("foundation-prod", raw)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, "local")
+			e := newEnv(t, "fake")
 			tt.setup(e)
 			code, out, _ := e.run("plan")
-			if code != 1 || !strings.Contains(out, tt.want) || !strings.Contains(out, "apply will refuse this plan") {
-				t.Errorf("plan: exit %d, want 1 listing %s:\n%s", code, tt.want, out)
+			if code != 1 || !strings.Contains(out, tt.want) || !strings.Contains(out, "apply will refuse this plan") || !strings.Contains(out, tt.advice) || strings.Contains(out, "mapping file") {
+				t.Errorf("plan: exit %d, want 1 listing %s and advising %q (not the mapping file):\n%s", code, tt.want, tt.advice, out)
 			}
 			before := e.pullAll()
 			code, _, errs := e.run("apply")

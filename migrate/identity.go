@@ -53,6 +53,9 @@ var identityRules = map[string]rule{
 	"aws_vpn_connection":                  {Key: []string{"customer_gateway_id", "vpn_gateway_id?", "transit_gateway_id?"}},
 	"aws_vpn_gateway_route_propagation":   {Key: []string{"vpn_gateway_id", "route_table_id"}},
 	"aws_vpc_endpoint":                    {Key: []string{"vpc_id", "service_name"}},
+	// Auto Scaling group tags (the Cluster Autoscaler's node templates):
+	// the group comes from the matched node group's resources.
+	"aws_autoscaling_group_tag": {Key: []string{"autoscaling_group_name", "tag.key"}, ImportID: joinImportID(",", "autoscaling_group_name", "tag.key")},
 	// Identity and keys
 	"aws_iam_role":                    {Key: []string{"name"}},
 	"aws_iam_policy":                  {Key: []string{"name"}, Tiebreak: []string{"path"}},
@@ -74,10 +77,18 @@ var identityRules = map[string]rule{
 	"aws_route53_record":          {Key: []string{"zone_id", "name", "type"}, Normalize: map[string]func(string) string{"name": trimDot}},
 	"aws_cloudwatch_log_group":    {Key: []string{"name"}},
 	"aws_cloudwatch_metric_alarm": {Key: []string{"alarm_name"}},
-	"aws_sns_topic":               {Key: []string{"name"}},
-	"aws_sns_topic_policy":        {Key: []string{"arn"}},
-	"aws_ssm_parameter":           {Key: []string{"name"}},
-	"aws_secretsmanager_secret":   {Key: []string{"name"}},
+	"aws_cloudwatch_event_rule":   {Key: []string{"name", "event_bus_name?"}},
+	// A target's id is unique within its rule (and bus).
+	"aws_cloudwatch_event_target":        {Key: []string{"rule", "target_id", "event_bus_name?"}, ImportID: joinImportID("/", "rule", "target_id")},
+	"aws_cloudwatch_log_resource_policy": {Key: []string{"policy_name"}, ImportID: attrImportID("policy_name")},
+	"aws_sns_topic_subscription":         {Key: []string{"topic_arn", "protocol", "endpoint"}},
+	"aws_ce_cost_allocation_tag":         {Key: []string{"tag_key"}, ImportID: attrImportID("tag_key")},
+	"aws_budgets_budget":                 {Key: []string{"name"}},
+	"aws_db_event_subscription":          {Key: []string{"name"}},
+	"aws_sns_topic":                      {Key: []string{"name"}},
+	"aws_sns_topic_policy":               {Key: []string{"arn"}},
+	"aws_ssm_parameter":                  {Key: []string{"name"}},
+	"aws_secretsmanager_secret":          {Key: []string{"name"}},
 	// Data
 	"aws_db_instance":          {Key: []string{"identifier"}, ImportID: attrImportID("identifier")},
 	"aws_db_subnet_group":      {Key: []string{"name"}},
@@ -270,7 +281,11 @@ func ImportID(typ string, attrs map[string]any) (string, error) {
 }
 
 // lookupPath follows a path such as tags.Name or metadata[0].name through
-// decoded JSON.
+// decoded JSON, in the configuration or the state alike: a nested block
+// is a one-element list in state and an object in cdktf's JSON, so an
+// index 0 on an object stays on it and a name on a one-element list
+// looks inside; a dynamic value (kubernetes_manifest's manifest) is
+// {"value": …, "type": …} in state, and a name looks inside its value.
 func lookupPath(v any, p string) (any, bool) {
 	if p == "" {
 		return v, true
@@ -278,13 +293,36 @@ func lookupPath(v any, p string) (any, bool) {
 	for _, step := range splitPath(p) {
 		switch x := v.(type) {
 		case map[string]any:
-			var ok bool
-			if v, ok = x[step]; !ok {
+			next, ok := x[step]
+			if !ok {
+				if inner, dyn := dynamicValue(x); dyn {
+					if next, ok = inner[step]; ok {
+						v = next
+						continue
+					}
+				}
+				if step == "0" {
+					continue
+				}
 				return nil, false
 			}
+			v = next
 		case []any:
 			i, err := strconv.Atoi(step)
-			if err != nil || i < 0 || i >= len(x) {
+			if err != nil {
+				if len(x) != 1 {
+					return nil, false
+				}
+				m, ok := x[0].(map[string]any)
+				if !ok {
+					return nil, false
+				}
+				if v, ok = m[step]; !ok {
+					return nil, false
+				}
+				continue
+			}
+			if i < 0 || i >= len(x) {
 				return nil, false
 			}
 			v = x[i]
@@ -293,6 +331,19 @@ func lookupPath(v any, p string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// dynamicValue is the value of a dynamic attribute as state keeps it,
+// {"value": …, "type": …}.
+func dynamicValue(m map[string]any) (map[string]any, bool) {
+	if len(m) != 2 {
+		return nil, false
+	}
+	if _, ok := m["type"]; !ok {
+		return nil, false
+	}
+	inner, ok := m["value"].(map[string]any)
+	return inner, ok
 }
 
 // splitPath splits a.b[0].c into a, b, 0, c.

@@ -145,6 +145,37 @@ func TestIdentityRules(t *testing.T) {
 			want: map[string]string{"aws_glue_catalog_database.d": "aws_glue_catalog_database.x"},
 		},
 		{
+			name: "Auto Scaling group tags through the matched node group's resources; event targets by rule and id",
+			dest: res{
+				"aws_eks_node_group":          {"ng": {"cluster_name": "c", "node_group_name": "stratum-prod-ezra"}},
+				"aws_autoscaling_group_tag":   {"t": {"autoscaling_group_name": "${aws_eks_node_group.ng.resources[0].autoscaling_groups[0].name}", "tag": map[string]any{"key": "k8s.io/cluster-autoscaler/node-template/label/pool", "value": "ezra"}}},
+				"aws_cloudwatch_event_rule":   {"r": {"name": "stratum-prod-ezra-nodes-launch-failed"}},
+				"aws_cloudwatch_event_target": {"x": {"rule": "${aws_cloudwatch_event_rule.r.name}", "target_id": "alert-topic"}},
+			},
+			src: []*srcInst{
+				inst(t, `module.client["ezra"].aws_eks_node_group.this`, map[string]any{"cluster_name": "c", "node_group_name": "stratum-prod-ezra", "resources": []any{map[string]any{"autoscaling_groups": []any{map[string]any{"name": "eks-ezra-1234"}}}}}),
+				inst(t, `module.client["ezra"].aws_autoscaling_group_tag.this[0]`, map[string]any{"autoscaling_group_name": "eks-ezra-1234", "tag": []any{map[string]any{"key": "k8s.io/cluster-autoscaler/node-template/label/pool", "value": "ezra"}}}),
+				inst(t, `module.client["ezra"].aws_autoscaling_group_tag.this[1]`, map[string]any{"autoscaling_group_name": "eks-ezra-1234", "tag": []any{map[string]any{"key": "k8s.io/cluster-autoscaler/node-template/taint/dedicated", "value": "ezra"}}}),
+				inst(t, `module.client["mtn"].aws_autoscaling_group_tag.this[0]`, map[string]any{"autoscaling_group_name": "eks-mtn-5678", "tag": []any{map[string]any{"key": "k8s.io/cluster-autoscaler/node-template/label/pool", "value": "mtn"}}}),
+				inst(t, "aws_cloudwatch_event_rule.launch", map[string]any{"name": "stratum-prod-ezra-nodes-launch-failed"}),
+				inst(t, "aws_cloudwatch_event_target.launch", map[string]any{"rule": "stratum-prod-ezra-nodes-launch-failed", "target_id": "alert-topic", "event_bus_name": ""}),
+			},
+			want: map[string]string{"aws_autoscaling_group_tag.t": `module.client["ezra"].aws_autoscaling_group_tag.this[0]`, "aws_cloudwatch_event_target.x": "aws_cloudwatch_event_target.launch"},
+		},
+		{
+			name: "Kubernetes objects: metadata is a block (a list in state), a manifest a dynamic value",
+			dest: res{
+				"kubernetes_namespace_v1": {"ns": {"metadata": map[string]any{"name": "ezra"}}},
+				"kubernetes_manifest":     {"m": {"manifest": map[string]any{"apiVersion": "v1", "kind": "ValidatingAdmissionPolicyBinding", "metadata": map[string]any{"name": "ezra-hosts"}}}},
+			},
+			src: []*srcInst{
+				inst(t, "kubernetes_namespace_v1.client[0]", map[string]any{"metadata": []any{map[string]any{"name": "ezra"}}}),
+				inst(t, "kubernetes_namespace_v1.client[1]", map[string]any{"metadata": []any{map[string]any{"name": "mtn"}}}),
+				inst(t, "kubernetes_manifest.binding", map[string]any{"manifest": map[string]any{"type": "object", "value": map[string]any{"apiVersion": "v1", "kind": "ValidatingAdmissionPolicyBinding", "metadata": map[string]any{"name": "ezra-hosts"}}}}),
+			},
+			want: map[string]string{"kubernetes_namespace_v1.ns": "kubernetes_namespace_v1.client[0]", "kubernetes_manifest.m": "kubernetes_manifest.binding"},
+		},
+		{
 			name: "a count destination is never matched automatically",
 			dest: res{"aws_s3_bucket": {"c": {"count": 2, "bucket": "b-${count.index}"}}},
 			src:  []*srcInst{inst(t, "aws_s3_bucket.x[0]", map[string]any{"bucket": "b-0"})},

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -96,13 +97,34 @@ type Entry struct {
 	By       string            `json:"by"`
 	Rule     string            `json:"rule,omitempty"`
 	Identity map[string]string `json:"identity,omitempty"`
-	Reason   string            `json:"reason,omitempty"`
-	Tainted  bool              `json:"tainted,omitempty"`
-	ImportID string            `json:"import_id,omitempty"`
+	// IdentityCheck is how the object's identity was checked against
+	// its destination's: IdentityMatched, IdentityReferenced,
+	// IdentityUnchecked or IdentityForced. Empty for data sources and
+	// entries that do not move.
+	IdentityCheck string `json:"identity_check,omitempty"`
+	Reason        string `json:"reason,omitempty"`
+	Tainted       bool   `json:"tainted,omitempty"`
+	ImportID      string `json:"import_id,omitempty"`
 	// Done is set when the destination already holds this very object
 	// (a rerun after an interrupted apply).
 	Done bool `json:"done,omitempty"`
 }
+
+// How an entry's identity was checked (Entry.IdentityCheck).
+const (
+	// IdentityMatched: every identity attribute the destination declares
+	// (literally or through resolved references) equals the object's.
+	IdentityMatched = "matched"
+	// IdentityReferenced: matched because a matched resource refers to
+	// this very object; its own identity differs or is not declared.
+	IdentityReferenced = "referenced"
+	// IdentityUnchecked: a mapping-file move to a destination that
+	// declares no identity attribute that can be resolved.
+	IdentityUnchecked = "unchecked"
+	// IdentityForced: the identity contradicts the destination's and
+	// -force-identity moved it anyway.
+	IdentityForced = "forced"
+)
 
 // Create is a destination resource the source does not have: the new
 // stack will create it.
@@ -139,11 +161,13 @@ func (l *Ledger) Blocked() []string {
 	return why
 }
 
-// Pending counts the moves and retirements not yet done.
+// Pending counts the moves and retirements apply still has to carry out.
+// Every one of them is in the source the plan read, so even a move whose
+// destination already holds the object (Done) leaves the source to write.
 func (l *Ledger) Pending() int {
 	n := 0
 	for _, e := range l.Entries {
-		if (e.Action == ActionMove && !e.Done) || e.Action == ActionRetire {
+		if e.Action == ActionMove || e.Action == ActionRetire {
 			n++
 		}
 	}
@@ -160,11 +184,36 @@ func (l *Ledger) stateRefs() []*StateRef {
 	return refs
 }
 
+// planFile is where dir keeps plan id: every plan made in a migration
+// directory stays there, so that verify and rollback know what each of
+// its applies placed.
+func planFile(dir, id string) string { return filepath.Join(dir, "plans", id+".json") }
+
+// readPlan reads plan id of dir.
+func readPlan(dir, id string) (*Ledger, error) {
+	l, err := readLedgerFile(planFile(dir, id))
+	if err == nil {
+		return l, nil
+	}
+	// A directory of an earlier version keeps its last plan only.
+	if cur, cerr := readLedger(dir); cerr == nil && cur.ID == id {
+		return cur, nil
+	}
+	return nil, fmt.Errorf("plan %s, which the journal records as applied, is missing: %w", id, err)
+}
+
 func readLedger(dir string) (*Ledger, error) {
-	p := filepath.Join(dir, "plan.json")
+	l, err := readLedgerFile(filepath.Join(dir, "plan.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("reading the plan: %w (run `stratum migrate plan` first)", err)
+	}
+	return l, err
+}
+
+func readLedgerFile(p string) (*Ledger, error) {
 	raw, err := os.ReadFile(p)
 	if err != nil {
-		return nil, fmt.Errorf("reading the plan: %w (run `stratum migrate plan` first)", err)
+		return nil, err
 	}
 	var l Ledger
 	if err := json.Unmarshal(raw, &l); err != nil {

@@ -82,9 +82,11 @@ func lineOf(raw []byte, off int64) int {
 }
 
 // resolveMapping checks every entry against the source state and the
-// synthesized stacks and returns the decisions by source instance. All
-// problems are reported together.
-func resolveMapping(path string, mf *MappingFile, src *tfstate.State, srcName string, insts map[string]*srcInst, syn *Synthesis, dests map[string]*Stack, sourceStack string) (map[*srcInst]mapped, error) {
+// synthesized stacks and returns the decisions by source instance. An
+// entry whose source the state no longer holds because an earlier plan
+// of the migration moved it (moved says which) is already carried out
+// and skipped. All problems are reported together.
+func resolveMapping(path string, mf *MappingFile, src *tfstate.State, srcName string, insts map[string]*srcInst, syn *Synthesis, dests map[string]*Stack, sourceStack string, moved func(string) (string, bool)) (map[*srcInst]mapped, error) {
 	out := map[*srcInst]mapped{}
 	targets := map[string]int{}
 	var errs []string
@@ -124,6 +126,9 @@ func resolveMapping(path string, mf *MappingFile, src *tfstate.State, srcName st
 			continue
 		}
 		res := src.Find(addr.Resource)
+		if _, done := moved(e.From); done && (res == nil || insts[addr.String()] == nil && addr.Key != nil) {
+			continue
+		}
 		if res == nil {
 			fail(i, e, "not in the source state %s%s", srcName, suggest(src, addr.Resource.Type))
 			continue

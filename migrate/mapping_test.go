@@ -37,6 +37,8 @@ func mappingFixture(t *testing.T) (*tfstate.State, map[string]*srcInst, *Synthes
 	return st, by, syn, map[string]*Stack{"foundation-prod": found}
 }
 
+func noHistory(string) (string, bool) { return "", false }
+
 func TestResolveMapping(t *testing.T) {
 	st, by, syn, dests := mappingFixture(t)
 	mf := &MappingFile{Moves: []MappingEntry{
@@ -46,7 +48,7 @@ func TestResolveMapping(t *testing.T) {
 		{From: "aws_s3_bucket.b", To: "foundation-prod:aws_s3_bucket.many"},
 		{From: "data.aws_region.current", Action: "keep"},
 	}}
-	got, err := resolveMapping("mapping.json", mf, st, "monolith.tfstate", by, syn, dests, "")
+	got, err := resolveMapping("mapping.json", mf, st, "monolith.tfstate", by, syn, dests, "", noHistory)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,7 @@ func TestResolveMappingErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, by, syn, dests := mappingFixture(t)
-			_, err := resolveMapping("mapping.json", &MappingFile{Moves: []MappingEntry{tt.entry}}, st, "monolith.tfstate", by, syn, dests, "")
+			_, err := resolveMapping("mapping.json", &MappingFile{Moves: []MappingEntry{tt.entry}}, st, "monolith.tfstate", by, syn, dests, "", noHistory)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "mapping.json: moves[0]") {
 				t.Errorf("got %v, want an error naming mapping.json moves[0] and containing %q", err, tt.want)
 			}
@@ -107,7 +109,7 @@ func TestResolveMappingErrors(t *testing.T) {
 	_, err := resolveMapping("mapping.json", &MappingFile{Moves: []MappingEntry{
 		{From: "aws_instance.bastion", Action: "retire"}, {From: "aws_instance.bastion", Action: "keep"},
 		{From: "module.vpc.aws_subnet.private[0]", To: "foundation-prod:aws_subnet.a"}, {From: "module.vpc.aws_subnet.private[1]", To: "foundation-prod:aws_subnet.a"},
-	}}, st, "monolith.tfstate", by, syn, dests, "")
+	}}, st, "monolith.tfstate", by, syn, dests, "", noHistory)
 	for _, want := range []string{"moves[1] (from \"aws_instance.bastion\"): aws_instance.bastion is already mapped by moves[0]", "moves[3] (from \"module.vpc.aws_subnet.private[1]\"): destination foundation-prod:aws_subnet.a is already the destination of moves[2]"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)

@@ -159,6 +159,52 @@ func contains(l []*srcInst, s *srcInst) bool {
 	return false
 }
 
+// cond is one identity attribute of a destination and its value as far
+// as the configuration and the matches so far resolve it.
+type cond struct {
+	attr string
+	v    cfgValue
+}
+
+// conditions returns d's identity conditions (its rule's key attributes)
+// that resolve now, and whether all of them did.
+func (m *matcher) conditions(d *ConfigResource, r rule) ([]cond, bool) {
+	var conds []cond
+	complete := true
+	for _, k := range r.Key {
+		attr, optional := strings.CutSuffix(k, "?")
+		raw, present := lookupPath(d.Body, attr)
+		if !present {
+			if !optional {
+				complete = false
+				continue
+			}
+			conds = append(conds, cond{attr, cfgValue{exact: "", show: "(unset)"}})
+			continue
+		}
+		v, ok := m.resolve(d.Stack, raw, 0)
+		if !ok {
+			complete = false
+			continue
+		}
+		if n := r.Normalize[attr]; n != nil && v.pattern == nil {
+			v.exact = n(v.exact)
+		}
+		conds = append(conds, cond{attr, v})
+	}
+	return conds, complete
+}
+
+// fits reports whether s's attributes satisfy c (normalized as r says),
+// and the object's value.
+func fits(s *srcInst, c cond, r rule) (string, bool) {
+	sv, good := stateString(s.Attrs, c.attr)
+	if n := r.Normalize[c.attr]; n != nil {
+		sv = n(sv)
+	}
+	return sv, good && c.v.matches(sv)
+}
+
 // candidates returns the unmatched source instances d's identity fits;
 // ok is false while d's identity cannot be resolved yet.
 func (m *matcher) candidates(d *ConfigResource) ([]*srcInst, match, bool) {
@@ -170,30 +216,14 @@ func (m *matcher) candidates(d *ConfigResource) ([]*srcInst, match, bool) {
 	if !specific {
 		why.Rule = "generic rule"
 	}
-	type cond struct {
-		attr string
-		v    cfgValue
+	conds, complete := m.conditions(d, r)
+	if !complete {
+		return nil, why, false
 	}
-	var conds []cond
-	for _, k := range r.Key {
-		attr, optional := strings.CutSuffix(k, "?")
-		raw, present := lookupPath(d.Body, attr)
-		if !present {
-			if !optional {
-				return nil, why, false
-			}
-			conds = append(conds, cond{attr, cfgValue{exact: "", show: "(unset)"}})
-			continue
+	for _, c := range conds {
+		if c.v.show != "(unset)" {
+			why.Identity[c.attr] = c.v.show
 		}
-		v, ok := m.resolve(d.Stack, raw, 0)
-		if !ok {
-			return nil, why, false
-		}
-		if n := r.Normalize[attr]; n != nil && v.pattern == nil {
-			v.exact = n(v.exact)
-		}
-		conds = append(conds, cond{attr, v})
-		why.Identity[attr] = v.show
 	}
 	pool := m.byType[d.Type]
 	if c := conds[0]; c.v.pattern == nil {
@@ -206,11 +236,7 @@ func (m *matcher) candidates(d *ConfigResource) ([]*srcInst, match, bool) {
 		}
 		ok := true
 		for _, c := range conds {
-			sv, good := stateString(s.Attrs, c.attr)
-			if n := r.Normalize[c.attr]; n != nil {
-				sv = n(sv)
-			}
-			if !good || !c.v.matches(sv) {
+			if _, good := fits(s, c, r); !good {
 				ok = false
 				break
 			}

@@ -38,8 +38,13 @@ type Options struct {
 	// Stacks restricts the destinations to stacks matching these
 	// comma-separated globs. Default: every stack but the source.
 	Stacks string
-	// Terraform runs the CLI. Default: terraform on PATH.
-	Terraform *tfbackend.Terraform
+	// Store reads the states. Default: CLI with terraform on PATH.
+	Store Store
+	// ForceIdentity are source addresses of mapping-file moves whose
+	// identity contradicts their destination's, to move anyway (recorded
+	// in the ledger and the journal). Default: none (a contradiction is an
+	// error).
+	ForceIdentity []string
 	// SkipDestinations leaves the destination states unread: plan then
 	// cannot report conflicts or objects already moved (apply still
 	// checks both before writing anything). Default: read them.
@@ -53,8 +58,8 @@ func (o *Options) defaults() {
 	if o.Synthesis == "" {
 		o.Synthesis = "cdktf.out"
 	}
-	if o.Terraform == nil {
-		o.Terraform = &tfbackend.Terraform{}
+	if o.Store == nil {
+		o.Store = CLI(&tfbackend.Terraform{})
 	}
 }
 
@@ -167,7 +172,11 @@ func absPath(p string) string {
 }
 
 // Plan maps every instance of the source, pulls the destinations to find
-// conflicts, and writes the ledger into o.Dir. It writes no state.
+// conflicts, and writes the ledger into o.Dir, appending a record of it to
+// the journal. It writes no state. In a directory whose migration has
+// already applied plans, it continues that migration: what they moved out
+// of the source is not asked for again, and an instance an interrupted
+// apply may already have placed must keep its destination.
 func Plan(ctx context.Context, o Options) (*Ledger, error) {
 	o.defaults()
 	syn, err := ReadSynthesis(o.Synthesis)
@@ -193,7 +202,28 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 			return nil, err
 		}
 	}
-	sess, err := o.Terraform.Open(ctx, src.ref.Backend.backend("source"))
+	// A directory that exists may hold a migration: lock it while its
+	// journal is read and the plan written. A new one is created (and
+	// locked) only once there is a plan to write, so that bad input
+	// leaves nothing behind.
+	unlock := func() {}
+	if _, err := os.Stat(o.Dir); err == nil {
+		if unlock, err = lockDir(o.Dir); err != nil {
+			return nil, err
+		}
+	}
+	defer func() { unlock() }()
+	h, err := readHistory(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(h.plans) > 0 {
+		was := h.plans[0].l.Source.Backend
+		if was.Type != src.ref.Backend.Type || !reflect.DeepEqual(was.Config, src.ref.Backend.Config) {
+			return nil, fmt.Errorf("%s holds a migration from %s (applied since its last rollback), not from %s: plan another source in another -dir, or roll this one back first", o.Dir, describeBackend(was), describeBackend(src.ref.Backend))
+		}
+	}
+	sess, err := o.Store.Open(ctx, src.ref.Backend.backend("source"))
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +233,7 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 		return nil, err
 	}
 	if !snap.Exists {
-		return nil, fmt.Errorf("source %s holds no state", sess.Backend)
+		return nil, fmt.Errorf("source %s holds no state", sess)
 	}
 	state, err := tfstate.Parse(sourceLabel(src), snap.Data)
 	if err != nil {
@@ -223,7 +253,7 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 	m := newMatcher(syn.Stacks, dests, insts)
 	var decided map[*srcInst]mapped
 	if mf != nil {
-		decided, err = resolveMapping(o.Mapping, mf, state, sourceLabel(src), byAddr, syn, destByName, src.stack)
+		decided, err = resolveMapping(o.Mapping, mf, state, sourceLabel(src), byAddr, syn, destByName, src.stack, h.moved)
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +273,11 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 		}
 	}
 	m.run()
-	planEntries(l, m, insts, decided, syn)
+	checked, err := checkMappedIdentities(o.Mapping, mf, decided, m, o.ForceIdentity, h.moved)
+	if err != nil {
+		return nil, err
+	}
+	planEntries(l, m, insts, decided, checked, syn)
 	// Destination resources nothing moves into: the new stacks create them.
 	for _, d := range m.dests {
 		if m.taken[d] != nil || explicitTargets[d.Ref()] {
@@ -251,21 +285,81 @@ func Plan(ctx context.Context, o Options) (*Ledger, error) {
 		}
 		l.Create = append(l.Create, Create{Stack: d.Stack, Address: d.Addr(), Type: d.Type, Construct: d.Path})
 	}
+	keepEarlierPlacements(l, h)
 	if err := checkDestinations(ctx, o, l, syn, state); err != nil {
 		return nil, err
 	}
 	l.ID = ledgerID(l)
-	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
-		return nil, err
-	}
 	raw, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	if err := durable.WriteFile(filepath.Join(o.Dir, "plan.json"), append(raw, '\n'), 0o600); err != nil {
+	raw = append(raw, '\n')
+	if _, err := os.Stat(o.Dir); err != nil {
+		if unlock, err = lockDir(o.Dir); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(o.Dir, "plans"), 0o700); err != nil {
 		return nil, err
 	}
+	if err := durable.WriteFile(planFile(o.Dir, l.ID), raw, 0o600); err != nil {
+		return nil, err
+	}
+	if err := durable.WriteFile(filepath.Join(o.Dir, "plan.json"), raw, 0o600); err != nil {
+		return nil, err
+	}
+	j := newJournal(o.Dir, l)
+	moves, retires := countActions(l)
+	summary := fmt.Sprintf("%d to move, %d to retire", moves, retires)
+	if why := l.Blocked(); len(why) > 0 {
+		summary += "; blocked: " + strings.Join(why, ", ")
+	}
+	if err := j.add(LogRecord{Step: "plan", State: "source", Lineage: state.Lineage, Serial: state.Serial, SHA256: src.ref.SHA256, Count: len(l.Entries), Message: summary}); err != nil {
+		return nil, err
+	}
+	for _, e := range l.Entries {
+		if e.IdentityCheck == IdentityForced {
+			if err := j.add(LogRecord{Step: "forced-identity", State: e.Stack, Message: fmt.Sprintf("%s → %s:%s moved despite its identity (-force-identity): %s", e.Source, e.Stack, e.Destination, e.Reason)}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return l, nil
+}
+
+// keepEarlierPlacements adds a conflict for every instance an earlier
+// plan of the migration moved, whose apply did not finish (the source
+// still holds it, so a copy may already be at that destination), and
+// which l now decides differently: that copy would stay behind.
+func keepEarlierPlacements(l *Ledger, h *history) {
+	now := map[string]*Entry{}
+	for i := range l.Entries {
+		now[l.Entries[i].Source] = &l.Entries[i]
+	}
+	seen := map[string]bool{}
+	for i := len(h.plans) - 1; i >= 0; i-- {
+		for _, e := range h.plans[i].l.Entries {
+			if e.Action != ActionMove || seen[e.Source] {
+				continue
+			}
+			seen[e.Source] = true
+			cur, ok := now[e.Source]
+			if !ok {
+				continue // no longer in the source: that apply finished
+			}
+			if cur.Action == ActionMove && cur.Stack == e.Stack && cur.Destination == e.Destination {
+				continue
+			}
+			to := cur.Action
+			if cur.Action == ActionMove {
+				to = "a move to " + cur.Stack + ":" + cur.Destination
+			}
+			l.Conflicts = append(l.Conflicts, Problem{Source: e.Source, Type: e.Type,
+				Message: fmt.Sprintf("an interrupted apply of plan %s may already have copied it to %s:%s; this plan decides %s, which would leave that copy behind: map it to %s:%s again, or run `stratum migrate rollback` first", h.plans[i].l.ID, e.Stack, e.Destination, to, e.Stack, e.Destination)})
+		}
+	}
+	sort.Slice(l.Conflicts, func(i, j int) bool { return l.Conflicts[i].Source < l.Conflicts[j].Source })
 }
 
 func sourceLabel(s *source) string {
@@ -310,7 +404,7 @@ func sourceInstances(st *tfstate.State, l *Ledger) ([]*srcInst, map[string]*srcI
 
 // planEntries turns the matcher's result and the mapping file's decisions
 // into ledger entries and problems.
-func planEntries(l *Ledger, m *matcher, insts []*srcInst, decided map[*srcInst]mapped, syn *Synthesis) {
+func planEntries(l *Ledger, m *matcher, insts []*srcInst, decided map[*srcInst]mapped, checked map[*srcInst]identityCheck, syn *Synthesis) {
 	targetOf := map[*srcInst]target{}
 	for d, s := range m.taken {
 		targetOf[s] = target{Res: d}
@@ -328,6 +422,15 @@ func planEntries(l *Ledger, m *matcher, insts []*srcInst, decided map[*srcInst]m
 		if d, ok := decided[s]; ok {
 			e.By, e.Rule, e.Reason = "mapping", fmt.Sprintf("moves[%d]", d.entry), d.reason
 			e.Action = d.action
+			if c, ok := checked[s]; ok {
+				e.Identity, e.IdentityCheck = c.identity, c.result
+				if c.result == IdentityForced {
+					e.Reason = c.forced
+					if d.reason != "" {
+						e.Reason += "; " + d.reason
+					}
+				}
+			}
 		}
 		if t, ok := targetOf[s]; ok {
 			e.Action, e.Stack, e.Destination, e.Construct = ActionMove, t.Res.Stack, t.Res.Addr()+tfstate.KeyString(t.Key), t.Res.Path
@@ -335,6 +438,10 @@ func planEntries(l *Ledger, m *matcher, insts []*srcInst, decided map[*srcInst]m
 			if e.By == "" {
 				why := m.why[t.Res]
 				e.By, e.Rule, e.Identity = "auto", why.Rule, why.Identity
+				e.IdentityCheck = IdentityMatched
+				if len(why.Identity) == 0 {
+					e.IdentityCheck = IdentityReferenced
+				}
 			}
 		}
 		if e.Action == "" {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"stratum/internal/durable"
-	"stratum/tfbackend"
 	"stratum/tfstate"
 )
 
@@ -40,7 +39,7 @@ type RetireReport struct {
 // resource: only data sources, which are never moved, go with it. The
 // state is backed up first, and removed under the backend's lock only if
 // it is still exactly what was checked. Rollback restores it.
-func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireReport, error) {
+func Retire(ctx context.Context, dir string, store Store) (*RetireReport, error) {
 	unlock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
@@ -54,15 +53,16 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 		return nil, fmt.Errorf("retire removes the state of a source stack that is no longer synthesized (a stack split into others, such as databases-<env>); the source of plan %s is %s: keep or archive it yourself", l.ID, describeBackend(l.Source.Backend))
 	}
 	rep := &RetireReport{Plan: l.ID, Stack: l.Source.Stack, State: describeBackend(l.Source.Backend)}
-	recs, err := readLog(logFile(dir))
+	all, err := readLog(logFile(dir))
 	if err != nil {
 		return nil, err
 	}
-	if sourceRetired(recs, l.ID) {
+	recs := currentMigration(all)
+	if sourceRetired(recs) {
 		rep.AlreadyRetired = true
 		return rep, nil
 	}
-	v, err := Verify(ctx, dir, tf)
+	v, err := Verify(ctx, dir, store)
 	if err != nil {
 		return nil, fmt.Errorf("nothing was removed: verify: %w", err)
 	}
@@ -70,14 +70,14 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 		return nil, fmt.Errorf("nothing was removed: verify finds %d lost, %d duplicated, %d changed, %d pending (run `stratum migrate verify -dir %s`); retire only a verified migration's source",
 			len(v.Lost), len(v.Duplicate), len(v.Changed), len(v.Pending), dir)
 	}
-	states, closeAll, err := openAll(ctx, tf, []*StateRef{&l.Source})
+	states, closeAll, err := openAll(ctx, store, []*StateRef{&l.Source})
 	if err != nil {
 		return nil, fmt.Errorf("nothing was removed: %w", err)
 	}
 	defer closeAll()
 	src := states[0]
 	if !src.snap.Exists {
-		backup, started := retireStarted(recs, l.ID)
+		backup, started := retireStarted(recs)
 		if !started {
 			return nil, fmt.Errorf("%s holds no state: it was removed, but not by retire; nothing was done", rep.State)
 		}
@@ -116,10 +116,11 @@ func Retire(ctx context.Context, dir string, tf *tfbackend.Terraform) (*RetireRe
 	if err := j.add(LogRecord{Step: "retire-backup", State: "source", Backup: rep.Backup, Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum}); err != nil {
 		return nil, err
 	}
-	if err := src.sess.Remove(ctx, src.snap.Data); err != nil {
+	if err := removeState(context.WithoutCancel(ctx), src.sess, "source", src.snap.Data); err != nil {
 		j.add(LogRecord{Step: "failed", State: "source", Message: err.Error()})
 		return nil, err
 	}
+	crashPoint("after remove source")
 	if err := j.add(LogRecord{Step: "retired", State: "source", Lineage: src.st.Lineage, Serial: src.st.Serial, SHA256: sum, Count: rep.DataSources}); err != nil {
 		return nil, fmt.Errorf("%s was removed (backed up to %s), but recording it in the log failed: %w; run `stratum migrate retire -dir %s` again to record it", rep.State, rep.Backup, err, dir)
 	}
@@ -152,16 +153,15 @@ func completeRetire(dir string, l *Ledger, rep *RetireReport, backup string) (*R
 	return rep, nil
 }
 
-// retireStarted reports whether a retire of plan's source backed the
-// state up and went on to remove it with no outcome recorded since (no
-// retired, failed or rolled-back record): a run that stopped between
-// removing the state and recording it, or while removing it. It returns
-// that run's backup.
-func retireStarted(recs []LogRecord, plan string) (string, bool) {
+// retireStarted reports whether a retire of the migration's source (recs
+// are the migration's records) backed the state up and went on to remove
+// it with no outcome recorded since (no retired, failed or rolled-back
+// record): a run that stopped between removing the state and recording
+// it, or while removing it. It returns that run's backup.
+func retireStarted(recs []LogRecord) (string, bool) {
 	backup := ""
 	for _, r := range recs {
 		switch {
-		case r.Plan != plan:
 		case r.Step == "retire-backup":
 			backup = r.Backup
 		case r.Step == "retired" || r.Step == "rolled-back" || r.Step == "failed" && r.State == "source":
@@ -171,13 +171,12 @@ func retireStarted(recs []LogRecord, plan string) (string, bool) {
 	return backup, backup != ""
 }
 
-// sourceRetired reports whether the log records that retire removed the
-// source of plan, and no rollback restored it since.
-func sourceRetired(recs []LogRecord, plan string) bool {
+// sourceRetired reports whether recs record that retire removed the
+// source, and no rollback restored it since.
+func sourceRetired(recs []LogRecord) bool {
 	retired := false
 	for _, r := range recs {
 		switch {
-		case r.Plan != plan:
 		case r.Step == "retired":
 			retired = true
 		case r.Step == "rolled-back":

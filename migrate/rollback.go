@@ -20,6 +20,10 @@ type RollbackReport struct {
 	Removed  []string `json:"removed"`
 	// Unchanged are states that already were as backed up.
 	Unchanged []string `json:"unchanged"`
+	// Nothing is set when no apply of the migration wrote anything (the
+	// journal records no backup since the last rollback): every state is
+	// as it was.
+	Nothing bool `json:"nothing,omitempty"`
 }
 
 // RollbackOptions adjusts Rollback.
@@ -29,31 +33,30 @@ type RollbackOptions struct {
 	Force bool
 }
 
-// Rollback restores every state the plan's applies touched to its first
-// backup, so that a later pull is byte-identical to the pull before the
-// migration, and removes destination states that did not exist before.
-// Every backup is checked first; a corrupted or truncated one stops
-// rollback before anything is written.
-func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt RollbackOptions) (*RollbackReport, error) {
+// Rollback restores every state the migration touched to its first
+// backup — the state before the migration's first write, whatever plans,
+// applies and crashes came after — so that a later pull is byte-identical
+// to the pull before the migration, and removes destination states that
+// did not exist before. Every backup is checked first; a corrupted or
+// truncated one stops rollback before anything is written.
+func Rollback(ctx context.Context, dir string, store Store, opt RollbackOptions) (*RollbackReport, error) {
 	l, unlock, err := lockedLedger(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	meta, data, folders, err := originalStates(dir, l.ID)
+	h, err := readHistory(dir)
 	if err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
 	}
-	rep := &RollbackReport{Plan: l.ID, Backups: folders}
-	written, err := writtenByUs(dir, l.ID)
-	if err != nil {
-		return nil, err
+	rep := &RollbackReport{Plan: l.ID, Backups: h.folders}
+	if len(h.first) == 0 {
+		rep.Nothing = true
+		return rep, nil
 	}
-	origSource, err := tfstate.Parse("source backup", data["source"])
-	if err != nil {
-		return nil, err
-	}
-	objs, err := placements(l, origSource)
+	meta, data := h.first, h.data
+	written := h.written()
+	objs, err := h.placed()
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +73,7 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 		b := meta[n]
 		refs = append(refs, &StateRef{Name: n, Backend: b.Backend})
 	}
-	states, closeAll, err := openAll(ctx, tf, refs)
+	states, closeAll, err := openAll(ctx, store, refs)
 	if err != nil {
 		return nil, fmt.Errorf("nothing was written: %w", err)
 	}
@@ -94,30 +97,45 @@ func Rollback(ctx context.Context, dir string, tf *tfbackend.Terraform, opt Roll
 		return nil, fmt.Errorf("rollback refused, nothing was written:\n  %s", strings.Join(problems, "\n  "))
 	}
 	j := newJournal(dir, l)
-	j.add(LogRecord{Step: "rollback-start", Count: len(states)})
+	if err := j.add(LogRecord{Step: "rollback-start", Count: len(states)}); err != nil {
+		return nil, err
+	}
+	// Every write finishes even when asked to stop; rerunning rollback
+	// completes the rest.
+	wctx := context.WithoutCancel(ctx)
 	for _, o := range states {
 		b := meta[o.name]
 		switch {
 		case b.Exists && o.snap.Exists && bytes.Equal(o.snap.Data, data[o.name]), !b.Exists && !o.snap.Exists:
 			rep.Unchanged = append(rep.Unchanged, o.name)
 			continue
+		case ctx.Err() != nil:
+			j.add(LogRecord{Step: "interrupted", Message: "asked to stop; stopped between two writes"})
+			return rep, fmt.Errorf("%w: rollback stopped before %s; run `stratum migrate rollback -dir %s` again to finish it", ErrInterrupted, o.name, dir)
 		case !b.Exists:
-			if err := o.sess.Remove(ctx, o.snap.Data); err != nil {
+			if err := removeState(wctx, o.sess, o.name, o.snap.Data); err != nil {
 				j.failed(o.name, err)
 				return rep, err
 			}
-			j.add(LogRecord{Step: "removed", State: o.name})
+			crashPoint("after remove " + o.name)
+			if err := j.add(LogRecord{Step: "removed", State: o.name}); err != nil {
+				return rep, err
+			}
 			rep.Removed = append(rep.Removed, o.name)
 			continue
 		}
-		if err := restore(ctx, o, data[o.name]); err != nil {
+		if err := restore(wctx, o, data[o.name]); err != nil {
 			j.failed(o.name, err)
 			return rep, err
 		}
-		j.add(LogRecord{Step: "restored", State: o.name, Lineage: b.Lineage, Serial: b.Serial, SHA256: b.SHA256})
+		if err := j.add(LogRecord{Step: "restored", State: o.name, Lineage: b.Lineage, Serial: b.Serial, SHA256: b.SHA256}); err != nil {
+			return rep, err
+		}
 		rep.Restored = append(rep.Restored, o.name)
 	}
-	j.add(LogRecord{Step: "rolled-back"})
+	if err := j.add(LogRecord{Step: "rolled-back"}); err != nil {
+		return rep, err
+	}
 	return rep, nil
 }
 
@@ -138,6 +156,7 @@ func restore(ctx context.Context, o *openState, backup []byte) error {
 		if err := o.sess.Push(ctx, backup, tfbackend.PushOptions{Force: true}); err != nil {
 			return err
 		}
+		crashPoint("after push " + o.name)
 		if err := o.pull(ctx); err != nil {
 			return err
 		}
@@ -153,6 +172,7 @@ func restore(ctx context.Context, o *openState, backup []byte) error {
 	if err := o.sess.Push(ctx, raw, tfbackend.PushOptions{Force: true}); err != nil {
 		return err
 	}
+	crashPoint("after push " + o.name)
 	if err := o.pull(ctx); err != nil {
 		return err
 	}
@@ -165,22 +185,6 @@ func restore(ctx context.Context, o *openState, backup []byte) error {
 		return fmt.Errorf("%s: restored, but a pull is not byte-identical to the backup (got %s; backup has lineage %s serial %d, terraform_version %s)", o.name, got, want.Lineage, want.Serial, want.TerraformVersion)
 	}
 	return nil
-}
-
-// writtenByUs is the set of state checksums the plan's applies and
-// rollbacks wrote, from the log.
-func writtenByUs(dir, plan string) (map[string]bool, error) {
-	recs, err := readLog(logFile(dir))
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, r := range recs {
-		if r.Plan == plan && (r.Step == "pushed" || r.Step == "source-pushed" || r.Step == "restored") && r.SHA256 != "" {
-			out[r.SHA256] = true
-		}
-	}
-	return out, nil
 }
 
 // onlyOurChanges reports whether cur is the backup plus what the

@@ -2,7 +2,6 @@ package migrate_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -134,11 +133,7 @@ func pushTo(t *testing.T, e *env, name string, st *tfstate.State) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.open(*e.states[name])
-	defer s.Close()
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	e.put(name, raw)
 }
 
 // count is the number of instances of st in mode.
@@ -164,7 +159,7 @@ func count(st *tfstate.State, mode string) int {
 // and rollback puts everything back.
 func TestMoveBetweenStacks(t *testing.T) {
 	for _, kind := range []string{"local", "s3+dynamodb"} {
-		t.Run(kind, func(t *testing.T) { moveBetweenStacks(t, kind) })
+		t.Run(kind, func(t *testing.T) { t.Parallel(); moveBetweenStacks(t, kind) })
 	}
 }
 
@@ -206,11 +201,7 @@ func moveBetweenStacks(t *testing.T, kind string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := e.open(*e.states["databases-prod"])
-	if err := s.Push(context.Background(), raw, tfbackend.PushOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	e.put("databases-prod", raw)
 	pulled := e.pullAll()
 
 	dir := filepath.Join(root, "split")

@@ -15,12 +15,22 @@ import (
 	"stratum/tfstate"
 )
 
-// The migration directory (-dir) holds:
+// The migration directory (-dir) is one migration, whatever happens
+// between its runs. It holds:
 //
 //	plan.json              the ledger of the last plan
-//	migration.log.jsonl    every step of every apply and rollback, appended
+//	plans/<id>.json        every plan made in the directory, by its id
+//	migration.log.jsonl    the journal: every step of every plan, apply,
+//	                       rollback and retire, appended and fsync'd
 //	backups/<timestamp>/   the states as they were before an apply wrote
 //	                       anything: one file per state and manifest.json
+//
+// The journal is the authority. The migration in progress is everything
+// it records after the last completed rollback; rollback restores each
+// state to the first backup of it that migration took (before its first
+// write, however many plans, applies and crashes came after), verify and
+// rollback know every object any of its plans placed, and apply after a
+// crash finishes what an earlier run of its plan started.
 
 // LogRecord is one line of migration.log.jsonl.
 type LogRecord struct {
@@ -28,9 +38,9 @@ type LogRecord struct {
 	// Run identifies one apply or rollback.
 	Run  string `json:"run"`
 	Plan string `json:"plan,omitempty"`
-	// Step: apply-start, backup, push, pushed, source-pushed, applied,
-	// rollback-start, restored, removed, rolled-back, retire-backup,
-	// retired, failed.
+	// Step: plan, forced-identity, backup, apply-start, push, pushed,
+	// source-pushed, applied, interrupted, rollback-start, restored,
+	// removed, rolled-back, retire-backup, retired, failed.
 	Step      string `json:"step"`
 	State     string `json:"state,omitempty"`
 	Backup    string `json:"backup,omitempty"`
@@ -76,7 +86,50 @@ func (j *journal) add(r LogRecord) error {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	crashPoint("after record " + r.Step + " " + r.State)
+	return nil
+}
+
+// crashHook, set by tests only, is called at every point where a crash
+// must leave a migration that the next command recovers: after each
+// journal record is on disk, and after each state write returns, before
+// it is confirmed and recorded. The crash tests kill the process there.
+var crashHook func(point string)
+
+func crashPoint(p string) {
+	if crashHook != nil {
+		crashHook(p)
+	}
+}
+
+// currentMigration is the part of the journal that belongs to the
+// migration in progress: everything after the last completed rollback,
+// which put every state back as it was before.
+func currentMigration(recs []LogRecord) []LogRecord {
+	start := 0
+	for i, r := range recs {
+		if r.Step == "rolled-back" {
+			start = i + 1
+		}
+	}
+	return recs[start:]
+}
+
+// appliedPlans are the ids of the plans whose applies backed states up in
+// recs, in the order of their first backup.
+func appliedPlans(recs []LogRecord) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.Step == "backup" && !seen[r.Plan] {
+			seen[r.Plan] = true
+			out = append(out, r.Plan)
+		}
+	}
+	return out
 }
 
 // failed logs that writing state failed with err.

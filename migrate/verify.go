@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"slices"
 	"sort"
 
-	"stratum/tfbackend"
 	"stratum/tfstate"
 )
 
@@ -39,94 +37,75 @@ func (r *VerifyReport) OK() bool {
 	return len(r.Lost) == 0 && len(r.Duplicate) == 0 && len(r.Changed) == 0 && len(r.Pending) == 0 && r.Verified == r.Instances
 }
 
-// firstBackups returns, per state name, the earliest backup recorded for
-// plan in the log (folder and manifest checksum): the states as they were
-// before the migration first wrote anything.
-func firstBackups(dir, plan string) (map[string][2]string, []string, error) {
-	recs, err := readLog(logFile(dir))
-	if err != nil {
-		return nil, nil, err
-	}
-	out := map[string][2]string{}
-	var folders []string
-	for _, r := range recs {
-		if r.Plan != plan || r.Step != "backup" {
-			continue
-		}
-		m, _, err := loadBackup(r.Backup, r.BackupSHA)
-		if err != nil {
-			return nil, nil, err
-		}
-		used := false
-		for _, st := range m.States {
-			if _, ok := out[st.Name]; !ok {
-				out[st.Name] = [2]string{r.Backup, r.BackupSHA}
-				used = true
-			}
-		}
-		if used {
-			folders = append(folders, r.Backup)
-		}
-	}
-	return out, folders, nil
+// fate is one source instance's fate in the migration: the entry of the
+// latest plan that decided it, the object as that plan's source held it,
+// and, for a move, the object as placed.
+type fate struct {
+	e    *Entry
+	orig *tfstate.Instance
+	p    placed
 }
 
-// originalStates loads the earliest backup of every state of the plan,
-// checking every checksum.
-func originalStates(dir, plan string) (map[string]BackupState, map[string][]byte, []string, error) {
-	first, folders, err := firstBackups(dir, plan)
-	if err != nil {
-		return nil, nil, nil, err
+// fates merges the entries of every applied plan of the migration and of
+// the current plan l (whose source is cur when nothing applied it yet):
+// a later plan decides an instance again, an instance a plan no longer
+// lists (it had left the source) keeps the earlier decision.
+func fates(h *history, l *Ledger, cur *tfstate.State, curRaw []byte) (map[string]*fate, error) {
+	plans := append([]appliedPlan(nil), h.plans...)
+	if h.plan(l.ID) == nil && cur != nil && tfstate.Checksum(curRaw) == l.Source.SHA256 {
+		plans = append(plans, appliedPlan{l: l, src: cur})
 	}
-	if len(first) == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: the log records no backup of plan %s: nothing was applied", dir, plan)
+	if len(plans) == 0 {
+		return nil, fmt.Errorf("the journal records no apply, and the source is no longer what plan %s read: plan again", l.ID)
 	}
-	meta := map[string]BackupState{}
-	data := map[string][]byte{}
-	for name, f := range first {
-		m, d, err := loadBackup(f[0], f[1])
+	out := map[string]*fate{}
+	for _, p := range plans {
+		objs, err := placements(p.l, p.src)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, fmt.Errorf("plan %s: %w", p.l.ID, err)
 		}
-		for _, st := range m.States {
-			if st.Name == name {
-				meta[name] = st
-				if st.Exists {
-					data[name] = d[name]
-				}
+		byEntry := map[*Entry]placed{}
+		for _, ps := range objs {
+			for _, pl := range ps {
+				byEntry[pl.entry] = pl
 			}
 		}
+		for i := range p.l.Entries {
+			e := &p.l.Entries[i]
+			a, err := tfstate.ParseInstanceAddr(e.Source)
+			if err != nil {
+				return nil, err
+			}
+			_, in := p.src.FindInstance(a)
+			out[e.Source] = &fate{e: e, orig: in, p: byEntry[e]}
+		}
 	}
-	return meta, data, folders, nil
+	return out, nil
 }
 
-// Verify proves from the first backup and the current states that every
-// source instance is in exactly one place: its destination, the source
-// (kept, data sources) or nowhere (retired), unchanged.
-func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyReport, error) {
+// Verify proves from the backups and the current states that every
+// instance the migration's plans decided is in exactly one place: its
+// destination, the source (kept, data sources) or nowhere (retired),
+// unchanged.
+func Verify(ctx context.Context, dir string, store Store) (*VerifyReport, error) {
 	l, err := readLedger(dir)
 	if err != nil {
 		return nil, err
 	}
-	_, data, folders, err := originalStates(dir, l.ID)
+	h, err := readHistory(dir)
 	if err != nil {
 		return nil, err
 	}
-	orig, err := tfstate.Parse(filepath.Join(folders[0], "source.tfstate"), data["source"])
-	if err != nil {
-		return nil, err
+	if len(h.folders) == 0 {
+		return nil, fmt.Errorf("%s: the journal records no backup since the last rollback: nothing was applied", dir)
 	}
-	rep := &VerifyReport{Plan: l.ID, Backup: folders[0], Instances: len(l.Entries), Stacks: len(l.Destinations)}
-	recs, err := readLog(logFile(dir))
-	if err != nil {
-		return nil, err
-	}
+	rep := &VerifyReport{Plan: l.ID, Backup: h.folders[0]}
 	// A retire that removed the state but stopped before recording it
 	// counts too: the data sources may be gone only if the state is
 	// (checked below, per instance).
-	_, started := retireStarted(recs, l.ID)
-	rep.SourceRetired = sourceRetired(recs, l.ID) || started
-	states, closeAll, err := openAll(ctx, tf, l.stateRefs())
+	_, started := retireStarted(h.recs)
+	rep.SourceRetired = sourceRetired(h.recs) || started
+	states, closeAll, err := openAll(ctx, store, h.stateRefs(l))
 	if err != nil {
 		return nil, err
 	}
@@ -135,16 +114,12 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 	for _, o := range states {
 		cur[o.name] = o.st
 	}
-	objs, err := placements(l, orig)
+	all, err := fates(h, l, states[0].st, states[0].snap.Data)
 	if err != nil {
 		return nil, err
 	}
-	byEntry := map[*Entry]placed{}
-	for _, ps := range objs {
-		for _, p := range ps {
-			byEntry[p.entry] = p
-		}
-	}
+	rep.Instances = len(all)
+	stacks := map[string]bool{}
 	// Every managed object now anywhere, by its attributes, to find
 	// duplicates.
 	where := map[string][]string{}
@@ -163,10 +138,10 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 			}
 		}
 	}
-	for i := range l.Entries {
-		e := &l.Entries[i]
+	for _, src := range slices.Sorted(maps.Keys(all)) {
+		f := all[src]
+		e, origIn, p := f.e, f.orig, f.p
 		a, _ := tfstate.ParseInstanceAddr(e.Source)
-		_, origIn := orig.FindInstance(a)
 		if origIn == nil {
 			rep.Lost = append(rep.Lost, fmt.Sprintf("%s: not in the backup of the source", e.Source))
 			continue
@@ -210,7 +185,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 			}
 		case e.Action == ActionMove:
 			rep.Moved++
-			p := byEntry[e]
+			stacks[e.Stack] = true
 			dst := cur[e.Stack]
 			var got *tfstate.Instance
 			var res *tfstate.Resource
@@ -244,6 +219,7 @@ func Verify(ctx context.Context, dir string, tf *tfbackend.Terraform) (*VerifyRe
 		}
 		rep.Verified++
 	}
+	rep.Stacks = len(stacks)
 	sort.Strings(rep.Lost)
 	sort.Strings(rep.Duplicate)
 	sort.Strings(rep.Changed)

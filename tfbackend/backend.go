@@ -17,11 +17,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"stratum/internal/durable"
@@ -250,35 +252,75 @@ func (s *Session) Push(ctx context.Context, data []byte, opt PushOptions) error 
 	return fmt.Errorf("%s: terraform state push failed: %v\n%s", s.Backend.Name, err, indent(stderr))
 }
 
-// CanRemove reports whether Remove supports this backend.
+// String names where the state lives, for messages.
+func (s *Session) String() string { return s.Backend.String() }
+
+// CanRemove reports whether Lock and Remove support this backend.
 func (s *Session) CanRemove() bool { return s.Backend.Type == "local" || s.Backend.Type == "s3" }
 
-// Remove deletes the backend's state, after checking under the backend's
-// lock that it still holds exactly expect (the bytes of a pull). It
-// supports the local and S3 backends.
-func (s *Session) Remove(ctx context.Context, expect []byte) error {
+// Lock takes the backend's lock the way Terraform takes it, so that no
+// Terraform run writes the state until unlock is called: on S3 the
+// DynamoDB lock item and/or the S3 lock file (use_lockfile), on the local
+// backend the fcntl lock on the state file. A lock held by someone else
+// is a *LockError naming its holder. It supports the local and S3
+// backends (CanRemove); `terraform state push` takes the lock itself.
+func (s *Session) Lock(ctx context.Context, operation string) (unlock func() error, err error) {
 	switch s.Backend.Type {
 	case "local":
-		return s.removeLocal(ctx, expect)
+		return s.lockLocal()
 	case "s3":
-		return s.removeS3(ctx, expect)
+		return s.lockS3(ctx, operation)
+	}
+	return nil, fmt.Errorf("%s: locking a state is supported for the local and s3 backends only, not %q", s.Backend.Name, s.Backend.Type)
+}
+
+// Remove deletes the backend's state. The caller holds its lock (Lock)
+// and has checked, under that lock, that it removes what it means to.
+func (s *Session) Remove(ctx context.Context) error {
+	switch s.Backend.Type {
+	case "local":
+		path := s.LocalPath()
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return durable.SyncDir(filepath.Dir(path))
+	case "s3":
+		return s.removeS3(ctx)
 	}
 	return fmt.Errorf("%s: removing a state is supported for the local and s3 backends only, not %q: delete it by hand after checking it holds nothing you need", s.Backend.Name, s.Backend.Type)
 }
 
-func (s *Session) removeLocal(ctx context.Context, expect []byte) error {
+// lockLocal takes the fcntl lock Terraform's local backend takes on the
+// state file (the whole file, F_SETLK). A missing file needs no lock.
+func (s *Session) lockLocal() (func() error, error) {
 	path := s.LocalPath()
-	cur, err := s.Pull(ctx)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return func() error { return nil }, nil
+	}
 	if err != nil {
+		return nil, err
+	}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+		f.Close()
+		le := &LockError{State: s.Backend.Name, Path: path, Output: err.Error()}
+		// Terraform writes who holds the lock beside the file.
+		dir, base := filepath.Split(path)
+		if raw, rerr := os.ReadFile(filepath.Join(dir, "."+base+".lock.info")); rerr == nil {
+			var li lockInfo
+			if json.Unmarshal(raw, &li) == nil {
+				le.ID, le.Who, le.Operation, le.Version, le.Info, le.Created = li.ID, li.Who, li.Operation, li.Version, li.Info, li.Created.String()
+			}
+		}
+		return nil, le
+	}
+	return func() error {
+		un := syscall.Flock_t{Type: syscall.F_UNLCK, Whence: io.SeekStart}
+		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &un)
+		f.Close()
 		return err
-	}
-	if !bytes.Equal(cur.Data, expect) {
-		return fmt.Errorf("%s: %s changed since it was checked; not removing it", s.Backend.Name, path)
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return durable.SyncDir(filepath.Dir(path))
+	}, nil
 }
 
 // LocalPath is the local backend's state file, absolute.

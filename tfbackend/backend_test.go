@@ -1,6 +1,7 @@
 package tfbackend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,9 @@ func s3Backend(s3 *testenv.S3, ddb *testenv.DynamoDB, lockfile bool) Backend {
 // the local backend and on emulated S3 with each kind of lock, and checks
 // what Terraform does to serials, which the migration's checks rely on.
 func TestBackends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real terraform against emulators; it runs without -short (make test)")
+	}
 	bin := testenv.Terraform(t)
 	s3 := testenv.StartS3(t, "state")
 	ddb := testenv.StartDynamoDB(t, "locks")
@@ -118,10 +122,31 @@ func TestBackends(t *testing.T) {
 			if err := sess.Push(ctx, state(t, "22222222-2222-4222-8222-222222222222", 99, "c"), PushOptions{}); err == nil || !strings.Contains(err.Error(), "cannot import state with lineage") {
 				t.Errorf("other lineage: got %v, want Terraform's refusal", err)
 			}
-			if err := sess.Remove(ctx, snap.Data); err == nil {
-				t.Errorf("Remove with stale expectation: got nil, want a refusal")
+			// Peek reads the same state without Terraform.
+			peek, ok, err := tf.Peek(ctx, sess.Backend)
+			if err != nil || !ok || !peek.Exists {
+				t.Fatalf("Peek: ok %v, err %v; want the state", ok, err)
 			}
-			if err := sess.Remove(ctx, snap2.Data); err != nil {
+			var a, b bytes.Buffer
+			json.Compact(&a, peek.Data)
+			json.Compact(&b, snap2.Data)
+			if a.String() != b.String() {
+				t.Errorf("Peek read\n%s\nthe pull gave\n%s", peek.Data, snap2.Data)
+			}
+			// While Lock holds the backend's lock, Terraform (another
+			// process) cannot write the state.
+			unlock, err := sess.Lock(ctx, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var le *LockError
+			if err := sess.Push(ctx, state(t, got.Lineage, got2.Serial+1, "d"), PushOptions{}); !errors.As(err, &le) {
+				t.Errorf("push while Lock holds the lock: got %v, want a LockError", err)
+			}
+			if err := sess.Remove(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := unlock(); err != nil {
 				t.Fatal(err)
 			}
 			snap3, err := sess.Pull(ctx)
@@ -138,6 +163,9 @@ func TestBackends(t *testing.T) {
 // TestLockHeld proves a push against a held lock fails with the holder's
 // lock info and writes nothing.
 func TestLockHeld(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real terraform against emulators; it runs without -short (make test)")
+	}
 	bin := testenv.Terraform(t)
 	s3 := testenv.StartS3(t, "state")
 	ddb := testenv.StartDynamoDB(t, "locks")
@@ -175,7 +203,7 @@ func TestLockHeld(t *testing.T) {
 	if snap.Exists {
 		t.Errorf("a state was written despite the lock")
 	}
-	if err := sess.Remove(ctx, snap.Data); !errors.As(err, &le) {
-		t.Errorf("Remove under a held lock: got %v, want a LockError", err)
+	if _, err := sess.Lock(ctx, "test"); !errors.As(err, &le) || le.Who != "alice@ci-runner-7" {
+		t.Errorf("Lock while someone holds the lock: got %v, want a LockError naming alice", err)
 	}
 }

@@ -175,32 +175,38 @@ type lockInfo struct {
 	Path      string
 }
 
-func (s *Session) removeS3(ctx context.Context, expect []byte) error {
+// lockS3 takes the locks Terraform's S3 backend takes (the DynamoDB
+// item and the S3 lock file, whichever the backend uses), so that no
+// Terraform run writes the state until unlock.
+func (s *Session) lockS3(ctx context.Context, operation string) (func() error, error) {
 	st := s.s3Settings()
 	s3c, ddb, err := st.clients(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lockPath := st.bucket + "/" + st.key
 	who, _ := os.Hostname()
-	info := lockInfo{ID: newID(), Operation: "stratum-migrate-remove", Who: "stratum migrate@" + who, Version: "stratum", Created: time.Now().UTC(), Path: lockPath}
+	info := lockInfo{ID: newID(), Operation: operation, Who: "stratum migrate@" + who, Version: "stratum", Created: time.Now().UTC(), Path: lockPath}
 	raw, _ := json.Marshal(info)
-	var unlock []func()
-	defer func() {
-		for i := len(unlock) - 1; i >= 0; i-- {
-			unlock[i]()
+	var unlocks []func() error
+	unlock := func() error {
+		var first error
+		for i := len(unlocks) - 1; i >= 0; i-- {
+			if err := unlocks[i](); err != nil && first == nil {
+				first = err
+			}
 		}
-	}()
-	// Take the same locks Terraform's S3 backend takes, so no Terraform
-	// run can write between the check and the delete.
+		return first
+	}
 	if st.lockfile {
 		lockKey := st.key + ".tflock"
 		in := &s3.PutObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(lockKey), Body: bytes.NewReader(raw), IfNoneMatch: aws.String("*"), ContentType: aws.String("application/json")}
 		if _, err := s3c.PutObject(ctx, in); err != nil {
-			return s.heldLock(ctx, s3c, nil, st, err)
+			return nil, s.heldLock(ctx, s3c, nil, st, err)
 		}
-		unlock = append(unlock, func() {
-			s3c.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(lockKey)})
+		unlocks = append(unlocks, func() error {
+			_, err := s3c.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(lockKey)})
+			return err
 		})
 	}
 	if st.table != "" {
@@ -213,22 +219,29 @@ func (s *Session) removeS3(ctx context.Context, expect []byte) error {
 			ConditionExpression: aws.String("attribute_not_exists(LockID)"),
 		})
 		if err != nil {
-			return s.heldLock(ctx, s3c, ddb, st, err)
+			unlock()
+			return nil, s.heldLock(ctx, s3c, ddb, st, err)
 		}
-		unlock = append(unlock, func() {
-			ddb.DeleteItem(context.WithoutCancel(ctx), &dynamodb.DeleteItemInput{
+		unlocks = append(unlocks, func() error {
+			_, err := ddb.DeleteItem(context.WithoutCancel(ctx), &dynamodb.DeleteItemInput{
 				TableName: aws.String(st.table),
 				Key:       map[string]ddbtypes.AttributeValue{"LockID": &ddbtypes.AttributeValueMemberS{Value: lockPath}},
 			})
+			return err
 		})
 	}
-	cur, err := s.Pull(ctx)
+	return unlock, nil
+}
+
+// removeS3 deletes the state object and, with a DynamoDB table, the
+// state's digest beside the lock.
+func (s *Session) removeS3(ctx context.Context) error {
+	st := s.s3Settings()
+	s3c, ddb, err := st.clients(ctx)
 	if err != nil {
 		return err
 	}
-	if !bytes.Equal(cur.Data, expect) {
-		return fmt.Errorf("%s: s3://%s/%s changed since it was checked; not removing it", s.Backend.Name, st.bucket, st.key)
-	}
+	lockPath := st.bucket + "/" + st.key
 	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(st.bucket), Key: aws.String(st.key)}); err != nil {
 		return fmt.Errorf("%s: deleting s3://%s/%s: %w", s.Backend.Name, st.bucket, st.key, err)
 	}

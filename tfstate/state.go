@@ -121,8 +121,11 @@ func Parse(name string, data []byte) (*State, error) {
 	if raw, ok := probe["version"]; !ok || json.Unmarshal(raw, &version) != nil {
 		return nil, &Error{File: name, Msg: `no numeric "version" field: not a Terraform state`}
 	}
-	if version != FormatVersion {
+	switch {
+	case version < FormatVersion:
 		return nil, &Error{File: name, Msg: fmt.Sprintf("state format version %d; only version %d (Terraform 0.12 and later) is supported: pull it with a current Terraform (`terraform state pull`) to upgrade it", version, FormatVersion)}
+	case version > FormatVersion:
+		return nil, &Error{File: name, Msg: fmt.Sprintf("state format version %d is newer than version %d, the only one this tool reads (Terraform 0.12 to 1.x write it): it was written by a newer Terraform or OpenTofu, which an older one cannot downgrade; nothing was read or written", version, FormatVersion)}
 	}
 	var f fileV4
 	if err := json.Unmarshal(data, &f); err != nil {

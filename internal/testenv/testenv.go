@@ -136,18 +136,29 @@ func StartDynamoDB(t testing.TB, tables ...string) *DynamoDB {
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
 	})
+	d := &DynamoDB{Endpoint: endpoint, Client: client}
 	for _, tbl := range tables {
-		_, err := client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
-			TableName:            aws.String(tbl),
-			AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("LockID"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
-			KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("LockID"), KeyType: ddbtypes.KeyTypeHash}},
-			BillingMode:          ddbtypes.BillingModePayPerRequest,
-		})
-		if err != nil {
-			t.Fatalf("dynalite: create table %s: %v", tbl, err)
+		if err := d.CreateTable(tbl); err != nil {
+			t.Fatalf("dynalite: %v", err)
 		}
 	}
-	return &DynamoDB{Endpoint: endpoint, Client: client}
+	return d
+}
+
+// CreateTable creates a lock table as Terraform's S3 backend wants it
+// (hash key LockID), so that tests running side by side each lock in a
+// table of their own.
+func (d *DynamoDB) CreateTable(table string) error {
+	_, err := d.Client.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		AttributeDefinitions: []ddbtypes.AttributeDefinition{{AttributeName: aws.String("LockID"), AttributeType: ddbtypes.ScalarAttributeTypeS}},
+		KeySchema:            []ddbtypes.KeySchemaElement{{AttributeName: aws.String("LockID"), KeyType: ddbtypes.KeyTypeHash}},
+		BillingMode:          ddbtypes.BillingModePayPerRequest,
+	})
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", table, err)
+	}
+	return nil
 }
 
 func freePort(t testing.TB) int {

@@ -1,10 +1,15 @@
 // Command gen writes the generated monolith's state and mapping file, and
 // for benchmarks a copy of a synthesis with one client stack per
 // generated client (cloned from client-ezra-prod) and every backend made
-// local:
+// local; -snapshots takes the synthesis from the golden files instead of
+// cdktf.out. -realistic writes the realistic monolith of the prod stacks
+// (monolith.tfstate and truth.json), and -score says how well a plan
+// mapped it:
 //
 //	go run ./internal/monolith/gen -state monolith.tfstate -mapping mapping.json
-//	go run ./internal/monolith/gen -extra-clients 270 -synthesis cdktf.out -synthesis-out /tmp/syn -state-dir /tmp/states …
+//	go run ./internal/monolith/gen -extra-clients 270 -snapshots __snapshots__ -synthesis-out /tmp/syn -state-dir /tmp/states …
+//	go run ./internal/monolith/gen -snapshots __snapshots__ -realistic /tmp/real
+//	go run ./internal/monolith/gen -snapshots __snapshots__ -score /tmp/real/migration/plan.json
 package main
 
 import (
@@ -25,11 +30,75 @@ func main() {
 	synIn := flag.String("synthesis", "", "a synthesis to copy (with -synthesis-out)")
 	synOut := flag.String("synthesis-out", "", "write a copy of -synthesis with a client stack per generated client and local backends")
 	stateDir := flag.String("state-dir", "", "directory of the local backends' state files (with -synthesis-out)")
+	snapshots := flag.String("snapshots", "", "the golden files (__snapshots__), as the synthesis to copy or to generate the realistic monolith from")
+	realistic := flag.String("realistic", "", "write the realistic monolith of the prod stacks into this directory (monolith.tfstate, truth.json) and stop")
+	score := flag.String("score", "", "print how well this plan.json mapped the realistic monolith, and stop")
 	flag.Parse()
-	if err := run(*state, *mapping, *extra, *synIn, *synOut, *stateDir); err != nil {
+	var err error
+	switch {
+	case *realistic != "" || *score != "":
+		err = realisticMain(*snapshots, *realistic, *score)
+	case *snapshots != "" && *synIn == "":
+		var dir string
+		if dir, err = os.MkdirTemp("", "stratum-golden-"); err == nil {
+			defer os.RemoveAll(dir)
+			if err = monolith.GoldenSynthesis(*snapshots, dir); err == nil {
+				err = run(*state, *mapping, *extra, dir, *synOut, *stateDir)
+			}
+		}
+	default:
+		err = run(*state, *mapping, *extra, *synIn, *synOut, *stateDir)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
+}
+
+// realisticMain writes the realistic monolith into dir, or scores plan
+// (a ledger) against it.
+func realisticMain(snapshots, dir, plan string) error {
+	if snapshots == "" {
+		return fmt.Errorf("-realistic and -score need -snapshots")
+	}
+	r, err := monolith.GenerateRealistic(snapshots, "prod")
+	if err != nil {
+		return err
+	}
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "monolith.tfstate"), monolith.Marshal(r.State), 0o600); err != nil {
+			return err
+		}
+		fmt.Printf("wrote %s: %d instances\n", filepath.Join(dir, "monolith.tfstate"), len(r.Truth))
+		return nil
+	}
+	raw, err := os.ReadFile(plan)
+	if err != nil {
+		return err
+	}
+	var l struct {
+		Entries []struct {
+			Source, Action, Stack, Destination, By string
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return fmt.Errorf("%s: %w", plan, err)
+	}
+	auto := map[string]string{}
+	for _, e := range l.Entries {
+		if e.Action == "move" && e.By == "auto" {
+			auto[e.Source] = e.Stack + ":" + e.Destination
+		}
+	}
+	s := r.ScoreAgainst(auto)
+	fmt.Println(s)
+	for _, w := range s.WrongMoves {
+		fmt.Println("  wrong:", w)
+	}
+	return nil
 }
 
 func run(state, mapping string, extra int, synIn, synOut, stateDir string) error {

@@ -40,7 +40,7 @@ synth: $(GEN_DONE)
 
 test: $(GEN_DONE) $(SCHEMAS) $(TEST_SERVERS)
 	@rm -f $(TIER_REPORT) $(KUBE_TIER_REPORT)
-	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) STRATUM_KUBE_TIER_REPORT=$(CURDIR)/$(KUBE_TIER_REPORT) go test ./...
+	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) STRATUM_KUBE_TIER_REPORT=$(CURDIR)/$(KUBE_TIER_REPORT) go test -timeout 30m ./...
 	@cat $(TIER_REPORT) 2>/dev/null || echo "terraform tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./stacks runs it again"
 	@cat $(KUBE_TIER_REPORT) 2>/dev/null || echo "kubernetes tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./internal/kubecheck runs it again"
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
 	"stratum/internal/runbookcheck"
@@ -91,12 +93,18 @@ func TestRunbookCheckFails(t *testing.T) {
 		t.Fatal("no deploy-a-layer.md")
 	}
 	k := known(t)
+	// A stack the runbook deploys, whatever its example client is.
+	deployed := regexp.MustCompile(`npx cdktf deploy ([a-z0-9-]+)\n`).FindStringSubmatch(real)
+	if deployed == nil {
+		t.Fatal("deploy-a-layer.md deploys no stack by name")
+	}
+	stack := deployed[1]
 	for name, plant := range map[string][2]string{
-		"misspelt stack":  {"npx cdktf deploy database-ezra-prod", "npx cdktf deploy database-ezra-prdo"},
+		"misspelt stack":  {"npx cdktf deploy " + stack, "npx cdktf deploy " + stack + "x"},
 		"missing target":  {"make synth", "make synthesize"},
 		"missing command": {"go run . changed", "go run . changes"},
-		"wrong verb":      {"npx cdktf diff database-ezra-prod", "npx cdktf plan database-ezra-prod"},
-		"unknown client":  {"'client-*-prod'", "'client-acme-prod'"},
+		"wrong verb":      {"npx cdktf deploy " + stack, "npx cdktf plan " + stack},
+		"unknown client":  {"'client-*-prod'", "'client-" + clientstest.Unknown + "-prod'"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if !strings.Contains(real, plant[0]) {

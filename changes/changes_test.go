@@ -2,6 +2,7 @@ package changes
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,15 +12,19 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/clients"
+	"stratum/clients/clientstest"
+	"stratum/config"
 	_ "stratum/internal/golden" // accepts -update like every test package
 )
 
-// acme is the onboarding change: one client appended to clients.All, as
-// docs/onboarding.md tells a newcomer to write it.
-const acme = `	{
-		Name:        "acme",
-		DisplayName: "Acme",
-		CostCentre:  "cc-1999",
+// onboarding is the onboarding change: one client appended to
+// clients.All, as docs/onboarding.md tells a newcomer to write it, under
+// a name and cost centre no client of clients.All uses (%[1]q, %[2]q).
+const onboarding = `	{
+		Name:        %[1]q,
+		DisplayName: "Newcomer",
+		CostCentre:  %[2]q,
 		Environments: []Environment{{Name: "prod"}, {Name: "staging"}, {Name: "dev"}},
 		Buckets:      []Bucket{{Name: "data"}},
 		Applications: []Application{{Name: "api", Port: 8080, Buckets: map[string]Access{"data": ReadWrite}, Database: true}},
@@ -107,6 +112,8 @@ func TestChangedInRealRepositories(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes three revisions")
 	}
+	envs := config.Environments()
+	c := clientstest.Fresh(t, clients.All, envs, clientstest.Newcomer(envs))
 	dir := testRepo(t)
 	edit(t, filepath.Join(dir, "stacks", "foundation.go"), func(s string) string {
 		return strings.Replace(s, "package stacks\n", "package stacks\n\n// A comment that changes no synthesized byte.\n", 1)
@@ -114,9 +121,9 @@ func TestChangedInRealRepositories(t *testing.T) {
 	commit(t, dir, "comment")
 	edit(t, filepath.Join(dir, "clients", "clients.go"), func(s string) string {
 		i := strings.LastIndex(s, "}\n")
-		return s[:i] + acme
+		return s[:i] + fmt.Sprintf(onboarding, c.Name, c.CostCentre)
 	})
-	commit(t, dir, "onboard acme")
+	commit(t, dir, "onboard "+c.Name)
 	ctx := context.Background()
 	cache := t.TempDir()
 
@@ -140,7 +147,11 @@ func TestChangedInRealRepositories(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging", "database-acme-dev", "database-acme-prod", "database-acme-staging"}
+		var want []string
+		for _, env := range envs {
+			want = append(want, "client-"+c.Name+"-"+env.Name, "database-"+c.Name+"-"+env.Name)
+		}
+		sort.Strings(want)
 		if !reflect.DeepEqual(r.Added, want) {
 			t.Errorf("added %v, want %v", r.Added, want)
 		}
@@ -164,8 +175,8 @@ func TestChangedInRealRepositories(t *testing.T) {
 		if len(r.Removed) != 0 {
 			t.Errorf("removed %v, want none", r.Removed)
 		}
-		if got := r.Groups["prod_2_private"]; !slices.Contains(got, "client-acme-prod") {
-			t.Errorf("group prod_2_private = %v, want it to hold client-acme-prod", got)
+		if got := r.Groups["prod_2_private"]; !slices.Contains(got, "client-"+c.Name+"-prod") {
+			t.Errorf("group prod_2_private = %v, want it to hold client-%s-prod", got, c.Name)
 		}
 	})
 }

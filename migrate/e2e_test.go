@@ -14,7 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/internal/monolith"
 	"stratum/internal/testenv"
@@ -30,9 +30,11 @@ var (
 	synthErr  error
 )
 
-// realSynthesis synthesizes the real app once per test binary (jsii costs
-// seconds and most of a gigabyte) into a directory shared by the tests,
-// which copy it when they change backends.
+// realSynthesis synthesizes the real environments with the clients the
+// fixtures hold (clientstest.Deployed, not clients.All: the tests hold
+// whatever a newcomer onboards) once per test binary (jsii costs seconds
+// and most of a gigabyte) into a directory shared by the tests, which
+// copy it when they change backends.
 func realSynthesis(t *testing.T) string {
 	t.Helper()
 	synthOnce.Do(func() {
@@ -42,7 +44,7 @@ func realSynthesis(t *testing.T) string {
 			return
 		}
 		app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
-		if err := stacks.Build(app, config.Environments(), clients.All); err != nil {
+		if err := stacks.Build(app, config.Environments(), clientstest.Deployed()); err != nil {
 			synthErr = err
 			return
 		}

@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
+	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"stratum/clients"
 	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/cli"
 	"stratum/internal/runbookcheck"
 	"stratum/stacks"
 )
@@ -115,5 +120,66 @@ func TestRunbookCheckFails(t *testing.T) {
 				t.Errorf("planted %q, the check found nothing", plant[1])
 			}
 		})
+	}
+}
+
+// TestEveryCommandHasHelp: stratum help <command> prints that command's
+// help (its usage line, what it does, its flags and exit codes) and exits
+// 0, for every command and every migrate verb; stratum help lists every
+// command; a flag the command does not know is a usage error naming the
+// flag, with its own exit code. Running the help also proves no usage
+// string has a back-quote (cli refuses them: the flag package garbles
+// them).
+func TestEveryCommandHasHelp(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run([]string{"help"}, &out, &errs); code != cli.ExitOK {
+		t.Fatalf("stratum help: exit %d: %s", code, errs.String())
+	}
+	list := out.String()
+	helps := [][]string{}
+	for _, name := range slices.Sorted(maps.Keys(commands)) {
+		if !strings.Contains(list, "\n  "+name+" ") {
+			t.Errorf("stratum help does not list %s:\n%s", name, list)
+		}
+		helps = append(helps, []string{name})
+	}
+	for _, verb := range []string{"plan", "apply", "verify", "rollback", "retire", "imports"} {
+		helps = append(helps, []string{"migrate", verb})
+	}
+	for _, h := range helps {
+		name := strings.Join(h, " ")
+		t.Run(name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			if code := run(append([]string{"help"}, h...), &out, &errs); code != cli.ExitOK || errs.Len() > 0 {
+				t.Fatalf("stratum help %s: exit %d, stderr %q", name, code, errs.String())
+			}
+			for _, want := range []string{"usage: stratum " + name, "exit codes:", "64  usage error"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("stratum help %s lacks %q:\n%s", name, want, out.String())
+				}
+			}
+			out.Reset()
+			if code := run(append(slices.Clone(h), "-no-such-flag"), &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-no-such-flag") {
+				t.Errorf("stratum %s -no-such-flag: exit %d, stderr %q; want %d naming the flag", name, code, errs.String(), cli.ExitUsage)
+			}
+		})
+	}
+	errs.Reset()
+	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of changed,") {
+		t.Errorf("stratum no-such-command: exit %d, stderr %q; want %d and the commands", code, errs.String(), cli.ExitUsage)
+	}
+}
+
+// TestChangedChecksHeadOutFirst: a -head-out without a synthesis fails at
+// once, before the base is synthesized (which takes a minute).
+func TestChangedChecksHeadOutFirst(t *testing.T) {
+	var out, errs bytes.Buffer
+	start := time.Now()
+	code := run([]string{"changed", "-base", "HEAD", "-head-out", filepath.Join(t.TempDir(), "nonexistent")}, &out, &errs)
+	if code != cli.ExitFailure || !strings.Contains(errs.String(), "holds no synthesis") || !strings.Contains(errs.String(), "make synth") {
+		t.Errorf("exit %d, stderr %q; want %d and a hint to run make synth", code, errs.String(), cli.ExitFailure)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %s: it synthesized before checking -head-out", took)
 	}
 }

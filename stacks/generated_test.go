@@ -50,6 +50,22 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	}
 }
 
+// TestGeneratedPaths: generate.Paths, which needs no synthesis, names
+// exactly the files generate.Files writes from the real graph.
+func TestGeneratedPaths(t *testing.T) {
+	files, err := generate.Files("..", stacks.DefaultGraph(t), config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := generate.Paths("..", config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Sorted(maps.Keys(files)); !slices.Equal(paths, want) {
+		t.Errorf("generate.Paths = %v, want %v", paths, want)
+	}
+}
+
 // TestPipelinesOnboarding: adding a client changes the generated
 // pipelines (the YAML files) only where its stacks appear: every value of the pipelines
 // without it is still there, and everything added names the new client.

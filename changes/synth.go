@@ -234,7 +234,9 @@ func sameFile(a, b string) (bool, error) {
 
 // Git runs git in dir and returns its trimmed output, or an error with
 // what git said.
-func Git(ctx context.Context, dir string, args ...string) (string, error) { return git(ctx, dir, args...) }
+func Git(ctx context.Context, dir string, args ...string) (string, error) {
+	return git(ctx, dir, args...)
+}
 
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)

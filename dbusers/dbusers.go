@@ -86,7 +86,8 @@ func SQL(envs []config.Environment, all []clients.Client, env, client string) (s
 	at := contract.At{Env: env, Client: client}
 	var b strings.Builder
 	fmt.Fprintf(&b, `-- Database users of client %[1]s in %[2]s: stratum database-users -env %[2]s -client %[1]s
--- Instance %[3]s, database %[4]s. Run it as the master user %[5]s, over TLS:
+-- Instance %[3]s, database %[4]s. Run it as the master user %[5]s, over TLS, from a pod on the
+-- client's nodes (the only path to the database): docs/database-access.md, "Connecting as the master user".
 --
 --   PGPASSWORD=... psql "host=$HOST port=%[6]d dbname=%[4]s user=%[5]s sslmode=verify-full sslrootcert=%[7]s-bundle.pem" \
 --     -v ON_ERROR_STOP=1 -f users.sql

@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -181,5 +185,70 @@ func TestChangedChecksHeadOutFirst(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("took %s: it synthesized before checking -head-out", took)
+	}
+}
+
+// TestGoldenTestsAreListed: make update runs exactly GOLDEN_TESTS in
+// GOLDEN_DIRS with -update, so every test that rewrites golden files
+// (reads golden.Update or calls golden.Check) must be listed there, or
+// make update would leave its files stale.
+func TestGoldenTestsAreListed(t *testing.T) {
+	mk, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	variable := func(name string) []string {
+		m := regexp.MustCompile(`(?m)^` + name + `\s*:?=\s*(.+)$`).FindSubmatch(mk)
+		if m == nil {
+			t.Fatalf("the Makefile does not set %s", name)
+		}
+		return strings.FieldsFunc(string(m[1]), func(r rune) bool { return r == '|' || r == ' ' })
+	}
+	dirs, tests := variable("GOLDEN_DIRS"), variable("GOLDEN_TESTS")
+	found := 0
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (path == "node_modules" || strings.HasPrefix(path, ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		for _, decl := range file.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || !strings.HasPrefix(fn.Name.Name, "Test") || fn.Body == nil {
+				continue
+			}
+			writes := false
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "golden" && (sel.Sel.Name == "Check" || sel.Sel.Name == "Update") {
+						writes = true
+					}
+				}
+				return !writes
+			})
+			if !writes {
+				continue
+			}
+			found++
+			if dir := "./" + filepath.Dir(path); !slices.Contains(dirs, dir) || !slices.Contains(tests, fn.Name.Name) {
+				t.Errorf("%s: %s rewrites golden files under -update, but the Makefile's GOLDEN_DIRS %v and GOLDEN_TESTS %v do not list %s %s",
+					path, fn.Name.Name, dirs, tests, dir, fn.Name.Name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found == 0 {
+		t.Error("no test rewrites golden files: the check looks in the wrong place")
 	}
 }

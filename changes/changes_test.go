@@ -16,6 +16,7 @@ import (
 	"stratum/clients/clientstest"
 	"stratum/config"
 	_ "stratum/internal/golden" // accepts -update like every test package
+	"stratum/internal/testenv"
 )
 
 // onboarding is the onboarding change: one client appended to
@@ -31,51 +32,6 @@ const onboarding = `	{
 	},
 }
 `
-
-// testRepo copies the files of this repository (tracked and not ignored) into a new git
-// repository with one commit and links the generated dependencies.
-func testRepo(t *testing.T) string {
-	t.Helper()
-	root, err := git(context.Background(), "..", "rev-parse", "--show-toplevel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	files, err := git(context.Background(), root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range strings.Split(strings.TrimRight(files, "\x00"), "\x00") {
-		b, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue // deleted in the working tree
-			}
-			t.Fatal(err)
-		}
-		info, _ := os.Stat(filepath.Join(root, f))
-		dst := filepath.Join(dir, f)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, d := range generated {
-		if err := os.Symlink(filepath.Join(root, d), filepath.Join(dir, d)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, dir, "git", "init", "-q", "-b", "main")
-	// .gitignore ignores the directories, not links to them.
-	if err := os.WriteFile(filepath.Join(dir, ".git", "info", "exclude"), []byte("/.gen\n/node_modules\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
-	commit(t, dir, "base")
-	return dir
-}
 
 func run(t *testing.T, dir string, name string, args ...string) {
 	t.Helper()
@@ -114,7 +70,7 @@ func TestChangedInRealRepositories(t *testing.T) {
 	}
 	envs := config.Environments()
 	c := clientstest.Fresh(t, clients.All, envs, clientstest.Newcomer(envs))
-	dir := testRepo(t)
+	dir := testenv.CopyRepo(t, "..")
 	edit(t, filepath.Join(dir, "stacks", "foundation.go"), func(s string) string {
 		return strings.Replace(s, "package stacks\n", "package stacks\n\n// A comment that changes no synthesized byte.\n", 1)
 	})

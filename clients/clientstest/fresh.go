@@ -62,9 +62,10 @@ func used(all []clients.Client, name, cost string) bool {
 }
 
 // Newcomer is the client the onboarding tests append, before Fresh
-// renames it: every environment of envs, a database override in the
-// first, and a budget override there too, a bucket with a lifecycle, an
-// application with database access and one that only reads. Its name and cost centre are placeholders.
+// renames it: in every environment of envs, with a database and a budget
+// override in the first, a bucket with a lifecycle, an application with
+// database access and one that only reads. Its name and cost centre are
+// placeholders for Fresh's.
 func Newcomer(envs []config.Environment) clients.Client {
 	c := clients.Client{
 		Name:        "newcomer",

@@ -43,6 +43,9 @@ type Command struct {
 	// Synopsis is the command line after the name, e.g.
 	// "-base REV [-json]".
 	Synopsis string
+	// Arguments says the command takes arguments after its flags (named
+	// in Synopsis). Default: false, an argument is a usage error.
+	Arguments bool
 	// About says what the command does, in plain sentences.
 	About string
 	// Results are the exit codes the command has besides 0, 1 and 64,
@@ -95,7 +98,7 @@ func (f *FlagSet) Parse(args []string) (code int, ok bool) {
 			return f.Usagef("missing required flag -%s: %s", name, strings.TrimSuffix(fl.Usage, " (required)")), false
 		}
 	}
-	if f.NArg() > 0 {
+	if f.NArg() > 0 && !f.cmd.Arguments {
 		return f.Usagef("unexpected argument %q: %s takes flags only", f.Arg(0), f.Name()), false
 	}
 	return ExitOK, true

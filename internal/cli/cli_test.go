@@ -59,6 +59,15 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestArguments: a command that takes arguments gets them.
+func TestArguments(t *testing.T) {
+	f := New(Command{Name: "merge", Synopsis: "[-out DIR] SHARD...", Arguments: true}, &bytes.Buffer{}, &bytes.Buffer{})
+	f.String("out", "cdktf.out", "the output")
+	if code, ok := f.Parse([]string{"-out", "x", "a", "b"}); !ok || code != ExitOK || strings.Join(f.Args(), " ") != "a b" {
+		t.Errorf("Parse = %d, %t, args %q; want the two arguments", code, ok, f.Args())
+	}
+}
+
 // TestBackQuoteIsRefused: a back-quoted word in a usage string would be
 // taken for the flag's argument name and garble the help, so Parse
 // refuses it (every command's help runs in main's tests).

@@ -33,7 +33,7 @@ ifeq ($(CI),true)
 TEST_SERVERS := kube-apiserver
 endif
 
-.PHONY: synth test update generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu kube-apiserver clean
+.PHONY: synth test update onboarding-check placeholders generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu kube-apiserver clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -59,13 +59,32 @@ tofu:
 kube-apiserver:
 	./scripts/kube-apiserver
 
-# Rewrite the golden files after reviewing the change (like a plan): the
-# packages whose tests compare golden files (they import internal/golden,
-# which defines -update), each run with -update.
-GOLDEN_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... | awk '{for (i = 2; i <= NF; i++) if ($$i == "stratum/internal/golden") {print $$1; break}}')
+# After a change (onboarding a client is one): rewrite the snapshots and
+# every committed generated file (make generate's files), then print the
+# review summary against HEAD: added stacks with their resources by type,
+# changed stacks address by address, generated files changed
+# (docs/onboarding.md). GOLDEN_TESTS are the tests that rewrite golden files
+# under -update, in GOLDEN_DIRS; TestGoldenTestsAreListed keeps both lists
+# complete.
+GOLDEN_DIRS  := ./stacks
+GOLDEN_TESTS := TestSnapshots|TestGeneratedFilesAreCurrent
 
-update: $(GEN_DONE) $(SCHEMAS)
-	go test $(GOLDEN_PKGS) -update
+update: $(GEN_DONE)
+	go test $(GOLDEN_DIRS) -count=1 -run '^($(GOLDEN_TESTS))$$' -update
+	@go run . review
+
+# docs/onboarding.md followed in a copy of the repository: its entry under
+# a fresh name, make update, its summary checked, then the tests of the
+# packages an onboarding can change (onboarding_test.go). CI runs it after
+# make test.
+onboarding-check: $(GEN_DONE) $(SCHEMAS)
+	STRATUM_ONBOARDING_CHECK=1 go test . -count=1 -timeout 60m -run '^TestOnboardingEndToEnd$$' -v
+
+# Every configuration value still set to this repository's examples
+# (accounts, domains, addresses, the repository): replace them before
+# deploying.
+placeholders: $(GEN_DONE)
+	go run . placeholders
 
 # Rewrite every committed generated file (the CI pipelines, the diagrams
 # of docs/architecture.md); a test fails when one is stale.

@@ -3,13 +3,16 @@
 // through `make synth` (cdktf synth); see README.md, and docs/synthesis.md
 // for the engine (parallel processes, cache).
 //
-//	stratum              validate the configuration, then synthesize
-//	stratum -check       only validate the configuration
-//	stratum <command> …  run one of the commands below (stratum help lists them)
+//	stratum                  validate the configuration, then synthesize
+//	stratum -check           only validate the configuration
+//	stratum <command> …      run one of the commands below (stratum help lists them)
+//	stratum help <command>   print a command's help
+//
+// Exit codes (internal/cli, the README's table): 0 done, 1 failed, 2 a
+// result to act on (only where a command's help says so), 64 usage error.
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -24,9 +27,12 @@ import (
 	"stratum/config"
 	"stratum/dbusers"
 	"stratum/generate"
+	"stratum/internal/cli"
 	"stratum/internal/hclexport"
 	"stratum/migrate"
 	"stratum/pipelines"
+	"stratum/placeholders"
+	"stratum/review"
 	"stratum/stackgraph"
 	"stratum/stacks"
 	"stratum/support"
@@ -46,10 +52,12 @@ var commands = map[string]command{
 	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
 	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
 	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
-	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from `changed -json`", run: pipelines.ChildMain},
+	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from the report of changed -json", run: pipelines.ChildMain},
 	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
+	"placeholders":   {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
+	"review":         {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
 	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
 	"synth-merge":    {summary: "assemble cdktf.out from the shards of synth-shard, byte for byte one synthesis's", run: synth.MergeCommand(config.Environments(), clients.All, source)},
 	"synth-plan":     {summary: "print the shard count K and the synthesis cache key for a pipeline (key=value, or -json)", run: synth.PlanCommand(config.Environments(), clients.All, source)},
@@ -63,54 +71,71 @@ func checkConfig() error { return stacks.Validate(config.Environments(), clients
 func buildApp(app cdktf.App) error { return stacks.Build(app, config.Environments(), clients.All) }
 
 func main() {
-	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
-		os.Exit(runCommand(os.Args[1], os.Args[2:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the program: a command, or validation and synthesis.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return runCommand(args[0], args[1:], stdout, stderr)
 	}
-	check := flag.Bool("check", false, "validate the configuration and exit without synthesizing")
-	flag.Usage = func() { usage(flag.CommandLine.Output()) }
-	flag.Parse()
+	f := cli.New(cli.Command{
+		Synopsis: "[-check] | <command> [flags]",
+		About: `Validates the configuration (config/environments.go, clients/clients.go) and synthesizes every
+stack of every environment into cdktf.out (make synth runs it through cdktf synth). On an invalid
+configuration it lists every problem and writes nothing. The commands:
+
+` + commandList() + `
+stratum help <command> prints a command's flags and exit codes.`,
+	}, stdout, stderr)
+	check := f.Bool("check", false, "validate the configuration and exit without synthesizing")
+	if code, ok := f.Parse(args); !ok {
+		return code
+	}
 	envs := config.Environments()
 	// Validate before starting jsii: errors come fast and nothing is written.
 	if err := stacks.Validate(envs, clients.All); err != nil {
-		fmt.Fprintf(os.Stderr, "stratum: invalid configuration, nothing was synthesized:\n%v\n", err)
-		os.Exit(1)
+		return f.Fail(fmt.Errorf("invalid configuration, nothing was synthesized:\n%w", err))
 	}
 	if *check {
-		return
+		return cli.ExitOK
 	}
 	if err := synth.Main(envs, clients.All, source); err != nil {
-		fmt.Fprintf(os.Stderr, "stratum: %v\n", err)
-		os.Exit(1)
+		return f.Fail(err)
 	}
+	return cli.ExitOK
 }
 
 func runCommand(name string, args []string, stdout, stderr io.Writer) int {
 	if name == "help" {
-		usage(stdout)
-		return 0
+		if len(args) == 0 {
+			return run([]string{"-h"}, stdout, stderr)
+		}
+		// stratum help <command> [verb]: the command's own help.
+		name, args = args[0], append(args[1:], "-h")
+		if name == "help" {
+			return run([]string{"-h"}, stdout, stderr)
+		}
 	}
 	c, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "stratum: unknown command %q\n", name)
-		usage(stderr)
-		return 1
+		fmt.Fprintf(stderr, "stratum: unknown command %q: want one of %s\nrun 'stratum help' for what each does\n",
+			name, strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
+		return cli.ExitUsage
 	}
 	return c.run(args, stdout, stderr)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: stratum [-check]          validate, then synthesize every stack")
-	fmt.Fprintln(w, "       stratum <command> [args]  run a command")
-	if len(commands) == 0 {
-		return
-	}
-	fmt.Fprintln(w, "\ncommands:")
+// commandList is the commands with their summaries, aligned.
+func commandList() string {
+	var b strings.Builder
 	names := slices.Sorted(maps.Keys(commands))
 	width := 0
 	for _, n := range names {
 		width = max(width, len(n))
 	}
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-*s  %s\n", width, n, commands[n].summary)
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, n, commands[n].summary)
 	}
+	return b.String()
 }

@@ -65,11 +65,9 @@ func LoadSide(dir string) (*Side, error) {
 		if err != nil {
 			return nil, err
 		}
-		var v map[string]any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if s.Stacks[name], err = ParseStack(raw); err != nil {
 			return nil, fmt.Errorf("stack %s: %w", name, err)
 		}
-		s.Stacks[name] = stripMetadata(v).(map[string]any)
 	}
 	return s, nil
 }
@@ -263,24 +261,16 @@ func addresses(j map[string]any) map[string]any {
 // base (or is new), or every address when something outside resources and
 // data sources (providers, backend, variables) changed.
 func changedAddresses(base, head map[string]any) map[string]bool {
+	d := DiffStacks(base, head)
 	out := map[string]bool{}
-	hb, bb := addresses(head), addresses(base)
-	restH, restB := map[string]any{}, map[string]any{}
-	for k, v := range head {
-		if k != "resource" && k != "data" {
-			restH[k] = v
-		}
-	}
-	for k, v := range base {
-		if k != "resource" && k != "data" {
-			restB[k] = v
-		}
-	}
-	everything := canonical(restH) != canonical(restB)
-	for addr, block := range hb {
-		if old, ok := bb[addr]; everything || !ok || canonical(old) != canonical(block) {
+	if len(d.Blocks) > 0 {
+		for addr := range addresses(head) {
 			out[addr] = true
 		}
+		return out
+	}
+	for _, addr := range append(d.Added, d.Changed...) {
+		out[addr] = true
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package changes
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,67 +12,27 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/clients"
+	"stratum/clients/clientstest"
+	"stratum/config"
 	_ "stratum/internal/golden" // accepts -update like every test package
+	"stratum/internal/testenv"
 	"stratum/synth"
 )
 
-// acme is the onboarding change: one client appended to clients.All, as
-// docs/onboarding.md tells a newcomer to write it.
-const acme = `	{
-		Name:        "acme",
-		DisplayName: "Acme",
-		CostCentre:  "cc-1999",
+// onboarding is the onboarding change: one client appended to
+// clients.All, as docs/onboarding.md tells a newcomer to write it, under
+// a name and cost centre no client of clients.All uses (%[1]q, %[2]q).
+const onboarding = `	{
+		Name:        %[1]q,
+		DisplayName: "Newcomer",
+		CostCentre:  %[2]q,
 		Environments: []Environment{{Name: "prod"}, {Name: "staging"}, {Name: "dev"}},
 		Buckets:      []Bucket{{Name: "data"}},
 		Applications: []Application{{Name: "api", Port: 8080, Buckets: map[string]Access{"data": ReadWrite}, Database: true}},
 	},
 }
 `
-
-// testRepo copies the files of this repository (tracked and not ignored) into a new git
-// repository with one commit and links the generated dependencies.
-func testRepo(t *testing.T) string {
-	t.Helper()
-	root, err := git(context.Background(), "..", "rev-parse", "--show-toplevel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	files, err := git(context.Background(), root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range strings.Split(strings.TrimRight(files, "\x00"), "\x00") {
-		b, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			if os.IsNotExist(err) {
-				continue // deleted in the working tree
-			}
-			t.Fatal(err)
-		}
-		info, _ := os.Stat(filepath.Join(root, f))
-		dst := filepath.Join(dir, f)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, d := range generated {
-		if err := os.Symlink(filepath.Join(root, d), filepath.Join(dir, d)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run(t, dir, "git", "init", "-q", "-b", "main")
-	// .gitignore ignores the directories, not links to them.
-	if err := os.WriteFile(filepath.Join(dir, ".git", "info", "exclude"), []byte("/.gen\n/node_modules\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run(t, dir, "git", "-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
-	commit(t, dir, "base")
-	return dir
-}
 
 func run(t *testing.T, dir string, name string, args ...string) {
 	t.Helper()
@@ -108,16 +69,18 @@ func TestChangedInRealRepositories(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes three revisions")
 	}
-	dir := testRepo(t)
+	envs := config.Environments()
+	c := clientstest.Fresh(t, clients.All, envs, clientstest.Newcomer(envs))
+	dir := testenv.CopyRepo(t, "..")
 	edit(t, filepath.Join(dir, "stacks", "foundation.go"), func(s string) string {
 		return strings.Replace(s, "package stacks\n", "package stacks\n\n// A comment that changes no synthesized byte.\n", 1)
 	})
 	commit(t, dir, "comment")
 	edit(t, filepath.Join(dir, "clients", "clients.go"), func(s string) string {
 		i := strings.LastIndex(s, "}\n")
-		return s[:i] + acme
+		return s[:i] + fmt.Sprintf(onboarding, c.Name, c.CostCentre)
 	})
-	commit(t, dir, "onboard acme")
+	commit(t, dir, "onboard "+c.Name)
 	ctx := context.Background()
 	cache := t.TempDir()
 
@@ -141,7 +104,11 @@ func TestChangedInRealRepositories(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"client-acme-dev", "client-acme-prod", "client-acme-staging", "database-acme-dev", "database-acme-prod", "database-acme-staging"}
+		var want []string
+		for _, env := range envs {
+			want = append(want, "client-"+c.Name+"-"+env.Name, "database-"+c.Name+"-"+env.Name)
+		}
+		sort.Strings(want)
 		if !reflect.DeepEqual(r.Added, want) {
 			t.Errorf("added %v, want %v", r.Added, want)
 		}
@@ -165,8 +132,8 @@ func TestChangedInRealRepositories(t *testing.T) {
 		if len(r.Removed) != 0 {
 			t.Errorf("removed %v, want none", r.Removed)
 		}
-		if got := r.Groups["prod_2_private"]; !slices.Contains(got, "client-acme-prod") {
-			t.Errorf("group prod_2_private = %v, want it to hold client-acme-prod", got)
+		if got := r.Groups["prod_2_private"]; !slices.Contains(got, "client-"+c.Name+"-prod") {
+			t.Errorf("group prod_2_private = %v, want it to hold client-%s-prod", got, c.Name)
 		}
 	})
 

@@ -3,48 +3,58 @@ package changes
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"stratum/internal/cli"
 )
 
 // Main is `stratum changed`.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("changed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	base := fs.String("base", "", "the git revision to compare with, e.g. origin/main (required)")
-	headOut := fs.String("head-out", "", "use this synthesis of the working tree (e.g. cdktf.out) instead of synthesizing it")
-	baseOut := fs.String("base-out", "", "use this synthesis of -base (e.g. the base pipeline's merged cdktf.out) instead of synthesizing it")
-	asJSON := fs.Bool("json", false, "print the report as JSON (stacks, levels, groups for CI matrices)")
-	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when stacks are selected, 0 when none (1 on error)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stratum changed -base <rev> [-head-out DIR] [-base-out DIR] [-json] [-detailed-exitcode]")
-		fmt.Fprintln(stderr, "Synthesizes <rev> and the working tree and lists the stacks whose Terraform changed,")
-		fmt.Fprintln(stderr, "the new and removed stacks, and the stacks that read values which can change.")
-		fs.PrintDefaults()
+	f := cli.New(cli.Command{
+		Name:     "changed",
+		Synopsis: "-base REV [-head-out DIR] [-base-out DIR] [-json] [-detailed-exitcode]",
+		About: `Synthesizes the git revision REV and the working tree (or reads the working tree's synthesis
+from -head-out, and REV's from -base-out) and lists the stacks a pipeline must plan and apply:
+those whose Terraform changed, the new ones, and those reading an SSM parameter whose value can
+change; the removed stacks are listed apart. Each comes with its level and runner (docs/cicd-integration.md).`,
+		Results: []string{"2   stacks are selected (only with -detailed-exitcode; 0 when none is)"},
+	}, stdout, stderr)
+	base := f.String("base", "", "the git revision to compare with, e.g. origin/main (required)")
+	headOut := f.String("head-out", "", "read the working tree's synthesis from this directory (make synth writes cdktf.out) instead of synthesizing it")
+	baseOut := f.String("base-out", "", "read REV's synthesis from this directory (e.g. the base pipeline's merged cdktf.out) instead of synthesizing it")
+	asJSON := f.Bool("json", false, "print the report as JSON (stacks, levels, groups for CI matrices)")
+	detailed := f.Bool("detailed-exitcode", false, "exit 2 when stacks are selected")
+	f.Required("base")
+	if code, ok := f.Parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *base == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	// Before synthesizing anything: a wrong directory fails at once.
+	for _, out := range []struct{ flag, dir, fix string }{
+		{"-head-out", *headOut, "run make synth first, or leave -head-out out to synthesize the working tree"},
+		{"-base-out", *baseOut, "merge the base's shards first (synth-merge), or leave -base-out out to synthesize -base"},
+	} {
+		if out.dir == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(out.dir, "manifest.json")); err != nil {
+			return f.Fail(fmt.Errorf("%s %s holds no synthesis (%v): %s", out.flag, out.dir, err, out.fix))
+		}
 	}
 	repo, err := os.Getwd()
 	if err == nil {
 		repo, err = git(context.Background(), repo, "rev-parse", "--show-toplevel")
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum changed: not in a git repository: %v\n", err)
-		return 1
+		return f.Fail(fmt.Errorf("not in a git repository: %v", err))
 	}
 	r, err := Run(context.Background(), Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Log: stderr})
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum changed: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	if *asJSON {
 		b, _ := json.MarshalIndent(r, "", "  ")
@@ -53,9 +63,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		r.WriteTable(stdout)
 	}
 	if *detailed && len(r.Stacks) > 0 {
-		return 2
+		return cli.ExitChanges
 	}
-	return 0
+	return cli.ExitOK
 }
 
 // WriteTable prints the report for people.

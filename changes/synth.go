@@ -255,6 +255,12 @@ func sameFile(a, b string) (bool, error) {
 	return bytes.Equal(x, y), nil
 }
 
+// Git runs git in dir and returns its trimmed output, or an error with
+// what git said.
+func Git(ctx context.Context, dir string, args ...string) (string, error) {
+	return git(ctx, dir, args...)
+}
+
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var stderr bytes.Buffer

@@ -46,14 +46,18 @@ func Validate(all []Client, envs []config.Environment) error {
 	for _, e := range envs {
 		byName[e.Name] = e
 	}
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for i, c := range all {
 		owner := Owner(c.Name)
 		nameOK := checkName(&p, i, c.Name)
-		if nameOK && seen[c.Name] {
-			p.Add(owner, "Name", c.Name, "a name no other client uses")
+		if first, twice := seen[c.Name]; nameOK && twice {
+			// Both entries have the name: say which ones, counted as a
+			// person counts them.
+			owner = config.EntryOwner("client", i, c.Name)
+			p.Add(owner, "Name", c.Name, fmt.Sprintf("a name no other client uses (the %s is also %q)", config.Ordinal(first+1), c.Name))
+		} else if nameOK {
+			seen[c.Name] = i
 		}
-		seen[c.Name] = true
 		checkTags(&p, owner, c)
 		checkEnvironments(&p, owner, c, byName)
 		checkBuckets(&p, owner, c)
@@ -72,7 +76,7 @@ func Validate(all []Client, envs []config.Environment) error {
 // name, so it must be a DNS label and must not be a namespace Kubernetes
 // or EKS owns.
 func checkName(p *config.Problems, i int, name string) bool {
-	owner := fmt.Sprintf("client #%d", i)
+	owner := config.EntryOwner("client", i, name)
 	switch {
 	case !awsrules.IsDNSLabel(name, MaxNameLength):
 		p.Add(owner, "Name", name, fmt.Sprintf(

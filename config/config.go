@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 )
 
 // NATPolicy says how many NAT gateways an environment runs.
@@ -263,7 +264,11 @@ func Get(envs []Environment, name string) (Environment, error) {
 			return e, nil
 		}
 	}
-	return Environment{}, fmt.Errorf("unknown environment %q", name)
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	return Environment{}, fmt.Errorf("unknown environment %q: want one of %s", name, strings.Join(names, ", "))
 }
 
 // Subnets is the environment's subnet plan, one CIDR per availability zone

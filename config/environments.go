@@ -225,15 +225,30 @@ func dev() Environment {
 	}
 }
 
-// runbookBaseURL is where alarm descriptions link the runbooks: this
-// repository's default branch. Replace it with yours.
-const runbookBaseURL = "https://github.com/example-org/stratum/blob/main/"
+// The repository this configuration lives in. Like the account ids,
+// domains, addresses and paging endpoint above, these are examples:
+// replace them with your own before deploying (`make placeholders` lists
+// every example value still set).
+const (
+	// repository is this repository on GitHub, owner/name: the CI roles
+	// trust its workflows (ci) and alarm descriptions link the runbooks
+	// in it (runbookBaseURL).
+	repository = "example-org/stratum"
+	// repositoryBranch is its default branch: the one whose workflows may
+	// apply, and whose runbooks the alarm descriptions link.
+	repositoryBranch = "main"
+)
+
+// runbookBaseURL is where alarm descriptions link the runbooks: the
+// repository's default branch on GitHub. On another forge, set it to the
+// URL that a repository path appended to opens the file at.
+const runbookBaseURL = "https://github.com/" + repository + "/blob/" + repositoryBranch + "/"
 
 // ci is how this repository's pipelines reach every environment (see
-// docs/cicd-integration.md). Replace the repository with yours; with
-// GitLab or Azure DevOps, set those fields instead (or as well).
+// docs/cicd-integration.md). With GitLab or Azure DevOps, set those
+// fields instead (or as well).
 func ci() CI {
 	return CI{
-		GitHub: &GitHubCI{Repository: "example-org/stratum"},
+		GitHub: &GitHubCI{Repository: repository, DefaultBranch: repositoryBranch},
 	}
 }

@@ -61,23 +61,48 @@ func FieldErrors(err error) []*FieldError {
 // EnvironmentOwner names an environment in a FieldError.
 func EnvironmentOwner(name string) string { return fmt.Sprintf("environment %q", name) }
 
+// EntryOwner names the i-th entry (0-based) of a list in a FieldError when
+// its name cannot stand alone (it is invalid, or another entry has it
+// too): kind and name, and its place counted as a person counts, e.g.
+// `client "Ezra_Ltd" (the 2nd in the list)`.
+func EntryOwner(kind string, i int, name string) string {
+	return fmt.Sprintf("%s %q (the %s in the list)", kind, name, Ordinal(i+1))
+}
+
+// Ordinal is n as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st.
+func Ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
 // Validate checks every environment and returns all problems at once, so a
 // typo in environments.go never reaches Terraform or AWS.
 func Validate(envs []Environment) error {
 	var p Problems
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	for i, e := range envs {
 		owner := EnvironmentOwner(e.Name)
+		first, twice := seen[e.Name]
 		switch {
 		case !awsrules.IsDNSLabel(e.Name, MaxEnvironmentNameLength) || strings.Contains(e.Name, "--"):
 			// The name is part of every stack and AWS name, RDS
 			// identifiers among them, which refuse "--".
-			p.Add(fmt.Sprintf("environment #%d", i), "Name", e.Name, fmt.Sprintf(
+			p.Add(EntryOwner("environment", i, e.Name), "Name", e.Name, fmt.Sprintf(
 				"a DNS label of at most %d characters without \"--\", such as prod or staging: it is part of every stack and resource name", MaxEnvironmentNameLength))
-		case seen[e.Name]:
-			p.Add(owner, "Name", e.Name, "each environment once")
+		case twice:
+			p.Add(EntryOwner("environment", i, e.Name), "Name", e.Name, fmt.Sprintf("each environment once (the %s is also %q)", Ordinal(first+1), e.Name))
+		default:
+			seen[e.Name] = i
 		}
-		seen[e.Name] = true
 		for _, check := range environmentRules {
 			check(&p, owner, e)
 		}

@@ -7,7 +7,6 @@
 package dbusers
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,36 +15,40 @@ import (
 	"stratum/config"
 	"stratum/constructs/postgres"
 	"stratum/contract"
+	"stratum/internal/cli"
 )
 
 // Command is `stratum database-users` over envs and all.
 func Command(envs []config.Environment, all []clients.Client) func(args []string, stdout, stderr io.Writer) int {
 	return func(args []string, stdout, stderr io.Writer) int {
-		fs := flag.NewFlagSet("database-users", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		envName := fs.String("env", "", "the environment (required)")
-		client := fs.String("client", "", "the client (required)")
-		fs.Usage = func() {
-			fmt.Fprintln(stderr, "usage: stratum database-users -env ENV -client CLIENT")
-			fmt.Fprintln(stderr, "Prints the SQL that creates the database user of each application of CLIENT with")
-			fmt.Fprintln(stderr, "Database: true in its database in ENV, for psql as the master user (docs/database-access.md).")
-			fs.PrintDefaults()
-		}
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		if *envName == "" || *client == "" || fs.NArg() > 0 {
-			fs.Usage()
-			return 2
+		f := cli.New(cli.Command{
+			Name:     "database-users",
+			Synopsis: "-env ENV -client CLIENT",
+			About: `Prints the SQL that creates, in CLIENT's database in ENV, the database user of each of its
+applications with Database: true (with rds_iam and its own schema), to run with psql as the master user;
+the script's header says how to connect (docs/database-access.md). Every statement can run again.`,
+		}, stdout, stderr)
+		envName := f.String("env", "", "the environment, one of "+envNames(envs)+" (required)")
+		client := f.String("client", "", "the client, as named in clients/clients.go (required)")
+		f.Required("env", "client")
+		if code, ok := f.Parse(args); !ok {
+			return code
 		}
 		sql, err := SQL(envs, all, *envName, *client)
 		if err != nil {
-			fmt.Fprintf(stderr, "stratum database-users: %v\n", err)
-			return 1
+			return f.Fail(err)
 		}
 		fmt.Fprint(stdout, sql)
-		return 0
+		return cli.ExitOK
 	}
+}
+
+func envNames(envs []config.Environment) string {
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 // SQL is the script creating client's application users in environment
@@ -55,25 +58,36 @@ func Command(envs []config.Environment, all []clients.Client) func(args []string
 func SQL(envs []config.Environment, all []clients.Client, env, client string) (string, error) {
 	e, err := config.Get(envs, env)
 	if err != nil {
-		return "", err
+		return "", cli.Usage("-env: %v", err)
 	}
 	var t clients.Tenancy
 	var found bool
+	var names []string
 	for _, c := range all {
-		if c.Name == client {
-			if t, found = c.In(e); !found {
-				return "", fmt.Errorf("client %q is not in environment %q", client, env)
+		names = append(names, c.Name)
+		if c.Name != client {
+			continue
+		}
+		if t, found = c.In(e); !found {
+			var in []string
+			for _, ce := range c.Environments {
+				in = append(in, ce.Name)
 			}
+			return "", cli.Usage("-client: client %q is not in environment %q: it is in %s", client, env, strings.Join(in, ", "))
 		}
 	}
 	if !found {
-		return "", fmt.Errorf("unknown client %q", client)
+		if len(names) == 0 {
+			return "", cli.Usage("-client: unknown client %q: clients/clients.go has no client", client)
+		}
+		return "", cli.Usage("-client: unknown client %q: want one of %s", client, strings.Join(names, ", "))
 	}
 	n := t.Names
 	at := contract.At{Env: env, Client: client}
 	var b strings.Builder
 	fmt.Fprintf(&b, `-- Database users of client %[1]s in %[2]s: stratum database-users -env %[2]s -client %[1]s
--- Instance %[3]s, database %[4]s. Run it as the master user %[5]s, over TLS:
+-- Instance %[3]s, database %[4]s. Run it as the master user %[5]s, over TLS, from a pod on the
+-- client's nodes (the only path to the database): docs/database-access.md, "Connecting as the master user".
 --
 --   PGPASSWORD=... psql "host=$HOST port=%[6]d dbname=%[4]s user=%[5]s sslmode=verify-full sslrootcert=%[7]s-bundle.pem" \
 --     -v ON_ERROR_STOP=1 -f users.sql

@@ -8,6 +8,7 @@ import (
 	"stratum/clients"
 	"stratum/clients/clientstest"
 	"stratum/config"
+	"stratum/internal/cli"
 )
 
 // TestSQL: the script creates, for each application with Database, the
@@ -44,9 +45,9 @@ func TestSQL(t *testing.T) {
 
 func TestSQLErrors(t *testing.T) {
 	for _, tc := range []struct{ env, client, want string }{
-		{"qa", "mtn-ghana", `unknown environment "qa"`},
-		{"prod", "acme", `unknown client "acme"`},
-		{"dev", "ezra", `client "ezra" is not in environment "dev"`},
+		{"qa", "mtn-ghana", `-env: unknown environment "qa": want one of prod, staging, dev`},
+		{"prod", clientstest.Unknown, `-client: unknown client "` + clientstest.Unknown + `": want one of mtn-ghana, ezra`},
+		{"dev", "ezra", `-client: client "ezra" is not in environment "dev": it is in prod, staging`},
 		{"prod", "ezra", `client "ezra" has no application with Database: true`},
 	} {
 		t.Run(tc.env+"/"+tc.client, func(t *testing.T) {
@@ -65,9 +66,13 @@ func TestCommand(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"-env", "prod", "-client", "mtn-ghana"}, 0, "CREATE ROLE app_api LOGIN;"},
-		{[]string{"-env", "prod"}, 2, "usage: stratum database-users"},
-		{[]string{"-env", "prod", "-client", "acme"}, 1, `unknown client "acme"`},
+		{[]string{"-env", "prod", "-client", "mtn-ghana"}, cli.ExitOK, "CREATE ROLE app_api LOGIN;"},
+		{[]string{"-env", "prod"}, cli.ExitUsage, "missing required flag -client"},
+		{[]string{"-client", "ezra"}, cli.ExitUsage, "missing required flag -env"},
+		{[]string{"-env", "production", "-client", "ezra"}, cli.ExitUsage, `unknown environment "production": want one of prod, staging, dev`},
+		{[]string{"-env", "prod", "-client", clientstest.Unknown}, cli.ExitUsage, "want one of mtn-ghana, ezra"},
+		{[]string{"-env", "prod", "-client", "ezra"}, cli.ExitFailure, `client "ezra" has no application with Database: true`},
+		{[]string{"-h"}, cli.ExitOK, "usage: stratum database-users -env ENV -client CLIENT"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

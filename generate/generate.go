@@ -20,6 +20,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/cli"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -148,27 +149,46 @@ func Write(root string, files map[string][]byte) error {
 
 // Main is `stratum generate`.
 func Main(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: stratum generate   (rewrites every committed generated file: the CI pipelines and the diagrams of docs/architecture.md)")
-		return 2
+	f := cli.New(cli.Command{
+		Name: "generate",
+		About: `Rewrites every committed generated file from the configuration and a synthesis of it: the CI
+pipelines (.github/workflows, .gitlab-ci.yml, azure-pipelines.yml), the SSM contract's service
+control policy (docs/scp-ssm-contract.json) and the generated section of docs/architecture.md.
+make update runs it too, with the snapshots; a test fails when a committed copy is stale.`,
+	}, stdout, stderr)
+	if code, ok := f.Parse(args); !ok {
+		return code
 	}
 	g, err := Graph()
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	files, err := Files(".", g, config.Environments())
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	if err := Write(".", files); err != nil {
-		fmt.Fprintf(stderr, "stratum generate: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	paths := slices.Sorted(maps.Keys(files))
 	for _, p := range paths {
 		fmt.Fprintf(stdout, "wrote %s\n", p)
 	}
-	return 0
+	return cli.ExitOK
+}
+
+// Paths are the files Files writes, relative to the repository's root.
+// Which files there are depends on the configuration, not on the stacks,
+// so no synthesis is needed: an empty graph gives the same paths
+// (TestGeneratedPaths proves it on the real graph).
+func Paths(root string, envs []config.Environment) ([]string, error) {
+	g, err := stackgraph.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	files, err := Files(root, g, envs)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(files)), nil
 }

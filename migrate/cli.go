@@ -12,7 +12,6 @@ package migrate
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -25,6 +24,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"stratum/internal/cli"
 	"stratum/tfbackend"
 )
 
@@ -37,9 +37,40 @@ const usage = `usage: stratum migrate [plan] -source SOURCE [flags]   dry run: m
 
 SOURCE is a state file (terraform state pull > monolith.tfstate), stack:NAME
 (an existing Stratum stack's state) or backend:FILE.json (a backend block).
-Exit codes: 0 nothing to do or done, 2 plan has changes to apply, 1 error or
-plan incomplete (unmapped, ambiguous, conflicting or deposed instances).
+stratum help migrate VERB lists a verb's flags (docs/migration.md explains them).
+
+exit codes:
+  0   done, or nothing to do
+  1   failed, or the plan is incomplete (unmapped, ambiguous, conflicting or
+      deposed instances), or verify found a problem
+  2   plan: instances to move (run apply next)
+  64  usage error: nothing was done
 `
+
+// verbs are the verbs' help: synopsis after the verb, and what it does.
+var verbs = map[string]cli.Command{
+	"plan": {Synopsis: "-source SOURCE [-dir DIR] [-synthesis DIR] [-mapping FILE] [-stacks GLOBS] [flags]",
+		About: `Dry run: reads the source state and the destinations', maps every instance of the source to
+its address in a synthesized stack (automatically, or by the mapping file), and writes the
+ledger DIR/plan.json that apply executes. Nothing else is written.`,
+		Results: []string{"2   instances to move: run apply next (1 when the plan is incomplete)"}},
+	"apply": {Synopsis: "[-dir DIR] [flags]",
+		About: `Executes DIR/plan.json: backs up every state involved, writes the destinations first and the
+reduced source last (a crash duplicates, never loses), and logs every step. After an interrupted
+run it completes the remaining writes, or says what it found and what to run.`},
+	"verify": {Synopsis: "[-dir DIR] [flags]",
+		About: `Proves every instance of the plan is in exactly one place: nothing lost, nothing duplicated,
+every object byte-identical to the source's. Exits 1 when it finds a problem.`},
+	"rollback": {Synopsis: "[-dir DIR] [-force] [flags]",
+		About: `Restores every state the migration wrote to the backup taken before the migration's first
+write, however many plans, applies and interrupted runs came after.`},
+	"retire": {Synopsis: "[-dir DIR] [flags]",
+		About: `Removes the emptied state of a source stack that is no longer synthesized, once verify passed
+and the state holds no managed resource.`},
+	"imports": {Synopsis: "-out DIR [-dir DIR] [flags]",
+		About: `Writes import blocks (DIR/<stack>/imports.tf) and removed blocks (DIR/source/removed.tf) for the
+plan, for teams that move state with terraform plan and apply instead of migrate apply.`},
+}
 
 // Main is the `stratum migrate` command. Ctrl-C (or SIGTERM) asks it to
 // stop: apply and rollback finish the write under way, record the
@@ -54,52 +85,57 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // run is Main with its context and, for tests, a Store (nil: the
 // Terraform CLI named by -terraform).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, store Store) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		// stratum migrate -h: the overview; stratum migrate plan -h is
+		// plan's flags.
+		fmt.Fprint(stdout, usage)
+		return cli.ExitOK
+	}
 	verb := "plan"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		verb, args = args[0], args[1:]
 	}
-	fs := flag.NewFlagSet("stratum migrate "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fmt.Fprintf(stderr, "\nflags of %s:\n", verb)
-		fs.PrintDefaults()
+	if verb == "help" {
+		if len(args) > 0 {
+			// stratum migrate help VERB: that verb's help.
+			return run(ctx, []string{args[0], "-h"}, stdout, stderr, store)
+		}
+		fmt.Fprint(stdout, usage)
+		return cli.ExitOK
 	}
-	dir := fs.String("dir", "migration", "migration directory: plan.json, migration.log.jsonl, backups/")
+	cmd, known := verbs[verb]
+	if !known {
+		fmt.Fprintf(stderr, "stratum migrate: unknown verb %q: want one of plan, apply, verify, rollback, retire, imports\nrun 'stratum help migrate' for what each does\n", verb)
+		return cli.ExitUsage
+	}
+	cmd.Name = "migrate " + verb
+	fs := cli.New(cmd, stdout, stderr)
+	dir := fs.String("dir", "migration", "the migration directory: plan.json, migration.log.jsonl, backups/")
 	asJSON := fs.Bool("json", false, "print JSON instead of tables")
-	binary := fs.String("terraform", "terraform", "the terraform binary (>= 1.5)")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long `state push` waits for a state lock held by someone else")
+	binary := fs.String("terraform", "terraform", "the terraform binary (1.5 or later)")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long terraform state push waits for a state lock held by someone else")
 	var o Options
 	var force bool
 	var out string
 	switch verb {
 	case "plan":
-		fs.StringVar(&o.Source, "source", "", "the state to split: FILE, stack:NAME or backend:FILE.json")
-		fs.StringVar(&o.Synthesis, "synthesis", "cdktf.out", "the synthesized stacks (make synth)")
+		fs.StringVar(&o.Source, "source", "", "the state to split: FILE, stack:NAME or backend:FILE.json (required)")
+		fs.StringVar(&o.Synthesis, "synthesis", "cdktf.out", "the synthesized stacks (make synth writes cdktf.out)")
 		fs.StringVar(&o.Mapping, "mapping", "", "mapping file for what automatic matching cannot decide")
 		fs.StringVar(&o.Stacks, "stacks", "", "comma-separated globs of destination stacks, e.g. '*-prod' (default: all but the source)")
 		fs.Var((*listFlag)(&o.BackendConfig), "backend-config", "-backend-config for every stack's backend (repeatable; KEY=VALUE or a file)")
 		fs.BoolVar(&o.SkipDestinations, "skip-destinations", false, "do not read the destination states (faster with many stacks; conflicts are then found by apply, before it writes anything)")
 		fs.Var((*listFlag)(&o.SourceBackendConfig), "source-backend-config", "-backend-config for a backend:FILE.json source (repeatable)")
 		fs.Var((*listFlag)(&o.ForceIdentity), "force-identity", "move this mapping-file source address although its identity contradicts its destination's (repeatable; recorded)")
+		fs.Required("source")
 	case "rollback":
 		fs.BoolVar(&force, "force", false, "restore states that someone else changed after the migration (their changes are lost)")
 	case "imports":
-		fs.StringVar(&out, "out", "", "directory for <stack>/imports.tf and source/removed.tf")
-	case "apply", "verify", "retire":
-	case "help", "-h", "-help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "stratum migrate: unknown verb %q\n%s", verb, usage)
-		return 1
+		fs.StringVar(&out, "out", "", "the directory for <stack>/imports.tf and source/removed.tf (required)")
+		fs.Required("out")
 	}
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "stratum migrate %s: unexpected arguments %v\n", verb, fs.Args())
-		return 1
+	if code, ok := fs.Parse(args); !ok {
+		return code
 	}
 	if store == nil {
 		store = CLI(&tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout})
@@ -164,9 +200,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, store Sto
 		show(rep, func() { printRetire(stdout, rep) })
 		return 0
 	case "imports":
-		if out == "" {
-			return fail(fmt.Errorf("-out DIR is required"))
-		}
 		rep, err := WriteImports(*dir, out)
 		if err != nil {
 			return fail(err)

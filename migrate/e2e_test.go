@@ -13,9 +13,16 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/clients"
+	"stratum/clients/clientstest"
+	"stratum/config"
 	"stratum/internal/monolith"
 	"stratum/internal/testenv"
 	"stratum/migrate"
+	"stratum/stacks"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -26,11 +33,10 @@ var (
 	synthErr  error
 )
 
-// realSynthesis is the real app's synthesis as the golden files record it
-// (__snapshots__/<stack>.json is byte for byte the stack's cdk.tf.json,
-// which the stacks package's tests prove), laid out as cdktf.out once per
-// test binary: no jsii process is started. Tests copy it when they change
-// backends.
+// realSynthesis is the synthesis of the real environments with the
+// clients the fixtures hold (clientstest.Deployed, not clients.All: the
+// tests hold whatever a newcomer onboards or offboards), laid out as
+// cdktf.out once per test binary. Tests copy it when they change backends.
 func realSynthesis(t testing.TB) string {
 	t.Helper()
 	synthOnce.Do(func() {
@@ -39,13 +45,60 @@ func realSynthesis(t testing.TB) string {
 			synthErr = err
 			return
 		}
-		synthErr = monolith.GoldenSynthesis(filepath.Join(testenv.RepoRoot(t), "__snapshots__"), dir)
+		synthErr = fixtureSynthesis(filepath.Join(testenv.RepoRoot(t), "__snapshots__"), dir)
 		synthDir = dir
 	})
 	if synthErr != nil {
-		t.Fatalf("synthesis from the golden files: %v", synthErr)
+		t.Fatalf("synthesis of the fixtures' clients: %v", synthErr)
 	}
 	return synthDir
+}
+
+// fixtureSynthesis writes the synthesis of the real environments with
+// the fixtures' clients into out. A stack's output depends only on its
+// inputs (stacks.Unit.Inputs) and the code, so while every stack of that
+// synthesis has the same inputs in the real app's plan — the fixtures'
+// clients are in clients.All unchanged, whatever else was onboarded — its
+// golden file is its output byte for byte (TestSnapshots), and no jsii
+// process starts. Otherwise (a fixture client offboarded or changed) the
+// fixtures' clients are synthesized.
+func fixtureSynthesis(snapshots, out string) error {
+	envs := config.Environments()
+	fixture, err := stacks.Plan(envs, clientstest.Deployed())
+	if err != nil {
+		return fmt.Errorf("the fixtures' clients: %w", err)
+	}
+	real, err := stacks.Plan(envs, clients.All)
+	if err != nil {
+		return fmt.Errorf("the real configuration: %w", err)
+	}
+	inputs := map[string][]byte{}
+	for _, u := range real {
+		if inputs[u.Name], err = json.Marshal(u.Inputs); err != nil {
+			return err
+		}
+	}
+	var names []string
+	for _, u := range fixture {
+		b, err := json.Marshal(u.Inputs)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(b, inputs[u.Name]) {
+			names = nil
+			break
+		}
+		names = append(names, u.Name)
+	}
+	if names != nil {
+		return monolith.GoldenSynthesis(snapshots, out, names...)
+	}
+	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(out), StackTraces: jsii.Bool(false)})
+	if err := stacks.Build(app, envs, clientstest.Deployed()); err != nil {
+		return err
+	}
+	app.Synth()
+	return nil
 }
 
 func TestMain(m *testing.M) {

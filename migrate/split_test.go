@@ -150,8 +150,8 @@ func count(st *tfstate.State, mode string) int {
 // TestMoveBetweenStacks is the worked example of docs/migration.md: a
 // deployment of the last release before the split, whose databases-prod
 // state holds both clients' databases and data sources, moves them into
-// the real synthesis's database-ezra-prod and database-mtn-ghana-prod
-// with no mapping file. databases-prod is no longer synthesized, so the
+// the synthesis's database-ezra-prod and database-mtn-ghana-prod (of the
+// clients the fixture holds, clientstest.Deployed) with no mapping file. databases-prod is no longer synthesized, so the
 // tool finds its backend from the destinations'. Every managed instance
 // maps automatically to the same address in its own client's stack (a
 // pure move: the addresses did not change), nothing is left to create,

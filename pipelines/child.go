@@ -2,47 +2,52 @@ package pipelines
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
 	"stratum/changes"
 	"stratum/config"
+	"stratum/internal/cli"
 	"stratum/stackgraph"
 )
 
 // ChildMain is `stratum gitlab-child`: it prints the GitLab child pipeline
 // of one run from the output of `stratum changed -json`.
 func ChildMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gitlab-child", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	report := fs.String("changed", "changed.json", "the output of `stratum changed -json`")
-	dir := fs.String("dir", "cdktf.out", "the synthesis of the head")
-	mode := fs.String("mode", "plan", "plan (merge requests) or apply (the default branch)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		return 2
+	f := cli.New(cli.Command{
+		Name:     "gitlab-child",
+		Synopsis: "[-changed FILE] [-dir DIR] [-mode plan|apply]",
+		About: `Prints the GitLab child pipeline of one run: a plan job (merge requests) or a plan and apply
+job (the default branch) for each stack the report selects, ordered by level. FILE is what
+stratum changed -json printed for the run; DIR the synthesis of the head. The parent pipeline
+(.gitlab-ci.yml, written by stratum generate) runs it.`,
+	}, stdout, stderr)
+	report := f.String("changed", "changed.json", "the report of stratum changed -json")
+	dir := f.String("dir", "cdktf.out", "the synthesis of the head (make synth writes cdktf.out)")
+	mode := f.String("mode", "plan", "plan (merge requests) or apply (the default branch)")
+	if code, ok := f.Parse(args); !ok {
+		return code
+	}
+	if *mode != "plan" && *mode != "apply" {
+		return f.Usagef("-mode %q: want plan or apply", *mode)
 	}
 	b, err := os.ReadFile(*report)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum gitlab-child: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	var r changes.Report
 	if err := json.Unmarshal(b, &r); err != nil {
-		fmt.Fprintf(stderr, "stratum gitlab-child: %s: %v\n", *report, err)
-		return 1
+		return f.Fail(fmt.Errorf("%s: %v", *report, err))
 	}
 	g, err := stackgraph.Load(*dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum gitlab-child: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	out, err := GitLabChild(Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings()}, &r, *mode)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum gitlab-child: %v\n", err)
-		return 2
+		return f.Fail(err)
 	}
 	stdout.Write(out)
-	return 0
+	return cli.ExitOK
 }

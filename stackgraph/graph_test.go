@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/internal/cli"
 	_ "stratum/internal/golden" // accepts -update like every test package
 )
 
@@ -243,8 +244,13 @@ func TestMain(t *testing.T) {
 		t.Errorf("Main on an empty dir = %d, stderr %q; want 1 and a hint", code, errs.String())
 	}
 	errs.Reset()
-	if code := Main([]string{"-format"}, &out, &errs); code != 2 {
-		t.Errorf("Main with a bad flag = %d, want 2", code)
+	if code := Main([]string{"-format"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-format") {
+		t.Errorf("Main with a flag missing its value = %d, stderr %q; want %d naming -format", code, errs.String(), cli.ExitUsage)
+	}
+	errs.Reset()
+	// A bad format is a usage error, found before the synthesis is read.
+	if code := Main([]string{"-dir", t.TempDir(), "-format", "svg"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of json, dot, mermaid") {
+		t.Errorf("Main -format svg = %d, stderr %q; want %d and the formats", code, errs.String(), cli.ExitUsage)
 	}
 }
 

@@ -3,10 +3,12 @@ package stackgraph
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+
+	"stratum/internal/cli"
 )
 
 // JSON is the graph as indented JSON, the format of `stratum graph`.
@@ -112,32 +114,28 @@ func (g *Graph) Render(format string) ([]byte, error) {
 
 // Main is `stratum graph`: it prints the stack graph of a synthesis.
 func Main(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("dir", "cdktf.out", "the synthesized output to read (run `make synth` first)")
-	format := fs.String("format", "json", "output format: "+strings.Join(Formats, ", "))
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stratum graph [-dir cdktf.out] [-format json|dot|mermaid]")
-		fmt.Fprintln(stderr, "Prints the stack graph recorded in <dir>/manifest.json: stacks, dependencies, levels.")
-		fs.PrintDefaults()
+	f := cli.New(cli.Command{
+		Name:     "graph",
+		Synopsis: "[-dir DIR] [-format json|dot|mermaid]",
+		About: `Prints the stack graph recorded in DIR/manifest.json: every stack with its environment,
+dependencies, level and runner. make synth writes cdktf.out.`,
+	}, stdout, stderr)
+	dir := f.String("dir", "cdktf.out", "the synthesized output to read (make synth writes it)")
+	format := f.String("format", "json", "output format: "+strings.Join(Formats, ", "))
+	if code, ok := f.Parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "stratum graph: unexpected arguments %q\n", fs.Args())
-		return 2
+	if !slices.Contains(Formats, *format) {
+		return f.Usagef("-format %q: want one of %s", *format, strings.Join(Formats, ", "))
 	}
 	g, err := Load(*dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum graph: %v\n", err)
-		return 1
+		return f.Fail(err)
 	}
 	out, err := g.Render(*format)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum graph: %v\n", err)
-		return 2
+		return f.Fail(err)
 	}
 	stdout.Write(out)
-	return 0
+	return cli.ExitOK
 }

@@ -23,12 +23,12 @@ type envAlerts struct {
 	topic      map[string]string
 }
 
-// alertsOf gathers env's stacks of a synthesis.
-func alertsOf(t *testing.T, s *synthesized, env config.Environment) envAlerts {
+// alertsOf gathers env's stacks of a synthesis of all.
+func alertsOf(t *testing.T, s *synthesized, all []clients.Client, env config.Environment) envAlerts {
 	t.Helper()
 	ea := envAlerts{env: env, foundation: contract.Foundation.StackName(env.Name, ""), stacks: map[string]tfJSON{}, topic: map[string]string{}}
 	param := contract.AlarmTopicARN.Name(contract.At{Env: env.Name})
-	for _, name := range StackNames(env, clients.Tenancies(clients.All, env)) {
+	for _, name := range StackNames(env, clients.Tenancies(all, env)) {
 		j := s.stack(t, name)
 		ea.stacks[name] = j
 		if name == ea.foundation {
@@ -297,9 +297,9 @@ var alertCheckers = map[string]func(envAlerts) []string{
 // and staging); its policy and its key admit exactly the services that
 // publish to it.
 func TestAlertsReachTheTopic(t *testing.T) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	for _, env := range config.Environments() {
-		ea := alertsOf(t, s, env)
+		ea := alertsOf(t, s, all, env)
 		for _, name := range slices.Sorted(maps.Keys(alertCheckers)) {
 			t.Run(env.Name+"/"+name, func(t *testing.T) {
 				for _, p := range alertCheckers[name](ea) {
@@ -320,15 +320,18 @@ func TestAlertsReachTheTopic(t *testing.T) {
 // TestAlertCheckersFail: each checker finds what it checks for when it is
 // planted in a copy of prod's stacks.
 func TestAlertCheckersFail(t *testing.T) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	env := envByName(t, "prod")
+	// The newcomer's stacks: a client in prod whatever the real slice holds.
+	newcomer := all[len(all)-1].Name
+	database, client := contract.Databases.StackName(env.Name, newcomer), contract.Client.StackName(env.Name, newcomer)
 	planted := []struct {
 		name    string
 		checker func(envAlerts) []string
 		plant   func(t *testing.T, ea envAlerts)
 	}{
 		{"alarm without action", alarmProblems, func(t *testing.T, ea envAlerts) {
-			j := ea.stacks["database-ezra-prod"]
+			j := ea.stacks[database]
 			addr := slices.Sorted(maps.Keys(j.resources("aws_cloudwatch_metric_alarm")))[0]
 			j.resources("aws_cloudwatch_metric_alarm")[addr]["alarm_actions"] = []any{}
 		}},
@@ -339,7 +342,7 @@ func TestAlertCheckersFail(t *testing.T) {
 			}
 		}},
 		{"budget to an e-mail only", targetProblems, func(t *testing.T, ea envAlerts) {
-			for _, b := range ea.stacks["client-ezra-prod"].resources("aws_budgets_budget") {
+			for _, b := range ea.stacks[client].resources("aws_budgets_budget") {
 				b["notification"] = []any{map[string]any{"subscriber_email_addresses": []any{"x@example.com"}}}
 			}
 		}},
@@ -350,7 +353,7 @@ func TestAlertCheckersFail(t *testing.T) {
 			}
 		}},
 		{"RDS events elsewhere", targetProblems, func(t *testing.T, ea envAlerts) {
-			for _, sub := range ea.stacks["database-ezra-prod"].resources("aws_db_event_subscription") {
+			for _, sub := range ea.stacks[database].resources("aws_db_event_subscription") {
 				sub["sns_topic"] = "arn:aws:sns:us-east-1:111111111111:elsewhere"
 			}
 		}},
@@ -382,7 +385,7 @@ func TestAlertCheckersFail(t *testing.T) {
 	}
 	for _, p := range planted {
 		t.Run(p.name, func(t *testing.T) {
-			ea := alertsOf(t, s, env)
+			ea := alertsOf(t, s, all, env)
 			if got := p.checker(ea); len(got) != 0 {
 				t.Fatalf("before planting: %v", got)
 			}
@@ -403,7 +406,7 @@ func TestAlertCheckersFail(t *testing.T) {
 // group whose minimum is 0 gets no alarm), and forward that group's
 // failed launches.
 func TestNodeGroupsAlarmBelowMinimum(t *testing.T) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	for _, env := range config.Environments() {
 		check := func(t *testing.T, j tfJSON, name string, minSize int) {
 			t.Helper()
@@ -442,7 +445,7 @@ func TestNodeGroupsAlarmBelowMinimum(t *testing.T) {
 		t.Run(env.Name+"/system", func(t *testing.T) {
 			check(t, s.stack(t, contract.Platform.StackName(env.Name, "")), env.ClusterName()+"-system", env.Cluster.SystemNodes.MinSize)
 		})
-		for _, tn := range clients.Tenancies(clients.All, env) {
+		for _, tn := range clients.Tenancies(all, env) {
 			t.Run(env.Name+"/"+tn.Client.Name, func(t *testing.T) {
 				check(t, s.stack(t, contract.Client.StackName(env.Name, tn.Client.Name)), tn.Names.NodeGroup, tn.Nodes.MinSize)
 			})
@@ -456,7 +459,7 @@ func TestNodeGroupsAlarmBelowMinimum(t *testing.T) {
 // 100 % of the forecast and 100 % of the actual cost; the cost allocation
 // tags are activated where configured.
 func TestBudgets(t *testing.T) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	notifications := func(t *testing.T, b map[string]any) {
 		t.Helper()
 		var got []string
@@ -499,7 +502,7 @@ func TestBudgets(t *testing.T) {
 			if !slices.Equal(tags, want) {
 				t.Errorf("cost allocation tags %v, want %v", tags, want)
 			}
-			for _, tn := range clients.Tenancies(clients.All, env) {
+			for _, tn := range clients.Tenancies(all, env) {
 				cb := only(t, s.stack(t, contract.Client.StackName(env.Name, tn.Client.Name)))
 				if cb["limit_amount"] != fmt.Sprint(tn.MonthlyBudgetUSD) || cb["name"] != tn.Names.Prefix+"-budget" {
 					t.Errorf("%s: budget %v of %v, want %s-budget of %d", tn.Client.Name, cb["name"], cb["limit_amount"], tn.Names.Prefix, tn.MonthlyBudgetUSD)
@@ -511,12 +514,25 @@ func TestBudgets(t *testing.T) {
 			}
 		})
 	}
-	// The client override is used where it is set.
-	prod := envByName(t, "prod")
-	for _, tn := range clients.Tenancies(clients.All, prod) {
-		if tn.Client.Name == "mtn-ghana" && tn.MonthlyBudgetUSD == prod.Alerts.Budget.ClientMonthlyUSD {
-			t.Errorf("mtn-ghana's prod budget is the default %d, want its override", tn.MonthlyBudgetUSD)
+	// A client's override is used where it is set, the environment's
+	// default elsewhere (the newcomer overrides it in its first one).
+	overrides := 0
+	for _, env := range config.Environments() {
+		for _, tn := range clients.Tenancies(all, env) {
+			want := env.Alerts.Budget.ClientMonthlyUSD
+			for _, ce := range tn.Client.Environments {
+				if ce.Name == env.Name && ce.MonthlyBudgetUSD != 0 {
+					want = ce.MonthlyBudgetUSD
+					overrides++
+				}
+			}
+			if tn.MonthlyBudgetUSD != want {
+				t.Errorf("%s in %s: budget %d, want %d", tn.Client.Name, env.Name, tn.MonthlyBudgetUSD, want)
+			}
 		}
+	}
+	if overrides == 0 {
+		t.Error("no client overrides its budget: the override is not checked")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/constructs/irsa"
 	"stratum/constructs/namespace"
@@ -43,10 +44,12 @@ func clientStacks(t *testing.T, s *synthesized, envs []config.Environment, all [
 }
 
 // eachClientStack runs f, as a subtest, for every client stack of the
-// real configuration.
+// onboarded configuration (the real one and the newcomer, so that every
+// environment has a client whatever the real slice holds).
 func eachClientStack(t *testing.T, f func(t *testing.T, cs clientStack)) {
 	t.Helper()
-	for _, cs := range clientStacks(t, defaultSynth(t), config.Environments(), clients.All) {
+	s, all := onboarded(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), all) {
 		t.Run(cs.name, func(t *testing.T) { f(t, cs) })
 	}
 }
@@ -55,10 +58,10 @@ func eachClientStack(t *testing.T, f func(t *testing.T, cs clientStack)) {
 // environments it lists, after the platform and its own database, and
 // depends on no other client's stack (no other database stack).
 func TestClientStacksPerEnvironment(t *testing.T) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	want := map[string]clients.Tenancy{} // stack -> tenancy
 	for _, env := range config.Environments() {
-		for _, tn := range clients.Tenancies(clients.All, env) {
+		for _, tn := range clients.Tenancies(all, env) {
 			want[contract.Client.StackName(env.Name, tn.Client.Name)] = tn
 		}
 	}
@@ -95,8 +98,9 @@ func TestClientStacksPerEnvironment(t *testing.T) {
 // stratum-<env>-<client>-…), its own per-client parameters, and shared
 // platform values. Proven for every client against every other.
 func TestClientIAMIsolation(t *testing.T) {
+	_, all := onboarded(t)
 	eachClientStack(t, func(t *testing.T, cs clientStack) {
-		for _, p := range policyIsolationProblems(cs.j, cs.env.Name, cs.client.Name, clientNames(clients.All)) {
+		for _, p := range policyIsolationProblems(cs.j, cs.env.Name, cs.client.Name, clientNames(all)) {
 			t.Error(p)
 		}
 	})
@@ -107,8 +111,8 @@ func TestClientIAMIsolation(t *testing.T) {
 // client's nodes carry their own security group. Its database stack adds
 // no ingress of its own, so no other path reaches a client database.
 func TestClientDatabaseIsolation(t *testing.T) {
-	s := defaultSynth(t)
-	for _, cs := range clientStacks(t, s, config.Environments(), clients.All) {
+	s, all := onboarded(t)
+	for _, cs := range clientStacks(t, s, config.Environments(), all) {
 		t.Run(cs.name, func(t *testing.T) {
 			for _, p := range databaseIsolationProblems(cs.j, cs.env.Name, cs.client.Name) {
 				t.Error(p)
@@ -116,7 +120,7 @@ func TestClientDatabaseIsolation(t *testing.T) {
 		})
 	}
 	for _, env := range config.Environments() {
-		for _, tn := range clients.Tenancies(clients.All, env) {
+		for _, tn := range clients.Tenancies(all, env) {
 			name := contract.Databases.StackName(env.Name, tn.Client.Name)
 			t.Run(name, func(t *testing.T) {
 				for _, p := range ingressRules(s.stack(t, name)) {
@@ -130,36 +134,42 @@ func TestClientDatabaseIsolation(t *testing.T) {
 // TestIsolationCheckersFail proves that the isolation checks above find
 // what they look for: each case plants one cross-client reference.
 func TestIsolationCheckersFail(t *testing.T) {
-	s := defaultSynth(t)
-	base := s.stack(t, "client-mtn-ghana-prod")
-	names := clientNames(clients.All)
+	s, all := onboarded(t)
+	// The newcomer's stack in its first environment, and a client that is
+	// certainly another: the checks know it by name.
+	me, env := all[len(all)-1].Name, config.Environments()[0].Name
+	base := s.stack(t, contract.Client.StackName(env, me))
+	other := clientstest.Unknown
+	names := append(clientNames(all), other)
+	otherSecret := contract.DatabaseSecretARN.Name(contract.At{Env: env, Client: other})
+	otherGroup := contract.DatabaseSecurityGroupID.Name(contract.At{Env: env, Client: other})
 	cases := []struct {
 		name  string
 		plant func(j tfJSON)
 		check func(j tfJSON) []string
 	}{
 		{"policy reads another client's secret", func(j tfJSON) {
-			j.set("data", "aws_ssm_parameter", "import-databases-ezra-secret-arn", map[string]any{"name": "/stratum/prod/databases/ezra/secret-arn"})
-			firstStatement(j, "app-api")["resources"] = []any{"${data.aws_ssm_parameter.import-databases-ezra-secret-arn.insecure_value}"}
-		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+			j.set("data", "aws_ssm_parameter", "import-databases-other-secret-arn", map[string]any{"name": otherSecret})
+			firstStatement(j, "app-api")["resources"] = []any{"${data.aws_ssm_parameter.import-databases-other-secret-arn.insecure_value}"}
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, env, me, names) }},
 		{"policy names another client's bucket", func(j tfJSON) {
-			firstStatement(j, "app-api")["resources"] = []any{"arn:aws:s3:::stratum-prod-ezra-uploads"}
-		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+			firstStatement(j, "app-api")["resources"] = []any{"arn:aws:s3:::" + clients.Client{Name: other}.NamesIn(env).Bucket("uploads")}
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, env, me, names) }},
 		{"policy grants everything", func(j tfJSON) {
 			firstStatement(j, "app-api")["resources"] = []any{"*"}
-		}, func(j tfJSON) []string { return policyIsolationProblems(j, "prod", "mtn-ghana", names) }},
+		}, func(j tfJSON) []string { return policyIsolationProblems(j, env, me, names) }},
 		{"rule opens another client's database", func(j tfJSON) {
-			j.set("data", "aws_ssm_parameter", "import-databases-ezra-security-group-id", map[string]any{"name": "/stratum/prod/databases/ezra/security-group-id"})
+			j.set("data", "aws_ssm_parameter", "import-databases-other-security-group-id", map[string]any{"name": otherGroup})
 			for _, r := range j.resources("aws_vpc_security_group_ingress_rule") {
-				r["security_group_id"] = "${data.aws_ssm_parameter.import-databases-ezra-security-group-id.insecure_value}"
+				r["security_group_id"] = "${data.aws_ssm_parameter.import-databases-other-security-group-id.insecure_value}"
 			}
-		}, func(j tfJSON) []string { return databaseIsolationProblems(j, "prod", "mtn-ghana") }},
+		}, func(j tfJSON) []string { return databaseIsolationProblems(j, env, me) }},
 		{"rule admits a CIDR", func(j tfJSON) {
 			for _, r := range j.resources("aws_vpc_security_group_ingress_rule") {
 				delete(r, "referenced_security_group_id")
 				r["cidr_ipv4"] = "10.10.0.0/16"
 			}
-		}, func(j tfJSON) []string { return databaseIsolationProblems(j, "prod", "mtn-ghana") }},
+		}, func(j tfJSON) []string { return databaseIsolationProblems(j, env, me) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
 )
@@ -57,9 +58,11 @@ func only(t *testing.T, what string, m map[string]map[string]any) (string, map[s
 	return "", nil
 }
 
-// clientDatabases runs f for every client database of every environment.
+// clientDatabases runs f for every client database of every environment
+// of the onboarded synthesis: the real clients' and the newcomer's, so
+// that every environment has one whatever the real slice holds.
 func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tfJSON, instance map[string]any, addr string)) {
-	s := defaultSynth(t)
+	s, all := onboarded(t)
 	runs := 0
 	defer func() {
 		if runs == 0 {
@@ -67,7 +70,7 @@ func clientDatabases(t *testing.T, f func(t *testing.T, tn clients.Tenancy, j tf
 		}
 	}()
 	for _, env := range config.Environments() {
-		for _, tn := range clients.Tenancies(clients.All, env) {
+		for _, tn := range clients.Tenancies(all, env) {
 			runs++
 			j := s.stack(t, contract.Databases.StackName(env.Name, tn.Client.Name))
 			t.Run(env.Name+"/"+tn.Client.Name, func(t *testing.T) {
@@ -129,18 +132,27 @@ func TestDatabaseStackPerClient(t *testing.T) {
 	})
 }
 
-// TestClientOverridesDatabaseSize: mtn-ghana's prod override reaches its
-// instance and no other.
+// TestClientOverridesDatabaseSize: a client's database override reaches
+// its instance and no other, in the environment where the newcomer
+// overrides its class (clientstest.Newcomer: the first one), for every
+// client of the onboarded synthesis.
 func TestClientOverridesDatabaseSize(t *testing.T) {
-	s := defaultSynth(t)
-	prod, _ := config.Get(config.Environments(), "prod")
-	_, mtn := only(t, "mtn-ghana instances", s.stack(t, "database-mtn-ghana-prod").resources("aws_db_instance"))
-	_, ezra := only(t, "ezra instances", s.stack(t, "database-ezra-prod").resources("aws_db_instance"))
-	if mtn["instance_class"] == prod.Database.InstanceClass {
-		t.Errorf("mtn-ghana instance_class = %v, the environment default: override lost", mtn["instance_class"])
+	s, all := onboarded(t)
+	c, env := all[len(all)-1], config.Environments()[0]
+	if c.Environments[0].Name != env.Name || c.Environments[0].Database == nil || c.Environments[0].Database.InstanceClass == env.Database.InstanceClass {
+		t.Fatalf("the newcomer does not override its database class in %s: the test checks nothing", env.Name)
 	}
-	if ezra["instance_class"] != prod.Database.InstanceClass {
-		t.Errorf("ezra instance_class = %v, want the environment default %s", ezra["instance_class"], prod.Database.InstanceClass)
+	for _, tn := range clients.Tenancies(all, env) {
+		want := env.Database.InstanceClass
+		for _, ce := range tn.Client.Environments {
+			if ce.Name == env.Name && ce.Database != nil && ce.Database.InstanceClass != "" {
+				want = ce.Database.InstanceClass
+			}
+		}
+		name := contract.Databases.StackName(env.Name, tn.Client.Name)
+		if _, inst := only(t, "instances in "+name, s.stack(t, name).resources("aws_db_instance")); inst["instance_class"] != want {
+			t.Errorf("%s: instance_class = %v, want %s", name, inst["instance_class"], want)
+		}
 	}
 }
 
@@ -168,24 +180,25 @@ func foreignResources(j tfJSON, tn clients.Tenancy) []string {
 // TestForeignResourcesFindsOtherClients proves foreignResources finds a
 // resource or a parameter of another client in a database stack.
 func TestForeignResourcesFindsOtherClients(t *testing.T) {
-	s := defaultSynth(t)
-	prod, _ := config.Get(config.Environments(), "prod")
-	tn, ok := clients.All[0].In(prod)
+	s, c := onboardedSynth(t)
+	env := config.Environments()[0]
+	tn, ok := c.In(env)
 	if !ok {
-		t.Fatalf("%s is not in prod", clients.All[0].Name)
+		t.Fatalf("%s is not in %s", c.Name, env.Name)
 	}
-	name := contract.Databases.StackName("prod", tn.Client.Name)
+	name := contract.Databases.StackName(env.Name, tn.Client.Name)
 	j := s.stack(t, name)
 	if p := foreignResources(j, tn); len(p) != 0 {
 		t.Fatalf("the real stack has foreign resources: %v", p)
 	}
+	other := clientstest.Unknown
 	for name, plant := range map[string]func(j tfJSON){
 		"another client's instance": func(j tfJSON) {
-			j.set("resource", "aws_db_instance", "acme_instance_1", map[string]any{"//": map[string]any{"metadata": map[string]any{"path": name + "/acme/instance"}}})
+			j.set("resource", "aws_db_instance", "other_instance_1", map[string]any{"//": map[string]any{"metadata": map[string]any{"path": name + "/" + other + "/instance"}}})
 		},
 		"another client's parameter": func(j tfJSON) {
-			j.set("resource", "aws_ssm_parameter", "param-databases-acme-endpoint", map[string]any{"name": "/stratum/prod/databases/acme/endpoint",
-				"//": map[string]any{"metadata": map[string]any{"path": name + "/param-databases-acme-endpoint"}}})
+			j.set("resource", "aws_ssm_parameter", "param-databases-other-endpoint", map[string]any{"name": contract.DatabaseEndpoint.Name(contract.At{Env: env.Name, Client: other}),
+				"//": map[string]any{"metadata": map[string]any{"path": name + "/param-databases-other-endpoint"}}})
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -32,20 +32,33 @@ func graphOf(t testing.TB, s *synthesized) *stackgraph.Graph {
 func DefaultGraph(t testing.TB) *stackgraph.Graph { return graphOf(t, defaultSynth(t)) }
 
 var (
-	onboardedOnce sync.Once
-	onboarded     *stackgraph.Graph
+	onboardedOnce   sync.Once
+	onboardedApp    *synthesized
+	onboardedClient clients.Client
+	onboardedGraph  *stackgraph.Graph
 )
 
-// OnboardedGraph is the graph with the onboarding test's client appended.
-func OnboardedGraph(t testing.TB) *stackgraph.Graph {
+// onboardedSynth is the real configuration with newcomer(t) appended,
+// synthesized once per test binary, and that client.
+func onboardedSynth(t testing.TB) (*synthesized, clients.Client) {
 	t.Helper()
 	defaultSynth(t)
 	onboardedOnce.Do(func() {
-		all := append(append([]clients.Client{}, clients.All...), acme)
-		onboarded = graphOf(t, synth(t, config.Environments(), all))
+		c := newcomer(t)
+		onboardedApp = synth(t, config.Environments(), withNewcomer(c))
+		onboardedClient = c
+		onboardedGraph = graphOf(t, onboardedApp)
 	})
-	if onboarded == nil {
+	if onboardedApp == nil {
 		t.Fatal("synthesis failed earlier")
 	}
-	return onboarded
+	return onboardedApp, onboardedClient
+}
+
+// OnboardedGraph is the graph with the onboarding tests' client appended,
+// and that client's name.
+func OnboardedGraph(t testing.TB) (*stackgraph.Graph, string) {
+	t.Helper()
+	_, c := onboardedSynth(t)
+	return onboardedGraph, c.Name
 }

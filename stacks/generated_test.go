@@ -50,6 +50,22 @@ func TestGeneratedFilesAreCurrent(t *testing.T) {
 	}
 }
 
+// TestGeneratedPaths: generate.Paths, which needs no synthesis, names
+// exactly the files generate.Files writes from the real graph.
+func TestGeneratedPaths(t *testing.T) {
+	files, err := generate.Files("..", stacks.DefaultGraph(t), config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := generate.Paths("..", config.Environments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := slices.Sorted(maps.Keys(files)); !slices.Equal(paths, want) {
+		t.Errorf("generate.Paths = %v, want %v", paths, want)
+	}
+}
+
 // TestPipelinesOnboarding: adding a client changes the generated
 // pipelines (the YAML files) only where its stacks appear: every value of the pipelines
 // without it is still there, and everything added names the new client.
@@ -58,7 +74,8 @@ func TestPipelinesOnboarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := generate.Files("..", stacks.OnboardedGraph(t), config.Environments())
+	onboarded, name := stacks.OnboardedGraph(t)
+	after, err := generate.Files("..", onboarded, config.Environments())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +94,7 @@ func TestPipelinesOnboarding(t *testing.T) {
 		if err := yaml.Unmarshal(after[p], &a); err != nil {
 			t.Fatal(err)
 		}
-		for _, problem := range additionsOnly(p, b, a, "acme") {
+		for _, problem := range additionsOnly(p, b, a, name) {
 			t.Error(problem)
 		}
 		if !bytes.Equal(before[p], after[p]) {
@@ -187,7 +204,8 @@ func TestArchitectureOnboarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := architecture.Section(stacks.OnboardedGraph(t))
+	onboarded, name := stacks.OnboardedGraph(t)
+	after, err := architecture.Section(onboarded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,11 +225,11 @@ func TestArchitectureOnboarding(t *testing.T) {
 			}
 		}
 		without := grown
-		for _, stack := range []string{"database-acme-" + env, "client-acme-" + env} {
+		for _, stack := range []string{"database-" + name + "-" + env, "client-" + name + "-" + env} {
 			without = strings.Replace(without, ", `"+stack+"`", "", 1)
 			without = strings.Replace(without, "`"+stack+"`, ", "", 1)
 		}
-		if !strings.HasPrefix(l, "| ") || !strings.Contains(grown, "client-acme-"+env) || !strings.Contains(grown, "database-acme-"+env) || without != l {
+		if !strings.HasPrefix(l, "| ") || !strings.Contains(grown, "client-"+name+"-"+env) || !strings.Contains(grown, "database-"+name+"-"+env) || without != l {
 			t.Errorf("line %q changed (to %q) when a client was added", l, grown)
 		}
 	}

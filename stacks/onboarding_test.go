@@ -12,28 +12,33 @@ import (
 	"testing"
 
 	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
 )
 
-// acme is a client as a newcomer would append it to clients.All, with a
-// database override in prod.
-var acme = clients.Client{
-	Name:        "acme",
-	DisplayName: "Acme",
-	CostCentre:  "cc-1999",
-	Environments: []clients.Environment{
-		{Name: "prod", Database: &clients.DatabaseSize{InstanceClass: "db.r6g.xlarge", AllocatedStorageGiB: 150, MaxAllocatedStorageGiB: 300}},
-		{Name: "staging"},
-		{Name: "dev"},
-	},
-	Buckets: []clients.Bucket{
-		{Name: "data", Lifecycle: clients.Lifecycle{Transitions: []clients.Transition{{Days: 60, StorageClass: "GLACIER_IR"}}}},
-	},
-	Applications: []clients.Application{
-		{Name: "api", Port: 8080, Buckets: map[string]clients.Access{"data": clients.ReadWrite}, Database: true},
-		{Name: "etl", Buckets: map[string]clients.Access{"data": clients.ReadOnly}},
-	},
+// newcomer is the client the onboarding tests append to the real slice:
+// clientstest.Newcomer under a name and cost centre no client of
+// clients.All uses, so that the tests hold whatever a newcomer onboarded.
+func newcomer(t testing.TB) clients.Client {
+	t.Helper()
+	envs := config.Environments()
+	return clientstest.Fresh(t, clients.All, envs, clientstest.Newcomer(envs))
+}
+
+// onboarded is onboardedSynth with the clients it was built from: the
+// real slice and the newcomer, last. Tests of what every client gets run
+// on it, so that every environment has a client whatever the real slice
+// holds; it holds every real stack byte for byte (TestOnboarding).
+func onboarded(t testing.TB) (*synthesized, []clients.Client) {
+	t.Helper()
+	s, c := onboardedSynth(t)
+	return s, withNewcomer(c)
+}
+
+// withNewcomer is the real slice with c appended, in a slice of its own.
+func withNewcomer(c clients.Client) []clients.Client {
+	return append(append([]clients.Client{}, clients.All...), c)
 }
 
 // TestOnboarding: appending one client to the slice adds its stacks — its
@@ -43,9 +48,9 @@ var acme = clients.Client{
 // isolated from every other client like the existing clients are.
 func TestOnboarding(t *testing.T) {
 	before := defaultSynth(t)
-	all := append(append([]clients.Client{}, clients.All...), acme)
+	after, all := onboarded(t)
+	newcomer := all[len(all)-1]
 	envs := config.Environments()
-	after := synth(t, envs, all)
 
 	var added []string
 	for _, name := range after.names() {
@@ -56,7 +61,7 @@ func TestOnboarding(t *testing.T) {
 	var want []string
 	for _, env := range envs {
 		for _, l := range clientLayers {
-			want = append(want, l.StackName(env.Name, acme.Name))
+			want = append(want, l.StackName(env.Name, newcomer.Name))
 		}
 	}
 	sort.Strings(want)
@@ -74,30 +79,30 @@ func TestOnboarding(t *testing.T) {
 				t.Errorf("dependencies %v became %v", before.deps[name], after.deps[name])
 			}
 			if !bytes.Equal(before.raw[name], raw) {
-				t.Errorf("changed when a client was added:\n%s", strings.Join(blockChanges(t, before.raw[name], raw, ""), "\n"))
+				t.Errorf("changed when a client was newcomer:\n%s", strings.Join(blockChanges(t, before.raw[name], raw, ""), "\n"))
 			}
 		})
 	}
 
 	for _, env := range envs {
-		name := contract.Databases.StackName(env.Name, acme.Name)
+		name := contract.Databases.StackName(env.Name, newcomer.Name)
 		db := after.stack(t, name)
-		only(t, "instances of acme in "+name, owned(db, "aws_db_instance", acme.Name))
+		only(t, "instances of "+newcomer.Name+" in "+name, owned(db, "aws_db_instance", newcomer.Name))
 		written := map[string]bool{}
 		for _, p := range db.resources("aws_ssm_parameter") {
 			written[p["name"].(string)] = true
 		}
 		for _, p := range []contract.String{contract.DatabaseSecurityGroupID, contract.DatabaseSecretARN, contract.DatabaseEndpoint} {
-			if param := p.Name(contract.At{Env: env.Name, Client: acme.Name}); !written[param] {
+			if param := p.Name(contract.At{Env: env.Name, Client: newcomer.Name}); !written[param] {
 				t.Errorf("%s does not write %s: the new client has no database", name, param)
 			}
 		}
-		if tn, ok := acme.In(env); ok {
+		if tn, ok := newcomer.In(env); ok {
 			for _, p := range foreignResources(db, tn) {
 				t.Errorf("%s: %s", name, p)
 			}
 		}
-		client := contract.Client.StackName(env.Name, acme.Name)
+		client := contract.Client.StackName(env.Name, newcomer.Name)
 		if !after.upstream(name, client) {
 			t.Errorf("%s does not depend on %s (deps %v)", client, name, after.deps[client])
 		}

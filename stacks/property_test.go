@@ -240,10 +240,11 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 // built from an environment and tenancies whose every other field is
 // changed, synthesizes to the same bytes. (Had a builder read a changed
 // field, its stack would differ, or its build would panic on the nonsense
-// values.) The environment is prod, with its clients.
+// values.) The environment is prod, with its clients and the newcomer
+// (so that the client layers are built whatever the real slice holds).
 func TestStackReads(t *testing.T) {
 	env := config.Environments()[configtest.Prod]
-	tenancies := clients.Tenancies(clients.All, env)
+	tenancies := clients.Tenancies(withNewcomer(newcomer(t)), env)
 	names := StackNames(env, tenancies)
 	for _, l := range append(slices.Clone(environmentLayers), clientLayers...) {
 		if _, ok := stackReads[l]; !ok {

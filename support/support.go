@@ -9,7 +9,6 @@ package support
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,6 +18,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/config"
+	"stratum/internal/cli"
 )
 
 // Status is what a configured version's support looks like on the day.
@@ -141,65 +141,59 @@ func (r Report) Write(w io.Writer) error {
 	return err
 }
 
-// Exit codes, as CI branches on them (like terraform plan -detailed-exitcode).
+// Exit codes, as CI branches on them (like terraform plan
+// -detailed-exitcode); a usage error (a bad -within or -today) is
+// cli.ExitUsage, never one of these.
 const (
-	ExitOK        = 0
-	ExitError     = 1
-	ExitAttention = 2
+	ExitOK        = cli.ExitOK
+	ExitError     = cli.ExitFailure
+	ExitAttention = cli.ExitChanges
 )
 
 // Main is `stratum support [-within 60d] [-today YYYY-MM-DD] [-json]`.
 // It exits ExitAttention when a configured version leaves standard support
-// within the window (or has left it), ExitError on bad flags or an
-// invalid configuration, and ExitOK otherwise.
+// within the window (or has left it), ExitError on an invalid
+// configuration, cli.ExitUsage on bad flags, and ExitOK otherwise.
 func Main(args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments, time.Now, stdout, stderr)
 }
 
 // run is Main with the environments and the clock injected.
 func run(args []string, envs func() []config.Environment, now func() time.Time, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("support", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	within := fs.String("within", "60d", "warn about versions leaving standard support within this window: days (60d), weeks (8w) or hours (1440h)")
-	todayFlag := fs.String("today", "", "check as of this day, YYYY-MM-DD (default: today, UTC)")
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stratum support [-within 60d] [-today YYYY-MM-DD] [-json]")
-		fmt.Fprintln(stderr, "exit codes: 0 every version stays in standard support beyond the window, 2 one leaves it within the window (or has), 1 error")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return ExitError
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "stratum support: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return ExitError
+	f := cli.New(cli.Command{
+		Name:     "support",
+		Synopsis: "[-within 60d] [-today YYYY-MM-DD] [-json]",
+		About: `Says which Kubernetes (EKS) and PostgreSQL (RDS) versions the environments configure leave
+AWS standard support within the window, or have left it, and what to upgrade to
+(awsrules/support.go dates each version, with its source).`,
+		Results: []string{"2   a configured version leaves standard support within the window, or has left it"},
+	}, stdout, stderr)
+	within := f.String("within", "60d", "the window: days (60d), weeks (8w) or hours (1440h)")
+	todayFlag := f.String("today", "", "check as of this day, YYYY-MM-DD (default: today, UTC)")
+	asJSON := f.Bool("json", false, "print the report as JSON")
+	if code, ok := f.Parse(args); !ok {
+		return code
 	}
 	days, err := ParseWindow(*within)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum support: -within: %v\n", err)
-		return ExitError
+		return f.Usagef("-within: %v", err)
 	}
 	var today time.Time
 	if *todayFlag == "" {
 		today = now().UTC()
 	} else if today, err = time.Parse(time.DateOnly, *todayFlag); err != nil {
-		fmt.Fprintf(stderr, "stratum support: -today %q: want a date YYYY-MM-DD\n", *todayFlag)
-		return ExitError
+		return f.Usagef("-today %q: want a date YYYY-MM-DD", *todayFlag)
 	}
 	e := envs()
 	if err := config.Validate(e); err != nil {
-		fmt.Fprintf(stderr, "stratum support: invalid configuration:\n%v\n", err)
-		return ExitError
+		return f.Fail(fmt.Errorf("invalid configuration:\n%w", err))
 	}
 	r := Check(e, today, days)
 	if *asJSON {
 		b, _ := json.MarshalIndent(r, "", "  ")
 		fmt.Fprintln(stdout, string(b))
 	} else if err := r.Write(stdout); err != nil {
-		fmt.Fprintf(stderr, "stratum support: %v\n", err)
-		return ExitError
+		return f.Fail(err)
 	}
 	if r.Attention() {
 		return ExitAttention

@@ -9,6 +9,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/config"
+	"stratum/internal/cli"
 )
 
 // clock fails the test if the command reads it while -today is given.
@@ -50,9 +51,10 @@ func TestCommand(t *testing.T) {
 		{name: "weeks", args: []string{"-today", "2027-01-26", "-within", "8w"}, code: ExitOK},
 		{name: "support ended", args: []string{"-today", "2027-03-27"}, code: ExitAttention,
 			want: []string{"ended", `ACTION: environment "staging": Cluster.Version 1.35 left standard support on 2027-03-27`}},
-		{name: "bad window", args: []string{"-today", "2026-12-01", "-within", "two months"}, code: ExitError},
-		{name: "bad day", args: []string{"-today", "01/12/2026"}, code: ExitError},
-		{name: "stray argument", args: []string{"-today", "2026-12-01", "prod"}, code: ExitError},
+		{name: "bad window", args: []string{"-today", "2026-12-01", "-within", "two months"}, code: cli.ExitUsage,
+			want: []string{`-within: "two months": want whole days, such as 60d, 8w or 1440h`}},
+		{name: "bad day", args: []string{"-today", "01/12/2026"}, code: cli.ExitUsage, want: []string{"want a date YYYY-MM-DD"}},
+		{name: "stray argument", args: []string{"-today", "2026-12-01", "prod"}, code: cli.ExitUsage, want: []string{`unexpected argument "prod"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -62,10 +64,10 @@ func TestCommand(t *testing.T) {
 			}
 			// Compared with runs of spaces as one: the table's columns
 			// are as wide as their longest cell.
-			out := squeeze(stdout.String())
+			out := squeeze(stdout.String() + stderr.String())
 			for _, w := range tc.want {
 				if !strings.Contains(out, squeeze(w)) {
-					t.Errorf("output:\n%s\nwant it to contain %q", stdout.String(), w)
+					t.Errorf("output:\n%s%s\nwant it to contain %q", stdout.String(), stderr.String(), w)
 				}
 			}
 			for _, n := range tc.not {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +13,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/internal/cli"
 )
 
 // The commands that spread synthesis over CI runners (docs/synthesis.md,
@@ -21,8 +21,8 @@ import (
 // which cache key, synth-shard synthesizes one shard, synth-merge
 // assembles cdktf.out from all of them.
 
-// A command gets its arguments and returns the exit code: 0 done, 1
-// failed, 2 bad usage.
+// A command gets its arguments and returns the exit code (internal/cli:
+// 0 done, 1 failed, 64 bad usage).
 type command = func(args []string, stdout, stderr io.Writer) int
 
 // ShardCommand is `stratum synth-shard -shard i/K -out DIR`.
@@ -32,24 +32,22 @@ func ShardCommand(envs []config.Environment, all []clients.Client, source fs.FS)
 			return exit(stderr, err)
 		}
 		defer jsii.Close()
-		f := flag.NewFlagSet("synth-shard", flag.ContinueOnError)
-		f.SetOutput(stderr)
-		shard := f.String("shard", "", "which shard to synthesize, i/K (1 ≤ i ≤ K; K from `stratum synth-plan`)")
+		f := cli.New(cli.Command{
+			Name:     "synth-shard",
+			Synopsis: "-shard i/K -out DIR",
+			About: `Synthesizes shard i of K of every stack (the engine's split by cost, the same on every runner)
+into DIR, reusing the synthesis cache; stratum synth-merge assembles cdktf.out from all K, and
+stratum synth-plan says K.`,
+		}, stdout, stderr)
+		shard := f.String("shard", "", "which shard to synthesize, i/K with 1 <= i <= K (K from stratum synth-plan) (required)")
 		out := f.String("out", "", "the shard's directory, new or an earlier shard's (required)")
-		f.Usage = func() {
-			fmt.Fprintln(stderr, "usage: stratum synth-shard -shard i/K -out DIR")
-			fmt.Fprintln(stderr, "Synthesizes shard i of K of every stack (the engine's split by cost, the same on every runner)")
-			fmt.Fprintln(stderr, "into DIR, reusing the synthesis cache; `stratum synth-merge` assembles cdktf.out from all K.")
-			f.PrintDefaults()
-		}
-		if err := f.Parse(args); err != nil || f.NArg() > 0 || *shard == "" || *out == "" {
-			f.Usage()
-			return 2
+		f.Required("shard", "out")
+		if code, ok := f.Parse(args); !ok {
+			return code
 		}
 		i, k, err := ShardOf(*shard)
 		if err != nil {
-			fmt.Fprintf(stderr, "stratum synth-shard: %v\n", err)
-			return 2
+			return f.Usagef("-shard %q: %v", *shard, err)
 		}
 		opts, err := OptionsFromEnv(source)
 		if err != nil {
@@ -61,26 +59,27 @@ func ShardCommand(envs []config.Environment, all []clients.Client, source fs.FS)
 			return exit(stderr, err)
 		}
 		fmt.Fprintf(stdout, "%s (shard %d of %d)\n", r, i, k)
-		return 0
+		return cli.ExitOK
 	}
 }
 
 // MergeCommand is `stratum synth-merge [-out DIR] SHARD...`.
 func MergeCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
 	return func(args []string, stdout, stderr io.Writer) int {
-		f := flag.NewFlagSet("synth-merge", flag.ContinueOnError)
-		f.SetOutput(stderr)
+		f := cli.New(cli.Command{
+			Name:      "synth-merge",
+			Synopsis:  "[-out DIR] SHARD-DIR...",
+			Arguments: true,
+			About: `Assembles the shards written by stratum synth-shard into one cdktf.out, byte for byte what one
+synthesis writes, and stores their stacks in the synthesis cache. It fails, writing nothing, when a
+shard is missing, given twice, damaged, or from other code or configuration.`,
+		}, stdout, stderr)
 		out := f.String("out", "", "the output directory (default: $CDKTF_OUTDIR, else cdktf.out)")
-		f.Usage = func() {
-			fmt.Fprintln(stderr, "usage: stratum synth-merge [-out DIR] SHARD-DIR...")
-			fmt.Fprintln(stderr, "Assembles the shards written by `stratum synth-shard` into one cdktf.out, byte for byte what one")
-			fmt.Fprintln(stderr, "synthesis writes, and stores their stacks in the synthesis cache. It fails, writing nothing, when a")
-			fmt.Fprintln(stderr, "shard is missing, given twice, damaged, or from other code or configuration.")
-			f.PrintDefaults()
+		if code, ok := f.Parse(args); !ok {
+			return code
 		}
-		if err := f.Parse(args); err != nil || f.NArg() == 0 {
-			f.Usage()
-			return 2
+		if f.NArg() == 0 {
+			return f.Usagef("no shard directories: name the K directories stratum synth-shard wrote")
 		}
 		opts, err := OptionsFromEnv(source)
 		if err != nil {
@@ -101,26 +100,22 @@ func MergeCommand(envs []config.Environment, all []clients.Client, source fs.FS)
 // PlanCommand is `stratum synth-plan [-json] [-target 3]`.
 func PlanCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
 	return func(args []string, stdout, stderr io.Writer) int {
-		f := flag.NewFlagSet("synth-plan", flag.ContinueOnError)
-		f.SetOutput(stderr)
+		f := cli.New(cli.Command{
+			Name:     "synth-plan",
+			Synopsis: "[-json] [-target 3] [-cores 2]",
+			About: `Prints what a pipeline needs before synthesizing on several runners: the number of shards K for
+stratum synth-shard -shard i/K (each shard's cold synthesis predicted within -target floors on a
+runner of -cores cores), and the synthesis cache's key and restore keys (.cache/synth). The
+key=value lines can be appended to $GITHUB_OUTPUT as they are.`,
+		}, stdout, stderr)
 		asJSON := f.Bool("json", false, "print JSON instead of key=value lines")
 		target := f.Float64("target", DefaultShardTarget, "the slowest shard's cold synthesis to stay within, in floors (jsii floor times)")
 		cores := f.Int("cores", DefaultModel.Cores, "cores of each runner")
-		f.Usage = func() {
-			fmt.Fprintln(stderr, "usage: stratum synth-plan [-json] [-target 3] [-cores 2]")
-			fmt.Fprintln(stderr, "Prints what a pipeline needs before synthesizing on several runners: the number of shards K for")
-			fmt.Fprintln(stderr, "`stratum synth-shard -shard i/K` (each shard's cold synthesis predicted within -target floors on")
-			fmt.Fprintln(stderr, "a runner of -cores cores), and the synthesis cache's key and restore keys (.cache/synth). The")
-			fmt.Fprintln(stderr, "key=value lines can be appended to $GITHUB_OUTPUT as they are.")
-			f.PrintDefaults()
-		}
-		if err := f.Parse(args); err != nil || f.NArg() > 0 {
-			f.Usage()
-			return 2
+		if code, ok := f.Parse(args); !ok {
+			return code
 		}
 		if *target < 1 || *cores < 1 {
-			fmt.Fprintf(stderr, "stratum synth-plan: -target %g and -cores %d: want a target of 1 floor or more and 1 core or more\n", *target, *cores)
-			return 2
+			return f.Usagef("-target %g and -cores %d: want a target of 1 floor or more and 1 core or more", *target, *cores)
 		}
 		p, err := PlanFor(envs, all, source, *target, *cores)
 		if err != nil {

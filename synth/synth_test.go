@@ -20,7 +20,9 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
+	"stratum/clients/clientstest"
 	"stratum/config"
+	"stratum/contract"
 	_ "stratum/internal/golden" // accepts -update, which `go test ./... -update` passes everywhere
 	"stratum/stacks"
 )
@@ -140,36 +142,53 @@ func TestByteIdentical(t *testing.T) {
 		sameTree(t, plain, out)
 	})
 
+	// ownStacks are the stacks of client c in the plan of all, in plan order.
+	ownStacks := func(t *testing.T, all []clients.Client, c clients.Client) []string {
+		t.Helper()
+		u, err := stacks.Plan(envs, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, x := range u {
+			for _, e := range c.Environments {
+				if x.Name == contract.Databases.StackName(e.Name, c.Name) || x.Name == contract.Client.StackName(e.Name, c.Name) {
+					out = append(out, x.Name)
+				}
+			}
+		}
+		return out
+	}
+
 	t.Run("one client changed", func(t *testing.T) {
+		if len(clients.All) == 0 {
+			t.Skip("clients.All is empty: no client to change (client added covers a client's stacks)")
+		}
 		changed := slices.Clone(clients.All)
-		i := slices.IndexFunc(changed, func(c clients.Client) bool { return c.Name == "ezra" })
-		changed[i].CostCentre = "cc-2002"
+		changed[0].CostCentre += "-changed"
 		out := filepath.Join(t.TempDir(), "cdktf.out")
 		r, err := Run(envs, changed, Options{Outdir: out, CacheDir: cache, Source: moduleSource, inProcess: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"database-ezra-prod", "client-ezra-prod", "database-ezra-staging", "client-ezra-staging"}
-		if !reflect.DeepEqual(r.Synthesized, want) {
-			t.Errorf("synthesized %v, want %v: ezra's own stacks, the only ones whose inputs hold ezra", r.Synthesized, want)
+		if want := ownStacks(t, changed, changed[0]); !reflect.DeepEqual(r.Synthesized, want) {
+			t.Errorf("synthesized %v, want %v: %s's own stacks, the only ones whose inputs hold it", r.Synthesized, want, changed[0].Name)
 		}
 		sameTree(t, plainSynth(t, envs, changed), out)
 	})
 
 	t.Run("client added", func(t *testing.T) {
-		added := append(slices.Clone(clients.All), clients.Client{
-			Name: "acme", DisplayName: "Acme", CostCentre: "cc-1999",
-			Environments: []clients.Environment{{Name: "prod"}, {Name: "dev"}},
-			Buckets:      []clients.Bucket{{Name: "data"}},
-			Applications: []clients.Application{{Name: "api", Port: 8080, Buckets: map[string]clients.Access{"data": clients.ReadWrite}, Database: true}},
-		})
+		// In two environments: prod and dev.
+		c := clientstest.Newcomer(envs)
+		c.Environments = []clients.Environment{c.Environments[0], c.Environments[len(c.Environments)-1]}
+		c = clientstest.Fresh(t, clients.All, envs, c)
+		added := append(slices.Clone(clients.All), c)
 		out := filepath.Join(t.TempDir(), "cdktf.out")
 		r, err := Run(envs, added, Options{Outdir: out, CacheDir: cache, Source: moduleSource, inProcess: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"database-acme-prod", "client-acme-prod", "database-acme-dev", "client-acme-dev"}
-		if !reflect.DeepEqual(r.Synthesized, want) {
+		if want := ownStacks(t, added, c); len(want) != 4 || !reflect.DeepEqual(r.Synthesized, want) {
 			t.Errorf("synthesized %v, want %v: the new client's own stacks and nothing else", r.Synthesized, want)
 		}
 		sameTree(t, plainSynth(t, envs, added), out)

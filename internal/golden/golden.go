@@ -1,8 +1,10 @@
 // Package golden compares test output with golden files, like go/printer
 // and cmd/gofmt. A package whose tests compare golden files imports it and
-// so accepts -update, which rewrites them; packages without golden files
-// do not know the flag. `make update` runs exactly the packages whose
-// tests import this one with -update (see the Makefile).
+// so accepts -update, which rewrites them (other test packages import it
+// blank, so that go test ./... -update is accepted everywhere). `make
+// update` runs exactly the tests that rewrite golden files — those that
+// read Update or call Check — with -update; the Makefile lists them and
+// main's TestGoldenTestsAreListed keeps that list complete.
 package golden
 
 import (

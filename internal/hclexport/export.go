@@ -1,7 +1,6 @@
 package hclexport
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"stratum/internal/cli"
 )
 
 // DefaultOut is where `stratum hcl` writes by default (git-ignored).
@@ -27,30 +28,26 @@ func Command(check func() error, build func(cdktf.App) error) func(args []string
 }
 
 func run(check func() error, build func(cdktf.App) error, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hcl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", DefaultOut, "directory to write <dir>/stacks/<stack>/cdk.tf into")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: stratum hcl [-out DIR]   write every stack as plain Terraform HCL (default DIR: "+DefaultOut+")")
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return 2
+	f := cli.New(cli.Command{
+		Name:     "hcl",
+		Synopsis: "[-out DIR]",
+		About: `Synthesizes every stack and writes each as plain Terraform HCL into DIR/stacks/<stack>/cdk.tf,
+with the same addresses and backend as its JSON: the way out of cdktf (docs/exit.md). DIR is
+replaced whole only when every stack rendered; on an error it is left as it was.`,
+	}, stdout, stderr)
+	out := f.String("out", DefaultOut, "the directory to write DIR/stacks/<stack>/cdk.tf into")
+	if code, ok := f.Parse(args); !ok {
+		return code
 	}
 	if err := check(); err != nil {
-		fmt.Fprintf(stderr, "stratum hcl: invalid configuration, nothing was written:\n%v\n", err)
-		return 1
+		return f.Fail(fmt.Errorf("invalid configuration, nothing was written:\n%w", err))
 	}
 	n, err := Export(*out, build)
 	if err != nil {
-		fmt.Fprintf(stderr, "stratum hcl: %v\n%s was left unchanged\n", err, *out)
-		return 1
+		return f.Fail(fmt.Errorf("%w\n%s was left unchanged", err, *out))
 	}
 	fmt.Fprintf(stdout, "wrote %d stacks as HCL into %s\n", n, filepath.Join(*out, "stacks"))
-	return 0
+	return cli.ExitOK
 }
 
 // Export writes every stack as HCL into out/stacks/<stack>/cdk.tf. It

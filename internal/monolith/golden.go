@@ -14,14 +14,21 @@ import (
 // (byte for byte what synthesis writes, which the stacks package's
 // snapshot tests prove), and out/manifest.json naming each stack's file
 // and working directory, as cdktf writes it. Tests and the migration
-// benchmark read the real stacks this way without starting jsii.
-func GoldenSynthesis(snapshots, out string) error {
+// benchmark read the real stacks this way without starting jsii. With
+// names, only those stacks are laid out, and each must have a golden file.
+func GoldenSynthesis(snapshots, out string, names ...string) error {
 	files, err := filepath.Glob(filepath.Join(snapshots, "*.json"))
 	if err != nil {
 		return err
 	}
 	if len(files) == 0 {
 		return fmt.Errorf("%s: no golden files", snapshots)
+	}
+	if names != nil {
+		files = files[:0]
+		for _, n := range names {
+			files = append(files, filepath.Join(snapshots, n+".json"))
+		}
 	}
 	sort.Strings(files)
 	stacks := map[string]any{}

@@ -20,6 +20,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/deploy"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -53,8 +54,12 @@ var Artifacts = []Artifact{
 		return map[string][]byte{"azure-pipelines.yml": pipelines.Azure(in)}, nil
 	}},
 	{Name: "SSM contract service control policy", Generate: func(in pipelines.Input) (map[string][]byte, error) {
-		scp, err := contract.SCP(in.Envs)
+		scp, err := contract.SCP(in.Envs, deploy.ContractWriters)
 		return map[string][]byte{"docs/scp-ssm-contract.json": scp}, err
+	}},
+	{Name: "the resource types of each layer, which its deploy role is granted", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		b, err := deploy.TypesFile(in.Graph)
+		return map[string][]byte{deploy.TypesPath: b}, err
 	}},
 	{Name: "architecture diagrams (stack graph and SSM contract)", Sections: func(in pipelines.Input) (map[string][]byte, error) {
 		section, err := architecture.Section(in.Graph)

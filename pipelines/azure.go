@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"stratum/config"
 
 	"stratum/stackgraph"
 )
@@ -117,15 +118,10 @@ echo "##vso[task.prependpath]$(Agent.ToolsDirectory)/terraform"`, in.Settings.Te
 
 // azAWS runs script with the credentials of an AWS service connection
 // (AWS Toolkit for Azure DevOps; configure the connection to use OIDC).
-func (in Input) azAWS(envName, mode, display, script string) azStep {
-	conn := fmt.Sprintf("stratum-%s-%s", envName, mode)
-	if a := in.env(envName).CI.AzureDevOps; a != nil {
-		if mode == "apply" {
-			conn = a.ApplyConnectionName(envName)
-		} else {
-			conn = a.PlanConnectionName(envName)
-		}
-	}
+// purpose is config.AzurePullRequest, AzurePlan or AzureDeploy: there is
+// one connection per environment, layer and purpose.
+func (in Input) azAWS(envName, stack, purpose, display, script string) azStep {
+	conn := config.AzureDevOpsCI{}.ConnectionName(envName, layerWord(stack), purpose)
 	return azStep{Task: "AWSShellScript@1", DisplayName: display, Inputs: map[string]string{
 		"awsCredentials": conn, "regionName": in.env(envName).Region,
 		"scriptType": "inline", "inlineScript": script,
@@ -187,7 +183,10 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 				break
 			}
 			for _, s := range g.Stacks {
-				stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s), in.azApplyJob(g, s))
+				if in.env(g.Environment).PullRequestPlanPolicy() != config.PlansNever {
+					stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, true))
+				}
+				stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, false), in.azApplyJob(g, s))
 			}
 		}
 		p.Stages = append(p.Stages, stage)
@@ -212,7 +211,7 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 				Steps: append(append([]azStep{{Checkout: "self"},
 					{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}}},
 					in.azTools(true)...),
-					in.azAWS(gr.Environment, "plan", "terraform plan -detailed-exitcode", planScript(true))),
+					in.azAWS(gr.Environment, s, config.AzurePlan, "terraform plan -detailed-exitcode", planScript(true))),
 			})
 		}
 	}
@@ -220,15 +219,21 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 	return marshal(p)
 }
 
-func (in Input) azPlanJob(gr stackgraph.Group, s string) azJob {
+// azPlanJob plans one stack: in pull requests through the layer's
+// pull-request connection (pullRequest), else through its plan connection.
+func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob {
+	id, reason, purpose := jobID("plan", s), "ne", config.AzurePlan
+	if pullRequest {
+		id, reason, purpose = jobID("pr_plan", s), "eq", config.AzurePullRequest
+	}
 	return azJob{
-		Job: jobID("plan", s), DisplayName: "plan " + s,
-		Condition: "and(succeeded(), contains(" + azSelected + ", ' " + s + " '))",
+		Job: id, DisplayName: "plan " + s,
+		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + s + " '))",
 		Pool:      in.azPool(gr.Runner), Variables: map[string]string{"STACK": s},
 		Steps: append(append([]azStep{{Checkout: "self"},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, "plan", "terraform plan", planScript(false)),
+			in.azAWS(gr.Environment, s, purpose, "terraform plan", planScript(false)),
 			azStep{DisplayName: "Plan in the summary", Script: `cp "cdktf.out/stacks/$(STACK)/plan.txt" "$(Agent.TempDirectory)/$(STACK).md"
 echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`},
 			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s, "artifact": "plan-" + s}},
@@ -252,7 +257,7 @@ func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
 			{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plan", Inputs: map[string]string{"artifact": "plan-" + s, "path": "cdktf.out/stacks/" + s}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, "apply", "terraform apply (fails if the state moved since the plan)", applyScript))}}},
+			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply (fails if the state moved since the plan)", applyScript))}}},
 	}
 }
 

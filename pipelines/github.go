@@ -121,7 +121,11 @@ func (in Input) ghTerraform() ghStep {
 	return ghStep{Uses: actSetupTerraform, With: map[string]string{"terraform_version": in.Settings.TerraformVersion, "terraform_wrapper": "false"}}
 }
 
-// ghCredentials assumes the environment's CI role by OIDC.
+// ghLayer is the step naming the layer of the matrix's $STACK, whose
+// role ghCredentials assumes.
+var ghLayer = ghStep{Name: "The stack's layer", ID: "layer", Run: `echo "word=${STACK%%-*}" >> "$GITHUB_OUTPUT"` + "\n"}
+
+// ghCredentials assumes the role of the stack's layer (ghLayer) by OIDC.
 func (in Input) ghCredentials(envName, mode string) ghStep {
 	env := in.env(envName)
 	account := env.AccountID
@@ -129,7 +133,7 @@ func (in Input) ghCredentials(envName, mode string) ghStep {
 		account = "${{ vars." + accountVariable(envName) + " }}"
 	}
 	with := map[string]string{
-		"role-to-assume":    fmt.Sprintf("arn:aws:iam::%s:role/%s", account, roleName(envName, mode)),
+		"role-to-assume":    roleARN(account, envName, "${{ steps.layer.outputs.word }}", mode),
 		"aws-region":        env.Region,
 		"role-session-name": "stratum-" + mode + "-${{ github.run_id }}",
 	}
@@ -195,6 +199,7 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, artifactPrefix st
 			{Uses: actCheckout},
 			{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
 			in.ghTerraform(),
+			ghLayer,
 			in.ghCredentials(gr.Environment, "plan"),
 			{Name: "terraform plan", Run: planScript(false)},
 			{Name: "Summary", Run: `{
@@ -306,6 +311,7 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
 				{Name: "The reviewed plan", Uses: actDownload, With: map[string]string{"name": "plan-${{ matrix.stack }}", "path": "cdktf.out/stacks/${{ matrix.stack }}"}},
 				in.ghTerraform(),
+				ghLayer,
 				in.ghCredentials(gr.Environment, "apply"),
 				{Name: "terraform apply (fails if the state moved since the plan)", Run: applyScript},
 			},
@@ -344,6 +350,7 @@ func ghDrift(in Input) ghWorkflow {
 				{Uses: actCheckout},
 				{Uses: actDownload, With: map[string]string{"name": "synthesis", "path": "cdktf.out"}},
 				in.ghTerraform(),
+				ghLayer,
 				in.ghCredentials(gr.Environment, "plan"),
 				{Name: "terraform plan -detailed-exitcode", ID: "plan", Run: planScript(true)},
 				{Name: "Record the result", If: "${{ always() }}", Run: `mkdir -p drift

@@ -116,8 +116,9 @@ func (in Input) glToolchain() []string {
 	}
 }
 
-// glAssume exchanges the job's ID token for the role's credentials.
-func (in Input) glAssume(envName, mode string) []string {
+// glAssume exchanges the job's ID token for the credentials of the role
+// of stack's layer.
+func (in Input) glAssume(envName, stack, mode string) []string {
 	env := in.env(envName)
 	account := env.AccountID
 	if account == "" {
@@ -128,7 +129,7 @@ func (in Input) glAssume(envName, mode string) []string {
 		seconds = 7200
 	}
 	return []string{
-		fmt.Sprintf(`export ROLE_ARN="arn:aws:iam::%s:role/%s" AWS_REGION=%s`, account, roleName(envName, mode), env.Region),
+		fmt.Sprintf(`export ROLE_ARN="%s" AWS_REGION=%s`, roleARN(account, envName, layerWord(stack), mode), env.Region),
 		fmt.Sprintf(`creds=$(aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "gitlab-$CI_JOB_ID" --web-identity-token "$STRATUM_ID_TOKEN" --duration-seconds %d --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)`, seconds),
 		`export AWS_ACCESS_KEY_ID=$(echo "$creds" | cut -f1) AWS_SECRET_ACCESS_KEY=$(echo "$creds" | cut -f2) AWS_SESSION_TOKEN=$(echo "$creds" | cut -f3)`,
 	}
@@ -204,7 +205,7 @@ go run . gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" > child
 				Variables: map[string]string{"STACK": s},
 				// Exit code 2 (drift) fails the job: the failed jobs of the
 				// pipeline are the drifted stacks.
-				Script:    append(in.glAssume(gr.Environment, "plan"), planScript(true)),
+				Script:    append(in.glAssume(gr.Environment, s, "plan"), planScript(true)),
 				Artifacts: &glArtifacts{Paths: []string{"cdktf.out/stacks/" + s + "/plan.txt"}, ExpireIn: "30 days", When: "always"},
 			})
 		}
@@ -252,7 +253,7 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 				Stage: stage, Needs: needs, Tags: in.glTags(gr.Runner),
 				IDTokens:  in.glIDTokens(gr.Environment),
 				Variables: map[string]string{"STACK": s},
-				Script:    append(in.glAssume(gr.Environment, "plan"), planScript(false)),
+				Script:    append(in.glAssume(gr.Environment, s, "plan"), planScript(false)),
 				Artifacts: &glArtifacts{
 					Paths:    []string{"cdktf.out/stacks/" + s + "/tfplan", "cdktf.out/stacks/" + s + "/plan.txt"},
 					ExpireIn: "30 days", ExposeAs: "plan " + s,
@@ -267,7 +268,7 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 					Environment: &glEnvironment{Name: gr.Environment, DeploymentTier: tier(gr.Environment)},
 					// One writer per stack across pipelines.
 					ResourceGroup: s,
-					Script:        append(in.glAssume(gr.Environment, "apply"), applyScript),
+					Script:        append(in.glAssume(gr.Environment, s, "apply"), applyScript),
 					Timeout:       "2h",
 					Interruptible: &glFalse,
 				}

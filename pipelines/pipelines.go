@@ -28,6 +28,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"stratum/config"
+	"stratum/deploy"
 	"stratum/stackgraph"
 )
 
@@ -78,12 +79,28 @@ func previous(groups []stackgraph.Group, i int) []stackgraph.Group {
 	return out
 }
 
-// roleName is the CI role of env for mode "plan" or "apply".
-func roleName(env, mode string) string {
+// purpose is the role purpose of mode "plan" or "apply": each layer has
+// a plan role and a deploy role (package deploy).
+func purpose(mode string) string {
 	if mode == "apply" {
-		return config.CIApplyRoleName(env)
+		return string(deploy.Apply)
 	}
-	return config.CIPlanRoleName(env)
+	return string(deploy.Plan)
+}
+
+// roleARN is the ARN of the role of the layer with stack word word (may
+// be a CI expression) for mode in env, in account.
+func roleARN(account, env, word, mode string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, config.CIRolePath, config.CIRoleName(env, word, purpose(mode)))
+}
+
+// layerWord is the stack word of stack's layer (foundation, database, …).
+func layerWord(stack string) string {
+	d, ok := deploy.ForStack(stack)
+	if !ok {
+		panic(fmt.Sprintf("pipelines: stack %s belongs to no deploy layer", stack))
+	}
+	return d.Word()
 }
 
 // accountVariable names the CI variable holding the account of an

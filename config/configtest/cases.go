@@ -507,12 +507,21 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "acme", Organization: "acme", Project: "Platform"}
 		},
 		Field: "CI.AzureDevOps.OrganizationID", Value: "acme", Want: "GUID"},
-	{Name: "azure connections differ",
-		Bad: func(e []config.Environment) {
-			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "61c028b9-510c-4f84-bfb2-f48d33b6b542", Organization: "acme", Project: "Platform",
-				PlanConnection: "aws-prod", ApplyConnection: "aws-prod"}
+	{Name: "production plans pull requests only after an approval",
+		Good:  func(e []config.Environment) { e[Prod].CI.PullRequestPlans = config.PlansNever },
+		Bad:   func(e []config.Environment) { e[Prod].CI.PullRequestPlans = config.PlansAlways },
+		Field: "CI.PullRequestPlans", Value: "always", Want: "in production"},
+	{Name: "pull request plans",
+		Bad:   func(e []config.Environment) { e[Dev].CI.PullRequestPlans = "sometimes" },
+		Field: "CI.PullRequestPlans", Value: "sometimes", Want: "after-approval"},
+	{Name: "team roles",
+		Good: func(e []config.Environment) {
+			e[Prod].CI.Teams = []config.Team{{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/platform-team"}, Layers: []string{"foundation"}}}
 		},
-		Field: "CI.AzureDevOps.ApplyConnection", Value: "aws-prod", Want: "other than PlanConnection"},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI.Teams = []config.Team{{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/*"}, Layers: []string{"foundation"}}}
+		},
+		Field: "CI.Teams[0].RoleARNs[0]", Value: "arn:aws:iam::111111111111:role/*", Want: "exact IAM role ARN"},
 	{Name: "one identity provider per account",
 		Good: func(e []config.Environment) {
 			inAccount(&e[Staging], "111111111111")

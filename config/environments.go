@@ -30,7 +30,10 @@ func prod() Environment {
 		},
 		LogRetentionDays: 365,
 		// Copies of every recovery point in a second region.
-		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35},
+		// The vault locks become immutable ComplianceLockDays after they
+		// are applied in compliance mode (docs/data-protection.md): until
+		// then they can be changed or removed.
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35, ComplianceLockDays: 7},
 		DeletionProtection: true,
 		State: State{
 			Bucket:                "stratum-prod-tfstate",

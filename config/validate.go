@@ -287,6 +287,16 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if b.CopyRetentionDays < 0 || (b.CopyRegion == "" && b.CopyRetentionDays != 0) {
 		p.Add(owner, "Backup.CopyRetentionDays", b.CopyRetentionDays, "0 (as long as RetentionDays) or more days, and only with CopyRegion")
 	}
+	switch {
+	case b.ComplianceLockDays < 0 || (b.ComplianceLockDays > 0 && b.ComplianceLockDays < MinComplianceLockDays):
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays,
+			fmt.Sprintf("0 (governance mode) or at least %d days (AWS Backup's cooling-off period before the lock becomes immutable)", MinComplianceLockDays))
+	case b.ComplianceLockDays > 0 && !e.DeletionProtection:
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays, "0 without DeletionProtection: only protected vaults are locked")
+	case e.Production && b.ComplianceLockDays == 0:
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays,
+			fmt.Sprintf("at least %d in production: a compromised deploy role or administrator must not be able to remove the vault lock", MinComplianceLockDays))
+	}
 }
 
 func checkState(p *Problems, owner string, e Environment) {

@@ -363,9 +363,30 @@ func (s Scope) stateStatements(write bool) []Statement {
 				"StringLike": {"kms:ResourceAliases": {"alias/" + s.Env.StateKeyAlias()}},
 			},
 		})
+		// Saved plans hold the state's values: the plan job seals them
+		// with a data key of the state key, the apply job opens them
+		// (pipelines' sealScript), under the saved-plan context only.
+		sid, action := "SealSavedPlans", "kms:GenerateDataKey"
+		if write {
+			sid, action = "OpenSavedPlans", "kms:Decrypt"
+		}
+		out = append(out, Statement{
+			Sid: sid, Effect: "Allow", Action: []string{action}, Resource: []string{st.KeyARN},
+			Condition: map[string]map[string][]string{
+				"StringEquals": {SavedPlanContextKey: {SavedPlanPurpose}},
+				"StringLike":   {"kms:ResourceAliases": {"alias/" + s.Env.StateKeyAlias()}},
+			},
+		})
 	}
 	return out
 }
+
+// SavedPlanContextKey and SavedPlanPurpose are the KMS encryption
+// context under which saved plans are sealed.
+const (
+	SavedPlanContextKey = "kms:EncryptionContext:purpose"
+	SavedPlanPurpose    = "saved-plan"
+)
 
 // parameterStatements let the layer write its own SSM contract prefixes.
 func (s Scope) parameterStatements() []Statement {

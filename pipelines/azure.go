@@ -3,6 +3,7 @@ package pipelines
 import (
 	"fmt"
 	"stratum/config"
+	"strings"
 
 	"stratum/stackgraph"
 )
@@ -90,12 +91,19 @@ const (
 	azSelected     = "stageDependencies.changed.changed.outputs['select.STACKS']"
 )
 
-func (in Input) azPool(r stackgraph.Runner) *azPool {
+// azPool is where a job of env for purpose runs: a Microsoft-hosted agent
+// (a new virtual machine per job) for stacks that need only the AWS APIs,
+// else the private pool of that environment and purpose, whose agents
+// must be ephemeral.
+func (in Input) azPool(env, purpose string, r stackgraph.Runner) *azPool {
 	if r == stackgraph.Private {
-		return &azPool{Name: in.Settings.AzurePrivatePool}
+		return &azPool{Name: in.Settings.AzurePrivatePool + "-" + env + "-" + purpose}
 	}
 	return &azPool{VMImage: in.Settings.AzureHostedImage}
 }
+
+// azHosted is a Microsoft-hosted agent, for jobs without AWS credentials.
+func (in Input) azHosted() *azPool { return &azPool{VMImage: in.Settings.AzureHostedImage} }
 
 // azTools installs Go, Node.js and Terraform with the built-in tasks and
 // HashiCorp's release (checksum verified).
@@ -139,12 +147,12 @@ func Azure(in Input) []byte {
 	}
 	p.Stages = append(p.Stages, azStage{
 		Stage: "test", DisplayName: "make test", DependsOn: []string{}, Condition: azNotScheduled,
-		Jobs: []azJob{{Job: "test", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+		Jobs: []azJob{{Job: "test", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "make test (snapshot diffs are in this log)", Script: "make test"})}},
 	})
 	p.Stages = append(p.Stages, azStage{
 		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
-		Jobs: []azJob{{Job: "changed", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
+		Jobs: []azJob{{Job: "changed", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
 			azStep{DisplayName: "make synth", Script: "make synth"},
 			azStep{Name: "select", DisplayName: "stratum changed", Env: map[string]string{"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, Script: `set -euo pipefail
 if [ "$(Build.Reason)" = PullRequest ]; then
@@ -193,12 +201,12 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 		prev = stage.Stage
 	}
 	drift := azStage{Stage: "drift", DisplayName: "drift check", DependsOn: []string{}, Condition: "eq(variables['Build.Reason'], 'Schedule')"}
-	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 		azStep{Script: "make synth", DisplayName: "make synth"},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "drift-synthesis"}})})
 	// Fails when a configured version leaves AWS standard support within
 	// the window; needs no AWS credentials.
-	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azPool(stackgraph.Hosted),
+	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azHosted(),
 		Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "stratum support", Script: supportScript(in.Settings.SupportWindow, "")})})
 	for _, gr := range groups {
@@ -207,7 +215,7 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 			// are the drifted stacks.
 			drift.Jobs = append(drift.Jobs, azJob{
 				Job: jobID("drift", s), DisplayName: "drift " + s, DependsOn: []string{"synth"},
-				Pool: in.azPool(gr.Runner), Variables: map[string]string{"STACK": s},
+				Pool: in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner), Variables: map[string]string{"STACK": s},
 				Steps: append(append([]azStep{{Checkout: "self"},
 					{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}}},
 					in.azTools(true)...),
@@ -226,17 +234,29 @@ func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob
 	if pullRequest {
 		id, reason, purpose = jobID("pr_plan", s), "eq", config.AzurePullRequest
 	}
+	env := in.env(gr.Environment)
+	runner := config.RunnerDeploy
+	// A pull request's plan keeps only the `terraform show` text
+	// (sensitive values masked); the default branch's keeps the saved
+	// plan for its apply job, sealed where the environment has a state key.
+	publish := azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s + "/plan.txt", "artifact": "pr-plan-" + s}}
+	keep := azStep{DisplayName: "Keep the saved plan", Script: "set -euo pipefail\ncd \"cdktf.out/stacks/$(STACK)\"\n" + sealScript(env) +
+		"mkdir -p \"$(Agent.TempDirectory)/plan\"\ncp " + strings.Join(append(savedPlanFiles(env), "plan.txt"), " ") + " \"$(Agent.TempDirectory)/plan/\"\n"}
+	last := []azStep{keep, {Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "$(Agent.TempDirectory)/plan", "artifact": "plan-" + s}}}
+	if pullRequest {
+		runner, last = config.RunnerPullRequest, []azStep{publish}
+	}
 	return azJob{
 		Job: id, DisplayName: "plan " + s,
 		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + s + " '))",
-		Pool:      in.azPool(gr.Runner), Variables: map[string]string{"STACK": s},
-		Steps: append(append([]azStep{{Checkout: "self"},
+		Pool:      in.azPool(gr.Environment, runner, gr.Runner), Variables: map[string]string{"STACK": s},
+		Steps: append(append(append([]azStep{{Checkout: "self"},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}}},
 			in.azTools(true)...),
 			in.azAWS(gr.Environment, s, purpose, "terraform plan", planScript(false)),
 			azStep{DisplayName: "Plan in the summary", Script: `cp "cdktf.out/stacks/$(STACK)/plan.txt" "$(Agent.TempDirectory)/$(STACK).md"
-echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`},
-			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s, "artifact": "plan-" + s}},
+echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`}),
+			last...,
 		),
 	}
 }
@@ -249,7 +269,7 @@ func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
 		// the environment (docs/cicd-integration.md).
 		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'))",
 		Environment:    gr.Environment,
-		Pool:           in.azPool(gr.Runner),
+		Pool:           in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner),
 		TimeoutMinutes: 120,
 		Variables:      map[string]string{"STACK": s},
 		Strategy: &azStrategy{RunOnce: &azRunOnce{Deploy: azDeploy{Steps: append(append([]azStep{{Checkout: "self"},
@@ -257,7 +277,7 @@ func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
 			{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plan", Inputs: map[string]string{"artifact": "plan-" + s, "path": "cdktf.out/stacks/" + s}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply (fails if the state moved since the plan)", applyScript))}}},
+			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply (fails if the state moved since the plan)", applyScript(in.env(gr.Environment))))}}},
 	}
 }
 

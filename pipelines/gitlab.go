@@ -2,11 +2,13 @@ package pipelines
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"stratum/changes"
+	"stratum/config"
 	"stratum/stackgraph"
 )
 
@@ -143,11 +145,15 @@ func (in Input) glIDTokens(envName string) map[string]glIDToken {
 	return map[string]glIDToken{"STRATUM_ID_TOKEN": {Aud: aud}}
 }
 
-func (in Input) glTags(r stackgraph.Runner) []string {
+// glTags are the runner tags of a job of env for purpose: the runners of
+// that environment and purpose (config.RunnerLabel), which must be
+// ephemeral, and for stacks that talk to the cluster the private tags.
+func (in Input) glTags(env, purpose string, r stackgraph.Runner) []string {
+	tags := []string{config.RunnerLabel(env, purpose)}
 	if r == stackgraph.Private {
-		return in.Settings.GitLabPrivateTags
+		tags = append(slices.Clone(in.Settings.GitLabPrivateTags), tags...)
 	}
-	return nil
+	return tags
 }
 
 func script(s string) []string { return []string{strings.TrimSpace(s)} }
@@ -199,7 +205,7 @@ go run . gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" > child
 	for _, gr := range in.groups() {
 		for _, s := range gr.Stacks {
 			p.jobs.set("drift:"+s, glJob{
-				Stage: "drift", Rules: onSchedule, Tags: in.glTags(gr.Runner),
+				Stage: "drift", Rules: onSchedule, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
 				Needs:     []glNeed{{Job: "drift-synth"}},
 				IDTokens:  in.glIDTokens(gr.Environment),
 				Variables: map[string]string{"STACK": s},
@@ -236,7 +242,10 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 				stacks = append(stacks, s)
 			}
 		}
-		if len(stacks) == 0 {
+		env := in.env(gr.Environment)
+		// GitLab's token cannot prove an approval to AWS: merge requests
+		// plan only the environments that plan every pull request.
+		if len(stacks) == 0 || (mode == "plan" && env.PullRequestPlanPolicy() != config.PlansAlways) {
 			continue
 		}
 		stage := fmt.Sprintf("%s-%d", gr.Environment, gr.Level)
@@ -249,26 +258,39 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 			for _, b := range before {
 				needs = append(needs, glNeed{Job: b, Artifacts: &glFalse})
 			}
+			// A merge request's plan keeps only the `terraform show` text
+			// (sensitive values masked); the apply pipeline's keeps the
+			// saved plan for its apply job, sealed where the environment
+			// has a state key, for SavedPlanRetentionDays.
+			purpose, files, expire, plan := config.RunnerPullRequest, []string{"plan.txt"}, "7 days", planScript(false)
+			if mode == "apply" {
+				purpose, files = config.RunnerDeploy, append(savedPlanFiles(env), files...)
+				expire = fmt.Sprintf("%d days", in.Settings.SavedPlanRetentionDays)
+				if seal := sealScript(env); seal != "" {
+					plan += "cd \"$CI_PROJECT_DIR/cdktf.out/stacks/$STACK\"\n" + seal
+				}
+			}
+			var paths []string
+			for _, f := range files {
+				paths = append(paths, "cdktf.out/stacks/"+s+"/"+f)
+			}
 			p.jobs.set("plan:"+s, glJob{
-				Stage: stage, Needs: needs, Tags: in.glTags(gr.Runner),
+				Stage: stage, Needs: needs, Tags: in.glTags(gr.Environment, purpose, gr.Runner),
 				IDTokens:  in.glIDTokens(gr.Environment),
 				Variables: map[string]string{"STACK": s},
-				Script:    append(in.glAssume(gr.Environment, s, "plan"), planScript(false)),
-				Artifacts: &glArtifacts{
-					Paths:    []string{"cdktf.out/stacks/" + s + "/tfplan", "cdktf.out/stacks/" + s + "/plan.txt"},
-					ExpireIn: "30 days", ExposeAs: "plan " + s,
-				},
+				Script:    append(in.glAssume(gr.Environment, s, "plan"), plan),
+				Artifacts: &glArtifacts{Paths: paths, ExpireIn: expire, ExposeAs: "plan " + s},
 			})
 			level = append(level, "plan:"+s)
 			if mode == "apply" {
 				job := glJob{
-					Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + s}}, Tags: in.glTags(gr.Runner),
+					Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + s}}, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
 					IDTokens:    in.glIDTokens(gr.Environment),
 					Variables:   map[string]string{"STACK": s},
 					Environment: &glEnvironment{Name: gr.Environment, DeploymentTier: tier(gr.Environment)},
 					// One writer per stack across pipelines.
 					ResourceGroup: s,
-					Script:        append(in.glAssume(gr.Environment, s, "apply"), applyScript),
+					Script:        append(in.glAssume(gr.Environment, s, "apply"), applyScript(env)),
 					Timeout:       "2h",
 					Interruptible: &glFalse,
 				}

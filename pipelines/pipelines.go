@@ -150,12 +150,63 @@ cat support.txt
 `
 }
 
-// applyScript applies the saved plan of $STACK.
-const applyScript = `set -euo pipefail
+// applyScript applies the saved plan of $STACK, opening it first when
+// it was sealed (sealScript).
+func applyScript(env config.Environment) string {
+	return `set -euo pipefail
 cd "cdktf.out/stacks/$STACK"
-terraform init -input=false -no-color
+` + openScript(env) + `terraform init -input=false -no-color
 terraform apply -input=false -no-color tfplan
 `
+}
+
+// savedPlanContext is the KMS encryption context of a sealed plan: the
+// plan role may generate data keys, and the deploy role decrypt them,
+// only with it (package deploy).
+const savedPlanContext = "purpose=saved-plan,stack=$STACK"
+
+// sealScript, run in the stack's directory after the plan, encrypts the
+// saved plan of an environment with a customer-managed state key (every
+// production one) under a data key of that key, and removes the clear
+// copy: the plan holds the state's values, and only the encrypted one
+// leaves the runner. Environments without that key keep the plan clear,
+// for SavedPlanRetentionDays.
+func sealScript(env config.Environment) string {
+	if !env.State.CustomerManagedKey {
+		return ""
+	}
+	return `aws kms generate-data-key --key-id "alias/` + env.StateKeyAlias() + `" --key-spec AES_256 --encryption-context "` + savedPlanContext + `" --output json > /tmp/dk.json
+jq -r .CiphertextBlob /tmp/dk.json > tfplan.key
+jq -r .Plaintext /tmp/dk.json | base64 -d > /tmp/dk.bin
+openssl enc -aes-256-cbc -pbkdf2 -salt -in tfplan -out tfplan.enc -pass file:/tmp/dk.bin
+rm -f tfplan /tmp/dk.json /tmp/dk.bin
+`
+}
+
+// openScript is sealScript's inverse, in the apply job.
+func openScript(env config.Environment) string {
+	if !env.State.CustomerManagedKey {
+		return ""
+	}
+	return `base64 -d tfplan.key > /tmp/dk.enc
+aws kms decrypt --ciphertext-blob fileb:///tmp/dk.enc --encryption-context "` + savedPlanContext + `" --query Plaintext --output text | base64 -d > /tmp/dk.bin
+openssl enc -d -aes-256-cbc -pbkdf2 -in tfplan.enc -out tfplan -pass file:/tmp/dk.bin
+rm -f /tmp/dk.enc /tmp/dk.bin tfplan.enc tfplan.key
+`
+}
+
+// savedPlanFiles are the files of a saved plan that leave the runner.
+func savedPlanFiles(env config.Environment) []string {
+	if env.State.CustomerManagedKey {
+		return []string{"tfplan.enc", "tfplan.key"}
+	}
+	return []string{"tfplan"}
+}
+
+// pullRequestPlans is whether pull requests plan env at all.
+func pullRequestPlans(env config.Environment) bool {
+	return env.PullRequestPlanPolicy() != config.PlansNever
+}
 
 // marshal renders v as YAML with a header saying how it is made.
 func marshal(v any) []byte {

@@ -248,6 +248,10 @@ func TestPlanRolesReadNoSecret(t *testing.T) {
 				Context: map[string][]string{"kms:ViaService": {"s3." + env.Region + ".amazonaws.com"}, "kms:ResourceAliases": {"alias/" + env.Prefix() + "-backup"}}}) {
 				t.Errorf("%s may decrypt with a key other than the state key", r.name)
 			}
+			if r.principal.Allowed(iameval.Request{Action: "kms:GenerateDataKey", Resource: "arn:aws:kms:" + env.Region + ":" + env.AccountID + ":key/x",
+				Context: map[string][]string{"kms:ResourceAliases": {"alias/" + env.StateKeyAlias()}, deploy.SavedPlanContextKey: {"other"}}}) {
+				t.Errorf("%s may generate data keys of the state key for anything but saved plans", r.name)
+			}
 			for _, via := range []string{"ssm." + env.Region + ".amazonaws.com", "secretsmanager." + env.Region + ".amazonaws.com"} {
 				if r.principal.Allowed(iameval.Request{Action: "kms:Decrypt", Resource: "*", Context: map[string][]string{"kms:ViaService": {via}}}) {
 					t.Errorf("%s may decrypt through %s", r.name, via)
@@ -255,8 +259,8 @@ func TestPlanRolesReadNoSecret(t *testing.T) {
 			}
 			for _, a := range r.principal.ActionsAllowedSomewhere(cat) {
 				act, _ := cat.Lookup(a)
-				if a == "kms:Decrypt" {
-					continue // the state key's, through S3 and DynamoDB only (below)
+				if a == "kms:Decrypt" || a == "kms:GenerateDataKey" {
+					continue // the state key's, through S3 and DynamoDB or for saved plans only (below)
 				}
 				if act.AccessLevel != "Read" && act.AccessLevel != "List" {
 					t.Errorf("%s may %s (%s)", r.name, a, act.AccessLevel)
@@ -293,4 +297,34 @@ func TestLayerGrantsCoverResources(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEveryRoleCarriesTheBoundary: every IAM role of every stack, of
+// every construct, carries the environment's permissions boundary.
+func TestEveryRoleCarriesTheBoundary(t *testing.T) {
+	s := defaultSynth(t)
+	for _, name := range s.names() {
+		j := s.stack(t, name)
+		env := envOfStack(t, name)
+		for addr, r := range j.resources("aws_iam_role") {
+			want := deploy.BoundaryARN(env)
+			if strings.HasPrefix(name, "bootstrap-") {
+				want = "${aws_iam_policy." + boundaryAddr(j, env) + ".arn}"
+			}
+			if r["permissions_boundary"] != want {
+				t.Errorf("%s: aws_iam_role.%s (%v): permissions_boundary %v, want %s", name, addr, r["name"], r["permissions_boundary"], want)
+			}
+		}
+	}
+}
+
+func envOfStack(t *testing.T, stack string) config.Environment {
+	t.Helper()
+	for _, env := range config.Environments() {
+		if strings.HasSuffix(stack, "-"+env.Name) {
+			return env
+		}
+	}
+	t.Fatalf("stack %s is of no environment", stack)
+	return config.Environment{}
 }

@@ -4,10 +4,13 @@ import (
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
 // Unit is one stack of the app before it is built: its name, exactly the
@@ -36,8 +39,26 @@ type Inputs struct {
 	Client *clients.Client `json:",omitempty"`
 }
 
-// Build adds the unit's stack to scope.
-func (u Unit) Build(scope constructs.Construct) { u.build(scope, u.Inputs) }
+// Build adds the unit's stack to scope, every IAM role of it under the
+// environment's permissions boundary (boundRoles).
+func (u Unit) Build(scope constructs.Construct) {
+	u.build(scope, u.Inputs)
+	boundRoles(scope.Node().FindChild(jsii.String(u.Name)), u.Inputs.Env)
+}
+
+// boundRoles gives every IAM role of stack that sets no boundary of its
+// own the environment's (deploy.BoundaryARN, created by bootstrap-<env>):
+// every role Stratum creates carries it, including those of constructs
+// written after this, and the deploy roles may create or change a role
+// only with it.
+func boundRoles(stack constructs.IConstruct, env config.Environment) {
+	arn := deploy.BoundaryARN(env)
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := c.(iamrole.IamRole); ok && r.PermissionsBoundaryInput() == nil {
+			r.SetPermissionsBoundary(jsii.String(arn))
+		}
+	}
+}
 
 // Plan validates the configuration and, only if it is valid, lists every
 // stack of every environment in build order: bootstrap, foundation,

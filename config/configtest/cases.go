@@ -338,9 +338,9 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{e[Prod].Cluster.BreakGlassRoleARN} // covered by its own entry
 		},
 		Bad: func(e []config.Environment) {
-			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-prod-ci-apply"
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-ci/stratum-prod-platform-deploy"
 		},
-		Field: "Cluster.BreakGlassRoleARN", Value: "ci-apply", Want: "other than the deploy role"},
+		Field: "Cluster.BreakGlassRoleARN", Value: "platform-deploy", Want: "other than the deploy roles"},
 	{Name: "admin role named like the break-glass entry",
 		Bad: func(e []config.Environment) {
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Break_Glass"}
@@ -512,7 +512,7 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Bad:   func(e []config.Environment) { e[Prod].CI.PullRequestPlans = config.PlansAlways },
 		Field: "CI.PullRequestPlans", Value: "always", Want: "in production"},
 	{Name: "pull request plans",
-		Bad:   func(e []config.Environment) { e[Dev].CI.PullRequestPlans = "sometimes" },
+		Bad:   func(e []config.Environment) { e[Prod].CI.PullRequestPlans = "sometimes" },
 		Field: "CI.PullRequestPlans", Value: "sometimes", Want: "after-approval"},
 	{Name: "team roles",
 		Good: func(e []config.Environment) {

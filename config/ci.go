@@ -306,11 +306,14 @@ var (
 // checkCI validates an environment's CI trust. Subjects are compared by
 // StringEquals, so no value may carry wildcards or the claim separator.
 func checkCI(p *Problems, owner string, e Environment) {
-	// AssumeRoleARN is allowed with CI: the stacks' providers then assume
-	// it from the CI role's session, which works only if that role trusts
-	// the CI roles, and then a plan acts with that role's rights. The
-	// docs say to leave it empty for environments deployed by CI.
 	c := e.CI
+	if c.Enabled() && e.AssumeRoleARN != "" {
+		// The providers would assume it from the layers' roles, which may
+		// assume no role: a role a deploy role could assume would take it
+		// out of its layer and its boundary.
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			"empty with CI: the layers' deploy and plan roles deploy the environment and may assume no other role; set AssumeRoleARN only for an environment deployed by hand")
+	}
 	checkTeams(p, owner, e)
 	switch c.PullRequestPlans {
 	case "", PlansAlways, PlansAfterApproval, PlansNever:

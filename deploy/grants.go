@@ -100,9 +100,9 @@ var Grants = map[string]Grant{
 		// Tunnel logs go to CloudWatch Logs through a log delivery.
 		Write: []string{"ec2:CreateVpnConnection", "ec2:DeleteVpnConnection", "ec2:ModifyVpnConnection", "ec2:ModifyVpnConnectionOptions",
 			"ec2:ModifyVpnTunnelOptions", "ec2:CreateVpnConnectionRoute", "ec2:DeleteVpnConnectionRoute", "ec2:CreateTags", "ec2:DeleteTags",
-			"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries"},
+			"logs:CreateLogDelivery@*", "logs:GetLogDelivery@*", "logs:UpdateLogDelivery@*", "logs:DeleteLogDelivery@*", "logs:ListLogDeliveries@*"},
 		Read:      []string{"ec2:Describe*"},
-		Resources: []string{"arn:{partition}:ec2:*:{account}:*", "arn:{partition}:logs:*:{account}:*"},
+		Resources: []string{"arn:{partition}:ec2:*:{account}:*"},
 	},
 	"aws_vpn_connection_route": ec2Write("ec2:CreateVpnConnectionRoute", "ec2:DeleteVpnConnectionRoute"),
 	"aws_flow_log": {
@@ -116,6 +116,8 @@ var Grants = map[string]Grant{
 
 	// Keys: by their Layer tag; aliases by name.
 	"aws_kms_key": {
+		// CreateKey and TagResource (tagging at creation) are allowed only
+		// for keys tagged with the layer; the rest on the layer's keys.
 		Write: []string{"kms:CreateKey", "kms:TagResource", "kms:UntagResource", "kms:EnableKeyRotation", "kms:PutKeyPolicy",
 			"kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateGrant"},
 		Read:   []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:ListAliases"},
@@ -193,9 +195,9 @@ var Grants = map[string]Grant{
 	// (databases, clients) pass the foundation's backup role to AWS Backup.
 	"aws_backup_vault": {
 		Write: []string{"backup:CreateBackupVault", "backup:DeleteBackupVault", "backup:TagResource", "backup:UntagResource",
-			"backup-storage:MountCapsule", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:DescribeKey"},
+			"backup-storage:MountCapsule@*", "kms:CreateGrant", "kms:GenerateDataKey", "kms:Decrypt", "kms:RetireGrant", "kms:DescribeKey"},
 		Read:      []string{"backup:DescribeBackupVault", "backup:ListTags"},
-		Resources: []string{"arn:{partition}:backup:*:{account}:backup-vault:{prefix}*", keys, "*"},
+		Resources: []string{"arn:{partition}:backup:*:{account}:backup-vault:{prefix}*", keys},
 	},
 	"aws_backup_vault_lock_configuration": {
 		// Creating the lock only: removing it is denied to every deploy
@@ -232,12 +234,13 @@ var Grants = map[string]Grant{
 		Pass:      []Pass{{Service: "eks.amazonaws.com"}},
 	},
 	"aws_eks_node_group": {
+		// EKS launches the nodes with its service-linked role: the deploy
+		// role passes the node role to EKS only, and launches nothing.
 		Write: []string{"eks:CreateNodegroup", "eks:DeleteNodegroup", "eks:UpdateNodegroupConfig", "eks:UpdateNodegroupVersion",
-			"eks:TagResource", "eks:UntagResource", "ec2:RunInstances", "ec2:CreateTags"},
-		Read: []string{"eks:DescribeNodegroup", "eks:DescribeUpdate", "ec2:Describe*"},
-		Resources: []string{"arn:{partition}:eks:*:{account}:cluster/{cluster}", "arn:{partition}:eks:*:{account}:nodegroup/{cluster}/*",
-			"arn:{partition}:ec2:*:{account}:*", "arn:{partition}:ec2:*::image/*"},
-		Pass:          []Pass{{Service: "eks.amazonaws.com"}, {Service: "ec2.amazonaws.com"}},
+			"eks:TagResource", "eks:UntagResource"},
+		Read:          []string{"eks:DescribeNodegroup", "eks:DescribeUpdate", "ec2:Describe*"},
+		Resources:     []string{"arn:{partition}:eks:*:{account}:cluster/{cluster}", "arn:{partition}:eks:*:{account}:nodegroup/{cluster}/*"},
+		Pass:          []Pass{{Service: "eks.amazonaws.com"}},
 		ServiceLinked: []string{"eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com"},
 	},
 	"aws_eks_access_entry": {
@@ -256,10 +259,10 @@ var Grants = map[string]Grant{
 		Resources: []string{"arn:{partition}:autoscaling:*:{account}:autoScalingGroup:*:autoScalingGroupName/eks-*"},
 	},
 	"aws_route53_zone": {
-		Write: []string{"route53:CreateHostedZone", "route53:DeleteHostedZone", "route53:UpdateHostedZoneComment",
+		Write: []string{"route53:CreateHostedZone@*", "route53:DeleteHostedZone", "route53:UpdateHostedZoneComment",
 			"route53:ChangeTagsForResource"},
 		Read:      []string{"route53:GetHostedZone", "route53:ListTagsForResource", "route53:ListResourceRecordSets", "route53:GetChange"},
-		Resources: []string{"arn:{partition}:route53:::hostedzone/*", "*"},
+		Resources: []string{"arn:{partition}:route53:::hostedzone/*"},
 	},
 
 	// Databases.
@@ -307,6 +310,7 @@ var Grants = map[string]Grant{
 	// Data sources: reads only.
 	"data.aws_ssm_parameter":               {Read: []string{"ssm:GetParameter", "ssm:GetParameters"}},
 	"data.aws_eks_addon_version":           {Read: []string{"eks:DescribeAddonVersions"}},
+	"data.aws_kms_key":                     {Read: []string{"kms:DescribeKey"}},
 	"data.aws_caller_identity":             {},
 	"data.aws_partition":                   {},
 	"data.aws_region":                      {},

@@ -199,7 +199,7 @@ func (s Scope) writeStatements(grants []Grant) []Statement {
 			}
 			var cond map[string]map[string][]string
 			if g.Tagged && service(action) == "kms" {
-				if strings.HasPrefix(action, "kms:Create") {
+				if action == "kms:CreateKey" || action == "kms:TagResource" {
 					cond = map[string]map[string][]string{"StringEquals": {"aws:RequestTag/Layer": {string(s.Layer.Layer)}}}
 					resources = []string{"*"}
 				} else {
@@ -427,7 +427,18 @@ func (s Scope) denyStatements() []Statement {
 	for _, a := range ProtectedKeyAliases(s.Env) {
 		aliasARNs = append(aliasARNs, fmt.Sprintf("arn:%s:kms:*:%s:%s", p, acct, a))
 	}
+	layer := string(s.Layer.Layer)
 	return []Statement{
+		{
+			// A role or key of another layer stays that layer's: its Layer
+			// tag is what the allows above test.
+			Sid: "DenyRetaggingOtherLayersRoles", Effect: "Deny", Action: []string{"iam:TagRole", "iam:UntagRole"}, Resource: []string{"*"},
+			Condition: map[string]map[string][]string{"Null": {"iam:ResourceTag/Layer": {"false"}}, "StringNotEquals": {"iam:ResourceTag/Layer": {layer}}},
+		},
+		{
+			Sid: "DenyRetaggingOtherLayersKeys", Effect: "Deny", Action: []string{"kms:TagResource", "kms:UntagResource"}, Resource: []string{"*"},
+			Condition: map[string]map[string][]string{"Null": {"aws:ResourceTag/Layer": {"false"}}, "StringNotEquals": {"aws:ResourceTag/Layer": {layer}}},
+		},
 		{Sid: "DenyAssumingRoles", Effect: "Deny", Action: []string{"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"}, Resource: []string{"*"}},
 		{
 			Sid: "DenyChangingDeployIdentities", Effect: "Deny", NotAction: []string{"iam:Get*", "iam:List*"},

@@ -61,6 +61,9 @@ var Artifacts = []Artifact{
 		b, err := deploy.TypesFile(in.Graph)
 		return map[string][]byte{deploy.TypesPath: b}, err
 	}},
+	{Name: "the table of deploy and plan roles", Sections: func(in pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{deploy.TablePath: deploy.RoleTable(in.Envs)}, nil
+	}},
 	{Name: "architecture diagrams (stack graph and SSM contract)", Sections: func(in pipelines.Input) (map[string][]byte, error) {
 		section, err := architecture.Section(in.Graph)
 		if err != nil {

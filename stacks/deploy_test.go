@@ -1,10 +1,15 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
 	"stratum/deploy"
@@ -102,10 +107,33 @@ func TestEveryLayerHasItsRoles(t *testing.T) {
 					if u := cat.Unknown(pol); len(u) > 0 {
 						t.Errorf("%s: policy %s names actions that do not exist: %v", r.name, pol.Name, u)
 					}
+					for _, p := range unauthorizable(cat, pol) {
+						t.Errorf("%s: policy %s: %s", r.name, pol.Name, p)
+					}
 				}
 			}
 		}
 	}
+}
+
+// unauthorizable are the grants AWS can never honour: an action that
+// takes no resource (its catalog entry lists no resource type) allowed
+// only on named resources, which AWS authorizes against "*".
+func unauthorizable(cat *iameval.Catalog, p iameval.Policy) []string {
+	var out []string
+	for _, st := range p.Statements {
+		if st.Effect != "Allow" || len(st.Resource) == 0 || slices.Contains(st.Resource, "*") {
+			continue
+		}
+		for _, pattern := range st.Action {
+			for _, name := range cat.Expand(pattern) {
+				if a, _ := cat.Lookup(name); len(a.ResourceTypes) == 0 {
+					out = append(out, fmt.Sprintf("statement %s allows %s on %v only, but the action takes no resource (it needs \"*\")", st.Sid, name, st.Resource))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // TestNoRoleEscalatesPastTheBoundary: no deploy or plan role may create
@@ -117,46 +145,64 @@ func TestNoRoleEscalatesPastTheBoundary(t *testing.T) {
 	for _, env := range config.Environments() {
 		j := s.stack(t, "bootstrap-"+env.Name)
 		roles := layerRoles(t, j, env)
-		boundary := deploy.BoundaryARN(env)
 		var targets []string
 		for _, name := range s.names() {
-			if !strings.HasSuffix(name, "-"+env.Name) {
+			if !strings.HasSuffix(name, "-"+env.Name) || strings.HasPrefix(name, "bootstrap-") {
 				continue
 			}
 			for _, r := range s.stack(t, name).resources("aws_iam_role") {
 				targets = append(targets, env.RoleARN(fmt.Sprint(r["name"])))
 			}
 		}
-		targets = append(targets, env.RoleARN(env.Prefix()+"-escalate"), env.RoleARN("admin"))
-		contexts := []map[string][]string{
-			nil,
-			{"iam:PermissionsBoundary": {env.RoleARN("x")}},
-			{"iam:PermissionsBoundary": {"arn:aws:iam::aws:policy/AdministratorAccess"}},
+		for _, d := range deploy.Layers {
+			targets = append(targets, d.RoleARN(env, deploy.Apply), d.RoleARN(env, deploy.Plan))
 		}
+		targets = append(targets, env.RoleARN(env.Prefix()+"-escalate"), env.RoleARN("admin"))
 		for _, r := range roles {
-			for _, action := range deploy.RoleWriteActions {
-				for _, target := range targets {
-					for _, ctx := range contexts {
-						ctx := withLayerTags(ctx)
-						if r.principal.Allowed(iameval.Request{Action: action, Resource: target, Context: ctx}) {
-							t.Errorf("%s may %s on %s with %v: a role without the boundary %s", r.name, action, target, ctx, boundary)
-						}
-					}
-				}
+			for _, p := range escalations(r.principal, env, targets) {
+				t.Errorf("%s %s", r.name, p)
 			}
-			for _, req := range []iameval.Request{
-				{Action: "iam:DeleteRolePermissionsBoundary", Resource: targets[0], Context: withLayerTags(nil)},
-				{Action: "iam:CreatePolicyVersion", Resource: boundary},
-				{Action: "iam:SetDefaultPolicyVersion", Resource: boundary},
-				{Action: "iam:CreateUser", Resource: env.RoleARN("x")},
-				{Action: "iam:CreateAccessKey", Resource: "*"},
-			} {
-				if r.principal.Allowed(req) {
-					t.Errorf("%s may %s on %s", r.name, req.Action, req.Resource)
+		}
+	}
+}
+
+// escalations are the ways p can create or change a role without the
+// environment's boundary, remove a boundary, change the boundary policy
+// or create IAM users and keys: every role write action on every target
+// role, with no boundary, another one, or an administrator's.
+func escalations(p iameval.Principal, env config.Environment, targets []string) []string {
+	var out []string
+	boundary := deploy.BoundaryARN(env)
+	contexts := []map[string][]string{
+		nil,
+		{"iam:PermissionsBoundary": {env.RoleARN("x")}},
+		{"iam:PermissionsBoundary": {"arn:aws:iam::aws:policy/AdministratorAccess"}},
+	}
+	for _, action := range deploy.RoleWriteActions {
+		for _, target := range targets {
+			for _, ctx := range contexts {
+				ctx := withLayerTags(ctx)
+				if p.Allowed(iameval.Request{Action: action, Resource: target, Context: ctx}) {
+					out = append(out, fmt.Sprintf("may %s on %s with %v: a role without the boundary %s", action, target, ctx["iam:PermissionsBoundary"], boundary))
 				}
 			}
 		}
 	}
+	for _, req := range []iameval.Request{
+		{Action: "iam:DeleteRolePermissionsBoundary", Resource: targets[0], Context: withLayerTags(nil)},
+		{Action: "iam:CreatePolicyVersion", Resource: boundary},
+		{Action: "iam:SetDefaultPolicyVersion", Resource: boundary},
+		{Action: "iam:CreateUser", Resource: env.RoleARN("x")},
+		{Action: "iam:CreateAccessKey", Resource: "*"},
+		// An identity provider that is not the cluster's (the issue of the
+		// last release: oidc.eks.<region>.* matched any host).
+		{Action: "iam:CreateOpenIDConnectProvider", Resource: "arn:aws:iam::" + env.AccountID + ":oidc-provider/oidc.eks." + env.Region + ".attacker.example"},
+	} {
+		if p.Allowed(req) {
+			out = append(out, fmt.Sprintf("may %s on %s", req.Action, req.Resource))
+		}
+	}
+	return out
 }
 
 // withLayerTags adds every layer's Layer tag as the request's and the
@@ -189,38 +235,48 @@ func TestOnlyTheDefaultBranchDeploys(t *testing.T) {
 		j := s.stack(t, "bootstrap-"+env.Name)
 		roles := layerRoles(t, j, env)
 		provider := "${aws_iam_openid_connect_provider.ci-provider-github.arn}"
-		ask := func(sub string) iameval.Request {
-			return iameval.Request{Action: "sts:AssumeRoleWithWebIdentity", PrincipalType: "Federated", Principal: provider, Context: map[string][]string{
-				config.GitHubIssuer + ":aud": {config.GitHubAudience}, config.GitHubIssuer + ":sub": {sub},
-			}}
-		}
-		repo := "repo:" + g.Repository
-		main := ":ref:refs/heads/main"
 		for _, d := range deploy.Layers {
 			r := roles[d.RoleName(env.Name, deploy.Apply)]
-			if r.trust.Decide(ask(repo+":environment:"+env.Name+main)) != iameval.Allow {
-				t.Errorf("%s: the default branch's apply job cannot assume it", r.name)
-			}
-			for _, sub := range []string{
-				repo + ":environment:" + env.Name + ":ref:refs/heads/feature", // a branch declaring the environment
-				repo + ":environment:" + env.Name,                             // the default subject template
-				repo + ":pull_request:ref:refs/pull/1/merge",
-				repo + ":ref:refs/heads/main" + main,
-				repo + ":environment:other" + main,
-				"repo:attacker/stratum:environment:" + env.Name + main,
-				repo + ":environment:" + env.Name + ":ref:refs/tags/v1",
-			} {
-				if r.trust.Decide(ask(sub)) == iameval.Allow {
-					t.Errorf("%s trusts %s", r.name, sub)
-				}
+			for _, p := range branchTrustProblems(r.trust, provider, "repo:"+g.Repository, env.Name) {
+				t.Errorf("%s: %s", r.name, p)
 			}
 			plan := roles[d.RoleName(env.Name, deploy.Plan)]
-			pr := plan.trust.Decide(ask(repo+":pull_request:ref:refs/pull/1/merge")) == iameval.Allow
+			pr := plan.trust.Decide(githubToken(provider, "repo:"+g.Repository+":pull_request:ref:refs/pull/1/merge")) == iameval.Allow
 			if want := env.PullRequestPlanPolicy() == config.PlansAlways; pr != want {
 				t.Errorf("%s: unapproved pull requests may plan: %v, want %v (%s)", plan.name, pr, want, env.PullRequestPlanPolicy())
 			}
 		}
 	}
+}
+
+func githubToken(provider, sub string) iameval.Request {
+	return iameval.Request{Action: "sts:AssumeRoleWithWebIdentity", PrincipalType: "Federated", Principal: provider, Context: map[string][]string{
+		config.GitHubIssuer + ":aud": {config.GitHubAudience}, config.GitHubIssuer + ":sub": {sub},
+	}}
+}
+
+// branchTrustProblems: the trust of a deploy role of env admits the
+// default branch's apply jobs and no other subject of the repository.
+func branchTrustProblems(trust iameval.Policy, provider, repo, env string) []string {
+	var out []string
+	main := ":ref:refs/heads/main"
+	if trust.Decide(githubToken(provider, repo+":environment:"+env+main)) != iameval.Allow {
+		out = append(out, "the default branch's apply job cannot assume it")
+	}
+	for _, sub := range []string{
+		repo + ":environment:" + env + ":ref:refs/heads/feature", // a branch declaring the environment
+		repo + ":environment:" + env,                             // the default subject template
+		repo + ":pull_request:ref:refs/pull/1/merge",
+		repo + ":ref:refs/heads/main" + main,
+		repo + ":environment:other" + main,
+		"repo:attacker/stratum:environment:" + env + main,
+		repo + ":environment:" + env + ":ref:refs/tags/v1",
+	} {
+		if trust.Decide(githubToken(provider, sub)) == iameval.Allow {
+			out = append(out, "trusts "+sub)
+		}
+	}
+	return out
 }
 
 // TestPlanRolesReadNoSecret: no plan role may read a secret value
@@ -327,4 +383,139 @@ func envOfStack(t *testing.T, stack string) config.Environment {
 	}
 	t.Fatalf("stack %s is of no environment", stack)
 	return config.Environment{}
+}
+
+// TestOtherPlatformsDeployFromTheDefaultBranch evaluates the trust of
+// the layers' roles with GitLab and Azure DevOps (and GitHub's provider
+// looked up): GitLab deploys only from the protected default branch and
+// its merge requests plan only environments that plan every pull
+// request; each Azure DevOps service connection reaches one layer's role
+// for one purpose.
+func TestOtherPlatformsDeployFromTheDefaultBranch(t *testing.T) {
+	defaultSynth(t) // one jsii runtime; this app only adds bootstrap stacks
+	for _, policy := range []config.PullRequestPlans{config.PlansAlways, config.PlansAfterApproval} {
+		t.Run(string(policy), func(t *testing.T) {
+			env := config.Environments()[2]
+			env.CI = config.CI{
+				GitHub:           &config.GitHubCI{Repository: "o/r", OwnerID: 11, RepositoryID: 22, ExistingProvider: true},
+				GitLab:           &config.GitLabCI{URL: "https://gitlab.example.com", ProjectPath: "platform/stratum"},
+				AzureDevOps:      &config.AzureDevOpsCI{OrganizationID: "61c028b9-510c-4f84-bfb2-f48d33b6b542", Organization: "acme", Project: "Platform"},
+				PullRequestPlans: policy,
+				Teams:            []config.Team{{Name: "data", RoleARNs: []string{env.RoleARN("data-team")}, Layers: []string{"database"}}},
+			}
+			if err := config.Validate([]config.Environment{env}); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+			NewBootstrap(app, env)
+			app.Synth()
+			j := readOut(t, dir).stack(t, "bootstrap-dev")
+			roles := layerRoles(t, j, env)
+			if n := len(j.data("aws_iam_openid_connect_provider")); n != 1 {
+				t.Errorf("got %d provider look-ups, want 1 (GitHub)", n)
+			}
+			gitlab := "${aws_iam_openid_connect_provider.ci-provider-gitlab.arn}"
+			azure := "${aws_iam_openid_connect_provider.ci-provider-azure-devops.arn}"
+			token := func(provider, issuer, aud, sub string) iameval.Request {
+				return iameval.Request{Action: "sts:AssumeRoleWithWebIdentity", PrincipalType: "Federated", Principal: provider,
+					Context: map[string][]string{issuer + ":aud": {aud}, issuer + ":sub": {sub}}}
+			}
+			gl := func(sub string) iameval.Request {
+				return token(gitlab, "gitlab.example.com", "https://gitlab.example.com", "project_path:platform/stratum:"+sub)
+			}
+			az := func(conn string) iameval.Request {
+				return token(azure, "vstoken.dev.azure.com/61c028b9-510c-4f84-bfb2-f48d33b6b542", "api://AzureADTokenExchange", "sc://acme/Platform/"+conn)
+			}
+			for _, d := range deploy.Layers {
+				deployRole, plan := roles[d.RoleName("dev", deploy.Apply)], roles[d.RoleName("dev", deploy.Plan)]
+				cases := []struct {
+					role *layerRole
+					what string
+					req  iameval.Request
+					want bool
+				}{
+					{&deployRole, "GitLab default branch", gl("ref_type:branch:ref:main"), true},
+					{&deployRole, "GitLab feature branch", gl("ref_type:branch:ref:feature"), false},
+					{&deployRole, "GitLab tag named main", gl("ref_type:tag:ref:main"), false},
+					{&deployRole, "GitLab fork", token(gitlab, "gitlab.example.com", "https://gitlab.example.com", "project_path:attacker/stratum:ref_type:branch:ref:main"), false},
+					{&plan, "GitLab merge request", gl("ref_type:branch:ref:feature"), policy == config.PlansAlways},
+					{&plan, "GitLab default branch plan", gl("ref_type:branch:ref:main"), true},
+					{&deployRole, "Azure deploy connection", az("stratum-dev-" + d.Word() + "-deploy"), true},
+					{&deployRole, "Azure plan connection", az("stratum-dev-" + d.Word() + "-plan"), false},
+					{&deployRole, "Azure other layer's connection", az("stratum-dev-" + otherWord(d) + "-deploy"), false},
+					{&plan, "Azure plan connection", az("stratum-dev-" + d.Word() + "-plan"), true},
+					{&plan, "Azure pull-request connection", az("stratum-dev-" + d.Word() + "-pull-request"), true},
+					{&deployRole, "the data team", iameval.Request{Action: "sts:AssumeRole", PrincipalType: "AWS", Principal: env.RoleARN("data-team")}, d.Word() == "database"},
+				}
+				for _, c := range cases {
+					if got := c.role.trust.Decide(c.req) == iameval.Allow; got != c.want {
+						t.Errorf("%s: %s may assume it: %v, want %v", c.role.name, c.what, got, c.want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func otherWord(d deploy.Layer) string {
+	if d.Word() == "foundation" {
+		return "platform"
+	}
+	return "foundation"
+}
+
+// TestPropertiesCatchThePreviousRoles runs the property checks above on
+// the CI roles of the last release (testdata/previous-ci-roles.json,
+// bootstrap-staging's policy documents before the layer roles): they
+// must find the weaknesses those roles had, or they prove nothing.
+func TestPropertiesCatchThePreviousRoles(t *testing.T) {
+	b, err := os.ReadFile("testdata/previous-ci-roles.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs map[string][]any
+	if err := json.Unmarshal(b, &docs); err != nil {
+		t.Fatal(err)
+	}
+	policy := func(prefix string) iameval.Policy {
+		for name, st := range docs {
+			if strings.HasPrefix(name, prefix) {
+				p, err := iameval.FromTerraform(name, st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+		}
+		t.Fatalf("no document %s", prefix)
+		return iameval.Policy{}
+	}
+	env, _ := config.Get(config.Environments(), "staging")
+	apply := iameval.Principal{Name: "stratum-staging-ci-apply", Identity: []iameval.Policy{policy("ci-apply-role_permissions")}}
+	got := escalations(apply, env, []string{env.RoleARN("stratum-staging-escalate")})
+	for _, want := range []string{"may iam:CreateRole on arn:aws:iam::222222222222:role/stratum-staging-escalate with []",
+		"may iam:PutRolePolicy", "may iam:AttachRolePolicy", "may iam:DeleteRolePermissionsBoundary", "oidc.eks.us-east-1.attacker.example"} {
+		if !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, want) }) {
+			t.Errorf("escalations of the previous apply role miss %q; found %v", want, got)
+		}
+	}
+	// The previous trust: any branch declaring environment staging.
+	trust := policy("ci-apply-role_trust")
+	provider := "${aws_iam_openid_connect_provider.ci-provider-github.arn}"
+	if p := branchTrustProblems(trust, provider, "repo:example-org/stratum", "staging"); !slices.Contains(p, "trusts repo:example-org/stratum:environment:staging") {
+		t.Errorf("trust problems of the previous apply role %v miss the default subject template any branch gets", p)
+	}
+	// The previous plan role allowed reading nothing explicitly but did
+	// not deny decrypting SecureString parameters through SSM.
+	plan := iameval.Principal{Identity: []iameval.Policy{policy("ci-plan-role_permissions"), {Statements: []iameval.Statement{
+		// ReadOnlyAccess, which the previous plan role carried, as far as
+		// these calls go.
+		{Effect: "Allow", Action: []string{"ssm:Get*", "kms:Decrypt", "rds:Download*", "ec2:Get*", "ec2:Describe*"}, Resource: []string{"*"}},
+	}}}}
+	if !plan.Allowed(iameval.Request{Action: "kms:Decrypt", Resource: "*", Context: map[string][]string{"kms:ViaService": {"ssm.us-east-1.amazonaws.com"}}}) ||
+		!plan.Allowed(iameval.Request{Action: "rds:DownloadDBLogFilePortion", Resource: "*"}) ||
+		!plan.Allowed(iameval.Request{Action: "ec2:GetLaunchTemplateData", Resource: "*"}) {
+		t.Error("the previous plan role's secret reads are not found")
+	}
 }

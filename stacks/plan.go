@@ -86,7 +86,7 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		return t
 	}
 	for _, env := range envs {
-		layer(contract.Bootstrap, env, 34, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
+		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
 		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
 		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })

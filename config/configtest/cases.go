@@ -65,17 +65,28 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Owner: `environment "dev"`, Field: "AssumeRoleARN", Value: `""`, Want: "a deploy role"},
 	{Name: "assume role ARN",
 		Good: func(e []config.Environment) {
-			e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::111111111111:role/ci/stratum-deploy"
 		},
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:user/deploy" },
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::111111111111:user/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "user/deploy", Want: "IAM role ARN"},
 	{Name: "assume role in the pinned account",
-		Good:  func(e []config.Environment) { e[Staging].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Good: func(e []config.Environment) {
+			e[Staging].CI, e[Staging].AssumeRoleARN = config.CI{}, "arn:aws:iam::222222222222:role/deploy"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::222222222222:role/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "222222222222", Want: "account 111111111111"},
 	{Name: "assume role partition",
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws-cn:iam::111111111111:role/deploy" },
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws-cn:iam::111111111111:role/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "aws-cn", Want: "partition aws"},
+	{Name: "one role deploying every layer or the layers' own roles",
+		Bad:   func(e []config.Environment) { e[Staging].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Owner: `environment "staging"`, Field: "AssumeRoleARN", Value: "role/deploy", Want: "empty with CI"},
 
 	// Network.
 	{Name: "VPC CIDR syntax",

@@ -110,11 +110,15 @@ type GitHubCI struct {
 	// deleted and re-created name cannot match. Default: 0 (name-only
 	// subjects, repo:owner/name:…).
 	OwnerID, RepositoryID int64
-	// DefaultBranch is the branch whose workflows (the plan before an
-	// apply, the drift check) may assume the plan role. Default: "main".
+	// DefaultBranch is the only branch whose workflows may assume the
+	// deploy roles (in ApplyEnvironment) and, without an environment, the
+	// plan roles (the plan before an apply, the drift check).
+	// Default: "main".
 	DefaultBranch string
-	// ApplyEnvironment is the GitHub deployment environment whose jobs may
-	// assume the apply role; give it required reviewers for prod.
+	// ApplyEnvironment is the GitHub deployment environment whose jobs on
+	// DefaultBranch may assume the deploy roles; give it required
+	// reviewers for prod and a deployment branch policy naming
+	// DefaultBranch only (`stratum github-oidc` checks both).
 	// Default: the Stratum environment's name.
 	ApplyEnvironment string
 	// ExistingProvider uses the account's existing identity provider for
@@ -190,8 +194,8 @@ type GitLabCI struct {
 	// Default: URL.
 	Audience string
 	// DefaultBranch is the protected branch whose jobs may assume the
-	// apply role. AWS sees only the branch: keep it protected so that only
-	// maintainers merge, and protect the prod environment in GitLab.
+	// deploy roles. AWS sees only the branch: keep it protected so that
+	// only maintainers merge, and protect the prod environment in GitLab.
 	// Default: "main".
 	DefaultBranch string
 	// ExistingProvider: see GitHubCI.ExistingProvider.

@@ -331,7 +331,8 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 			Needs: []string{"changed", ghPlanID(gr)},
 			If:    "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
 			// The GitHub environment gates the job (required reviewers for
-			// prod) and is the only subject the apply role trusts.
+			// prod); with the ref, its subject is the only one the deploy
+			// roles trust.
 			Environment: ghEnv,
 			// One writer per stack, whatever else runs.
 			Concurrency:    &ghConcurrency{Group: "stratum-stack-${{ matrix.stack }}", CancelInProgress: false},

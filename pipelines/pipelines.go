@@ -8,13 +8,17 @@
 //
 //   - pull/merge requests: make test (snapshot diffs in the log), then
 //     `stratum changed` against the target branch, then terraform plan of
-//     the selected stacks level by level with the read-only plan role,
-//     plans kept as artifacts and summarized for the reviewer;
+//     the selected stacks level by level with the read-only plan role of
+//     each stack's layer (production only after an approval), on the
+//     environment's pull-request runners, the plans' text (never the
+//     saved plan) kept and summarized for the reviewer;
 //   - the default branch: the same selection, each level planned and then
-//     applied with the apply role, one writer per stack, dev and staging
-//     automatically, prod behind the platform's approval gate;
+//     applied with the deploy role of each stack's layer, one writer per
+//     stack, dev and staging automatically, prod behind the platform's
+//     approval gate; saved plans sealed where the environment has a state
+//     key, kept config.Pipelines.SavedPlanRetentionDays;
 //   - a schedule: terraform plan -detailed-exitcode of every stack with
-//     the plan role; drifted stacks fail and are listed.
+//     the plan roles; drifted stacks fail and are listed.
 //
 // Stacks that configure the Kubernetes or Helm provider run on private
 // runners (config.Pipelines); manual stacks (bootstrap) are only listed.

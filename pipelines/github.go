@@ -442,5 +442,8 @@ func (in Input) ghPrivateLabels() []string {
 			out = append(out, l)
 		}
 	}
+	for _, env := range in.Envs {
+		out = append(out, config.RunnerLabel(env.Name, config.RunnerPullRequest), config.RunnerLabel(env.Name, config.RunnerDeploy))
+	}
 	return out
 }

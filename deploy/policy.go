@@ -92,13 +92,9 @@ func (s Scope) stateKeys() string { return s.Layer.Word() + "-*" }
 // every deploy role carries. It fails on a type without a grant.
 func ApplyPolicy(env config.Environment, l Layer, types []string) (Document, error) {
 	s := Scope{Env: env, Layer: l}
-	var grants []Grant
-	for _, t := range types {
-		g, ok := GrantOf(t)
-		if !ok {
-			return Document{}, fmt.Errorf("layer %s: resource type %s has no grant in deploy.Grants: add one (the actions creating, changing and deleting it, and where)", l.Word(), t)
-		}
-		grants = append(grants, g)
+	grants, err := grantsOf(l, types)
+	if err != nil {
+		return Document{}, err
 	}
 	var out []Statement
 	out = append(out, s.readStatement(grants))
@@ -118,13 +114,9 @@ func ApplyPolicy(env config.Environment, l Layer, types []string) (Document, err
 // of every secret a plan could read (SecretReads).
 func PlanPolicy(env config.Environment, l Layer, types []string) (Document, error) {
 	s := Scope{Env: env, Layer: l}
-	var grants []Grant
-	for _, t := range types {
-		g, ok := GrantOf(t)
-		if !ok {
-			return Document{}, fmt.Errorf("layer %s: resource type %s has no grant in deploy.Grants", l.Word(), t)
-		}
-		grants = append(grants, g)
+	grants, err := grantsOf(l, types)
+	if err != nil {
+		return Document{}, err
 	}
 	out := []Statement{s.readStatement(grants)}
 	out = append(out, s.stateStatements(false)...)
@@ -136,6 +128,20 @@ func PlanPolicy(env config.Environment, l Layer, types []string) (Document, erro
 		Condition: map[string]map[string][]string{"StringLike": {"kms:ViaService": {"ssm.*.amazonaws.com", "secretsmanager.*.amazonaws.com"}}},
 	})
 	return Document{Version: "2012-10-17", Statement: out}, nil
+}
+
+// grantsOf are the grants of a layer's types; a type without one is an
+// error naming it and the layer.
+func grantsOf(l Layer, types []string) ([]Grant, error) {
+	var out []Grant
+	for _, t := range types {
+		g, ok := GrantOf(t)
+		if !ok {
+			return nil, fmt.Errorf("layer %s: resource type %s has no grant in deploy.Grants: add one (the actions creating, changing and deleting it, and where)", l.Word(), t)
+		}
+		out = append(out, g)
+	}
+	return out, nil
 }
 
 // SecretReads are the API calls that return secret values or data

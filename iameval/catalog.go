@@ -42,6 +42,11 @@ type Action struct {
 type Catalog struct {
 	actions []Action
 	byName  map[string]int // lowercase name → index
+	// lower are the actions' lowercase names; byService the indexes of
+	// each lowercase service's actions, so that a pattern naming its
+	// service matches only that service's.
+	lower     []string
+	byService map[string][]int
 }
 
 // DataDir is where the catalog is read from, relative to the repository
@@ -102,7 +107,7 @@ func Load(dir string) (*Catalog, error) {
 	if err := json.Unmarshal(b, &services); err != nil {
 		return nil, fmt.Errorf("iameval: services.json: %w", err)
 	}
-	c := &Catalog{byName: map[string]int{}}
+	c := &Catalog{}
 	for _, svc := range services {
 		path := filepath.Join(dir, "actions", svc+".json")
 		b, err := os.ReadFile(path)
@@ -136,21 +141,28 @@ func Load(dir string) (*Catalog, error) {
 		return nil, fmt.Errorf("iameval: %s holds no action", dir)
 	}
 	slices.SortFunc(c.actions, func(a, b Action) int { return strings.Compare(a.Name, b.Name) })
-	for i, a := range c.actions {
-		c.byName[strings.ToLower(a.Name)] = i
-	}
+	c.index()
 	return c, nil
+}
+
+func (c *Catalog) index() {
+	c.byName, c.byService, c.lower = map[string]int{}, map[string][]int{}, nil
+	for i, a := range c.actions {
+		l := strings.ToLower(a.Name)
+		c.lower = append(c.lower, l)
+		c.byName[l] = i
+		svc, _, _ := strings.Cut(l, ":")
+		c.byService[svc] = append(c.byService[svc], i)
+	}
 }
 
 // New is a catalog of the given actions, for tests of the evaluator.
 func New(actions ...Action) *Catalog {
-	c := &Catalog{byName: map[string]int{}}
+	c := &Catalog{}
 	for _, a := range actions {
 		c.add(a)
 	}
-	for i, a := range c.actions {
-		c.byName[strings.ToLower(a.Name)] = i
-	}
+	c.index()
 	return c
 }
 
@@ -172,11 +184,21 @@ func (c *Catalog) Lookup(name string) (Action, bool) {
 // "*", "iam:CreateRole"), sorted; matching is case-insensitive, as AWS
 // matches actions.
 func (c *Catalog) Expand(pattern string) []string {
+	p := strings.ToLower(pattern)
 	var out []string
-	for _, a := range c.actions {
-		if MatchAction(pattern, a.Name) {
-			out = append(out, a.Name)
+	match := func(i int) {
+		if glob(p, c.lower[i]) {
+			out = append(out, c.actions[i].Name)
 		}
+	}
+	if svc, _, ok := strings.Cut(p, ":"); ok && !strings.ContainsAny(svc, "*?") {
+		for _, i := range c.byService[svc] {
+			match(i)
+		}
+		return out
+	}
+	for i := range c.actions {
+		match(i)
 	}
 	return out
 }

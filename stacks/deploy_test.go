@@ -71,6 +71,34 @@ func layerRoles(t *testing.T, j tfJSON, env config.Environment) map[string]layer
 	return out
 }
 
+// catalog is the IAM action list.
+func catalog(t *testing.T) *iameval.Catalog {
+	t.Helper()
+	cat, err := iameval.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+// envRoles are the roles of one environment's bootstrap stack.
+type envRoles struct {
+	env   config.Environment
+	roles map[string]layerRole
+}
+
+// bootstrapRoles are the roles of every environment's bootstrap stack of
+// the real configuration.
+func bootstrapRoles(t *testing.T) []envRoles {
+	t.Helper()
+	s := defaultSynth(t)
+	var out []envRoles
+	for _, env := range config.Environments() {
+		out = append(out, envRoles{env, layerRoles(t, s.stack(t, "bootstrap-"+env.Name), env)})
+	}
+	return out
+}
+
 func boundaryAddr(j tfJSON, env config.Environment) string {
 	for addr, p := range j.resources("aws_iam_policy") {
 		if p["name"] == deploy.BoundaryName(env.Name) {
@@ -84,14 +112,9 @@ func boundaryAddr(j tfJSON, env config.Environment) string {
 // environment, each carrying the boundary and the SSM contract guard,
 // whose policies name only actions that exist.
 func TestEveryLayerHasItsRoles(t *testing.T) {
-	cat, err := iameval.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := defaultSynth(t)
-	for _, env := range config.Environments() {
-		j := s.stack(t, "bootstrap-"+env.Name)
-		roles := layerRoles(t, j, env)
+	cat := catalog(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
 		for _, d := range deploy.Layers {
 			for _, p := range []deploy.Purpose{deploy.Plan, deploy.Apply} {
 				r, ok := roles[d.RoleName(env.Name, p)]
@@ -283,14 +306,9 @@ func branchTrustProblems(trust iameval.Policy, provider, repo, env string) []str
 // (deploy.SecretReads, and decrypting through SSM or Secrets Manager),
 // another layer's state, or write anything.
 func TestPlanRolesReadNoSecret(t *testing.T) {
-	cat, err := iameval.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := defaultSynth(t)
-	for _, env := range config.Environments() {
-		j := s.stack(t, "bootstrap-"+env.Name)
-		roles := layerRoles(t, j, env)
+	cat := catalog(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
 		for _, d := range deploy.Layers {
 			r := roles[d.RoleName(env.Name, deploy.Plan)]
 			for _, a := range deploy.SecretReads {

@@ -149,7 +149,7 @@ var Grants = map[string]Grant{
 		Read: []string{"logs:DescribeLogGroups", "logs:ListTagsForResource", "logs:ListTagsLogGroup"},
 	},
 	"aws_cloudwatch_log_resource_policy": {
-		Write: []string{"logs:PutResourcePolicy", "logs:DeleteResourcePolicy"},
+		Write: []string{"logs:PutResourcePolicy@*", "logs:DeleteResourcePolicy@*"},
 		Read:  []string{"logs:DescribeResourcePolicies"},
 	},
 	"aws_cloudwatch_metric_alarm": {
@@ -220,7 +220,7 @@ var Grants = map[string]Grant{
 
 	// Cluster (platform, clients).
 	"aws_eks_cluster": {
-		Write: []string{"eks:CreateCluster", "eks:DeleteCluster", "eks:UpdateClusterConfig", "eks:UpdateClusterVersion",
+		Write: []string{"eks:CreateCluster@*", "eks:DeleteCluster", "eks:UpdateClusterConfig", "eks:UpdateClusterVersion",
 			"eks:TagResource", "eks:UntagResource", "eks:AssociateEncryptionConfig"},
 		Read:          []string{"eks:DescribeCluster", "eks:ListClusters", "eks:DescribeUpdate"},
 		Resources:     []string{"arn:{partition}:eks:*:{account}:cluster/{cluster}"},

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/config"
+	"stratum/contract"
 	"stratum/deploy"
 	"stratum/iameval"
 )
@@ -535,5 +536,103 @@ func TestPropertiesCatchThePreviousRoles(t *testing.T) {
 		!plan.Allowed(iameval.Request{Action: "rds:DownloadDBLogFilePortion", Resource: "*"}) ||
 		!plan.Allowed(iameval.Request{Action: "ec2:GetLaunchTemplateData", Resource: "*"}) {
 		t.Error("the previous plan role's secret reads are not found")
+	}
+}
+
+// TestNoLayerTouchesAnotherLayersRoles: a layer's deploy role may change
+// the roles of its own layer (under the boundary) and no other layer's,
+// and pass another layer's role to no service but the foundation's
+// backup role to AWS Backup.
+func TestNoLayerTouchesAnotherLayersRoles(t *testing.T) {
+	s := defaultSynth(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
+		type target struct{ arn, layer string }
+		var targets []target
+		for _, name := range s.names() {
+			d, ok := deploy.ForStack(name)
+			if !ok || !strings.HasSuffix(name, "-"+env.Name) {
+				continue
+			}
+			for _, r := range s.stack(t, name).resources("aws_iam_role") {
+				targets = append(targets, target{env.RoleARN(fmt.Sprint(r["name"])), string(d.Layer)})
+			}
+		}
+		for _, d := range deploy.Layers {
+			r := roles[d.RoleName(env.Name, deploy.Apply)]
+			for _, tg := range targets {
+				ctx := map[string][]string{
+					"iam:PermissionsBoundary": {deploy.BoundaryARN(env)},
+					"iam:ResourceTag/Layer":   {tg.layer}, "aws:ResourceTag/Layer": {tg.layer},
+					"aws:RequestTag/Layer": {tg.layer},
+				}
+				own := tg.layer == string(d.Layer)
+				for _, action := range deploy.RoleWriteActions {
+					if got := r.principal.Allowed(iameval.Request{Action: action, Resource: tg.arn, Context: ctx}); got != own {
+						t.Errorf("%s may %s on %s (layer %s): %v, want %v", r.name, action, tg.arn, tg.layer, got, own)
+					}
+				}
+				for _, svc := range []string{"eks.amazonaws.com", "backup.amazonaws.com", "ec2.amazonaws.com", "lambda.amazonaws.com"} {
+					pass := iameval.Request{Action: "iam:PassRole", Resource: tg.arn, Context: map[string][]string{"iam:PassedToService": {svc}, "iam:ResourceTag/Layer": {tg.layer}}}
+					backup := strings.HasSuffix(tg.arn, "/"+env.Prefix()+"-backup") && svc == "backup.amazonaws.com"
+					if r.principal.Allowed(pass) && !own && !backup {
+						t.Errorf("%s may pass %s (layer %s) to %s", r.name, tg.arn, tg.layer, svc)
+					}
+					if r.principal.Allowed(pass) && (svc == "ec2.amazonaws.com" || svc == "lambda.amazonaws.com") {
+						t.Errorf("%s may pass %s to %s, which runs code with it", r.name, tg.arn, svc)
+					}
+				}
+				// Retagging another layer's role into one's own is denied.
+				hijack := map[string][]string{"iam:ResourceTag/Layer": {tg.layer}, "aws:RequestTag/Layer": {string(d.Layer)}, "aws:TagKeys": {"Layer"}}
+				if !own && r.principal.Allowed(iameval.Request{Action: "iam:TagRole", Resource: tg.arn, Context: hijack}) {
+					t.Errorf("%s may retag %s (layer %s) as its own", r.name, tg.arn, tg.layer)
+				}
+			}
+		}
+	}
+}
+
+// TestOnlyTheLayerWritesItsContract: each prefix of the SSM contract is
+// written by its layer's deploy role only; no plan role writes any; the
+// guard every role carries holds even where a role's own policy would
+// allow more.
+func TestOnlyTheLayerWritesItsContract(t *testing.T) {
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
+		for _, writer := range deploy.Layers {
+			for _, w := range writer.Writes {
+				param := strings.TrimSuffix(contract.PrefixARN(env, w), "*") + "some/key"
+				for _, d := range deploy.Layers {
+					for _, p := range []deploy.Purpose{deploy.Apply, deploy.Plan} {
+						r := roles[d.RoleName(env.Name, p)]
+						for _, action := range contract.WriteActions {
+							req := iameval.Request{Action: action, Resource: param, Context: map[string][]string{"aws:PrincipalArn": {d.RoleARN(env, p)}}}
+							want := p == deploy.Apply && d.Word() == writer.Word()
+							if got := r.principal.Allowed(req); got != want {
+								t.Errorf("%s may %s on %s: %v, want %v", r.name, action, param, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+		// The guard alone, as on people's roles: every prefix denies
+		// everyone but its writers.
+		guard, err := iameval.Parse("guard", []byte(deploy.GuardPolicy(env).JSON()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := iameval.Principal{Identity: []iameval.Policy{{Statements: []iameval.Statement{{Effect: "Allow", Action: []string{"*"}, Resource: []string{"*"}}}}, guard}}
+		for _, w := range []string{"foundation", "platform", "databases", "clients", "bootstrap"} {
+			req := iameval.Request{Action: "ssm:PutParameter", Resource: strings.TrimSuffix(contract.PrefixARN(env, w), "*") + "k",
+				Context: map[string][]string{"aws:PrincipalArn": {env.RoleARN("administrator")}}}
+			if admin.Allowed(req) {
+				t.Errorf("%s: an administrator carrying the guard may write %s", env.Name, req.Resource)
+			}
+			req.Context["aws:PrincipalArn"] = []string{env.Cluster.BreakGlassRoleARN}
+			if !admin.Allowed(req) {
+				t.Errorf("%s: the break-glass role may not write %s", env.Name, req.Resource)
+			}
+		}
 	}
 }

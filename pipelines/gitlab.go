@@ -108,12 +108,12 @@ const (
 )
 
 // glToolchain installs what the jobs need into the Go image: Node.js and
-// npm (Debian's), the AWS CLI, and Terraform from HashiCorp's releases
-// with its checksum verified.
+// npm (Debian's), the AWS CLI, jq and openssl (sealed saved plans), and
+// Terraform from HashiCorp's releases with its checksum verified.
 func (in Input) glToolchain() []string {
 	v := in.Settings.TerraformVersion
 	return []string{
-		"apt-get update -qq && apt-get install -y -qq nodejs npm awscli unzip jq >/dev/null",
+		"apt-get update -qq && apt-get install -y -qq nodejs npm awscli unzip jq openssl >/dev/null",
 		fmt.Sprintf(`curl -fsSLo /tmp/tf.zip https://releases.hashicorp.com/terraform/%[1]s/terraform_%[1]s_linux_amd64.zip && curl -fsSL https://releases.hashicorp.com/terraform/%[1]s/terraform_%[1]s_SHA256SUMS | grep linux_amd64.zip | sed 's|terraform_.*zip|/tmp/tf.zip|' | sha256sum -c - && unzip -qo /tmp/tf.zip -d /usr/local/bin`, v),
 	}
 }

@@ -87,26 +87,21 @@ const (
 	Apply Purpose = "deploy"
 )
 
-// Path is the IAM path of every deploy and plan role. No stack creates a
-// role under it, and the layer roles may create and change roles only at
-// the root path, so none can touch another's.
-const Path = "/stratum-ci/"
-
 // RoleName is the name of layer's role for purpose in env:
-// stratum-<env>-<word>-deploy or -plan.
+// stratum-<env>-<word>-deploy or -plan (config.CIRoleName).
 func (d Layer) RoleName(env string, p Purpose) string {
-	return fmt.Sprintf("%s-%s-%s", config.Prefix(env), d.Word(), p)
+	return config.CIRoleName(env, d.Word(), string(p))
 }
 
-// RoleARN is the role's ARN in env's account.
+// RoleARN is the role's ARN in env's account, under config.CIRolePath.
 func (d Layer) RoleARN(env config.Environment, p Purpose) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role%s%s", awsrules.Partition(env.Region), env.AccountID, Path, d.RoleName(env.Name, p))
+	return env.CIRoleARN(d.Word(), string(p))
 }
 
 // CIRoles is the ARN pattern of every deploy and plan role of env's
 // account (all environments sharing it).
 func CIRoles(env config.Environment) string {
-	return fmt.Sprintf("arn:%s:iam::%s:role%s*", awsrules.Partition(env.Region), env.AccountID, Path)
+	return fmt.Sprintf("arn:%s:iam::%s:role%s*", awsrules.Partition(env.Region), env.AccountID, config.CIRolePath)
 }
 
 // BoundaryName is the permissions boundary every role of env carries.
@@ -115,18 +110,4 @@ func BoundaryName(env string) string { return config.Prefix(env) + "-boundary" }
 // BoundaryARN is its ARN.
 func BoundaryARN(env config.Environment) string {
 	return fmt.Sprintf("arn:%s:iam::%s:policy/%s", awsrules.Partition(env.Region), env.AccountID, BoundaryName(env.Name))
-}
-
-// DeployRoleARN is the role that applies stacks of layer l in env:
-// AssumeRoleARN when the environment sets one (every provider assumes
-// it), else the layer's CI deploy role.
-func DeployRoleARN(env config.Environment, l contract.Layer) string {
-	if env.AssumeRoleARN != "" {
-		return env.AssumeRoleARN
-	}
-	d, ok := Find(l)
-	if !ok || !env.CI.Enabled() {
-		return ""
-	}
-	return d.RoleARN(env, Apply)
 }

@@ -76,7 +76,7 @@ func prod() Environment {
 			PreventDestroy:    true,
 		},
 		Domain: "prod.stratum.example.com",
-		CI:     ci(),
+		CI:     ci("111111111111"),
 		Alerts: Alerts{
 			// Replace with your on-call rota's address and your paging
 			// service's SNS integration URL (PagerDuty and Opsgenie
@@ -153,7 +153,7 @@ func staging() Environment {
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
 		},
 		Domain: "staging.stratum.example.com",
-		CI:     ci(),
+		CI:     ci("222222222222"),
 		Alerts: Alerts{
 			Emails:         []string{"platform-alerts@example.com"},
 			RunbookBaseURL: runbookBaseURL,
@@ -216,7 +216,7 @@ func dev() Environment {
 			SkipFinalSnapshot: true,
 		},
 		Domain: "dev.stratum.example.com",
-		CI:     ci(),
+		CI:     ci("333333333333"),
 		Alerts: Alerts{
 			None:           true,
 			NoneReason:     "dev is disposable and nobody is on call for it; its alarms still show in the CloudWatch console",
@@ -232,11 +232,23 @@ func dev() Environment {
 // repository's default branch. Replace it with yours.
 const runbookBaseURL = "https://github.com/example-org/stratum/blob/main/"
 
-// ci is how this repository's pipelines reach every environment (see
-// docs/cicd-integration.md). Replace the repository with yours; with
-// GitLab or Azure DevOps, set those fields instead (or as well).
-func ci() CI {
+// ci is how this repository's pipelines reach the environment of
+// account (see docs/cicd-integration.md), and which teams may assume its
+// layers' roles by hand. Replace the repository with yours; with GitLab
+// or Azure DevOps, set those fields instead (or as well).
+func ci(account string) CI {
+	// Placeholders: the roles IAM Identity Center creates for your
+	// permission sets in the account (one per team), or the roles your
+	// SAML identity provider's groups map to.
+	sso := func(set string) string {
+		return "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_" + set + "_0123456789abcdef"
+	}
 	return CI{
 		GitHub: &GitHubCI{Repository: "example-org/stratum"},
+		Teams: []Team{
+			{Name: "platform", RoleARNs: []string{sso("StratumPlatform")}, Layers: []string{"foundation", "platform", "services"}},
+			{Name: "data", RoleARNs: []string{sso("StratumData")}, Layers: []string{"database"}},
+			{Name: "client-delivery", RoleARNs: []string{sso("StratumClients")}, Layers: []string{"client"}},
+		},
 	}
 }

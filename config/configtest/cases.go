@@ -1,6 +1,11 @@
 package configtest
 
-import "stratum/config"
+import (
+	"slices"
+	"strings"
+
+	"stratum/config"
+)
 
 // Indexes of the environments in config.Environments(), which returns
 // prod, staging and dev in that order.
@@ -10,12 +15,22 @@ const (
 	Dev
 )
 
-// inAccount moves e to account, with its break-glass role.
+// inAccount moves e to account, with its break-glass and team roles.
 func inAccount(e *config.Environment, account string) {
+	old := e.AccountID
 	e.AccountID = account
 	if e.Cluster.BreakGlassRoleARN != "" {
 		e.Cluster.BreakGlassRoleARN = e.RoleARN("stratum-break-glass")
 	}
+	teams := slices.Clone(e.CI.Teams)
+	for i, t := range teams {
+		roles := slices.Clone(t.RoleARNs)
+		for j, arn := range roles {
+			roles[j] = strings.Replace(arn, ":"+old+":", ":"+account+":", 1)
+		}
+		teams[i].RoleARNs = roles
+	}
+	e.CI.Teams = teams
 }
 
 // EnvironmentCases are config.Validate's rules, one case each, on

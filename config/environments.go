@@ -76,7 +76,20 @@ func prod() Environment {
 			PreventDestroy:    true,
 		},
 		Domain: "prod.stratum.example.com",
-		CI:     ci("111111111111"),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: "example-org/stratum"},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			// Replace with your on-call rota's address and your paging
 			// service's SNS integration URL (PagerDuty and Opsgenie
@@ -153,7 +166,20 @@ func staging() Environment {
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
 		},
 		Domain: "staging.stratum.example.com",
-		CI:     ci("222222222222"),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: "example-org/stratum"},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			Emails:         []string{"platform-alerts@example.com"},
 			RunbookBaseURL: runbookBaseURL,
@@ -216,7 +242,20 @@ func dev() Environment {
 			SkipFinalSnapshot: true,
 		},
 		Domain: "dev.stratum.example.com",
-		CI:     ci("333333333333"),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: "example-org/stratum"},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			None:           true,
 			NoneReason:     "dev is disposable and nobody is on call for it; its alarms still show in the CloudWatch console",
@@ -231,24 +270,3 @@ func dev() Environment {
 // runbookBaseURL is where alarm descriptions link the runbooks: this
 // repository's default branch. Replace it with yours.
 const runbookBaseURL = "https://github.com/example-org/stratum/blob/main/"
-
-// ci is how this repository's pipelines reach the environment of
-// account (see docs/cicd-integration.md), and which teams may assume its
-// layers' roles by hand. Replace the repository with yours; with GitLab
-// or Azure DevOps, set those fields instead (or as well).
-func ci(account string) CI {
-	// Placeholders: the roles IAM Identity Center creates for your
-	// permission sets in the account (one per team), or the roles your
-	// SAML identity provider's groups map to.
-	sso := func(set string) string {
-		return "arn:aws:iam::" + account + ":role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_" + set + "_0123456789abcdef"
-	}
-	return CI{
-		GitHub: &GitHubCI{Repository: "example-org/stratum"},
-		Teams: []Team{
-			{Name: "platform", RoleARNs: []string{sso("StratumPlatform")}, Layers: []string{"foundation", "platform", "services"}},
-			{Name: "data", RoleARNs: []string{sso("StratumData")}, Layers: []string{"database"}},
-			{Name: "client-delivery", RoleARNs: []string{sso("StratumClients")}, Layers: []string{"client"}},
-		},
-	}
-}

@@ -54,7 +54,7 @@ func TestGrantsNameRealActions(t *testing.T) {
 	}
 }
 
-// TestTypesHaveGrants: every type deploy/types.json records has a grant,
+// TestTypesHaveGrants: every type deploy/types_generated.go records has a grant,
 // and every layer's policies fit IAM's size limits.
 func TestTypesHaveGrants(t *testing.T) {
 	for _, env := range config.Environments() {

@@ -7,7 +7,7 @@
 //
 // The grants are derived from what the layers synthesize: `make generate`
 // records every resource and data source type of each layer's stacks in
-// resources.json (embedded here), and each type's grant comes from
+// types_generated.go, and each type's grant comes from
 // Grants. A layer gains a type without a grant: generation fails, naming
 // the type and the layer. A new layer (audit-<env>, say) is one entry of
 // Layers, its team in config, and the grants of its new types.

@@ -19,7 +19,7 @@ func RoleTable(envs []config.Environment) []byte {
 	var b bytes.Buffer
 	b.WriteString("### Every deploy and plan role\n\n")
 	b.WriteString("Each role is `arn:aws:iam::<account>:role" + config.CIRolePath + "<name>`, carries the boundary `stratum-<env>-boundary` and the SSM contract guard. " +
-		"Services are those of the layer's resource types (`deploy/types.json`); resources are the layer's own (names, tags, its state objects `<word>-*/`, its contract prefixes).\n\n")
+		"Services are those of the layer's resource types (`deploy/types_generated.go`); resources are the layer's own (names, tags, its state objects `<word>-*/`, its contract prefixes).\n\n")
 	b.WriteString("| role | assumed by | runs on | may |\n| --- | --- | --- | --- |\n")
 	for _, env := range envs {
 		if !env.CI.Enabled() || env.AssumeRoleARN != "" {

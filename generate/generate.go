@@ -58,7 +58,11 @@ var Artifacts = []Artifact{
 		return map[string][]byte{"docs/scp-ssm-contract.json": scp}, err
 	}},
 	{Name: "the resource types of each layer, which its deploy role is granted", Generate: func(in pipelines.Input) (map[string][]byte, error) {
-		b, err := deploy.TypesFile(in.Graph)
+		byStack := map[string][]string{}
+		for _, s := range in.Graph.Stacks {
+			byStack[s.Name] = s.Types
+		}
+		b, err := deploy.TypesFile(byStack)
 		return map[string][]byte{deploy.TypesPath: b}, err
 	}},
 	{Name: "the table of deploy and plan roles", Sections: func(in pipelines.Input) (map[string][]byte, error) {

@@ -354,7 +354,7 @@ func TestPlanRolesReadNoSecret(t *testing.T) {
 
 // TestLayerGrantsCoverResources: every resource and data source type of
 // every stack CI deploys has a grant, and its layer's recorded types
-// (deploy/types.json, `make generate`) hold it, so its deploy role is
+// (deploy/types_generated.go, `make generate`) hold it, so its deploy role is
 // allowed to manage it.
 func TestLayerGrantsCoverResources(t *testing.T) {
 	g := DefaultGraph(t)

@@ -636,3 +636,48 @@ func TestOnlyTheLayerWritesItsContract(t *testing.T) {
 		}
 	}
 }
+
+// TestNoActionOutsideItsLayer: every action a deploy or plan role can
+// ever be allowed (wildcards expanded against the IAM action list)
+// belongs to a service of its layer's resource types, or to what every
+// layer needs (its state: s3, dynamodb, kms; its contract: ssm; its
+// roles: iam); so the database layer can do nothing to EKS, the client
+// layer nothing to RDS, and no layer anything to, say, Lambda.
+func TestNoActionOutsideItsLayer(t *testing.T) {
+	cat := catalog(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
+		for _, d := range deploy.Layers {
+			allowed := map[string]bool{"s3": true, "dynamodb": true, "kms": true, "ssm": true, "iam": true}
+			for _, typ := range deploy.Types(d.Word()) {
+				g, _ := deploy.GrantOf(typ)
+				for _, a := range append(slices.Clone(g.Write), g.Read...) {
+					svc, _, _ := strings.Cut(a, ":")
+					allowed[svc] = true
+				}
+			}
+			for _, p := range []deploy.Purpose{deploy.Apply, deploy.Plan} {
+				r := roles[d.RoleName(env.Name, p)]
+				outside := map[string]int{}
+				for _, a := range r.principal.ActionsAllowedSomewhere(cat) {
+					if svc, _, _ := strings.Cut(a, ":"); !allowed[svc] {
+						outside[svc]++
+					}
+				}
+				if len(outside) > 0 {
+					t.Errorf("%s may use services outside its layer: %v", r.name, outside)
+				}
+			}
+		}
+		for _, c := range []struct{ role, action string }{
+			{"database", "eks:CreateAccessEntry"}, {"client", "rds:DeleteDBInstance"}, {"services", "ec2:DeleteVpc"},
+			{"platform", "rds:ModifyDBInstance"}, {"foundation", "eks:DeleteCluster"}, {"client", "ec2:DeleteVpnConnection"},
+		} {
+			d, _ := deploy.ForStack(c.role + "-x")
+			r := roles[d.RoleName(env.Name, deploy.Apply)]
+			if slices.Contains(r.principal.ActionsAllowedSomewhere(cat), c.action) {
+				t.Errorf("%s may %s", r.name, c.action)
+			}
+		}
+	}
+}

@@ -278,7 +278,7 @@ func (s Scope) roleStatements() []Statement {
 		{
 			// CreateRole is authorized against the new role: it must be
 			// tagged with the layer and carry the boundary.
-			Sid: "CreateBoundedRoles", Effect: "Allow", Action: []string{"iam:CreateRole", "iam:TagRole"},
+			Sid: "CreateBoundedRoles", Effect: "Allow", Action: []string{"iam:CreateRole"},
 			Resource: []string{s.expand(roles)},
 			Condition: map[string]map[string][]string{"StringEquals": {
 				"iam:PermissionsBoundary": {boundary}, "aws:RequestTag/Layer": {layer},
@@ -293,8 +293,16 @@ func (s Scope) roleStatements() []Statement {
 			}},
 		},
 		{
-			// Tags other than Layer: default tags change.
-			Sid: "TagOwnRoles", Effect: "Allow", Action: []string{"iam:TagRole", "iam:UntagRole"},
+			// Creating a role with tags is also tagging it (the new role
+			// has no tags yet), and default tags change: a Layer tag may
+			// only name this layer. Another layer's role keeps its tags
+			// (DenyRetaggingOtherLayersRoles).
+			Sid: "TagRoles", Effect: "Allow", Action: []string{"iam:TagRole"},
+			Resource:  []string{s.expand(roles)},
+			Condition: map[string]map[string][]string{"StringEqualsIfExists": {"aws:RequestTag/Layer": {layer}}},
+		},
+		{
+			Sid: "UntagOwnRoles", Effect: "Allow", Action: []string{"iam:UntagRole"},
 			Resource: []string{s.expand(roles)},
 			Condition: map[string]map[string][]string{
 				"StringEquals":                 {"iam:ResourceTag/Layer": {layer}},

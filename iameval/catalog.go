@@ -114,6 +114,16 @@ func Load(dir string) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("iameval: %w", err)
 		}
+		// A resource type's own condition keys (aws:ResourceTag/... of a
+		// role) apply to every action on it.
+		var resourceTypes map[string]struct {
+			ConditionKeys []string `json:"conditionKeys"`
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "resourceTypes", svc+".json")); err == nil {
+			if err := json.Unmarshal(b, &resourceTypes); err != nil {
+				return nil, fmt.Errorf("iameval: resourceTypes/%s.json: %w", svc, err)
+			}
+		}
 		var actions map[string]struct {
 			Name          string   `json:"name"`
 			AccessLevel   string   `json:"accessLevel"`
@@ -131,6 +141,7 @@ func Load(dir string) (*Catalog, error) {
 			for _, r := range a.ResourceTypes {
 				act.ResourceTypes = append(act.ResourceTypes, r.Name)
 				act.ConditionKeys = append(act.ConditionKeys, r.ConditionKeys...)
+				act.ConditionKeys = append(act.ConditionKeys, resourceTypes[strings.ToLower(r.Name)].ConditionKeys...)
 			}
 			slices.Sort(act.ConditionKeys)
 			act.ConditionKeys = slices.Compact(act.ConditionKeys)
@@ -199,6 +210,39 @@ func (c *Catalog) Expand(pattern string) []string {
 	}
 	for i := range c.actions {
 		match(i)
+	}
+	return out
+}
+
+// Context is the part of ctx AWS puts in the request context of action:
+// the global condition keys (aws:..., but the tag keys) and the action's
+// own condition keys (iam:PermissionsBoundary for iam:CreateRole, not for
+// iam:TagRole; aws:RequestTag/<key> where the action lists
+// aws:RequestTag/${TagKey}). A test that supplies a key the action never
+// carries would otherwise prove a grant AWS refuses.
+func (c *Catalog) Context(action string, ctx map[string][]string) map[string][]string {
+	a, ok := c.Lookup(action)
+	if !ok {
+		return ctx
+	}
+	out := map[string][]string{}
+	for k, v := range ctx {
+		lk := strings.ToLower(k)
+		tagKey := strings.HasPrefix(lk, "aws:requesttag/") || strings.HasPrefix(lk, "aws:resourcetag/") || lk == "aws:tagkeys"
+		if strings.HasPrefix(lk, "aws:") && !tagKey {
+			out[k] = v
+			continue
+		}
+		for _, ck := range a.ConditionKeys {
+			pattern := strings.ToLower(ck)
+			if i := strings.Index(pattern, "${"); i >= 0 {
+				pattern = pattern[:i] + "*"
+			}
+			if glob(pattern, lk) {
+				out[k] = v
+				break
+			}
+		}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package iameval
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -273,7 +274,33 @@ func TestRealCatalog(t *testing.T) {
 			t.Errorf("%s: condition keys %v lack iam:PermissionsBoundary", a, act.ConditionKeys)
 		}
 	}
+	// A resource type's keys apply to the actions on it.
+	if a, _ := c.Lookup("iam:PutRolePolicy"); !slices.Contains(a.ConditionKeys, "iam:ResourceTag/${TagKey}") {
+		t.Errorf("iam:PutRolePolicy: condition keys %v lack the role's iam:ResourceTag/${TagKey}", a.ConditionKeys)
+	}
 	if got := c.Expand("iam:*RolePolicy"); len(got) < 4 {
 		t.Errorf("iam:*RolePolicy expands to %v", got)
+	}
+}
+
+func TestContext(t *testing.T) {
+	c := New(
+		Action{Name: "iam:CreateRole", ConditionKeys: []string{"aws:RequestTag/${TagKey}", "aws:TagKeys", "iam:PermissionsBoundary"}},
+		Action{Name: "iam:TagRole", ConditionKeys: []string{"aws:RequestTag/${TagKey}", "aws:TagKeys", "iam:ResourceTag/${TagKey}"}},
+	)
+	ctx := map[string][]string{"iam:PermissionsBoundary": {"b"}, "aws:RequestTag/Layer": {"x"}, "aws:PrincipalArn": {"p"}, "iam:ResourceTag/Layer": {"x"}}
+	cases := []struct {
+		action string
+		want   []string
+	}{
+		{"iam:CreateRole", []string{"aws:PrincipalArn", "aws:RequestTag/Layer", "iam:PermissionsBoundary"}},
+		{"iam:TagRole", []string{"aws:PrincipalArn", "aws:RequestTag/Layer", "iam:ResourceTag/Layer"}},
+		{"s3:GetObject", []string{"aws:PrincipalArn", "aws:RequestTag/Layer", "iam:PermissionsBoundary", "iam:ResourceTag/Layer"}}, // unknown: as given
+	}
+	for _, tc := range cases {
+		got := slices.Sorted(maps.Keys(c.Context(tc.action, ctx)))
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Context(%s) keys %v, want %v", tc.action, got, tc.want)
+		}
 	}
 }

@@ -51,7 +51,8 @@ func layerRoles(t *testing.T, j tfJSON, env config.Environment) map[string]layer
 		if err != nil {
 			t.Fatal(err)
 		}
-		role := layerRole{name: name, trust: trust, principal: iameval.Principal{Name: name}}
+		path, _ := r["path"].(string) // the role's ARN names its path
+		role := layerRole{name: name, trust: trust, principal: iameval.Principal{Name: env.RoleARN(strings.TrimPrefix(path, "/") + name)}}
 		if r["permissions_boundary"] != "${aws_iam_policy."+boundaryAddr(j, env)+".arn}" {
 			t.Errorf("role %s: permissions_boundary %v, want the environment's boundary", name, r["permissions_boundary"])
 		}
@@ -678,6 +679,62 @@ func TestNoActionOutsideItsLayer(t *testing.T) {
 			if slices.Contains(r.principal.ActionsAllowedSomewhere(cat), c.action) {
 				t.Errorf("%s may %s", r.name, c.action)
 			}
+		}
+	}
+}
+
+// TestDeployRolesCanDeployTheirLayer: what each stack really needs, its
+// layer's deploy role may do: create its roles with their default tags
+// under the boundary, change them, pass them; create and tag its keys;
+// write its SSM parameters; write and lock its state. (The other tests
+// prove what it may not do; a role that may do nothing passes those.)
+func TestDeployRolesCanDeployTheirLayer(t *testing.T) {
+	cat := catalog(t)
+	s := defaultSynth(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
+		for _, name := range s.names() {
+			d, ok := deploy.ForStack(name)
+			if !ok || !strings.HasSuffix(name, "-"+env.Name) {
+				continue
+			}
+			r := roles[d.RoleName(env.Name, deploy.Apply)]
+			layer := string(d.Layer)
+			tagKeys := []string{"Environment", "Layer", "ManagedBy", "Project"}
+			can := func(what string, req iameval.Request) {
+				t.Helper()
+				req.Context = cat.Context(req.Action, req.Context)
+				if !r.principal.Allowed(req) {
+					t.Errorf("%s (%s): %s is refused: %s on %s with %v", r.name, name, what, req.Action, req.Resource, req.Context)
+				}
+			}
+			j := s.stack(t, name)
+			for _, role := range j.resources("aws_iam_role") {
+				arn := env.RoleARN(fmt.Sprint(role["name"]))
+				newRole := map[string][]string{"iam:PermissionsBoundary": {deploy.BoundaryARN(env)}, "aws:RequestTag/Layer": {layer}, "aws:TagKeys": tagKeys}
+				can("creating its role", iameval.Request{Action: "iam:CreateRole", Resource: arn, Context: newRole})
+				can("tagging its new role", iameval.Request{Action: "iam:TagRole", Resource: arn, Context: newRole})
+				own := map[string][]string{"iam:PermissionsBoundary": {deploy.BoundaryARN(env)}, "iam:ResourceTag/Layer": {layer}, "aws:ResourceTag/Layer": {layer}}
+				for _, a := range []string{"iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:PutRolePermissionsBoundary"} {
+					can("changing its role", iameval.Request{Action: a, Resource: arn, Context: own})
+				}
+				can("reading its role", iameval.Request{Action: "iam:GetRole", Resource: arn})
+			}
+			if len(j.resources("aws_kms_key")) > 0 {
+				can("creating its key", iameval.Request{Action: "kms:CreateKey", Resource: "*", Context: map[string][]string{"aws:RequestTag/Layer": {layer}, "aws:TagKeys": tagKeys}})
+				can("tagging its new key", iameval.Request{Action: "kms:TagResource", Resource: "*", Context: map[string][]string{"aws:RequestTag/Layer": {layer}, "aws:TagKeys": tagKeys}})
+				key := "arn:aws:kms:" + env.Region + ":" + env.AccountID + ":key/k"
+				can("rotating its key", iameval.Request{Action: "kms:EnableKeyRotation", Resource: key, Context: map[string][]string{"aws:ResourceTag/Layer": {layer}, "kms:ResourceAliases": {"alias/" + env.Prefix() + "-" + layer + "-x"}}})
+			}
+			for _, p := range j.resources("aws_ssm_parameter") {
+				param := fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.AccountID, p["name"])
+				can("writing its parameter", iameval.Request{Action: "ssm:PutParameter", Resource: param, Context: map[string][]string{"aws:PrincipalArn": {r.principal.Name}}})
+			}
+			state := name + "/terraform.tfstate"
+			can("writing its state", iameval.Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::" + env.State.Bucket + "/" + state})
+			can("taking its lock file", iameval.Request{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::" + env.State.Bucket + "/" + state + ".tflock"})
+			can("locking its state", iameval.Request{Action: "dynamodb:PutItem", Resource: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", env.Region, env.AccountID, env.State.LockTable),
+				Context: map[string][]string{"dynamodb:LeadingKeys": {env.State.Bucket + "/" + state + "-md5"}}})
 		}
 	}
 }

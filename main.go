@@ -27,12 +27,14 @@ import (
 	"stratum/config"
 	"stratum/dbusers"
 	"stratum/generate"
+	"stratum/githubtrust"
 	"stratum/internal/cli"
 	"stratum/internal/hclexport"
 	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/placeholders"
 	"stratum/review"
+	"stratum/scpcheck"
 	"stratum/stackgraph"
 	"stratum/stacks"
 	"stratum/support"
@@ -52,12 +54,14 @@ var commands = map[string]command{
 	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
 	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
 	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
+	"github-oidc":    {summary: "check (or apply) the GitHub settings the deploy roles' trust relies on: the OIDC subject template, environments", run: githubtrust.Main},
 	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from the report of changed -json", run: pipelines.ChildMain},
 	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
 	"placeholders":   {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
 	"review":         {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
+	"scp-check":      {summary: "check with the AWS CLI that the SCP guarding the SSM contract binds every environment's account (exit 2 if not)", run: scpcheck.Main},
 	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
 	"synth-merge":    {summary: "assemble cdktf.out from the shards of synth-shard, byte for byte one synthesis's", run: synth.MergeCommand(config.Environments(), clients.All, source)},
 	"synth-plan":     {summary: "print the shard count K and the synthesis cache key for a pipeline (key=value, or -json)", run: synth.PlanCommand(config.Environments(), clients.All, source)},

@@ -4,18 +4,19 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"stratum/awsrules"
 )
 
 // CI is how CI/CD pipelines reach an environment's AWS account: by OIDC
 // federation only, never stored keys. For every platform configured here
 // bootstrap-<env> creates the platform's IAM OIDC identity provider (unless
 // another environment of the account already does) and lets it assume two
-// roles of the environment:
+// roles per layer of the environment (package deploy, CIRoleName):
 //
-//   - the plan role (CIPlanRoleName), read-only: pull/merge request plans,
+//   - the plan role, read-only and secret-free: pull/merge request plans,
 //     the plan before an apply, and the scheduled drift check;
-//   - the apply role (CIApplyRoleName): applies, only from the branch or
-//     deployment environment allowed to apply.
+//   - the deploy role: applies, only from the default branch.
 //
 // Every trust is pinned to the token's audience and to exact subjects of
 // one repository; see docs/cicd-integration.md. Default: no platform, no
@@ -26,9 +27,66 @@ type CI struct {
 	GitHub *GitHubCI
 	// GitLab trusts GitLab CI/CD jobs of one project. Default: nil.
 	GitLab *GitLabCI
-	// AzureDevOps trusts two service connections of one Azure DevOps
-	// project (AWS Toolkit for Azure DevOps with OIDC). Default: nil.
+	// AzureDevOps trusts the service connections of one Azure DevOps
+	// project (AWS Toolkit for Azure DevOps with OIDC), one per layer and
+	// purpose. Default: nil.
 	AzureDevOps *AzureDevOpsCI
+	// Teams may assume layers' roles by hand (sts:AssumeRole from the
+	// team's role), for an apply or an investigation outside CI. The
+	// break-glass role stays the only administrator. Default: none (only
+	// CI assumes the layers' roles).
+	Teams []Team
+	// PullRequestPlans is when pull requests get plans of this
+	// environment. A plan reads the stacks' states, and pull requests run
+	// code nobody has reviewed yet. Default: PlansAfterApproval in a
+	// production environment (its states hold the VPN tunnels' keys),
+	// PlansAlways otherwise.
+	PullRequestPlans PullRequestPlans
+}
+
+// PullRequestPlans is when pull requests get plans.
+type PullRequestPlans string
+
+const (
+	// PlansAlways: every same-repository pull request plans.
+	PlansAlways PullRequestPlans = "always"
+	// PlansAfterApproval: a pull request plans only once a reviewer has
+	// approved the run: GitHub jobs in the environment <env>-plan (give it
+	// required reviewers), Azure DevOps jobs through the pull-request
+	// service connections (give them an approval check). GitLab's token
+	// cannot prove an approval to AWS, so GitLab merge requests get no
+	// plan of such an environment: it is planned after the merge, before
+	// its manual apply.
+	PlansAfterApproval PullRequestPlans = "after-approval"
+	// PlansNever: pull requests get no plan of the environment.
+	PlansNever PullRequestPlans = "never"
+)
+
+// PullRequestPlanPolicy is PullRequestPlans with its default applied.
+func (e Environment) PullRequestPlanPolicy() PullRequestPlans {
+	switch {
+	case e.CI.PullRequestPlans != "":
+		return e.CI.PullRequestPlans
+	case e.Production:
+		return PlansAfterApproval
+	}
+	return PlansAlways
+}
+
+// Team is a group of people who own some layers: the role its members
+// reach through the identity provider (an IAM Identity Center permission
+// set's role, or the role a SAML IdP group maps to) may assume those
+// layers' deploy and plan roles.
+type Team struct {
+	// Name says who the team is (docs/cicd-integration.md's table).
+	Name string
+	// RoleARNs are the team's roles: exact IAM role ARNs of the
+	// environment's account (no wildcards), e.g.
+	// arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Platform_0123456789abcdef.
+	RoleARNs []string
+	// Layers are the stack words of the layers the team owns
+	// (foundation, platform, services, database, client).
+	Layers []string
 }
 
 // Enabled reports whether any platform is configured.
@@ -52,11 +110,15 @@ type GitHubCI struct {
 	// deleted and re-created name cannot match. Default: 0 (name-only
 	// subjects, repo:owner/name:…).
 	OwnerID, RepositoryID int64
-	// DefaultBranch is the branch whose workflows (the plan before an
-	// apply, the drift check) may assume the plan role. Default: "main".
+	// DefaultBranch is the only branch whose workflows may assume the
+	// deploy roles (in ApplyEnvironment) and, without an environment, the
+	// plan roles (the plan before an apply, the drift check).
+	// Default: "main".
 	DefaultBranch string
-	// ApplyEnvironment is the GitHub deployment environment whose jobs may
-	// assume the apply role; give it required reviewers for prod.
+	// ApplyEnvironment is the GitHub deployment environment whose jobs on
+	// DefaultBranch may assume the deploy roles; give it required
+	// reviewers for prod and a deployment branch policy naming
+	// DefaultBranch only (`stratum github-oidc` checks both).
 	// Default: the Stratum environment's name.
 	ApplyEnvironment string
 	// ExistingProvider uses the account's existing identity provider for
@@ -80,19 +142,45 @@ func (g GitHubCI) repo() string {
 	return fmt.Sprintf("repo:%s@%d/%s@%d", owner, g.OwnerID, name, g.RepositoryID)
 }
 
-// PlanSubjects are the token subjects that may assume the plan role:
-// pull requests of the repository (GitHub issues no token to pull
-// requests from forks) and workflows on the default branch.
-func (g GitHubCI) PlanSubjects() []string {
-	return []string{g.repo() + ":pull_request", g.repo() + ":ref:refs/heads/" + g.Branch()}
+// GitHubSubjectClaims is the OIDC subject template Stratum's trust
+// policies expect the repository to use (set and verified by `stratum
+// github-oidc`): GitHub's default subject names the deployment
+// environment of a job but not its branch, so any branch whose workflow
+// declares `environment: prod` would get prod's subject. With the ref in
+// the subject, AWS itself refuses every branch but the default one.
+var GitHubSubjectClaims = []string{"repo", "context", "ref"}
+
+// ApplySubjects are the token subjects that may assume env's deploy
+// roles: jobs of the apply environment on the default branch
+// (repo:<repo>:environment:<env>:ref:refs/heads/<branch>).
+func (g GitHubCI) ApplySubjects(env string) []string {
+	return []string{g.repo() + ":environment:" + g.Environment(env) + ":ref:refs/heads/" + g.Branch()}
 }
 
-// ApplySubjects are the token subjects that may assume the apply role:
-// jobs that run in the apply environment (a job with `environment:` gets
-// this subject and no other).
-func (g GitHubCI) ApplySubjects(env string) []string {
-	return []string{g.repo() + ":environment:" + g.Environment(env)}
+// PlanSubjects are the exact subjects that may assume env's plan roles:
+// workflows on the default branch without an environment (the plan
+// before an apply, the drift check).
+func (g GitHubCI) PlanSubjects() []string {
+	ref := "ref:refs/heads/" + g.Branch()
+	return []string{g.repo() + ":" + ref + ":" + ref}
 }
+
+// PullRequestPattern is the subject pattern of pull-request plans
+// (repo:<repo>:pull_request:ref:refs/pull/*, the merge ref GitHub checks
+// out; GitHub issues no token to pull requests from forks), or with
+// approval, of pull-request jobs in the GitHub environment <env>-plan,
+// whose required reviewers approve each run.
+func (g GitHubCI) PullRequestPattern(env string, approval bool) string {
+	if approval {
+		return g.repo() + ":environment:" + g.PlanEnvironment(env) + ":ref:refs/pull/*"
+	}
+	return g.repo() + ":pull_request:ref:refs/pull/*"
+}
+
+// PlanEnvironment is the GitHub environment whose reviewers approve the
+// pull-request plans of an environment that plans pull requests only
+// after an approval: <env>-plan.
+func (g GitHubCI) PlanEnvironment(env string) string { return g.Environment(env) + "-plan" }
 
 // GitLabCI is the GitLab project whose jobs may assume the roles.
 type GitLabCI struct {
@@ -106,8 +194,8 @@ type GitLabCI struct {
 	// Default: URL.
 	Audience string
 	// DefaultBranch is the protected branch whose jobs may assume the
-	// apply role. AWS sees only the branch: keep it protected so that only
-	// maintainers merge, and protect the prod environment in GitLab.
+	// deploy roles. AWS sees only the branch: keep it protected so that
+	// only maintainers merge, and protect the prod environment in GitLab.
 	// Default: "main".
 	DefaultBranch string
 	// ExistingProvider: see GitHubCI.ExistingProvider.
@@ -128,16 +216,20 @@ func (g GitLabCI) TokenAudience() string { return orDefault(g.Audience, g.Instan
 // Branch is DefaultBranch with its default applied.
 func (g GitLabCI) Branch() string { return orDefault(g.DefaultBranch, "main") }
 
-// PlanSubjectPattern matches the jobs that may assume the plan role: any
-// branch of the project (merge request pipelines run on their source
-// branch; pipelines of forks carry the fork's project_path).
-func (g GitLabCI) PlanSubjectPattern() string {
-	return "project_path:" + g.ProjectPath + ":ref_type:branch:ref:*"
-}
-
-// ApplySubjects are the subjects that may assume the apply role.
+// ApplySubjects are the subjects that may assume the deploy roles, and
+// the plan roles from the default branch: jobs on the default branch
+// (project_path:<path>:ref_type:branch:ref:<branch>). GitLab's subject
+// can hold only the project, ref type and ref (ref_protected is a claim
+// AWS cannot test), so keep the default branch protected.
 func (g GitLabCI) ApplySubjects() []string {
 	return []string{"project_path:" + g.ProjectPath + ":ref_type:branch:ref:" + g.Branch()}
+}
+
+// MergeRequestPattern matches the jobs of merge request plans: any branch
+// of the project (merge request pipelines run on their source branch;
+// pipelines of forks carry the fork's project_path).
+func (g GitLabCI) MergeRequestPattern() string {
+	return "project_path:" + g.ProjectPath + ":ref_type:branch:ref:*"
 }
 
 // AzureDevOpsAudience is the audience of Azure DevOps workload identity
@@ -149,16 +241,14 @@ const AzureDevOpsAudience = "api://AzureADTokenExchange"
 // service connection is the identity: Azure DevOps issues a token whose
 // subject names the connection, so who may use a connection (pipeline
 // permissions, approvals and branch control checks on it) decides who may
-// plan and apply.
+// plan and apply. There is one connection per environment, layer and
+// purpose (ConnectionName).
 type AzureDevOpsCI struct {
 	// OrganizationID is the organization's GUID; the issuer is
 	// vstoken.dev.azure.com/<OrganizationID>.
 	OrganizationID string
 	// Organization and Project are the names in sc://<org>/<project>/….
 	Organization, Project string
-	// PlanConnection and ApplyConnection are the service connections'
-	// names. Default: stratum-<env>-plan and stratum-<env>-apply.
-	PlanConnection, ApplyConnection string
 	// ExistingProvider: see GitHubCI.ExistingProvider.
 	ExistingProvider bool
 }
@@ -166,35 +256,40 @@ type AzureDevOpsCI struct {
 // Issuer is the token issuer without https://.
 func (a AzureDevOpsCI) Issuer() string { return "vstoken.dev.azure.com/" + a.OrganizationID }
 
-// PlanConnectionName and ApplyConnectionName apply the defaults.
-func (a AzureDevOpsCI) PlanConnectionName(env string) string {
-	return orDefault(a.PlanConnection, Project+"-"+env+"-plan")
+// The purposes of Azure DevOps service connections: pull-request plans,
+// plans of the default branch (before an apply, drift), deploys.
+const (
+	AzurePullRequest = "pull-request"
+	AzurePlan        = "plan"
+	AzureDeploy      = "deploy"
+)
+
+// ConnectionName is the service connection of one layer (its stack word)
+// and purpose in env: stratum-<env>-<word>-<purpose>.
+func (a AzureDevOpsCI) ConnectionName(env, word, purpose string) string {
+	return Prefix(env) + "-" + word + "-" + purpose
 }
 
-// ApplyConnectionName is ApplyConnection with its default applied.
-func (a AzureDevOpsCI) ApplyConnectionName(env string) string {
-	return orDefault(a.ApplyConnection, Project+"-"+env+"-apply")
+// Subject is the token subject of that connection.
+func (a AzureDevOpsCI) Subject(env, word, purpose string) string {
+	return fmt.Sprintf("sc://%s/%s/%s", a.Organization, a.Project, a.ConnectionName(env, word, purpose))
 }
 
-func (a AzureDevOpsCI) subject(conn string) string {
-	return fmt.Sprintf("sc://%s/%s/%s", a.Organization, a.Project, conn)
+// CIRolePath is the IAM path of every deploy and plan role Stratum's CI
+// and teams assume. No stack creates a role under it: the layers' deploy
+// roles may create and change roles at the root path only, so none can
+// touch another deploy role.
+const CIRolePath = "/stratum-ci/"
+
+// CIRoleName is the name of the role of one layer (its stack word:
+// foundation, platform, services, database, client) for purpose ("deploy"
+// or "plan") in env: stratum-<env>-<word>-<purpose>.
+func CIRoleName(env, word, purpose string) string { return Prefix(env) + "-" + word + "-" + purpose }
+
+// CIRoleARN is that role's ARN in e's account.
+func (e Environment) CIRoleARN(word, purpose string) string {
+	return e.RoleARN(strings.TrimPrefix(CIRolePath, "/") + CIRoleName(e.Name, word, purpose))
 }
-
-// PlanSubjects are the subjects that may assume the plan role.
-func (a AzureDevOpsCI) PlanSubjects(env string) []string {
-	return []string{a.subject(a.PlanConnectionName(env))}
-}
-
-// ApplySubjects are the subjects that may assume the apply role.
-func (a AzureDevOpsCI) ApplySubjects(env string) []string {
-	return []string{a.subject(a.ApplyConnectionName(env))}
-}
-
-// CIPlanRoleName is the name of the environment's read-only CI role.
-func CIPlanRoleName(env string) string { return Project + "-" + env + "-ci-plan" }
-
-// CIApplyRoleName is the name of the environment's CI role that applies.
-func CIApplyRoleName(env string) string { return Project + "-" + env + "-ci-apply" }
 
 func orDefault(v, def string) string {
 	if v == "" {
@@ -215,11 +310,23 @@ var (
 // checkCI validates an environment's CI trust. Subjects are compared by
 // StringEquals, so no value may carry wildcards or the claim separator.
 func checkCI(p *Problems, owner string, e Environment) {
-	// AssumeRoleARN is allowed with CI: the stacks' providers then assume
-	// it from the CI role's session, which works only if that role trusts
-	// the CI roles, and then a plan acts with that role's rights. The
-	// docs say to leave it empty for environments deployed by CI.
 	c := e.CI
+	if c.Enabled() && e.AssumeRoleARN != "" {
+		// The providers would assume it from the layers' roles, which may
+		// assume no role: a role a deploy role could assume would take it
+		// out of its layer and its boundary.
+		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
+			"empty with CI: the layers' deploy and plan roles deploy the environment and may assume no other role; set AssumeRoleARN only for an environment deployed by hand")
+	}
+	checkTeams(p, owner, e)
+	switch c.PullRequestPlans {
+	case "", PlansAlways, PlansAfterApproval, PlansNever:
+	default:
+		p.Add(owner, "CI.PullRequestPlans", string(c.PullRequestPlans), fmt.Sprintf("%q, %q or %q", PlansAlways, PlansAfterApproval, PlansNever))
+	}
+	if e.Production && c.PullRequestPlans == PlansAlways {
+		p.Add(owner, "CI.PullRequestPlans", string(c.PullRequestPlans), fmt.Sprintf("%q or %q in production: a pull request's code would read the production states' secrets unreviewed", PlansAfterApproval, PlansNever))
+	}
 	if g := c.GitHub; g != nil {
 		if !githubRepo.MatchString(g.Repository) {
 			p.Add(owner, "CI.GitHub.Repository", g.Repository, "owner/name of a GitHub repository, e.g. example-org/stratum")
@@ -252,13 +359,31 @@ func checkCI(p *Problems, owner string, e Environment) {
 				p.Add(owner, "CI.AzureDevOps."+field, v, "an Azure DevOps name: letters, digits, spaces, '.', '_' or '-', at most 64 characters")
 			}
 		}
-		for field, v := range map[string]string{"PlanConnection": a.PlanConnection, "ApplyConnection": a.ApplyConnection} {
-			if v != "" && !azureName.MatchString(v) {
-				p.Add(owner, "CI.AzureDevOps."+field, v, "a service connection name: letters, digits, spaces, '.', '_' or '-', at most 64 characters, or empty for the default")
+	}
+}
+
+// checkTeams checks the teams' roles; stacks.Validate checks their
+// layers, which this package does not know.
+func checkTeams(p *Problems, owner string, e Environment) {
+	for i, t := range e.CI.Teams {
+		field := fmt.Sprintf("CI.Teams[%d]", i)
+		if !azureName.MatchString(t.Name) {
+			p.Add(owner, field+".Name", t.Name, "a team name: letters, digits, spaces, '.', '_' or '-', at most 64 characters")
+		}
+		if len(t.RoleARNs) == 0 {
+			p.Add(owner, field+".RoleARNs", t.RoleARNs, "at least one role of the team")
+		}
+		for j, arn := range t.RoleARNs {
+			_, account, ok := awsrules.ParseIAMRoleARN(arn)
+			switch {
+			case !ok || strings.ContainsAny(arn, "*?"):
+				p.Add(owner, fmt.Sprintf("%s.RoleARNs[%d]", field, j), arn, "an exact IAM role ARN such as arn:aws:iam::123456789012:role/platform-team")
+			case awsrules.IsAccountID(e.AccountID) && account != e.AccountID:
+				p.Add(owner, fmt.Sprintf("%s.RoleARNs[%d]", field, j), arn, fmt.Sprintf("a role in account %s (AccountID)", e.AccountID))
 			}
 		}
-		if a.PlanConnectionName(e.Name) == a.ApplyConnectionName(e.Name) {
-			p.Add(owner, "CI.AzureDevOps.ApplyConnection", a.ApplyConnectionName(e.Name), "a connection other than PlanConnection: the apply role must not be reachable through the plan connection")
+		if len(t.Layers) == 0 {
+			p.Add(owner, field+".Layers", t.Layers, "at least one layer the team owns")
 		}
 	}
 }

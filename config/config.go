@@ -129,7 +129,23 @@ type Backup struct {
 	// CopyRetentionDays is how long the copies are kept.
 	// Default: 0, meaning RetentionDays.
 	CopyRetentionDays int
+	// ComplianceLockDays, when above 0, locks the vaults (with
+	// DeletionProtection) in compliance mode: for this many days (at
+	// least MinComplianceLockDays, AWS Backup's cooling-off period) the
+	// lock can still be changed or removed; from then on nobody — no
+	// deploy role, no administrator, not the account's root user, not AWS
+	// support — can remove it, shorten the retention, or delete a
+	// recovery point before its retention ends, and the vault cannot be
+	// deleted while it holds one. Irreversible: see docs/data-protection.md
+	// before setting it. Required in production. Default: 0 (governance
+	// mode: a principal allowed backup:DeleteBackupVaultLockConfiguration
+	// may remove the lock; every Stratum deploy role is denied it).
+	ComplianceLockDays int
 }
+
+// MinComplianceLockDays is the shortest grace time AWS Backup accepts
+// before a compliance-mode lock becomes immutable (changeable_for_days).
+const MinComplianceLockDays = 3
 
 // CopyRetention is how long copies are kept, the default applied.
 func (b Backup) CopyRetention() int {

@@ -30,7 +30,10 @@ func prod() Environment {
 		},
 		LogRetentionDays: 365,
 		// Copies of every recovery point in a second region.
-		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35},
+		// The vault locks become immutable ComplianceLockDays after they
+		// are applied in compliance mode (docs/data-protection.md): until
+		// then they can be changed or removed.
+		Backup:             Backup{RetentionDays: 35, Schedule: "cron(0 3 * * ? *)", CopyRegion: "us-west-2", CopyRetentionDays: 35, ComplianceLockDays: 7},
 		DeletionProtection: true,
 		State: State{
 			Bucket:                "stratum-prod-tfstate",
@@ -73,7 +76,20 @@ func prod() Environment {
 			PreventDestroy:    true,
 		},
 		Domain: "prod.stratum.example.com",
-		CI:     ci(),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: repository, DefaultBranch: repositoryBranch},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			// Replace with your on-call rota's address and your paging
 			// service's SNS integration URL (PagerDuty and Opsgenie
@@ -150,7 +166,20 @@ func staging() Environment {
 			MaintenanceWindow:      "sun:05:00-sun:06:00",
 		},
 		Domain: "staging.stratum.example.com",
-		CI:     ci(),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: repository, DefaultBranch: repositoryBranch},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			Emails:         []string{"platform-alerts@example.com"},
 			RunbookBaseURL: runbookBaseURL,
@@ -213,7 +242,20 @@ func dev() Environment {
 			SkipFinalSnapshot: true,
 		},
 		Domain: "dev.stratum.example.com",
-		CI:     ci(),
+		// How this repository's pipelines reach the environment
+		// (docs/cicd-integration.md): replace the repository with yours;
+		// with GitLab or Azure DevOps, set those fields instead (or as well).
+		CI: CI{
+			GitHub: &GitHubCI{Repository: repository, DefaultBranch: repositoryBranch},
+			// Placeholders: the roles IAM Identity Center creates for your
+			// permission sets in this account (one per team), or the roles
+			// your identity provider's groups map to.
+			Teams: []Team{
+				{Name: "platform", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
+				{Name: "data", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
+				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+			},
+		},
 		Alerts: Alerts{
 			None:           true,
 			NoneReason:     "dev is disposable and nobody is on call for it; its alarms still show in the CloudWatch console",
@@ -231,7 +273,7 @@ func dev() Environment {
 // every example value still set).
 const (
 	// repository is this repository on GitHub, owner/name: the CI roles
-	// trust its workflows (ci) and alarm descriptions link the runbooks
+	// trust its workflows (each environment's CI) and alarm descriptions link the runbooks
 	// in it (runbookBaseURL).
 	repository = "example-org/stratum"
 	// repositoryBranch is its default branch: the one whose workflows may
@@ -243,12 +285,3 @@ const (
 // repository's default branch on GitHub. On another forge, set it to the
 // URL that a repository path appended to opens the file at.
 const runbookBaseURL = "https://github.com/" + repository + "/blob/" + repositoryBranch + "/"
-
-// ci is how this repository's pipelines reach every environment (see
-// docs/cicd-integration.md). With GitLab or Azure DevOps, set those
-// fields instead (or as well).
-func ci() CI {
-	return CI{
-		GitHub: &GitHubCI{Repository: repository, DefaultBranch: repositoryBranch},
-	}
-}

@@ -46,17 +46,17 @@ func (e Environment) RoleARN(name string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", awsrules.Partition(e.Region), e.AccountID, name)
 }
 
-// DeployRoleARN is the role that deploys e's stacks: AssumeRoleARN when
-// set (every provider assumes it, so AWS and the cluster see it), else
-// the CI apply role when CI is configured, else "" (which Validate
-// refuses). It is a cluster admin and may write e's SSM contract; it does
-// not depend on who runs Terraform.
-func (e Environment) DeployRoleARN() string {
+// DeployRoleARN is the role that deploys the stacks of one layer (its
+// stack word, e.g. foundation or database) of e: AssumeRoleARN when set
+// (every provider assumes it, so AWS and the cluster see it), else the
+// layer's CI deploy role when CI is configured, else "" (which Validate
+// refuses). It does not depend on who runs Terraform.
+func (e Environment) DeployRoleARN(word string) string {
 	switch {
 	case e.AssumeRoleARN != "":
 		return e.AssumeRoleARN
 	case e.CI.Enabled():
-		return e.RoleARN(CIApplyRoleName(e.Name))
+		return e.CIRoleARN(word, "deploy")
 	}
 	return ""
 }
@@ -67,8 +67,13 @@ func (e Environment) DeployRoleARN() string {
 func (e Environment) ContractGuardPolicyName() string { return e.Prefix() + "-ssm-contract-guard" }
 
 // DeployerAccessEntryID names the EKS access entry of the deploy role
-// (DeployRoleARN) in its Terraform address.
+// (AssumeRoleARN) in its Terraform address; each layer deploy role that
+// talks to the cluster gets deployer-<word> (DeployerEntryID).
 const DeployerAccessEntryID = "deployer"
+
+// DeployerEntryID names the access entry of the deploy role of the layer
+// with stack word word: deployer-services, deployer-client.
+func DeployerEntryID(word string) string { return DeployerAccessEntryID + "-" + word }
 
 // BreakGlassAccessEntryID names the EKS access entry of the break-glass
 // role (Cluster.BreakGlassRoleARN) in its Terraform address.

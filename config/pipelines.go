@@ -7,16 +7,21 @@ type Pipelines struct {
 	GitHubHostedRunner string
 	// GitHubPrivateRunner are the labels of the self-hosted runners inside
 	// the VPC (or behind the VPN) that run the stacks which talk to the
-	// cluster's private API (services-*, client-*).
+	// cluster's private API (services-*, client-*); each job adds the
+	// label of its environment and purpose (RunnerLabel), so a pull
+	// request never runs where an apply or another environment does.
 	GitHubPrivateRunner []string
-	// GitLabPrivateTags are the tags of those runners in GitLab.
+	// GitLabPrivateTags are the tags of those runners in GitLab; every
+	// job that gets AWS credentials also carries RunnerLabel as a tag.
 	GitLabPrivateTags []string
 	// GitLabImage is the container image of the GitLab jobs; the jobs
 	// install Node.js, Terraform and the AWS CLI into it.
 	GitLabImage string
 	// AzureHostedImage is the Microsoft-hosted agent image.
 	AzureHostedImage string
-	// AzurePrivatePool is the self-hosted agent pool inside the VPC.
+	// AzurePrivatePool is the start of the names of the self-hosted agent
+	// pools inside the VPC: one pool per environment and purpose,
+	// <AzurePrivatePool>-<env>-<purpose>.
 	AzurePrivatePool string
 	// TerraformVersion, GoVersion and NodeVersion are the tool versions the
 	// jobs install.
@@ -31,7 +36,26 @@ type Pipelines struct {
 	// EnvironmentOrder is the order in which a merge applies the
 	// environments: each waits for the previous one.
 	EnvironmentOrder []string
+	// SavedPlanRetentionDays is how long a saved plan (tfplan) of the
+	// apply pipeline is kept: long enough for the approval of its apply,
+	// no longer. A saved plan holds the state's values, so pull requests
+	// keep none (only `terraform show`, which masks sensitive values), and
+	// a production plan leaves its runner only encrypted with the state
+	// key (docs/cicd-integration.md, "Saved plans").
+	SavedPlanRetentionDays int
 }
+
+// Runner purposes: pull-request plans run the code of an unreviewed
+// change; default-branch plans, drift checks and applies run reviewed
+// code with the deploy roles. Each environment's runners serve one.
+const (
+	RunnerPullRequest = "pull-request"
+	RunnerDeploy      = "deploy"
+)
+
+// RunnerLabel is the label (GitHub), tag (GitLab) or pool suffix (Azure
+// DevOps) of the runners of env for purpose: stratum-<env>-<purpose>.
+func RunnerLabel(env, purpose string) string { return Prefix(env) + "-" + purpose }
 
 // PipelineSettings returns the pipelines' configuration.
 func PipelineSettings() Pipelines {
@@ -48,5 +72,9 @@ func PipelineSettings() Pipelines {
 		DriftSchedule:       "17 5 * * *",
 		SupportWindow:       "60d",
 		EnvironmentOrder:    []string{"dev", "staging", "prod"},
+		// The apply of a prod plan waits for its approval; a plan older
+		// than that is stale anyway (Terraform refuses it once the state
+		// has moved).
+		SavedPlanRetentionDays: 1,
 	}
 }

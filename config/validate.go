@@ -312,6 +312,16 @@ func checkBackup(p *Problems, owner string, e Environment) {
 	if b.CopyRetentionDays < 0 || (b.CopyRegion == "" && b.CopyRetentionDays != 0) {
 		p.Add(owner, "Backup.CopyRetentionDays", b.CopyRetentionDays, "0 (as long as RetentionDays) or more days, and only with CopyRegion")
 	}
+	switch {
+	case b.ComplianceLockDays < 0 || (b.ComplianceLockDays > 0 && b.ComplianceLockDays < MinComplianceLockDays):
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays,
+			fmt.Sprintf("0 (governance mode) or at least %d days (AWS Backup's cooling-off period before the lock becomes immutable)", MinComplianceLockDays))
+	case b.ComplianceLockDays > 0 && !e.DeletionProtection:
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays, "0 without DeletionProtection: only protected vaults are locked")
+	case e.Production && b.ComplianceLockDays == 0:
+		p.Add(owner, "Backup.ComplianceLockDays", b.ComplianceLockDays,
+			fmt.Sprintf("at least %d in production: a compromised deploy role or administrator must not be able to remove the vault lock", MinComplianceLockDays))
+	}
 }
 
 func checkState(p *Problems, owner string, e Environment) {
@@ -359,10 +369,9 @@ func checkCluster(p *Problems, owner string, e Environment) {
 // its in-cluster stacks, and nothing may stand in for one at apply time.
 func checkClusterAdmins(p *Problems, owner string, e Environment) {
 	c := e.Cluster
-	deployer := e.DeployRoleARN()
-	if deployer == "" {
+	if e.DeployRoleARN("foundation") == "" {
 		p.Add(owner, "AssumeRoleARN", e.AssumeRoleARN,
-			"a deploy role: configure CI (its apply role deploys) or set AssumeRoleARN; cluster-admin and the SSM contract's writers are configured roles, never whoever runs Terraform")
+			"a deploy role: configure CI (its layers' deploy roles deploy) or set AssumeRoleARN; cluster-admin and the SSM contract's writers are configured roles, never whoever runs Terraform")
 	}
 	if bg := c.BreakGlassRoleARN; bg != "" {
 		partition, account, ok := awsrules.ParseIAMRoleARN(bg)
@@ -373,8 +382,8 @@ func checkClusterAdmins(p *Problems, owner string, e Environment) {
 			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, fmt.Sprintf("a role in partition %s, the partition of region %s", awsrules.Partition(e.Region), e.Region))
 		case awsrules.IsAccountID(e.AccountID) && account != e.AccountID:
 			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, fmt.Sprintf("a role in account %s (AccountID): EKS access entries name principals of the cluster's account", e.AccountID))
-		case bg == deployer:
-			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, "a role other than the deploy role: break-glass is for when the deploy role cannot be used")
+		case bg == e.AssumeRoleARN || strings.Contains(bg, ":role"+CIRolePath):
+			p.Add(owner, "Cluster.BreakGlassRoleARN", bg, "a role other than the deploy roles: break-glass is for when the deploy roles cannot be used")
 		}
 	}
 	seen := map[string]bool{}
@@ -389,11 +398,14 @@ func checkClusterAdmins(p *Problems, owner string, e Environment) {
 			p.Add(owner, field, arn, "an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins")
 		case seen[arn]:
 			p.Add(owner, field, arn, "each role once (EKS allows one access entry per principal)")
-		case arn == deployer || arn == c.BreakGlassRoleARN:
+		case arn == e.AssumeRoleARN || arn == c.BreakGlassRoleARN:
 			// Their own entries cover them.
 		default:
 			id := AdminAccessEntryID(arn)
-			if other, taken := entries[id]; taken || id == "" {
+			if other, taken := entries[id]; taken || id == "" || strings.HasPrefix(id, DeployerAccessEntryID+"-") {
+				if other == "" {
+					other = "the name of a layer deploy role's entry"
+				}
 				p.Add(owner, field, arn, fmt.Sprintf(
 					"a role whose name, as a lowercase label, names its access entry alone: %q is empty or %s", id, other))
 			}

@@ -3,8 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
-
+	
 	"stratum/awsrules"
 	"stratum/config"
 )
@@ -34,17 +33,11 @@ func ParametersARN(env config.Environment) string {
 	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s/%s/*", awsrules.Partition(env.Region), env.Region, env.AccountID, Prefix, env.Name)
 }
 
-// Writers are the principals that may write env's parameters: the deploy
-// role, which applies every stack, and the break-glass role, which
-// applies them when the deploy role cannot.
-func Writers(env config.Environment) []string {
-	var out []string
-	for _, arn := range []string{env.DeployRoleARN(), env.Cluster.BreakGlassRoleARN} {
-		if arn != "" && !slices.Contains(out, arn) {
-			out = append(out, arn)
-		}
-	}
-	return out
+// PrefixARN is the ARN pattern of the parameters under one word of
+// env's contract (a layer's prefix: foundation, databases, clients, …):
+// arn:<partition>:ssm:<region>:<account>:parameter/stratum/<env>/<word>/*.
+func PrefixARN(env config.Environment, word string) string {
+	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s/%s/%s/*", awsrules.Partition(env.Region), env.Region, env.AccountID, Prefix, env.Name, word)
 }
 
 // Statement is one IAM policy statement as plain JSON, its elements in
@@ -54,7 +47,7 @@ type Statement struct {
 	Effect    string                         `json:"Effect"`
 	Action    []string                       `json:"Action"`
 	Resource  string                         `json:"Resource"`
-	Condition map[string]map[string][]string `json:"Condition"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
 
 // Policy is an IAM policy document as plain JSON.
@@ -64,15 +57,14 @@ type Policy struct {
 }
 
 // GuardStatement is the statement that denies every principal but
-// Writers the WriteActions on env's parameters.
-func GuardStatement(env config.Environment, sid string) Statement {
-	return Statement{
-		Sid:       sid,
-		Effect:    "Deny",
-		Action:    WriteActions,
-		Resource:  ParametersARN(env),
-		Condition: map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": Writers(env)}},
+// writers the WriteActions on resource (ParametersARN or a PrefixARN).
+// Without writers it denies everyone.
+func GuardStatement(sid, resource string, writers []string) Statement {
+	st := Statement{Sid: sid, Effect: "Deny", Action: WriteActions, Resource: resource}
+	if len(writers) > 0 {
+		st.Condition = map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": writers}}
 	}
+	return st
 }
 
 // MaxSCPSize is the size AWS Organizations allows a service control
@@ -80,15 +72,15 @@ func GuardStatement(env config.Environment, sid string) Statement {
 const MaxSCPSize = 5120
 
 // SCP is a service control policy denying every principal of the
-// environments' accounts but each environment's Writers the WriteActions
+// environments' accounts but each environment's writers the WriteActions
 // on its parameters: attached to the organizational unit of those
 // accounts, it binds even principals that could detach an identity
 // policy. Its JSON is minified by AWS; this is indented for review and
 // checked against MaxSCPSize minified.
-func SCP(envs []config.Environment) ([]byte, error) {
+func SCP(envs []config.Environment, writers func(config.Environment) []string) ([]byte, error) {
 	doc := Policy{Version: "2012-10-17"}
 	for _, env := range envs {
-		doc.Statement = append(doc.Statement, GuardStatement(env, "StratumContract"+sidWord(env.Name)))
+		doc.Statement = append(doc.Statement, GuardStatement(SCPSid(env), ParametersARN(env), writers(env)))
 	}
 	compact, err := json.Marshal(doc)
 	if err != nil {
@@ -100,6 +92,9 @@ func SCP(envs []config.Environment) ([]byte, error) {
 	out, err := json.MarshalIndent(doc, "", "  ")
 	return append(out, '\n'), err
 }
+
+// SCPSid is the Sid of env's statement in the SCP.
+func SCPSid(env config.Environment) string { return "StratumContract" + sidWord(env.Name) }
 
 // sidWord is name as an IAM Sid word: letters and digits, each word
 // capitalized (prod-eu: ProdEu).

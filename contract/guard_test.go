@@ -2,7 +2,6 @@ package contract
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -14,8 +13,8 @@ func TestGuard(t *testing.T) {
 	if got, want := ParametersARN(env), "arn:aws:ssm:us-east-1:222222222222:parameter/stratum/staging/*"; got != want {
 		t.Errorf("ParametersARN = %s, want %s", got, want)
 	}
-	if got, want := fmt.Sprint(Writers(env)), "[arn:aws:iam::222222222222:role/stratum-staging-ci-apply arn:aws:iam::222222222222:role/stratum-break-glass]"; got != want {
-		t.Errorf("Writers = %s, want %s", got, want)
+	if got, want := PrefixARN(env, "clients"), "arn:aws:ssm:us-east-1:222222222222:parameter/stratum/staging/clients/*"; got != want {
+		t.Errorf("PrefixARN = %s, want %s", got, want)
 	}
 	// The parameters of every stack are under the guarded path.
 	for id, layer := range Declared() {
@@ -27,15 +26,12 @@ func TestGuard(t *testing.T) {
 			t.Errorf("%s (%s): %s is outside the guarded path", id, layer, name)
 		}
 	}
-	env.AssumeRoleARN = env.Cluster.BreakGlassRoleARN // one role, listed once
-	if got := Writers(env); len(got) != 1 {
-		t.Errorf("Writers = %v, want the one role once", got)
-	}
 }
 
 func TestSCP(t *testing.T) {
 	envs := config.Environments()
-	b, err := SCP(envs)
+	writers := func(config.Environment) []string { return []string{"arn:aws:iam::1:role/w"} }
+	b, err := SCP(envs, writers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +45,7 @@ func TestSCP(t *testing.T) {
 	for range 40 {
 		envs = append(envs, envs[0])
 	}
-	if _, err := SCP(envs); err == nil || !strings.Contains(err.Error(), "5120") {
+	if _, err := SCP(envs, writers); err == nil || !strings.Contains(err.Error(), "5120") {
 		t.Errorf("SCP of %d environments = %v, want an error naming the limit", len(envs), err)
 	}
 	if got := sidWord("prod-eu2"); got != "ProdEu2" {

@@ -20,6 +20,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/deploy"
 	"stratum/internal/cli"
 	"stratum/pipelines"
 	"stratum/stackgraph"
@@ -54,8 +55,19 @@ var Artifacts = []Artifact{
 		return map[string][]byte{"azure-pipelines.yml": pipelines.Azure(in)}, nil
 	}},
 	{Name: "SSM contract service control policy", Generate: func(in pipelines.Input) (map[string][]byte, error) {
-		scp, err := contract.SCP(in.Envs)
+		scp, err := contract.SCP(in.Envs, deploy.ContractWriters)
 		return map[string][]byte{"docs/scp-ssm-contract.json": scp}, err
+	}},
+	{Name: "the resource types of each layer, which its deploy role is granted", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		byStack := map[string][]string{}
+		for _, s := range in.Graph.Stacks {
+			byStack[s.Name] = s.Types
+		}
+		b, err := deploy.TypesFile(byStack)
+		return map[string][]byte{deploy.TypesPath: b}, err
+	}},
+	{Name: "the table of deploy and plan roles", Sections: func(in pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{deploy.TablePath: deploy.RoleTable(in.Envs)}, nil
 	}},
 	{Name: "architecture diagrams (stack graph and SSM contract)", Sections: func(in pipelines.Input) (map[string][]byte, error) {
 		section, err := architecture.Section(in.Graph)

@@ -494,7 +494,7 @@ func checkPlan(t *testing.T, l *migrate.Ledger) {
 		{`aws_db_instance.client["ezra"]`, "database-ezra-prod", "aws_db_instance.ezra_instance_ACE0776C", "auto"},
 		// a key found from its alias
 		{`module.client["ezra"].aws_kms_key.buckets`, "client-ezra-prod", "aws_kms_key.bucket-key_8902892C", "auto"},
-		{"module.eks.aws_eks_access_entry.admin", "platform-prod", "aws_eks_access_entry.cluster_admin-deployer_32E23F47", "mapping"},
+		{"module.eks.aws_eks_access_entry.admin", "platform-prod", "aws_eks_access_entry.cluster_admin-deployer-services_9E4C06BA", "mapping"},
 	}
 	for _, tt := range tests {
 		got := entry(t, l, tt.source)

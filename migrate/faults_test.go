@@ -217,14 +217,14 @@ func TestBadInput(t *testing.T) {
 		}, []string{"terraform.tfstate", "state format version 3", "only version 4"}},
 		{"missing state", func(e *env) { os.Remove(e.source) }, []string{"terraform.tfstate", "no such file"}},
 		{"mapping: unknown stack", func(e *env) {
-			writeMapping(e, `{"moves": [{"from": "module.eks.aws_eks_access_entry.admin", "to": "platfrom-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47"}]}`)
+			writeMapping(e, `{"moves": [{"from": "module.eks.aws_eks_access_entry.admin", "to": "platfrom-prod:aws_eks_access_entry.cluster_admin-deployer-services_9E4C06BA"}]}`)
 		}, []string{"mapping.json", "moves[0]", "module.eks.aws_eks_access_entry.admin", `stack "platfrom-prod" is not synthesized`}},
 		{"mapping: unknown source address", func(e *env) {
 			writeMapping(e, `{"moves": [{"from": "aws_instance.bastoin", "action": "retire"}]}`)
 		}, []string{"mapping.json", "moves[0]", "aws_instance.bastoin", "not in the source state"}},
 		{"mapping: unknown destination address", func(e *env) {
 			writeMapping(e, `{"moves": [{"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.admin"}]}`)
-		}, []string{"mapping.json", "moves[0]", "platform-prod declares no resource aws_eks_access_entry.admin", "cluster_admin-deployer_32E23F47"}},
+		}, []string{"mapping.json", "moves[0]", "platform-prod declares no resource aws_eks_access_entry.admin", "cluster_admin-deployer-services_9E4C06BA"}},
 		{"mapping: type mismatch", func(e *env) {
 			writeMapping(e, `{"moves": [{"from": "aws_instance.bastion", "to": "platform-prod:aws_eks_cluster.cluster_A4C38409"}]}`)
 		}, []string{"mapping.json", "moves[0]", "does not change their type"}},

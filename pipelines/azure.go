@@ -2,6 +2,8 @@ package pipelines
 
 import (
 	"fmt"
+	"stratum/config"
+	"strings"
 
 	"stratum/stackgraph"
 )
@@ -89,12 +91,19 @@ const (
 	azSelected     = "stageDependencies.changed.changed.outputs['select.STACKS']"
 )
 
-func (in Input) azPool(r stackgraph.Runner) *azPool {
+// azPool is where a job of env for purpose runs: a Microsoft-hosted agent
+// (a new virtual machine per job) for stacks that need only the AWS APIs,
+// else the private pool of that environment and purpose, whose agents
+// must be ephemeral.
+func (in Input) azPool(env, purpose string, r stackgraph.Runner) *azPool {
 	if r == stackgraph.Private {
-		return &azPool{Name: in.Settings.AzurePrivatePool}
+		return &azPool{Name: in.Settings.AzurePrivatePool + "-" + env + "-" + purpose}
 	}
 	return &azPool{VMImage: in.Settings.AzureHostedImage}
 }
+
+// azHosted is a Microsoft-hosted agent, for jobs without AWS credentials.
+func (in Input) azHosted() *azPool { return &azPool{VMImage: in.Settings.AzureHostedImage} }
 
 // azTools installs Go, Node.js and Terraform with the built-in tasks and
 // HashiCorp's release (checksum verified).
@@ -117,15 +126,10 @@ echo "##vso[task.prependpath]$(Agent.ToolsDirectory)/terraform"`, in.Settings.Te
 
 // azAWS runs script with the credentials of an AWS service connection
 // (AWS Toolkit for Azure DevOps; configure the connection to use OIDC).
-func (in Input) azAWS(envName, mode, display, script string) azStep {
-	conn := fmt.Sprintf("stratum-%s-%s", envName, mode)
-	if a := in.env(envName).CI.AzureDevOps; a != nil {
-		if mode == "apply" {
-			conn = a.ApplyConnectionName(envName)
-		} else {
-			conn = a.PlanConnectionName(envName)
-		}
-	}
+// purpose is config.AzurePullRequest, AzurePlan or AzureDeploy: there is
+// one connection per environment, layer and purpose.
+func (in Input) azAWS(envName, stack, purpose, display, script string) azStep {
+	conn := config.AzureDevOpsCI{}.ConnectionName(envName, layerWord(stack), purpose)
 	return azStep{Task: "AWSShellScript@1", DisplayName: display, Inputs: map[string]string{
 		"awsCredentials": conn, "regionName": in.env(envName).Region,
 		"scriptType": "inline", "inlineScript": script,
@@ -143,12 +147,12 @@ func Azure(in Input) []byte {
 	}
 	p.Stages = append(p.Stages, azStage{
 		Stage: "test", DisplayName: "make test", DependsOn: []string{}, Condition: azNotScheduled,
-		Jobs: []azJob{{Job: "test", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+		Jobs: []azJob{{Job: "test", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "make test (snapshot diffs are in this log)", Script: "make test"})}},
 	})
 	p.Stages = append(p.Stages, azStage{
 		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
-		Jobs: []azJob{{Job: "changed", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
+		Jobs: []azJob{{Job: "changed", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
 			azStep{DisplayName: "make synth", Script: "make synth"},
 			azStep{Name: "select", DisplayName: "stratum changed", Env: map[string]string{"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, Script: `set -euo pipefail
 if [ "$(Build.Reason)" = PullRequest ]; then
@@ -187,19 +191,22 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 				break
 			}
 			for _, s := range g.Stacks {
-				stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s), in.azApplyJob(g, s))
+				if in.env(g.Environment).PullRequestPlanPolicy() != config.PlansNever {
+					stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, true))
+				}
+				stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, false), in.azApplyJob(g, s))
 			}
 		}
 		p.Stages = append(p.Stages, stage)
 		prev = stage.Stage
 	}
 	drift := azStage{Stage: "drift", DisplayName: "drift check", DependsOn: []string{}, Condition: "eq(variables['Build.Reason'], 'Schedule')"}
-	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azPool(stackgraph.Hosted), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 		azStep{Script: "make synth", DisplayName: "make synth"},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "drift-synthesis"}})})
 	// Fails when a configured version leaves AWS standard support within
 	// the window; needs no AWS credentials.
-	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azPool(stackgraph.Hosted),
+	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azHosted(),
 		Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "stratum support", Script: supportScript(in.Settings.SupportWindow, "")})})
 	for _, gr := range groups {
@@ -208,11 +215,11 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 			// are the drifted stacks.
 			drift.Jobs = append(drift.Jobs, azJob{
 				Job: jobID("drift", s), DisplayName: "drift " + s, DependsOn: []string{"synth"},
-				Pool: in.azPool(gr.Runner), Variables: map[string]string{"STACK": s},
+				Pool: in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner), Variables: map[string]string{"STACK": s},
 				Steps: append(append([]azStep{{Checkout: "self"},
 					{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}}},
 					in.azTools(true)...),
-					in.azAWS(gr.Environment, "plan", "terraform plan -detailed-exitcode", planScript(true))),
+					in.azAWS(gr.Environment, s, config.AzurePlan, "terraform plan -detailed-exitcode", planScript(true))),
 			})
 		}
 	}
@@ -220,18 +227,36 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 	return marshal(p)
 }
 
-func (in Input) azPlanJob(gr stackgraph.Group, s string) azJob {
+// azPlanJob plans one stack: in pull requests through the layer's
+// pull-request connection (pullRequest), else through its plan connection.
+func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob {
+	id, reason, purpose := jobID("plan", s), "ne", config.AzurePlan
+	if pullRequest {
+		id, reason, purpose = jobID("pr_plan", s), "eq", config.AzurePullRequest
+	}
+	env := in.env(gr.Environment)
+	runner := config.RunnerDeploy
+	// A pull request's plan keeps only the `terraform show` text
+	// (sensitive values masked); the default branch's keeps the saved
+	// plan for its apply job, sealed where the environment has a state key.
+	publish := azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s + "/plan.txt", "artifact": "pr-plan-" + s}}
+	keep := azStep{DisplayName: "Keep the saved plan", Script: "set -euo pipefail\ncd \"cdktf.out/stacks/$(STACK)\"\n" + sealScript(env) +
+		"mkdir -p \"$(Agent.TempDirectory)/plan\"\ncp " + strings.Join(append(savedPlanFiles(env), "plan.txt"), " ") + " \"$(Agent.TempDirectory)/plan/\"\n"}
+	last := []azStep{keep, {Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "$(Agent.TempDirectory)/plan", "artifact": "plan-" + s}}}
+	if pullRequest {
+		runner, last = config.RunnerPullRequest, []azStep{publish}
+	}
 	return azJob{
-		Job: jobID("plan", s), DisplayName: "plan " + s,
-		Condition: "and(succeeded(), contains(" + azSelected + ", ' " + s + " '))",
-		Pool:      in.azPool(gr.Runner), Variables: map[string]string{"STACK": s},
-		Steps: append(append([]azStep{{Checkout: "self"},
+		Job: id, DisplayName: "plan " + s,
+		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + s + " '))",
+		Pool:      in.azPool(gr.Environment, runner, gr.Runner), Variables: map[string]string{"STACK": s},
+		Steps: append(append(append([]azStep{{Checkout: "self"},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, "plan", "terraform plan", planScript(false)),
+			in.azAWS(gr.Environment, s, purpose, "terraform plan", planScript(false)),
 			azStep{DisplayName: "Plan in the summary", Script: `cp "cdktf.out/stacks/$(STACK)/plan.txt" "$(Agent.TempDirectory)/$(STACK).md"
-echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`},
-			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s, "artifact": "plan-" + s}},
+echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`}),
+			last...,
 		),
 	}
 }
@@ -244,7 +269,7 @@ func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
 		// the environment (docs/cicd-integration.md).
 		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'))",
 		Environment:    gr.Environment,
-		Pool:           in.azPool(gr.Runner),
+		Pool:           in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner),
 		TimeoutMinutes: 120,
 		Variables:      map[string]string{"STACK": s},
 		Strategy: &azStrategy{RunOnce: &azRunOnce{Deploy: azDeploy{Steps: append(append([]azStep{{Checkout: "self"},
@@ -252,7 +277,7 @@ func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
 			{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plan", Inputs: map[string]string{"artifact": "plan-" + s, "path": "cdktf.out/stacks/" + s}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, "apply", "terraform apply (fails if the state moved since the plan)", applyScript))}}},
+			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply (fails if the state moved since the plan)", applyScript(in.env(gr.Environment))))}}},
 	}
 }
 

@@ -2,10 +2,12 @@ package pipelines
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"stratum/config"
 	"stratum/stackgraph"
 )
 
@@ -98,9 +100,13 @@ func GitHub(in Input) map[string][]byte {
 	}
 }
 
-func (in Input) ghRunsOn(r stackgraph.Runner) any {
+// ghRunsOn is where a job of env for purpose runs: a GitHub-hosted
+// runner (a new virtual machine per job) for stacks that need only the
+// AWS APIs, else the private self-hosted runners of that environment and
+// purpose (config.RunnerLabel), which must be ephemeral.
+func (in Input) ghRunsOn(env, purpose string, r stackgraph.Runner) any {
 	if r == stackgraph.Private {
-		return in.Settings.GitHubPrivateRunner
+		return append(slices.Clone(in.Settings.GitHubPrivateRunner), config.RunnerLabel(env, purpose))
 	}
 	return in.Settings.GitHubHostedRunner
 }
@@ -121,7 +127,11 @@ func (in Input) ghTerraform() ghStep {
 	return ghStep{Uses: actSetupTerraform, With: map[string]string{"terraform_version": in.Settings.TerraformVersion, "terraform_wrapper": "false"}}
 }
 
-// ghCredentials assumes the environment's CI role by OIDC.
+// ghLayer is the step naming the layer of the matrix's $STACK, whose
+// role ghCredentials assumes.
+var ghLayer = ghStep{Name: "The stack's layer", ID: "layer", Run: `echo "word=${STACK%%-*}" >> "$GITHUB_OUTPUT"` + "\n"}
+
+// ghCredentials assumes the role of the stack's layer (ghLayer) by OIDC.
 func (in Input) ghCredentials(envName, mode string) ghStep {
 	env := in.env(envName)
 	account := env.AccountID
@@ -129,7 +139,7 @@ func (in Input) ghCredentials(envName, mode string) ghStep {
 		account = "${{ vars." + accountVariable(envName) + " }}"
 	}
 	with := map[string]string{
-		"role-to-assume":    fmt.Sprintf("arn:aws:iam::%s:role/%s", account, roleName(envName, mode)),
+		"role-to-assume":    roleARN(account, envName, "${{ steps.layer.outputs.word }}", mode),
 		"aws-region":        env.Region,
 		"role-session-name": "stratum-" + mode + "-${{ github.run_id }}",
 	}
@@ -180,24 +190,52 @@ echo "::warning::apply by hand: $MANUAL"
 	}
 }
 
-// ghPlanJob plans one group's selected stacks (a matrix) with the plan role.
-func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, artifactPrefix string) ghJob {
+// ghPlanJob plans one group's selected stacks (a matrix) with the plan
+// roles of their layers. A pull request's plan keeps only the `terraform
+// show` text (sensitive values masked), and runs in the GitHub
+// environment <env>-plan, whose reviewers approve it, where the
+// environment plans pull requests only after an approval; the apply
+// pipeline's keeps the saved plan for its apply job, sealed where the
+// environment has a state key, for SavedPlanRetentionDays.
+func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool) ghJob {
 	out := "needs.changed.outputs." + gr.Key()
+	env := in.env(gr.Environment)
+	purpose, prefix, files, retention := config.RunnerDeploy, "plan-", []string{"plan.txt"}, in.Settings.SavedPlanRetentionDays
+	environment := ""
+	if pullRequest {
+		purpose, prefix, retention = config.RunnerPullRequest, "pr-plan-", 7
+		if g := env.CI.GitHub; g != nil && env.PullRequestPlanPolicy() == config.PlansAfterApproval {
+			environment = g.PlanEnvironment(env.Name)
+		}
+	} else {
+		files = append(savedPlanFiles(env), files...)
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, "cdktf.out/stacks/${{ matrix.stack }}/"+f)
+	}
+	steps := []ghStep{
+		{Uses: actCheckout},
+		{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
+		in.ghTerraform(),
+		ghLayer,
+		in.ghCredentials(gr.Environment, "plan"),
+		{Name: "terraform plan", Run: planScript(false)},
+	}
+	if seal := sealScript(env); seal != "" && !pullRequest {
+		steps = append(steps, ghStep{Name: "Seal the saved plan (it holds the state's values)", Run: "set -euo pipefail\ncd \"cdktf.out/stacks/$STACK\"\n" + seal})
+	}
 	return ghJob{
 		Name:        fmt.Sprintf("plan %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
 		Needs:       needs,
 		If:          "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
-		RunsOn:      in.ghRunsOn(gr.Runner),
+		Environment: environment,
+		RunsOn:      in.ghRunsOn(gr.Environment, purpose, gr.Runner),
 		Permissions: ghOIDC,
 		Strategy:    &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
 		Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
-		Steps: []ghStep{
-			{Uses: actCheckout},
-			{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
-			in.ghTerraform(),
-			in.ghCredentials(gr.Environment, "plan"),
-			{Name: "terraform plan", Run: planScript(false)},
-			{Name: "Summary", Run: `{
+		Steps: append(steps,
+			ghStep{Name: "Summary", Run: `{
   echo "### ${STACK}: $( [ "$(cat "cdktf.out/stacks/$STACK/exitcode")" = 2 ] && echo changes || echo no changes)"
   echo '<details><summary>terraform show</summary>'
   echo
@@ -207,12 +245,12 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, artifactPrefix st
   echo '</details>'
 } >> "$GITHUB_STEP_SUMMARY"
 `},
-			{Uses: actUpload, With: map[string]string{
-				"name":           artifactPrefix + "${{ matrix.stack }}",
-				"path":           "cdktf.out/stacks/${{ matrix.stack }}/tfplan\ncdktf.out/stacks/${{ matrix.stack }}/plan.txt",
-				"retention-days": "30",
+			ghStep{Uses: actUpload, With: map[string]string{
+				"name":           prefix + "${{ matrix.stack }}",
+				"path":           strings.Join(paths, "\n"),
+				"retention-days": fmt.Sprint(retention),
 			}},
-		},
+		),
 	}
 }
 
@@ -251,12 +289,13 @@ echo "sha=$(git rev-parse FETCH_HEAD)" >> "$GITHUB_OUTPUT"
 	changed.Needs = []string{"test"}
 	w.Jobs.set("changed", changed)
 	w.Jobs.set("manual", ghManual())
-	groups := in.groups()
+	// Environments that plan no pull request get no job here.
+	groups := slices.DeleteFunc(in.groups(), func(g stackgraph.Group) bool { return !pullRequestPlans(in.env(g.Environment)) })
 	for i, gr := range groups {
 		// Plans of a level wait for the levels below: a reviewer sees
 		// them in dependency order. (They read the values the producers
 		// have now; the merge re-plans after each apply.)
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghPlanID), "pr-plan-"))
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghPlanID), true))
 	}
 	return w
 }
@@ -281,7 +320,7 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 	w.Jobs.set("manual", ghManual())
 	groups := in.groups()
 	for i, gr := range groups {
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghApplyID), "plan-"))
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghApplyID), false))
 		out := "needs.changed.outputs." + gr.Key()
 		ghEnv := gr.Environment
 		if g := in.env(gr.Environment).CI.GitHub; g != nil {
@@ -292,11 +331,12 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 			Needs: []string{"changed", ghPlanID(gr)},
 			If:    "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
 			// The GitHub environment gates the job (required reviewers for
-			// prod) and is the only subject the apply role trusts.
+			// prod); with the ref, its subject is the only one the deploy
+			// roles trust.
 			Environment: ghEnv,
 			// One writer per stack, whatever else runs.
 			Concurrency:    &ghConcurrency{Group: "stratum-stack-${{ matrix.stack }}", CancelInProgress: false},
-			RunsOn:         in.ghRunsOn(gr.Runner),
+			RunsOn:         in.ghRunsOn(gr.Environment, config.RunnerDeploy, gr.Runner),
 			Permissions:    ghOIDC,
 			TimeoutMinutes: 120,
 			Strategy:       &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
@@ -306,8 +346,9 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
 				{Name: "The reviewed plan", Uses: actDownload, With: map[string]string{"name": "plan-${{ matrix.stack }}", "path": "cdktf.out/stacks/${{ matrix.stack }}"}},
 				in.ghTerraform(),
+				ghLayer,
 				in.ghCredentials(gr.Environment, "apply"),
-				{Name: "terraform apply (fails if the state moved since the plan)", Run: applyScript},
+				{Name: "terraform apply (fails if the state moved since the plan)", Run: applyScript(in.env(gr.Environment))},
 			},
 		})
 	}
@@ -336,7 +377,7 @@ func ghDrift(in Input) ghWorkflow {
 		w.Jobs.set(id, ghJob{
 			Name:        fmt.Sprintf("drift %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
 			Needs:       []string{"synth"},
-			RunsOn:      in.ghRunsOn(gr.Runner),
+			RunsOn:      in.ghRunsOn(gr.Environment, config.RunnerDeploy, gr.Runner),
 			Permissions: ghOIDC,
 			Strategy:    &ghStrategy{Matrix: map[string]any{"stack": gr.Stacks}},
 			Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
@@ -344,6 +385,7 @@ func ghDrift(in Input) ghWorkflow {
 				{Uses: actCheckout},
 				{Uses: actDownload, With: map[string]string{"name": "synthesis", "path": "cdktf.out"}},
 				in.ghTerraform(),
+				ghLayer,
 				in.ghCredentials(gr.Environment, "plan"),
 				{Name: "terraform plan -detailed-exitcode", ID: "plan", Run: planScript(true)},
 				{Name: "Record the result", If: "${{ always() }}", Run: `mkdir -p drift
@@ -399,6 +441,9 @@ func (in Input) ghPrivateLabels() []string {
 		if !strings.EqualFold(l, "self-hosted") && !strings.EqualFold(l, "linux") {
 			out = append(out, l)
 		}
+	}
+	for _, env := range in.Envs {
+		out = append(out, config.RunnerLabel(env.Name, config.RunnerPullRequest), config.RunnerLabel(env.Name, config.RunnerDeploy))
 	}
 	return out
 }

@@ -2,11 +2,13 @@ package pipelines
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"stratum/changes"
+	"stratum/config"
 	"stratum/stackgraph"
 )
 
@@ -106,18 +108,19 @@ const (
 )
 
 // glToolchain installs what the jobs need into the Go image: Node.js and
-// npm (Debian's), the AWS CLI, and Terraform from HashiCorp's releases
-// with its checksum verified.
+// npm (Debian's), the AWS CLI, jq and openssl (sealed saved plans), and
+// Terraform from HashiCorp's releases with its checksum verified.
 func (in Input) glToolchain() []string {
 	v := in.Settings.TerraformVersion
 	return []string{
-		"apt-get update -qq && apt-get install -y -qq nodejs npm awscli unzip jq >/dev/null",
+		"apt-get update -qq && apt-get install -y -qq nodejs npm awscli unzip jq openssl >/dev/null",
 		fmt.Sprintf(`curl -fsSLo /tmp/tf.zip https://releases.hashicorp.com/terraform/%[1]s/terraform_%[1]s_linux_amd64.zip && curl -fsSL https://releases.hashicorp.com/terraform/%[1]s/terraform_%[1]s_SHA256SUMS | grep linux_amd64.zip | sed 's|terraform_.*zip|/tmp/tf.zip|' | sha256sum -c - && unzip -qo /tmp/tf.zip -d /usr/local/bin`, v),
 	}
 }
 
-// glAssume exchanges the job's ID token for the role's credentials.
-func (in Input) glAssume(envName, mode string) []string {
+// glAssume exchanges the job's ID token for the credentials of the role
+// of stack's layer.
+func (in Input) glAssume(envName, stack, mode string) []string {
 	env := in.env(envName)
 	account := env.AccountID
 	if account == "" {
@@ -128,7 +131,7 @@ func (in Input) glAssume(envName, mode string) []string {
 		seconds = 7200
 	}
 	return []string{
-		fmt.Sprintf(`export ROLE_ARN="arn:aws:iam::%s:role/%s" AWS_REGION=%s`, account, roleName(envName, mode), env.Region),
+		fmt.Sprintf(`export ROLE_ARN="%s" AWS_REGION=%s`, roleARN(account, envName, layerWord(stack), mode), env.Region),
 		fmt.Sprintf(`creds=$(aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name "gitlab-$CI_JOB_ID" --web-identity-token "$STRATUM_ID_TOKEN" --duration-seconds %d --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)`, seconds),
 		`export AWS_ACCESS_KEY_ID=$(echo "$creds" | cut -f1) AWS_SECRET_ACCESS_KEY=$(echo "$creds" | cut -f2) AWS_SESSION_TOKEN=$(echo "$creds" | cut -f3)`,
 	}
@@ -142,11 +145,15 @@ func (in Input) glIDTokens(envName string) map[string]glIDToken {
 	return map[string]glIDToken{"STRATUM_ID_TOKEN": {Aud: aud}}
 }
 
-func (in Input) glTags(r stackgraph.Runner) []string {
+// glTags are the runner tags of a job of env for purpose: the runners of
+// that environment and purpose (config.RunnerLabel), which must be
+// ephemeral, and for stacks that talk to the cluster the private tags.
+func (in Input) glTags(env, purpose string, r stackgraph.Runner) []string {
+	tags := []string{config.RunnerLabel(env, purpose)}
 	if r == stackgraph.Private {
-		return in.Settings.GitLabPrivateTags
+		tags = append(slices.Clone(in.Settings.GitLabPrivateTags), tags...)
 	}
-	return nil
+	return tags
 }
 
 func script(s string) []string { return []string{strings.TrimSpace(s)} }
@@ -198,13 +205,13 @@ go run . gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" > child
 	for _, gr := range in.groups() {
 		for _, s := range gr.Stacks {
 			p.jobs.set("drift:"+s, glJob{
-				Stage: "drift", Rules: onSchedule, Tags: in.glTags(gr.Runner),
+				Stage: "drift", Rules: onSchedule, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
 				Needs:     []glNeed{{Job: "drift-synth"}},
 				IDTokens:  in.glIDTokens(gr.Environment),
 				Variables: map[string]string{"STACK": s},
 				// Exit code 2 (drift) fails the job: the failed jobs of the
 				// pipeline are the drifted stacks.
-				Script:    append(in.glAssume(gr.Environment, "plan"), planScript(true)),
+				Script:    append(in.glAssume(gr.Environment, s, "plan"), planScript(true)),
 				Artifacts: &glArtifacts{Paths: []string{"cdktf.out/stacks/" + s + "/plan.txt"}, ExpireIn: "30 days", When: "always"},
 			})
 		}
@@ -235,7 +242,10 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 				stacks = append(stacks, s)
 			}
 		}
-		if len(stacks) == 0 {
+		env := in.env(gr.Environment)
+		// GitLab's token cannot prove an approval to AWS: merge requests
+		// plan only the environments that plan every pull request.
+		if len(stacks) == 0 || (mode == "plan" && env.PullRequestPlanPolicy() != config.PlansAlways) {
 			continue
 		}
 		stage := fmt.Sprintf("%s-%d", gr.Environment, gr.Level)
@@ -248,26 +258,39 @@ func GitLabChild(in Input, r *changes.Report, mode string) ([]byte, error) {
 			for _, b := range before {
 				needs = append(needs, glNeed{Job: b, Artifacts: &glFalse})
 			}
+			// A merge request's plan keeps only the `terraform show` text
+			// (sensitive values masked); the apply pipeline's keeps the
+			// saved plan for its apply job, sealed where the environment
+			// has a state key, for SavedPlanRetentionDays.
+			purpose, files, expire, plan := config.RunnerPullRequest, []string{"plan.txt"}, "7 days", planScript(false)
+			if mode == "apply" {
+				purpose, files = config.RunnerDeploy, append(savedPlanFiles(env), files...)
+				expire = fmt.Sprintf("%d days", in.Settings.SavedPlanRetentionDays)
+				if seal := sealScript(env); seal != "" {
+					plan += "cd \"$CI_PROJECT_DIR/cdktf.out/stacks/$STACK\"\n" + seal
+				}
+			}
+			var paths []string
+			for _, f := range files {
+				paths = append(paths, "cdktf.out/stacks/"+s+"/"+f)
+			}
 			p.jobs.set("plan:"+s, glJob{
-				Stage: stage, Needs: needs, Tags: in.glTags(gr.Runner),
+				Stage: stage, Needs: needs, Tags: in.glTags(gr.Environment, purpose, gr.Runner),
 				IDTokens:  in.glIDTokens(gr.Environment),
 				Variables: map[string]string{"STACK": s},
-				Script:    append(in.glAssume(gr.Environment, "plan"), planScript(false)),
-				Artifacts: &glArtifacts{
-					Paths:    []string{"cdktf.out/stacks/" + s + "/tfplan", "cdktf.out/stacks/" + s + "/plan.txt"},
-					ExpireIn: "30 days", ExposeAs: "plan " + s,
-				},
+				Script:    append(in.glAssume(gr.Environment, s, "plan"), plan),
+				Artifacts: &glArtifacts{Paths: paths, ExpireIn: expire, ExposeAs: "plan " + s},
 			})
 			level = append(level, "plan:"+s)
 			if mode == "apply" {
 				job := glJob{
-					Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + s}}, Tags: in.glTags(gr.Runner),
+					Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + s}}, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
 					IDTokens:    in.glIDTokens(gr.Environment),
 					Variables:   map[string]string{"STACK": s},
 					Environment: &glEnvironment{Name: gr.Environment, DeploymentTier: tier(gr.Environment)},
 					// One writer per stack across pipelines.
 					ResourceGroup: s,
-					Script:        append(in.glAssume(gr.Environment, "apply"), applyScript),
+					Script:        append(in.glAssume(gr.Environment, s, "apply"), applyScript(env)),
 					Timeout:       "2h",
 					Interruptible: &glFalse,
 				}

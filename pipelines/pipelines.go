@@ -8,13 +8,17 @@
 //
 //   - pull/merge requests: make test (snapshot diffs in the log), then
 //     `stratum changed` against the target branch, then terraform plan of
-//     the selected stacks level by level with the read-only plan role,
-//     plans kept as artifacts and summarized for the reviewer;
+//     the selected stacks level by level with the read-only plan role of
+//     each stack's layer (production only after an approval), on the
+//     environment's pull-request runners, the plans' text (never the
+//     saved plan) kept and summarized for the reviewer;
 //   - the default branch: the same selection, each level planned and then
-//     applied with the apply role, one writer per stack, dev and staging
-//     automatically, prod behind the platform's approval gate;
+//     applied with the deploy role of each stack's layer, one writer per
+//     stack, dev and staging automatically, prod behind the platform's
+//     approval gate; saved plans sealed where the environment has a state
+//     key, kept config.Pipelines.SavedPlanRetentionDays;
 //   - a schedule: terraform plan -detailed-exitcode of every stack with
-//     the plan role; drifted stacks fail and are listed.
+//     the plan roles; drifted stacks fail and are listed.
 //
 // Stacks that configure the Kubernetes or Helm provider run on private
 // runners (config.Pipelines); manual stacks (bootstrap) are only listed.
@@ -28,6 +32,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"stratum/config"
+	"stratum/deploy"
 	"stratum/stackgraph"
 )
 
@@ -78,12 +83,28 @@ func previous(groups []stackgraph.Group, i int) []stackgraph.Group {
 	return out
 }
 
-// roleName is the CI role of env for mode "plan" or "apply".
-func roleName(env, mode string) string {
+// purpose is the role purpose of mode "plan" or "apply": each layer has
+// a plan role and a deploy role (package deploy).
+func purpose(mode string) string {
 	if mode == "apply" {
-		return config.CIApplyRoleName(env)
+		return string(deploy.Apply)
 	}
-	return config.CIPlanRoleName(env)
+	return string(deploy.Plan)
+}
+
+// roleARN is the ARN of the role of the layer with stack word word (may
+// be a CI expression) for mode in env, in account.
+func roleARN(account, env, word, mode string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, config.CIRolePath, config.CIRoleName(env, word, purpose(mode)))
+}
+
+// layerWord is the stack word of stack's layer (foundation, database, …).
+func layerWord(stack string) string {
+	d, ok := deploy.ForStack(stack)
+	if !ok {
+		panic(fmt.Sprintf("pipelines: stack %s belongs to no deploy layer", stack))
+	}
+	return d.Word()
 }
 
 // accountVariable names the CI variable holding the account of an
@@ -133,12 +154,63 @@ cat support.txt
 `
 }
 
-// applyScript applies the saved plan of $STACK.
-const applyScript = `set -euo pipefail
+// applyScript applies the saved plan of $STACK, opening it first when
+// it was sealed (sealScript).
+func applyScript(env config.Environment) string {
+	return `set -euo pipefail
 cd "cdktf.out/stacks/$STACK"
-terraform init -input=false -no-color
+` + openScript(env) + `terraform init -input=false -no-color
 terraform apply -input=false -no-color tfplan
 `
+}
+
+// savedPlanContext is the KMS encryption context of a sealed plan: the
+// plan role may generate data keys, and the deploy role decrypt them,
+// only with it (package deploy).
+const savedPlanContext = "purpose=saved-plan,stack=$STACK"
+
+// sealScript, run in the stack's directory after the plan, encrypts the
+// saved plan of an environment with a customer-managed state key (every
+// production one) under a data key of that key, and removes the clear
+// copy: the plan holds the state's values, and only the encrypted one
+// leaves the runner. Environments without that key keep the plan clear,
+// for SavedPlanRetentionDays.
+func sealScript(env config.Environment) string {
+	if !env.State.CustomerManagedKey {
+		return ""
+	}
+	return `aws kms generate-data-key --key-id "alias/` + env.StateKeyAlias() + `" --key-spec AES_256 --encryption-context "` + savedPlanContext + `" --output json > /tmp/dk.json
+jq -r .CiphertextBlob /tmp/dk.json > tfplan.key
+jq -r .Plaintext /tmp/dk.json | base64 -d > /tmp/dk.bin
+openssl enc -aes-256-cbc -pbkdf2 -salt -in tfplan -out tfplan.enc -pass file:/tmp/dk.bin
+rm -f tfplan /tmp/dk.json /tmp/dk.bin
+`
+}
+
+// openScript is sealScript's inverse, in the apply job.
+func openScript(env config.Environment) string {
+	if !env.State.CustomerManagedKey {
+		return ""
+	}
+	return `base64 -d tfplan.key > /tmp/dk.enc
+aws kms decrypt --ciphertext-blob fileb:///tmp/dk.enc --encryption-context "` + savedPlanContext + `" --query Plaintext --output text | base64 -d > /tmp/dk.bin
+openssl enc -d -aes-256-cbc -pbkdf2 -in tfplan.enc -out tfplan -pass file:/tmp/dk.bin
+rm -f /tmp/dk.enc /tmp/dk.bin tfplan.enc tfplan.key
+`
+}
+
+// savedPlanFiles are the files of a saved plan that leave the runner.
+func savedPlanFiles(env config.Environment) []string {
+	if env.State.CustomerManagedKey {
+		return []string{"tfplan.enc", "tfplan.key"}
+	}
+	return []string{"tfplan"}
+}
+
+// pullRequestPlans is whether pull requests plan env at all.
+func pullRequestPlans(env config.Environment) bool {
+	return env.PullRequestPlanPolicy() != config.PlansNever
+}
 
 // marshal renders v as YAML with a header saying how it is made.
 func marshal(v any) []byte {

@@ -63,6 +63,10 @@ type Stack struct {
 	// sorted: the SSM contract between the stacks as synthesized.
 	Writes []string `json:"writes,omitempty"`
 	Reads  []string `json:"reads,omitempty"`
+	// Types are the stack's resource types and its data source types
+	// (prefixed "data."), sorted: what its deploy identity must be
+	// allowed to manage (package deploy).
+	Types []string `json:"-"`
 }
 
 // Graph is every stack of one synthesis.
@@ -243,7 +247,21 @@ func describe(in Input) (Stack, error) {
 	if err := json.Unmarshal(in.JSON, &j); err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
 	}
+	var types struct {
+		Resource map[string]json.RawMessage `json:"resource"`
+		Data     map[string]json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(in.JSON, &types); err != nil {
+		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
+	}
 	s := Stack{Name: in.Name, Runner: Hosted}
+	for t := range types.Resource {
+		s.Types = append(s.Types, t)
+	}
+	for t := range types.Data {
+		s.Types = append(s.Types, "data."+t)
+	}
+	sort.Strings(s.Types)
 	tags := awsDefaultTags(j.Provider["aws"])
 	s.Environment, s.Layer, s.Client = tags["Environment"], tags["Layer"], tags["Client"]
 	if s.Environment == "" || s.Layer == "" {

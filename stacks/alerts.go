@@ -32,6 +32,7 @@ import (
 	"stratum/constructs/policy"
 	"stratum/constructs/postgres"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
 // The environment's alerts that are not database alarms (those are the
@@ -46,6 +47,7 @@ const (
 	AlertBackupJobFailed     = "backup-job-failed"
 	AlertBackupCopyFailed    = "backup-copy-failed"
 	AlertBackupRestoreFailed = "backup-restore-failed"
+	AlertBackupTampering     = "backup-tampering"
 	AlertBudget              = "budget"
 )
 
@@ -244,6 +246,66 @@ func newBackupAlerts(s *Stack, c constructs.Construct, topic *alertTopic, bk *ba
 					"resource": jsii.String("$.detail.resourceArn"), "time": jsii.String("$.time"),
 				},
 				InputTemplate: jsii.String(fmt.Sprintf(`"%s <job> of <resource> ended <state> at <time> (Stratum %s). Runbook: %s"`, r.what, s.Env.Name, runbook)),
+			},
+		})
+	}
+}
+
+// newBackupTamperingAlerts alerts on every attempt, allowed or denied,
+// to destroy what the backups depend on: scheduling the deletion of,
+// disabling or re-policing the backup key or the state key, and removing
+// a vault's lock or access policy, deleting a vault or a recovery point
+// early. The deploy roles and the boundary deny these calls; the alert
+// says someone tried. EventBridge receives CloudTrail's "AWS API Call via
+// CloudTrail" events only from an account with a trail that logs
+// management events (docs/runbooks/alerts/backup-tampering.md), and a
+// rule sees the calls of its own region: the copies' key and vault, in
+// Backup.CopyRegion, are not watched here.
+func newBackupTamperingAlerts(s *Stack, c constructs.Construct, topic *alertTopic, keyARNs []*string) {
+	prefix, env := s.Env.Prefix(), s.Env
+	runbook := env.Alerts.RunbookLink(AlertBackupTampering)
+	var vaultCalls, keyCalls []string
+	for _, a := range deploy.VaultDestruction {
+		vaultCalls = append(vaultCalls, strings.TrimPrefix(a, "backup:"))
+	}
+	vaultCalls = append(vaultCalls, "DeleteBackupVault")
+	for _, a := range deploy.KeyDestruction {
+		keyCalls = append(keyCalls, strings.TrimPrefix(a, "kms:"))
+	}
+	for _, r := range []struct {
+		id, what string
+		pattern  map[string]any
+		target   string
+	}{
+		{"keys", "the backup and state keys", map[string]any{
+			"source": []string{"aws.kms"}, "detail-type": []string{"AWS API Call via CloudTrail"},
+			"detail": map[string]any{"eventSource": []string{"kms.amazonaws.com"}, "eventName": keyCalls, "resources": map[string]any{"ARN": keyARNs}},
+		}, "$.detail.resources[0].ARN"},
+		{"vaults", "the backup vaults", map[string]any{
+			"source": []string{"aws.backup"}, "detail-type": []string{"AWS API Call via CloudTrail"},
+			"detail": map[string]any{"eventSource": []string{"backup.amazonaws.com"}, "eventName": vaultCalls},
+		}, "$.detail.requestParameters.backupVaultName"},
+	} {
+		pattern, err := json.Marshal(r.pattern)
+		if err != nil {
+			panic(err)
+		}
+		rule := cloudwatcheventrule.NewCloudwatchEventRule(c, jsii.String(AlertBackupTampering+"-"+r.id), &cloudwatcheventrule.CloudwatchEventRuleConfig{
+			Name:         jsii.String(prefix + "-" + AlertBackupTampering + "-" + r.id),
+			Description:  jsii.String(fmt.Sprintf("Attempts to destroy %s of Stratum %s. Runbook: %s", r.what, env.Name, runbook)),
+			EventPattern: jsii.String(string(pattern)),
+			State:        jsii.String("ENABLED"),
+		})
+		cloudwatcheventtarget.NewCloudwatchEventTarget(c, jsii.String(AlertBackupTampering+"-"+r.id+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
+			Rule:     rule.Name(),
+			TargetId: jsii.String("alert-topic"),
+			Arn:      topic.ARN,
+			InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
+				InputPaths: &map[string]*string{
+					"call": jsii.String("$.detail.eventName"), "who": jsii.String("$.detail.userIdentity.arn"),
+					"error": jsii.String("$.detail.errorCode"), "target": jsii.String(r.target), "time": jsii.String("$.time"),
+				},
+				InputTemplate: jsii.String(fmt.Sprintf(`"<who> called <call> on <target> at <time> (error: <error>), in Stratum %s: an attempt to destroy %s. Runbook: %s"`, env.Name, r.what, runbook)),
 			},
 		})
 	}

@@ -16,8 +16,9 @@ import (
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
 // lock table, the bucket receiving the environment's S3 access logs, the
-// policy guarding its SSM contract (newContractGuard), and the CI identity
-// providers and roles (newCIRoles). Its own state is local (see newStack).
+// policy guarding its SSM contract (newContractGuard), the permissions
+// boundary of every role (newBoundary), and the CI identity providers and
+// each layer's deploy and plan roles (newCIRoles). Its own state is local (see newStack).
 func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Bootstrap, Env: env})
 
@@ -32,7 +33,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		keyARN = key.ARN
 	}
 	logs := newAccessLogBucket(s, env)
-	stateBucket := bucket.New(s.TF, "state-bucket", &bucket.Props{
+	bucket.New(s.TF, "state-bucket", &bucket.Props{
 		Name: env.State.Bucket,
 		Key:  key,
 		Lifecycle: bucket.Lifecycle{
@@ -56,9 +57,12 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 		},
 		DeletionProtectionEnabled: jsii.Bool(true),
 	}
-	lock := dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
+	dynamodbtable.NewDynamodbTable(s.TF, jsii.String("lock-table"), table)
 	guard := newContractGuard(s, env)
-	newCIRoles(s, env, ciState{bucketARN: stateBucket.ARN, tableARN: lock.Arn(), keyARN: keyARN, contractGuardARN: guard.Arn()})
+	boundary := newBoundary(s, env)
+	// The layers' roles name the state bucket, lock table and key by ARNs
+	// built from the configuration (package deploy).
+	newCIRoles(s, env, boundary.Arn(), guard.Arn())
 	contract.AccessLogBucket.Export(s.TF, s.At(), logs.Name)
 	return s
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawskmskey"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 
 	"stratum/awsrules"
@@ -85,9 +86,19 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 		Schedule:           env.Backup.Schedule,
 		RetentionDays:      env.Backup.RetentionDays,
 		DeletionProtection: env.DeletionProtection,
+		ComplianceLockDays: env.Backup.ComplianceLockDays,
 		Copy:               backupCopy(s, prefix),
 	})
 	newBackupAlerts(s, alerts, topic, bk)
+	protectedKeys := []*string{backupKey.ARN}
+	if env.State.CustomerManagedKey {
+		// bootstrap-<env> creates the state key, found by its alias.
+		stateKey := dataawskmskey.NewDataAwsKmsKey(s.TF, jsii.String("state-key"), &dataawskmskey.DataAwsKmsKeyConfig{
+			KeyId: jsii.String("alias/" + env.StateKeyAlias()),
+		})
+		protectedKeys = append(protectedKeys, stateKey.Arn())
+	}
+	newBackupTamperingAlerts(s, alerts, topic, protectedKeys)
 	newEnvironmentCost(s, alerts, topic)
 
 	at := s.At()

@@ -4,10 +4,13 @@ import (
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
 // Unit is one stack of the app before it is built: its name, exactly the
@@ -36,8 +39,26 @@ type Inputs struct {
 	Client *clients.Client `json:",omitempty"`
 }
 
-// Build adds the unit's stack to scope.
-func (u Unit) Build(scope constructs.Construct) { u.build(scope, u.Inputs) }
+// Build adds the unit's stack to scope, every IAM role of it under the
+// environment's permissions boundary (boundRoles).
+func (u Unit) Build(scope constructs.Construct) {
+	u.build(scope, u.Inputs)
+	boundRoles(scope.Node().FindChild(jsii.String(u.Name)), u.Inputs.Env)
+}
+
+// boundRoles gives every IAM role of stack that sets no boundary of its
+// own the environment's (deploy.BoundaryARN, created by bootstrap-<env>):
+// every role Stratum creates carries it, including those of constructs
+// written after this, and the deploy roles may create or change a role
+// only with it.
+func boundRoles(stack constructs.IConstruct, env config.Environment) {
+	arn := deploy.BoundaryARN(env)
+	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := c.(iamrole.IamRole); ok && r.PermissionsBoundaryInput() == nil {
+			r.SetPermissionsBoundary(jsii.String(arn))
+		}
+	}
+}
 
 // Plan validates the configuration and, only if it is valid, lists every
 // stack of every environment in build order: bootstrap, foundation,
@@ -65,7 +86,7 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		return t
 	}
 	for _, env := range envs {
-		layer(contract.Bootstrap, env, 34, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
+		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
 		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
 		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })

@@ -17,6 +17,7 @@ import (
 	"stratum/constructs/nodegroup"
 	"stratum/constructs/policy"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
 // The system node pool runs cluster-critical add-ons and platform
@@ -180,22 +181,30 @@ func grantVolumes(key *kms.Key, driver *irsa.Role) {
 }
 
 // clusterAdmins are the principals given cluster-admin: exactly the
-// configured set, the deploy role (services-<env> and the client stacks
-// talk to the cluster with it), the break-glass role and the admin roles.
+// configured set, the deploy roles of the layers that talk to the cluster
+// (services-<env>, the client stacks), or AssumeRoleARN when every stack
+// is deployed through it, the break-glass role and the admin roles.
 // Every ARN comes from the configuration, none from the caller, so
 // applying this stack as someone else neither makes them an admin nor
 // replaces an entry and locks its principal out.
 func clusterAdmins(env config.Environment) []eks.Admin {
-	deployer, breakGlass := env.DeployRoleARN(), env.Cluster.BreakGlassRoleARN
 	var admins []eks.Admin
-	if deployer != "" {
-		admins = append(admins, eks.Admin{ID: config.DeployerAccessEntryID, PrincipalARN: jsii.String(deployer)})
+	breakGlass := env.Cluster.BreakGlassRoleARN
+	switch {
+	case env.AssumeRoleARN != "":
+		admins = append(admins, eks.Admin{ID: config.DeployerAccessEntryID, PrincipalARN: jsii.String(env.AssumeRoleARN)})
+	case env.CI.Enabled():
+		for _, d := range deploy.Layers {
+			if d.Kubernetes {
+				admins = append(admins, eks.Admin{ID: config.DeployerEntryID(d.Word()), PrincipalARN: jsii.String(d.RoleARN(env, deploy.Apply))})
+			}
+		}
 	}
 	if breakGlass != "" {
 		admins = append(admins, eks.Admin{ID: config.BreakGlassAccessEntryID, PrincipalARN: jsii.String(breakGlass)})
 	}
 	for _, arn := range env.Cluster.AdminRoleARNs {
-		if arn == deployer || arn == breakGlass {
+		if arn == env.AssumeRoleARN || arn == breakGlass {
 			continue
 		}
 		admins = append(admins, eks.Admin{ID: config.AdminAccessEntryID(arn), PrincipalARN: jsii.String(arn)})
@@ -203,14 +212,29 @@ func clusterAdmins(env config.Environment) []eks.Admin {
 	return admins
 }
 
-// clusterViewers may read every Kubernetes object: the CI plan role, so
-// that plans and drift checks of services-<env> and the client stacks
-// can refresh their Kubernetes and Helm resources. Its ARN is built from
-// its name: bootstrap-<env>, applied by hand before any other stack,
-// creates it.
+// clusterViewers are the plan roles of the layers that talk to the
+// cluster, so that plans and drift checks can refresh their Kubernetes
+// and Helm resources without reading Secrets: AmazonEKSViewPolicy (no
+// Secrets) on the cluster, and for the services layer, whose Helm
+// releases keep their records in Secrets of kube-system, read access to
+// that namespace's Secrets (AmazonEKSAdminViewPolicy scoped to it). The
+// client namespaces' Secrets stay unreadable. Their ARNs are built from
+// their names: bootstrap-<env>, applied by hand before any other stack,
+// creates them.
 func clusterViewers(env config.Environment) []eks.Admin {
-	if !env.CI.Enabled() {
+	if !env.CI.Enabled() || env.AssumeRoleARN != "" {
 		return nil
 	}
-	return []eks.Admin{{ID: "ci-plan", PrincipalARN: jsii.String(env.RoleARN(config.CIPlanRoleName(env.Name)))}}
+	var out []eks.Admin
+	for _, d := range deploy.Layers {
+		if !d.Kubernetes {
+			continue
+		}
+		v := eks.Admin{ID: "plan-" + d.Word(), PrincipalARN: jsii.String(d.RoleARN(env, deploy.Plan))}
+		if d.Layer == contract.Services {
+			v.SecretNamespaces = []string{"kube-system"}
+		}
+		out = append(out, v)
+	}
+	return out
 }

@@ -51,8 +51,8 @@ func TestWebIdentityTrustIsPinned(t *testing.T) {
 	perStack := map[string]int{}
 	for _, name := range s.names() {
 		for docName, doc := range s.stacks[name].data("aws_iam_policy_document") {
-			if strings.HasPrefix(docName, "ci-") {
-				continue // the CI roles trust CI platforms: TestCIRoleTrust
+			if strings.HasPrefix(name, "bootstrap-") {
+				continue // the deploy and plan roles trust CI platforms: TestOnlyTheDefaultBranchDeploys
 			}
 			for _, st := range jsonList(doc["statement"]) {
 				st := jsonObject(st)
@@ -292,32 +292,37 @@ func TestClusterIsSecured(t *testing.T) {
 }
 
 // TestClusterAdmins: cluster-admin is exactly the configured set — the
-// deploy role (the CI apply role, or AssumeRoleARN), the break-glass role
-// and the admin roles — each a literal ARN from the configuration, never
-// a value read from the caller, so the set does not change with who
-// applies platform-<env>. With CI configured the CI plan role can read,
-// nothing more.
+// deploy roles of the layers that talk to the cluster (or AssumeRoleARN),
+// the break-glass role and the admin roles — each a literal ARN from the
+// configuration, never a value read from the caller, so the set does not
+// change with who applies platform-<env>. With CI configured the plan
+// roles of those layers read without Secrets (AmazonEKSViewPolicy on the
+// cluster), the services plan role also kube-system's Secrets (Helm's
+// release records), nothing more.
 func TestClusterAdmins(t *testing.T) {
 	s := defaultSynth(t)
 	envs := platformEnvs(t)
 	envs[0].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Platform-Admins"}
-	envs[1].AssumeRoleARN = "arn:aws:iam::222222222222:role/stratum-deployer"
+	envs[1].CI, envs[1].AssumeRoleARN = config.CI{}, "arn:aws:iam::222222222222:role/stratum-deployer"
 	envs[2].CI = config.CI{} // deployed by hand, with a deploy role to assume
 	envs[2].AssumeRoleARN = "arn:aws:iam::333333333333:role/stratum-deployer"
 	custom := synth(t, envs, nil)
 	role := func(account, name string) string { return "arn:aws:iam::" + account + ":role/" + name }
+	ci := func(account, env, word, purpose string) string {
+		return role(account, "stratum-ci/"+config.CIRoleName(env, word, purpose))
+	}
+	prodAdmins := []string{ci("111111111111", "prod", "services", "deploy"), ci("111111111111", "prod", "client", "deploy"), role("111111111111", "stratum-break-glass")}
+	prodViewers := []string{ci("111111111111", "prod", "services", "plan"), ci("111111111111", "prod", "client", "plan")}
 	for _, tc := range []struct {
 		name           string
 		app            *synthesized
 		env            config.Environment
 		admins, viewer []string
 	}{
-		{"prod", s, config.Environments()[0], []string{role("111111111111", "stratum-prod-ci-apply"), role("111111111111", "stratum-break-glass")},
-			[]string{role("111111111111", "stratum-prod-ci-plan")}},
-		{"prod with an admin role", custom, envs[0], []string{role("111111111111", "stratum-prod-ci-apply"), role("111111111111", "stratum-break-glass"), envs[0].Cluster.AdminRoleARNs[0]},
-			[]string{role("111111111111", "stratum-prod-ci-plan")}},
-		{"staging assuming a role with CI", custom, envs[1], []string{envs[1].AssumeRoleARN, role("222222222222", "stratum-break-glass")},
-			[]string{role("222222222222", "stratum-staging-ci-plan")}},
+		{"prod", s, config.Environments()[0], prodAdmins, prodViewers},
+		{"prod with an admin role", custom, envs[0], append(slices.Clone(prodAdmins), envs[0].Cluster.AdminRoleARNs[0]), prodViewers},
+		// One role deploys every layer: no layer roles, no plan roles.
+		{"staging assuming a role", custom, envs[1], []string{envs[1].AssumeRoleARN, role("222222222222", "stratum-break-glass")}, nil},
 		{"dev without CI", custom, envs[2], []string{envs[2].AssumeRoleARN, role("333333333333", "stratum-break-glass")}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -344,21 +349,31 @@ func TestClusterAdmins(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("access entries for %v, want %v", got, want)
 			}
-			policies := map[string]string{} // principal -> policy
-			for addr, a := range j.resources("aws_eks_access_policy_association") {
-				if jsonObject(a["access_scope"])["type"] != "cluster" {
-					t.Errorf("%s: scope %v, want cluster", addr, a["access_scope"])
+			policies := map[string][]string{} // principal -> "policy scope"
+			for _, a := range j.resources("aws_eks_access_policy_association") {
+				scope := jsonObject(a["access_scope"])
+				where := fmt.Sprint(scope["type"])
+				if ns := jsonStrings(scope["namespaces"]); len(ns) > 0 {
+					where += ":" + strings.Join(ns, ",")
 				}
-				policies[entries[fmt.Sprint(a["principal_arn"])]] = fmt.Sprint(a["policy_arn"])
+				p := entries[fmt.Sprint(a["principal_arn"])]
+				policy := fmt.Sprint(a["policy_arn"])
+				policies[p] = append(policies[p], policy[strings.LastIndex(policy, "/")+1:]+" "+where)
 			}
 			for _, p := range tc.admins {
-				if !strings.HasSuffix(policies[p], ":eks::aws:cluster-access-policy/"+eks.ClusterAdminPolicy) {
-					t.Errorf("%s: policy %q, want cluster-admin", p, policies[p])
+				if fmt.Sprint(policies[p]) != "["+eks.ClusterAdminPolicy+" cluster]" {
+					t.Errorf("%s: policies %v, want cluster-admin", p, policies[p])
 				}
 			}
 			for _, p := range tc.viewer {
-				if !strings.HasSuffix(policies[p], ":eks::aws:cluster-access-policy/"+eks.AdminViewPolicy) {
-					t.Errorf("%s: policy %q, want %s and nothing more", p, policies[p], eks.AdminViewPolicy)
+				want := []string{eks.ViewPolicy + " cluster"}
+				if strings.Contains(p, "-services-") {
+					want = append(want, eks.AdminViewPolicy+" namespace:kube-system")
+				}
+				sort.Strings(policies[p])
+				sort.Strings(want)
+				if fmt.Sprint(policies[p]) != fmt.Sprint(want) {
+					t.Errorf("%s: policies %v, want %v and nothing more (no Secrets outside Helm's namespace)", p, policies[p], want)
 				}
 			}
 		})

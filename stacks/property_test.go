@@ -169,7 +169,7 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI", "LogRetentionDays", "Cluster.BreakGlassRoleARN"},
+	contract.Bootstrap:  {"State", "CI", "Production", "LogRetentionDays", "Cluster.BreakGlassRoleARN"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection", "Alerts"},
 	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI", "Production", "Alerts.RunbookBaseURL"},
 	contract.Services:   {"DeletionProtection", "Cluster.Version"},

@@ -1,6 +1,11 @@
 package configtest
 
-import "stratum/config"
+import (
+	"slices"
+	"strings"
+
+	"stratum/config"
+)
 
 // Indexes of the environments in config.Environments(), which returns
 // prod, staging and dev in that order.
@@ -10,12 +15,22 @@ const (
 	Dev
 )
 
-// inAccount moves e to account, with its break-glass role.
+// inAccount moves e to account, with its break-glass and team roles.
 func inAccount(e *config.Environment, account string) {
+	old := e.AccountID
 	e.AccountID = account
 	if e.Cluster.BreakGlassRoleARN != "" {
 		e.Cluster.BreakGlassRoleARN = e.RoleARN("stratum-break-glass")
 	}
+	teams := slices.Clone(e.CI.Teams)
+	for i, t := range teams {
+		roles := slices.Clone(t.RoleARNs)
+		for j, arn := range roles {
+			roles[j] = strings.Replace(arn, ":"+old+":", ":"+account+":", 1)
+		}
+		teams[i].RoleARNs = roles
+	}
+	e.CI.Teams = teams
 }
 
 // EnvironmentCases are config.Validate's rules, one case each, on
@@ -65,17 +80,28 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 		Owner: `environment "dev"`, Field: "AssumeRoleARN", Value: `""`, Want: "a deploy role"},
 	{Name: "assume role ARN",
 		Good: func(e []config.Environment) {
-			e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:role/ci/stratum-deploy"
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::111111111111:role/ci/stratum-deploy"
 		},
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::111111111111:user/deploy" },
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::111111111111:user/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "user/deploy", Want: "IAM role ARN"},
 	{Name: "assume role in the pinned account",
-		Good:  func(e []config.Environment) { e[Staging].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Good: func(e []config.Environment) {
+			e[Staging].CI, e[Staging].AssumeRoleARN = config.CI{}, "arn:aws:iam::222222222222:role/deploy"
+		},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws:iam::222222222222:role/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "222222222222", Want: "account 111111111111"},
 	{Name: "assume role partition",
-		Bad:   func(e []config.Environment) { e[Prod].AssumeRoleARN = "arn:aws-cn:iam::111111111111:role/deploy" },
+		Bad: func(e []config.Environment) {
+			e[Prod].CI, e[Prod].AssumeRoleARN = config.CI{}, "arn:aws-cn:iam::111111111111:role/deploy"
+		},
 		Field: "AssumeRoleARN", Value: "aws-cn", Want: "partition aws"},
+	{Name: "one role deploying every layer or the layers' own roles",
+		Bad:   func(e []config.Environment) { e[Staging].AssumeRoleARN = "arn:aws:iam::222222222222:role/deploy" },
+		Owner: `environment "staging"`, Field: "AssumeRoleARN", Value: "role/deploy", Want: "empty with CI"},
 
 	// Network.
 	{Name: "VPC CIDR syntax",
@@ -338,9 +364,9 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].Cluster.AdminRoleARNs = []string{e[Prod].Cluster.BreakGlassRoleARN} // covered by its own entry
 		},
 		Bad: func(e []config.Environment) {
-			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-prod-ci-apply"
+			e[Prod].Cluster.BreakGlassRoleARN = "arn:aws:iam::111111111111:role/stratum-ci/stratum-prod-platform-deploy"
 		},
-		Field: "Cluster.BreakGlassRoleARN", Value: "ci-apply", Want: "other than the deploy role"},
+		Field: "Cluster.BreakGlassRoleARN", Value: "platform-deploy", Want: "other than the deploy roles"},
 	{Name: "admin role named like the break-glass entry",
 		Bad: func(e []config.Environment) {
 			e[Prod].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Break_Glass"}
@@ -507,12 +533,21 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "acme", Organization: "acme", Project: "Platform"}
 		},
 		Field: "CI.AzureDevOps.OrganizationID", Value: "acme", Want: "GUID"},
-	{Name: "azure connections differ",
-		Bad: func(e []config.Environment) {
-			e[Prod].CI.AzureDevOps = &config.AzureDevOpsCI{OrganizationID: "61c028b9-510c-4f84-bfb2-f48d33b6b542", Organization: "acme", Project: "Platform",
-				PlanConnection: "aws-prod", ApplyConnection: "aws-prod"}
+	{Name: "production plans pull requests only after an approval",
+		Good:  func(e []config.Environment) { e[Prod].CI.PullRequestPlans = config.PlansNever },
+		Bad:   func(e []config.Environment) { e[Prod].CI.PullRequestPlans = config.PlansAlways },
+		Field: "CI.PullRequestPlans", Value: "always", Want: "in production"},
+	{Name: "pull request plans",
+		Bad:   func(e []config.Environment) { e[Prod].CI.PullRequestPlans = "sometimes" },
+		Field: "CI.PullRequestPlans", Value: "sometimes", Want: "after-approval"},
+	{Name: "team roles",
+		Good: func(e []config.Environment) {
+			e[Prod].CI.Teams = []config.Team{{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/platform-team"}, Layers: []string{"foundation"}}}
 		},
-		Field: "CI.AzureDevOps.ApplyConnection", Value: "aws-prod", Want: "other than PlanConnection"},
+		Bad: func(e []config.Environment) {
+			e[Prod].CI.Teams = []config.Team{{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/*"}, Layers: []string{"foundation"}}}
+		},
+		Field: "CI.Teams[0].RoleARNs[0]", Value: "arn:aws:iam::111111111111:role/*", Want: "exact IAM role ARN"},
 	{Name: "one identity provider per account",
 		Good: func(e []config.Environment) {
 			inAccount(&e[Staging], "111111111111")

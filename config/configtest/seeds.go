@@ -24,7 +24,7 @@ type EnvironmentSeed struct {
 	// Bucket names the state bucket and the lock table.
 	Bucket, Domain string
 	// Role, when set, is assumed by the providers and made a cluster
-	// admin.
+	// admin (CI is then off: the layers' roles assume no role).
 	Role                                       string
 	ASN, AmazonASN, Retention                  int
 	MinSize, DesiredSize, MaxSize              int
@@ -51,6 +51,8 @@ func (s EnvironmentSeed) Environments() []config.Environment {
 	}
 	e.AssumeRoleARN, e.Cluster.AdminRoleARNs = s.Role, nil
 	if s.Role != "" {
+		// One role deploying every layer replaces the layers' CI roles.
+		e.CI = config.CI{}
 		e.Cluster.AdminRoleARNs = []string{s.Role}
 	}
 	e.Cluster.SystemNodes = config.NodeGroup{InstanceTypes: []string{s.NodeType}, MinSize: s.MinSize, DesiredSize: s.DesiredSize, MaxSize: s.MaxSize, DiskSizeGiB: s.DiskSize}

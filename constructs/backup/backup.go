@@ -55,6 +55,11 @@ type Props struct {
 	// principals allowed to manage vault locks can still remove the
 	// lock). Default: false.
 	DeletionProtection bool
+	// ComplianceLockDays, with DeletionProtection, puts the vault locks
+	// in compliance mode (changeable_for_days): after this many days (at
+	// least 3) nobody can remove them or delete a recovery point before
+	// its retention ends. Default: 0 (governance mode).
+	ComplianceLockDays int
 	// Copy, when set, copies every recovery point to a vault in another
 	// region, named <Name>-copies. Default: nil (no copies).
 	Copy *Copy
@@ -91,7 +96,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	b := &Backup{}
-	b.Vault = newVault(c, "vault", p.Name, p.Key, p.RetentionDays, p.DeletionProtection, nil)
+	b.Vault = newVault(c, "vault", p.Name, p.Key, p.RetentionDays, p.DeletionProtection, p.ComplianceLockDays, nil)
 
 	rule := &backupplan.BackupPlanRule{
 		RuleName:        jsii.String("daily"),
@@ -105,7 +110,7 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 		// Its own name, although vault names are regional: a name says
 		// which vault a recovery point (or an identity-matching tool such
 		// as stratum migrate) is about.
-		b.CopyVault = newVault(c, "copy-vault", p.Name+"-copies", cp.Key, cp.RetentionDays, p.DeletionProtection, cp.Provider)
+		b.CopyVault = newVault(c, "copy-vault", p.Name+"-copies", cp.Key, cp.RetentionDays, p.DeletionProtection, p.ComplianceLockDays, cp.Provider)
 		rule.CopyAction = []*backupplan.BackupPlanRuleCopyAction{{
 			DestinationVaultArn: b.CopyVault.Arn(),
 			Lifecycle: &backupplan.BackupPlanRuleCopyActionLifecycle{
@@ -146,8 +151,9 @@ func New(scope constructs.Construct, id string, p *Props) *Backup {
 // newVault creates the vault id named name, encrypted with key, through
 // provider (nil: the scope's default). With protection it gets
 // prevent_destroy and a vault lock (id+"-lock") that keeps every recovery
-// point for retentionDays.
-func newVault(c constructs.Construct, id, name string, key *kms.Key, retentionDays int, protection bool, provider cdktf.TerraformProvider) backupvault.BackupVault {
+// point for retentionDays, in compliance mode after complianceDays when
+// that is above 0.
+func newVault(c constructs.Construct, id, name string, key *kms.Key, retentionDays int, protection bool, complianceDays int, provider cdktf.TerraformProvider) backupvault.BackupVault {
 	cfg := &backupvault.BackupVaultConfig{
 		Name:      jsii.String(name),
 		KmsKeyArn: key.ARN,
@@ -161,12 +167,17 @@ func newVault(c constructs.Construct, id, name string, key *kms.Key, retentionDa
 	vault := backupvault.NewBackupVault(c, jsii.String(id), cfg)
 	if protection {
 		// Without changeable_for_days the lock is in governance mode and
-		// can still be changed by authorized principals.
-		backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String(id+"-lock"), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
+		// can still be changed by authorized principals; with it, it is
+		// in compliance mode and immutable once those days have passed.
+		lock := &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
 			BackupVaultName:  vault.Name(),
 			MinRetentionDays: jsii.Number(float64(retentionDays)),
 			Provider:         provider,
-		})
+		}
+		if complianceDays > 0 {
+			lock.ChangeableForDays = jsii.Number(float64(complianceDays))
+		}
+		backupvaultlockconfiguration.NewBackupVaultLockConfiguration(c, jsii.String(id+"-lock"), lock)
 	}
 	return vault
 }
@@ -183,6 +194,8 @@ func (p *Props) validate() error {
 		return fmt.Errorf("Schedule %q is invalid: want %s", p.Schedule, awsrules.CronProblem(p.Schedule))
 	case p.RetentionDays < 1:
 		return fmt.Errorf("RetentionDays %d is invalid: want at least 1", p.RetentionDays)
+	case p.ComplianceLockDays != 0 && (p.ComplianceLockDays < 3 || !p.DeletionProtection):
+		return fmt.Errorf("ComplianceLockDays %d is invalid: want 0, or at least 3 (AWS Backup's cooling-off period) with DeletionProtection", p.ComplianceLockDays)
 	case p.Copy != nil && (p.Copy.Provider == nil || p.Copy.Key == nil):
 		return fmt.Errorf("Copy: Provider and Key are required: the copies' vault is in another region, with a key of its own")
 	case p.Copy != nil && p.Copy.RetentionDays < 1:

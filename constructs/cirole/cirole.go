@@ -76,8 +76,9 @@ type Trust struct {
 	// Subjects are the exact sub values allowed (StringEquals).
 	Subjects []string
 	// SubjectPattern, when set, is one StringLike sub pattern whose only
-	// wildcard is a trailing "*" after the last ':' (e.g. any branch of one
-	// project). Default: "" (exact subjects only).
+	// wildcard is a trailing "*" after a fixed prefix of at least two
+	// claims (any branch of one project, any pull request's merge ref).
+	// Default: "" (exact subjects only).
 	SubjectPattern string
 }
 
@@ -96,6 +97,14 @@ type Props struct {
 	// MaxSessionDurationSeconds caps the credentials' lifetime (3600 to
 	// 43200). Default: 3600.
 	MaxSessionDurationSeconds int
+	// Path is the role's IAM path. Default: "/".
+	Path string
+	// PermissionsBoundary is the ARN of the role's permissions boundary.
+	// Required: every role Stratum creates carries one.
+	PermissionsBoundary *string
+	// AssumedBy are IAM role ARNs (a team's, people's) that may assume
+	// the role with sts:AssumeRole. Default: none.
+	AssumedBy []string
 }
 
 // Role is a role CI assumes.
@@ -140,13 +149,26 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 			})
 		}
 	}
+	if len(p.AssumedBy) > 0 {
+		trust = append(trust, &Statement{
+			Sid: jsii.String("Teams"), Effect: jsii.String("Allow"),
+			Actions: jsii.Strings("sts:AssumeRole"),
+			Principals: []*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{{
+				Type: jsii.String("AWS"), Identifiers: jsii.Strings(p.AssumedBy...),
+			}},
+		})
+	}
 	doc := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("trust"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: trust,
 	})
 	cfg := &iamrole.IamRoleConfig{
 		Name:             jsii.String(p.Name),
 		Description:      jsii.String(p.Description),
-		AssumeRolePolicy: doc.Json(),
+		AssumeRolePolicy:    doc.Json(),
+		PermissionsBoundary: p.PermissionsBoundary,
+	}
+	if p.Path != "" {
+		cfg.Path = jsii.String(p.Path)
 	}
 	if p.MaxSessionDurationSeconds != 0 {
 		cfg.MaxSessionDuration = jsii.Number(float64(p.MaxSessionDurationSeconds))
@@ -174,8 +196,10 @@ func (p *Props) validate() error {
 		return fmt.Errorf("props are required")
 	case p.Name == "" || len(p.Name) > 64:
 		return fmt.Errorf("Name %q: want 1 to 64 characters", p.Name)
-	case len(p.Trusts) == 0:
-		return fmt.Errorf("Trusts: at least one is required")
+	case len(p.Trusts) == 0 && len(p.AssumedBy) == 0:
+		return fmt.Errorf("Trusts or AssumedBy: at least one is required")
+	case p.PermissionsBoundary == nil:
+		return fmt.Errorf("PermissionsBoundary is required: every role Stratum creates carries the environment's boundary")
 	case p.MaxSessionDurationSeconds != 0 && (p.MaxSessionDurationSeconds < 3600 || p.MaxSessionDurationSeconds > 43200):
 		return fmt.Errorf("MaxSessionDurationSeconds %d: want 3600 to 43200", p.MaxSessionDurationSeconds)
 	}
@@ -203,8 +227,8 @@ func (t Trust) validate() error {
 	}
 	if pat := t.SubjectPattern; pat != "" {
 		head, ok := strings.CutSuffix(pat, "*")
-		if !ok || strings.ContainsAny(head, "*?") || !strings.HasSuffix(head, ":") || strings.Count(head, ":") < 2 {
-			return fmt.Errorf("SubjectPattern %q: want a fixed prefix of at least two claims ending in ':' followed by one '*'", pat)
+		if !ok || strings.ContainsAny(head, "*?") || strings.Count(head, ":") < 2 {
+			return fmt.Errorf("SubjectPattern %q: want a fixed prefix of at least two claims followed by one trailing '*'", pat)
 		}
 	}
 	return nil

@@ -10,7 +10,8 @@ import (
 func TestValidate(t *testing.T) {
 	p := &Provider{Issuer: "token.actions.githubusercontent.com"}
 	ok := func() *Props {
-		return &Props{Name: "r", Trusts: []Trust{{Sid: "S", Provider: p, Audience: "sts.amazonaws.com", Subjects: []string{"repo:o/r:pull_request"}}}}
+		boundary := "arn:aws:iam::1:policy/b"
+		return &Props{Name: "r", PermissionsBoundary: &boundary, Trusts: []Trust{{Sid: "S", Provider: p, Audience: "sts.amazonaws.com", Subjects: []string{"repo:o/r:pull_request"}}}}
 	}
 	if err := ok().validate(); err != nil {
 		t.Fatalf("valid props: %v", err)
@@ -21,6 +22,7 @@ func TestValidate(t *testing.T) {
 		want   string
 	}{
 		{"no trust", func(p *Props) { p.Trusts = nil }, "at least one"},
+		{"no boundary", func(p *Props) { p.PermissionsBoundary = nil }, "PermissionsBoundary is required"},
 		{"no subject", func(p *Props) { p.Trusts[0].Subjects = nil }, "admits every repository"},
 		{"wildcard subject", func(p *Props) { p.Trusts[0].Subjects = []string{"repo:o/*"} }, "without wildcards"},
 		{"wildcard audience", func(p *Props) { p.Trusts[0].Audience = "*" }, "Audience"},
@@ -43,5 +45,14 @@ func TestValidate(t *testing.T) {
 	good.Trusts[0].SubjectPattern = "project_path:g/p:ref_type:branch:ref:*"
 	if err := good.validate(); err != nil {
 		t.Errorf("branch pattern: %v", err)
+	}
+	good.Trusts[0].SubjectPattern = "repo:o/r:pull_request:ref:refs/pull/*"
+	if err := good.validate(); err != nil {
+		t.Errorf("pull request pattern: %v", err)
+	}
+	team := ok()
+	team.Trusts, team.AssumedBy = nil, []string{"arn:aws:iam::1:role/team"}
+	if err := team.validate(); err != nil {
+		t.Errorf("team-only role: %v", err)
 	}
 }

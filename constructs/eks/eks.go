@@ -36,6 +36,10 @@ var LogTypes = []string{"api", "audit", "authenticator", "controllerManager", "s
 // ClusterAdminPolicy is the EKS access policy granting cluster-admin.
 const ClusterAdminPolicy = "AmazonEKSClusterAdminPolicy"
 
+// ViewPolicy is the EKS access policy granting read access to most
+// resources, Secrets excluded (Kubernetes' view role).
+const ViewPolicy = "AmazonEKSViewPolicy"
+
 // AdminViewPolicy is the EKS access policy granting read access to every
 // Kubernetes resource, Secrets included: a Terraform plan of Helm releases
 // reads them (Helm keeps its releases in Secrets).
@@ -69,9 +73,10 @@ type Props struct {
 	// scope) through access entries. Default: none. With no admins and no
 	// other access entries nobody can use the Kubernetes API.
 	Admins []Admin
-	// Viewers get read-only access to every resource
-	// (AmazonEKSAdminViewPolicy, cluster scope), e.g. the CI role that
-	// plans the in-cluster stacks. Default: none.
+	// Viewers get read-only access to every resource but Secrets
+	// (AmazonEKSViewPolicy, cluster scope), e.g. the CI roles that plan
+	// the in-cluster stacks, and to the Secrets of their
+	// SecretNamespaces only. Default: none.
 	Viewers []Admin
 	// LogRetentionDays is how long control-plane logs are kept; a value
 	// CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, …, 3653). Required.
@@ -94,6 +99,10 @@ type Admin struct {
 	ID string
 	// PrincipalARN is the IAM role (or user) ARN; may be a token.
 	PrincipalARN *string
+	// SecretNamespaces (viewers only) are the namespaces whose Secrets
+	// the viewer may read too (AmazonEKSAdminViewPolicy scoped to them),
+	// e.g. where Helm keeps its release records. Default: none.
+	SecretNamespaces []string
 }
 
 // Cluster is the EKS control plane and its identity provider.
@@ -198,7 +207,7 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 		principals         []Admin
 	}{
 		{"admin-", "-cluster-admin", ClusterAdminPolicy, p.Admins},
-		{"viewer-", "-admin-view", AdminViewPolicy, p.Viewers},
+		{"viewer-", "-view", ViewPolicy, p.Viewers},
 	} {
 		for _, a := range level.principals {
 			entry := eksaccessentry.NewEksAccessEntry(c, jsii.String(level.entry+a.ID), &eksaccessentry.EksAccessEntryConfig{
@@ -212,6 +221,16 @@ func New(scope constructs.Construct, id string, p *Props) *Cluster {
 				PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, level.policy)),
 				AccessScope:  &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{Type: jsii.String("cluster")},
 			})
+			if len(a.SecretNamespaces) > 0 {
+				eksaccesspolicyassociation.NewEksAccessPolicyAssociation(c, jsii.String(level.entry+a.ID+"-secrets"), &eksaccesspolicyassociation.EksAccessPolicyAssociationConfig{
+					ClusterName:  cluster.Name(),
+					PrincipalArn: entry.PrincipalArn(),
+					PolicyArn:    jsii.String(fmt.Sprintf("arn:%s:eks::aws:cluster-access-policy/%s", *partition, AdminViewPolicy)),
+					AccessScope: &eksaccesspolicyassociation.EksAccessPolicyAssociationAccessScope{
+						Type: jsii.String("namespace"), Namespaces: jsii.Strings(a.SecretNamespaces...),
+					},
+				})
+			}
 		}
 	}
 

@@ -438,7 +438,7 @@ func MappingFile() []byte {
     {"from": "aws_instance.bastion", "action": "retire", "reason": "Stratum has no bastion: operators use SSM Session Manager; decommission the instance by hand"},
     {"from": "aws_security_group.load_balancers", "action": "retire", "reason": "Stratum has no shared load balancer group: the AWS Load Balancer Controller creates its own; delete the group by hand once no load balancer uses it"},
     {"from": "aws_security_group.databases", "action": "retire", "reason": "Stratum has no shared database group: each database has its own; delete the group by hand once no database uses it"},
-    {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47", "reason": "the monolith's admin is not the configured deploy role: the entry moves, and the next apply replaces its principal"}
+    {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer-services_9E4C06BA", "reason": "the monolith's admin is not the configured deploy role: the entry moves, and the next apply replaces its principal"}
   ]
 }
 `)

@@ -137,6 +137,15 @@ func (m *mocker) dataValues(typ, name string, cfg map[string]any) (map[string]an
 			"issuer_arn": issuer, "issuer_id": "AROA" + strings.ToUpper(f.hex("role-id", 17)),
 			"issuer_name": "stratum-deploy", "session_name": m.stack,
 		}, nil
+	case "aws_kms_key":
+		// Looked up by alias (foundation-<env> watches the state key).
+		id := f.uuid("kms/" + fmt.Sprint(cfg["key_id"]))
+		arn := f.arn("kms", "key/"+id)
+		return map[string]any{
+			"id": id, "key_id": id, "arn": arn, "enabled": true, "key_state": "Enabled", "key_manager": "CUSTOMER",
+			"key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT", "key_spec": "SYMMETRIC_DEFAULT",
+			"origin": "AWS_KMS", "multi_region": false, "description": "Terraform state",
+		}, nil
 	case "aws_eks_addon_version":
 		addon, _ := cfg["addon_name"].(string)
 		return map[string]any{"version": addonVersion(addon), "id": addon}, nil

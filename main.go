@@ -33,6 +33,7 @@ import (
 	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/placeholders"
+	"stratum/policy"
 	"stratum/review"
 	"stratum/scpcheck"
 	"stratum/stackgraph"
@@ -59,6 +60,7 @@ var commands = map[string]command{
 	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
+	"policy":         {summary: "evaluate the policies (policy/rego) over a stack's plan (terraform show -json) or every synthesized stack", run: policy.Main},
 	"placeholders":   {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
 	"review":         {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
 	"scp-check":      {summary: "check with the AWS CLI that the SCP guarding the SSM contract binds every environment's account (exit 2 if not)", run: scpcheck.Main},

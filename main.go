@@ -52,6 +52,7 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
+	"applied":        {summary: "fetch, record (after a manual apply) or list what was last applied to each stack (SSM records)", run: changes.AppliedMain},
 	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
 	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
 	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},

@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"stratum/config"
 	"stratum/internal/cli"
 )
 
@@ -183,9 +184,16 @@ entry that matches no finding any more. make scan and the pull-request pipelines
 	}, stdout, stderr)
 	report := f.String("report", "", "trivy's JSON report (required)")
 	ignore := f.String("ignore", ".trivyignore.yaml", "the ignore file: misconfigurations entries with id, paths and statement")
-	f.Required("report")
+	version := f.Bool("trivy-version", false, "print the trivy version the pipelines pin (config.Pipelines.TrivyVersion) and exit")
 	if code, ok := f.Parse(args); !ok {
 		return code
+	}
+	if *version {
+		fmt.Fprintln(stdout, config.PipelineSettings().TrivyVersion)
+		return cli.ExitOK
+	}
+	if *report == "" {
+		return f.Usagef("missing required flag -report: trivy's JSON report")
 	}
 	b, err := os.ReadFile(*report)
 	if err != nil {

@@ -136,10 +136,14 @@ const (
 // check writes drift/$STACK.json for stratum drift and exits 0: the
 // report job says what drifted.
 func planScript(kind planKind) string {
+	keep := "plan.json"
+	if kind == prPlan {
+		keep = "plan.json tfplan" // a pull request keeps no saved plan, whatever happens
+	}
 	s := `set -euo pipefail
 root=$PWD
 cd "cdktf.out/stacks/$STACK"
-trap 'rm -f plan.json' EXIT
+trap 'rm -f ` + keep + `' EXIT
 terraform init -input=false -no-color
 set +e
 terraform plan -input=false -no-color -lock=false -detailed-exitcode -out=tfplan
@@ -165,7 +169,7 @@ terraform show -json tfplan > plan.json
 "$root/stratum" policy -plan plan.json -stack "$STACK" -labels "${LABELS:-}"
 `
 	if kind == prPlan {
-		return s + "rm -f tfplan\n"
+		return s
 	}
 	return s + `sha256sum tfplan | cut -d' ' -f1 > tfplan.sha256
 echo "saved plan sha256 $(cat tfplan.sha256)"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,26 +12,9 @@ import (
 
 	"stratum/applied"
 	"stratum/config"
+	"stratum/internal/awscli"
 	"stratum/internal/cli"
 )
-
-// AWS runs one `aws` CLI command and returns its standard output.
-type AWS func(args ...string) ([]byte, error)
-
-// AWSCLI runs the AWS CLI binary bin with JSON output.
-func AWSCLI(bin string) AWS {
-	return func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, append(args, "--output", "json")...)
-		out, err := cmd.Output()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return nil, fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("aws %s: %w", strings.Join(args, " "), err)
-		}
-		return out, nil
-	}
-}
 
 // AppliedMain is `stratum applied`: the applied records of the stacks
 // (package applied).
@@ -40,7 +22,7 @@ func AppliedMain(args []string, stdout, stderr io.Writer) int {
 	return appliedMain(args, stdout, stderr, nil)
 }
 
-func appliedMain(args []string, stdout, stderr io.Writer, aws AWS) int {
+func appliedMain(args []string, stdout, stderr io.Writer, aws awscli.Runner) int {
 	f := cli.New(cli.Command{
 		Name:      "applied",
 		Synopsis:  "fetch -env ENV -out DIR | record -env ENV -stack STACK [-dir DIR] | list -env ENV [-dir DIR] [-aws BIN]",
@@ -81,7 +63,7 @@ func appliedMain(args []string, stdout, stderr io.Writer, aws AWS) int {
 		return f.Usagef("-env %q: %v", *env, err)
 	}
 	if aws == nil {
-		aws = AWSCLI(*bin)
+		aws = awscli.CLI(*bin)
 	}
 	switch verb {
 	case "fetch":

@@ -19,7 +19,7 @@ func TestMappedIdentity(t *testing.T) {
 	swap := `{"moves": [
   {"from": "module.vpc.aws_subnet.database[0]", "to": "foundation-prod:aws_subnet.network_database-us-east-1b_57B7B5D7"},
   {"from": "module.vpc.aws_subnet.database[1]", "to": "foundation-prod:aws_subnet.network_database-us-east-1a_2E3C9D8A"},
-  {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer_32E23F47"},
+  {"from": "module.eks.aws_eks_access_entry.admin", "to": "platform-prod:aws_eks_access_entry.cluster_admin-deployer-services_9E4C06BA"},
   {"from": "aws_instance.bastion", "action": "retire"},
   {"from": "aws_security_group.load_balancers", "action": "retire"},
   {"from": "aws_security_group.databases", "action": "retire"}
@@ -51,7 +51,7 @@ func TestMappedIdentity(t *testing.T) {
 		`moves[0] (from "module.vpc.aws_subnet.database[0]"): module.vpc.aws_subnet.database[0] contradicts the identity of foundation-prod:`,
 		"cidr_block: the destination declares 10.10.9.0/24, the object has 10.10.8.0/24",
 		"cidr_block: the destination declares 10.10.8.0/24, the object has 10.10.9.0/24",
-		"principal_arn: the destination declares arn:aws:iam::111111111111:role/stratum-prod-ci-apply, the object has arn:aws:iam::111111111111:role/stratum-deployer",
+		"principal_arn: the destination declares arn:aws:iam::111111111111:role/stratum-ci/stratum-prod-services-deploy, the object has arn:aws:iam::111111111111:role/stratum-deployer",
 		"pass -force-identity module.vpc.aws_subnet.database[0] to move it anyway",
 	} {
 		if code != 1 || !strings.Contains(errs, want) {

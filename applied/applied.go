@@ -17,10 +17,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -107,36 +104,4 @@ func ParseParameters(env string, b []byte) (Records, error) {
 		recs[stack] = r
 	}
 	return recs, nil
-}
-
-// Load reads the records of a directory of files written by `aws ssm
-// get-parameters-by-path` (or `stratum applied fetch`), one per
-// environment, named <env>.json.
-func Load(dir string) (Records, []string, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(paths) == 0 {
-		return nil, nil, fmt.Errorf("%s holds no <env>.json file of records", dir)
-	}
-	all := Records{}
-	var envs []string
-	for _, p := range paths {
-		env := strings.TrimSuffix(filepath.Base(p), ".json")
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		recs, err := ParseParameters(env, b)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", p, err)
-		}
-		for k, v := range recs {
-			all[k] = v
-		}
-		envs = append(envs, env)
-	}
-	sort.Strings(envs)
-	return all, envs, nil
 }

@@ -166,3 +166,35 @@ func appliedMain(args []string, stdout, stderr io.Writer, aws awscli.Runner) int
 	}
 	return f.Usagef("unknown verb %q: want fetch, record or list", verb)
 }
+
+// LoadApplied reads the records of a directory of files written by `aws ssm
+// get-parameters-by-path` (or `stratum applied fetch`), one per
+// environment, named <env>.json.
+func LoadApplied(dir string) (applied.Records, []string, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, fmt.Errorf("%s holds no <env>.json file of records", dir)
+	}
+	all := applied.Records{}
+	var envs []string
+	for _, p := range paths {
+		env := strings.TrimSuffix(filepath.Base(p), ".json")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		recs, err := applied.ParseParameters(env, b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", p, err)
+		}
+		for k, v := range recs {
+			all[k] = v
+		}
+		envs = append(envs, env)
+	}
+	slices.Sort(envs)
+	return all, envs, nil
+}

@@ -45,7 +45,7 @@ func TestAppliedFetch(t *testing.T) {
 			if want := "ssm get-parameters-by-path --path " + applied.Path("dev") + " --recursive"; len(calls) != 1 || calls[0] != want {
 				t.Errorf("aws calls %v, want %q", calls, want)
 			}
-			recs, envs, err := applied.Load(dir)
+			recs, envs, err := LoadApplied(dir)
 			if err != nil || len(recs) != 1 || envs[0] != "dev" {
 				t.Errorf("Load after fetch: %v %v %v", recs, envs, err)
 			}

@@ -49,7 +49,7 @@ its environment: the report names the command to run by hand.`,
 	var recs applied.Records
 	if *appliedDir != "" {
 		var err error
-		if recs, _, err = applied.Load(*appliedDir); err != nil {
+		if recs, _, err = LoadApplied(*appliedDir); err != nil {
 			return f.Fail(err)
 		}
 	}

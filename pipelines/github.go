@@ -199,7 +199,7 @@ func (in Input) ghManual(stop bool) ghJob {
   env=${stack#bootstrap-}
   cmd="npx cdktf deploy $stack && go run . applied record -env $env -stack $stack"
   echo "::` + what + ` title=${stack} is applied by hand::run: $cmd"
-  echo "- \` + "`$stack`" + `: its state is local and it holds the CI roles: apply it by hand (docs/backend-strategy.md): \` + "`$cmd`" + `" >> "$GITHUB_STEP_SUMMARY"
+  echo "- \` + "`$stack\\`" + `: its state is local and it holds the CI roles: apply it by hand (docs/backend-strategy.md): \` + "`$cmd\\`" + `" >> "$GITHUB_STEP_SUMMARY"
 done
 `
 	if stop {

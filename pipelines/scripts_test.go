@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"stratum/applied"
+	"stratum/changes"
 	"stratum/config"
 	"stratum/drift"
 	"stratum/stackgraph"
@@ -204,4 +205,40 @@ func TestPlanScripts(t *testing.T) {
 			t.Error("the drift check left plan.json on the runner")
 		}
 	})
+}
+
+// TestManualScript runs the GitHub job that reports changed manual
+// stacks: in a pull request a notice, in the apply pipeline it stops the
+// line (exit 1); either way the summary names each stack and the command
+// that applies and records it by hand, and the shell reads the script as
+// written (a stray backquote would start a command substitution).
+func TestManualScript(t *testing.T) {
+	in := sampleInput(t)
+	for _, c := range []struct {
+		name string
+		stop bool
+		code int
+	}{
+		{"pull request", false, 0},
+		{"apply stops the line", true, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			summary := filepath.Join(dir, "summary.md")
+			job := in.ghManual(c.stop)
+			code, _ := runScript(t, dir, "set -euo pipefail\n"+job.Steps[0].Run, `STACKS=["bootstrap-dev","bootstrap-prod"]`, "GITHUB_STEP_SUMMARY="+summary)
+			if code != c.code {
+				t.Errorf("exit %d, want %d", code, c.code)
+			}
+			got, _ := os.ReadFile(summary)
+			for _, want := range []string{
+				"- `bootstrap-dev`: ", "`" + changes.ManualCommand("bootstrap-dev", "dev") + "`",
+				"- `bootstrap-prod`: ", "`" + changes.ManualCommand("bootstrap-prod", "prod") + "`",
+			} {
+				if !strings.Contains(string(got), want) {
+					t.Errorf("summary lacks %q:\n%s", want, got)
+				}
+			}
+		})
+	}
 }

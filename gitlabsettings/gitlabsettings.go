@@ -170,12 +170,9 @@ apply creates the schedule and sets the process modes (a maintainer's token), th
 	if code, ok := f.Parse(args); !ok {
 		return code
 	}
-	verb := "check"
-	if f.NArg() > 1 || (f.NArg() == 1 && f.Arg(0) != "check" && f.Arg(0) != "apply") {
-		return f.Usagef("unexpected arguments %q: want check (the default) or apply", f.Args())
-	}
-	if f.NArg() == 1 {
-		verb = f.Arg(0)
+	verb, code, ok := f.Verb("check", "apply")
+	if !ok {
+		return code
 	}
 	token := getenv("GITLAB_TOKEN")
 	if token == "" {

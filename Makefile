@@ -33,7 +33,7 @@ ifeq ($(CI),true)
 TEST_SERVERS := kube-apiserver
 endif
 
-.PHONY: synth test update onboarding-check placeholders generate support bench bench-changed bench-migrate bench-scale bindings deps hcl tofu kube-apiserver clean
+.PHONY: synth test update onboarding-check placeholders generate support scan bench bench-changed bench-migrate bench-scale bindings deps hcl tofu kube-apiserver clean
 
 synth: $(GEN_DONE)
 	./scripts/synth
@@ -47,6 +47,13 @@ test: $(GEN_DONE) $(SCHEMAS) $(TEST_SERVERS)
 # Every stack as plain Terraform HCL, the way out of cdktf (docs/exit.md).
 hcl: $(GEN_DONE)
 	go run . hcl
+
+# trivy's misconfiguration scan of the HCL export, judged against
+# .trivyignore.yaml (unaccepted HIGH/CRITICAL findings and stale entries
+# fail); trivy is built once into .gen/trivy/ (about 15 minutes the first
+# time), too slow for make test: the pull-request pipelines run it.
+scan: $(GEN_DONE)
+	./scripts/scan
 
 # OpenTofu, built once from the Go module proxy; the Terraform tier then
 # checks every stack with tofu too.

@@ -26,14 +26,18 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/dbusers"
+	"stratum/drift"
 	"stratum/generate"
 	"stratum/githubtrust"
+	"stratum/gitlabsettings"
 	"stratum/internal/cli"
 	"stratum/internal/hclexport"
 	"stratum/migrate"
 	"stratum/pipelines"
 	"stratum/placeholders"
+	"stratum/policy"
 	"stratum/review"
+	"stratum/scan"
 	"stratum/scpcheck"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -51,21 +55,26 @@ type command struct {
 // commands are the subcommands, one entry each; the code of each lives in
 // its own package.
 var commands = map[string]command{
-	"changed":        {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
-	"database-users": {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
-	"generate":       {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
-	"github-oidc":    {summary: "check (or apply) the GitHub settings the deploy roles' trust relies on: the OIDC subject template, environments", run: githubtrust.Main},
-	"gitlab-child":   {summary: "print the GitLab child pipeline of one run from the report of changed -json", run: pipelines.ChildMain},
-	"graph":          {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
-	"hcl":            {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
-	"migrate":        {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
-	"placeholders":   {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
-	"review":         {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
-	"scp-check":      {summary: "check with the AWS CLI that the SCP guarding the SSM contract binds every environment's account (exit 2 if not)", run: scpcheck.Main},
-	"support":        {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
-	"synth-merge":    {summary: "assemble cdktf.out from the shards of synth-shard, byte for byte one synthesis's", run: synth.MergeCommand(config.Environments(), clients.All, source)},
-	"synth-plan":     {summary: "print the shard count K and the synthesis cache key for a pipeline (key=value, or -json)", run: synth.PlanCommand(config.Environments(), clients.All, source)},
-	"synth-shard":    {summary: "synthesize shard i of K of every stack into a directory (-shard i/K -out DIR)", run: synth.ShardCommand(config.Environments(), clients.All, source)},
+	"applied":         {summary: "fetch, record (after a manual apply) or list what was last applied to each stack (SSM records)", run: changes.AppliedMain},
+	"changed":         {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
+	"database-users":  {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
+	"drift":           {summary: "report a drift check: the drifted stacks and addresses from each drift job's result (exit 2 on drift)", run: drift.Main},
+	"generate":        {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
+	"github-oidc":     {summary: "check (or apply) the GitHub settings the deploy roles' trust relies on: the OIDC subject template, environments", run: githubtrust.Main},
+	"gitlab-settings": {summary: "check (or apply) the GitLab settings the pipeline relies on: the drift schedule, the resource groups' process mode", run: gitlabsettings.Main},
+	"gitlab-child":    {summary: "print the GitLab child pipeline of one run from the report of changed -json", run: pipelines.ChildMain},
+	"graph":           {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
+	"hcl":             {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
+	"migrate":         {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
+	"policy":          {summary: "evaluate the policies (policy/rego) over a stack's plan (terraform show -json) or every synthesized stack", run: policy.Main},
+	"placeholders":    {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
+	"review":          {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
+	"scan":            {summary: "judge trivy's scan of the HCL export against .trivyignore.yaml (unaccepted HIGH/CRITICAL findings, stale entries)", run: scan.Main},
+	"scp-check":       {summary: "check with the AWS CLI that the SCP guarding the SSM contract binds every environment's account (exit 2 if not)", run: scpcheck.Main},
+	"support":         {summary: "say which configured Kubernetes and PostgreSQL versions leave AWS standard support soon (-within 60d)", run: support.Main},
+	"synth-merge":     {summary: "assemble cdktf.out from the shards of synth-shard, byte for byte one synthesis's", run: synth.MergeCommand(config.Environments(), clients.All, source)},
+	"synth-plan":      {summary: "print the shard count K and the synthesis cache key for a pipeline (key=value, or -json)", run: synth.PlanCommand(config.Environments(), clients.All, source)},
+	"synth-shard":     {summary: "synthesize shard i of K of every stack into a directory (-shard i/K -out DIR)", run: synth.ShardCommand(config.Environments(), clients.All, source)},
 }
 
 // checkConfig and buildApp are the configuration check and the app build

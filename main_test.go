@@ -169,7 +169,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		})
 	}
 	errs.Reset()
-	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of changed,") {
+	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of applied, changed,") {
 		t.Errorf("stratum no-such-command: exit %d, stderr %q; want %d and the commands", code, errs.String(), cli.ExitUsage)
 	}
 }

@@ -28,9 +28,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"stratum/applied"
 	"stratum/stackgraph"
 )
 
@@ -146,14 +148,38 @@ type Report struct {
 	Manual []string `json:"manual"`
 	// Groups has one entry per group of the head graph (see
 	// stackgraph.Groups), key → selected stacks of that group, possibly
-	// empty: the matrices of the generated pipelines.
+	// empty: the matrices of the generated pipelines. A blocked stack is
+	// in no group: the pipeline neither plans nor applies it.
 	Groups map[string][]string `json:"groups"`
+	// Digests are the digest of every head stack's Terraform
+	// (applied.Digest): what an apply job records once it applied the
+	// stack's plan.
+	Digests map[string]string `json:"digests"`
+	// Blocked are the selected stacks that must wait for a manual stack
+	// (by stack → that stack): in an environment whose bootstrap-<env>
+	// changed and is not recorded as applied, nothing is applied (the
+	// stack holds the roles that apply them, and is read by some); only
+	// with records (-applied).
+	Blocked map[string]string `json:"blocked"`
+	// Pending are, with records, the selected manual stacks: each blocks
+	// its environment until a person applies it and records it
+	// (ManualCommand).
+	Pending []string `json:"pending"`
+}
+
+// ManualCommand is what a person runs for a manual stack that blocks
+// its environment: apply it, then record it as applied.
+func ManualCommand(stack, env string) string {
+	return fmt.Sprintf("npx cdktf deploy %[1]s && go run . applied record -env %[2]s -stack %[1]s", stack, env)
 }
 
 // Compare selects the stacks that differ between base and head.
 func Compare(base, head *Side) *Report {
 	r := &Report{Changed: []string{}, Added: []string{}, Removed: []string{}, Reads: []string{}, Stacks: []Selected{},
-		Manual: []string{}, Groups: map[string][]string{}}
+		Manual: []string{}, Groups: map[string][]string{}, Digests: map[string]string{}, Blocked: map[string]string{}, Pending: []string{}}
+	for name, j := range head.Stacks {
+		r.Digests[name] = applied.Digest(canonical(j))
+	}
 	dirty := map[string]map[string]bool{} // stack → addresses whose values can change
 	for _, name := range head.Graph.Names() {
 		h := head.Stacks[name]
@@ -166,7 +192,7 @@ func Compare(base, head *Side) *Report {
 			dirty[name] = changedAddresses(b, h)
 		}
 	}
-	for _, name := range base.Graph.Names() {
+	for _, name := range sortedNames(base.Stacks) {
 		if _, ok := head.Stacks[name]; !ok {
 			r.Removed = append(r.Removed, name)
 		}
@@ -227,7 +253,7 @@ func Compare(base, head *Side) *Report {
 	for _, gr := range head.Graph.Groups(nil) {
 		sel := []string{}
 		for _, n := range gr.Stacks {
-			if _, ok := reason[n]; ok {
+			if _, ok := reason[n]; ok && r.Blocked[n] == "" {
 				sel = append(sel, n)
 			}
 		}
@@ -362,4 +388,38 @@ func ssmReads(j map[string]any) map[string]string {
 		}
 	}
 	return out
+}
+
+func sortedNames(m map[string]map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Block marks, in each environment with a selected manual stack, every
+// other selected stack of that environment blocked by it: the manual
+// stack (bootstrap-<env>) holds the roles that apply them and writes
+// values some read, so nothing of the environment is applied before a
+// person applied it and recorded it. The manual stacks are Pending.
+func (r *Report) Block() {
+	byEnv := map[string]string{}
+	for _, s := range r.Stacks {
+		if s.Manual {
+			r.Pending = append(r.Pending, s.Name)
+			if byEnv[s.Environment] == "" {
+				byEnv[s.Environment] = s.Name
+			}
+		}
+	}
+	for _, s := range r.Stacks {
+		if m := byEnv[s.Environment]; m != "" && !s.Manual {
+			r.Blocked[s.Name] = m
+		}
+	}
+	for k, list := range r.Groups {
+		r.Groups[k] = slices.DeleteFunc(list, func(n string) bool { return r.Blocked[n] != "" })
+	}
 }

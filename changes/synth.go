@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+
+	"stratum/applied"
 )
 
 // synthCacheEnv names the synthesis cache of the stratum program
@@ -47,7 +50,22 @@ type Options struct {
 	Cache string
 	// Log receives progress lines. Default: discarded.
 	Log io.Writer
+	// Applied, when set, are the stacks' applied records (package
+	// applied) of every environment of the head, which replace Base: a
+	// stack is selected when its Terraform differs from what its record
+	// says was last applied (or it has none), so a failed or unrun apply
+	// is selected again. Only the commits recorded for changed stacks that
+	// write SSM parameters are synthesized, to tell which parameters can
+	// change (at most MaxRecordedCommits of them; beyond, or for a commit
+	// the repository lacks, every parameter such a stack writes counts as
+	// changing). Manual stacks that are selected block their environment
+	// (Report.Block). Default: nil (compare with Base).
+	Applied applied.Records
 }
+
+// MaxRecordedCommits is how many recorded commits Run synthesizes in
+// records mode.
+const MaxRecordedCommits = 3
 
 // Run synthesizes the base revision and the head and compares them. The
 // base is exported with `git archive` into a temporary directory (the
@@ -60,6 +78,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if o.SynthCache == "" && os.Getenv(synthCacheEnv) == "" {
 		o.SynthCache = filepath.Join(o.Repo, ".cache", "synth")
+	}
+	if o.Applied != nil {
+		return runApplied(ctx, o)
 	}
 	commit, err := git(ctx, o.Repo, "rev-parse", "--verify", "--quiet", o.Base+"^{commit}")
 	if err != nil {
@@ -115,6 +136,95 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r := Compare(base, head)
 	r.Base, r.BaseCommit = o.Base, commit
 	return r, nil
+}
+
+// runApplied is Run against the applied records.
+func runApplied(ctx context.Context, o Options) (*Report, error) {
+	tmp, err := os.MkdirTemp("", "stratum-changed-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	headOut := o.HeadOut
+	switch {
+	case o.Head != "":
+		if headOut, err = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head")); err != nil {
+			return nil, fmt.Errorf("head: %w", err)
+		}
+	case headOut == "":
+		headOut = filepath.Join(tmp, "head.out")
+		if err := Synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.SynthCache, o.Log); err != nil {
+			return nil, fmt.Errorf("head: %w", err)
+		}
+	}
+	head, err := LoadSide(headOut)
+	if err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	return CompareApplied(head, o.Applied, func(commit string) (*Side, error) {
+		if _, err := git(ctx, o.Repo, "rev-parse", "--verify", "--quiet", commit+"^{commit}"); err != nil {
+			return nil, fmt.Errorf("not in the repository (fetch-depth: 0?)")
+		}
+		out, err := synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "applied-"+short(commit)))
+		if err != nil {
+			return nil, err
+		}
+		return LoadSide(out)
+	}, o.Log), nil
+}
+
+// CompareApplied selects the stacks of head whose Terraform differs
+// from their applied records (see Options.Applied); load gives the
+// synthesis of a recorded commit.
+func CompareApplied(head *Side, recs applied.Records, load func(commit string) (*Side, error), log io.Writer) *Report {
+	base := &Side{Graph: head.Graph, Stacks: map[string]map[string]any{}}
+	need := map[string][]string{} // recorded commit → changed writers recorded at it
+	for name, j := range head.Stacks {
+		rec, ok := recs[name]
+		switch {
+		case !ok:
+			// Never applied: a new stack.
+		case rec.Digest == applied.Digest(canonical(j)):
+			base.Stacks[name] = j
+		default:
+			base.Stacks[name] = map[string]any{} // unknown until its commit is synthesized
+			if len(writtenParams(j, nil, true)) > 0 {
+				need[rec.Commit] = append(need[rec.Commit], name)
+			}
+		}
+	}
+	for name := range recs {
+		if _, ok := head.Stacks[name]; !ok {
+			base.Stacks[name] = map[string]any{} // recorded, gone from the head
+		}
+	}
+	commits := make([]string, 0, len(need))
+	for c := range need {
+		commits = append(commits, c)
+	}
+	sort.Slice(commits, func(i, j int) bool {
+		return len(need[commits[i]]) > len(need[commits[j]]) || (len(need[commits[i]]) == len(need[commits[j]]) && commits[i] < commits[j])
+	})
+	for i, c := range commits {
+		if i >= MaxRecordedCommits {
+			fmt.Fprintf(log, "stratum changed: more than %d recorded commits to synthesize; every parameter %v write counts as changing\n", MaxRecordedCommits, need[c])
+			continue
+		}
+		side, err := load(c)
+		if err != nil {
+			fmt.Fprintf(log, "stratum changed: recorded commit %s: %v; every parameter %v write counts as changing\n", short(c), err, need[c])
+			continue
+		}
+		for _, name := range need[c] {
+			if j, ok := side.Stacks[name]; ok && applied.Digest(canonical(j)) == recs[name].Digest {
+				base.Stacks[name] = j
+			}
+		}
+	}
+	r := Compare(base, head)
+	r.Base = "the applied records"
+	r.Block()
+	return r
 }
 
 func short(commit string) string { return commit[:min(12, len(commit))] }

@@ -25,6 +25,11 @@ type Client struct {
 	// Applications are the client's workloads; each gets a Kubernetes
 	// service account and an IRSA role with exactly the access it declares.
 	Applications []Application
+	// Owners are the handles (@org/team, @user, an email) that review
+	// changes to this client's stacks (their snapshots in CODEOWNERS),
+	// besides the teams of the database and client layers: any one of
+	// them may approve. Default: none (the layers' teams alone).
+	Owners []string
 }
 
 // Environment places a client in one environment and optionally overrides

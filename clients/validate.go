@@ -62,6 +62,11 @@ func Validate(all []Client, envs []config.Environment) error {
 		checkEnvironments(&p, owner, c, byName)
 		checkBuckets(&p, owner, c)
 		checkApplications(&p, owner, c)
+		for j, h := range c.Owners {
+			if !config.IsCodeOwner(h) {
+				p.Add(owner, fmt.Sprintf("Owners[%d]", j), h, "a code owner: @org/team, @user or an email address")
+			}
+		}
 		if nameOK {
 			checkDerivedNames(&p, owner, c, byName)
 		}

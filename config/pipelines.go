@@ -26,6 +26,14 @@ type Pipelines struct {
 	// TerraformVersion, GoVersion and NodeVersion are the tool versions the
 	// jobs install.
 	TerraformVersion, GoVersion, NodeVersion string
+	// NodeRelease is the exact Node.js release (of NodeVersion's line)
+	// GitLab jobs install from nodejs.org, checksum verified: the Go
+	// image's Debian ships Node 18, and package.json needs >= 20.
+	NodeRelease string
+	// TrivyVersion is the trivy release whose misconfiguration scan of
+	// the HCL export gates every pull request (its built-in checks, no
+	// update at run time), and which `make scan` builds.
+	TrivyVersion string
 	// DriftSchedule is the cron schedule (UTC) of the drift check and of
 	// the support check (`make support`), which run together.
 	DriftSchedule string
@@ -69,6 +77,8 @@ func PipelineSettings() Pipelines {
 		TerraformVersion:    "1.11.4",
 		GoVersion:           "1.26",
 		NodeVersion:         "20",
+		NodeRelease:         "20.20.2",
+		TrivyVersion:        "v0.74.0",
 		DriftSchedule:       "17 5 * * *",
 		SupportWindow:       "60d",
 		EnvironmentOrder:    []string{"dev", "staging", "prod"},

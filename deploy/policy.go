@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"stratum/applied"
 	"stratum/awsrules"
 	"stratum/config"
 	"stratum/contract"
@@ -104,6 +105,7 @@ func ApplyPolicy(env config.Environment, l Layer, types []string) (Document, err
 	}
 	out = append(out, s.passStatements(grants)...)
 	out = append(out, s.stateStatements(true)...)
+	out = append(out, s.recordStatements(true))
 	out = append(out, s.parameterStatements()...)
 	out = append(out, s.denyStatements()...)
 	return Document{Version: "2012-10-17", Statement: out}, nil
@@ -120,6 +122,7 @@ func PlanPolicy(env config.Environment, l Layer, types []string) (Document, erro
 	}
 	out := []Statement{s.readStatement(grants)}
 	out = append(out, s.stateStatements(false)...)
+	out = append(out, s.recordStatements(false))
 	out = append(out, Statement{Sid: "DenySecretReads", Effect: "Deny", Action: SecretReads, Resource: []string{"*"}})
 	out = append(out, Statement{
 		// SecureString parameters and Secrets Manager values are
@@ -393,6 +396,23 @@ func (s Scope) stateStatements(write bool) []Statement {
 		})
 	}
 	return out
+}
+
+// recordStatements are the applied records (package applied): a deploy
+// role writes its own layer's stacks' records after a successful apply
+// (its state's pattern, <word>-*), a plan role reads the environment's
+// records, which stratum changed selects against (they hold a commit and
+// a digest, nothing secret).
+func (s Scope) recordStatements(write bool) Statement {
+	arn := func(path string) string {
+		return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter%s", s.partition(), s.Env.Region, s.Env.AccountID, path)
+	}
+	if write {
+		return Statement{Sid: "RecordOwnApplies", Effect: "Allow", Action: []string{"ssm:PutParameter"},
+			Resource: []string{arn(applied.Path(s.Env.Name) + "/" + s.stateKeys())}}
+	}
+	return Statement{Sid: "ReadAppliedRecords", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"},
+		Resource: []string{arn(applied.Path(s.Env.Name)), arn(applied.Path(s.Env.Name) + "/*")}}
 }
 
 // SavedPlanContextKey and SavedPlanPurpose are the KMS encryption

@@ -18,6 +18,7 @@ import (
 
 	"stratum/architecture"
 	"stratum/clients"
+	"stratum/codeowners"
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
@@ -47,6 +48,13 @@ var Artifacts = []Artifact{
 			out[filepath.Join(".github", "workflows", name)] = b
 		}
 		return out, nil
+	}},
+	{Name: "actionlint configuration (the workflows' self-hosted runner labels)", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{filepath.Join(".github", "actionlint.yaml"): pipelines.ActionlintConfig(in)}, nil
+	}},
+	{Name: "CODEOWNERS (the owners of each layer and client)", Generate: func(in pipelines.Input) (map[string][]byte, error) {
+		b, err := codeowners.File(in.Graph, in.Envs, config.Owners(), clients.All)
+		return map[string][]byte{codeowners.Path: b}, err
 	}},
 	{Name: "GitLab CI pipeline", Generate: func(in pipelines.Input) (map[string][]byte, error) {
 		return map[string][]byte{".gitlab-ci.yml": pipelines.GitLab(in)}, nil

@@ -258,12 +258,9 @@ administration write permission, then checks like check.`,
 	if code, ok := fs.Parse(args); !ok {
 		return code
 	}
-	verb := "check"
-	if fs.NArg() > 1 || (fs.NArg() == 1 && fs.Arg(0) != "check" && fs.Arg(0) != "apply") {
-		return fs.Usagef("unexpected arguments %q: want check (the default) or apply", fs.Args())
-	}
-	if fs.NArg() == 1 {
-		verb = fs.Arg(0)
+	verb, code, ok := fs.Verb("check", "apply")
+	if !ok {
+		return code
 	}
 	c := Client{API: *api, Token: getenv("GITHUB_TOKEN")}
 	if verb == "apply" {

@@ -136,6 +136,20 @@ func (in Input) azAWS(envName, stack, purpose, display, script string) azStep {
 	}}
 }
 
+// azLabels finds the labels of the run's pull request (or, on the
+// default branch, of the merged one: Azure Repos titles a merge "Merged
+// PR <id>: …") for the policies' allow-destroy.
+const azLabels = `pr="$(System.PullRequest.PullRequestId)"
+case "$pr" in *System.PullRequest*) pr=$(git log -1 --format=%s | sed -n 's/^Merged PR \([0-9][0-9]*\):.*/\1/p') ;; esac
+labels=""
+if [ -n "$pr" ]; then
+  labels=$(curl -fsS -H "Authorization: Bearer $SYSTEM_ACCESSTOKEN" \
+    "$(System.CollectionUri)$(System.TeamProject)/_apis/git/repositories/$(Build.Repository.ID)/pullRequests/$pr/labels?api-version=7.1" \
+    | jq -r '[.value[]?.name] | join(",")' || true)
+fi
+echo "##vso[task.setvariable variable=LABELS;isOutput=true]$labels"
+`
+
 // Azure returns azure-pipelines.yml.
 func Azure(in Input) []byte {
 	p := AzurePipeline{
@@ -147,44 +161,73 @@ func Azure(in Input) []byte {
 	}
 	p.Stages = append(p.Stages, azStage{
 		Stage: "test", DisplayName: "make test", DependsOn: []string{}, Condition: azNotScheduled,
-		Jobs: []azJob{{Job: "test", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
-			azStep{DisplayName: "make test (snapshot diffs are in this log)", Script: "make test"})}},
+		Jobs: []azJob{
+			{Job: "test", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+				azStep{DisplayName: "make test (snapshot diffs are in this log)", Script: "make test"})},
+			{Job: "scan", DisplayName: "trivy misconfiguration scan", Condition: "eq(variables['Build.Reason'], 'PullRequest')", Pool: in.azHosted(),
+				Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
+					azStep{DisplayName: "trivy " + in.Settings.TrivyVersion, Script: trivyInstall(in.Settings.TrivyVersion, "$(Agent.ToolsDirectory)", "") + "echo \"##vso[task.prependpath]$(Agent.ToolsDirectory)\"\n"},
+					azStep{DisplayName: "make hcl", Script: "make hcl"},
+					azStep{DisplayName: "trivy config, judged against " + ScanIgnoreFile, Script: scanScript()})},
+		},
 	})
-	p.Stages = append(p.Stages, azStage{
-		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
-		Jobs: []azJob{{Job: "changed", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
-			azStep{DisplayName: "make synth", Script: "make synth"},
-			azStep{Name: "select", DisplayName: "stratum changed", Env: map[string]string{"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, Script: `set -euo pipefail
+	// Pull requests compare with their merge base; the default branch
+	// with what was last applied to each stack (the records of every
+	// environment, read through its foundation plan connection).
+	steps := append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
+		azStep{DisplayName: "make synth", Script: "make synth"})
+	for _, name := range in.Settings.EnvironmentOrder {
+		if _, err := config.Get(in.Envs, name); err != nil {
+			continue
+		}
+		st := in.azAWS(name, "foundation-"+name, config.AzurePlan, "the applied records of "+name, "go run . applied fetch -env "+name+" -out applied\n")
+		st.Condition = "ne(variables['Build.Reason'], 'PullRequest')"
+		steps = append(steps, st)
+	}
+	steps = append(steps,
+		azStep{Name: "labels", DisplayName: "the pull request's labels", Env: map[string]string{"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, Script: azLabels},
+		azStep{Name: "select", DisplayName: "stratum changed", Script: `set -euo pipefail
 if [ "$(Build.Reason)" = PullRequest ]; then
   git fetch --no-tags origin "$(System.PullRequest.TargetBranch)"
-  base=$(git merge-base HEAD FETCH_HEAD)
+  BASE_FLAGS="-base $(git merge-base HEAD FETCH_HEAD)"
 else
-  # The last successful run of this pipeline on main: a failed run's
-  # changes are selected again.
-  base=$(curl -fsS -H "Authorization: Bearer $SYSTEM_ACCESSTOKEN" \
-    "$(System.CollectionUri)$(System.TeamProject)/_apis/build/builds?definitions=$(System.DefinitionId)&branchName=refs/heads/main&resultFilter=succeeded&statusFilter=completed&%24top=1&api-version=7.1" \
-    | jq -r '.value[0].sourceVersion // empty')
-  if [ -z "$base" ] || ! git cat-file -e "$base^{commit}" 2>/dev/null; then base=$(git rev-parse HEAD~1); fi
+  BASE_FLAGS="-applied applied"
 fi
-go run . changed -base "$base" -head-out cdktf.out
-go run . changed -base "$base" -head-out cdktf.out -json > changed.json
-cp changed.json cdktf.out/
-echo "##vso[task.setvariable variable=STACKS;isOutput=true] $(jq -r '[.stacks[] | select(.manual | not) | .name] | join(" ")' changed.json) "
-manual=$(jq -r '.manual | join(", ")' changed.json)
-if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (docs/backend-strategy.md): $manual"; fi`},
-			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "synthesis"}},
-		)}},
+` + changedScript("$BASE_FLAGS") + `cp changed.json stratum cdktf.out/
+echo "##vso[task.setvariable variable=STACKS;isOutput=true] $(jq -r '[.groups[][]] | join(" ")' changed.json) "
+for stack in $(jq -r '.manual[]' changed.json); do
+  env=${stack#bootstrap-}
+  echo "##vso[task.logissue type=warning]$stack is applied by hand (docs/backend-strategy.md): npx cdktf deploy $stack && go run . applied record -env $env -stack $stack"
+done
+if [ "$(Build.Reason)" != PullRequest ] && [ "$(jq '.pending | length' changed.json)" != 0 ]; then
+  echo "##vso[task.logissue type=error]stop the line: $(jq -r '.pending | join(", ")' changed.json) changed and must be applied by hand and recorded; their environments' stacks wait"
+  echo "##vso[task.complete result=SucceededWithIssues;]"
+fi`},
+		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "synthesis"}},
+	)
+	p.Stages = append(p.Stages, azStage{
+		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
+		Jobs: []azJob{{Job: "changed", Pool: in.azHosted(), Steps: steps}},
 	})
 	prev := "changed"
 	groups := in.groups()
 	for i, gr := range groups {
 		if i > 0 && groups[i-1].Environment == gr.Environment && groups[i-1].Level == gr.Level {
-			continue // one stage per environment and level
+			continue // one plan and one apply stage per environment and level
 		}
-		stage := azStage{
-			Stage: fmt.Sprintf("%s_%d", gr.Environment, gr.Level), DisplayName: fmt.Sprintf("%s level %d", gr.Environment, gr.Level),
+		key := fmt.Sprintf("%s_%d", gr.Environment, gr.Level)
+		// Plans and applies are separate stages: Azure evaluates an
+		// environment's checks (prod's approval) when the stage using it
+		// starts, so the approval comes after the plan it approves.
+		plan := azStage{
+			Stage: key + "_plan", DisplayName: fmt.Sprintf("%s level %d: plan", gr.Environment, gr.Level),
 			DependsOn: uniq([]string{"changed", prev}),
 			Condition: "and(not(failed()), not(canceled()), " + azNotScheduled + ")",
+		}
+		apply := azStage{
+			Stage: key + "_apply", DisplayName: fmt.Sprintf("%s level %d: apply the reviewed plan", gr.Environment, gr.Level),
+			DependsOn: []string{"changed", plan.Stage},
+			Condition: "and(not(failed()), not(canceled()), " + azNotScheduled + ", ne(variables['Build.Reason'], 'PullRequest'))",
 		}
 		for _, g := range groups[i:] {
 			if g.Environment != gr.Environment || g.Level != gr.Level {
@@ -192,47 +235,65 @@ if [ -n "$manual" ]; then echo "##vso[task.logissue type=warning]apply by hand (
 			}
 			for _, s := range g.Stacks {
 				if in.env(g.Environment).PullRequestPlanPolicy() != config.PlansNever {
-					stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, true))
+					plan.Jobs = append(plan.Jobs, in.azPlanJob(g, s, true))
 				}
-				stage.Jobs = append(stage.Jobs, in.azPlanJob(g, s, false), in.azApplyJob(g, s))
+				plan.Jobs = append(plan.Jobs, in.azPlanJob(g, s, false))
+				apply.Jobs = append(apply.Jobs, in.azApplyJob(g, s, plan.Stage))
 			}
 		}
-		p.Stages = append(p.Stages, stage)
-		prev = stage.Stage
+		p.Stages = append(p.Stages, plan, apply)
+		prev = apply.Stage
 	}
 	drift := azStage{Stage: "drift", DisplayName: "drift check", DependsOn: []string{}, Condition: "eq(variables['Build.Reason'], 'Schedule')"}
 	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
-		azStep{Script: "make synth", DisplayName: "make synth"},
+		azStep{Script: "make synth\nCGO_ENABLED=0 go build -trimpath -o cdktf.out/stratum .", DisplayName: "make synth"},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "drift-synthesis"}})})
 	// Fails when a configured version leaves AWS standard support within
 	// the window; needs no AWS credentials.
 	drift.Jobs = append(drift.Jobs, azJob{Job: "support", DisplayName: "Versions in AWS standard support", Pool: in.azHosted(),
 		Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "stratum support", Script: supportScript(in.Settings.SupportWindow, "")})})
+	var driftJobs []string
 	for _, gr := range groups {
 		for _, s := range gr.Stacks {
-			// Exit code 2 (drift) fails the job: the failed jobs of the run
-			// are the drifted stacks.
+			driftJobs = append(driftJobs, jobID("drift", s))
 			drift.Jobs = append(drift.Jobs, azJob{
 				Job: jobID("drift", s), DisplayName: "drift " + s, DependsOn: []string{"synth"},
 				Pool: in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner), Variables: map[string]string{"STACK": s},
 				Steps: append(append([]azStep{{Checkout: "self"},
 					{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}}},
 					in.azTools(true)...),
-					in.azAWS(gr.Environment, s, config.AzurePlan, "terraform plan -detailed-exitcode", planScript(true))),
+					in.azAWS(gr.Environment, s, config.AzurePlan, "terraform plan -detailed-exitcode", planScript(driftPlan)),
+					azStep{Task: "PublishPipelineArtifact@1", Condition: "always()", Inputs: map[string]string{"targetPath": "drift", "artifact": "drift-" + s}}),
 			})
 		}
 	}
+	// The report names the drifted stacks and addresses and fails with
+	// stratum drift's code: 2 drift, 1 a plan failed.
+	drift.Jobs = append(drift.Jobs, azJob{Job: "report", DisplayName: "Drift report", DependsOn: append([]string{"synth"}, driftJobs...), Condition: "always()", Pool: in.azHosted(),
+		Steps: []azStep{{Checkout: "none"},
+			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}},
+			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"patterns": "drift-*/*.json", "path": "$(Agent.TempDirectory)/drift"}},
+			{DisplayName: "stratum drift", Script: `set -euo pipefail
+mkdir -p drift && find "$(Agent.TempDirectory)/drift" -name '*.json' -exec cp {} drift/ \;
+chmod +x cdktf.out/stratum
+code=0
+cdktf.out/stratum drift -dir drift -out cdktf.out -markdown > "$(Agent.TempDirectory)/drift.md" || code=$?
+echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/drift.md"
+cdktf.out/stratum drift -dir drift -out cdktf.out || true
+exit "$code"`}}})
 	p.Stages = append(p.Stages, drift)
 	return marshal(p)
 }
 
-// azPlanJob plans one stack: in pull requests through the layer's
-// pull-request connection (pullRequest), else through its plan connection.
+// azPlanJob plans one stack and runs the policies on its plan: in pull
+// requests through the layer's pull-request connection (pullRequest),
+// else through its plan connection, publishing the plan's digest as an
+// output variable the apply stage checks.
 func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob {
-	id, reason, purpose := jobID("plan", s), "ne", config.AzurePlan
+	id, reason, purpose, kind := jobID("plan", s), "ne", config.AzurePlan, applyPlan
 	if pullRequest {
-		id, reason, purpose = jobID("pr_plan", s), "eq", config.AzurePullRequest
+		id, reason, purpose, kind = jobID("pr_plan", s), "eq", config.AzurePullRequest, prPlan
 	}
 	env := in.env(gr.Environment)
 	runner := config.RunnerDeploy
@@ -240,20 +301,25 @@ func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob
 	// (sensitive values masked); the default branch's keeps the saved
 	// plan for its apply job, sealed where the environment has a state key.
 	publish := azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s + "/plan.txt", "artifact": "pr-plan-" + s}}
-	keep := azStep{DisplayName: "Keep the saved plan", Script: "set -euo pipefail\ncd \"cdktf.out/stacks/$(STACK)\"\n" + sealScript(env) +
+	keep := azStep{Name: "digest", DisplayName: "Keep the saved plan", Script: "set -euo pipefail\ncd \"cdktf.out/stacks/$(STACK)\"\n" +
+		"echo \"##vso[task.setvariable variable=TFPLAN_SHA256;isOutput=true]$(cat tfplan.sha256)\"\n" + sealScript(env) +
 		"mkdir -p \"$(Agent.TempDirectory)/plan\"\ncp " + strings.Join(append(savedPlanFiles(env), "plan.txt"), " ") + " \"$(Agent.TempDirectory)/plan/\"\n"}
 	last := []azStep{keep, {Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "$(Agent.TempDirectory)/plan", "artifact": "plan-" + s}}}
 	if pullRequest {
 		runner, last = config.RunnerPullRequest, []azStep{publish}
 	}
+	plan := in.azAWS(gr.Environment, s, purpose, "terraform plan, then the policies on it", planScript(kind))
+	plan.Env = map[string]string{"LABELS": "$(LABELS)"}
 	return azJob{
 		Job: id, DisplayName: "plan " + s,
 		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + s + " '))",
-		Pool:      in.azPool(gr.Environment, runner, gr.Runner), Variables: map[string]string{"STACK": s},
+		Pool:      in.azPool(gr.Environment, runner, gr.Runner),
+		Variables: map[string]string{"STACK": s, "LABELS": "$[ stageDependencies.changed.changed.outputs['labels.LABELS'] ]"},
 		Steps: append(append(append([]azStep{{Checkout: "self"},
-			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}}},
+			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
+			{DisplayName: "stratum and the selection", Script: "cp cdktf.out/stratum cdktf.out/changed.json . && chmod +x stratum"}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, s, purpose, "terraform plan", planScript(false)),
+			plan,
 			azStep{DisplayName: "Plan in the summary", Script: `cp "cdktf.out/stacks/$(STACK)/plan.txt" "$(Agent.TempDirectory)/$(STACK).md"
 echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`}),
 			last...,
@@ -261,23 +327,28 @@ echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`}),
 	}
 }
 
-func (in Input) azApplyJob(gr stackgraph.Group, s string) azJob {
+// azApplyJob applies the reviewed plan of s (planned in stage planStage,
+// its digest checked) and records it: a deployment job of the
+// environment, whose approvals, branch control and exclusive lock are
+// checks on it (docs/cicd-integration.md).
+func (in Input) azApplyJob(gr stackgraph.Group, s, planStage string) azJob {
 	return azJob{
 		Deployment: jobID("apply", s), DisplayName: "apply " + s,
-		DependsOn: []string{jobID("plan", s)},
-		// Approvals, branch control and an exclusive lock are checks on
-		// the environment (docs/cicd-integration.md).
-		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'))",
+		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'), contains(" + azSelected + ", ' " + s + " '))",
 		Environment:    gr.Environment,
 		Pool:           in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner),
 		TimeoutMinutes: 120,
-		Variables:      map[string]string{"STACK": s},
+		Variables: map[string]string{
+			"STACK": s, "STRATUM_COMMIT": "$(Build.SourceVersion)",
+			"TFPLAN_SHA256": "$[ stageDependencies." + planStage + "." + jobID("plan", s) + ".outputs['digest.TFPLAN_SHA256'] ]",
+		},
 		Strategy: &azStrategy{RunOnce: &azRunOnce{Deploy: azDeploy{Steps: append(append([]azStep{{Checkout: "self"},
 			{Download: "none"},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
+			{DisplayName: "the selection", Script: "cp cdktf.out/changed.json ."},
 			{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plan", Inputs: map[string]string{"artifact": "plan-" + s, "path": "cdktf.out/stacks/" + s}}},
 			in.azTools(true)...),
-			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply (fails if the state moved since the plan)", applyScript(in.env(gr.Environment))))}}},
+			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply of the reviewed plan (its digest checked; a stale plan fails: start a new run), then record it", applyScript(in.env(gr.Environment))))}}},
 	}
 }
 

@@ -17,15 +17,19 @@ import (
 func ChildMain(args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "gitlab-child",
-		Synopsis: "[-changed FILE] [-dir DIR] [-mode plan|apply]",
-		About: `Prints the GitLab child pipeline of one run: a plan job (merge requests) or a plan and apply
-job (the default branch) for each stack the report selects, ordered by level. FILE is what
-stratum changed -json printed for the run; DIR the synthesis of the head. The parent pipeline
-(.gitlab-ci.yml, written by stratum generate) runs it.`,
+		Synopsis: "-env ENV [-changed FILE] [-dir DIR] [-mode plan|apply]",
+		About: `Prints the GitLab child pipeline of one run and environment: a plan job (merge requests) or a
+plan and apply job (the default branch) for each stack of ENV the report selects, ordered by
+level; a job naming the command to run by hand where a manual stack of ENV changed (in apply
+mode it fails: nothing of ENV is applied until that stack is recorded as applied). FILE is what
+stratum changed -json-out wrote for the run; DIR the synthesis of the head. The parent pipeline
+(.gitlab-ci.yml, written by stratum generate) runs one per environment.`,
 	}, stdout, stderr)
 	report := f.String("changed", "changed.json", "the report of stratum changed -json")
 	dir := f.String("dir", "cdktf.out", "the synthesis of the head (make synth writes cdktf.out)")
 	mode := f.String("mode", "plan", "plan (merge requests) or apply (the default branch)")
+	env := f.String("env", "", "the environment (required)")
+	f.Required("env")
 	if code, ok := f.Parse(args); !ok {
 		return code
 	}
@@ -44,7 +48,7 @@ stratum changed -json printed for the run; DIR the synthesis of the head. The pa
 	if err != nil {
 		return f.Fail(err)
 	}
-	out, err := GitLabChild(Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings()}, &r, *mode)
+	out, err := GitLabChild(Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings()}, &r, *mode, *env)
 	if err != nil {
 		return f.Fail(err)
 	}

@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -133,13 +134,18 @@ var ghLayer = ghStep{Name: "The stack's layer", ID: "layer", Run: `echo "word=${
 
 // ghCredentials assumes the role of the stack's layer (ghLayer) by OIDC.
 func (in Input) ghCredentials(envName, mode string) ghStep {
+	return in.ghCredentialsOf(envName, "${{ steps.layer.outputs.word }}", mode)
+}
+
+// ghCredentialsOf assumes the role of the layer with stack word word.
+func (in Input) ghCredentialsOf(envName, word, mode string) ghStep {
 	env := in.env(envName)
 	account := env.AccountID
 	if account == "" {
 		account = "${{ vars." + accountVariable(envName) + " }}"
 	}
 	with := map[string]string{
-		"role-to-assume":    roleARN(account, envName, "${{ steps.layer.outputs.word }}", mode),
+		"role-to-assume":    roleARN(account, envName, word, mode),
 		"aws-region":        env.Region,
 		"role-session-name": "stratum-" + mode + "-${{ github.run_id }}",
 	}
@@ -151,64 +157,94 @@ func (in Input) ghCredentials(envName, mode string) ghStep {
 
 var ghOIDC = map[string]string{"id-token": "write", "contents": "read"}
 
-// ghChanged is the job selecting the stacks; its outputs are the groups.
-func (in Input) ghChanged(base string) ghJob {
-	outputs := map[string]string{"manual": "${{ steps.changed.outputs.manual }}"}
+// ghChanged is the job selecting the stacks: it synthesizes, builds
+// stratum once and runs stratum changed once; its outputs are the groups
+// and the manual stacks. pre are the steps finding what to compare with
+// (they set BASE_FLAGS).
+func (in Input) ghChanged(pre []ghStep) ghJob {
+	outputs := map[string]string{"manual": "${{ steps.changed.outputs.manual }}", "pending": "${{ steps.changed.outputs.pending }}"}
 	for _, gr := range in.groups() {
 		outputs[gr.Key()] = "${{ steps.changed.outputs." + gr.Key() + " }}"
 	}
+	steps := append([]ghStep{{Uses: actCheckout, With: map[string]string{"fetch-depth": "0"}}}, in.ghToolchain(false)...)
+	steps = append(steps, ghStep{Name: "Synthesize", Run: "make synth"})
+	steps = append(steps, pre...)
 	return ghJob{
 		Name:    "Select changed stacks",
 		RunsOn:  in.Settings.GitHubHostedRunner,
 		Outputs: outputs,
-		Steps: append(append([]ghStep{{Uses: actCheckout, With: map[string]string{"fetch-depth": "0"}}}, in.ghToolchain(false)...),
-			ghStep{Name: "Find the base", ID: "base", Env: map[string]string{"GH_TOKEN": "${{ github.token }}"}, Run: base},
-			ghStep{Name: "Synthesize", Run: "make synth"},
-			ghStep{Name: "stratum changed", ID: "changed", Env: map[string]string{"BASE": "${{ steps.base.outputs.sha }}"}, Run: `set -euo pipefail
-go run . changed -base "$BASE" -head-out cdktf.out -json > changed.json
-go run . changed -base "$BASE" -head-out cdktf.out >> "$GITHUB_STEP_SUMMARY" 2>/dev/null || true
+		Steps: append(steps,
+			ghStep{Name: "stratum changed", ID: "changed", Run: `set -euo pipefail
+` + changedScript("$BASE_FLAGS") + `{ echo '### Selected stacks'; echo '` + "```" + `'; cat changed.txt; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
 jq -r '.groups | to_entries[] | "\(.key)=\(.value | tojson)"' changed.json >> "$GITHUB_OUTPUT"
 echo "manual=$(jq -c .manual changed.json)" >> "$GITHUB_OUTPUT"
+echo "pending=$(jq -c .pending changed.json)" >> "$GITHUB_OUTPUT"
 `},
-			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nchanged.json", "retention-days": "30"}},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nchanged.json\nstratum", "retention-days": "30"}},
 		),
 	}
 }
 
-// ghManual tells the reviewer which selected stacks CI does not run.
-func ghManual() ghJob {
+// ghManual reports the selected stacks CI does not run. In a pull
+// request it is a notice; in the apply pipeline a changed manual stack
+// stops the line: the job fails, naming the command to run by hand, and
+// its environment's stacks wait (stratum changed blocked them) until the
+// stack is recorded as applied.
+func (in Input) ghManual(stop bool) ghJob {
+	out, what := "needs.changed.outputs.manual", "warning"
+	if stop {
+		out, what = "needs.changed.outputs.pending", "error"
+	}
+	run := `for stack in $(echo "$STACKS" | jq -r '.[]'); do
+  env=${stack#bootstrap-}
+  cmd="npx cdktf deploy $stack && go run . applied record -env $env -stack $stack"
+  echo "::` + what + ` title=${stack} is applied by hand::run: $cmd"
+  echo "- \` + "`$stack\\`" + `: its state is local and it holds the CI roles: apply it by hand (docs/backend-strategy.md): \` + "`$cmd\\`" + `" >> "$GITHUB_STEP_SUMMARY"
+done
+`
+	if stop {
+		run = `echo "### Stop the line: stacks to apply by hand" >> "$GITHUB_STEP_SUMMARY"
+echo "Nothing of their environments is applied until each is applied and recorded:" >> "$GITHUB_STEP_SUMMARY"
+` + run + "exit 1\n"
+	} else {
+		run = `echo "### Stacks CI does not plan or apply" >> "$GITHUB_STEP_SUMMARY"
+` + run
+	}
 	return ghJob{
 		Name:   "Stacks applied by hand",
 		Needs:  []string{"changed"},
-		If:     "needs.changed.outputs.manual != '[]'",
-		RunsOn: "ubuntu-24.04",
-		Env:    map[string]string{"MANUAL": "${{ needs.changed.outputs.manual }}"},
-		Steps: []ghStep{{Run: `echo "### Stacks CI does not plan or apply" >> "$GITHUB_STEP_SUMMARY"
-echo "$MANUAL: their state is local and they hold the CI roles; plan and apply them by hand (docs/backend-strategy.md)." >> "$GITHUB_STEP_SUMMARY"
-echo "::warning::apply by hand: $MANUAL"
-`}},
+		If:     out + " != '[]'",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		Env:    map[string]string{"STACKS": "${{ " + out + " }}"},
+		Steps:  []ghStep{{Run: run}},
 	}
 }
 
 // ghPlanJob plans one group's selected stacks (a matrix) with the plan
-// roles of their layers. A pull request's plan keeps only the `terraform
-// show` text (sensitive values masked), and runs in the GitHub
-// environment <env>-plan, whose reviewers approve it, where the
-// environment plans pull requests only after an approval; the apply
+// roles of their layers and runs the policies on each plan (stratum
+// policy, with the change's labels). A pull request's plan keeps only
+// the `terraform show` text (sensitive values masked), and runs in the
+// GitHub environment <env>-plan, whose reviewers approve it, where the
+// environment plans pull requests only after an approval. The apply
 // pipeline's keeps the saved plan for its apply job, sealed where the
-// environment has a state key, for SavedPlanRetentionDays.
+// environment has a state key, for SavedPlanRetentionDays, and publishes
+// each stack's plan digest as a job output named after the stack: the
+// apply applies that plan and no other.
 func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool) ghJob {
 	out := "needs.changed.outputs." + gr.Key()
 	env := in.env(gr.Environment)
 	purpose, prefix, files, retention := config.RunnerDeploy, "plan-", []string{"plan.txt"}, in.Settings.SavedPlanRetentionDays
 	environment := ""
+	labels := "${{ join(github.event.pull_request.labels.*.name, ',') }}"
+	kind := applyPlan
 	if pullRequest {
-		purpose, prefix, retention = config.RunnerPullRequest, "pr-plan-", 7
+		purpose, prefix, retention, kind = config.RunnerPullRequest, "pr-plan-", 7, prPlan
 		if g := env.CI.GitHub; g != nil && env.PullRequestPlanPolicy() == config.PlansAfterApproval {
 			environment = g.PlanEnvironment(env.Name)
 		}
 	} else {
 		files = append(savedPlanFiles(env), files...)
+		labels = "${{ needs.changed.outputs.labels }}"
 	}
 	var paths []string
 	for _, f := range files {
@@ -217,13 +253,29 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool)
 	steps := []ghStep{
 		{Uses: actCheckout},
 		{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
+		{Run: "chmod +x stratum"},
 		in.ghTerraform(),
 		ghLayer,
 		in.ghCredentials(gr.Environment, "plan"),
-		{Name: "terraform plan", Run: planScript(false)},
+		{Name: "terraform plan, then the policies on it", Env: map[string]string{"LABELS": labels}, Run: planScript(kind)},
 	}
-	if seal := sealScript(env); seal != "" && !pullRequest {
-		steps = append(steps, ghStep{Name: "Seal the saved plan (it holds the state's values)", Run: "set -euo pipefail\ncd \"cdktf.out/stacks/$STACK\"\n" + seal})
+	outputs := map[string]string(nil)
+	if !pullRequest {
+		// One output per stack: a matrix leg sets only its own, and the
+		// runner leaves an empty output out, so the legs' outputs add up.
+		outputs = map[string]string{}
+		for _, st := range gr.Stacks {
+			outputs[st] = "${{ steps.digest.outputs['" + st + "'] }}"
+		}
+		steps = append(steps, ghStep{Name: "The plan's digest", ID: "digest", Run: `echo "$STACK=$(cat "cdktf.out/stacks/$STACK/tfplan.sha256")" >> "$GITHUB_OUTPUT"` + "\n"})
+		if seal := sealScript(env); seal != "" {
+			steps = append(steps, ghStep{Name: "Seal the saved plan (it holds the state's values)", Run: "set -euo pipefail\ncd \"cdktf.out/stacks/$STACK\"\n" + seal})
+		}
+	}
+	digest := ""
+	if !pullRequest {
+		digest = `  echo "saved plan sha256: $(cat "cdktf.out/stacks/$STACK/tfplan.sha256")"
+`
 	}
 	return ghJob{
 		Name:        fmt.Sprintf("plan %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
@@ -233,14 +285,15 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool)
 		RunsOn:      in.ghRunsOn(gr.Environment, purpose, gr.Runner),
 		Permissions: ghOIDC,
 		Strategy:    &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
+		Outputs:     outputs,
 		Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
 		Steps: append(steps,
-			ghStep{Name: "Summary", Run: `{
-  echo "### ${STACK}: $( [ "$(cat "cdktf.out/stacks/$STACK/exitcode")" = 2 ] && echo changes || echo no changes)"
-  echo '<details><summary>terraform show</summary>'
+			ghStep{Name: "Summary", If: "${{ always() }}", Run: `{
+  echo "### ${STACK}: $( [ "$(cat "cdktf.out/stacks/$STACK/exitcode" 2>/dev/null)" = 2 ] && echo changes || echo no changes)"
+` + digest + `  echo '<details><summary>terraform show</summary>'
   echo
   echo '` + "```" + `'
-  head -c 60000 "cdktf.out/stacks/$STACK/plan.txt"
+  head -c 60000 "cdktf.out/stacks/$STACK/plan.txt" 2>/dev/null || echo "no plan"
   echo '` + "```" + `'
   echo '</details>'
 } >> "$GITHUB_STEP_SUMMARY"
@@ -282,13 +335,17 @@ func ghPullRequest(in Input) ghWorkflow {
 		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(true)...),
 			ghStep{Name: "make test (snapshot diffs are in this log)", Run: "make test"}),
 	})
-	changed := in.ghChanged(`set -euo pipefail
+	w.Jobs.set("scan", in.ghScan())
+	// The merge base: the checkout is the pull request merged into its
+	// base branch as it was when GitHub merged it, whose first parent the
+	// merge base is (the tip of the branch may have moved since).
+	changed := in.ghChanged([]ghStep{{Name: "The merge base", Run: `set -euo pipefail
 git fetch --no-tags origin "$GITHUB_BASE_REF"
-echo "sha=$(git rev-parse FETCH_HEAD)" >> "$GITHUB_OUTPUT"
-`)
+echo "BASE_FLAGS=-base $(git merge-base HEAD FETCH_HEAD)" >> "$GITHUB_ENV"
+`}})
 	changed.Needs = []string{"test"}
 	w.Jobs.set("changed", changed)
-	w.Jobs.set("manual", ghManual())
+	w.Jobs.set("manual", in.ghManual(false))
 	// Environments that plan no pull request get no job here.
 	groups := slices.DeleteFunc(in.groups(), func(g stackgraph.Group) bool { return !pullRequestPlans(in.env(g.Environment)) })
 	for i, gr := range groups {
@@ -300,6 +357,19 @@ echo "sha=$(git rev-parse FETCH_HEAD)" >> "$GITHUB_OUTPUT"
 	return w
 }
 
+// ghScan is trivy's misconfiguration scan of the HCL export, pinned,
+// judged by stratum scan against the committed ignore file (docs/cicd-integration.md, "Security scanning").
+func (in Input) ghScan() ghJob {
+	return ghJob{
+		Name:   "trivy misconfiguration scan",
+		RunsOn: in.Settings.GitHubHostedRunner,
+		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
+			ghStep{Name: "trivy " + in.Settings.TrivyVersion, Run: trivyInstall(in.Settings.TrivyVersion, "/usr/local/bin", "sudo ")},
+			ghStep{Name: "make hcl", Run: "make hcl"},
+			ghStep{Name: "trivy config, judged against " + ScanIgnoreFile, Run: scanScript()}),
+	}
+}
+
 func ghApply(in Input) ghWorkflow {
 	w := ghWorkflow{
 		Name:        "stratum apply",
@@ -308,16 +378,27 @@ func ghApply(in Input) ghWorkflow {
 		// Runs queue instead of overlapping; none is cancelled.
 		Concurrency: &ghConcurrency{Group: "stratum-apply", CancelInProgress: false},
 	}
-	// The base is the commit of the last successful apply run, so a
-	// failed or skipped run's changes are selected again by the next one.
-	w.Jobs.set("changed", in.ghChanged(`set -euo pipefail
-sha=$(gh run list --workflow stratum-apply.yml --branch main --status success --limit 1 --json headSha --jq '.[0].headSha // empty')
-if [ -z "$sha" ] || ! git cat-file -e "$sha^{commit}" 2>/dev/null; then
-  sha=$(git rev-parse HEAD~1)
-fi
-echo "sha=$sha" >> "$GITHUB_OUTPUT"
-`))
-	w.Jobs.set("manual", ghManual())
+	// The selection is against what was last applied to each stack (the
+	// applied records of every environment, read with its foundation
+	// plan role), so a failed or skipped apply is selected again.
+	var pre []ghStep
+	for _, name := range in.Settings.EnvironmentOrder {
+		if !slices.ContainsFunc(in.Envs, func(e config.Environment) bool { return e.Name == name }) {
+			continue
+		}
+		pre = append(pre, in.ghCredentialsOf(name, layerWord("foundation-"+name), "plan"),
+			ghStep{Name: "The applied records of " + name, Run: "go run . applied fetch -env " + name + " -out applied\n"})
+	}
+	pre = append(pre, ghStep{Name: "The merged pull request's labels", ID: "labels", Env: map[string]string{"GH_TOKEN": "${{ github.token }}"}, Run: `set -euo pipefail
+echo "BASE_FLAGS=-applied applied" >> "$GITHUB_ENV"
+labels=$(gh api "repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" --jq '[.[0].labels[]?.name] | join(",")' || true)
+echo "labels=$labels" >> "$GITHUB_OUTPUT"
+`})
+	changed := in.ghChanged(pre)
+	changed.Permissions = map[string]string{"id-token": "write", "contents": "read", "pull-requests": "read"}
+	changed.Outputs["labels"] = "${{ steps.labels.outputs.labels }}"
+	w.Jobs.set("changed", changed)
+	w.Jobs.set("manual", in.ghManual(true))
 	groups := in.groups()
 	for i, gr := range groups {
 		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghApplyID), false))
@@ -331,8 +412,8 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 			Needs: []string{"changed", ghPlanID(gr)},
 			If:    "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
 			// The GitHub environment gates the job (required reviewers for
-			// prod); with the ref, its subject is the only one the deploy
-			// roles trust.
+			// prod, who approve the plan the plan job's summary shows); with
+			// the ref, its subject is the only one the deploy roles trust.
 			Environment: ghEnv,
 			// One writer per stack, whatever else runs.
 			Concurrency:    &ghConcurrency{Group: "stratum-stack-${{ matrix.stack }}", CancelInProgress: false},
@@ -340,7 +421,10 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 			Permissions:    ghOIDC,
 			TimeoutMinutes: 120,
 			Strategy:       &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
-			Env:            map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
+			Env: map[string]string{
+				"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1", "STRATUM_COMMIT": "${{ github.sha }}",
+				"TFPLAN_SHA256": "${{ needs." + ghPlanID(gr) + ".outputs[matrix.stack] }}",
+			},
 			Steps: []ghStep{
 				{Uses: actCheckout},
 				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
@@ -348,7 +432,7 @@ echo "sha=$sha" >> "$GITHUB_OUTPUT"
 				in.ghTerraform(),
 				ghLayer,
 				in.ghCredentials(gr.Environment, "apply"),
-				{Name: "terraform apply (fails if the state moved since the plan)", Run: applyScript(in.env(gr.Environment))},
+				{Name: "terraform apply of the reviewed plan (its digest checked; a stale plan fails: start a new run), then record it", Run: applyScript(in.env(gr.Environment))},
 			},
 		})
 	}
@@ -366,8 +450,8 @@ func ghDrift(in Input) ghWorkflow {
 		Name:   "Synthesize",
 		RunsOn: in.Settings.GitHubHostedRunner,
 		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
-			ghStep{Run: "make synth"},
-			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out", "retention-days": "7"}}),
+			ghStep{Run: "make synth\nCGO_ENABLED=0 go build -trimpath -o stratum .\n"},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nstratum", "retention-days": "7"}}),
 	})
 	w.Jobs.set("support", in.ghSupport())
 	var ids []string
@@ -383,39 +467,28 @@ func ghDrift(in Input) ghWorkflow {
 			Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
 			Steps: []ghStep{
 				{Uses: actCheckout},
-				{Uses: actDownload, With: map[string]string{"name": "synthesis", "path": "cdktf.out"}},
+				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
 				in.ghTerraform(),
 				ghLayer,
 				in.ghCredentials(gr.Environment, "plan"),
-				{Name: "terraform plan -detailed-exitcode", ID: "plan", Run: planScript(true)},
-				{Name: "Record the result", If: "${{ always() }}", Run: `mkdir -p drift
-case "${{ steps.plan.outcome }}" in
-  success) echo "$STACK: in sync" > "drift/$STACK" ;;
-  *) if [ "$(cat "cdktf.out/stacks/$STACK/exitcode" 2>/dev/null)" = 2 ]; then echo "$STACK: DRIFTED" > "drift/$STACK"; else echo "$STACK: plan failed" > "drift/$STACK"; fi ;;
-esac
-cat "drift/$STACK"
-if [ -f "cdktf.out/stacks/$STACK/plan.txt" ]; then
-  { echo "### $STACK"; echo '` + "```" + `'; head -c 60000 "cdktf.out/stacks/$STACK/plan.txt"; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
-fi
-`},
+				{Name: "terraform plan -detailed-exitcode", Run: planScript(driftPlan)},
 				{If: "${{ always() }}", Uses: actUpload, With: map[string]string{"name": "drift-${{ matrix.stack }}", "path": "drift"}},
 			},
 		})
 	}
 	w.Jobs.set("report", ghJob{
 		Name:   "Drift report",
-		Needs:  ids,
+		Needs:  append([]string{"synth"}, ids...),
 		If:     "${{ always() }}",
 		RunsOn: in.Settings.GitHubHostedRunner,
 		Steps: []ghStep{
+			{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
 			{Uses: actDownload, With: map[string]string{"pattern": "drift-*", "path": "drift", "merge-multiple": "true"}},
-			{Name: "List drifted stacks", Run: `set -euo pipefail
-cat drift/* | sort > report.txt
-{ echo "### Drift"; echo '` + "```" + `'; cat report.txt; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
-if grep -v ': in sync$' report.txt; then
-  echo "::error::stacks drifted or failed to plan (listed above)"
-  exit 1
-fi
+			{Name: "stratum drift: the drifted stacks and addresses (exit 2 if any drifted, 1 if a plan failed)", Run: `chmod +x stratum
+code=0
+./stratum drift -dir drift -out cdktf.out -markdown >> "$GITHUB_STEP_SUMMARY" || code=$?
+./stratum drift -dir drift -out cdktf.out || true
+exit "$code"
 `},
 		},
 	})
@@ -432,6 +505,21 @@ func (in Input) ghSupport() ghJob {
 		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
 			ghStep{Name: "stratum support", Run: supportScript(in.Settings.SupportWindow, `{ echo "### Versions in AWS standard support"; echo '`+"```"+`'; cat support.txt; echo '`+"```"+`'; } >> "$GITHUB_STEP_SUMMARY"`)}),
 	}
+}
+
+// ActionlintConfig is .github/actionlint.yaml: the self-hosted runner
+// labels the workflows use, so that a plain actionlint run (pre-commit,
+// super-linter) accepts them.
+func ActionlintConfig(in Input) []byte {
+	var b bytes.Buffer
+	b.WriteString("# Generated by `stratum generate` (make generate) from config/pipelines.go. Do not edit:\n")
+	b.WriteString("# a test fails when this file is stale. actionlint reads it from .github/.\n")
+	y, err := yaml.Marshal(map[string]any{"self-hosted-runner": map[string]any{"labels": in.ghPrivateLabels()}})
+	if err != nil {
+		panic(err)
+	}
+	b.Write(y)
+	return b.Bytes()
 }
 
 // ghPrivateLabels are the labels actionlint must accept as self-hosted.

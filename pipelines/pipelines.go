@@ -31,6 +31,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"stratum/applied"
 	"stratum/config"
 	"stratum/deploy"
 	"stratum/stackgraph"
@@ -113,30 +114,66 @@ func accountVariable(env string) string {
 	return "STRATUM_" + strings.ToUpper(env) + "_AWS_ACCOUNT_ID"
 }
 
+// Plan kinds: a pull request's plan (its text kept, never the saved
+// plan), the apply pipeline's plan (the saved plan kept for its apply,
+// with its digest), a drift check (the addresses that differ).
+type planKind int
+
+const (
+	prPlan planKind = iota
+	applyPlan
+	driftPlan
+)
+
 // planScript plans $STACK in the synthesized output without taking the
 // lock (the plan role cannot write it; an apply of a saved plan fails if
-// the state moved since) and writes plan.txt. With drift set, exit code 2
-// (changes) is the result instead of an artifact.
-func planScript(drift bool) string {
+// the state moved since) and writes plan.txt and exitcode. The plan's
+// JSON (plan.json) holds the state's values in clear: it is read on the
+// runner — the policies (stratum policy, with the change's labels in
+// $LABELS) for pull requests and applies, the drifted addresses for
+// drift — and removed, never kept. An apply plan also writes its digest
+// (tfplan.sha256), which the apply checks before applying. A drift
+// check writes drift/$STACK.json for stratum drift and exits 0: the
+// report job says what drifted.
+func planScript(kind planKind) string {
+	keep := "plan.json"
+	if kind == prPlan {
+		keep = "plan.json tfplan" // a pull request keeps no saved plan, whatever happens
+	}
 	s := `set -euo pipefail
+root=$PWD
 cd "cdktf.out/stacks/$STACK"
+trap 'rm -f ` + keep + `' EXIT
 terraform init -input=false -no-color
 set +e
 terraform plan -input=false -no-color -lock=false -detailed-exitcode -out=tfplan
 code=$?
 set -e
-if [ "$code" -eq 1 ]; then exit 1; fi
-terraform show -no-color tfplan > plan.txt
 echo "$code" > exitcode
 `
-	if drift {
-		s += `if [ "$code" -eq 2 ]; then
-  echo "::drift:: $STACK differs from its configuration"
-  exit 2
+	if kind == driftPlan {
+		return s + `mkdir -p "$root/drift"
+if [ "$code" -eq 1 ]; then
+  jq -n --arg s "$STACK" '{stack: $s, status: "failed", changes: []}' > "$root/drift/$STACK.json"
+  exit 0
 fi
+terraform show -no-color tfplan > plan.txt
+terraform show -json tfplan > plan.json
+jq --arg s "$STACK" --argjson code "$code" '{stack: $s, status: (if $code == 2 then "drifted" else "in-sync" end), changes: [(.resource_changes // [])[] | select(.change.actions != ["no-op"] and .change.actions != ["read"]) | {address, actions: .change.actions}]}' plan.json > "$root/drift/$STACK.json"
+rm -f tfplan
 `
 	}
-	return s
+	s += `if [ "$code" -eq 1 ]; then exit 1; fi
+terraform show -no-color tfplan > plan.txt
+terraform show -json tfplan > plan.json
+"$root/stratum" policy -plan plan.json -stack "$STACK" -labels "${LABELS:-}"
+`
+	if kind == prPlan {
+		return s
+	}
+	return s + `sha256sum tfplan | cut -d' ' -f1 > tfplan.sha256
+echo "saved plan sha256 $(cat tfplan.sha256)"
+`
 }
 
 // supportScript runs the support check with window and fails when a
@@ -154,13 +191,30 @@ cat support.txt
 `
 }
 
-// applyScript applies the saved plan of $STACK, opening it first when
-// it was sealed (sealScript).
+// applyScript applies the reviewed saved plan of $STACK: it opens it
+// when it was sealed (sealScript), checks that its digest is
+// $TFPLAN_SHA256, the digest the plan job published (a job output, not
+// a file of the artifact), applies it — Terraform refuses a plan whose
+// state moved since (a stale plan: start a new run, which plans again
+// and asks for a new approval) — and records the stack as applied at
+// $STRATUM_COMMIT with the digest of its Terraform from changed.json
+// (package applied), with the deploy role, which may write its own
+// layer's records only.
 func applyScript(env config.Environment) string {
 	return `set -euo pipefail
+root=$PWD
 cd "cdktf.out/stacks/$STACK"
-` + openScript(env) + `terraform init -input=false -no-color
+` + openScript(env) + `got=$(sha256sum tfplan | cut -d' ' -f1)
+if [ -z "${TFPLAN_SHA256:-}" ] || [ "$got" != "$TFPLAN_SHA256" ]; then
+  echo "the saved plan's sha256 $got is not the reviewed plan's (${TFPLAN_SHA256:-none}): not applying" >&2
+  exit 1
+fi
+terraform init -input=false -no-color
 terraform apply -input=false -no-color tfplan
+digest=$(jq -er --arg s "$STACK" '.digests[$s]' "$root/changed.json")
+aws ssm put-parameter --name "` + applied.Path(env.Name) + `/$STACK" --type String --overwrite \
+  --value "$(jq -nc --arg c "$STRATUM_COMMIT" --arg d "$digest" '{commit: $c, digest: $d}')" > /dev/null
+echo "recorded $STACK as applied at $STRATUM_COMMIT ($digest)"
 `
 }
 
@@ -205,6 +259,22 @@ func savedPlanFiles(env config.Environment) []string {
 		return []string{"tfplan.enc", "tfplan.key"}
 	}
 	return []string{"tfplan"}
+}
+
+// recordsScript fetches env's applied records into applied/ with the
+// credentials in the environment (a plan role's).
+func recordsScript(env string) string {
+	return "./stratum applied fetch -env " + env + " -out applied\n"
+}
+
+// changedScript runs stratum changed once (the table into the log, the
+// JSON into changed.json) with the selection's base flags, after
+// building the program once: the jobs after it run that binary
+// (policy, drift), which the synthesis artifact carries.
+func changedScript(baseFlags string) string {
+	return `CGO_ENABLED=0 go build -trimpath -o stratum .
+./stratum changed ` + baseFlags + ` -head-out cdktf.out -json-out changed.json | tee changed.txt
+`
 }
 
 // pullRequestPlans is whether pull requests plan env at all.

@@ -77,7 +77,7 @@ func TestRunnersPerEnvironmentAndPurpose(t *testing.T) {
 		}
 	}
 	for _, mode := range []string{"plan", "apply"} {
-		b, err := GitLabChild(in, sampleReport(in), mode)
+		b, err := mergedChild(in, sampleReport(in), mode)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestSavedPlans(t *testing.T) {
 		}
 	}
 	for _, mode := range []string{"plan", "apply"} {
-		b, err := GitLabChild(in, sampleReport(in), mode)
+		b, err := mergedChild(in, sampleReport(in), mode)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestPullRequestPlansNeedTheirApproval(t *testing.T) {
 			t.Errorf("pull request job %s (%s, %s): environment %q, want %q", id, env.Name, env.PullRequestPlanPolicy(), got, want)
 		}
 	}
-	b, err := GitLabChild(in, sampleReport(in), "plan")
+	b, err := mergedChild(in, sampleReport(in), "plan")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,13 +196,15 @@ func TestGitLabPipelinesMatchTheSchema(t *testing.T) {
 	schema := gitlabSchema(t)
 	docs := map[string][]byte{"parent": GitLab(in)}
 	for _, mode := range []string{"plan", "apply"} {
-		b, err := GitLabChild(in, sampleReport(in), mode)
-		if err != nil {
-			t.Fatal(err)
+		for _, env := range in.glEnvironments() {
+			b, err := GitLabChild(in, sampleReport(in), mode, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs["child "+mode+" "+env] = b
 		}
-		docs["child "+mode] = b
 	}
-	empty, err := GitLabChild(in, &changes.Report{}, "apply")
+	empty, err := GitLabChild(in, &changes.Report{}, "apply", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +225,10 @@ func TestGitLabPipelinesMatchTheSchema(t *testing.T) {
 			t.Error("the schema accepted an unknown job keyword")
 		}
 	})
-	if _, err := GitLabChild(in, &changes.Report{}, "destroy"); err == nil {
+	if _, err := GitLabChild(in, &changes.Report{}, "destroy", "dev"); err == nil {
 		t.Error("GitLabChild accepted mode destroy")
 	}
-	child := string(docs["child apply"])
+	child := string(docs["child apply prod"]) + string(docs["child apply dev"])
 	for _, want := range []string{"resource_group: client-a-prod", "when: manual", "name: prod", "apply:client-a-dev"} {
 		if !strings.Contains(child, want) {
 			t.Errorf("apply child lacks %q", want)
@@ -450,4 +452,24 @@ func TestScheduledSupportCheck(t *testing.T) {
 		}
 		t.Error("no support job")
 	})
+}
+
+// mergedChild is the child pipelines of every environment of one run,
+// their jobs in one mapping (job names are unique across environments).
+func mergedChild(in Input, r *changes.Report, mode string) ([]byte, error) {
+	all := map[string]any{}
+	for _, env := range in.glEnvironments() {
+		b, err := GitLabChild(in, r, mode, env)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal(b, &m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			all[k] = v
+		}
+	}
+	return yaml.Marshal(all)
 }

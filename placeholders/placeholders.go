@@ -49,6 +49,18 @@ func Find(envs []config.Environment) []Placeholder {
 
 // walk calls f with every string reachable from v (struct fields,
 // pointers, slices, maps) and its path.
+// FindOwners returns the code owners (config/owners.go) still set to
+// this repository's examples: Environment "owners".
+func FindOwners(o config.CodeOwners) []Placeholder {
+	var out []Placeholder
+	walk(reflect.ValueOf(o), "", func(field, value string) {
+		if why := Why(value); why != "" {
+			out = append(out, Placeholder{Environment: "owners", Field: field, Value: value, Why: why})
+		}
+	})
+	return out
+}
+
 func walk(v reflect.Value, path string, f func(path, value string)) {
 	switch v.Kind() {
 	case reflect.String:
@@ -113,6 +125,9 @@ func Why(value string) string {
 	}
 	if exampleKey.MatchString(strings.ToLower(v)) {
 		return "an example key"
+	}
+	if org, _, _ := strings.Cut(strings.TrimPrefix(v, "@"), "/"); strings.HasPrefix(v, "@") && strings.HasPrefix(org, "example") {
+		return "the example code owner " + v
 	}
 	if owner := repositoryOwner(v); strings.HasPrefix(owner, "example") {
 		return "the example repository owner " + owner
@@ -205,24 +220,24 @@ func Write(w io.Writer, ps []Placeholder) error {
 
 // Main is `stratum placeholders`.
 func Main(args []string, stdout, stderr io.Writer) int {
-	return run(args, config.Environments, stdout, stderr)
+	return run(args, config.Environments, config.Owners, stdout, stderr)
 }
 
-func run(args []string, envs func() []config.Environment, stdout, stderr io.Writer) int {
+func run(args []string, envs func() []config.Environment, owners func() config.CodeOwners, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "placeholders",
 		Synopsis: "",
 		About: `Lists every value of the environments (config/environments.go) that is still one of this
 repository's examples — an example AWS account id or an ARN in one, a domain or e-mail address
 reserved for examples, an address range reserved for documentation, the example repository
-(which the CI roles trust and the alarm descriptions link), the example paging key — with the
-field that holds it. Replace each with your own before deploying.`,
+(which the CI roles trust and the alarm descriptions link), the example paging key, the example
+code owners (config/owners.go) — with the field that holds it. Replace each with your own before deploying.`,
 		Results: []string{"2   a placeholder is still set"},
 	}, stdout, stderr)
 	if code, ok := f.Parse(args); !ok {
 		return code
 	}
-	ps := Find(envs())
+	ps := append(Find(envs()), FindOwners(owners())...)
 	if err := Write(stdout, ps); err != nil {
 		return f.Fail(err)
 	}

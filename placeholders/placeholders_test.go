@@ -86,7 +86,11 @@ func TestCommand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errs bytes.Buffer
-			if code := run(tc.args, tc.envs, &out, &errs); code != tc.code || !strings.Contains(out.String()+errs.String(), tc.want) {
+			owners := config.Owners
+			if tc.name == "own" {
+				owners = func() config.CodeOwners { return config.CodeOwners{Default: []string{"@acme/platform"}} }
+			}
+			if code := run(tc.args, tc.envs, owners, &out, &errs); code != tc.code || !strings.Contains(out.String()+errs.String(), tc.want) {
 				t.Errorf("exit %d, output %q; want %d and %q", code, out.String()+errs.String(), tc.code, tc.want)
 			}
 		})

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os/exec"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -25,26 +24,15 @@ import (
 	"stratum/contract"
 	"stratum/deploy"
 	"stratum/iameval"
+	"stratum/internal/awscli"
 	"stratum/internal/cli"
 )
 
 // AWS runs one `aws` CLI command and returns its standard output.
-type AWS func(args ...string) ([]byte, error)
+type AWS = awscli.Runner
 
 // CLI runs the AWS CLI binary bin.
-func CLI(bin string) AWS {
-	return func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, append(args, "--output", "json")...)
-		out, err := cmd.Output()
-		if ee, ok := err.(*exec.ExitError); ok {
-			return nil, fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(ee.Stderr)))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("aws %s: %w", strings.Join(args, " "), err)
-		}
-		return out, nil
-	}
-}
+func CLI(bin string) AWS { return awscli.CLI(bin) }
 
 // attached is one SCP attached at one target above an account.
 type attached struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"stratum/applied"
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
@@ -735,6 +736,58 @@ func TestDeployRolesCanDeployTheirLayer(t *testing.T) {
 			can("taking its lock file", iameval.Request{Action: "s3:DeleteObject", Resource: "arn:aws:s3:::" + env.State.Bucket + "/" + state + ".tflock"})
 			can("locking its state", iameval.Request{Action: "dynamodb:PutItem", Resource: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", env.Region, env.AccountID, env.State.LockTable),
 				Context: map[string][]string{"dynamodb:LeadingKeys": {env.State.Bucket + "/" + state + "-md5"}}})
+		}
+	}
+}
+
+// TestOnlyTheLayerRecordsItsApplies: a layer's deploy role may write the
+// applied record (package applied) of its own layer's stacks and of no
+// other stack (another layer's, bootstrap's, another environment's); no
+// plan role may write one; every plan role may read the environment's
+// records (stratum changed selects against them).
+func TestOnlyTheLayerRecordsItsApplies(t *testing.T) {
+	s := defaultSynth(t)
+	for _, e := range bootstrapRoles(t) {
+		env, roles := e.env, e.roles
+		param := func(envName, stack string) string {
+			return fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.AccountID, applied.ParameterName(envName, stack))
+		}
+		var stacks []string
+		for _, name := range s.names() {
+			if strings.HasSuffix(name, "-"+env.Name) {
+				stacks = append(stacks, name)
+			}
+		}
+		for _, d := range deploy.Layers {
+			deployRole, plan := roles[d.RoleName(env.Name, deploy.Apply)], roles[d.RoleName(env.Name, deploy.Plan)]
+			for _, stack := range stacks {
+				owner, ok := deploy.ForStack(stack)
+				own := ok && owner.Word() == d.Word()
+				put := iameval.Request{Action: "ssm:PutParameter", Resource: param(env.Name, stack), Context: map[string][]string{"aws:PrincipalArn": {d.RoleARN(env, deploy.Apply)}}}
+				if got := deployRole.principal.Allowed(put); got != own {
+					t.Errorf("%s may record an apply of %s: %v, want %v", deployRole.name, stack, got, own)
+				}
+				put.Context["aws:PrincipalArn"] = []string{d.RoleARN(env, deploy.Plan)}
+				if plan.principal.Allowed(put) {
+					t.Errorf("%s may record an apply of %s", plan.name, stack)
+				}
+				for _, read := range []string{"ssm:GetParameter", "ssm:GetParameters"} {
+					if !plan.principal.Allowed(iameval.Request{Action: read, Resource: param(env.Name, stack)}) {
+						t.Errorf("%s may not %s the record of %s", plan.name, read, stack)
+					}
+				}
+			}
+			if !plan.principal.Allowed(iameval.Request{Action: "ssm:GetParametersByPath", Resource: fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s", env.Region, env.AccountID, applied.Path(env.Name))}) {
+				t.Errorf("%s may not list the records of %s", plan.name, env.Name)
+			}
+			other := d.Word() + "-x-other"
+			for _, res := range []string{param("other", other), param(env.Name, "bootstrap-"+env.Name), fmt.Sprintf("arn:aws:ssm:%s:%s:parameter%s/%s-x", env.Region, env.AccountID, applied.Root, d.Word())} {
+				for _, action := range []string{"ssm:PutParameter", "ssm:DeleteParameter", "ssm:LabelParameterVersion"} {
+					if deployRole.principal.Allowed(iameval.Request{Action: action, Resource: res, Context: map[string][]string{"aws:PrincipalArn": {d.RoleARN(env, deploy.Apply)}}}) {
+						t.Errorf("%s may %s on %s", deployRole.name, action, res)
+					}
+				}
+			}
 		}
 	}
 }

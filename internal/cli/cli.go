@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -102,6 +103,19 @@ func (f *FlagSet) Parse(args []string) (code int, ok bool) {
 		return f.Usagef("unexpected argument %q: %s takes flags only", f.Arg(0), f.Name()), false
 	}
 	return ExitOK, true
+}
+
+// Verb returns the one argument after the flags, one of verbs, or
+// verbs[0] when there is none (check|apply commands); otherwise it reports
+// the usage error and returns ExitUsage with ok false. Call it after Parse.
+func (f *FlagSet) Verb(verbs ...string) (verb string, code int, ok bool) {
+	switch {
+	case f.NArg() == 0:
+		return verbs[0], ExitOK, true
+	case f.NArg() == 1 && slices.Contains(verbs, f.Arg(0)):
+		return f.Arg(0), ExitOK, true
+	}
+	return "", f.Usagef("unexpected arguments %q: want %s (the default) or %s", f.Args(), verbs[0], strings.Join(verbs[1:], " or ")), false
 }
 
 // Usagef reports a usage error found after parsing (a flag value the

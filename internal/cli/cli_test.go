@@ -109,3 +109,35 @@ func TestCodesAreDistinct(t *testing.T) {
 		seen[code] = name
 	}
 }
+
+func TestVerb(t *testing.T) {
+	cases := []struct {
+		name   string
+		args   []string
+		verb   string
+		ok     bool
+		stderr string
+	}{
+		{"none is the default", nil, "check", true, ""},
+		{"the default named", []string{"check"}, "check", true, ""},
+		{"another verb", []string{"apply"}, "apply", true, ""},
+		{"an unknown verb", []string{"destroy"}, "", false, `unexpected arguments ["destroy"]: want check (the default) or apply`},
+		{"two verbs", []string{"check", "apply"}, "", false, `unexpected arguments ["check" "apply"]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			f := New(Command{Name: "settings", Synopsis: "[check|apply]", Arguments: true}, &out, &errs)
+			if _, ok := f.Parse(tc.args); !ok {
+				t.Fatalf("Parse(%q) failed: %s", tc.args, errs.String())
+			}
+			verb, code, ok := f.Verb("check", "apply")
+			if verb != tc.verb || ok != tc.ok || (ok && code != ExitOK) || (!ok && code != ExitUsage) {
+				t.Errorf("Verb on %q = %q, %d, %v; want %q, ok %v", tc.args, verb, code, ok, tc.verb, tc.ok)
+			}
+			if !strings.Contains(errs.String(), tc.stderr) {
+				t.Errorf("stderr %q lacks %q", errs.String(), tc.stderr)
+			}
+		})
+	}
+}

@@ -165,12 +165,17 @@ func additionsOnly(path string, before, after any, mark string) []string {
 	return nil
 }
 
+// mentions reports whether key or v names mark, as a stack name does
+// or as a job ID spells it (hyphens become underscores: the Azure
+// report job's dependsOn lists drift_database_newcomer_2_dev).
 func mentions(key string, v any, mark string) bool {
-	if strings.Contains(key, mark) {
-		return true
-	}
 	b, _ := yaml.Marshal(v)
-	return strings.Contains(string(b), mark)
+	for _, m := range []string{mark, strings.ReplaceAll(mark, "-", "_")} {
+		if strings.Contains(key, m) || strings.Contains(string(b), m) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestAdditionsOnly(t *testing.T) {
@@ -183,12 +188,17 @@ func TestAdditionsOnly(t *testing.T) {
 		{"same", map[string]any{"jobs": map[string]any{"a": []any{"x"}}}, true},
 		{"new job of acme", map[string]any{"jobs": map[string]any{"a": []any{"x"}, "plan_acme": map[string]any{}}}, true},
 		{"list gains acme", map[string]any{"jobs": map[string]any{"a": []any{"x", "client-acme-dev"}}}, true},
+		{"list gains acme-2's job ID", map[string]any{"jobs": map[string]any{"a": []any{"x", "drift_client_acme_2_dev"}}}, true},
 		{"other job", map[string]any{"jobs": map[string]any{"a": []any{"x"}, "b": 1}}, false},
 		{"value changed", map[string]any{"jobs": map[string]any{"a": []any{"y"}}}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := additionsOnly("", before, tc.after, "acme"); (len(got) == 0) != tc.ok {
+			mark := "acme"
+			if strings.Contains(tc.name, "acme-2") {
+				mark = "acme-2" // a fresh name beside an onboarded one
+			}
+			if got := additionsOnly("", before, tc.after, mark); (len(got) == 0) != tc.ok {
 				t.Errorf("additionsOnly = %v, want ok=%t", got, tc.ok)
 			}
 		})

@@ -98,7 +98,7 @@ func TestRealPlan(t *testing.T) {
 		testenv.Unavailable(t, "no AWS provider in the mirror %s", mirror)
 	}
 	dir := t.TempDir()
-	for src, dst := range map[string]string{"testdata/plan/main.tf": "main.tf", "testdata/plan/prior.tfstate": "terraform.tfstate"} {
+	for src, dst := range map[string]string{"testdata/plan/main.tf": "main.tf", "testdata/plan/prior-state.json": "terraform.tfstate"} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)

@@ -133,13 +133,8 @@ func (in Input) glToolchain() []string {
 	}
 }
 
-// glAssume exchanges the job's ID token for the credentials of the role
-// of stack's layer.
-func (in Input) glAssume(envName, stack, mode string) []string {
-	return in.glAssumeLayer(envName, layerWord(stack), mode)
-}
-
-// glAssumeLayer assumes the role of the layer with stack word word.
+// glAssumeLayer exchanges the job's ID token for the credentials of the
+// role of the layer with stack word word.
 func (in Input) glAssumeLayer(envName, word, mode string) []string {
 	env := in.env(envName)
 	account := env.AccountID

@@ -22,6 +22,13 @@
 //
 // Stacks that configure the Kubernetes or Helm provider run on private
 // runners (config.Pipelines); manual stacks (bootstrap) are only listed.
+//
+// Plans, applies and drift checks run in batches (batch.go: the stacks of
+// one environment, level and layer, cut by estimated cost within each
+// platform's documented limits, limits.go), each batch's stacks one
+// after the other (stratum batch run); the synthesis runs in shards, one
+// runner each, merged once into cdktf.out, with the synthesis cache
+// carried between runs.
 package pipelines
 
 import (
@@ -379,9 +386,4 @@ func toNode(v any) (*yaml.Node, error) {
 		return nil, err
 	}
 	return doc.Content[0], nil
-}
-
-// jobID turns a stack name into an identifier every platform accepts.
-func jobID(prefix, name string) string {
-	return prefix + "_" + strings.ReplaceAll(name, "-", "_")
 }

@@ -56,6 +56,7 @@ type command struct {
 // its own package.
 var commands = map[string]command{
 	"applied":         {summary: "fetch, record (after a manual apply) or list what was last applied to each stack (SSM records)", run: changes.AppliedMain},
+	"batch":           {summary: "the pipelines' batches: select a run's (batches.json, CI outputs) or run one batch's plans, applies or drift checks", run: pipelines.BatchMain},
 	"changed":         {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
 	"database-users":  {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
 	"drift":           {summary: "report a drift check: the drifted stacks and addresses from each drift job's result (exit 2 on drift)", run: drift.Main},

@@ -150,6 +150,9 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	for _, verb := range []string{"plan", "apply", "verify", "rollback", "retire", "imports"} {
 		helps = append(helps, []string{"migrate", verb})
 	}
+	for _, verb := range []string{"select", "run", "stats"} {
+		helps = append(helps, []string{"batch", verb})
+	}
 	for _, h := range helps {
 		name := strings.Join(h, " ")
 		t.Run(name, func(t *testing.T) {
@@ -169,7 +172,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		})
 	}
 	errs.Reset()
-	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of applied, changed,") {
+	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of applied, batch, changed,") {
 		t.Errorf("stratum no-such-command: exit %d, stderr %q; want %d and the commands", code, errs.String(), cli.ExitUsage)
 	}
 }

@@ -51,6 +51,15 @@ type Pipelines struct {
 	// a production plan leaves its runner only encrypted with the state
 	// key (docs/cicd-integration.md, "Saved plans").
 	SavedPlanRetentionDays int
+	// BatchElements is how much one plan, apply or drift job takes on:
+	// the stacks of a level are batched into jobs of about this many
+	// resource and data source blocks (each job plans or applies its
+	// stacks one after the other), and into fewer, larger jobs where a
+	// platform's limits require it (package pipelines, limits.go).
+	// Default: 2,000, about 40 client stacks or one environment's
+	// foundation, platform and services stacks: a job of a few tens of
+	// minutes, and a few tens of jobs for a thousand clients.
+	BatchElements int
 }
 
 // Runner purposes: pull-request plans run the code of an unreviewed
@@ -86,5 +95,6 @@ func PipelineSettings() Pipelines {
 		// than that is stale anyway (Terraform refuses it once the state
 		// has moved).
 		SavedPlanRetentionDays: 1,
+		BatchElements:          2000,
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
+	"stratum/synth"
 )
 
 // Artifact produces files (path relative to the repository root →
@@ -90,7 +91,11 @@ var Artifacts = []Artifact{
 // root is the repository's root, where the files with generated sections
 // are read from.
 func Files(root string, g *stackgraph.Graph, envs []config.Environment) (map[string][]byte, error) {
-	in := pipelines.Input{Graph: g, Envs: envs, Settings: config.PipelineSettings()}
+	shards, err := ShardCount(envs, clients.All)
+	if err != nil {
+		return nil, err
+	}
+	in := pipelines.Input{Graph: g, Envs: envs, Settings: config.PipelineSettings(), Shards: shards}
 	out := map[string][]byte{}
 	for _, a := range Artifacts {
 		files := map[string][]byte{}
@@ -124,6 +129,18 @@ func Files(root string, g *stackgraph.Graph, envs []config.Environment) (map[str
 		}
 	}
 	return out, nil
+}
+
+// ShardCount is the number of runners the pipelines spread the
+// synthesis of envs and all over: the K of stratum synth-plan with its
+// defaults (each shard's cold synthesis within synth.DefaultShardTarget
+// floors on a 2-core runner).
+func ShardCount(envs []config.Environment, all []clients.Client) (int, error) {
+	units, err := stacks.Plan(envs, all)
+	if err != nil {
+		return 0, err
+	}
+	return synth.ChooseShards(units, synth.DefaultModel, synth.DefaultShardTarget).Shards, nil
 }
 
 // Graph synthesizes the real configuration into a temporary directory

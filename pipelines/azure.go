@@ -2,9 +2,8 @@ package pipelines
 
 import (
 	"fmt"
-	"stratum/config"
-	"strings"
 
+	"stratum/config"
 	"stratum/stackgraph"
 )
 
@@ -63,8 +62,11 @@ type (
 		Name    string `yaml:"name,omitempty"`
 		VMImage string `yaml:"vmImage,omitempty"`
 	}
+	// azStrategy is a deployment job's runOnce strategy or a job's
+	// parallel copies.
 	azStrategy struct {
-		RunOnce *azRunOnce `yaml:"runOnce"`
+		Parallel int        `yaml:"parallel,omitempty"`
+		RunOnce  *azRunOnce `yaml:"runOnce,omitempty"`
 	}
 	azRunOnce struct {
 		Deploy azDeploy `yaml:"deploy"`
@@ -88,7 +90,7 @@ type (
 
 const (
 	azNotScheduled = "ne(variables['Build.Reason'], 'Schedule')"
-	azSelected     = "stageDependencies.changed.changed.outputs['select.STACKS']"
+	azSelected     = "stageDependencies.changed.changed.outputs['select.BATCHES']"
 )
 
 // azPool is where a job of env for purpose runs: a Microsoft-hosted agent
@@ -127,9 +129,9 @@ echo "##vso[task.prependpath]$(Agent.ToolsDirectory)/terraform"`, in.Settings.Te
 // azAWS runs script with the credentials of an AWS service connection
 // (AWS Toolkit for Azure DevOps; configure the connection to use OIDC).
 // purpose is config.AzurePullRequest, AzurePlan or AzureDeploy: there is
-// one connection per environment, layer and purpose.
-func (in Input) azAWS(envName, stack, purpose, display, script string) azStep {
-	conn := config.AzureDevOpsCI{}.ConnectionName(envName, layerWord(stack), purpose)
+// one connection per environment, layer (its stack word) and purpose.
+func (in Input) azAWS(envName, word, purpose, display, script string) azStep {
+	conn := config.AzureDevOpsCI{}.ConnectionName(envName, word, purpose)
 	return azStep{Task: "AWSShellScript@1", DisplayName: display, Inputs: map[string]string{
 		"awsCredentials": conn, "regionName": in.env(envName).Region,
 		"scriptType": "inline", "inlineScript": script,
@@ -152,6 +154,49 @@ echo "##vso[task.setvariable variable=LABELS;isOutput=true]$labels"
 
 // Azure returns azure-pipelines.yml.
 func Azure(in Input) []byte {
+	return marshal(azPipeline(in, MustLayout(in, AzurePlatform)))
+}
+
+// azKeys builds stratum and sets the synthesis cache's keys (stratum
+// synth-plan) as the variables CACHE_KEY, CACHE_RESTORE_CODE and
+// CACHE_RESTORE_ANY; azCache restores .cache/synth under them, and the
+// task saves it after the job when no cache had that exact key.
+func (in Input) azKeys() []azStep {
+	return []azStep{
+		{DisplayName: "stratum, and the synthesis cache's keys", Script: "set -euo pipefail\n" + buildScript +
+			`./stratum synth-plan | tee /dev/stderr | sed -n 's/^\(cache-[a-z-]*\)=\(.*\)$/\1 \2/p' | while read -r k v; do
+  echo "##vso[task.setvariable variable=$(echo "$k" | tr a-z- A-Z_)]$v"
+done
+`},
+		{Task: "Cache@2", DisplayName: "the synthesis cache", Inputs: map[string]string{
+			"key": `"$(CACHE_KEY)"`, "restoreKeys": "\"$(CACHE_RESTORE_CODE)\"\n\"$(CACHE_RESTORE_ANY)\"", "path": ".cache/synth",
+		}},
+	}
+}
+
+// azMerge are the steps of a job assembling cdktf.out from the shards
+// (stratum synth-merge, which stores them in the cache the job saves).
+func (in Input) azMerge() []azStep {
+	steps := append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...), in.azKeys()...)
+	return append(steps,
+		azStep{Task: "DownloadPipelineArtifact@2", DisplayName: "the shards", Inputs: map[string]string{"patterns": "shard-*/**", "path": "$(Pipeline.Workspace)/shards"}},
+		azStep{DisplayName: "stratum synth-merge", Script: mergeScript(`"$(Pipeline.Workspace)"/shards/shard-*`)})
+}
+
+// azBatchSteps are the first steps of a job running a batch: the
+// synthesis, stratum and the run's batches, Terraform.
+func (in Input) azBatchSteps(artifact string) []azStep {
+	return append([]azStep{{Checkout: "self"},
+		{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": artifact, "path": "cdktf.out"}},
+		{DisplayName: "stratum and the selection", Script: "cp cdktf.out/stratum cdktf.out/batches.json . && (cp cdktf.out/changed.json . 2>/dev/null || true) && chmod +x stratum"}},
+		in.azTools(true)...)
+}
+
+// azSummary publishes a batch's results as the job's summary.
+var azSummary = azStep{DisplayName: "The results in the summary", Condition: "succeededOrFailed()", Script: `test -f "$(Agent.TempDirectory)/summary.md" && echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/summary.md" || true`}
+
+// azPipeline is azure-pipelines.yml with the batches of l.
+func azPipeline(in Input, l *Layout) AzurePipeline {
 	p := AzurePipeline{
 		Trigger:      &azTrigger{Batch: false, Branches: azIncludes{Include: []string{"main"}}},
 		PR:           &azTrigger{Branches: azIncludes{Include: []string{"main"}}},
@@ -171,30 +216,46 @@ func Azure(in Input) []byte {
 					azStep{DisplayName: "trivy config, judged against " + ScanIgnoreFile, Script: scanScript()})},
 		},
 	})
+	// The synthesis, one shard per agent, for every run: the selection
+	// and the drift check both merge it. Only the merging jobs save the
+	// cache: a shard removes its copy, so that its job saves nothing.
+	k := in.shardCount(AzureMaxParallel)
+	shard := azJob{Job: "shard", DisplayName: fmt.Sprintf("synthesize a shard of %d", k), Pool: in.azHosted(),
+		Steps: append(append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...), in.azKeys()...),
+			azStep{DisplayName: "stratum synth-shard", Script: `set -euo pipefail
+i=${SYSTEM_JOBPOSITIONINPHASE:-1}
+echo "##vso[task.setvariable variable=SHARD]$i"
+` + shardScript("$i", fmt.Sprint(k))},
+			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "shard-$(SHARD)", "artifact": "shard-$(SHARD)"}},
+			azStep{DisplayName: "only the merge saves the synthesis cache", Script: "rm -rf .cache/synth"})}
+	if k > 1 {
+		shard.Strategy = &azStrategy{Parallel: k}
+	}
+	p.Stages = append(p.Stages, azStage{Stage: "synth", DisplayName: "synthesize", DependsOn: []string{}, Jobs: []azJob{shard}})
 	// Pull requests compare with their merge base; the default branch
 	// with what was last applied to each stack (the records of every
 	// environment, read through its foundation plan connection).
-	steps := append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...),
-		azStep{DisplayName: "make synth", Script: "make synth"})
+	steps := in.azMerge()
 	for _, name := range in.Settings.EnvironmentOrder {
 		if _, err := config.Get(in.Envs, name); err != nil {
 			continue
 		}
-		st := in.azAWS(name, "foundation-"+name, config.AzurePlan, "the applied records of "+name, "go run . applied fetch -env "+name+" -out applied\n")
+		st := in.azAWS(name, layerWord("foundation-"+name), config.AzurePlan, "the applied records of "+name, recordsScript(name))
 		st.Condition = "ne(variables['Build.Reason'], 'PullRequest')"
 		steps = append(steps, st)
 	}
 	steps = append(steps,
 		azStep{Name: "labels", DisplayName: "the pull request's labels", Env: map[string]string{"SYSTEM_ACCESSTOKEN": "$(System.AccessToken)"}, Script: azLabels},
-		azStep{Name: "select", DisplayName: "stratum changed", Script: `set -euo pipefail
+		azStep{Name: "select", DisplayName: "stratum changed, in batches", Script: `set -euo pipefail
 if [ "$(Build.Reason)" = PullRequest ]; then
   git fetch --no-tags origin "$(System.PullRequest.TargetBranch)"
   BASE_FLAGS="-base $(git merge-base HEAD FETCH_HEAD)"
 else
   BASE_FLAGS="-applied applied"
 fi
-` + changedScript("$BASE_FLAGS") + `cp changed.json stratum cdktf.out/
-echo "##vso[task.setvariable variable=STACKS;isOutput=true] $(jq -r '[.groups[][]] | join(" ")' changed.json) "
+` + changedScript("$BASE_FLAGS") + `batches=$(./stratum batch select -platform azure -changed changed.json -layout ` + l.Digest() + ` -format keys)
+echo "##vso[task.setvariable variable=BATCHES;isOutput=true]$batches"
+cp changed.json batches.json stratum cdktf.out/
 for stack in $(jq -r '.manual[]' changed.json); do
   env=${stack#bootstrap-}
   echo "##vso[task.logissue type=warning]$stack is applied by hand (docs/backend-strategy.md): npx cdktf deploy $stack && go run . applied record -env $env -stack $stack"
@@ -206,47 +267,44 @@ fi`},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "synthesis"}},
 	)
 	p.Stages = append(p.Stages, azStage{
-		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
+		Stage: "changed", DisplayName: "Select changed stacks", DependsOn: []string{"test", "synth"}, Condition: "and(succeeded(), " + azNotScheduled + ")",
 		Jobs: []azJob{{Job: "changed", Pool: in.azHosted(), Steps: steps}},
 	})
 	prev := "changed"
-	groups := in.groups()
-	for i, gr := range groups {
-		if i > 0 && groups[i-1].Environment == gr.Environment && groups[i-1].Level == gr.Level {
+	for i, b := range l.Batches {
+		if i > 0 && l.Batches[i-1].Environment == b.Environment && l.Batches[i-1].Level == b.Level {
 			continue // one plan and one apply stage per environment and level
 		}
-		key := fmt.Sprintf("%s_%d", gr.Environment, gr.Level)
+		key := fmt.Sprintf("%s_%d", b.Environment, b.Level)
 		// Plans and applies are separate stages: Azure evaluates an
 		// environment's checks (prod's approval) when the stage using it
-		// starts, so the approval comes after the plan it approves.
+		// starts, so the approval comes after the plans it approves.
 		plan := azStage{
-			Stage: key + "_plan", DisplayName: fmt.Sprintf("%s level %d: plan", gr.Environment, gr.Level),
+			Stage: key + "_plan", DisplayName: fmt.Sprintf("%s level %d: plan", b.Environment, b.Level),
 			DependsOn: uniq([]string{"changed", prev}),
 			Condition: "and(not(failed()), not(canceled()), " + azNotScheduled + ")",
 		}
 		apply := azStage{
-			Stage: key + "_apply", DisplayName: fmt.Sprintf("%s level %d: apply the reviewed plan", gr.Environment, gr.Level),
+			Stage: key + "_apply", DisplayName: fmt.Sprintf("%s level %d: apply the reviewed plans", b.Environment, b.Level),
 			DependsOn: []string{"changed", plan.Stage},
 			Condition: "and(not(failed()), not(canceled()), " + azNotScheduled + ", ne(variables['Build.Reason'], 'PullRequest'))",
 		}
-		for _, g := range groups[i:] {
-			if g.Environment != gr.Environment || g.Level != gr.Level {
+		for _, bb := range l.Batches[i:] {
+			if bb.Environment != b.Environment || bb.Level != b.Level {
 				break
 			}
-			for _, s := range g.Stacks {
-				if in.env(g.Environment).PullRequestPlanPolicy() != config.PlansNever {
-					plan.Jobs = append(plan.Jobs, in.azPlanJob(g, s, true))
-				}
-				plan.Jobs = append(plan.Jobs, in.azPlanJob(g, s, false))
-				apply.Jobs = append(apply.Jobs, in.azApplyJob(g, s, plan.Stage))
+			if in.env(bb.Environment).PullRequestPlanPolicy() != config.PlansNever {
+				plan.Jobs = append(plan.Jobs, in.azPlanJob(bb, true))
 			}
+			plan.Jobs = append(plan.Jobs, in.azPlanJob(bb, false))
+			apply.Jobs = append(apply.Jobs, in.azApplyJob(bb, plan.Stage))
 		}
 		p.Stages = append(p.Stages, plan, apply)
 		prev = apply.Stage
 	}
-	drift := azStage{Stage: "drift", DisplayName: "drift check", DependsOn: []string{}, Condition: "eq(variables['Build.Reason'], 'Schedule')"}
-	drift.Jobs = append(drift.Jobs, azJob{Job: "synth", Pool: in.azHosted(), Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
-		azStep{Script: "make synth\nCGO_ENABLED=0 go build -trimpath -o cdktf.out/stratum .", DisplayName: "make synth"},
+	drift := azStage{Stage: "drift", DisplayName: "drift check", DependsOn: []string{"synth"}, Condition: "eq(variables['Build.Reason'], 'Schedule')"}
+	drift.Jobs = append(drift.Jobs, azJob{Job: "merge", Pool: in.azHosted(), Steps: append(in.azMerge(),
+		azStep{DisplayName: "every stack, in batches", Script: "./stratum batch select -platform azure -all -layout " + l.Digest() + "\ncp batches.json stratum cdktf.out/\n"},
 		azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out", "artifact": "drift-synthesis"}})})
 	// Fails when a configured version leaves AWS standard support within
 	// the window; needs no AWS credentials.
@@ -254,23 +312,20 @@ fi`},
 		Steps: append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...),
 			azStep{DisplayName: "stratum support", Script: supportScript(in.Settings.SupportWindow, "")})})
 	var driftJobs []string
-	for _, gr := range groups {
-		for _, s := range gr.Stacks {
-			driftJobs = append(driftJobs, jobID("drift", s))
-			drift.Jobs = append(drift.Jobs, azJob{
-				Job: jobID("drift", s), DisplayName: "drift " + s, DependsOn: []string{"synth"},
-				Pool: in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner), Variables: map[string]string{"STACK": s},
-				Steps: append(append([]azStep{{Checkout: "self"},
-					{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}}},
-					in.azTools(true)...),
-					in.azAWS(gr.Environment, s, config.AzurePlan, "terraform plan -detailed-exitcode", planScript(driftPlan)),
-					azStep{Task: "PublishPipelineArtifact@1", Condition: "always()", Inputs: map[string]string{"targetPath": "drift", "artifact": "drift-" + s}}),
-			})
-		}
+	for _, b := range l.Batches {
+		driftJobs = append(driftJobs, "drift_"+b.Key)
+		drift.Jobs = append(drift.Jobs, azJob{
+			Job: "drift_" + b.Key, DisplayName: "drift " + b.Key, DependsOn: []string{"merge"},
+			Pool: in.azPool(b.Environment, config.RunnerDeploy, b.Runner), Variables: map[string]string{"BATCH": b.Key},
+			Steps: append(in.azBatchSteps("drift-synthesis"),
+				in.azAWS(b.Environment, b.Layer, config.AzurePlan, "terraform plan -detailed-exitcode of each stack of the batch", batchRunScript(KindDrift, "$BATCH", "$(Agent.TempDirectory)/summary.md")),
+				azSummary,
+				azStep{Task: "PublishPipelineArtifact@1", Condition: "always()", Inputs: map[string]string{"targetPath": "drift", "artifact": "drift-" + b.Key}}),
+		})
 	}
 	// The report names the drifted stacks and addresses and fails with
 	// stratum drift's code: 2 drift, 1 a plan failed.
-	drift.Jobs = append(drift.Jobs, azJob{Job: "report", DisplayName: "Drift report", DependsOn: append([]string{"synth"}, driftJobs...), Condition: "always()", Pool: in.azHosted(),
+	drift.Jobs = append(drift.Jobs, azJob{Job: "report", DisplayName: "Drift report", DependsOn: append([]string{"merge"}, driftJobs...), Condition: "always()", Pool: in.azHosted(),
 		Steps: []azStep{{Checkout: "none"},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "drift-synthesis", "path": "cdktf.out"}},
 			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"patterns": "drift-*/*.json", "path": "$(Agent.TempDirectory)/drift"}},
@@ -283,72 +338,61 @@ echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/drift.md"
 cdktf.out/stratum drift -dir drift -out cdktf.out || true
 exit "$code"`}}})
 	p.Stages = append(p.Stages, drift)
-	return marshal(p)
+	return p
 }
 
-// azPlanJob plans one stack and runs the policies on its plan: in pull
-// requests through the layer's pull-request connection (pullRequest),
-// else through its plan connection, publishing the plan's digest as an
-// output variable the apply stage checks.
-func (in Input) azPlanJob(gr stackgraph.Group, s string, pullRequest bool) azJob {
-	id, reason, purpose, kind := jobID("plan", s), "ne", config.AzurePlan, applyPlan
+// azPlanJob plans a batch's selected stacks and runs the policies on
+// each plan: in pull requests through the layer's pull-request
+// connection (pullRequest), else through its plan connection, publishing
+// the digest of the plans' digests as an output variable the apply
+// stage checks.
+func (in Input) azPlanJob(b Batch, pullRequest bool) azJob {
+	id, reason, purpose, kind := "plan_"+b.Key, "ne", config.AzurePlan, KindPlan
 	if pullRequest {
-		id, reason, purpose, kind = jobID("pr_plan", s), "eq", config.AzurePullRequest, prPlan
+		id, reason, purpose, kind = "pr_plan_"+b.Key, "eq", config.AzurePullRequest, KindPullRequestPlan
 	}
-	env := in.env(gr.Environment)
 	runner := config.RunnerDeploy
 	// A pull request's plan keeps only the `terraform show` text
 	// (sensitive values masked); the default branch's keeps the saved
-	// plan for its apply job, sealed where the environment has a state key.
-	publish := azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "cdktf.out/stacks/" + s + "/plan.txt", "artifact": "pr-plan-" + s}}
-	keep := azStep{Name: "digest", DisplayName: "Keep the saved plan", Script: "set -euo pipefail\ncd \"cdktf.out/stacks/$(STACK)\"\n" +
-		"echo \"##vso[task.setvariable variable=TFPLAN_SHA256;isOutput=true]$(cat tfplan.sha256)\"\n" + sealScript(env) +
-		"mkdir -p \"$(Agent.TempDirectory)/plan\"\ncp " + strings.Join(append(savedPlanFiles(env), "plan.txt"), " ") + " \"$(Agent.TempDirectory)/plan/\"\n"}
-	last := []azStep{keep, {Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "$(Agent.TempDirectory)/plan", "artifact": "plan-" + s}}}
-	if pullRequest {
-		runner, last = config.RunnerPullRequest, []azStep{publish}
+	// plans for its apply job, sealed where the environment has a state key.
+	last := []azStep{
+		{Name: "digest", DisplayName: "The digest of the batch's plan digests", Script: "echo \"##vso[task.setvariable variable=BATCH_SHA256;isOutput=true]$(sha256sum plans/" + DigestsFile + " | cut -d' ' -f1)\""},
+		{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "plans", "artifact": "plan-" + b.Key}},
 	}
-	plan := in.azAWS(gr.Environment, s, purpose, "terraform plan, then the policies on it", planScript(kind))
+	if pullRequest {
+		runner = config.RunnerPullRequest
+		last = []azStep{{Task: "PublishPipelineArtifact@1", Condition: "succeededOrFailed()", Inputs: map[string]string{"targetPath": "plans", "artifact": "pr-plan-" + b.Key}}}
+	}
+	plan := in.azAWS(b.Environment, b.Layer, purpose, "terraform plan of each stack of the batch, then the policies on it", batchRunScript(kind, "$BATCH", "$(Agent.TempDirectory)/summary.md"))
 	plan.Env = map[string]string{"LABELS": "$(LABELS)"}
 	return azJob{
-		Job: id, DisplayName: "plan " + s,
-		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + s + " '))",
-		Pool:      in.azPool(gr.Environment, runner, gr.Runner),
-		Variables: map[string]string{"STACK": s, "LABELS": "$[ stageDependencies.changed.changed.outputs['labels.LABELS'] ]"},
-		Steps: append(append(append([]azStep{{Checkout: "self"},
-			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
-			{DisplayName: "stratum and the selection", Script: "cp cdktf.out/stratum cdktf.out/changed.json . && chmod +x stratum"}},
-			in.azTools(true)...),
-			plan,
-			azStep{DisplayName: "Plan in the summary", Script: `cp "cdktf.out/stacks/$(STACK)/plan.txt" "$(Agent.TempDirectory)/$(STACK).md"
-echo "##vso[task.uploadsummary]$(Agent.TempDirectory)/$(STACK).md"`}),
-			last...,
-		),
+		Job: id, DisplayName: "plan " + b.Key,
+		Condition: "and(succeeded(), " + reason + "(variables['Build.Reason'], 'PullRequest'), contains(" + azSelected + ", ' " + b.Key + " '))",
+		Pool:      in.azPool(b.Environment, runner, b.Runner),
+		Variables: map[string]string{"BATCH": b.Key, "LABELS": "$[ stageDependencies.changed.changed.outputs['labels.LABELS'] ]"},
+		Steps:     append(append(in.azBatchSteps("synthesis"), plan, azSummary), last...),
 	}
 }
 
-// azApplyJob applies the reviewed plan of s (planned in stage planStage,
-// its digest checked) and records it: a deployment job of the
-// environment, whose approvals, branch control and exclusive lock are
-// checks on it (docs/cicd-integration.md).
-func (in Input) azApplyJob(gr stackgraph.Group, s, planStage string) azJob {
+// azApplyJob applies the reviewed plans of batch b (planned in stage
+// planStage, their digests checked) and records them: a deployment job
+// of the environment, whose approvals, branch control and exclusive lock
+// are checks on it (docs/cicd-integration.md).
+func (in Input) azApplyJob(b Batch, planStage string) azJob {
 	return azJob{
-		Deployment: jobID("apply", s), DisplayName: "apply " + s,
-		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'), contains(" + azSelected + ", ' " + s + " '))",
-		Environment:    gr.Environment,
-		Pool:           in.azPool(gr.Environment, config.RunnerDeploy, gr.Runner),
-		TimeoutMinutes: 120,
+		Deployment: "apply_" + b.Key, DisplayName: "apply " + b.Key,
+		Condition:      "and(succeeded(), ne(variables['Build.Reason'], 'PullRequest'), eq(variables['Build.SourceBranch'], 'refs/heads/main'), contains(" + azSelected + ", ' " + b.Key + " '))",
+		Environment:    b.Environment,
+		Pool:           in.azPool(b.Environment, config.RunnerDeploy, b.Runner),
+		TimeoutMinutes: 300,
 		Variables: map[string]string{
-			"STACK": s, "STRATUM_COMMIT": "$(Build.SourceVersion)",
-			"TFPLAN_SHA256": "$[ stageDependencies." + planStage + "." + jobID("plan", s) + ".outputs['digest.TFPLAN_SHA256'] ]",
+			"BATCH": b.Key, "STRATUM_COMMIT": "$(Build.SourceVersion)",
+			"BATCH_SHA256": "$[ stageDependencies." + planStage + ".plan_" + b.Key + ".outputs['digest.BATCH_SHA256'] ]",
 		},
-		Strategy: &azStrategy{RunOnce: &azRunOnce{Deploy: azDeploy{Steps: append(append([]azStep{{Checkout: "self"},
-			{Download: "none"},
-			{Task: "DownloadPipelineArtifact@2", Inputs: map[string]string{"artifact": "synthesis", "path": "cdktf.out"}},
-			{DisplayName: "the selection", Script: "cp cdktf.out/changed.json ."},
-			{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plan", Inputs: map[string]string{"artifact": "plan-" + s, "path": "cdktf.out/stacks/" + s}}},
-			in.azTools(true)...),
-			in.azAWS(gr.Environment, s, config.AzureDeploy, "terraform apply of the reviewed plan (its digest checked; a stale plan fails: start a new run), then record it", applyScript(in.env(gr.Environment))))}}},
+		Strategy: &azStrategy{RunOnce: &azRunOnce{Deploy: azDeploy{Steps: append(append([]azStep{{Download: "none"}}, in.azBatchSteps("synthesis")...),
+			azStep{Task: "DownloadPipelineArtifact@2", DisplayName: "The reviewed plans", Inputs: map[string]string{"artifact": "plan-" + b.Key, "path": "plans"}},
+			in.azAWS(b.Environment, b.Layer, config.AzureDeploy, "terraform apply of each reviewed plan (their digests checked; a stale plan fails: start a new run), then record it", batchRunScript(KindApply, "$BATCH", "$(Agent.TempDirectory)/summary.md")),
+			azSummary)}}},
 	}
 }
 

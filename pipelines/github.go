@@ -79,6 +79,10 @@ var (
 	actAWSCredentials = &action{"aws-actions/configure-aws-credentials", "b47578312673ae6fa5b5096b330d9fbac3d116df", "v4.2.1"}
 	actUpload         = &action{"actions/upload-artifact", "ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"}
 	actDownload       = &action{"actions/download-artifact", "d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"}
+	// The synthesis cache: restore and save separately, so that only the
+	// job merging the shards saves it.
+	actCacheRestore = &action{"actions/cache/restore", "5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3"}
+	actCacheSave    = &action{"actions/cache/save", "5a3ec84eff668545956fd18022155c47e93e2684", "v4.2.3"}
 )
 
 // action is a GitHub Action pinned to a commit: `uses: <repo>@<commit>`
@@ -94,17 +98,18 @@ func (a *action) MarshalYAML() (any, error) {
 
 // GitHub returns the workflows, by file name under .github/workflows.
 func GitHub(in Input) map[string][]byte {
+	return renderGitHub(in, MustLayout(in, GitHubPlatform))
+}
+
+// renderGitHub renders the workflows with the batches of l.
+func renderGitHub(in Input, l *Layout) map[string][]byte {
 	return map[string][]byte{
-		"stratum-pull-request.yml": marshal(ghPullRequest(in)),
-		"stratum-apply.yml":        marshal(ghApply(in)),
-		"stratum-drift.yml":        marshal(ghDrift(in)),
+		"stratum-pull-request.yml": marshal(ghPullRequest(in, l)),
+		"stratum-apply.yml":        marshal(ghApply(in, l)),
+		"stratum-drift.yml":        marshal(ghDrift(in, l)),
 	}
 }
 
-// ghRunsOn is where a job of env for purpose runs: a GitHub-hosted
-// runner (a new virtual machine per job) for stacks that need only the
-// AWS APIs, else the private self-hosted runners of that environment and
-// purpose (config.RunnerLabel), which must be ephemeral.
 func (in Input) ghRunsOn(env, purpose string, r stackgraph.Runner) any {
 	if r == stackgraph.Private {
 		return append(slices.Clone(in.Settings.GitHubPrivateRunner), config.RunnerLabel(env, purpose))
@@ -128,11 +133,15 @@ func (in Input) ghTerraform() ghStep {
 	return ghStep{Uses: actSetupTerraform, With: map[string]string{"terraform_version": in.Settings.TerraformVersion, "terraform_wrapper": "false"}}
 }
 
-// ghLayer is the step naming the layer of the matrix's $STACK, whose
-// role ghCredentials assumes.
-var ghLayer = ghStep{Name: "The stack's layer", ID: "layer", Run: `echo "word=${STACK%%-*}" >> "$GITHUB_OUTPUT"` + "\n"}
+// ghLayer is the step naming the layer of the matrix's batch ($BATCH in
+// batches.json), whose role ghCredentials assumes; it also gives the job
+// one provider cache for all its stacks' terraform init.
+var ghLayer = ghStep{Name: "The batch's layer", ID: "layer", Run: `set -euo pipefail
+echo "word=$(jq -er --arg b "$BATCH" '.batches[$b].layer' batches.json)" >> "$GITHUB_OUTPUT"
+mkdir -p "$RUNNER_TEMP/terraform-plugins" && echo "TF_PLUGIN_CACHE_DIR=$RUNNER_TEMP/terraform-plugins" >> "$GITHUB_ENV"
+`}
 
-// ghCredentials assumes the role of the stack's layer (ghLayer) by OIDC.
+// ghCredentials assumes the role of the batch's layer (ghLayer) by OIDC.
 func (in Input) ghCredentials(envName, mode string) ghStep {
 	return in.ghCredentialsOf(envName, "${{ steps.layer.outputs.word }}", mode)
 }
@@ -157,30 +166,95 @@ func (in Input) ghCredentialsOf(envName, word, mode string) ghStep {
 
 var ghOIDC = map[string]string{"id-token": "write", "contents": "read"}
 
-// ghChanged is the job selecting the stacks: it synthesizes, builds
-// stratum once and runs stratum changed once; its outputs are the groups
+// ghSynth is the job synthesizing the shards: one runner per shard
+// (a matrix), each restoring the synthesis cache under the keys
+// stratum synth-plan prints and synthesizing only its shard
+// (docs/synthesis.md, "Synthesis on several runners"). It never saves
+// the cache: the job merging the shards does.
+func (in Input) ghSynth() ghJob {
+	k := in.shardCount(GitHubMaxMatrixJobs)
+	var shards []string
+	for i := 1; i <= k; i++ {
+		shards = append(shards, fmt.Sprint(i))
+	}
+	steps := append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...)
+	steps = append(steps, in.ghCacheKeys()...)
+	return ghJob{
+		Name:     fmt.Sprintf("synthesize shard ${{ matrix.shard }} of %d", k),
+		RunsOn:   in.Settings.GitHubHostedRunner,
+		Strategy: &ghStrategy{Matrix: map[string]any{"shard": shards}},
+		Steps: append(steps,
+			ghStep{Name: "The synthesis cache", Uses: actCacheRestore, With: ghCacheWith()},
+			ghStep{Name: "stratum synth-shard", Run: shardScript("${{ matrix.shard }}", fmt.Sprint(k))},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "shard-${{ matrix.shard }}", "path": "shard-${{ matrix.shard }}", "retention-days": "1"}}),
+	}
+}
+
+// ghCacheKeys builds stratum and writes the synthesis cache's keys
+// (stratum synth-plan) as outputs of the step "keys".
+func (in Input) ghCacheKeys() []ghStep {
+	return []ghStep{
+		{Name: "Build stratum", Run: buildScript},
+		{Name: "The synthesis cache's keys", ID: "keys", Run: "./stratum synth-plan | tee -a \"$GITHUB_OUTPUT\"\n"},
+	}
+}
+
+// ghCacheWith restores .cache/synth under the code and plan's key, else
+// the latest cache of the same code, else the latest of any.
+func ghCacheWith() map[string]string {
+	return map[string]string{
+		"path":         ".cache/synth",
+		"key":          "${{ steps.keys.outputs.cache-key }}",
+		"restore-keys": "${{ steps.keys.outputs.cache-restore-code }}\n${{ steps.keys.outputs.cache-restore-any }}",
+	}
+}
+
+// ghMergeSteps are the first steps of a job after the shards: checkout,
+// toolchain, stratum, the cache restored (step "cache"), the shards
+// merged into cdktf.out (which stores their stacks in the cache), then
+// pre. ghSaveCache saves the cache at the end of the job.
+func (in Input) ghMergeSteps(pre []ghStep) []ghStep {
+	steps := append([]ghStep{{Uses: actCheckout, With: map[string]string{"fetch-depth": "0"}}}, in.ghToolchain(false)...)
+	steps = append(steps, in.ghCacheKeys()...)
+	steps = append(steps,
+		ghStep{Name: "The synthesis cache", ID: "cache", Uses: actCacheRestore, With: ghCacheWith()},
+		ghStep{Name: "The shards", Uses: actDownload, With: map[string]string{"pattern": "shard-*", "path": "shards"}},
+		ghStep{Name: "stratum synth-merge", Run: mergeScript("shards/shard-*")})
+	return append(steps, pre...)
+}
+
+// ghSaveCache saves the synthesis cache the job filled under the key of
+// its code and plan, unless a cache was found under that very key
+// (caches are immutable). GitHub scopes it to the branch: a pull
+// request's cache is its own, and it reads its base branch's.
+var ghSaveCache = ghStep{Name: "Save the synthesis cache", If: "${{ steps.cache.outputs.cache-hit != 'true' }}", Uses: actCacheSave, With: map[string]string{
+	"path": ".cache/synth", "key": "${{ steps.keys.outputs.cache-key }}",
+}}
+
+// ghChanged is the job selecting the stacks: it merges the shards into
+// cdktf.out and runs stratum changed once, then cuts the selection into
+// batches (stratum batch select); its outputs are each group's batches
 // and the manual stacks. pre are the steps finding what to compare with
 // (they set BASE_FLAGS).
-func (in Input) ghChanged(pre []ghStep) ghJob {
+func (in Input) ghChanged(l *Layout, pre []ghStep) ghJob {
 	outputs := map[string]string{"manual": "${{ steps.changed.outputs.manual }}", "pending": "${{ steps.changed.outputs.pending }}"}
 	for _, gr := range in.groups() {
 		outputs[gr.Key()] = "${{ steps.changed.outputs." + gr.Key() + " }}"
 	}
-	steps := append([]ghStep{{Uses: actCheckout, With: map[string]string{"fetch-depth": "0"}}}, in.ghToolchain(false)...)
-	steps = append(steps, ghStep{Name: "Synthesize", Run: "make synth"})
-	steps = append(steps, pre...)
 	return ghJob{
 		Name:    "Select changed stacks",
+		Needs:   []string{"synth"},
 		RunsOn:  in.Settings.GitHubHostedRunner,
 		Outputs: outputs,
-		Steps: append(steps,
-			ghStep{Name: "stratum changed", ID: "changed", Run: `set -euo pipefail
+		Steps: append(in.ghMergeSteps(pre),
+			ghStep{Name: "stratum changed, in batches", ID: "changed", Run: `set -euo pipefail
 ` + changedScript("$BASE_FLAGS") + `{ echo '### Selected stacks'; echo '` + "```" + `'; cat changed.txt; echo '` + "```" + `'; } >> "$GITHUB_STEP_SUMMARY"
-jq -r '.groups | to_entries[] | "\(.key)=\(.value | tojson)"' changed.json >> "$GITHUB_OUTPUT"
+./stratum batch select -platform github -changed changed.json -layout ` + l.Digest() + ` -format github >> "$GITHUB_OUTPUT"
 echo "manual=$(jq -c .manual changed.json)" >> "$GITHUB_OUTPUT"
 echo "pending=$(jq -c .pending changed.json)" >> "$GITHUB_OUTPUT"
 `},
-			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nchanged.json\nstratum", "retention-days": "30"}},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nchanged.json\nbatches.json\nstratum", "retention-days": "30"}},
+			ghSaveCache,
 		),
 	}
 }
@@ -220,35 +294,31 @@ echo "Nothing of their environments is applied until each is applied and recorde
 	}
 }
 
-// ghPlanJob plans one group's selected stacks (a matrix) with the plan
-// roles of their layers and runs the policies on each plan (stratum
-// policy, with the change's labels). A pull request's plan keeps only
-// the `terraform show` text (sensitive values masked), and runs in the
-// GitHub environment <env>-plan, whose reviewers approve it, where the
-// environment plans pull requests only after an approval. The apply
-// pipeline's keeps the saved plan for its apply job, sealed where the
-// environment has a state key, for SavedPlanRetentionDays, and publishes
-// each stack's plan digest as a job output named after the stack: the
-// apply applies that plan and no other.
-func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool) ghJob {
+// ghPlanJob plans one group's selected stacks with the plan roles of
+// their layers, in batches (a matrix of the group's selected batches,
+// each planning its stacks one after the other with stratum batch run,
+// which runs the policies on each plan and reports each stack in the
+// summary). A pull request's plan keeps only the `terraform show` text
+// (sensitive values masked), and runs in the GitHub environment
+// <env>-plan, whose reviewers approve it, where the environment plans
+// pull requests only after an approval. The apply pipeline's keeps the
+// saved plans for its apply job, sealed where the environment has a
+// state key, for SavedPlanRetentionDays, and publishes the digest of the
+// batch's plan digests (DigestsFile) as a job output named after the
+// batch: the apply applies those plans and no other.
+func (in Input) ghPlanJob(l *Layout, gr stackgraph.Group, needs []string, pullRequest bool) ghJob {
 	out := "needs.changed.outputs." + gr.Key()
 	env := in.env(gr.Environment)
-	purpose, prefix, files, retention := config.RunnerDeploy, "plan-", []string{"plan.txt"}, in.Settings.SavedPlanRetentionDays
+	purpose, prefix, retention, kind := config.RunnerDeploy, "plan-", in.Settings.SavedPlanRetentionDays, KindPlan
 	environment := ""
 	labels := "${{ join(github.event.pull_request.labels.*.name, ',') }}"
-	kind := applyPlan
 	if pullRequest {
-		purpose, prefix, retention, kind = config.RunnerPullRequest, "pr-plan-", 7, prPlan
+		purpose, prefix, retention, kind = config.RunnerPullRequest, "pr-plan-", 7, KindPullRequestPlan
 		if g := env.CI.GitHub; g != nil && env.PullRequestPlanPolicy() == config.PlansAfterApproval {
 			environment = g.PlanEnvironment(env.Name)
 		}
 	} else {
-		files = append(savedPlanFiles(env), files...)
 		labels = "${{ needs.changed.outputs.labels }}"
-	}
-	var paths []string
-	for _, f := range files {
-		paths = append(paths, "cdktf.out/stacks/${{ matrix.stack }}/"+f)
 	}
 	steps := []ghStep{
 		{Uses: actCheckout},
@@ -257,53 +327,32 @@ func (in Input) ghPlanJob(gr stackgraph.Group, needs []string, pullRequest bool)
 		in.ghTerraform(),
 		ghLayer,
 		in.ghCredentials(gr.Environment, "plan"),
-		{Name: "terraform plan, then the policies on it", Env: map[string]string{"LABELS": labels}, Run: planScript(kind)},
+		{Name: "terraform plan of each stack of the batch, then the policies on it", Env: map[string]string{"LABELS": labels}, Run: batchRunScript(kind, "$BATCH", "$GITHUB_STEP_SUMMARY")},
 	}
 	outputs := map[string]string(nil)
-	if !pullRequest {
-		// One output per stack: a matrix leg sets only its own, and the
+	upload := ghStep{Uses: actUpload, With: map[string]string{"name": prefix + "${{ matrix.batch }}", "path": "plans", "retention-days": fmt.Sprint(retention)}}
+	if pullRequest {
+		upload.If = "${{ always() }}"
+	} else {
+		// One output per batch: a matrix leg sets only its own, and the
 		// runner leaves an empty output out, so the legs' outputs add up.
 		outputs = map[string]string{}
-		for _, st := range gr.Stacks {
-			outputs[st] = "${{ steps.digest.outputs['" + st + "'] }}"
+		for _, b := range l.Of(gr.Key()) {
+			outputs[b.Key] = "${{ steps.digest.outputs." + b.Key + " }}"
 		}
-		steps = append(steps, ghStep{Name: "The plan's digest", ID: "digest", Run: `echo "$STACK=$(cat "cdktf.out/stacks/$STACK/tfplan.sha256")" >> "$GITHUB_OUTPUT"` + "\n"})
-		if seal := sealScript(env); seal != "" {
-			steps = append(steps, ghStep{Name: "Seal the saved plan (it holds the state's values)", Run: "set -euo pipefail\ncd \"cdktf.out/stacks/$STACK\"\n" + seal})
-		}
-	}
-	digest := ""
-	if !pullRequest {
-		digest = `  echo "saved plan sha256: $(cat "cdktf.out/stacks/$STACK/tfplan.sha256")"
-`
+		steps = append(steps, ghStep{Name: "The digest of the batch's plan digests", ID: "digest", Run: `echo "$BATCH=$(sha256sum plans/` + DigestsFile + ` | cut -d' ' -f1)" | tee -a "$GITHUB_OUTPUT"` + "\n"})
 	}
 	return ghJob{
-		Name:        fmt.Sprintf("plan %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
+		Name:        fmt.Sprintf("plan %s level %d (%s) ${{ matrix.batch }}", gr.Environment, gr.Level, gr.Runner),
 		Needs:       needs,
 		If:          "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
 		Environment: environment,
 		RunsOn:      in.ghRunsOn(gr.Environment, purpose, gr.Runner),
 		Permissions: ghOIDC,
-		Strategy:    &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
+		Strategy:    &ghStrategy{Matrix: map[string]any{"batch": "${{ fromJSON(" + out + ") }}"}},
 		Outputs:     outputs,
-		Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
-		Steps: append(steps,
-			ghStep{Name: "Summary", If: "${{ always() }}", Run: `{
-  echo "### ${STACK}: $( [ "$(cat "cdktf.out/stacks/$STACK/exitcode" 2>/dev/null)" = 2 ] && echo changes || echo no changes)"
-` + digest + `  echo '<details><summary>terraform show</summary>'
-  echo
-  echo '` + "```" + `'
-  head -c 60000 "cdktf.out/stacks/$STACK/plan.txt" 2>/dev/null || echo "no plan"
-  echo '` + "```" + `'
-  echo '</details>'
-} >> "$GITHUB_STEP_SUMMARY"
-`},
-			ghStep{Uses: actUpload, With: map[string]string{
-				"name":           prefix + "${{ matrix.stack }}",
-				"path":           strings.Join(paths, "\n"),
-				"retention-days": fmt.Sprint(retention),
-			}},
-		),
+		Env:         map[string]string{"BATCH": "${{ matrix.batch }}", "TF_IN_AUTOMATION": "1"},
+		Steps:       append(steps, upload),
 	}
 }
 
@@ -320,7 +369,7 @@ func ghNeeds(groups []stackgraph.Group, i int, id func(stackgraph.Group) string)
 	return needs
 }
 
-func ghPullRequest(in Input) ghWorkflow {
+func ghPullRequest(in Input, l *Layout) ghWorkflow {
 	w := ghWorkflow{
 		Name:        "stratum pull request",
 		On:          ghOn{PullRequest: &ghBranches{Branches: []string{"main"}}},
@@ -336,14 +385,15 @@ func ghPullRequest(in Input) ghWorkflow {
 			ghStep{Name: "make test (snapshot diffs are in this log)", Run: "make test"}),
 	})
 	w.Jobs.set("scan", in.ghScan())
+	w.Jobs.set("synth", in.ghSynth())
 	// The merge base: the checkout is the pull request merged into its
 	// base branch as it was when GitHub merged it, whose first parent the
 	// merge base is (the tip of the branch may have moved since).
-	changed := in.ghChanged([]ghStep{{Name: "The merge base", Run: `set -euo pipefail
+	changed := in.ghChanged(l, []ghStep{{Name: "The merge base", Run: `set -euo pipefail
 git fetch --no-tags origin "$GITHUB_BASE_REF"
 echo "BASE_FLAGS=-base $(git merge-base HEAD FETCH_HEAD)" >> "$GITHUB_ENV"
 `}})
-	changed.Needs = []string{"test"}
+	changed.Needs = []string{"test", "synth"}
 	w.Jobs.set("changed", changed)
 	w.Jobs.set("manual", in.ghManual(false))
 	// Environments that plan no pull request get no job here.
@@ -352,7 +402,7 @@ echo "BASE_FLAGS=-base $(git merge-base HEAD FETCH_HEAD)" >> "$GITHUB_ENV"
 		// Plans of a level wait for the levels below: a reviewer sees
 		// them in dependency order. (They read the values the producers
 		// have now; the merge re-plans after each apply.)
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghPlanID), true))
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(l, gr, ghNeeds(groups, i, ghPlanID), true))
 	}
 	return w
 }
@@ -370,7 +420,7 @@ func (in Input) ghScan() ghJob {
 	}
 }
 
-func ghApply(in Input) ghWorkflow {
+func ghApply(in Input, l *Layout) ghWorkflow {
 	w := ghWorkflow{
 		Name:        "stratum apply",
 		On:          ghOn{Push: &ghBranches{Branches: []string{"main"}}, WorkflowDispatch: &struct{}{}},
@@ -378,6 +428,7 @@ func ghApply(in Input) ghWorkflow {
 		// Runs queue instead of overlapping; none is cancelled.
 		Concurrency: &ghConcurrency{Group: "stratum-apply", CancelInProgress: false},
 	}
+	w.Jobs.set("synth", in.ghSynth())
 	// The selection is against what was last applied to each stack (the
 	// applied records of every environment, read with its foundation
 	// plan role), so a failed or skipped apply is selected again.
@@ -387,98 +438,109 @@ func ghApply(in Input) ghWorkflow {
 			continue
 		}
 		pre = append(pre, in.ghCredentialsOf(name, layerWord("foundation-"+name), "plan"),
-			ghStep{Name: "The applied records of " + name, Run: "go run . applied fetch -env " + name + " -out applied\n"})
+			ghStep{Name: "The applied records of " + name, Run: recordsScript(name)})
 	}
 	pre = append(pre, ghStep{Name: "The merged pull request's labels", ID: "labels", Env: map[string]string{"GH_TOKEN": "${{ github.token }}"}, Run: `set -euo pipefail
 echo "BASE_FLAGS=-applied applied" >> "$GITHUB_ENV"
 labels=$(gh api "repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" --jq '[.[0].labels[]?.name] | join(",")' || true)
 echo "labels=$labels" >> "$GITHUB_OUTPUT"
 `})
-	changed := in.ghChanged(pre)
+	changed := in.ghChanged(l, pre)
 	changed.Permissions = map[string]string{"id-token": "write", "contents": "read", "pull-requests": "read"}
 	changed.Outputs["labels"] = "${{ steps.labels.outputs.labels }}"
 	w.Jobs.set("changed", changed)
 	w.Jobs.set("manual", in.ghManual(true))
 	groups := in.groups()
 	for i, gr := range groups {
-		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(gr, ghNeeds(groups, i, ghApplyID), false))
+		w.Jobs.set(ghPlanID(gr), in.ghPlanJob(l, gr, ghNeeds(groups, i, ghApplyID), false))
 		out := "needs.changed.outputs." + gr.Key()
 		ghEnv := gr.Environment
 		if g := in.env(gr.Environment).CI.GitHub; g != nil {
 			ghEnv = g.Environment(gr.Environment)
 		}
 		w.Jobs.set(ghApplyID(gr), ghJob{
-			Name:  fmt.Sprintf("apply %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
+			Name:  fmt.Sprintf("apply %s level %d (%s) ${{ matrix.batch }}", gr.Environment, gr.Level, gr.Runner),
 			Needs: []string{"changed", ghPlanID(gr)},
 			If:    "${{ !cancelled() && !failure() && " + out + " != '[]' }}",
 			// The GitHub environment gates the job (required reviewers for
-			// prod, who approve the plan the plan job's summary shows); with
+			// prod, who approve the plans the plan job's summary shows); with
 			// the ref, its subject is the only one the deploy roles trust.
 			Environment: ghEnv,
-			// One writer per stack, whatever else runs.
-			Concurrency:    &ghConcurrency{Group: "stratum-stack-${{ matrix.stack }}", CancelInProgress: false},
+			// One writer per batch, whatever else runs: a stack is in the
+			// same batch in every run of the same stack graph (and runs of
+			// this workflow queue, stratum-apply).
+			Concurrency:    &ghConcurrency{Group: "stratum-batch-${{ matrix.batch }}", CancelInProgress: false},
 			RunsOn:         in.ghRunsOn(gr.Environment, config.RunnerDeploy, gr.Runner),
 			Permissions:    ghOIDC,
-			TimeoutMinutes: 120,
-			Strategy:       &ghStrategy{Matrix: map[string]any{"stack": "${{ fromJSON(" + out + ") }}"}},
+			TimeoutMinutes: 300,
+			Strategy:       &ghStrategy{Matrix: map[string]any{"batch": "${{ fromJSON(" + out + ") }}"}},
 			Env: map[string]string{
-				"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1", "STRATUM_COMMIT": "${{ github.sha }}",
-				"TFPLAN_SHA256": "${{ needs." + ghPlanID(gr) + ".outputs[matrix.stack] }}",
+				"BATCH": "${{ matrix.batch }}", "TF_IN_AUTOMATION": "1", "STRATUM_COMMIT": "${{ github.sha }}",
+				"BATCH_SHA256": "${{ needs." + ghPlanID(gr) + ".outputs[matrix.batch] }}",
 			},
 			Steps: []ghStep{
 				{Uses: actCheckout},
 				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
-				{Name: "The reviewed plan", Uses: actDownload, With: map[string]string{"name": "plan-${{ matrix.stack }}", "path": "cdktf.out/stacks/${{ matrix.stack }}"}},
+				{Name: "The reviewed plans", Uses: actDownload, With: map[string]string{"name": "plan-${{ matrix.batch }}", "path": "plans"}},
+				{Run: "chmod +x stratum"},
 				in.ghTerraform(),
 				ghLayer,
 				in.ghCredentials(gr.Environment, "apply"),
-				{Name: "terraform apply of the reviewed plan (its digest checked; a stale plan fails: start a new run), then record it", Run: applyScript(in.env(gr.Environment))},
+				{Name: "terraform apply of each reviewed plan (their digests checked; a stale plan fails: start a new run), then record it", Run: batchRunScript(KindApply, "$BATCH", "$GITHUB_STEP_SUMMARY")},
 			},
 		})
 	}
 	return w
 }
 
-func ghDrift(in Input) ghWorkflow {
+func ghDrift(in Input, l *Layout) ghWorkflow {
 	w := ghWorkflow{
 		Name:        "stratum drift",
 		On:          ghOn{Schedule: []ghSchedule{{Cron: in.Settings.DriftSchedule}}, WorkflowDispatch: &struct{}{}},
 		Permissions: map[string]string{"contents": "read"},
 		Concurrency: &ghConcurrency{Group: "stratum-drift", CancelInProgress: false},
 	}
-	w.Jobs.set("synth", ghJob{
-		Name:   "Synthesize",
+	w.Jobs.set("synth", in.ghSynth())
+	w.Jobs.set("merge", ghJob{
+		Name:   "Merge the synthesis",
+		Needs:  []string{"synth"},
 		RunsOn: in.Settings.GitHubHostedRunner,
-		Steps: append(append([]ghStep{{Uses: actCheckout}}, in.ghToolchain(false)...),
-			ghStep{Run: "make synth\nCGO_ENABLED=0 go build -trimpath -o stratum .\n"},
-			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nstratum", "retention-days": "7"}}),
+		Steps: append(in.ghMergeSteps(nil),
+			ghStep{Name: "Every stack, in batches", Run: "./stratum batch select -platform github -all -layout " + l.Digest() + "\n"},
+			ghStep{Uses: actUpload, With: map[string]string{"name": "synthesis", "path": "cdktf.out\nbatches.json\nstratum", "retention-days": "7"}},
+			ghSaveCache),
 	})
 	w.Jobs.set("support", in.ghSupport())
 	var ids []string
 	for _, gr := range in.groups() {
 		id := "drift_" + gr.Key()
 		ids = append(ids, id)
+		var keys []string
+		for _, b := range l.Of(gr.Key()) {
+			keys = append(keys, b.Key)
+		}
 		w.Jobs.set(id, ghJob{
-			Name:        fmt.Sprintf("drift %s level %d (%s)", gr.Environment, gr.Level, gr.Runner),
-			Needs:       []string{"synth"},
+			Name:        fmt.Sprintf("drift %s level %d (%s) ${{ matrix.batch }}", gr.Environment, gr.Level, gr.Runner),
+			Needs:       []string{"merge"},
 			RunsOn:      in.ghRunsOn(gr.Environment, config.RunnerDeploy, gr.Runner),
 			Permissions: ghOIDC,
-			Strategy:    &ghStrategy{Matrix: map[string]any{"stack": gr.Stacks}},
-			Env:         map[string]string{"STACK": "${{ matrix.stack }}", "TF_IN_AUTOMATION": "1"},
+			Strategy:    &ghStrategy{Matrix: map[string]any{"batch": keys}},
+			Env:         map[string]string{"BATCH": "${{ matrix.batch }}", "TF_IN_AUTOMATION": "1"},
 			Steps: []ghStep{
 				{Uses: actCheckout},
 				{Uses: actDownload, With: map[string]string{"name": "synthesis"}},
+				{Run: "chmod +x stratum"},
 				in.ghTerraform(),
 				ghLayer,
 				in.ghCredentials(gr.Environment, "plan"),
-				{Name: "terraform plan -detailed-exitcode", Run: planScript(driftPlan)},
-				{If: "${{ always() }}", Uses: actUpload, With: map[string]string{"name": "drift-${{ matrix.stack }}", "path": "drift"}},
+				{Name: "terraform plan -detailed-exitcode of each stack of the batch", Run: batchRunScript(KindDrift, "$BATCH", "$GITHUB_STEP_SUMMARY")},
+				{If: "${{ always() }}", Uses: actUpload, With: map[string]string{"name": "drift-${{ matrix.batch }}", "path": "drift"}},
 			},
 		})
 	}
 	w.Jobs.set("report", ghJob{
 		Name:   "Drift report",
-		Needs:  append([]string{"synth"}, ids...),
+		Needs:  append([]string{"merge"}, ids...),
 		If:     "${{ always() }}",
 		RunsOn: in.Settings.GitHubHostedRunner,
 		Steps: []ghStep{

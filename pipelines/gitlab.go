@@ -44,10 +44,18 @@ type (
 		When          string               `yaml:"when,omitempty"`
 		AllowFailure  *bool                `yaml:"allow_failure,omitempty"`
 		Trigger       *glTrigger           `yaml:"trigger,omitempty"`
+		Parallel      int                  `yaml:"parallel,omitempty"`
+		Cache         []glCacheSpec        `yaml:"cache,omitempty"`
 		Script        []string             `yaml:"script,omitempty"`
 		Artifacts     *glArtifacts         `yaml:"artifacts,omitempty"`
 		Timeout       string               `yaml:"timeout,omitempty"`
 		Interruptible *bool                `yaml:"interruptible,omitempty"`
+	}
+	glCacheSpec struct {
+		Key          string   `yaml:"key"`
+		FallbackKeys []string `yaml:"fallback_keys,omitempty"`
+		Paths        []string `yaml:"paths"`
+		Policy       string   `yaml:"policy,omitempty"`
 	}
 	glNeed struct {
 		Pipeline  string `yaml:"pipeline,omitempty"`
@@ -125,13 +133,8 @@ func (in Input) glToolchain() []string {
 	}
 }
 
-// glAssume exchanges the job's ID token for the credentials of the role
-// of stack's layer.
-func (in Input) glAssume(envName, stack, mode string) []string {
-	return in.glAssumeLayer(envName, layerWord(stack), mode)
-}
-
-// glAssumeLayer assumes the role of the layer with stack word word.
+// glAssumeLayer exchanges the job's ID token for the credentials of the
+// role of the layer with stack word word.
 func (in Input) glAssumeLayer(envName, word, mode string) []string {
 	env := in.env(envName)
 	account := env.AccountID
@@ -181,16 +184,40 @@ func (in Input) glEnvironments() []string {
 	return out
 }
 
-// GitLab returns .gitlab-ci.yml: tests and the security scan, one
+// GitLab returns .gitlab-ci.yml: tests and the security scan; the
+// synthesis in shards (one runner each) merged once per run; one
 // selection per run, and per environment a child pipeline generated from
 // it (plans on merge requests; on the default branch plans and applies,
 // one environment's child pipeline at a time across pipelines: the
 // trigger job holds the environment's resource group); on schedules the
-// drift check of every stack and its report.
+// drift check of every stack, in batches, and its report.
 func GitLab(in Input) []byte {
+	return marshal(glParent(in, MustLayout(in, GitLabPlatform)))
+}
+
+// glCache is the synthesis cache (.cache/synth) of the jobs: GitLab
+// caches are mutable and named, so the key is the branch's and the
+// fallback the default branch's latest (GitLab 16.0 or later); the
+// entries inside are each keyed by the code and inputs of their stack
+// (docs/synthesis.md), so restoring any older cache is safe and a change
+// misses only the stacks it reaches. Keep "Use separate caches for
+// protected branches" on: the protected branches that apply then never
+// read a cache an unprotected branch saved. policy is pull (the shards)
+// or pull-push (the job merging them).
+func glCache(policy string) []glCacheSpec {
+	return []glCacheSpec{{
+		Key:          "stratum-synth-$CI_COMMIT_REF_SLUG",
+		FallbackKeys: []string{"stratum-synth-$CI_DEFAULT_BRANCH"},
+		Paths:        []string{".cache/synth/"},
+		Policy:       policy,
+	}}
+}
+
+// glParent is .gitlab-ci.yml with the batches of l (the drift jobs).
+func glParent(in Input, l *Layout) glPipeline {
 	p := glPipeline{
 		Workflow: &glWorkflow{Rules: []glRule{{If: glMR}, {If: glSchedule}, {If: `$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH`}}},
-		Stages:   []string{"test", "changed", "deploy", "drift"},
+		Stages:   []string{"test", "synth", "changed", "deploy", "drift", "drift-report"},
 		Default:  &glDefault{Image: in.Settings.GitLabImage, BeforeScript: in.glToolchain()},
 		Variables: map[string]string{
 			"TF_IN_AUTOMATION":   "1",
@@ -205,24 +232,40 @@ func GitLab(in Input) []byte {
 	p.jobs.set("scan", glJob{Stage: "test", Rules: onMR,
 		Script:    []string{strings.TrimSpace(trivyInstall(in.Settings.TrivyVersion, "/usr/local/bin", "")), "make hcl", strings.TrimSpace(scanScript())},
 		Artifacts: &glArtifacts{Paths: []string{"trivy.json"}, ExpireIn: "30 days", When: "always"}})
+	// The synthesis, one shard per runner (every pipeline: the selection
+	// and the drift check both merge it). Without needs, the jobs of a
+	// later stage wait for all of them and receive their artifacts.
+	k := in.shardCount(GitLabMaxParallel)
+	synth := glJob{
+		Stage: "synth", Cache: glCache("pull"),
+		Script:    append(script(buildScript), strings.TrimSpace(shardScript("${CI_NODE_INDEX:-1}", fmt.Sprint(k)))),
+		Artifacts: &glArtifacts{Paths: []string{"shard-*/"}, ExpireIn: "1 day"},
+	}
+	if k > 1 {
+		synth.Parallel = k
+	}
+	p.jobs.set("synth", synth)
 	// Merge requests compare with their merge base; the default branch
 	// with what was last applied to each stack (the records of every
 	// environment, read with its foundation plan role).
 	var records []string
 	for _, name := range in.glEnvironments() {
 		records = append(records, in.glAssumeLayer(name, layerWord("foundation-"+name), "plan")...)
-		records = append(records, "go run . applied fetch -env "+name+" -out applied")
+		records = append(records, strings.TrimSpace(recordsScript(name)))
 	}
-	script := []string{`if [ "$CI_PIPELINE_SOURCE" = merge_request_event ]; then mode=plan; else mode=apply; fi`, "make synth"}
-	script = append(script, `if [ "$mode" = plan ]; then BASE_FLAGS="-base $CI_MERGE_REQUEST_DIFF_BASE_SHA"; else BASE_FLAGS="-applied applied"; fi`)
+	sc := []string{`if [ "$CI_PIPELINE_SOURCE" = merge_request_event ]; then mode=plan; else mode=apply; fi`}
+	sc = append(sc, script(buildScript)...)
+	sc = append(sc, strings.TrimSpace(mergeScript("shard-*")))
+	sc = append(sc, `if [ "$mode" = plan ]; then BASE_FLAGS="-base $CI_MERGE_REQUEST_DIFF_BASE_SHA"; else BASE_FLAGS="-applied applied"; fi`)
 	for _, line := range records {
-		script = append(script, `if [ "$mode" = apply ]; then `+line+`; fi`)
+		sc = append(sc, `if [ "$mode" = apply ]; then `+line+`; fi`)
 	}
-	script = append(script, strings.TrimSpace(changedScript("$BASE_FLAGS")))
+	sc = append(sc, strings.TrimSpace(changedScript("$BASE_FLAGS")),
+		"./stratum batch select -platform gitlab -changed changed.json -layout "+l.Digest())
 	for _, name := range in.glEnvironments() {
-		script = append(script, fmt.Sprintf(`./stratum gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" -env %[1]s > child-%[1]s.yml`, name))
+		sc = append(sc, fmt.Sprintf(`./stratum gitlab-child -changed changed.json -dir cdktf.out -mode "$mode" -env %[1]s > child-%[1]s.yml`, name))
 	}
-	childFiles := []string{"cdktf.out", "changed.json", "stratum"}
+	childFiles := []string{"cdktf.out", "changed.json", "batches.json", "stratum"}
 	for _, name := range in.glEnvironments() {
 		childFiles = append(childFiles, "child-"+name+".yml")
 	}
@@ -230,7 +273,8 @@ func GitLab(in Input) []byte {
 	p.jobs.set("changed", glJob{
 		Stage: "changed", Rules: notOnSchedule,
 		IDTokens:  in.glIDTokens(first),
-		Script:    script,
+		Cache:     glCache("pull-push"),
+		Script:    sc,
 		Artifacts: &glArtifacts{Paths: childFiles, ExpireIn: "30 days"},
 	})
 	prev := ""
@@ -250,8 +294,9 @@ func GitLab(in Input) []byte {
 	}
 	onSchedule := []glRule{{If: glSchedule}}
 	p.jobs.set("drift-synth", glJob{
-		Stage: "drift", Rules: onSchedule, Script: []string{"make synth", "CGO_ENABLED=0 go build -trimpath -o stratum ."},
-		Artifacts: &glArtifacts{Paths: []string{"cdktf.out", "stratum"}, ExpireIn: "7 days"},
+		Stage: "drift", Rules: onSchedule, Cache: glCache("pull-push"),
+		Script:    append(script(buildScript), strings.TrimSpace(mergeScript("shard-*")), "./stratum batch select -platform gitlab -all -layout "+l.Digest()),
+		Artifacts: &glArtifacts{Paths: []string{"cdktf.out", "batches.json", "stratum"}, ExpireIn: "7 days"},
 	})
 	// Fails when a configured version leaves AWS standard support within
 	// the window; needs no AWS credentials.
@@ -259,28 +304,36 @@ func GitLab(in Input) []byte {
 		Stage: "drift", Rules: onSchedule, Script: script1(supportScript(in.Settings.SupportWindow, "")),
 		Artifacts: &glArtifacts{Paths: []string{"support.txt"}, ExpireIn: "30 days", When: "always"},
 	})
-	var drifts []glNeed
-	for _, gr := range in.groups() {
-		for _, s := range gr.Stacks {
-			p.jobs.set("drift:"+s, glJob{
-				Stage: "drift", Rules: onSchedule, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
-				Needs:     []glNeed{{Job: "drift-synth"}},
-				IDTokens:  in.glIDTokens(gr.Environment),
-				Variables: map[string]string{"STACK": s},
-				Script:    append(in.glAssume(gr.Environment, s, "plan"), planScript(driftPlan)),
-				Artifacts: &glArtifacts{Paths: []string{"drift/" + s + ".json", "cdktf.out/stacks/" + s + "/plan.txt"}, ExpireIn: "30 days", When: "always"},
-			})
-			drifts = append(drifts, glNeed{Job: "drift:" + s})
-		}
+	for _, b := range l.Batches {
+		p.jobs.set("drift:"+b.Key, glJob{
+			Stage: "drift", Rules: onSchedule, Tags: in.glTags(b.Environment, config.RunnerDeploy, b.Runner),
+			Needs:     []glNeed{{Job: "drift-synth"}},
+			IDTokens:  in.glIDTokens(b.Environment),
+			Variables: map[string]string{"BATCH": b.Key},
+			Script:    append(in.glAssumeLayer(b.Environment, b.Layer, "plan"), strings.TrimSpace(batchRunScript(KindDrift, "$BATCH", ""))),
+			Artifacts: &glArtifacts{Paths: []string{"drift/"}, ExpireIn: "30 days", When: "always"},
+		})
 	}
 	// The report names the drifted stacks and addresses and fails with
-	// stratum drift's code: 2 drift, 1 a plan failed.
+	// stratum drift's code: 2 drift, 1 a plan failed. It has no needs (a
+	// job may need at most GitLabMaxNeeds others): its stage comes after
+	// every drift job's, and it receives their artifacts.
 	p.jobs.set("drift-report", glJob{
-		Stage: "drift", Rules: []glRule{{If: glSchedule, When: "always"}}, Needs: append([]glNeed{{Job: "drift-synth"}}, drifts...),
+		Stage: "drift-report", Rules: []glRule{{If: glSchedule, When: "always"}},
 		Script:    []string{"./stratum drift -dir drift -out cdktf.out | tee drift.txt"},
 		Artifacts: &glArtifacts{Paths: []string{"drift.txt"}, ExpireIn: "30 days", When: "always", ExposeAs: "drift report"},
 	})
-	return marshal(p)
+	return p
+}
+
+// jobCount is the number of jobs the pipeline creates (a parallel job
+// creates as many).
+func (p glPipeline) jobCount() int {
+	n := 0
+	for _, k := range p.jobs.keys {
+		n += max(1, p.jobs.values[k].Parallel)
+	}
+	return n
 }
 
 // ResourceGroup is the GitLab resource group of an environment's child
@@ -290,11 +343,12 @@ func ResourceGroup(env string) string { return "stratum-" + env }
 func script1(s string) []string { return []string{strings.TrimSpace(s)} }
 
 // GitLabChild is the child pipeline of one run and environment: for each
-// selected stack of env a plan job (plan role, its plan checked by the
-// policies) and, in apply mode, an apply job behind the environment that
-// applies that plan (its digest checked) and records it, level by level.
-// A blocked environment (its manual stack changed and is not recorded as
-// applied) gets a failing job naming the command to run by hand instead.
+// batch of env with a selected stack a plan job (plan role, each plan
+// checked by the policies) and, in apply mode, an apply job behind the
+// environment that applies those plans (their digests checked) and
+// records them, level by level. A blocked environment (its manual stack
+// changed and is not recorded as applied) gets a failing job naming the
+// command to run by hand instead.
 func GitLabChild(in Input, r *changes.Report, mode, envName string) ([]byte, error) {
 	if mode != "plan" && mode != "apply" {
 		return nil, fmt.Errorf("-mode %q: want plan or apply", mode)
@@ -302,93 +356,88 @@ func GitLabChild(in Input, r *changes.Report, mode, envName string) ([]byte, err
 	if _, err := config.Get(in.Envs, envName); err != nil {
 		return nil, fmt.Errorf("-env: %w", err)
 	}
-	selected := map[string]bool{}
-	for _, s := range r.Stacks {
-		if !s.Manual && r.Blocked[s.Name] == "" && s.Environment == envName {
-			selected[s.Name] = true
-		}
+	l, err := LayoutFor(in, GitLabPlatform)
+	if err != nil {
+		return nil, err
 	}
+	sel := Select(l, r)
 	p := glPipeline{Variables: map[string]string{"TF_IN_AUTOMATION": "1"}, Default: &glDefault{Image: in.Settings.GitLabImage, BeforeScript: in.glToolchain()}}
 	parent := glNeed{Pipeline: "$PARENT_PIPELINE_ID", Job: "changed"}
 	var before []string // the jobs of the previous selected level
-	for _, gr := range in.groups() {
-		if gr.Environment != envName {
+	level, levelKey := []string(nil), ""
+	for _, b := range l.Batches {
+		if b.Environment != envName {
 			continue
 		}
-		var stacks []string
-		for _, s := range gr.Stacks {
-			if selected[s] {
-				stacks = append(stacks, s)
-			}
+		if _, ok := sel.Batches[b.Key]; !ok {
+			continue
 		}
-		env := in.env(gr.Environment)
+		env := in.env(b.Environment)
 		// GitLab's token cannot prove an approval to AWS: merge requests
 		// plan only the environments that plan every pull request.
-		if len(stacks) == 0 || (mode == "plan" && env.PullRequestPlanPolicy() != config.PlansAlways) {
+		if mode == "plan" && env.PullRequestPlanPolicy() != config.PlansAlways {
 			continue
 		}
-		stage := fmt.Sprintf("%s-%d", gr.Environment, gr.Level)
+		stage := fmt.Sprintf("%s-%d", b.Environment, b.Level)
+		if stage != levelKey {
+			if level != nil {
+				before = level
+			}
+			level, levelKey = nil, stage
+		}
 		if !contains(p.Stages, stage) {
 			p.Stages = append(p.Stages, stage)
 		}
-		var level []string
-		for _, s := range stacks {
-			needs := []glNeed{parent}
-			for _, b := range before {
-				needs = append(needs, glNeed{Job: b, Artifacts: &glFalse})
-			}
-			// A merge request's plan keeps only the `terraform show` text
-			// (sensitive values masked); the apply pipeline's keeps the
-			// saved plan for its apply job, sealed where the environment
-			// has a state key, for SavedPlanRetentionDays, and its digest
-			// as a dotenv report the apply job receives.
-			purpose, files, expire, plan := config.RunnerPullRequest, []string{"plan.txt"}, "7 days", planScript(prPlan)
-			var dotenv *glReports
-			if mode == "apply" {
-				purpose, files = config.RunnerDeploy, append(savedPlanFiles(env), files...)
-				expire = fmt.Sprintf("%d days", in.Settings.SavedPlanRetentionDays)
-				plan = planScript(applyPlan) + `echo "TFPLAN_SHA256=$(cat tfplan.sha256)" > "$root/plan.env"
-cat plan.txt
-`
-				if seal := sealScript(env); seal != "" {
-					plan += seal
-				}
-				dotenv = &glReports{Dotenv: "plan.env"}
-			}
-			var paths []string
-			for _, f := range files {
-				paths = append(paths, "cdktf.out/stacks/"+s+"/"+f)
-			}
-			p.jobs.set("plan:"+s, glJob{
-				Stage: stage, Needs: needs, Tags: in.glTags(gr.Environment, purpose, gr.Runner),
-				IDTokens:  in.glIDTokens(gr.Environment),
-				Variables: map[string]string{"STACK": s, "LABELS": "$CI_MERGE_REQUEST_LABELS"},
-				Script:    append(in.glAssume(gr.Environment, s, "plan"), plan),
-				Artifacts: &glArtifacts{Paths: paths, ExpireIn: expire, ExposeAs: "plan " + s, Reports: dotenv},
-			})
-			level = append(level, "plan:"+s)
-			if mode == "apply" {
-				job := glJob{
-					Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + s}}, Tags: in.glTags(gr.Environment, config.RunnerDeploy, gr.Runner),
-					IDTokens:    in.glIDTokens(gr.Environment),
-					Variables:   map[string]string{"STACK": s, "STRATUM_COMMIT": "$CI_COMMIT_SHA"},
-					Environment: &glEnvironment{Name: gr.Environment, DeploymentTier: tier(gr.Environment)},
-					// One writer per stack across pipelines.
-					ResourceGroup: s,
-					Script:        append(in.glAssume(gr.Environment, s, "apply"), applyScript(env)),
-					Timeout:       "2h",
-					Interruptible: &glFalse,
-				}
-				if env.Production {
-					// Protected environment: only its approvers may run it,
-					// after reading the plan job's plan.
-					job.When, job.AllowFailure = "manual", &glFalse
-				}
-				p.jobs.set("apply:"+s, job)
-				level = append(level, "apply:"+s)
-			}
+		needs := []glNeed{parent}
+		for _, j := range before {
+			needs = append(needs, glNeed{Job: j, Artifacts: &glFalse})
 		}
-		before = level
+		// A merge request's plan keeps only the `terraform show` text
+		// (sensitive values masked); the apply pipeline's keeps the saved
+		// plans for its apply job, sealed where the environment has a
+		// state key, for SavedPlanRetentionDays, and the digest of their
+		// digests as a dotenv report the apply job receives.
+		purpose, expire, kind := config.RunnerPullRequest, "7 days", KindPullRequestPlan
+		var dotenv *glReports
+		plan := strings.TrimSpace(batchRunScript(kind, "$BATCH", ""))
+		if mode == "apply" {
+			purpose, kind = config.RunnerDeploy, KindPlan
+			expire = fmt.Sprintf("%d days", in.Settings.SavedPlanRetentionDays)
+			plan = strings.TrimSpace(batchRunScript(kind, "$BATCH", "")) + "\n" + `echo "BATCH_SHA256=$(sha256sum plans/` + DigestsFile + ` | cut -d' ' -f1)" > plan.env`
+			dotenv = &glReports{Dotenv: "plan.env"}
+		}
+		p.jobs.set("plan:"+b.Key, glJob{
+			Stage: stage, Needs: needs, Tags: in.glTags(b.Environment, purpose, b.Runner),
+			IDTokens:  in.glIDTokens(b.Environment),
+			Variables: map[string]string{"BATCH": b.Key, "LABELS": "$CI_MERGE_REQUEST_LABELS"},
+			Script:    append(in.glAssumeLayer(b.Environment, b.Layer, "plan"), plan),
+			Artifacts: &glArtifacts{Paths: []string{"plans/"}, ExpireIn: expire, ExposeAs: "plans " + b.Key, When: "always", Reports: dotenv},
+		})
+		if mode == "plan" {
+			level = append(level, "plan:"+b.Key)
+			continue
+		}
+		job := glJob{
+			Stage: stage, Needs: []glNeed{parent, {Job: "plan:" + b.Key}}, Tags: in.glTags(b.Environment, config.RunnerDeploy, b.Runner),
+			IDTokens:    in.glIDTokens(b.Environment),
+			Variables:   map[string]string{"BATCH": b.Key, "STRATUM_COMMIT": "$CI_COMMIT_SHA"},
+			Environment: &glEnvironment{Name: b.Environment, DeploymentTier: tier(b.Environment)},
+			// One writer per batch across pipelines: a stack is in the same
+			// batch in every run of the same stack graph.
+			ResourceGroup: "stratum-batch-" + b.Key,
+			Script:        append(in.glAssumeLayer(b.Environment, b.Layer, "apply"), strings.TrimSpace(batchRunScript(KindApply, "$BATCH", ""))),
+			Timeout:       "5h",
+			Interruptible: &glFalse,
+		}
+		if env.Production {
+			// Protected environment: only its approvers may run it,
+			// after reading the plan job's plans.
+			job.When, job.AllowFailure = "manual", &glFalse
+		}
+		p.jobs.set("apply:"+b.Key, job)
+		// The next level waits for this one's applies (each needs its
+		// plan): one need per batch.
+		level = append(level, "apply:"+b.Key)
 	}
 	var pending []string
 	for _, s := range r.Stacks {

@@ -22,6 +22,13 @@
 //
 // Stacks that configure the Kubernetes or Helm provider run on private
 // runners (config.Pipelines); manual stacks (bootstrap) are only listed.
+//
+// Plans, applies and drift checks run in batches (batch.go: the stacks of
+// one environment, level and layer, cut by estimated cost within each
+// platform's documented limits, limits.go), each batch's stacks one
+// after the other (stratum batch run); the synthesis runs in shards, one
+// runner each, merged once into cdktf.out, with the synthesis cache
+// carried between runs.
 package pipelines
 
 import (
@@ -42,7 +49,16 @@ type Input struct {
 	Graph    *stackgraph.Graph
 	Envs     []config.Environment
 	Settings config.Pipelines
+	// Shards is the number of runners the synthesis is spread over: the K
+	// `stratum synth-plan` chooses for the configuration (generate sets
+	// it). Default: 0, one runner. A platform runs at most its own limit
+	// of parallel jobs (shardCount); any K merges to the same cdktf.out.
+	Shards int
 }
+
+// shardCount is the number of synthesis shards on a platform that runs
+// at most limit copies of one job.
+func (in Input) shardCount(limit int) int { return max(1, min(in.Shards, limit)) }
 
 // groups are the graph's groups in apply order.
 func (in Input) groups() []stackgraph.Group { return in.Graph.Groups(in.Settings.EnvironmentOrder) }
@@ -267,14 +283,42 @@ func recordsScript(env string) string {
 	return "./stratum applied fetch -env " + env + " -out applied\n"
 }
 
+// buildScript builds the stratum program the jobs run, the same way in
+// every job: the shards, the merge and the synthesis cache's keys must
+// come from one build (synth-merge refuses shards of another program),
+// and the jobs after the selection run the binary the synthesis
+// artifact carries (policy, batch, drift).
+const buildScript = "make bindings\nCGO_ENABLED=0 go build -trimpath -o stratum .\n"
+
 // changedScript runs stratum changed once (the table into the log, the
-// JSON into changed.json) with the selection's base flags, after
-// building the program once: the jobs after it run that binary
-// (policy, drift), which the synthesis artifact carries.
+// JSON into changed.json) with the selection's base flags, on the merged
+// synthesis of the head (cdktf.out).
 func changedScript(baseFlags string) string {
-	return `CGO_ENABLED=0 go build -trimpath -o stratum .
-./stratum changed ` + baseFlags + ` -head-out cdktf.out -json-out changed.json | tee changed.txt
+	return `./stratum changed ` + baseFlags + ` -head-out cdktf.out -json-out changed.json | tee changed.txt
 `
+}
+
+// shardScript synthesizes shard i of k (shell expressions) into
+// shard-<i>, with the synthesis cache restored into .cache/synth.
+func shardScript(i, k string) string {
+	return "./stratum synth-shard -shard " + i + "/" + k + " -out shard-" + i + "\n"
+}
+
+// mergeScript assembles cdktf.out from the shard directories that glob
+// names, and stores their stacks in the synthesis cache, which the job
+// then saves for the next run.
+func mergeScript(glob string) string {
+	return "./stratum synth-merge -out cdktf.out " + glob + "\n"
+}
+
+// batchRunScript runs one batch of kind (pr-plan, plan, apply, drift)
+// with stratum batch run, its results appended to summary (may be "").
+func batchRunScript(kind, batch, summary string) string {
+	s := "./stratum batch run -kind " + kind + " -batch \"" + batch + "\" -plans plans"
+	if summary != "" {
+		s += " -summary \"" + summary + "\""
+	}
+	return s + "\n"
 }
 
 // pullRequestPlans is whether pull requests plan env at all.
@@ -342,9 +386,4 @@ func toNode(v any) (*yaml.Node, error) {
 		return nil, err
 	}
 	return doc.Content[0], nil
-}
-
-// jobID turns a stack name into an identifier every platform accepts.
-func jobID(prefix, name string) string {
-	return prefix + "_" + strings.ReplaceAll(name, "-", "_")
 }

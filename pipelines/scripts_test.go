@@ -36,7 +36,13 @@ case "$1" in
   show) if [ "$2" = -json ]; then cat "$PLAN_JSON"; else echo "the plan's text"; fi ;;
 esac
 exit 0`,
-		"aws":     `echo "aws $*" >> ` + log,
+		// kms: a fixed data key, so that a sealed plan opens again.
+		"aws": `echo "aws $*" >> ` + log + `
+key=$(printf '%032d' 7 | base64)
+case "$1 $2" in
+  "kms generate-data-key") echo "{\"CiphertextBlob\": \"$(echo sealed | base64)\", \"Plaintext\": \"$key\"}" ;;
+  "kms decrypt") echo "$key" ;;
+esac`,
 		"stratum": `echo "stratum $*" >> ` + log + `; test -f plan.json || { echo "no plan.json" >&2; exit 3; }; exit "${POLICY_CODE:-0}"`,
 	}
 	for name, body := range tools {

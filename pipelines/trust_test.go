@@ -131,31 +131,33 @@ func TestRunnersPerEnvironmentAndPurpose(t *testing.T) {
 }
 
 // TestSavedPlans: pull requests keep no saved plan; the apply pipeline
-// keeps it SavedPlanRetentionDays, and sealed (never the clear tfplan)
-// where the environment has a state key.
+// keeps it SavedPlanRetentionDays. Every plan job runs its batch with
+// stratum batch run of its kind and keeps only what that writes to
+// plans/ (TestBatchKeepsOnlyWhatLeavesTheRunner: sealed plans only where
+// the environment has a state key, plan text only for pull requests).
 func TestSavedPlans(t *testing.T) {
 	in := sampleInput(t)
 	gh := GitHub(in)
 	for id, job := range ghJobs(t, gh["stratum-pull-request.yml"]) {
-		if kept := ghUploads(job); strings.Contains(kept, "tfplan") {
-			t.Errorf("pull request job %s keeps a saved plan: %s", id, kept)
+		if !strings.HasPrefix(id, "plan_") {
+			continue
+		}
+		b, _ := yaml.Marshal(job)
+		if !strings.Contains(string(b), "batch run -kind "+KindPullRequestPlan+" ") || ghUploads(job) != "plans" {
+			t.Errorf("pull request job %s: want a pull-request plan keeping plans/ only:\n%s", id, b)
 		}
 	}
 	for id, job := range ghJobs(t, gh["stratum-apply.yml"]) {
 		if !strings.HasPrefix(id, "plan_") {
 			continue
 		}
-		env := in.env(ghEnvOf(job))
 		b, _ := yaml.Marshal(job)
 		s := string(b)
 		if !strings.Contains(s, fmt.Sprintf("retention-days: \"%d\"", in.Settings.SavedPlanRetentionDays)) {
 			t.Errorf("%s: the saved plan is not kept %d day(s) only:\n%s", id, in.Settings.SavedPlanRetentionDays, s)
 		}
-		kept := ghUploads(job)
-		sealed := strings.Contains(kept, "tfplan.enc") && strings.Contains(s, "aws kms generate-data-key --key-id \"alias/"+env.StateKeyAlias()+"\"")
-		clear := slices.Contains(strings.Split(kept, "\n"), "cdktf.out/stacks/${{ matrix.stack }}/tfplan")
-		if env.State.CustomerManagedKey && (!sealed || clear) {
-			t.Errorf("%s (%s): sealed %v, clear plan kept %v: a production plan leaves the runner sealed only", id, env.Name, sealed, clear)
+		if !strings.Contains(s, "batch run -kind "+KindPlan+" ") || ghUploads(job) != "plans" {
+			t.Errorf("%s: want a plan keeping plans/ only:\n%s", id, s)
 		}
 	}
 	for _, mode := range []string{"plan", "apply"} {
@@ -169,14 +171,13 @@ func TestSavedPlans(t *testing.T) {
 			if !strings.HasPrefix(id, "plan:") {
 				continue
 			}
-			art, _ := yaml.Marshal(job["artifacts"])
-			hasClear := strings.Contains(string(art), "/tfplan\n")
-			env := in.env(strings.Split(fmt.Sprint(job["stage"]), "-")[0])
-			switch {
-			case mode == "plan" && strings.Contains(string(art), "tfplan"):
-				t.Errorf("GitLab merge request %s keeps a saved plan: %s", id, art)
-			case mode == "apply" && env.State.CustomerManagedKey && (hasClear || !strings.Contains(string(art), "tfplan.enc")):
-				t.Errorf("GitLab %s keeps %s, want the sealed plan only", id, art)
+			js, _ := yaml.Marshal(job)
+			want, expire := "batch run -kind "+KindPullRequestPlan+" ", "7 days"
+			if mode == "apply" {
+				want, expire = "batch run -kind "+KindPlan+" ", fmt.Sprintf("%d days", in.Settings.SavedPlanRetentionDays)
+			}
+			if !strings.Contains(string(js), want) || !strings.Contains(string(js), "expire_in: "+expire) {
+				t.Errorf("GitLab %s (%s): want %q kept %s:\n%s", id, mode, want, expire, js)
 			}
 		}
 	}

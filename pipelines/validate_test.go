@@ -104,7 +104,7 @@ func TestGitHubWorkflowsPassActionlint(t *testing.T) {
 // full commit SHA with its release tag as the line's comment (a tag can
 // be moved to other code; a commit cannot).
 func TestGitHubActionsArePinnedToCommits(t *testing.T) {
-	pinned := regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$`)
+	pinned := regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*@[0-9a-f]{40}$`)
 	tag := regexp.MustCompile(`^# v[0-9]+\.[0-9]+\.[0-9]+$`)
 	for name, content := range GitHub(sampleInput(t)) {
 		t.Run(name, func(t *testing.T) {
@@ -229,7 +229,7 @@ func TestGitLabPipelinesMatchTheSchema(t *testing.T) {
 		t.Error("GitLabChild accepted mode destroy")
 	}
 	child := string(docs["child apply prod"]) + string(docs["child apply dev"])
-	for _, want := range []string{"resource_group: client-a-prod", "when: manual", "name: prod", "apply:client-a-dev"} {
+	for _, want := range []string{"resource_group: stratum-batch-prod_2_private_client_1", "when: manual", "name: prod", "apply:dev_2_private_client_1"} {
 		if !strings.Contains(child, want) {
 			t.Errorf("apply child lacks %q", want)
 		}
@@ -277,8 +277,8 @@ func azureProblems(p AzurePipeline) []string {
 				} else {
 					steps = j.Strategy.RunOnce.Deploy.Steps
 				}
-			} else if j.Environment != "" || j.Strategy != nil {
-				out = append(out, fmt.Sprintf("job %s: environment and strategy belong to deployment jobs", name))
+			} else if j.Environment != "" || (j.Strategy != nil && (j.Strategy.RunOnce != nil || j.Strategy.Parallel < 2)) {
+				out = append(out, fmt.Sprintf("job %s: environment and a runOnce strategy belong to deployment jobs (a job's strategy is parallel: 2 or more)", name))
 			}
 			if len(steps) == 0 {
 				out = append(out, fmt.Sprintf("job %s has no steps", name))
@@ -344,8 +344,8 @@ func TestAzurePipelineIsValid(t *testing.T) {
 	for _, pr := range azureProblems(p) {
 		t.Error(pr)
 	}
-	if n := strings.Count(string(doc), "deployment: apply_client_a_prod"); n != 1 {
-		t.Errorf("%d deployment jobs for client-a-prod, want 1", n)
+	if n := strings.Count(string(doc), "deployment: apply_prod_2_private_client_1"); n != 1 {
+		t.Errorf("%d deployment jobs for client-a-prod's batch, want 1", n)
 	}
 	t.Run("unknown key", func(t *testing.T) {
 		bad := bytes.Replace(doc, []byte("    dependsOn:\n"), []byte("    dependson:\n"), 1)
@@ -354,7 +354,7 @@ func TestAzurePipelineIsValid(t *testing.T) {
 		}
 	})
 	t.Run("dangling reference", func(t *testing.T) {
-		bad := bytes.ReplaceAll(doc, []byte("outputs['select.STACKS']"), []byte("outputs['select.NOPE']"))
+		bad := bytes.ReplaceAll(doc, []byte("outputs['select.BATCHES']"), []byte("outputs['select.NOPE']"))
 		p, err := decodeAzure(bad)
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +405,7 @@ func TestScheduledSupportCheck(t *testing.T) {
 	in := sampleInput(t)
 	want := "make --no-print-directory support WITHIN=" + in.Settings.SupportWindow
 	t.Run("github", func(t *testing.T) {
-		w := ghDrift(in)
+		w := ghDrift(in, MustLayout(in, GitHubPlatform))
 		job, ok := w.Jobs.values["support"]
 		if !ok || len(w.On.Schedule) == 0 || w.On.PullRequest != nil || w.On.Push != nil {
 			t.Fatalf("the scheduled workflow has no support job (or runs on more than its schedule)")

@@ -67,6 +67,10 @@ type Stack struct {
 	// (prefixed "data."), sorted: what its deploy identity must be
 	// allowed to manage (package deploy).
 	Types []string `json:"-"`
+	// Elements are the stack's resource and data source blocks: the
+	// estimate of what planning or applying it costs (package pipelines
+	// batches stacks into jobs by it).
+	Elements int `json:"-"`
 }
 
 // Graph is every stack of one synthesis.
@@ -248,18 +252,20 @@ func describe(in Input) (Stack, error) {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
 	}
 	var types struct {
-		Resource map[string]json.RawMessage `json:"resource"`
-		Data     map[string]json.RawMessage `json:"data"`
+		Resource map[string]map[string]json.RawMessage `json:"resource"`
+		Data     map[string]map[string]json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(in.JSON, &types); err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
 	}
 	s := Stack{Name: in.Name, Runner: Hosted}
-	for t := range types.Resource {
+	for t, blocks := range types.Resource {
 		s.Types = append(s.Types, t)
+		s.Elements += len(blocks)
 	}
-	for t := range types.Data {
+	for t, blocks := range types.Data {
 		s.Types = append(s.Types, "data."+t)
+		s.Elements += len(blocks)
 	}
 	sort.Strings(s.Types)
 	tags := awsDefaultTags(j.Provider["aws"])

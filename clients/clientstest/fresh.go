@@ -89,3 +89,20 @@ func Newcomer(envs []config.Environment) clients.Client {
 	}
 	return c
 }
+
+// FreshNames returns n client names no client of all uses, the names
+// Fresh gives in its order (newcomer, newcomer-2, …): for tests that need
+// many clients at once, such as the pipelines of 1,000 clients.
+func FreshNames(all []clients.Client, n int) []string {
+	var out []string
+	for i := 1; len(out) < n; i++ {
+		name := freshPrefix
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", freshPrefix, i)
+		}
+		if !used(all, name, "") {
+			out = append(out, name)
+		}
+	}
+	return out
+}

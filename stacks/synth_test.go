@@ -105,14 +105,37 @@ var (
 )
 
 // defaultSynth is the real configuration synthesized once per test binary:
-// loading the provider schemas through jsii costs seconds.
+// loading the provider schemas through jsii costs seconds. Under -short
+// (the developer's loop) it is no synthesis of its own: it is the real
+// stacks of the onboarded app (onboardedSynth), which holds every one of
+// them byte for byte with the same dependencies — TestOnboarding, in the
+// long tier, proves it by synthesizing both. The long tier also renders
+// every stack as HCL for the Terraform tier.
 func defaultSynth(t testing.TB) *synthesized {
 	t.Helper()
-	defaultOnce.Do(func() { defaultApp = synthApp(t, config.Environments(), clients.All, true) })
+	defaultOnce.Do(func() {
+		if testing.Short() {
+			onboarded, _ := onboardedSynth(t)
+			defaultApp = onboarded.only(stackEnvironments(config.Environments(), clients.All))
+			return
+		}
+		defaultApp = synthApp(t, config.Environments(), clients.All, true)
+	})
 	if defaultApp == nil {
 		t.Fatal("synthesis failed earlier")
 	}
 	return defaultApp
+}
+
+// only is s restricted to the stacks named in keep.
+func (s *synthesized) only(keep map[string]config.Environment) *synthesized {
+	out := &synthesized{raw: map[string][]byte{}, stacks: map[string]tfJSON{}, deps: map[string][]string{}, hclErr: s.hclErr}
+	for name := range s.stacks {
+		if _, ok := keep[name]; ok {
+			out.raw[name], out.stacks[name], out.deps[name] = s.raw[name], s.stacks[name], s.deps[name]
+		}
+	}
+	return out
 }
 
 // names returns the stack names, sorted.

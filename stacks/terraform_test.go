@@ -29,6 +29,7 @@ const (
 // validated too, and OpenTofu when a tofu binary is available. Without
 // terraform or the AWS provider it skips with a SKIPPED line, except in CI.
 func TestTerraform(t *testing.T) {
+	testenv.Long(t, "runs the real terraform (and tofu) over every stack")
 	s := defaultSynth(t)
 	if s.hclErr != nil {
 		t.Errorf("HCL export: %v", s.hclErr)

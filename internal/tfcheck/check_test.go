@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"stratum/config"
+	"stratum/internal/testenv"
 )
 
 // snapshot reads a synthesized stack from the golden files (they are
@@ -60,6 +61,7 @@ func firstWith(t *testing.T, doc map[string]any, typ, attr string) (string, map[
 // toolchain is missing.
 func runTier(t *testing.T, name string, doc map[string]any, only ...string) *Report {
 	t.Helper()
+	testenv.Long(t, "runs the real terraform")
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)

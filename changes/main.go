@@ -12,6 +12,7 @@ import (
 
 	"stratum/applied"
 	"stratum/internal/cli"
+	"stratum/synthesis"
 )
 
 // Main is `stratum changed`.
@@ -61,7 +62,7 @@ its environment: the report names the command to run by hand.`,
 		if out.dir == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(out.dir, "manifest.json")); err != nil {
+		if _, err := os.Stat(filepath.Join(out.dir, synthesis.ManifestFile)); err != nil {
 			return f.Fail(fmt.Errorf("%s %s holds no synthesis (%v): %s", out.flag, out.dir, err, out.fix))
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"stratum/internal/testenv"
 	"stratum/migrate"
 	"stratum/stacks"
+	"stratum/synthesis"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -145,19 +146,11 @@ type env struct {
 // under states/.
 func localSynthesis(t *testing.T, syn, out, states string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(syn, "manifest.json"))
+	m, err := synthesis.ReadManifest(syn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var manifest struct {
-		Stacks map[string]struct {
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		t.Fatal(err)
-	}
-	for name, st := range manifest.Stacks {
+	for name, st := range m.Entries {
 		doc, err := os.ReadFile(filepath.Join(syn, st.SynthesizedStackPath))
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +162,11 @@ func localSynthesis(t *testing.T, syn, out, states string) {
 		j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(states, name+".tfstate")}}
 		writeJSON(t, filepath.Join(out, st.SynthesizedStackPath), j)
 	}
-	if err := os.WriteFile(filepath.Join(out, "manifest.json"), raw, 0o644); err != nil {
+	raw, err := os.ReadFile(m.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, synthesis.ManifestFile), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"stratum/contract"
 	"stratum/internal/golden"
 	"stratum/internal/hclexport"
+	"stratum/synthesis"
 )
 
 const snapshotDir = "../__snapshots__"
@@ -69,32 +70,19 @@ func synthApp(t testing.TB, envs []config.Environment, all []clients.Client, wit
 
 func readOut(t testing.TB, dir string) *synthesized {
 	t.Helper()
-	var manifest struct {
-		Stacks map[string]struct {
-			Dependencies         []string `json:"dependencies"`
-			SynthesizedStackPath string   `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	syn, err := synthesis.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatal(err)
-	}
 	out := &synthesized{raw: map[string][]byte{}, stacks: map[string]tfJSON{}, deps: map[string][]string{}}
-	for name, st := range manifest.Stacks {
-		raw, err := os.ReadFile(filepath.Join(dir, st.SynthesizedStackPath))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, st := range syn.Stacks {
 		var parsed tfJSON
-		if err := json.Unmarshal(raw, &parsed); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		if err := json.Unmarshal(st.JSON, &parsed); err != nil {
+			t.Fatalf("%s: %v", st.Name, err)
 		}
-		out.raw[name] = raw
-		out.stacks[name] = parsed
-		out.deps[name] = st.Dependencies
+		out.raw[st.Name] = st.JSON
+		out.stacks[st.Name] = parsed
+		out.deps[st.Name] = st.Dependencies
 	}
 	return out
 }

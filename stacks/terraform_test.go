@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/clients"
 	"stratum/config"
 	"stratum/internal/testenv"
 	"stratum/internal/tfcheck"
@@ -34,15 +35,12 @@ func TestTerraform(t *testing.T) {
 	if s.hclErr != nil {
 		t.Errorf("HCL export: %v", s.hclErr)
 	}
-	envs := map[string]config.Environment{}
-	for _, e := range config.Environments() {
-		envs[e.Name] = e
-	}
+	envs := stackEnvironments(config.Environments(), clients.All)
 	var stacks []tfcheck.Stack
 	for _, name := range s.names() {
-		env, ok := envs[name[strings.LastIndex(name, "-")+1:]]
+		env, ok := envs[name]
 		if !ok {
-			t.Fatalf("stack %s: no environment named by its suffix", name)
+			t.Fatalf("stack %s is not a stack of the plan", name)
 		}
 		stacks = append(stacks, tfcheck.Stack{Name: name, Env: env, JSON: s.raw[name], HCL: s.hcl[name]})
 	}

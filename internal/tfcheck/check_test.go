@@ -12,6 +12,7 @@ import (
 
 	"stratum/config"
 	"stratum/internal/testenv"
+	"stratum/synthesis"
 )
 
 // snapshot reads a synthesized stack from the golden files (they are
@@ -29,15 +30,25 @@ func snapshot(t *testing.T, name string) map[string]any {
 	return doc
 }
 
+// envOf is the environment a synthesized stack was built for, as its
+// default tags record it (a stack's name cannot be split into it).
+func envOf(t *testing.T, raw []byte) config.Environment {
+	t.Helper()
+	name, _, _, err := synthesis.Identify(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return envNamed(t, name)
+}
+
+// envNamed is the real configuration's environment named name.
 func envNamed(t *testing.T, name string) config.Environment {
 	t.Helper()
-	for _, e := range config.Environments() {
-		if e.Name == name {
-			return e
-		}
+	env, err := config.Get(config.Environments(), name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no environment %s", name)
-	return config.Environment{}
+	return env
 }
 
 // firstWith is the first block of a type (by name) that has attribute attr.
@@ -66,7 +77,7 @@ func runTier(t *testing.T, name string, doc map[string]any, only ...string) *Rep
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := envNamed(t, name[strings.LastIndex(name, "-")+1:])
+	env := envOf(t, raw)
 	r, err := Run(context.Background(), []Stack{{Name: name, Env: env, JSON: raw}}, Options{CacheDir: filepath.Join("..", "..", ".gen", "terraform-providers"), Only: only})
 	var missing *Missing
 	if errors.As(err, &missing) {

@@ -81,7 +81,10 @@ var commands = map[string]command{
 // of synthesis, for commands that synthesize.
 func checkConfig() error { return stacks.Validate(config.Environments(), clients.All) }
 
-func buildApp(app cdktf.App) error { return stacks.Build(app, config.Environments(), clients.All) }
+func buildApp(outdir string) (cdktf.App, error) {
+	app := cdktf.NewApp(stacks.AppConfig(outdir))
+	return app, stacks.Build(app, config.Environments(), clients.All)
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))

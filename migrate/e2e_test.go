@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -94,7 +93,7 @@ func fixtureSynthesis(snapshots, out string) error {
 	if names != nil {
 		return monolith.GoldenSynthesis(snapshots, out, names...)
 	}
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(out), StackTraces: jsii.Bool(false)})
+	app := cdktf.NewApp(stacks.AppConfig(out))
 	if err := stacks.Build(app, envs, clientstest.Deployed()); err != nil {
 		return err
 	}

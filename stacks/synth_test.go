@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -56,7 +55,7 @@ func synthApp(t testing.TB, envs []config.Environment, all []clients.Client, wit
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+	app := cdktf.NewApp(AppConfig(dir))
 	if err := Build(app, envs, all); err != nil {
 		t.Fatalf("Build: %v", err)
 	}

@@ -39,7 +39,6 @@ import (
 	"time"
 
 	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
 	"stratum/config"
@@ -56,15 +55,6 @@ const (
 	// Default: .cache/synth in the module root.
 	CacheEnv = "STRATUM_SYNTH_CACHE"
 )
-
-// AppConfig is the configuration of every cdktf app the engine creates,
-// and of the plain synthesis it is byte-identical to. Stack traces only
-// fill annotations' "stacktrace" field with the jsii kernel's JavaScript
-// frames (useless to a Go program, and there are no annotations today),
-// so capturing them is wasted work.
-func AppConfig(outdir string) *cdktf.AppConfig {
-	return &cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)}
-}
 
 // Options configures Run.
 type Options struct {

@@ -86,7 +86,7 @@ var moduleSource = os.DirFS("..")
 func plainSynth(t *testing.T, envs []config.Environment, all []clients.Client) string {
 	t.Helper()
 	dir := t.TempDir()
-	app := cdktf.NewApp(AppConfig(dir))
+	app := cdktf.NewApp(stacks.AppConfig(dir))
 	if err := stacks.Build(app, envs, all); err != nil {
 		t.Fatalf("Build: %v", err)
 	}

@@ -139,7 +139,7 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 			err = fmt.Errorf("synth: synthesizing %s: %v\n%s", describe(units, idx), p, debug.Stack())
 		}
 	}()
-	app := cdktf.NewApp(AppConfig(outdir))
+	app := cdktf.NewApp(stacks.AppConfig(outdir))
 	for _, i := range idx {
 		units[i].Build(app)
 	}

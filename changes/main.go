@@ -16,7 +16,7 @@ import (
 )
 
 // Main is `stratum changed`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "changed",
 		Synopsis: "-base REV | -applied DIR [-head-out DIR] [-base-out DIR] [-json | -json-out FILE] [-detailed-exitcode]",
@@ -68,12 +68,12 @@ its environment: the report names the command to run by hand.`,
 	}
 	repo, err := os.Getwd()
 	if err == nil {
-		repo, err = git(context.Background(), repo, "rev-parse", "--show-toplevel")
+		repo, err = git(ctx, repo, "rev-parse", "--show-toplevel")
 	}
 	if err != nil {
 		return f.Fail(fmt.Errorf("not in a git repository: %v", err))
 	}
-	r, err := Run(context.Background(), Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Applied: recs, Log: stderr})
+	r, err := Run(ctx, Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Applied: recs, Log: stderr})
 	if err != nil {
 		return f.Fail(err)
 	}

@@ -6,6 +6,7 @@
 package generate
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -164,7 +165,7 @@ func Write(root string, files map[string][]byte) error {
 }
 
 // Main is `stratum generate`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name: "generate",
 		About: `Rewrites every committed generated file from the configuration and a synthesis of it: the CI

@@ -375,7 +375,7 @@ func (e *env) run(args ...string) (int, string, string) {
 	if e.store != nil {
 		code = migrate.RunWith(context.Background(), full, &out, &errb, e.store)
 	} else {
-		code = migrate.Main(full, &out, &errb)
+		code = migrate.Main(context.Background(), full, &out, &errb)
 	}
 	return code, out.String(), errb.String()
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // Main is `stratum policy`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "policy",
 		Synopsis: "-plan FILE -stack STACK [-labels L1,L2] [-json] | -dir DIR [-json]",
@@ -67,7 +67,7 @@ production, allow-destroy every stack's.`,
 	}
 	var all []Finding
 	for _, in := range inputs {
-		fs, err := e.Evaluate(context.Background(), in)
+		fs, err := e.Evaluate(ctx, in)
 		if err != nil {
 			return f.Fail(err)
 		}

@@ -21,6 +21,7 @@
 package synth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -71,6 +72,10 @@ type Options struct {
 	Source fs.FS
 	// Stderr receives the workers' diagnostics. Default: os.Stderr.
 	Stderr io.Writer
+	// Context, once cancelled (Ctrl-C: the stratum command's), stops the
+	// worker processes; nothing is published. Default: nil (never
+	// cancelled).
+	Context context.Context
 
 	// cacheOff is why OptionsFromEnv left CacheDir empty.
 	cacheOff string
@@ -133,7 +138,7 @@ func (r *Report) String() string {
 // on stdout (the cdktf CLI logs an app's stderr as errors). It stops the
 // jsii runtime before returning, which also removes the runtime's
 // temporary directory.
-func Main(envs []config.Environment, all []clients.Client, source fs.FS) error {
+func Main(ctx context.Context, envs []config.Environment, all []clients.Client, source fs.FS) error {
 	defer jsii.Close()
 	if ok, err := Worker(); ok {
 		return err
@@ -142,6 +147,7 @@ func Main(envs []config.Environment, all []clients.Client, source fs.FS) error {
 	if err != nil {
 		return err
 	}
+	opts.Context = ctx
 	r, err := Run(envs, all, opts)
 	if err != nil {
 		return err
@@ -329,7 +335,7 @@ func (s *session) build(sel []int) ([]*manifestEntry, error) {
 	if len(parts) == 1 && s.opts.inProcess {
 		built, err = synthesizeHere(units, parts[0], filepath.Join(s.staging, "w0"))
 	} else {
-		built, err = synthesizeInWorkers(s.envs, s.all, units, s.inputs, parts, parallel, s.staging, s.opts.Stderr)
+		built, err = synthesizeInWorkers(s.opts.Context, s.envs, s.all, units, s.inputs, parts, parallel, s.staging, s.opts.Stderr)
 	}
 	if err != nil {
 		return nil, err

@@ -311,7 +311,7 @@ func TestWorkerFailureStopsOthers(t *testing.T) {
 		idx = append(idx, i)
 	}
 	parts := partition(units, idx, 3)
-	_, err = synthesizeInWorkers(envs, all, units, inputs, parts, 0, staging, &bytes.Buffer{})
+	_, err = synthesizeInWorkers(nil, envs, all, units, inputs, parts, 0, staging, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("synthesizeInWorkers succeeded, want the injected failure")
 	}

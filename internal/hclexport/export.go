@@ -1,6 +1,7 @@
 package hclexport
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -22,8 +23,10 @@ const DefaultOut = "hcl.out"
 // nothing is written and DIR stays as it was. (check and build come from
 // main, which knows the configuration; this package cannot import stacks,
 // whose tests use it.)
-func Command(check func() error, build func(outdir string) (cdktf.App, error)) func(args []string, stdout, stderr io.Writer) int {
-	return func(args []string, stdout, stderr io.Writer) int { return run(check, build, args, stdout, stderr) }
+func Command(check func() error, build func(outdir string) (cdktf.App, error)) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(check, build, args, stdout, stderr)
+	}
 }
 
 func run(check func() error, build func(outdir string) (cdktf.App, error), args []string, stdout, stderr io.Writer) int {

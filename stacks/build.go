@@ -35,43 +35,12 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 	return nil
 }
 
-// perEnvironmentStacks and perClientStacks are the one list of Stratum's
-// stacks, which Plan, StackNames and the tests read: each layer's
-// builder and its cost estimate (Unit.Cost), in build order.
-// perEnvironmentStacks are built once per environment.
-var perEnvironmentStacks = []struct {
-	layer contract.Layer
-	cost  int
-	build func(constructs.Construct, config.Environment) *Stack
-}{
-	{contract.Bootstrap, 85, NewBootstrap},
-	{contract.Foundation, 100, NewFoundation},
-	{contract.Platform, 75, NewPlatform},
-	{contract.Services, 27, NewServices},
-}
+// environmentLayers are the layers Build gives one stack per environment.
+var environmentLayers = []contract.Layer{contract.Bootstrap, contract.Foundation, contract.Platform, contract.Services}
 
-// perClientStacks are built once per tenancy (a client in an environment):
-// a client's database before the client stack that reads it.
-var perClientStacks = []struct {
-	layer contract.Layer
-	cost  func(clients.Client) int
-	build func(constructs.Construct, clients.Tenancy) *Stack
-}{
-	{contract.Databases, func(clients.Client) int { return 30 }, NewDatabase},
-	{contract.Client, func(c clients.Client) int { return 53 + 8*len(c.Buckets) + 5*len(c.Applications) }, NewClient},
-}
-
-// environmentLayers and clientLayers are the layers of perEnvironmentStacks
-// and perClientStacks.
-var environmentLayers, clientLayers = func() (env, client []contract.Layer) {
-	for _, s := range perEnvironmentStacks {
-		env = append(env, s.layer)
-	}
-	for _, s := range perClientStacks {
-		client = append(client, s.layer)
-	}
-	return env, client
-}()
+// clientLayers are the layers Build gives one stack per tenancy, in build
+// order: a client's database before the client stack that reads it.
+var clientLayers = []contract.Layer{contract.Databases, contract.Client}
 
 // StackNames are the names of the stacks Build creates for env, in build
 // order: one per environment layer, then one per client layer and

@@ -9,6 +9,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/deploy"
 )
 
@@ -69,6 +70,9 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		return nil, err
 	}
 	var out []Unit
+	layer := func(l contract.Layer, env config.Environment, cost int, build func(constructs.Construct, Inputs)) {
+		out = append(out, Unit{Name: l.StackName(env.Name, ""), Inputs: Inputs{Env: env}, Cost: cost, build: build})
+	}
 	// A per-client builder resolves the client's tenancy itself, from its
 	// inputs: the tenancy is code applied to (client, environment), so
 	// the inputs of a client's stacks are that client's entry and the
@@ -81,25 +85,28 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		}
 		return t
 	}
+	// Each unit's build closure names its builder: the synthesis cache
+	// keys a stack by the code its closure reaches (package synth, reach.go),
+	// so a table of builder values called through one closure would make
+	// every stack's key cover every builder (TestFinerKeys fails).
 	for _, env := range envs {
-		for _, st := range perEnvironmentStacks {
-			out = append(out, Unit{
-				Name:   st.layer.StackName(env.Name, ""),
-				Inputs: Inputs{Env: env},
-				Cost:   st.cost,
-				build:  func(s constructs.Construct, in Inputs) { st.build(s, in.Env) },
-			})
-		}
+		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
+		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
+		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
+		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })
 		for _, t := range clients.Tenancies(all, env) {
 			c := t.Client
-			for _, st := range perClientStacks {
-				out = append(out, Unit{
-					Name:   st.layer.StackName(env.Name, c.Name),
-					Inputs: Inputs{Env: env, Client: &c},
-					Cost:   st.cost(c),
-					build:  func(s constructs.Construct, in Inputs) { st.build(s, tenancy(in)) },
-				})
-			}
+			out = append(out, Unit{
+				Name:   contract.Databases.StackName(env.Name, c.Name),
+				Inputs: Inputs{Env: env, Client: &c},
+				Cost:   30,
+				build:  func(s constructs.Construct, in Inputs) { NewDatabase(s, tenancy(in)) },
+			}, Unit{
+				Name:   contract.Client.StackName(env.Name, c.Name),
+				Inputs: Inputs{Env: env, Client: &c},
+				Cost:   53 + 8*len(c.Buckets) + 5*len(c.Applications),
+				build:  func(s constructs.Construct, in Inputs) { NewClient(s, tenancy(in)) },
+			})
 		}
 	}
 	return out, nil

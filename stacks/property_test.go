@@ -217,18 +217,23 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 	layer := func(l contract.Layer, build func(app cdktf.App) *Stack) stackBuilder {
 		return stackBuilder{l.StackName(env.Name, ""), l, inputs(projected(env, envReads(l))), build}
 	}
-	var out []stackBuilder
-	for _, st := range perEnvironmentStacks {
-		out = append(out, layer(st.layer, func(app cdktf.App) *Stack { return st.build(app, env) }))
+	out := []stackBuilder{
+		layer(contract.Bootstrap, func(app cdktf.App) *Stack { return NewBootstrap(app, env) }),
+		layer(contract.Foundation, func(app cdktf.App) *Stack { return NewFoundation(app, env) }),
+		layer(contract.Platform, func(app cdktf.App) *Stack { return NewPlatform(app, env) }),
+		layer(contract.Services, func(app cdktf.App) *Stack { return NewServices(app, env) }),
 	}
 	client := func(l contract.Layer, t clients.Tenancy, build func(app cdktf.App) *Stack) stackBuilder {
 		return stackBuilder{l.StackName(env.Name, t.Client.Name), l,
 			inputs(projected(env, envReads(l)), projected(t, tenancyReads[l])), build}
 	}
 	for _, t := range tenancies {
-		for _, st := range perClientStacks {
-			out = append(out, client(st.layer, t, func(app cdktf.App) *Stack { return st.build(app, t) }))
-		}
+		out = append(out,
+			client(contract.Databases, t, func(app cdktf.App) *Stack { return NewDatabase(app, t) }),
+			client(contract.Client, t, func(app cdktf.App) *Stack { return NewClient(app, t) }))
+	}
+	if got, want := len(out), len(StackNames(env, tenancies)); got != want {
+		panic(fmt.Sprintf("stackBuilders: %d builders for %d stacks: Build has changed", got, want))
 	}
 	return out
 }

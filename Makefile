@@ -11,9 +11,10 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export CHECKPOINT_DISABLE := 1
 
-# Provider bindings the Go proxy does not serve, generated from npm (see
-# DESIGN.md, "Toolchain facts"). The stamp depends on the lock file, so a
-# version bump regenerates them.
+# Provider bindings the Go proxy does not serve (the Kubernetes and Helm
+# providers'), generated from their npm packages with jsii-pacmak; go.mod
+# points at them with a replace (README.md, "The two commands"). The stamp
+# depends on the lock file, so a version bump regenerates them.
 GEN      := .gen/pacmak
 NPM_DONE := node_modules/.stratum-installed
 GEN_DONE := $(GEN)/.stratum-generated

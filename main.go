@@ -13,12 +13,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -45,11 +48,12 @@ import (
 	"stratum/synth"
 )
 
-// command is one subcommand: it gets its arguments (without its name) and
-// returns the process exit code.
+// command is one subcommand: it gets the program's context (cancelled on
+// Ctrl-C or SIGTERM) and its arguments (without its name), and returns
+// the process exit code.
 type command struct {
 	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // commands are the subcommands, one entry each; the code of each lives in
@@ -82,16 +86,31 @@ var commands = map[string]command{
 // of synthesis, for commands that synthesize.
 func checkConfig() error { return stacks.Validate(config.Environments(), clients.All) }
 
-func buildApp(app cdktf.App) error { return stacks.Build(app, config.Environments(), clients.All) }
+func buildApp(outdir string) (cdktf.App, error) {
+	app := cdktf.NewApp(stacks.AppConfig(outdir))
+	return app, stacks.Build(app, config.Environments(), clients.All)
+}
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Ctrl-C or SIGTERM cancels ctx: the commands that run processes
+	// (terraform, git, synthesis workers) stop them and exit; migrate
+	// finishes the state write under way first (docs/migration.md).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, the next one ends the program at once,
+		// as it did before commands took a context.
+		<-ctx.Done()
+		stop()
+	}()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
 // run is the program: a command, or validation and synthesis.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return runCommand(args[0], args[1:], stdout, stderr)
+		return runCommand(ctx, args[0], args[1:], stdout, stderr)
 	}
 	f := cli.New(cli.Command{
 		Synopsis: "[-check] | <command> [flags]",
@@ -114,21 +133,21 @@ stratum help <command> prints a command's flags and exit codes.`,
 	if *check {
 		return cli.ExitOK
 	}
-	if err := synth.Main(envs, clients.All, source); err != nil {
+	if err := synth.Main(ctx, envs, clients.All, source); err != nil {
 		return f.Fail(err)
 	}
 	return cli.ExitOK
 }
 
-func runCommand(name string, args []string, stdout, stderr io.Writer) int {
+func runCommand(ctx context.Context, name string, args []string, stdout, stderr io.Writer) int {
 	if name == "help" {
 		if len(args) == 0 {
-			return run([]string{"-h"}, stdout, stderr)
+			return run(ctx, []string{"-h"}, stdout, stderr)
 		}
 		// stratum help <command> [verb]: the command's own help.
 		name, args = args[0], append(args[1:], "-h")
 		if name == "help" {
-			return run([]string{"-h"}, stdout, stderr)
+			return run(ctx, []string{"-h"}, stdout, stderr)
 		}
 	}
 	c, ok := commands[name]
@@ -137,7 +156,7 @@ func runCommand(name string, args []string, stdout, stderr io.Writer) int {
 			name, strings.Join(slices.Sorted(maps.Keys(commands)), ", "))
 		return cli.ExitUsage
 	}
-	return c.run(args, stdout, stderr)
+	return c.run(ctx, args, stdout, stderr)
 }
 
 // commandList is the commands with their summaries, aligned.

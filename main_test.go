@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -136,7 +137,7 @@ func TestRunbookCheckFails(t *testing.T) {
 // them).
 func TestEveryCommandHasHelp(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run([]string{"help"}, &out, &errs); code != cli.ExitOK {
+	if code := run(context.Background(), []string{"help"}, &out, &errs); code != cli.ExitOK {
 		t.Fatalf("stratum help: exit %d: %s", code, errs.String())
 	}
 	list := out.String()
@@ -157,7 +158,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		name := strings.Join(h, " ")
 		t.Run(name, func(t *testing.T) {
 			var out, errs bytes.Buffer
-			if code := run(append([]string{"help"}, h...), &out, &errs); code != cli.ExitOK || errs.Len() > 0 {
+			if code := run(context.Background(), append([]string{"help"}, h...), &out, &errs); code != cli.ExitOK || errs.Len() > 0 {
 				t.Fatalf("stratum help %s: exit %d, stderr %q", name, code, errs.String())
 			}
 			for _, want := range []string{"usage: stratum " + name, "exit codes:", "64  usage error"} {
@@ -166,13 +167,13 @@ func TestEveryCommandHasHelp(t *testing.T) {
 				}
 			}
 			out.Reset()
-			if code := run(append(slices.Clone(h), "-no-such-flag"), &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-no-such-flag") {
+			if code := run(context.Background(), append(slices.Clone(h), "-no-such-flag"), &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-no-such-flag") {
 				t.Errorf("stratum %s -no-such-flag: exit %d, stderr %q; want %d naming the flag", name, code, errs.String(), cli.ExitUsage)
 			}
 		})
 	}
 	errs.Reset()
-	if code := run([]string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of applied, batch, changed,") {
+	if code := run(context.Background(), []string{"no-such-command"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of applied, batch, changed,") {
 		t.Errorf("stratum no-such-command: exit %d, stderr %q; want %d and the commands", code, errs.String(), cli.ExitUsage)
 	}
 }
@@ -182,7 +183,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 func TestChangedChecksHeadOutFirst(t *testing.T) {
 	var out, errs bytes.Buffer
 	start := time.Now()
-	code := run([]string{"changed", "-base", "HEAD", "-head-out", filepath.Join(t.TempDir(), "nonexistent")}, &out, &errs)
+	code := run(context.Background(), []string{"changed", "-base", "HEAD", "-head-out", filepath.Join(t.TempDir(), "nonexistent")}, &out, &errs)
 	if code != cli.ExitFailure || !strings.Contains(errs.String(), "holds no synthesis") || !strings.Contains(errs.String(), "make synth") {
 		t.Errorf("exit %d, stderr %q; want %d and a hint to run make synth", code, errs.String(), cli.ExitFailure)
 	}

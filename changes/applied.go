@@ -18,11 +18,11 @@ import (
 
 // AppliedMain is `stratum applied`: the applied records of the stacks
 // (package applied).
-func AppliedMain(args []string, stdout, stderr io.Writer) int {
-	return appliedMain(args, stdout, stderr, nil)
+func AppliedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return appliedMain(ctx, args, stdout, stderr, nil)
 }
 
-func appliedMain(args []string, stdout, stderr io.Writer, aws awscli.Runner) int {
+func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, aws awscli.Runner) int {
 	f := cli.New(cli.Command{
 		Name:      "applied",
 		Synopsis:  "fetch -env ENV -out DIR | record -env ENV -stack STACK [-dir DIR] | list -env ENV [-dir DIR] [-aws BIN]",
@@ -102,11 +102,11 @@ func appliedMain(args []string, stdout, stderr io.Writer, aws awscli.Runner) int
 			return f.Fail(fmt.Errorf("%s holds no stack %s", *dir, *stack))
 		}
 		repo, _ := os.Getwd()
-		commit, err := git(context.Background(), repo, "rev-parse", "HEAD")
+		commit, err := git(ctx, repo, "rev-parse", "HEAD")
 		if err != nil {
 			return f.Fail(err)
 		}
-		if dirty, _ := git(context.Background(), repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
+		if dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
 			return f.Fail(fmt.Errorf("the working tree has uncommitted changes: record what a commit synthesizes (commit or stash them, make synth, apply, record)"))
 		}
 		rec := applied.Record{Commit: commit, Digest: applied.Digest(canonical(j))}

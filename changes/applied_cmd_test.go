@@ -2,6 +2,7 @@ package changes
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,7 +36,7 @@ func TestAppliedFetch(t *testing.T) {
 				return []byte(c.out), nil
 			}
 			var stdout, stderr bytes.Buffer
-			code := appliedMain(append(c.args, "-out", dir), &stdout, &stderr, aws)
+			code := appliedMain(context.Background(), append(c.args, "-out", dir), &stdout, &stderr, aws)
 			if code != c.code || !strings.Contains(stderr.String(), c.stderr) {
 				t.Fatalf("code %d, stderr %q; want %d and %q", code, stderr.String(), c.code, c.stderr)
 			}

@@ -25,8 +25,6 @@ package changes
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -34,6 +32,7 @@ import (
 
 	"stratum/applied"
 	"stratum/stackgraph"
+	"stratum/synthesis"
 )
 
 // Side is one synthesized revision: its graph and each stack's parsed
@@ -45,30 +44,18 @@ type Side struct {
 
 // LoadSide reads a synthesized output directory.
 func LoadSide(dir string) (*Side, error) {
-	g, err := stackgraph.Load(dir)
+	out, err := synthesis.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Stacks map[string]struct {
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	g, err := stackgraph.FromOutput(out)
 	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	s := &Side{Graph: g, Stacks: map[string]map[string]any{}}
-	for name, st := range m.Stacks {
-		raw, err := os.ReadFile(filepath.Join(dir, st.SynthesizedStackPath))
-		if err != nil {
-			return nil, err
-		}
-		if s.Stacks[name], err = ParseStack(raw); err != nil {
-			return nil, fmt.Errorf("stack %s: %w", name, err)
+	for _, st := range out.Stacks {
+		if s.Stacks[st.Name], err = ParseStack(st.JSON); err != nil {
+			return nil, fmt.Errorf("stack %s: %w", st.Name, err)
 		}
 	}
 	return s, nil

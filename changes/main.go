@@ -12,10 +12,11 @@ import (
 
 	"stratum/applied"
 	"stratum/internal/cli"
+	"stratum/synthesis"
 )
 
 // Main is `stratum changed`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "changed",
 		Synopsis: "-base REV | -applied DIR [-head-out DIR] [-base-out DIR] [-json | -json-out FILE] [-detailed-exitcode]",
@@ -61,18 +62,18 @@ its environment: the report names the command to run by hand.`,
 		if out.dir == "" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(out.dir, "manifest.json")); err != nil {
+		if _, err := os.Stat(filepath.Join(out.dir, synthesis.ManifestFile)); err != nil {
 			return f.Fail(fmt.Errorf("%s %s holds no synthesis (%v): %s", out.flag, out.dir, err, out.fix))
 		}
 	}
 	repo, err := os.Getwd()
 	if err == nil {
-		repo, err = git(context.Background(), repo, "rev-parse", "--show-toplevel")
+		repo, err = git(ctx, repo, "rev-parse", "--show-toplevel")
 	}
 	if err != nil {
 		return f.Fail(fmt.Errorf("not in a git repository: %v", err))
 	}
-	r, err := Run(context.Background(), Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Applied: recs, Log: stderr})
+	r, err := Run(ctx, Options{Repo: repo, Base: *base, HeadOut: *headOut, BaseOut: *baseOut, Applied: recs, Log: stderr})
 	if err != nil {
 		return f.Fail(err)
 	}

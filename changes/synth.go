@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"stratum/applied"
+	"stratum/synthesis"
 )
 
 // synthCacheEnv names the synthesis cache of the stratum program
@@ -239,7 +240,7 @@ func synthesizeRevision(ctx context.Context, o Options, rev, work string) (strin
 	out := work + ".out"
 	if o.Cache != "" {
 		out = filepath.Join(o.Cache, tree)
-		if _, err := os.Stat(filepath.Join(out, "manifest.json")); err == nil {
+		if _, err := os.Stat(filepath.Join(out, synthesis.ManifestFile)); err == nil {
 			fmt.Fprintf(o.Log, "stratum changed: reusing the synthesis of %s (tree %s)\n", rev, short(tree))
 			return out, nil
 		}
@@ -284,7 +285,7 @@ func Synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer)
 	if b, err := run.CombinedOutput(); err != nil {
 		return fmt.Errorf("synthesis in %s: %w\n%s", dir, err, b)
 	}
-	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(out, synthesis.ManifestFile)); err != nil {
 		return fmt.Errorf("synthesis in %s wrote no manifest.json: %w", dir, err)
 	}
 	return nil

@@ -7,6 +7,7 @@
 package dbusers
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -19,8 +20,8 @@ import (
 )
 
 // Command is `stratum database-users` over envs and all.
-func Command(envs []config.Environment, all []clients.Client) func(args []string, stdout, stderr io.Writer) int {
-	return func(args []string, stdout, stderr io.Writer) int {
+func Command(envs []config.Environment, all []clients.Client) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:     "database-users",
 			Synopsis: "-env ENV -client CLIENT",

@@ -2,6 +2,7 @@ package dbusers
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
@@ -76,7 +77,7 @@ func TestCommand(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run(tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
+			if code := run(context.Background(), tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
 				t.Errorf("exit %d, output %q; want exit %d and %q", code, stdout.String()+stderr.String(), tc.code, tc.out)
 			}
 		})

@@ -11,6 +11,7 @@
 package drift
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -140,7 +141,7 @@ func Write(w io.Writer, rs []Result, markdown bool) {
 }
 
 // Main is `stratum drift`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "drift",
 		Synopsis: "-dir DIR [-out DIR] [-markdown]",

@@ -6,6 +6,7 @@
 package generate
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -13,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/architecture"
@@ -23,6 +23,7 @@ import (
 	"stratum/contract"
 	"stratum/deploy"
 	"stratum/internal/cli"
+	"stratum/internal/durable"
 	"stratum/pipelines"
 	"stratum/stackgraph"
 	"stratum/stacks"
@@ -155,7 +156,7 @@ func Graph() (*stackgraph.Graph, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+	app := cdktf.NewApp(stacks.AppConfig(dir))
 	if err := stacks.Build(app, envs, clients.All); err != nil {
 		return nil, err
 	}
@@ -163,29 +164,25 @@ func Graph() (*stackgraph.Graph, error) {
 	return stackgraph.Load(dir)
 }
 
-// Write writes files under root. Every file is written to a temporary
-// name first and renamed, so a failure leaves each file old or new,
-// never half-written.
+// Write writes files under root, each atomically and durably
+// (internal/durable: a temporary file fsync'd, renamed, the directory
+// fsync'd), so a failure or a crash leaves each file old or new, never
+// half-written.
 func Write(root string, files map[string][]byte) error {
-	paths := slices.Sorted(maps.Keys(files))
-	for _, p := range paths {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
 		dst := filepath.Join(root, p)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		tmp := dst + ".tmp"
-		if err := os.WriteFile(tmp, files[p], 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return err
+		if err := durable.WriteFile(dst, files[p], 0o644); err != nil {
+			return fmt.Errorf("writing %s: %w", p, err)
 		}
 	}
 	return nil
 }
 
 // Main is `stratum generate`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name: "generate",
 		About: `Rewrites every committed generated file from the configuration and a synthesis of it: the CI

@@ -13,6 +13,7 @@ package githubtrust
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -239,7 +240,7 @@ func Apply(c Client, envs []config.Environment) ([]string, error) {
 
 // Main is `stratum github-oidc [check|apply]`: exit 0 when every setting
 // is as the trust expects, 2 when one differs (check), 1 on an error.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments(), os.Getenv, stdout, stderr)
 }
 

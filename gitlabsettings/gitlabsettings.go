@@ -9,6 +9,7 @@
 package gitlabsettings
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -151,7 +152,7 @@ func Apply(c Client, w Want) ([]string, error) {
 }
 
 // Main is `stratum gitlab-settings`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments(), config.PipelineSettings(), os.Getenv, stdout, stderr, nil)
 }
 

@@ -15,12 +15,9 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"os/signal"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -72,13 +69,11 @@ and the state holds no managed resource.`},
 plan, for teams that move state with terraform plan and apply instead of migrate apply.`},
 }
 
-// Main is the `stratum migrate` command. Ctrl-C (or SIGTERM) asks it to
-// stop: apply and rollback finish the write under way, record the
+// Main is the `stratum migrate` command. Ctrl-C (or SIGTERM: main cancels
+// ctx) asks it to stop: apply and rollback finish the write under way, record the
 // interruption in the journal and stop before the next one, so that the
 // next run continues.
-func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(ctx, args, stdout, stderr, nil)
 }
 
@@ -163,11 +158,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, store Sto
 		show(l, func() { printPlan(stdout, l, *dir, time.Since(start)) })
 		switch {
 		case len(l.Blocked()) > 0:
-			return 1
+			return cli.ExitFailure
 		case l.Pending() > 0:
-			return 2
+			return cli.ExitChanges
 		}
-		return 0
+		return cli.ExitOK
 	case "apply":
 		rep, err := Apply(ctx, *dir, store)
 		if err != nil {

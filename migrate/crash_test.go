@@ -61,7 +61,7 @@ func helperMain() bool {
 			select {} // the signal is on its way
 		}
 	})
-	os.Exit(migrate.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(migrate.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	return true
 }
 

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -23,6 +22,7 @@ import (
 	"stratum/internal/testenv"
 	"stratum/migrate"
 	"stratum/stacks"
+	"stratum/synthesis"
 	"stratum/tfbackend"
 	"stratum/tfstate"
 )
@@ -93,7 +93,7 @@ func fixtureSynthesis(snapshots, out string) error {
 	if names != nil {
 		return monolith.GoldenSynthesis(snapshots, out, names...)
 	}
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(out), StackTraces: jsii.Bool(false)})
+	app := cdktf.NewApp(stacks.AppConfig(out))
 	if err := stacks.Build(app, envs, clientstest.Deployed()); err != nil {
 		return err
 	}
@@ -145,19 +145,11 @@ type env struct {
 // under states/.
 func localSynthesis(t *testing.T, syn, out, states string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(syn, "manifest.json"))
+	m, err := synthesis.ReadManifest(syn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var manifest struct {
-		Stacks map[string]struct {
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		t.Fatal(err)
-	}
-	for name, st := range manifest.Stacks {
+	for name, st := range m.Entries {
 		doc, err := os.ReadFile(filepath.Join(syn, st.SynthesizedStackPath))
 		if err != nil {
 			t.Fatal(err)
@@ -169,7 +161,11 @@ func localSynthesis(t *testing.T, syn, out, states string) {
 		j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(states, name+".tfstate")}}
 		writeJSON(t, filepath.Join(out, st.SynthesizedStackPath), j)
 	}
-	if err := os.WriteFile(filepath.Join(out, "manifest.json"), raw, 0o644); err != nil {
+	raw, err := os.ReadFile(m.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, synthesis.ManifestFile), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -379,7 +375,7 @@ func (e *env) run(args ...string) (int, string, string) {
 	if e.store != nil {
 		code = migrate.RunWith(context.Background(), full, &out, &errb, e.store)
 	} else {
-		code = migrate.Main(full, &out, &errb)
+		code = migrate.Main(context.Background(), full, &out, &errb)
 	}
 	return code, out.String(), errb.String()
 }

@@ -2,6 +2,7 @@ package migrate_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -122,7 +123,7 @@ func sortedAddrs(m map[string]*migrate.ConfigResource) []string {
 // code, stdout and stderr.
 func runCode(dir, terraform string, verb string, args ...string) (int, string, string) {
 	var out, errs bytes.Buffer
-	code := migrate.Main(append([]string{verb, "-dir", dir, "-terraform", terraform}, args...), &out, &errs)
+	code := migrate.Main(context.Background(), append([]string{verb, "-dir", dir, "-terraform", terraform}, args...), &out, &errs)
 	return code, out.String(), errs.String()
 }
 
@@ -209,7 +210,7 @@ func moveBetweenStacks(t *testing.T, kind string) {
 		t.Helper()
 		var out, errs bytes.Buffer
 		full := append([]string{args[0], "-dir", dir, "-terraform", e.terraform}, args[1:]...)
-		if code := migrate.Main(full, &out, &errs); code != want {
+		if code := migrate.Main(context.Background(), full, &out, &errs); code != want {
 			t.Fatalf("migrate %v: exit %d, want %d\n%s\n%s", args, code, want, out.String(), errs.String())
 		}
 		return out.String()

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"stratum/synthesis"
 	"stratum/tfbackend"
 )
 
@@ -66,37 +66,20 @@ type Synthesis struct {
 // ReadSynthesis reads manifest.json and every stack's cdk.tf.json under
 // dir (cdktf.out).
 func ReadSynthesis(dir string) (*Synthesis, error) {
-	abs, err := filepath.Abs(dir)
+	out, err := synthesis.Read(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the synthesized stacks: %w", err)
 	}
-	mf := filepath.Join(abs, "manifest.json")
-	raw, err := os.ReadFile(mf)
-	if err != nil {
-		return nil, fmt.Errorf("reading the synthesized stacks: %w (run `make synth` first)", err)
+	if len(out.Stacks) == 0 {
+		return nil, fmt.Errorf("%s: no stacks", filepath.Join(out.Dir, synthesis.ManifestFile))
 	}
-	var manifest struct {
-		Stacks map[string]struct {
-			WorkingDirectory     string `json:"workingDirectory"`
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		return nil, fmt.Errorf("%s: %w", mf, err)
-	}
-	if len(manifest.Stacks) == 0 {
-		return nil, fmt.Errorf("%s: no stacks", mf)
-	}
-	syn := &Synthesis{Dir: abs, Stacks: map[string]*Stack{}}
-	for name, st := range manifest.Stacks {
-		file := filepath.Join(abs, st.SynthesizedStackPath)
-		s, err := readStack(name, file)
+	syn := &Synthesis{Dir: out.Dir, Stacks: map[string]*Stack{}}
+	for _, st := range out.Stacks {
+		s, err := readStack(st.Name, st.Path, st.JSON)
 		if err != nil {
 			return nil, err
 		}
-		if st.WorkingDirectory != "" {
-			s.Dir = filepath.Join(abs, st.WorkingDirectory)
-		}
+		s.Dir = st.Dir
 		if s.Backend.Type == "local" {
 			// Terraform resolves a relative path against the stack's
 			// working directory; the scratch directory is elsewhere.
@@ -104,16 +87,12 @@ func ReadSynthesis(dir string) (*Synthesis, error) {
 				s.Backend.Config["path"] = filepath.Join(s.Dir, p)
 			}
 		}
-		syn.Stacks[name] = s
+		syn.Stacks[st.Name] = s
 	}
 	return syn, nil
 }
 
-func readStack(name, file string) (*Stack, error) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("stack %s: %w", name, err)
-	}
+func readStack(name, file string, raw []byte) (*Stack, error) {
 	var doc struct {
 		Terraform struct {
 			Backend           map[string]map[string]any `json:"backend"`

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -90,12 +91,12 @@ type StackResult struct {
 }
 
 // BatchMain is `stratum batch select|run`.
-func BatchMain(args []string, stdout, stderr io.Writer) int {
+func BatchMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "select" {
 		return batchSelect(args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "run" {
-		return batchRun(args[1:], stdout, stderr)
+		return batchRun(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "stats" {
 		return batchStats(args[1:], stdout, stderr)
@@ -189,7 +190,7 @@ between spaces (for a condition's contains()).`,
 }
 
 // batchRun is `stratum batch run`.
-func batchRun(args []string, stdout, stderr io.Writer) int {
+func batchRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "batch run",
 		Synopsis: "-kind pr-plan|plan|apply|drift -batch KEY [-batches FILE] [-plans DIR] [-summary FILE]",
@@ -232,7 +233,7 @@ appends them to -summary as Markdown, and exits 1 if any failed.`,
 	if err != nil {
 		return f.Fail(err)
 	}
-	results, err := RunBatch(*kind, batch, env, *plans, os.Getenv("BATCH_SHA256"), stdout)
+	results, err := RunBatch(ctx, *kind, batch, env, *plans, os.Getenv("BATCH_SHA256"), stdout)
 	if err != nil {
 		return f.Fail(err)
 	}
@@ -277,8 +278,11 @@ func batchScript(kind string, env config.Environment) string {
 // directory (the repository's root), and returns each stack's result. An
 // apply first checks the plans' DigestsFile against batchSHA, the digest
 // the plan job published, and fails before applying anything when it
-// differs.
-func RunBatch(kind string, batch Batch, env config.Environment, plans, batchSHA string, log io.Writer) ([]StackResult, error) {
+// differs. Once ctx is cancelled (Ctrl-C, the runner cancelling the job)
+// the stack in progress finishes, since killing terraform mid-apply
+// would leave its lock and a partial state, and no other stack starts:
+// each is reported "not run: cancelled" and counts as failed.
+func RunBatch(ctx context.Context, kind string, batch Batch, env config.Environment, plans, batchSHA string, log io.Writer) ([]StackResult, error) {
 	digests := map[string]string{}
 	if kind == KindApply {
 		b, err := os.ReadFile(filepath.Join(plans, DigestsFile))
@@ -300,6 +304,10 @@ func RunBatch(kind string, batch Batch, env config.Environment, plans, batchSHA 
 	var results []StackResult
 	var lines []string
 	for _, stack := range batch.Stacks {
+		if ctx.Err() != nil {
+			results = append(results, StackResult{stack, "not run: cancelled", true})
+			continue
+		}
 		dir := filepath.Join("cdktf.out", "stacks", stack)
 		extra := []string{"STACK=" + stack}
 		if kind == KindApply {

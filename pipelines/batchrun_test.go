@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -76,7 +77,7 @@ func TestBatchKeepsOnlyWhatLeavesTheRunner(t *testing.T) {
 			env, _ := config.Get(config.Environments(), c.env)
 			stacks := []string{"database-a-" + c.env, "database-b-" + c.env}
 			batchDir(t, stacks...)
-			rs, err := RunBatch(c.kind, Batch{Key: "k", Environment: c.env, Stacks: stacks}, env, "plans", "", io.Discard)
+			rs, err := RunBatch(context.Background(), c.kind, Batch{Key: "k", Environment: c.env, Stacks: stacks}, env, "plans", "", io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -111,7 +112,7 @@ func TestBatchAppliesOnlyTheReviewedPlans(t *testing.T) {
 			stacks := []string{"database-a-" + envName, "database-b-" + envName}
 			_, calls := batchDir(t, stacks...)
 			batch := Batch{Key: "k", Environment: envName, Stacks: stacks}
-			if _, err := RunBatch(KindPlan, batch, env, "plans", "", io.Discard); err != nil {
+			if _, err := RunBatch(context.Background(), KindPlan, batch, env, "plans", "", io.Discard); err != nil {
 				t.Fatal(err)
 			}
 			d, _ := os.ReadFile(filepath.Join("plans", DigestsFile))
@@ -119,7 +120,7 @@ func TestBatchAppliesOnlyTheReviewedPlans(t *testing.T) {
 			reviewed := hex.EncodeToString(sum[:])
 			os.Remove(calls)
 
-			if _, err := RunBatch(KindApply, batch, env, "plans", strings.Repeat("0", 64), io.Discard); err == nil {
+			if _, err := RunBatch(context.Background(), KindApply, batch, env, "plans", strings.Repeat("0", 64), io.Discard); err == nil {
 				t.Error("applied plans whose digests are not the reviewed ones")
 			}
 			if b, _ := os.ReadFile(calls); strings.Contains(string(b), "terraform apply") {
@@ -134,7 +135,7 @@ func TestBatchAppliesOnlyTheReviewedPlans(t *testing.T) {
 			if err := os.WriteFile(replaced, []byte("another plan\n"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			rs, err := RunBatch(KindApply, batch, env, "plans", reviewed, io.Discard)
+			rs, err := RunBatch(context.Background(), KindApply, batch, env, "plans", reviewed, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,5 +159,29 @@ func TestBatchAppliesOnlyTheReviewedPlans(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBatchStopsStartingStacksWhenCancelled: once the job is cancelled no
+// further stack's script starts (the one in progress is left to finish:
+// killing terraform mid-apply would leave its lock and a partial state),
+// and each stack not run is a failed result that says so.
+func TestBatchStopsStartingStacksWhenCancelled(t *testing.T) {
+	env, _ := config.Get(config.Environments(), "dev")
+	stacks := []string{"database-a-dev", "database-b-dev"}
+	_, calls := batchDir(t, stacks...)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rs, err := RunBatch(ctx, KindPlan, Batch{Key: "k", Environment: "dev", Stacks: stacks}, env, "plans", "", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range stacks {
+		if rs[i].Stack != s || rs[i].Result != "not run: cancelled" || !rs[i].Failed {
+			t.Errorf("result %+v, want %s not run and failed", rs[i], s)
+		}
+	}
+	if b, err := os.ReadFile(calls); err == nil && len(b) > 0 {
+		t.Errorf("tools were called after the cancellation:\n%s", b)
 	}
 }

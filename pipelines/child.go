@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,7 +15,7 @@ import (
 
 // ChildMain is `stratum gitlab-child`: it prints the GitLab child pipeline
 // of one run from the output of `stratum changed -json`.
-func ChildMain(args []string, stdout, stderr io.Writer) int {
+func ChildMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "gitlab-child",
 		Synopsis: "-env ENV [-changed FILE] [-dir DIR] [-mode plan|apply]",

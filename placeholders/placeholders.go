@@ -9,6 +9,7 @@
 package placeholders
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/netip"
@@ -219,7 +220,7 @@ func Write(w io.Writer, ps []Placeholder) error {
 }
 
 // Main is `stratum placeholders`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments, config.Owners, stdout, stderr)
 }
 

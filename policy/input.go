@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	tfjson "github.com/hashicorp/terraform-json"
+
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
@@ -346,69 +348,43 @@ func fromPolicyJSON(s string) ([]Statement, error) {
 // FromPlan is the input of a stack's plan, as `terraform show -json`
 // prints it.
 func FromPlan(s Stack, raw []byte) (*Input, error) {
-	var p struct {
-		FormatVersion   string `json:"format_version"`
-		ResourceChanges []struct {
-			Address string `json:"address"`
-			Mode    string `json:"mode"`
-			Type    string `json:"type"`
-			Change  struct {
-				Actions      []string       `json:"actions"`
-				Before       map[string]any `json:"before"`
-				After        map[string]any `json:"after"`
-				AfterUnknown any            `json:"after_unknown"`
-			} `json:"change"`
-		} `json:"resource_changes"`
-		PriorState struct {
-			Values struct {
-				RootModule struct {
-					Resources []struct {
-						Address string         `json:"address"`
-						Mode    string         `json:"mode"`
-						Type    string         `json:"type"`
-						Values  map[string]any `json:"values"`
-					} `json:"resources"`
-				} `json:"root_module"`
-			} `json:"values"`
-		} `json:"prior_state"`
-		Configuration struct {
-			RootModule struct {
-				Resources []struct {
-					Address     string                     `json:"address"`
-					Expressions map[string]json.RawMessage `json:"expressions"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"configuration"`
-	}
+	// terraform-json's Plan checks the format version it reads.
+	var p tfjson.Plan
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("stack %s: the plan is not terraform show -json output: %w", s.Name, err)
-	}
-	if p.FormatVersion == "" {
-		return nil, fmt.Errorf("stack %s: the plan has no format_version: is it terraform show -json output of a saved plan?", s.Name)
+		return nil, fmt.Errorf("stack %s: the plan is not terraform show -json output of a saved plan: %w", s.Name, err)
 	}
 	in := &Input{Source: Plan, DefaultTags: map[string]any{}, Resources: []Resource{}}
 	if err := s.describe(in); err != nil {
 		return nil, err
 	}
 	refs := map[string]map[string][]string{}
-	for _, r := range p.Configuration.RootModule.Resources {
-		refs[r.Address] = map[string][]string{}
-		for attr, expr := range r.Expressions {
-			if list := expressionRefs(expr); len(list) > 0 {
-				refs[r.Address][attr] = list
+	if p.Config != nil && p.Config.RootModule != nil {
+		for _, r := range p.Config.RootModule.Resources {
+			refs[r.Address] = map[string][]string{}
+			for attr, expr := range r.Expressions {
+				if list := expressionRefs(expr, nil); len(list) > 0 {
+					refs[r.Address][attr] = list
+				}
 			}
 		}
 	}
 	seen := map[string]bool{}
 	for _, rc := range p.ResourceChanges {
-		values := rc.Change.After
+		if rc.Change == nil {
+			return nil, fmt.Errorf("stack %s: the plan's change of %s is missing", s.Name, rc.Address)
+		}
+		values, _ := rc.Change.After.(map[string]any)
 		if values == nil {
-			values = rc.Change.Before // a destroy: what is destroyed
+			values, _ = rc.Change.Before.(map[string]any) // a destroy: what is destroyed
 		}
 		if values == nil {
 			values = map[string]any{}
 		}
-		r := Resource{Address: rc.Address, Type: rc.Type, Mode: rc.Mode, Values: values, Refs: refs[rc.Address], Actions: rc.Change.Actions}
+		actions := make([]string, len(rc.Change.Actions))
+		for i, a := range rc.Change.Actions {
+			actions[i] = string(a)
+		}
+		r := Resource{Address: rc.Address, Type: rc.Type, Mode: string(rc.Mode), Values: values, Refs: refs[rc.Address], Actions: actions}
 		if r.Mode == "" {
 			r.Mode = "managed"
 		}
@@ -427,11 +403,13 @@ func FromPlan(s Stack, raw []byte) (*Input, error) {
 		in.Resources = append(in.Resources, r)
 	}
 	// Data sources read while planning are in the prior state.
-	for _, r := range p.PriorState.Values.RootModule.Resources {
-		if r.Mode != "data" || seen[r.Address] {
-			continue
+	if p.PriorState != nil && p.PriorState.Values != nil && p.PriorState.Values.RootModule != nil {
+		for _, r := range p.PriorState.Values.RootModule.Resources {
+			if r.Mode != tfjson.DataResourceMode || seen[r.Address] {
+				continue
+			}
+			in.Resources = append(in.Resources, Resource{Address: r.Address, Type: r.Type, Mode: "data", Values: r.AttributeValues, Refs: refs[r.Address], Actions: []string{}, Tags: map[string]any{}})
 		}
-		in.Resources = append(in.Resources, Resource{Address: r.Address, Type: r.Type, Mode: "data", Values: r.Values, Refs: refs[r.Address], Actions: []string{}, Tags: map[string]any{}})
 	}
 	for i := range in.Resources {
 		if in.Resources[i].Refs == nil {
@@ -472,40 +450,24 @@ func planTags(values map[string]any) map[string]any {
 	return map[string]any{}
 }
 
-// expressionRefs are the resource addresses an expression of a plan's
-// configuration refers to (its "references", at any depth: nested blocks
-// hold expressions too), without attribute paths.
-func expressionRefs(raw json.RawMessage) []string {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil
+// expressionRefs adds to out the resource addresses an expression of a
+// plan's configuration refers to (its references, at any depth: nested
+// blocks hold expressions too), without attribute paths, and returns them
+// sorted.
+func expressionRefs(e *tfjson.Expression, out []string) []string {
+	if e == nil || e.ExpressionData == nil {
+		return out
 	}
-	var out []string
-	var walk func(any)
-	walk = func(x any) {
-		switch t := x.(type) {
-		case map[string]any:
-			if list, ok := t["references"].([]any); ok {
-				for _, r := range list {
-					if s, ok := r.(string); ok {
-						if a := resourceAddress(s); a != "" && !slices.Contains(out, a) {
-							out = append(out, a)
-						}
-					}
-				}
-			}
-			for k, y := range t {
-				if k != "references" {
-					walk(y)
-				}
-			}
-		case []any:
-			for _, y := range t {
-				walk(y)
-			}
+	for _, r := range e.References {
+		if a := resourceAddress(r); a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
 		}
 	}
-	walk(v)
+	for _, block := range e.NestedBlocks {
+		for _, x := range block {
+			out = expressionRefs(x, out)
+		}
+	}
 	slices.Sort(out)
 	return out
 }

@@ -6,16 +6,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"stratum/config"
 	"stratum/internal/cli"
+	"stratum/synthesis"
 )
 
 // Main is `stratum policy`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "policy",
 		Synopsis: "-plan FILE -stack STACK [-labels L1,L2] [-json] | -dir DIR [-json]",
@@ -67,7 +67,7 @@ production, allow-destroy every stack's.`,
 	}
 	var all []Finding
 	for _, in := range inputs {
-		fs, err := e.Evaluate(context.Background(), in)
+		fs, err := e.Evaluate(ctx, in)
 		if err != nil {
 			return f.Fail(err)
 		}
@@ -90,27 +90,15 @@ production, allow-destroy every stack's.`,
 }
 
 // FromSynthesis is the configuration input of every stack of a
-// synthesis (the directory holding manifest.json).
+// synthesis (the directory holding manifest.json), sorted by name.
 func FromSynthesis(dir string, envs []config.Environment) ([]*Input, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	syn, err := synthesis.Read(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%v: synthesize first (make synth)", err)
-	}
-	var m struct {
-		Stacks map[string]struct {
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
+		return nil, err
 	}
 	var out []*Input
-	for _, name := range sortedKeys(m.Stacks) {
-		raw, err := os.ReadFile(filepath.Join(dir, m.Stacks[name].SynthesizedStackPath))
-		if err != nil {
-			return nil, err
-		}
-		in, err := FromConfiguration(Stack{Name: name, Envs: envs}, raw)
+	for _, st := range syn.Stacks {
+		in, err := FromConfiguration(Stack{Name: st.Name, Envs: envs}, st.JSON)
 		if err != nil {
 			return nil, err
 		}

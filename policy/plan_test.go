@@ -136,3 +136,22 @@ func TestRealPlan(t *testing.T) {
 	run("plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan")
 	checkPlan(t, run("show", "-json", "tfplan"))
 }
+
+// TestFromPlanRefuses: what is not `terraform show -json` output of a
+// saved plan in a format this reads is refused, naming the stack.
+func TestFromPlanRefuses(t *testing.T) {
+	cases := []struct{ name, plan, want string }{
+		{"not JSON", `{`, "the plan is not terraform show -json output of a saved plan"},
+		{"no format version", `{"resource_changes":[]}`, "format version is missing"},
+		{"a future format", `{"format_version":"2.0"}`, "unsupported plan format version"},
+		{"a change without its change", `{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","mode":"managed","type":"aws_s3_bucket"}]}`, "the plan's change of aws_s3_bucket.b is missing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := FromPlan(Stack{Name: "database-ezra-prod", Envs: config.Environments()}, []byte(c.plan))
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "database-ezra-prod") {
+				t.Errorf("got %v, want an error naming the stack and containing %q", err, c.want)
+			}
+		})
+	}
+}

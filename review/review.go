@@ -430,7 +430,7 @@ func writeCounts(w io.Writer, mark string, x Stack, width int) {
 }
 
 // Main is `stratum review`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "review",
 		Synopsis: "[-base REV] [-json]",
@@ -445,7 +445,6 @@ rewriting the snapshots and the generated files; docs/onboarding.md shows how to
 	if code, ok := f.Parse(args); !ok {
 		return code
 	}
-	ctx := context.Background()
 	wd, err := os.Getwd()
 	if err != nil {
 		return f.Fail(err)

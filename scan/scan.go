@@ -9,6 +9,7 @@
 package scan
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -173,7 +174,7 @@ func Judge(fs []Finding, ig Ignores) Verdict {
 }
 
 // Main is `stratum scan`.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "scan",
 		Synopsis: "-report FILE [-ignore FILE]",

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,10 +146,10 @@ func TestMain_(t *testing.T) {
 	var out, errs bytes.Buffer
 	ig := filepath.Join(t.TempDir(), "ignore.yaml")
 	os.WriteFile(ig, []byte("misconfigurations: []\n"), 0o644)
-	if code := Main([]string{"-report", "testdata/trivy.json", "-ignore", ig}, &out, &errs); code != 1 || !strings.Contains(out.String(), "FAIL") {
+	if code := Main(context.Background(), []string{"-report", "testdata/trivy.json", "-ignore", ig}, &out, &errs); code != 1 || !strings.Contains(out.String(), "FAIL") {
 		t.Errorf("code %d\n%s%s", code, out.String(), errs.String())
 	}
-	if code := Main(nil, &out, &errs); code != 64 {
+	if code := Main(context.Background(), nil, &out, &errs); code != 64 {
 		t.Errorf("no -report: code %d, want 64", code)
 	}
 }

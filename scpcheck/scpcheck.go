@@ -13,6 +13,7 @@
 package scpcheck
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -155,7 +156,7 @@ func contains(list []string, s string) bool {
 // Main is `stratum scp-check`: exit 0 when every environment's account
 // is bound by an SCP guarding its contract, 2 when one is not, 1 on an
 // error.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments(), nil, stdout, stderr)
 }
 

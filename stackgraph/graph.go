@@ -9,14 +9,13 @@ package stackgraph
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"stratum/synthesis"
 )
 
 // Runner says where a stack's plan and apply must run.
@@ -94,33 +93,18 @@ type Input struct {
 // Load reads the graph from a cdktf output directory (the one holding
 // manifest.json).
 func Load(dir string) (*Graph, error) {
-	path := filepath.Join(dir, "manifest.json")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s does not exist: synthesize first (make synth)", path)
-	}
+	out, err := synthesis.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Stacks map[string]struct {
-			Dependencies         []string `json:"dependencies"`
-			SynthesizedStackPath string   `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var in []Input
-	for name, s := range m.Stacks {
-		if s.SynthesizedStackPath == "" {
-			return nil, fmt.Errorf("%s: stack %s has no synthesizedStackPath", path, name)
-		}
-		j, err := os.ReadFile(filepath.Join(dir, s.SynthesizedStackPath))
-		if err != nil {
-			return nil, fmt.Errorf("%s: stack %s: %w", path, name, err)
-		}
-		in = append(in, Input{Name: name, Dependencies: s.Dependencies, JSON: j})
+	return FromOutput(out)
+}
+
+// FromOutput is the graph of a synthesis already read.
+func FromOutput(out *synthesis.Output) (*Graph, error) {
+	in := make([]Input, len(out.Stacks))
+	for i, s := range out.Stacks {
+		in[i] = Input{Name: s.Name, Dependencies: s.Dependencies, JSON: s.JSON}
 	}
 	return New(in)
 }
@@ -227,13 +211,10 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 	return level, nil
 }
 
-// resource is what the graph reads of a resource: an SSM parameter's name,
-// and the tags that name a database stack's client. Both are any: a
-// resource may set either from a token (a string) or, for other types,
-// use the name for something else entirely.
+// resource is what the graph reads of a resource: an SSM parameter's
+// name. It is any: other types use the name for something else entirely.
 type resource struct {
 	Name any `json:"name"`
-	Tags any `json:"tags"`
 }
 
 // describe reads what the graph needs from a stack's Terraform JSON.
@@ -268,13 +249,9 @@ func describe(in Input) (Stack, error) {
 		s.Elements += len(blocks)
 	}
 	sort.Strings(s.Types)
-	tags := awsDefaultTags(j.Provider["aws"])
-	s.Environment, s.Layer, s.Client = tags["Environment"], tags["Layer"], tags["Client"]
-	if s.Environment == "" || s.Layer == "" {
-		return Stack{}, fmt.Errorf("stack %s: its AWS provider has no Environment and Layer default tags", in.Name)
-	}
-	if s.Client == "" {
-		s.Client = onlyClientTag(j.Resource)
+	var err error
+	if s.Environment, s.Layer, s.Client, err = synthesis.Identify(in.JSON); err != nil {
+		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
 	}
 	if len(j.Terraform.Backend) != 1 {
 		return Stack{}, fmt.Errorf("stack %s: want one backend, got %d", in.Name, len(j.Terraform.Backend))
@@ -303,46 +280,8 @@ func describe(in Input) (Stack, error) {
 	return s, nil
 }
 
-// onlyClientTag is the Client tag of the resources when they carry
-// exactly one value of it (tokens do not count), "" otherwise.
-func onlyClientTag(resources map[string]map[string]resource) string {
-	found := ""
-	for _, byName := range resources {
-		for _, r := range byName {
-			tags, _ := r.Tags.(map[string]any)
-			c, _ := tags["Client"].(string)
-			switch {
-			case c == "" || strings.Contains(c, "${"):
-			case found == "":
-				found = c
-			case c != found:
-				return ""
-			}
-		}
-	}
-	return found
-}
-
 // clusterProviders are the providers that talk to the Kubernetes API.
 var clusterProviders = []string{"kubernetes", "helm"}
-
-func awsDefaultTags(aws []map[string]any) map[string]string {
-	out := map[string]string{}
-	if len(aws) == 0 {
-		return out
-	}
-	dts, _ := aws[0]["default_tags"].([]any)
-	for _, dt := range dts {
-		m, _ := dt.(map[string]any)
-		tags, _ := m["tags"].(map[string]any)
-		for k, v := range tags {
-			if s, ok := v.(string); ok {
-				out[k] = s
-			}
-		}
-	}
-	return out
-}
 
 // Stack returns the named stack.
 func (g *Graph) Stack(name string) (Stack, bool) {

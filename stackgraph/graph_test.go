@@ -2,6 +2,7 @@ package stackgraph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -240,16 +241,16 @@ func TestRender(t *testing.T) {
 
 func TestMain(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := Main([]string{"-dir", t.TempDir()}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "synthesize first") {
+	if code := Main(context.Background(), []string{"-dir", t.TempDir()}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "synthesize first") {
 		t.Errorf("Main on an empty dir = %d, stderr %q; want 1 and a hint", code, errs.String())
 	}
 	errs.Reset()
-	if code := Main([]string{"-format"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-format") {
+	if code := Main(context.Background(), []string{"-format"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "-format") {
 		t.Errorf("Main with a flag missing its value = %d, stderr %q; want %d naming -format", code, errs.String(), cli.ExitUsage)
 	}
 	errs.Reset()
 	// A bad format is a usage error, found before the synthesis is read.
-	if code := Main([]string{"-dir", t.TempDir(), "-format", "svg"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of json, dot, mermaid") {
+	if code := Main(context.Background(), []string{"-dir", t.TempDir(), "-format", "svg"}, &out, &errs); code != cli.ExitUsage || !strings.Contains(errs.String(), "want one of json, dot, mermaid") {
 		t.Errorf("Main -format svg = %d, stderr %q; want %d and the formats", code, errs.String(), cli.ExitUsage)
 	}
 }

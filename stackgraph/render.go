@@ -2,6 +2,7 @@ package stackgraph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -113,7 +114,7 @@ func (g *Graph) Render(format string) ([]byte, error) {
 }
 
 // Main is `stratum graph`: it prints the stack graph of a synthesis.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "graph",
 		Synopsis: "[-dir DIR] [-format json|dot|mermaid]",

@@ -2,11 +2,23 @@ package stacks
 
 import (
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
 )
+
+// AppConfig is the configuration of every cdktf app that builds these
+// stacks: the synthesis engine's, the plain synthesis it is byte-identical
+// to, the HCL export's and the tests'. Stack traces only fill
+// annotations' "stacktrace" field with the jsii kernel's JavaScript
+// frames (useless to a Go program, and there are no annotations today),
+// so capturing them is wasted work.
+func AppConfig(outdir string) *cdktf.AppConfig {
+	return &cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)}
+}
 
 // Build validates the configuration and, only if it is valid, adds every
 // stack of Plan to scope, in Plan's order. It is the plain, one-process

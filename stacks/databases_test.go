@@ -13,6 +13,7 @@ import (
 	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 // constructPath is the construct path cdktf records for a resource
@@ -464,6 +465,7 @@ func TestDatabaseExports(t *testing.T) {
 // its environment stacks and no database stack (nor databases-<env>, the
 // stack one state per client replaced).
 func TestNoDatabaseStackWithoutClients(t *testing.T) {
+	testenv.Long(t, "synthesizes dev without clients")
 	dev, err := config.Get(config.Environments(), "dev")
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/applied"
@@ -428,7 +427,7 @@ func TestOtherPlatformsDeployFromTheDefaultBranch(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+			app := cdktf.NewApp(AppConfig(dir))
 			NewBootstrap(app, env)
 			app.Synth()
 			j := readOut(t, dir).stack(t, "bootstrap-dev")

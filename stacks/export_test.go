@@ -39,10 +39,13 @@ var (
 )
 
 // onboardedSynth is the real configuration with newcomer(t) appended,
-// synthesized once per test binary, and that client.
+// synthesized once per test binary, and that client. Under -short it is
+// the one synthesis of the test binary (defaultSynth is its real stacks).
 func onboardedSynth(t testing.TB) (*synthesized, clients.Client) {
 	t.Helper()
-	defaultSynth(t)
+	if !testing.Short() {
+		defaultSynth(t) // one jsii runtime, started by the default app
+	}
 	onboardedOnce.Do(func() {
 		c := newcomer(t)
 		onboardedApp = synth(t, config.Environments(), withNewcomer(c))

@@ -13,6 +13,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 // foundation is one synthesized foundation stack with its environment.
@@ -657,6 +658,7 @@ func TestFoundationExports(t *testing.T) {
 // TestEnvironmentChangeIsolated: changing one value of dev changes dev's
 // stacks and no byte of any other environment's.
 func TestEnvironmentChangeIsolated(t *testing.T) {
+	testenv.Long(t, "synthesizes the app again with dev changed")
 	base := defaultSynth(t)
 	envs := config.Environments()
 	changed := false

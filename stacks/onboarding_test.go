@@ -15,6 +15,7 @@ import (
 	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 // newcomer is the client the onboarding tests append to the real slice:
@@ -47,6 +48,7 @@ func withNewcomer(c clients.Client) []clients.Client {
 // stack's dependencies. The new client has its own database, and is
 // isolated from every other client like the existing clients are.
 func TestOnboarding(t *testing.T) {
+	testenv.Long(t, "synthesizes the real app apart from the onboarded one, to prove the onboarded app holds it byte for byte")
 	before := defaultSynth(t)
 	after, all := onboarded(t)
 	newcomer := all[len(all)-1]

@@ -85,6 +85,10 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		}
 		return t
 	}
+	// Each unit's build closure names its builder: the synthesis cache
+	// keys a stack by the code its closure reaches (package synth, reach.go),
+	// so a table of builder values called through one closure would make
+	// every stack's key cover every builder (TestFinerKeys fails).
 	for _, env := range envs {
 		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
 		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })

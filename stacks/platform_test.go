@@ -13,6 +13,7 @@ import (
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 func jsonList(v any) []any { l, _ := v.([]any); return l }
@@ -300,6 +301,7 @@ func TestClusterIsSecured(t *testing.T) {
 // cluster), the services plan role also kube-system's Secrets (Helm's
 // release records), nothing more.
 func TestClusterAdmins(t *testing.T) {
+	testenv.Long(t, "synthesizes environments with other cluster admins")
 	s := defaultSynth(t)
 	envs := platformEnvs(t)
 	envs[0].Cluster.AdminRoleARNs = []string{"arn:aws:iam::111111111111:role/ops/Platform-Admins"}

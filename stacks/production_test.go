@@ -9,11 +9,12 @@ import (
 	"stratum/config"
 	"stratum/config/configtest"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 // TestProductionProtections: the synthesized stacks of every production
-// environment carry every production protection: prod, and a second
-// production environment (prod-eu) that is never named in code. A
+// environment of the real configuration carry every production protection
+// (TestSecondProductionEnvironment checks one never named in code). A
 // non-production environment lacks them, so the checker can fail.
 func TestProductionProtections(t *testing.T) {
 	s := defaultSynth(t)
@@ -26,7 +27,13 @@ func TestProductionProtections(t *testing.T) {
 			t.Errorf("staging is not production, yet the checker finds every production protection: it cannot fail")
 		}
 	}
+}
 
+// TestSecondProductionEnvironment: a second production environment
+// (prod-eu), never named in code, with a client, carries every production
+// protection too.
+func TestSecondProductionEnvironment(t *testing.T) {
+	testenv.Long(t, "synthesizes a second production environment")
 	second := configtest.SecondProduction(config.Environments())
 	client := clients.Client{
 		Name: "acme", DisplayName: "Acme", CostCentre: "cc-1999",

@@ -17,6 +17,7 @@ import (
 	"stratum/config"
 	"stratum/config/configtest"
 	"stratum/contract"
+	"stratum/internal/testenv"
 )
 
 // candidate is a configuration the validation tests hold to be valid.
@@ -92,6 +93,7 @@ func candidates() []candidate {
 // case thus costs the stacks its change feeds: a database size one
 // database stack, a region every stack of its environment.
 func TestValidConfigurationsBuild(t *testing.T) {
+	testenv.Long(t, "builds the stacks of every valid configuration of the rule tables")
 	start := time.Now()
 	built := map[string]bool{}
 	var configurations, stacks int
@@ -243,6 +245,7 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 // values.) The environment is prod, with its clients and the newcomer
 // (so that the client layers are built whatever the real slice holds).
 func TestStackReads(t *testing.T) {
+	testenv.Long(t, "synthesizes every stack alone twice")
 	env := config.Environments()[configtest.Prod]
 	tenancies := clients.Tenancies(withNewcomer(newcomer(t)), env)
 	names := StackNames(env, tenancies)

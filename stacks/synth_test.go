@@ -11,7 +11,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -19,6 +18,7 @@ import (
 	"stratum/contract"
 	"stratum/internal/golden"
 	"stratum/internal/hclexport"
+	"stratum/synthesis"
 )
 
 const snapshotDir = "../__snapshots__"
@@ -55,7 +55,7 @@ func synthApp(t testing.TB, envs []config.Environment, all []clients.Client, wit
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir), StackTraces: jsii.Bool(false)})
+	app := cdktf.NewApp(AppConfig(dir))
 	if err := Build(app, envs, all); err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -69,32 +69,19 @@ func synthApp(t testing.TB, envs []config.Environment, all []clients.Client, wit
 
 func readOut(t testing.TB, dir string) *synthesized {
 	t.Helper()
-	var manifest struct {
-		Stacks map[string]struct {
-			Dependencies         []string `json:"dependencies"`
-			SynthesizedStackPath string   `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	syn, err := synthesis.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &manifest); err != nil {
-		t.Fatal(err)
-	}
 	out := &synthesized{raw: map[string][]byte{}, stacks: map[string]tfJSON{}, deps: map[string][]string{}}
-	for name, st := range manifest.Stacks {
-		raw, err := os.ReadFile(filepath.Join(dir, st.SynthesizedStackPath))
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, st := range syn.Stacks {
 		var parsed tfJSON
-		if err := json.Unmarshal(raw, &parsed); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		if err := json.Unmarshal(st.JSON, &parsed); err != nil {
+			t.Fatalf("%s: %v", st.Name, err)
 		}
-		out.raw[name] = raw
-		out.stacks[name] = parsed
-		out.deps[name] = st.Dependencies
+		out.raw[st.Name] = st.JSON
+		out.stacks[st.Name] = parsed
+		out.deps[st.Name] = st.Dependencies
 	}
 	return out
 }
@@ -105,14 +92,37 @@ var (
 )
 
 // defaultSynth is the real configuration synthesized once per test binary:
-// loading the provider schemas through jsii costs seconds.
+// loading the provider schemas through jsii costs seconds. Under -short
+// (the developer's loop) it is no synthesis of its own: it is the real
+// stacks of the onboarded app (onboardedSynth), which holds every one of
+// them byte for byte with the same dependencies — TestOnboarding, in the
+// long tier, proves it by synthesizing both. The long tier also renders
+// every stack as HCL for the Terraform tier.
 func defaultSynth(t testing.TB) *synthesized {
 	t.Helper()
-	defaultOnce.Do(func() { defaultApp = synthApp(t, config.Environments(), clients.All, true) })
+	defaultOnce.Do(func() {
+		if testing.Short() {
+			onboarded, _ := onboardedSynth(t)
+			defaultApp = onboarded.only(stackEnvironments(config.Environments(), clients.All))
+			return
+		}
+		defaultApp = synthApp(t, config.Environments(), clients.All, true)
+	})
 	if defaultApp == nil {
 		t.Fatal("synthesis failed earlier")
 	}
 	return defaultApp
+}
+
+// only is s restricted to the stacks named in keep.
+func (s *synthesized) only(keep map[string]config.Environment) *synthesized {
+	out := &synthesized{raw: map[string][]byte{}, stacks: map[string]tfJSON{}, deps: map[string][]string{}, hclErr: s.hclErr}
+	for name := range s.stacks {
+		if _, ok := keep[name]; ok {
+			out.raw[name], out.stacks[name], out.deps[name] = s.raw[name], s.stacks[name], s.deps[name]
+		}
+	}
+	return out
 }
 
 // names returns the stack names, sorted.

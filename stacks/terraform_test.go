@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"stratum/clients"
 	"stratum/config"
 	"stratum/internal/testenv"
 	"stratum/internal/tfcheck"
@@ -29,19 +30,17 @@ const (
 // validated too, and OpenTofu when a tofu binary is available. Without
 // terraform or the AWS provider it skips with a SKIPPED line, except in CI.
 func TestTerraform(t *testing.T) {
+	testenv.Long(t, "runs the real terraform (and tofu) over every stack")
 	s := defaultSynth(t)
 	if s.hclErr != nil {
 		t.Errorf("HCL export: %v", s.hclErr)
 	}
-	envs := map[string]config.Environment{}
-	for _, e := range config.Environments() {
-		envs[e.Name] = e
-	}
+	envs := stackEnvironments(config.Environments(), clients.All)
 	var stacks []tfcheck.Stack
 	for _, name := range s.names() {
-		env, ok := envs[name[strings.LastIndex(name, "-")+1:]]
+		env, ok := envs[name]
 		if !ok {
-			t.Fatalf("stack %s: no environment named by its suffix", name)
+			t.Fatalf("stack %s is not a stack of the plan", name)
 		}
 		stacks = append(stacks, tfcheck.Stack{Name: name, Env: env, JSON: s.raw[name], HCL: s.hcl[name]})
 	}

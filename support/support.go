@@ -8,6 +8,7 @@
 package support
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -154,7 +155,7 @@ const (
 // It exits ExitAttention when a configured version leaves standard support
 // within the window (or has left it), ExitError on an invalid
 // configuration, cli.ExitUsage on bad flags, and ExitOK otherwise.
-func Main(args []string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return run(args, config.Environments, time.Now, stdout, stderr)
 }
 

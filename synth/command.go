@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -23,11 +24,11 @@ import (
 
 // A command gets its arguments and returns the exit code (internal/cli:
 // 0 done, 1 failed, 64 bad usage).
-type command = func(args []string, stdout, stderr io.Writer) int
+type command = func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // ShardCommand is `stratum synth-shard -shard i/K -out DIR`.
 func ShardCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
-	return func(args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ok, err := Worker(); ok {
 			return exit(stderr, err)
 		}
@@ -65,7 +66,7 @@ stratum synth-plan says K.`,
 
 // MergeCommand is `stratum synth-merge [-out DIR] SHARD...`.
 func MergeCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
-	return func(args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:      "synth-merge",
 			Synopsis:  "[-out DIR] SHARD-DIR...",
@@ -99,7 +100,7 @@ shard is missing, given twice, damaged, or from other code or configuration.`,
 
 // PlanCommand is `stratum synth-plan [-json] [-target 3]`.
 func PlanCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
-	return func(args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:     "synth-plan",
 			Synopsis: "[-json] [-target 3] [-cores 2]",

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"stratum/stacks"
+	"stratum/synthesis"
 )
 
-const manifestFile = "manifest.json"
+const manifestFile = synthesis.ManifestFile
 
 // manifestEntry is one stack's part of cdktf's manifest.json.
 type manifestEntry struct {
@@ -32,42 +31,21 @@ type manifestEntry struct {
 // returns each stack's entry. It refuses a manifest with keys it does not
 // know, since mergeManifest could not reproduce them.
 func readManifest(dir string) (map[string]*manifestEntry, error) {
-	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	m, err := synthesis.ReadManifest(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; synthesize with %s=1 and update package synth if cdktf's format changed", err, WorkersEnv)
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, manifestFile), err)
-	}
-	for k := range top {
-		if k != "stacks" && k != "version" {
-			return nil, fmt.Errorf("%s: unknown key %q (cdktf's manifest format changed; synthesize with %s=1 and update package synth)",
-				filepath.Join(dir, manifestFile), k, WorkersEnv)
-		}
-	}
-	var m struct {
-		Stacks  map[string]json.RawMessage `json:"stacks"`
-		Version json.RawMessage            `json:"version"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, manifestFile), err)
-	}
-	out := make(map[string]*manifestEntry, len(m.Stacks))
-	for name, raw := range m.Stacks {
-		e := &manifestEntry{Raw: string(raw), Version: string(m.Version), dir: dir}
-		if err := e.parse(); err != nil {
-			return nil, fmt.Errorf("%s: stack %s: %w", filepath.Join(dir, manifestFile), name, err)
-		}
-		out[name] = e
+	out := make(map[string]*manifestEntry, len(m.Entries))
+	for name, e := range m.Entries {
+		out[name] = &manifestEntry{Raw: e.Raw, Version: m.Version, deps: e.Dependencies, dir: dir}
 	}
 	return out, nil
 }
 
+// parse reads the dependencies of an entry known only by its text (a
+// shard's).
 func (e *manifestEntry) parse() error {
-	var v struct {
-		Dependencies []string `json:"dependencies"`
-	}
+	var v synthesis.Entry
 	if err := json.Unmarshal([]byte(e.Raw), &v); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@
 package synth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -39,7 +40,6 @@ import (
 	"time"
 
 	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
 	"stratum/config"
@@ -57,15 +57,6 @@ const (
 	CacheEnv = "STRATUM_SYNTH_CACHE"
 )
 
-// AppConfig is the configuration of every cdktf app the engine creates,
-// and of the plain synthesis it is byte-identical to. Stack traces only
-// fill annotations' "stacktrace" field with the jsii kernel's JavaScript
-// frames (useless to a Go program, and there are no annotations today),
-// so capturing them is wasted work.
-func AppConfig(outdir string) *cdktf.AppConfig {
-	return &cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)}
-}
-
 // Options configures Run.
 type Options struct {
 	// Outdir is the output directory. Default: $CDKTF_OUTDIR, else
@@ -81,6 +72,10 @@ type Options struct {
 	Source fs.FS
 	// Stderr receives the workers' diagnostics. Default: os.Stderr.
 	Stderr io.Writer
+	// Context, once cancelled (Ctrl-C: the stratum command's), stops the
+	// worker processes; nothing is published. Default: nil (never
+	// cancelled).
+	Context context.Context
 
 	// cacheOff is why OptionsFromEnv left CacheDir empty.
 	cacheOff string
@@ -143,7 +138,7 @@ func (r *Report) String() string {
 // on stdout (the cdktf CLI logs an app's stderr as errors). It stops the
 // jsii runtime before returning, which also removes the runtime's
 // temporary directory.
-func Main(envs []config.Environment, all []clients.Client, source fs.FS) error {
+func Main(ctx context.Context, envs []config.Environment, all []clients.Client, source fs.FS) error {
 	defer jsii.Close()
 	if ok, err := Worker(); ok {
 		return err
@@ -152,6 +147,7 @@ func Main(envs []config.Environment, all []clients.Client, source fs.FS) error {
 	if err != nil {
 		return err
 	}
+	opts.Context = ctx
 	r, err := Run(envs, all, opts)
 	if err != nil {
 		return err
@@ -339,7 +335,7 @@ func (s *session) build(sel []int) ([]*manifestEntry, error) {
 	if len(parts) == 1 && s.opts.inProcess {
 		built, err = synthesizeHere(units, parts[0], filepath.Join(s.staging, "w0"))
 	} else {
-		built, err = synthesizeInWorkers(s.envs, s.all, units, s.inputs, parts, parallel, s.staging, s.opts.Stderr)
+		built, err = synthesizeInWorkers(s.opts.Context, s.envs, s.all, units, s.inputs, parts, parallel, s.staging, s.opts.Stderr)
 	}
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ var moduleSource = os.DirFS("..")
 func plainSynth(t *testing.T, envs []config.Environment, all []clients.Client) string {
 	t.Helper()
 	dir := t.TempDir()
-	app := cdktf.NewApp(AppConfig(dir))
+	app := cdktf.NewApp(stacks.AppConfig(dir))
 	if err := stacks.Build(app, envs, all); err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -311,7 +311,7 @@ func TestWorkerFailureStopsOthers(t *testing.T) {
 		idx = append(idx, i)
 	}
 	parts := partition(units, idx, 3)
-	_, err = synthesizeInWorkers(envs, all, units, inputs, parts, 0, staging, &bytes.Buffer{})
+	_, err = synthesizeInWorkers(nil, envs, all, units, inputs, parts, 0, staging, &bytes.Buffer{})
 	if err == nil {
 		t.Fatal("synthesizeInWorkers succeeded, want the injected failure")
 	}

@@ -139,7 +139,7 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 			err = fmt.Errorf("synth: synthesizing %s: %v\n%s", describe(units, idx), p, debug.Stack())
 		}
 	}()
-	app := cdktf.NewApp(AppConfig(outdir))
+	app := cdktf.NewApp(stacks.AppConfig(outdir))
 	for _, i := range idx {
 		units[i].Build(app)
 	}
@@ -203,14 +203,17 @@ func checkOutput(units []stacks.Unit, idx []int, stubs []string, outdir string) 
 // at a time (0: all at once), and waits for all of them. The first
 // failure stops the others, and starts no more, and is returned with the
 // failed worker's output.
-func synthesizeInWorkers(envs []config.Environment, all []clients.Client, units []stacks.Unit, inputs [][]byte,
+func synthesizeInWorkers(parent context.Context, envs []config.Environment, all []clients.Client, units []stacks.Unit, inputs [][]byte,
 	parts [][]int, parallel int, staging string, stderr io.Writer) (map[string]*manifestEntry, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("synth: cannot start workers: %w", err)
 	}
 	digest := planDigest(units, inputs)
-	ctx, cancel := context.WithCancel(context.Background())
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 
 	type outcome struct {

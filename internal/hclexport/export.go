@@ -1,6 +1,7 @@
 package hclexport
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -8,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/internal/cli"
@@ -18,16 +18,18 @@ import (
 const DefaultOut = "hcl.out"
 
 // Command is `stratum hcl [-out DIR]`: it checks the configuration,
-// synthesizes every stack with build, renders each as HCL (Render) and
+// synthesizes every stack in the app build makes (for an output directory), renders each as HCL (Render) and
 // replaces DIR/stacks/<stack>/cdk.tf for all of them at once. On any error
 // nothing is written and DIR stays as it was. (check and build come from
 // main, which knows the configuration; this package cannot import stacks,
 // whose tests use it.)
-func Command(check func() error, build func(cdktf.App) error) func(args []string, stdout, stderr io.Writer) int {
-	return func(args []string, stdout, stderr io.Writer) int { return run(check, build, args, stdout, stderr) }
+func Command(check func() error, build func(outdir string) (cdktf.App, error)) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		return run(check, build, args, stdout, stderr)
+	}
 }
 
-func run(check func() error, build func(cdktf.App) error, args []string, stdout, stderr io.Writer) int {
+func run(check func() error, build func(outdir string) (cdktf.App, error), args []string, stdout, stderr io.Writer) int {
 	f := cli.New(cli.Command{
 		Name:     "hcl",
 		Synopsis: "[-out DIR]",
@@ -53,7 +55,7 @@ replaced whole only when every stack rendered; on an error it is left as it was.
 // Export writes every stack as HCL into out/stacks/<stack>/cdk.tf. It
 // builds the next directory beside out and swaps it in only when every
 // stack rendered, so a failure leaves out as it was.
-func Export(out string, build func(cdktf.App) error) (int, error) {
+func Export(out string, build func(outdir string) (cdktf.App, error)) (int, error) {
 	parent := filepath.Dir(filepath.Clean(out))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return 0, err
@@ -64,8 +66,8 @@ func Export(out string, build func(cdktf.App) error) (int, error) {
 	}
 	defer os.RemoveAll(tmp)
 	synthDir := filepath.Join(tmp, "synth")
-	app := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(synthDir), StackTraces: jsii.Bool(false)})
-	if err := build(app); err != nil {
+	app, err := build(synthDir)
+	if err != nil {
 		return 0, err
 	}
 	app.Synth()

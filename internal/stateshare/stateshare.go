@@ -11,11 +11,11 @@ package stateshare
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+
+	"stratum/synthesis"
 )
 
 // Stack is what one stack's state holds.
@@ -103,31 +103,18 @@ func Describe(name string, raw []byte) (Stack, error) {
 // Read describes every stack of a synthesized output directory
 // (cdktf.out), sorted by name.
 func Read(dir string) ([]Stack, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	syn, err := synthesis.Read(dir)
 	if err != nil {
 		return nil, err
 	}
-	var m struct {
-		Stacks map[string]struct {
-			SynthesizedStackPath string `json:"synthesizedStackPath"`
-		} `json:"stacks"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "manifest.json"), err)
-	}
 	var out []Stack
-	for name, st := range m.Stacks {
-		b, err := os.ReadFile(filepath.Join(dir, st.SynthesizedStackPath))
-		if err != nil {
-			return nil, err
-		}
-		s, err := Describe(name, b)
+	for _, st := range syn.Stacks {
+		s, err := Describe(st.Name, st.JSON)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 

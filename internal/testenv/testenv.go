@@ -44,6 +44,17 @@ func Unavailable(t testing.TB, format string, args ...any) {
 	t.Skipf("%s; skipping (set CI=true to make this a failure)", msg)
 }
 
+// Long skips t under -short: it belongs to the long tier (the real
+// terraform or tofu, emulators, syntheses beyond the shared one,
+// byte-identity proofs, crash matrices), which `make test` and CI run.
+// why says what makes it long.
+func Long(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("%s; runs without -short (make test)", why)
+	}
+}
+
 // WriteReport writes a test tier's summary to the file the environment
 // variable envVar names, if it names one: `make test` sets it and prints
 // the file, since go test shows a passing test's output only with -v.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // StepBackend initializes each stack's real backend configuration.
@@ -163,13 +165,13 @@ func parseInitJSON(out []byte) []Diagnostic {
 	var ds []Diagnostic
 	for _, line := range strings.Split(string(out), "\n") {
 		var l struct {
-			Type       string          `json:"type"`
-			Diagnostic *jsonDiagnostic `json:"diagnostic"`
+			Type       string             `json:"type"`
+			Diagnostic *tfjson.Diagnostic `json:"diagnostic"`
 		}
 		if json.Unmarshal([]byte(line), &l) != nil || l.Diagnostic == nil {
 			continue
 		}
-		ds = append(ds, l.Diagnostic.diagnostic(""))
+		ds = append(ds, diagnosticOf(*l.Diagnostic, ""))
 	}
 	return ds
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"stratum/config"
+	"stratum/internal/testenv"
+	"stratum/synthesis"
 )
 
 // snapshot reads a synthesized stack from the golden files (they are
@@ -28,15 +30,25 @@ func snapshot(t *testing.T, name string) map[string]any {
 	return doc
 }
 
+// envOf is the environment a synthesized stack was built for, as its
+// default tags record it (a stack's name cannot be split into it).
+func envOf(t *testing.T, raw []byte) config.Environment {
+	t.Helper()
+	name, _, _, err := synthesis.Identify(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return envNamed(t, name)
+}
+
+// envNamed is the real configuration's environment named name.
 func envNamed(t *testing.T, name string) config.Environment {
 	t.Helper()
-	for _, e := range config.Environments() {
-		if e.Name == name {
-			return e
-		}
+	env, err := config.Get(config.Environments(), name)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no environment %s", name)
-	return config.Environment{}
+	return env
 }
 
 // firstWith is the first block of a type (by name) that has attribute attr.
@@ -60,11 +72,12 @@ func firstWith(t *testing.T, doc map[string]any, typ, attr string) (string, map[
 // toolchain is missing.
 func runTier(t *testing.T, name string, doc map[string]any, only ...string) *Report {
 	t.Helper()
+	testenv.Long(t, "runs the real terraform")
 	raw, err := json.Marshal(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := envNamed(t, name[strings.LastIndex(name, "-")+1:])
+	env := envOf(t, raw)
 	r, err := Run(context.Background(), []Stack{{Name: name, Env: env, JSON: raw}}, Options{CacheDir: filepath.Join("..", "..", ".gen", "terraform-providers"), Only: only})
 	var missing *Missing
 	if errors.As(err, &missing) {

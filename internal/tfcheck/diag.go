@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // Diagnostic is one error or warning as Terraform reports it.
@@ -38,29 +40,13 @@ func (d Diagnostic) String() string {
 	return b.String()
 }
 
-// jsonDiagnostic is the diagnostic object of Terraform's machine-readable
-// output (validate -json, test -json).
-type jsonDiagnostic struct {
-	Severity string `json:"severity"`
-	Summary  string `json:"summary"`
-	Detail   string `json:"detail"`
-	Address  string `json:"address"`
-	Range    *struct {
-		Filename string `json:"filename"`
-		Start    struct {
-			Line int `json:"line"`
-		} `json:"start"`
-	} `json:"range"`
-	Snippet *struct {
-		Context string `json:"context"`
-	} `json:"snippet"`
-}
-
-func (j jsonDiagnostic) diagnostic(run string) Diagnostic {
-	d := Diagnostic{Severity: j.Severity, Summary: j.Summary, Detail: j.Detail, Address: j.Address, Run: run}
-	if d.Address == "" && j.Snippet != nil {
+// diagnosticOf is Terraform's machine-readable diagnostic (validate
+// -json, test -json) as a Diagnostic of run.
+func diagnosticOf(j tfjson.Diagnostic, run string) Diagnostic {
+	d := Diagnostic{Severity: string(j.Severity), Summary: j.Summary, Detail: j.Detail, Address: j.Address, Run: run}
+	if d.Address == "" && j.Snippet != nil && j.Snippet.Context != nil {
 		// JSON configuration reports its block as resource.TYPE.NAME.
-		ctx := strings.TrimPrefix(j.Snippet.Context, "resource.")
+		ctx := strings.TrimPrefix(*j.Snippet.Context, "resource.")
 		if strings.Count(ctx, ".") >= 1 && !strings.Contains(ctx, " ") {
 			d.Address = ctx
 		}
@@ -73,16 +59,13 @@ func (j jsonDiagnostic) diagnostic(run string) Diagnostic {
 
 // parseValidate reads `terraform validate -json`.
 func parseValidate(out []byte) ([]Diagnostic, error) {
-	var v struct {
-		Valid       bool             `json:"valid"`
-		Diagnostics []jsonDiagnostic `json:"diagnostics"`
-	}
+	var v tfjson.ValidateOutput
 	if err := json.Unmarshal(out, &v); err != nil {
 		return nil, fmt.Errorf("read validate -json output: %w: %s", err, lastLines(out, 5))
 	}
 	var ds []Diagnostic
 	for _, j := range v.Diagnostics {
-		ds = append(ds, j.diagnostic(""))
+		ds = append(ds, diagnosticOf(j, ""))
 	}
 	return ds, nil
 }
@@ -112,8 +95,8 @@ func parseTest(out []byte) testOutcome {
 			Summary *struct {
 				Status string `json:"status"`
 			} `json:"test_summary"`
-			RunName    string          `json:"@testrun"`
-			Diagnostic *jsonDiagnostic `json:"diagnostic"`
+			RunName    string             `json:"@testrun"`
+			Diagnostic *tfjson.Diagnostic `json:"diagnostic"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
@@ -128,7 +111,7 @@ func parseTest(out []byte) testOutcome {
 			if run == "" && line.Type == "test_cleanup" {
 				run = "destroy"
 			}
-			o.Diagnostics = append(o.Diagnostics, line.Diagnostic.diagnostic(run))
+			o.Diagnostics = append(o.Diagnostics, diagnosticOf(*line.Diagnostic, run))
 		}
 	}
 	return o

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -229,7 +230,11 @@ func TestShapesMatchTheProducers(t *testing.T) {
 	checked := 0
 	for _, f := range files {
 		stack := strings.TrimSuffix(filepath.Base(f), ".json")
-		env := envNamed(t, stack[strings.LastIndex(stack, "-")+1:])
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := envOf(t, raw)
 		for name, cfg := range asMap(asMap(snapshot(t, stack)["resource"])["aws_ssm_parameter"]) {
 			p := asMap(cfg)
 			pname, _ := p["name"].(string)

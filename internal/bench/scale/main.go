@@ -20,6 +20,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -68,7 +69,7 @@ func main() {
 		app.Synth()
 		return
 	}
-	if err := synth.Main(config.Environments(), all, os.DirFS(root)); err != nil {
+	if err := synth.Main(context.Background(), config.Environments(), all, os.DirFS(root)); err != nil {
 		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
 		os.Exit(1)
 	}

@@ -395,10 +395,12 @@ var ConfigRules = []ConfigRule{
 	{Identifier: "CLOUDWATCH_ALARM_ACTION_CHECK", Promise: "every alarm notifies someone"},
 }
 
-// ruleName is rule's name in env.
-func (r ConfigRule) name(env config.Environment) string {
-	return env.AuditPrefix() + "-" + strings.ToLower(strings.ReplaceAll(r.Identifier, "_", "-"))
-}
+// id is the rule's identifier in lower case with hyphens: its construct
+// id, and its name after the audit prefix.
+func (r ConfigRule) id() string { return strings.ToLower(strings.ReplaceAll(r.Identifier, "_", "-")) }
+
+// name is the rule's name in env.
+func (r ConfigRule) name(env config.Environment) string { return env.AuditPrefix() + "-" + r.id() }
 
 // newConfigRecorder creates AWS Config in the environment's region: the
 // recorder of every supported resource type (global ones such as IAM
@@ -492,8 +494,7 @@ func newConfigRecorder(s *Stack, c constructs.Construct, tr *trail.Trail, access
 		if r.Applies != nil && !r.Applies(env) {
 			continue
 		}
-		id := strings.ToLower(strings.ReplaceAll(r.Identifier, "_", "-"))
-		configconfigrule.NewConfigConfigRule(c, jsii.String("rule-"+id), &configconfigrule.ConfigConfigRuleConfig{
+		configconfigrule.NewConfigConfigRule(c, jsii.String("rule-"+r.id()), &configconfigrule.ConfigConfigRuleConfig{
 			Name:        jsii.String(r.name(env)),
 			Description: jsii.String("Stratum promises " + r.Promise + " (AWS managed rule " + r.Identifier + ")."),
 			Source:      &configconfigrule.ConfigConfigRuleSource{Owner: jsii.String("AWS"), SourceIdentifier: jsii.String(r.Identifier)},

@@ -8,5 +8,5 @@ import "embed"
 // whatever is on disk when it runs. Every directory holding Go code must
 // be listed; TestSourceHoldsEveryGoFile fails when one is missing.
 //
-//go:embed go.mod go.sum package-lock.json *.go architecture awsrules changes clients config constructs contract dbusers deploy generate githubtrust iameval internal migrate pipelines placeholders review scpcheck stackgraph stacks support synth tfbackend tfstate
+//go:embed go.mod go.sum package-lock.json *.go architecture awsrules changes cis clients config constructs contract dbusers deploy generate githubtrust iameval internal migrate pipelines placeholders review scpcheck stackgraph stacks support synth tfbackend tfstate
 var source embed.FS

@@ -179,7 +179,7 @@ func Table() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "### The %s, sections \"Logging\" and \"Monitoring\"\n\n", Benchmark)
 	b.WriteString("Each monitoring control is a metric filter with the benchmark's pattern on the trail's log group and an alarm, `stratum-<env>-audit-<name>`, " +
-		"notifying the audit topic (Sum of the metric at least 1 in 5 minutes) and linking its runbook. `stacks/cis_test.go` checks every row against the synthesized stacks.\n\n")
+		"notifying the audit topic (Sum of the metric at least 1 in 5 minutes) and linking its runbook. `stacks` `TestCISControlsAreMet` checks every row against the synthesized stacks.\n\n")
 	b.WriteString("| control | title | how Stratum meets it | out of scope, and why |\n| --- | --- | --- | --- |\n")
 	for _, c := range Controls {
 		meets := c.Meets

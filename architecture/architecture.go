@@ -68,7 +68,7 @@ func (n node) mermaidLabel() string {
 }
 
 // layerOrder draws the layers in the order they are deployed.
-var layerOrder = []contract.Layer{contract.Bootstrap, contract.Foundation, contract.Platform, contract.Services, contract.Databases, contract.Client}
+var layerOrder = []contract.Layer{contract.Bootstrap, contract.Audit, contract.Foundation, contract.Platform, contract.Services, contract.Databases, contract.Client}
 
 func rank(layer string) int {
 	if i := slices.Index(layerOrder, contract.Layer(layer)); i >= 0 {

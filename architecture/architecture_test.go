@@ -73,9 +73,9 @@ func TestSection(t *testing.T) {
 		"| dev | `bootstrap-dev`, `foundation-dev` | `platform-dev` | `client-a-dev`, `client-b-dev` |",
 		// vpc/id and subnets/private differ in who reads them; vpc/id is
 		// read by both.
-		// (p0 is bootstrap's access log bucket, declared and written by no
-		// stack of this graph.)
-		`p2["subnets/private"]`, `p3["vpc/id"]`, "p2 --> r_platform\n", "p3 --> r_platform\n", "p3 --> r_client\n",
+		// (p0 is bootstrap's access log bucket and p1 the audit layer's
+		// parameters, declared and written by no stack of this graph.)
+		`p3["subnets/private"]`, `p4["vpc/id"]`, "p3 --> r_platform\n", "p4 --> r_platform\n", "p4 --> r_client\n",
 		`["{client}/namespace<br/><i>read by no stack: for operators and applications</i>"]`,
 		`<br/><i>declared, written by no stack</i>"]`,
 		"| `/stratum/<env>/clients/<client>/namespace` | `client-<name>-<env>` | — | Kubernetes namespace of the client |",

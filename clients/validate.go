@@ -9,6 +9,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/config"
+	"stratum/contract"
 )
 
 // MaxNameLength bounds client names so that every name derived from one
@@ -92,6 +93,11 @@ func checkName(p *config.Problems, i int, name string) bool {
 		p.Add(owner, "Name", name, "a name without two consecutive hyphens (RDS identifiers refuse them)")
 	case name == "default" || strings.HasPrefix(name, "kube-"):
 		p.Add(owner, "Name", name, `a name that is not a namespace Kubernetes owns ("default", "kube-*")`)
+	case name == string(contract.Audit) || strings.HasPrefix(name, string(contract.Audit)+"-"):
+		// The client's names would start stratum-<env>-audit-, the names
+		// of the audit layer's resources, which only its deploy role may
+		// change (deploy.AuditProtection).
+		p.Add(owner, "Name", name, `a name that is not "audit" and does not start with "audit-": stratum-<env>-audit-* are the audit layer's names`)
 	default:
 		return true
 	}

@@ -68,6 +68,9 @@ type Environment struct {
 	// Alerts is who is told when the environment needs a person, the
 	// alarms' thresholds and the monthly budgets (see Alerts).
 	Alerts Alerts
+	// Audit is the record of who did what and the detection of threats
+	// in the environment's account: audit-<env> (see Audit).
+	Audit Audit
 }
 
 // Network is the environment's VPC layout.

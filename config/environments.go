@@ -88,6 +88,7 @@ func prod() Environment {
 				{Name: "platform", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
 				{Name: "data", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
 				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+				{Name: "security", RoleARNs: []string{"arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumSecurity_0123456789abcdef"}, Layers: []string{"audit"}},
 			},
 		},
 		Alerts: Alerts{
@@ -106,6 +107,23 @@ func prod() Environment {
 				// see Budget.ActivateCostAllocationTags otherwise.
 				ActivateCostAllocationTags: true,
 			},
+		},
+		// Who did what, and threat detection (docs/audit.md): the
+		// production minimums — a year of logs locked in compliance mode
+		// (irreversible), every read of the state recorded, GuardDuty,
+		// IAM Access Analyzer and AWS Config on.
+		Audit: Audit{
+			TrailBucket:        "stratum-prod-audit-trail",
+			TrailRetentionDays: 400,
+			ObjectLockDays:     365,
+			DataEvents:         DataEvents{StateBucket: DataEventsAll, ClientBuckets: DataEventsAll},
+			GuardDuty: GuardDuty{
+				Enabled: true, S3DataEvents: true, EKSAuditLogs: true, RuntimeMonitoring: true,
+				MalwareProtection: true, RDSLoginEvents: true, MinimumSeverity: "MEDIUM",
+			},
+			AccessAnalyzer:   true,
+			Config:           AWSConfig{Enabled: true, Bucket: "stratum-prod-audit-config"},
+			MonthlyBudgetUSD: 1500,
 		},
 	}
 }
@@ -178,12 +196,26 @@ func staging() Environment {
 				{Name: "platform", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
 				{Name: "data", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
 				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+				{Name: "security", RoleARNs: []string{"arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumSecurity_0123456789abcdef"}, Layers: []string{"audit"}},
 			},
 		},
 		Alerts: Alerts{
 			Emails:         []string{"platform-alerts@example.com"},
 			RunbookBaseURL: runbookBaseURL,
 			Budget:         Budget{MonthlyUSD: 5000, ClientMonthlyUSD: 1000},
+		},
+		// Production's detection without its costliest parts: no object
+		// lock, no Config, no runtime or malware protection, writes to
+		// client buckets only.
+		Audit: Audit{
+			TrailBucket:        "stratum-staging-audit-trail",
+			TrailRetentionDays: 365,
+			DataEvents:         DataEvents{StateBucket: DataEventsAll, ClientBuckets: DataEventsWrites},
+			GuardDuty: GuardDuty{
+				Enabled: true, S3DataEvents: true, EKSAuditLogs: true, RDSLoginEvents: true, MinimumSeverity: "HIGH",
+			},
+			AccessAnalyzer:   true,
+			MonthlyBudgetUSD: 300,
 		},
 	}
 }
@@ -254,6 +286,7 @@ func dev() Environment {
 				{Name: "platform", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumPlatform_0123456789abcdef"}, Layers: []string{"foundation", "platform", "services"}},
 				{Name: "data", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumData_0123456789abcdef"}, Layers: []string{"database"}},
 				{Name: "client-delivery", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumClients_0123456789abcdef"}, Layers: []string{"client"}},
+				{Name: "security", RoleARNs: []string{"arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_StratumSecurity_0123456789abcdef"}, Layers: []string{"audit"}},
 			},
 		},
 		Alerts: Alerts{
@@ -263,6 +296,16 @@ func dev() Environment {
 			// Dev runs small instances near their limits by design.
 			Thresholds: Thresholds{DatabaseCPUPercent: 90, DatabaseCPUCreditsPercent: 10},
 			Budget:     Budget{MonthlyUSD: 1500, ClientMonthlyUSD: 300},
+		},
+		// Lean: the trail (management events only: the first copy is
+		// free), the CIS alarms, GuardDuty's base detection and IAM Access
+		// Analyzer (free); no data events, no paid protection, no Config.
+		Audit: Audit{
+			TrailBucket:        "stratum-dev-audit-trail",
+			TrailRetentionDays: 90,
+			GuardDuty:          GuardDuty{Enabled: true, MinimumSeverity: "HIGH"},
+			AccessAnalyzer:     true,
+			MonthlyBudgetUSD:   50,
 		},
 	}
 }

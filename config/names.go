@@ -27,6 +27,32 @@ func Prefix(env string) string { return Project + "-" + env }
 // stratum-<env>.
 func (e Environment) Prefix() string { return Prefix(e.Name) }
 
+// AuditPrefix starts the AWS name of every resource of e's audit layer
+// (audit-<env>): stratum-<env>-audit. The roles Stratum creates may
+// change nothing named so but the audit layer's deploy role
+// (deploy.AuditProtection), so no client may be named audit.
+func (e Environment) AuditPrefix() string { return e.Prefix() + "-audit" }
+
+// AuditNames are the names of audit-<env>'s resources that policies name
+// (deploy.AuditProtection) and runbooks quote.
+type AuditNames struct {
+	// Trail is the CloudTrail trail; LogGroup its CloudWatch Logs group
+	// and TrailLogsRole the role delivering to it, named after it as
+	// constructs/trail names them; KeyAlias (without "alias/") the key of
+	// its log files and log group, and of AWS Config's deliveries.
+	Trail, LogGroup, TrailLogsRole, KeyAlias string
+	// ConfigRole is the role AWS Config records with; Topic the audit
+	// layer's alert topic.
+	ConfigRole, Topic string
+}
+
+// AuditNames are e's audit names, each under AuditPrefix.
+func (e Environment) AuditNames() AuditNames {
+	p := e.AuditPrefix()
+	trail := p + "-trail"
+	return AuditNames{Trail: trail, LogGroup: "/" + trail, TrailLogsRole: trail + "-logs", KeyAlias: trail, ConfigRole: p + "-config", Topic: p + "-alarms"}
+}
+
 // ClusterName is the name of e's EKS cluster, which also starts the names
 // of the cluster's roles, keys and node groups.
 func (e Environment) ClusterName() string { return e.Prefix() }

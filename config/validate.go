@@ -130,6 +130,7 @@ var environmentRules = []func(p *Problems, owner string, e Environment){
 	checkDomain,
 	checkCI,
 	checkAlerts,
+	checkAudit,
 	checkProduction,
 }
 
@@ -140,6 +141,7 @@ var crossEnvironmentRules = []func(p *Problems, envs []Environment){
 	checkUniqueDomains,
 	checkCIProviders,
 	checkCostAllocationTags,
+	checkAuditAccountServices,
 }
 
 func checkRegion(p *Problems, owner string, e Environment) {

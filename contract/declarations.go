@@ -7,6 +7,16 @@ var (
 	AccessLogBucket = NewString(Bootstrap, "logs/access-log-bucket", "S3 bucket receiving the server access logs of the environment's buckets")
 )
 
+// Audit layer: for operators and the security team; no stack reads
+// them (audit-<env> depends on bootstrap only, and no stack depends on it).
+var (
+	AuditTopicARN  = NewString(Audit, "alarms/topic-arn", "SNS topic receiving the audit layer's alarms and findings")
+	TrailARN       = NewString(Audit, "trail/arn", "CloudTrail trail recording the account's API calls")
+	TrailBucket    = NewString(Audit, "trail/bucket", "S3 bucket holding the trail's log files")
+	TrailLogGroup  = NewString(Audit, "trail/log-group", "CloudWatch Logs group receiving the trail's events, which the CIS metric filters read")
+	AuditKMSKeyARN = NewString(Audit, "kms-key-arn", "KMS key encrypting the trail's log files and log group, and AWS Config's deliveries")
+)
+
 // Foundation layer.
 var (
 	VPCID                 = NewString(Foundation, "vpc/id", "VPC id")

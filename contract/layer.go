@@ -14,7 +14,13 @@ import "fmt"
 type Layer string
 
 const (
-	Bootstrap  Layer = "bootstrap"
+	Bootstrap Layer = "bootstrap"
+	// Audit is the record of who did what and the detection of threats:
+	// the CloudTrail trail and its bucket, GuardDuty, IAM Access Analyzer,
+	// AWS Config and the CIS alarms. It depends on bootstrap only, so it
+	// can be deployed before every other layer, and its own team (in
+	// config, CI.Teams) owns it.
+	Audit      Layer = "audit"
 	Foundation Layer = "foundation"
 	Platform   Layer = "platform"
 	// Services is the in-cluster services stack (Helm releases and

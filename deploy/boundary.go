@@ -35,10 +35,15 @@ var IAMEscalation = []string{
 //   - changing the deploy and plan roles, the contract guard and the CI
 //     identity providers;
 //   - the IAM identities and policies of IAMEscalation;
-//   - destroying the backup and state keys or the backup vaults' locks.
+//   - destroying the backup and state keys or the backup vaults' locks;
+//   - stopping, deleting or reconfiguring the audit: the trail, its
+//     bucket, key and log group, GuardDuty, IAM Access Analyzer, AWS
+//     Config and the audit layer's alarms, rules, topic and roles, for
+//     every role but the audit layer's (AuditProtection).
 //
 // So a role a deploy role creates, however its inline policy reads, can
-// never administer IAM, outlive its boundary, or destroy the backups.
+// never administer IAM, outlive its boundary, destroy the backups or
+// blind the audit.
 func BoundaryPolicy(env config.Environment) Document {
 	s := Scope{Env: env}
 	p, acct := s.partition(), env.AccountID
@@ -66,5 +71,6 @@ func BoundaryPolicy(env config.Environment) Document {
 			out = append(out, st)
 		}
 	}
+	out = append(out, AuditProtection(env)...)
 	return Document{Version: "2012-10-17", Statement: out}
 }

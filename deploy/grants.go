@@ -71,8 +71,9 @@ var s3Bucket = Grant{
 		"s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutEncryptionConfiguration", "s3:PutBucketPublicAccessBlock",
 		"s3:PutBucketOwnershipControls", "s3:PutBucketLogging",
 	},
-	Read:      []string{"s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetIntelligentTieringConfiguration", "s3:GetAnalyticsConfiguration", "s3:GetInventoryConfiguration", "s3:GetMetricsConfiguration"},
-	Resources: []string{"arn:{partition}:s3:::{prefix}-*"},
+	Read: []string{"s3:GetBucket*", "s3:GetLifecycleConfiguration", "s3:GetEncryptionConfiguration", "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetIntelligentTieringConfiguration", "s3:GetAnalyticsConfiguration", "s3:GetInventoryConfiguration", "s3:GetMetricsConfiguration"},
+	// The layer's own buckets (Layer.Buckets).
+	Resources: []string{"arn:{partition}:s3:::{buckets}"},
 }
 
 // Grants maps every resource and data source type a layer may declare
@@ -303,6 +304,68 @@ var Grants = map[string]Grant{
 	"aws_s3_bucket_public_access_block":                  s3Bucket,
 	"aws_s3_bucket_server_side_encryption_configuration": s3Bucket,
 	"aws_s3_bucket_versioning":                           s3Bucket,
+
+	// Audit (audit-<env>): the trail, its object-locked bucket, GuardDuty,
+	// IAM Access Analyzer, AWS Config, the CIS metric filters. No other
+	// layer has these types, and the boundary denies every role but the
+	// audit layer's changing what they create (AuditProtection).
+	"aws_cloudtrail": {
+		Write: []string{"cloudtrail:CreateTrail", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail", "cloudtrail:StartLogging",
+			"cloudtrail:StopLogging", "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags"},
+		Read: []string{"cloudtrail:DescribeTrails", "cloudtrail:GetTrail", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors",
+			"cloudtrail:GetInsightSelectors", "cloudtrail:ListTags"},
+		Resources: []string{"arn:{partition}:cloudtrail:*:{account}:trail/{prefix}-audit-*"},
+		// The role delivering the trail's events to its log group.
+		Pass: []Pass{{Service: "cloudtrail.amazonaws.com"}},
+	},
+	"aws_s3_bucket_object_lock_configuration": {
+		// Turning Object Lock on and setting its default retention; in
+		// compliance mode S3 refuses to shorten or remove it.
+		Write:     []string{"s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"},
+		Read:      []string{"s3:GetBucketObjectLockConfiguration", "s3:GetBucketVersioning"},
+		Resources: []string{"arn:{partition}:s3:::{buckets}"},
+	},
+	"aws_cloudwatch_log_metric_filter": {
+		Write: []string{"logs:PutMetricFilter", "logs:DeleteMetricFilter"},
+		Read:  []string{"logs:DescribeMetricFilters"},
+	},
+	"aws_guardduty_detector": {
+		// CreateDetector takes no resource.
+		Write: []string{"guardduty:CreateDetector@*", "guardduty:DeleteDetector", "guardduty:UpdateDetector", "guardduty:TagResource", "guardduty:UntagResource"},
+		Read:  []string{"guardduty:GetDetector", "guardduty:ListDetectors", "guardduty:ListTagsForResource"},
+		// GuardDuty's service-linked role, and Malware Protection's.
+		ServiceLinked: []string{"guardduty.amazonaws.com", "malware-protection.guardduty.amazonaws.com"},
+	},
+	"aws_guardduty_detector_feature": {
+		Write:         []string{"guardduty:UpdateDetector"},
+		Read:          []string{"guardduty:GetDetector"},
+		ServiceLinked: []string{"guardduty.amazonaws.com", "malware-protection.guardduty.amazonaws.com"},
+	},
+	"aws_accessanalyzer_analyzer": {
+		Write:         []string{"access-analyzer:CreateAnalyzer", "access-analyzer:DeleteAnalyzer", "access-analyzer:TagResource", "access-analyzer:UntagResource"},
+		Read:          []string{"access-analyzer:GetAnalyzer", "access-analyzer:ListAnalyzers", "access-analyzer:ListTagsForResource"},
+		Resources:     []string{"arn:{partition}:access-analyzer:*:{account}:analyzer/{prefix}-audit-*"},
+		ServiceLinked: []string{"access-analyzer.amazonaws.com"},
+	},
+	"aws_config_configuration_recorder": {
+		Write: []string{"config:PutConfigurationRecorder", "config:DeleteConfigurationRecorder"},
+		Read:  []string{"config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"},
+		// The role AWS Config records with.
+		Pass: []Pass{{Service: "config.amazonaws.com"}},
+	},
+	"aws_config_delivery_channel": {
+		// The delivery channel takes no resource.
+		Write: []string{"config:PutDeliveryChannel@*", "config:DeleteDeliveryChannel@*"},
+		Read:  []string{"config:DescribeDeliveryChannels", "config:DescribeDeliveryChannelStatus"},
+	},
+	"aws_config_configuration_recorder_status": {
+		Write: []string{"config:StartConfigurationRecorder", "config:StopConfigurationRecorder"},
+		Read:  []string{"config:DescribeConfigurationRecorderStatus"},
+	},
+	"aws_config_config_rule": {
+		Write: []string{"config:PutConfigRule", "config:DeleteConfigRule", "config:TagResource", "config:UntagResource"},
+		Read:  []string{"config:DescribeConfigRules", "config:ListTagsForResource"},
+	},
 
 	// The SSM contract: the layer's own prefixes only (paramStatements).
 	"aws_ssm_parameter": {Read: []string{"ssm:DescribeParameters", "ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"}},

@@ -35,16 +35,34 @@ type Layer struct {
 	// lets only this layer's deploy role (and the break-glass role) write
 	// them.
 	Writes []string
+	// Buckets are the names (or name patterns) of the S3 buckets the
+	// layer's stacks create in env: its grants of S3 bucket types apply to
+	// these only. Default: nil (none).
+	Buckets func(env config.Environment) []string
 }
 
 // Layers are the layers CI deploys, in build order. bootstrap-<env> is
 // not one of them: it holds these roles and is applied by hand.
 var Layers = []Layer{
+	{Layer: contract.Audit, Writes: []string{"audit"}, Buckets: AuditBuckets},
 	{Layer: contract.Foundation, Writes: []string{"foundation"}},
 	{Layer: contract.Platform, Writes: []string{"platform"}},
 	{Layer: contract.Services, Kubernetes: true, Writes: []string{"services"}},
 	{Layer: contract.Databases, Writes: []string{"databases"}},
-	{Layer: contract.Client, Kubernetes: true, Writes: []string{"clients"}},
+	{Layer: contract.Client, Kubernetes: true, Writes: []string{"clients"}, Buckets: func(env config.Environment) []string {
+		// Client buckets are <prefix>-<client>-<bucket> (clients.Names).
+		return []string{env.Prefix() + "-*"}
+	}},
+}
+
+// AuditBuckets are the audit layer's buckets in env: the trail's and, with
+// AWS Config, Config's.
+func AuditBuckets(env config.Environment) []string {
+	out := []string{env.Audit.TrailBucket}
+	if b := env.Audit.Config.Bucket; env.Audit.Config.Enabled && b != "" {
+		out = append(out, b)
+	}
+	return out
 }
 
 // Find returns the deploy layer of a contract layer.

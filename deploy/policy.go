@@ -51,6 +51,21 @@ type Scope struct {
 
 func (s Scope) partition() string { return awsrules.Partition(s.Env.Region) }
 
+// expandAll is expand, with {buckets} standing for each of the layer's
+// buckets (Layer.Buckets): one pattern per bucket, none without buckets.
+func (s Scope) expandAll(pattern string) []string {
+	if !strings.Contains(pattern, "{buckets}") {
+		return []string{s.expand(pattern)}
+	}
+	var out []string
+	if s.Layer.Buckets != nil {
+		for _, b := range s.Layer.Buckets(s.Env) {
+			out = append(out, s.expand(strings.ReplaceAll(pattern, "{buckets}", b)))
+		}
+	}
+	return out
+}
+
 func (s Scope) expand(pattern string) string {
 	return strings.NewReplacer(
 		"{partition}", s.partition(), "{account}", s.Env.AccountID, "{region}", s.Env.Region,
@@ -247,7 +262,7 @@ func (s Scope) resourcesFor(g Grant, svc string) []string {
 	var out []string
 	for _, r := range g.Resources {
 		if r == "*" || arnService(r) == svc {
-			out = append(out, s.expand(r))
+			out = append(out, s.expandAll(r)...)
 		}
 	}
 	if len(out) == 0 {

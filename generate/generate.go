@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/architecture"
+	"stratum/cis"
 	"stratum/clients"
 	"stratum/codeowners"
 	"stratum/config"
@@ -78,6 +79,9 @@ var Artifacts = []Artifact{
 	}},
 	{Name: "the table of deploy and plan roles", Sections: func(in pipelines.Input) (map[string][]byte, error) {
 		return map[string][]byte{deploy.TablePath: deploy.RoleTable(in.Envs)}, nil
+	}},
+	{Name: "the CIS benchmark's Logging and Monitoring controls", Sections: func(pipelines.Input) (map[string][]byte, error) {
+		return map[string][]byte{cis.TablePath: cis.Table()}, nil
 	}},
 	{Name: "architecture diagrams (stack graph and SSM contract)", Sections: func(in pipelines.Input) (map[string][]byte, error) {
 		section, err := architecture.Section(in.Graph)

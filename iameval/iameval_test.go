@@ -155,6 +155,13 @@ func TestPrincipalDecide(t *testing.T) {
 			Context: map[string][]string{"aws:PrincipalArn": {"arn:aws:iam::1:role/other"}}}, ExplicitDeny},
 		{"scp spares the writer", Principal{Identity: []Policy{identity}, SCPs: []Policy{scp}}, Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k",
 			Context: map[string][]string{"aws:PrincipalArn": {"arn:aws:iam::1:role/writer"}}}, ImplicitDeny},
+		// A principal named by its ARN carries it as aws:PrincipalArn.
+		{"the principal's own ARN", Principal{Name: "arn:aws:iam::1:role/other", Identity: []Policy{identity}, SCPs: []Policy{scp}},
+			Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k"}, ExplicitDeny},
+		{"the writer by its own ARN", Principal{Name: "arn:aws:iam::1:role/writer", Identity: []Policy{{Statements: []Statement{
+			{Effect: "Allow", Action: []string{"s3:PutObject"}, Resource: []string{"*"}}}}}, SCPs: []Policy{{Statements: append([]Statement{
+			{Effect: "Allow", Action: []string{"*"}, Resource: []string{"*"}}}, scp.Statements...)}}},
+			Request{Action: "s3:PutObject", Resource: "arn:aws:s3:::b/k"}, Allow},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -230,6 +230,10 @@ func (p Policy) Decide(r Request) Decision {
 // attached), its permissions boundary (nil: none) and the service control
 // policies over its account (none: not in an organization).
 type Principal struct {
+	// Name is the principal's ARN (a role's, with its path) or a label.
+	// When it is an ARN, the requests it makes carry it as
+	// aws:PrincipalArn, as AWS's always do, unless a request's context
+	// sets that key itself.
 	Name     string
 	Identity []Policy
 	Boundary *Policy
@@ -240,6 +244,16 @@ type Principal struct {
 // explicit deny wins; otherwise the request must be allowed by an
 // identity policy, by the boundary when there is one, and by every SCP.
 func (p Principal) Decide(r Request) Decision {
+	if strings.HasPrefix(p.Name, "arn:") {
+		if _, set := lookup(r.Context, "aws:PrincipalArn"); !set {
+			ctx := maps.Clone(r.Context)
+			if ctx == nil {
+				ctx = map[string][]string{}
+			}
+			ctx["aws:PrincipalArn"] = []string{p.Name}
+			r.Context = ctx
+		}
+	}
 	allowed := false
 	for _, pol := range p.Identity {
 		switch pol.Decide(r) {

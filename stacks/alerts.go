@@ -103,12 +103,39 @@ func condition(test, variable string, values ...*string) *policy.Condition {
 func newAlertTopic(s *Stack, c constructs.Construct) *alertTopic {
 	env, prefix := s.Env, s.Env.Prefix()
 	aws := awscontext.Of(c)
+	return newTopic(s, c, topicSpec{
+		name: prefix + "-alarms", keyID: "alarms-key", topicID: "alarm-topic",
+		what:       "Platform alarm notifications of Stratum " + env.Name,
+		publishers: alertPublishers(*aws.Partition(), *aws.Region(), *aws.AccountID(), prefix),
+	})
+}
+
+// topicSpec is what differs between the environment's alert topics
+// (foundation's, and the audit layer's).
+type topicSpec struct {
+	// name is the topic's name, and its key's alias.
+	name string
+	// keyID and topicID are the construct ids of the key and the topic,
+	// under the stack; the rest goes under newTopic's scope.
+	keyID, topicID string
+	// what describes the key.
+	what       string
+	publishers []alertPublisher
+}
+
+// newTopic creates an alert topic: encrypted with its own key, a policy
+// admitting exactly spec.publishers, each for this account's and
+// environment's resources only, and the environment's subscribers
+// (config.Alerts).
+func newTopic(s *Stack, c constructs.Construct, spec topicSpec) *alertTopic {
+	env := s.Env
+	aws := awscontext.Of(c)
 	account, partition, region := *aws.AccountID(), *aws.Partition(), *aws.Region()
-	name := prefix + "-alarms"
+	name := spec.name
 	// Built from its name: the key policy cannot refer to the topic,
 	// which refers to the key.
 	topicARN := fmt.Sprintf("arn:%s:sns:%s:%s:%s", partition, region, account, name)
-	publishers := alertPublishers(partition, region, account, prefix)
+	publishers := spec.publishers
 
 	var grants []kms.ServiceGrant
 	for _, p := range publishers {
@@ -123,16 +150,15 @@ func newAlertTopic(s *Stack, c constructs.Construct) *alertTopic {
 			Actions: []string{"kms:GenerateDataKey*", "kms:Decrypt"}, Conditions: conditions,
 		})
 	}
-	key := kms.NewKey(s.TF, "alarms-key", &kms.KeyProps{
-		Alias:         prefix + "-alarms",
-		Description:   "Platform alarm notifications of Stratum " + env.Name,
+	key := kms.NewKey(s.TF, spec.keyID, &kms.KeyProps{
+		Alias:         name,
+		Description:   spec.what,
 		ServiceGrants: grants,
 	})
-	topic := snstopic.NewSnsTopic(s.TF, jsii.String("alarm-topic"), &snstopic.SnsTopicConfig{
+	topic := snstopic.NewSnsTopic(s.TF, jsii.String(spec.topicID), &snstopic.SnsTopicConfig{
 		Name:           jsii.String(name),
 		KmsMasterKeyId: key.ARN,
 	})
-
 	var statements []*policy.Statement
 	for _, p := range publishers {
 		st := policy.Allow(p.sid+"Publish", []string{"sns:Publish"}, topic.Arn())
@@ -196,6 +222,50 @@ func subscriptionID(readable, endpoint string) string {
 	return strings.Trim(readable, "-") + "-" + hex.EncodeToString(sum[:4])
 }
 
+// eventAlert is an EventBridge rule that notifies an alert topic with a
+// message of its own.
+type eventAlert struct {
+	// id is the rule's construct id (its target's is id-to-topic), name
+	// its name in AWS.
+	id, name string
+	// description says what the rule forwards, and ends with its runbook
+	// link ("Runbook: <link>").
+	description string
+	// pattern is the event pattern, marshalled to JSON.
+	pattern any
+	// paths and template are the message's input transformer: the
+	// template is a JSON string whose <key>s paths fill in.
+	paths    map[string]string
+	template string
+}
+
+// newEventAlert creates the rule and its target, the topic.
+func newEventAlert(scope constructs.Construct, a eventAlert, topic *string) {
+	pattern, err := json.Marshal(a.pattern)
+	if err != nil {
+		panic(err)
+	}
+	rule := cloudwatcheventrule.NewCloudwatchEventRule(scope, jsii.String(a.id), &cloudwatcheventrule.CloudwatchEventRuleConfig{
+		Name:         jsii.String(a.name),
+		Description:  jsii.String(a.description),
+		EventPattern: jsii.String(string(pattern)),
+		State:        jsii.String("ENABLED"),
+	})
+	paths := map[string]*string{}
+	for k, v := range a.paths {
+		paths[k] = jsii.String(v)
+	}
+	cloudwatcheventtarget.NewCloudwatchEventTarget(scope, jsii.String(a.id+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
+		Rule:     rule.Name(),
+		TargetId: jsii.String("alert-topic"),
+		Arn:      topic,
+		InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
+			InputPaths:    &paths,
+			InputTemplate: jsii.String(a.template),
+		},
+	})
+}
+
 // newBackupAlerts forwards every AWS Backup job of the environment that
 // failed, expired or was aborted to the alert topic: backup jobs of its
 // vault, copy jobs out of its vault, and restore jobs (which name no
@@ -222,32 +292,17 @@ func newBackupAlerts(s *Stack, c constructs.Construct, topic *alertTopic, bk *ba
 		if _, ok := r.detail["status"]; ok {
 			state = "$.detail.status"
 		}
-		pattern, err := json.Marshal(map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{r.detailType}, "detail": r.detail})
-		if err != nil {
-			panic(err)
-		}
 		runbook := alerts.RunbookLink(r.kind)
-		rule := cloudwatcheventrule.NewCloudwatchEventRule(c, jsii.String(r.kind), &cloudwatcheventrule.CloudwatchEventRuleConfig{
-			Name:         jsii.String(prefix + "-" + r.kind),
-			Description:  jsii.String(fmt.Sprintf("%ss of Stratum %s that did not complete. Runbook: %s", r.what, s.Env.Name, runbook)),
-			EventPattern: jsii.String(string(pattern)),
-			State:        jsii.String("ENABLED"),
-		})
 		// The message names the job; its statusMessage (the reason) is
 		// read with the command in the runbook, because it may contain
 		// quotes a transformed string cannot carry.
-		cloudwatcheventtarget.NewCloudwatchEventTarget(c, jsii.String(r.kind+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
-			Rule:     rule.Name(),
-			TargetId: jsii.String("alert-topic"),
-			Arn:      topic.ARN,
-			InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
-				InputPaths: &map[string]*string{
-					"job": jsii.String("$.detail." + r.job), "state": jsii.String(state),
-					"resource": jsii.String("$.detail.resourceArn"), "time": jsii.String("$.time"),
-				},
-				InputTemplate: jsii.String(fmt.Sprintf(`"%s <job> of <resource> ended <state> at <time> (Stratum %s). Runbook: %s"`, r.what, s.Env.Name, runbook)),
-			},
-		})
+		newEventAlert(c, eventAlert{
+			id: r.kind, name: prefix + "-" + r.kind,
+			description: fmt.Sprintf("%ss of Stratum %s that did not complete. Runbook: %s", r.what, s.Env.Name, runbook),
+			pattern:     map[string]any{"source": []string{"aws.backup"}, "detail-type": []string{r.detailType}, "detail": r.detail},
+			paths:       map[string]string{"job": "$.detail." + r.job, "state": state, "resource": "$.detail.resourceArn", "time": "$.time"},
+			template:    fmt.Sprintf(`"%s <job> of <resource> ended <state> at <time> (Stratum %s). Runbook: %s"`, r.what, s.Env.Name, runbook),
+		}, topic.ARN)
 	}
 }
 
@@ -286,28 +341,14 @@ func newBackupTamperingAlerts(s *Stack, c constructs.Construct, topic *alertTopi
 			"detail": map[string]any{"eventSource": []string{"backup.amazonaws.com"}, "eventName": vaultCalls},
 		}, "$.detail.requestParameters.backupVaultName"},
 	} {
-		pattern, err := json.Marshal(r.pattern)
-		if err != nil {
-			panic(err)
-		}
-		rule := cloudwatcheventrule.NewCloudwatchEventRule(c, jsii.String(AlertBackupTampering+"-"+r.id), &cloudwatcheventrule.CloudwatchEventRuleConfig{
-			Name:         jsii.String(prefix + "-" + AlertBackupTampering + "-" + r.id),
-			Description:  jsii.String(fmt.Sprintf("Attempts to destroy %s of Stratum %s. Runbook: %s", r.what, env.Name, runbook)),
-			EventPattern: jsii.String(string(pattern)),
-			State:        jsii.String("ENABLED"),
-		})
-		cloudwatcheventtarget.NewCloudwatchEventTarget(c, jsii.String(AlertBackupTampering+"-"+r.id+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
-			Rule:     rule.Name(),
-			TargetId: jsii.String("alert-topic"),
-			Arn:      topic.ARN,
-			InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
-				InputPaths: &map[string]*string{
-					"call": jsii.String("$.detail.eventName"), "who": jsii.String("$.detail.userIdentity.arn"),
-					"error": jsii.String("$.detail.errorCode"), "target": jsii.String(r.target), "time": jsii.String("$.time"),
-				},
-				InputTemplate: jsii.String(fmt.Sprintf(`"<who> called <call> on <target> at <time> (error: <error>), in Stratum %s: an attempt to destroy %s. Runbook: %s"`, env.Name, r.what, runbook)),
-			},
-		})
+		newEventAlert(c, eventAlert{
+			id: AlertBackupTampering + "-" + r.id, name: prefix + "-" + AlertBackupTampering + "-" + r.id,
+			description: fmt.Sprintf("Attempts to destroy %s of Stratum %s. Runbook: %s", r.what, env.Name, runbook),
+			pattern:     r.pattern,
+			paths: map[string]string{"call": "$.detail.eventName", "who": "$.detail.userIdentity.arn",
+				"error": "$.detail.errorCode", "target": r.target, "time": "$.time"},
+			template: fmt.Sprintf(`"<who> called <call> on <target> at <time> (error: <error>), in Stratum %s: an attempt to destroy %s. Runbook: %s"`, env.Name, r.what, runbook),
+		}, topic.ARN)
 	}
 }
 
@@ -332,17 +373,28 @@ func budgetNotifications(topic *string) []*budgetsbudget.BudgetsBudgetNotificati
 	return out
 }
 
-// newBudget creates a monthly cost budget of the costs tagged tag=value.
-func newBudget(scope constructs.Construct, id, name string, limitUSD int, tag, value string, topic *string, runbook string, dependsOn ...cdktf.ITerraformDependable) budgetsbudget.BudgetsBudget {
+// costFilter selects the costs a budget counts (a budget's cost_filter).
+type costFilter struct {
+	name   string
+	values []string
+}
+
+// tagged is the costs tagged tag=value, in Cost Explorer's form of a
+// user-defined tag: user:<key>$<value>.
+func tagged(tag, value string) costFilter {
+	return costFilter{"TagKeyValue", []string{"user:" + tag + "$" + value}}
+}
+
+// newBudget creates a monthly cost budget of the costs filter selects.
+func newBudget(scope constructs.Construct, id, name string, limitUSD int, filter costFilter, topic *string, runbook string, dependsOn ...cdktf.ITerraformDependable) budgetsbudget.BudgetsBudget {
 	cfg := &budgetsbudget.BudgetsBudgetConfig{
 		Name:        jsii.String(name),
 		BudgetType:  jsii.String("COST"),
 		TimeUnit:    jsii.String("MONTHLY"),
 		LimitAmount: jsii.String(fmt.Sprint(limitUSD)),
 		LimitUnit:   jsii.String("USD"),
-		// Cost Explorer's form of a user-defined tag: user:<key>$<value>.
 		CostFilter: []*budgetsbudget.BudgetsBudgetCostFilter{{
-			Name: jsii.String("TagKeyValue"), Values: jsii.Strings("user:" + tag + "$" + value),
+			Name: jsii.String(filter.name), Values: jsii.Strings(filter.values...),
 		}},
 		Notification: budgetNotifications(topic),
 		// Budget notifications carry no description: the tag links the
@@ -363,7 +415,7 @@ func newEnvironmentCost(s *Stack, c constructs.Construct, topic *alertTopic) {
 	b := env.Alerts.Budget
 	// AWS Budgets checks that it may publish to the topic when the budget
 	// is created: the topic policy comes first.
-	newBudget(c, "budget", env.Prefix()+"-"+AlertBudget, b.MonthlyUSD, "Environment", env.Name, topic.ARN,
+	newBudget(c, "budget", env.Prefix()+"-"+AlertBudget, b.MonthlyUSD, tagged("Environment", env.Name), topic.ARN,
 		env.Alerts.RunbookLink(AlertBudget), topic.policy)
 	if !b.ActivateCostAllocationTags {
 		return
@@ -435,30 +487,18 @@ func newNATAlarms(s *Stack, c constructs.Construct, gateways []natgateway.NatGat
 func newNodeGroupAlerts(s *Stack, scope constructs.Construct, idPrefix string, ng *nodegroup.NodeGroup, name string, minSize int, topic *string) {
 	env := s.Env
 	asg := ng.NodeGroup.Resources().Get(jsii.Number(0)).AutoscalingGroups().Get(jsii.Number(0)).Name()
-	pattern, err := json.Marshal(map[string]any{
-		"source": []string{"aws.autoscaling"}, "detail-type": []string{"EC2 Instance Launch Unsuccessful"},
-		"detail": map[string]any{"AutoScalingGroupName": []*string{asg}},
-	})
-	if err != nil {
-		panic(err)
-	}
 	runbook := env.Alerts.RunbookLink(AlertNodesLaunchFailed)
-	rule := cloudwatcheventrule.NewCloudwatchEventRule(scope, jsii.String(idPrefix+AlertNodesLaunchFailed), &cloudwatcheventrule.CloudwatchEventRuleConfig{
-		Name:         jsii.String(name + "-" + AlertNodesLaunchFailed),
-		Description:  jsii.String(fmt.Sprintf("Nodes of EKS node group %s that EC2 Auto Scaling could not launch. Runbook: %s", name, runbook)),
-		EventPattern: jsii.String(string(pattern)),
-		State:        jsii.String("ENABLED"),
-	})
-	cloudwatcheventtarget.NewCloudwatchEventTarget(scope, jsii.String(idPrefix+AlertNodesLaunchFailed+"-to-topic"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
-		Rule:     rule.Name(),
-		TargetId: jsii.String("alert-topic"),
-		Arn:      topic,
-		InputTransformer: &cloudwatcheventtarget.CloudwatchEventTargetInputTransformer{
-			InputPaths: &map[string]*string{"group": jsii.String("$.detail.AutoScalingGroupName"), "time": jsii.String("$.time")},
-			InputTemplate: jsii.String(fmt.Sprintf(`"EC2 Auto Scaling could not launch a node of EKS node group %s (Auto Scaling group <group>) at <time> (Stratum %s). Runbook: %s"`,
-				name, env.Name, runbook)),
+	newEventAlert(scope, eventAlert{
+		id: idPrefix + AlertNodesLaunchFailed, name: name + "-" + AlertNodesLaunchFailed,
+		description: fmt.Sprintf("Nodes of EKS node group %s that EC2 Auto Scaling could not launch. Runbook: %s", name, runbook),
+		pattern: map[string]any{
+			"source": []string{"aws.autoscaling"}, "detail-type": []string{"EC2 Instance Launch Unsuccessful"},
+			"detail": map[string]any{"AutoScalingGroupName": []*string{asg}},
 		},
-	})
+		paths: map[string]string{"group": "$.detail.AutoScalingGroupName", "time": "$.time"},
+		template: fmt.Sprintf(`"EC2 Auto Scaling could not launch a node of EKS node group %s (Auto Scaling group <group>) at <time> (Stratum %s). Runbook: %s"`,
+			name, env.Name, runbook),
+	}, topic)
 	if minSize < 1 {
 		return
 	}
@@ -501,6 +541,6 @@ func databaseAlarms(env config.Environment, topic *string) *postgres.Alarms {
 func newClientAlerts(s *Stack, t clients.Tenancy, group *nodegroup.NodeGroup) {
 	topic := contract.AlarmTopicARN.Import(s.TF, s.At())
 	newNodeGroupAlerts(s, s.TF, "", group, t.Names.NodeGroup, t.Nodes.MinSize, topic)
-	newBudget(s.TF, AlertBudget, t.Names.Prefix+"-"+AlertBudget, t.MonthlyBudgetUSD, "CostCentre", t.Client.CostCentre, topic,
+	newBudget(s.TF, AlertBudget, t.Names.Prefix+"-"+AlertBudget, t.MonthlyBudgetUSD, tagged("CostCentre", t.Client.CostCentre), topic,
 		t.Env.Alerts.RunbookLink(AlertBudget))
 }

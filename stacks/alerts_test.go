@@ -14,27 +14,36 @@ import (
 )
 
 // envAlerts is one environment's stacks as the alert checks see them:
-// each stack's JSON and the expression by which it names the
-// environment's alert topic ("" where it does not).
+// each stack's JSON, the expression by which it names the alert topic it
+// notifies ("" where it names none) and the stack owning that topic.
+// Two stacks own one: foundation-<env> (every layer's alerts but the
+// audit layer's) and audit-<env> (deployable before foundation, its own).
 type envAlerts struct {
 	env        config.Environment
 	foundation string
-	stacks     map[string]tfJSON
-	topic      map[string]string
+	// owners are the stacks owning a topic, each with the parameter it
+	// exports the topic's ARN as.
+	owners map[string]contract.String
+	stacks map[string]tfJSON
+	topic  map[string]string
+	owner  map[string]string
 }
 
 // alertsOf gathers env's stacks of a synthesis of all.
 func alertsOf(t *testing.T, s *synthesized, all []clients.Client, env config.Environment) envAlerts {
 	t.Helper()
-	ea := envAlerts{env: env, foundation: contract.Foundation.StackName(env.Name, ""), stacks: map[string]tfJSON{}, topic: map[string]string{}}
+	foundation, audit := contract.Foundation.StackName(env.Name, ""), contract.Audit.StackName(env.Name, "")
+	ea := envAlerts{env: env, foundation: foundation, stacks: map[string]tfJSON{}, topic: map[string]string{}, owner: map[string]string{},
+		owners: map[string]contract.String{foundation: contract.AlarmTopicARN, audit: contract.AuditTopicARN}}
 	param := contract.AlarmTopicARN.Name(contract.At{Env: env.Name})
 	for _, name := range StackNames(env, clients.Tenancies(all, env)) {
 		j := s.stack(t, name)
 		ea.stacks[name] = j
-		if name == ea.foundation {
+		if exported, owns := ea.owners[name]; owns {
 			for _, p := range j.resources("aws_ssm_parameter") {
-				if p["name"] == param {
+				if p["name"] == exported.Name(contract.At{Env: env.Name}) {
 					ea.topic[name], _ = p["insecure_value"].(string)
+					ea.owner[name] = name
 				}
 			}
 			continue
@@ -42,11 +51,14 @@ func alertsOf(t *testing.T, s *synthesized, all []clients.Client, env config.Env
 		for addr, d := range j.data("aws_ssm_parameter") {
 			if d["name"] == param {
 				ea.topic[name] = tfExpr("data.aws_ssm_parameter", addr, "insecure_value")
+				ea.owner[name] = foundation
 			}
 		}
 	}
-	if ea.topic[ea.foundation] == "" {
-		t.Fatalf("%s exports no %s", ea.foundation, param)
+	for owner, exported := range ea.owners {
+		if ea.topic[owner] == "" {
+			t.Fatalf("%s exports no %s", owner, exported.Name(contract.At{Env: env.Name}))
+		}
 	}
 	return ea
 }
@@ -112,25 +124,27 @@ func targetProblems(ea envAlerts) []string {
 	return out
 }
 
-// subscriptionProblems: the topic has exactly the configured
+// subscriptionProblems: each topic has exactly the configured
 // subscribers, and at least one wherever the environment must tell
 // someone (production, protected data, or no explicit Alerts.None).
 func subscriptionProblems(ea envAlerts) []string {
-	f, topic := ea.stacks[ea.foundation], ea.topic[ea.foundation]
-	n := 0
-	for _, sub := range f.resources("aws_sns_topic_subscription") {
-		if sub["topic_arn"] == topic {
-			n++
-		}
-	}
-	a := ea.env.Alerts
-	mustTell := ea.env.Production || ea.env.DeletionProtection || !a.None
 	var out []string
-	if mustTell && n == 0 {
-		out = append(out, fmt.Sprintf("%s: the alert topic has no subscription: its alerts reach nobody", ea.foundation))
-	}
-	if n != a.Subscribers() {
-		out = append(out, fmt.Sprintf("%s: %d subscriptions, want the %d configured (Alerts.Emails and Alerts.HTTPSEndpoints)", ea.foundation, n, a.Subscribers()))
+	for _, owner := range slices.Sorted(maps.Keys(ea.owners)) {
+		f, topic := ea.stacks[owner], ea.topic[owner]
+		n := 0
+		for _, sub := range f.resources("aws_sns_topic_subscription") {
+			if sub["topic_arn"] == topic {
+				n++
+			}
+		}
+		a := ea.env.Alerts
+		mustTell := ea.env.Production || ea.env.DeletionProtection || !a.None
+		if mustTell && n == 0 {
+			out = append(out, fmt.Sprintf("%s: the alert topic has no subscription: its alerts reach nobody", owner))
+		}
+		if n != a.Subscribers() {
+			out = append(out, fmt.Sprintf("%s: %d subscriptions, want the %d configured (Alerts.Emails and Alerts.HTTPSEndpoints)", owner, n, a.Subscribers()))
+		}
 	}
 	return out
 }
@@ -144,10 +158,13 @@ var publisherOf = map[string]string{
 }
 
 // usedPublishers are the services some stack of the environment has
-// notify the topic.
-func usedPublishers(ea envAlerts) []string {
+// notify owner's topic.
+func usedPublishers(ea envAlerts, owner string) []string {
 	used := map[string]bool{}
-	for _, j := range ea.stacks {
+	for name, j := range ea.stacks {
+		if ea.owner[name] != owner {
+			continue
+		}
 		for typ, service := range publisherOf {
 			if len(j.resources(typ)) > 0 {
 				used[service] = true
@@ -193,19 +210,33 @@ func conditionVariables(st map[string]any) []string {
 	return out
 }
 
-// publisherProblems: the topic's policy and its key's policy admit
-// exactly the services the environment's stacks have publish to it, the
+// publisherProblems: each topic's policy and its key's policy admit
+// exactly the services the stacks notifying it have publish to it, the
 // topic's for this account's and environment's resources only, the
 // key's for this topic only (and this account, but for EventBridge,
 // whose key requests carry no source).
 func publisherProblems(ea envAlerts) []string {
-	f, topicExpr := ea.stacks[ea.foundation], ea.topic[ea.foundation]
+	var out []string
+	for _, owner := range slices.Sorted(maps.Keys(ea.owners)) {
+		out = append(out, topicPublisherProblems(ea, owner)...)
+	}
+	return out
+}
+
+// topicPublisherProblems are publisherProblems of owner's topic.
+func topicPublisherProblems(ea envAlerts, owner string) []string {
+	f, topicExpr := ea.stacks[owner], ea.topic[owner]
 	rs := tfRefs(topicExpr)
 	if len(rs) != 1 || rs[0].typ != "aws_sns_topic" {
-		return []string{fmt.Sprintf("%s exports %q as the topic, not an aws_sns_topic", ea.foundation, topicExpr)}
+		return []string{fmt.Sprintf("%s exports %q as the topic, not an aws_sns_topic", owner, topicExpr)}
 	}
 	topic := f.resources("aws_sns_topic")[rs[0].name]
-	used := usedPublishers(ea)
+	used := usedPublishers(ea, owner)
+	// The audit topic admits only the audit layer's alarms and rules.
+	namePrefix := ea.env.Prefix()
+	if owner == contract.Audit.StackName(ea.env.Name, "") {
+		namePrefix = ea.env.AuditPrefix()
+	}
 	var out []string
 
 	var policies []map[string]any
@@ -215,28 +246,28 @@ func publisherProblems(ea envAlerts) []string {
 		}
 	}
 	if len(policies) != 1 {
-		return append(out, fmt.Sprintf("%s: %d policies on the alert topic, want 1", ea.foundation, len(policies)))
+		return append(out, fmt.Sprintf("%s: %d policies on the alert topic, want 1", owner, len(policies)))
 	}
 	var admitted []string
 	for _, st := range policyStatements(f, policies[0]["policy"]) {
 		services := servicePrincipals(st)
 		if st["effect"] != "Allow" || len(services) == 0 {
-			out = append(out, fmt.Sprintf("%s: topic policy statement %v is not a service's Allow", ea.foundation, st["sid"]))
+			out = append(out, fmt.Sprintf("%s: topic policy statement %v is not a service's Allow", owner, st["sid"]))
 			continue
 		}
 		admitted = append(admitted, services...)
 		if got := stringList(st["actions"]); !slices.Equal(got, []string{"sns:Publish"}) {
-			out = append(out, fmt.Sprintf("%s: topic policy lets %v do %v, want sns:Publish only", ea.foundation, services, got))
+			out = append(out, fmt.Sprintf("%s: topic policy lets %v do %v, want sns:Publish only", owner, services, got))
 		}
 		if got := conditionVariables(st); !slices.Equal(got, []string{"ArnLike aws:SourceArn", "StringEquals aws:SourceAccount"}) {
-			out = append(out, fmt.Sprintf("%s: topic policy admits %v under %v, want aws:SourceAccount and aws:SourceArn pinned", ea.foundation, services, got))
+			out = append(out, fmt.Sprintf("%s: topic policy admits %v under %v, want aws:SourceAccount and aws:SourceArn pinned", owner, services, got))
 		}
 		for _, c := range asList(st["condition"]) {
 			cm := c.(map[string]any)
 			if cm["variable"] == "aws:SourceArn" && services[0] != "budgets.amazonaws.com" {
 				for _, v := range stringList(cm["values"]) {
-					if !strings.HasSuffix(tfLiteral(v), ea.env.Prefix()+"-*") {
-						out = append(out, fmt.Sprintf("%s: topic policy admits %v for %s, want only resources named %s-*", ea.foundation, services, v, ea.env.Prefix()))
+					if !strings.HasSuffix(tfLiteral(v), namePrefix+"-*") {
+						out = append(out, fmt.Sprintf("%s: topic policy admits %v for %s, want only resources named %s-*", owner, services, v, namePrefix))
 					}
 				}
 			}
@@ -244,12 +275,12 @@ func publisherProblems(ea envAlerts) []string {
 	}
 	sort.Strings(admitted)
 	if !slices.Equal(admitted, used) {
-		out = append(out, fmt.Sprintf("%s: the topic policy admits %v, the stacks publish with %v", ea.foundation, admitted, used))
+		out = append(out, fmt.Sprintf("%s: the topic policy admits %v, the stacks publish with %v", owner, admitted, used))
 	}
 
 	key, _ := f.resources("aws_kms_key")[firstOr(refNames(topic["kms_master_key_id"], "aws_kms_key"), "")]
 	if key == nil {
-		return append(out, fmt.Sprintf("%s: the alert topic is not encrypted with a key of the stack", ea.foundation))
+		return append(out, fmt.Sprintf("%s: the alert topic is not encrypted with a key of the stack", owner))
 	}
 	var keyed []string
 	for _, st := range policyStatements(f, key["policy"]) {
@@ -263,15 +294,15 @@ func publisherProblems(ea envAlerts) []string {
 			want = want[1:]
 		}
 		if got := conditionVariables(st); !slices.Equal(got, want) {
-			out = append(out, fmt.Sprintf("%s: the topic's key admits %v under %v, want %v", ea.foundation, services, got, want))
+			out = append(out, fmt.Sprintf("%s: the topic's key admits %v under %v, want %v", owner, services, got, want))
 		}
 		if got := stringList(st["actions"]); !slices.Equal(got, []string{"kms:GenerateDataKey*", "kms:Decrypt"}) {
-			out = append(out, fmt.Sprintf("%s: the topic's key lets %v do %v, want kms:GenerateDataKey* and kms:Decrypt", ea.foundation, services, got))
+			out = append(out, fmt.Sprintf("%s: the topic's key lets %v do %v, want kms:GenerateDataKey* and kms:Decrypt", owner, services, got))
 		}
 	}
 	sort.Strings(keyed)
 	if !slices.Equal(keyed, used) {
-		out = append(out, fmt.Sprintf("%s: the topic's key admits %v, the stacks publish with %v (a publisher the topic admits but the key does not is dropped silently)", ea.foundation, keyed, used))
+		out = append(out, fmt.Sprintf("%s: the topic's key admits %v, the stacks publish with %v (a publisher the topic admits but the key does not is dropped silently)", owner, keyed, used))
 	}
 	return out
 }

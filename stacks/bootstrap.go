@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -12,6 +13,7 @@ import (
 	"stratum/constructs/bucket"
 	"stratum/constructs/kms"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
 // NewBootstrap builds bootstrap-<env>: the environment's state bucket and
@@ -68,12 +70,13 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 }
 
 // newAccessLogBucket creates the bucket receiving the S3 server access
-// logs of the environment's buckets: the state bucket (here) and every
-// client bucket (client-<name>-<env>, which read its name from SSM). It is
+// logs of the environment's buckets: the state bucket (here), every
+// client bucket (client-<name>-<env>, which read its name from SSM) and
+// the audit layer's buckets (audit-<env>, likewise). It is
 // bootstrap's because the state bucket logs to it and bootstrap is the
 // first stack applied, before any other exists. Only S3's logging service
 // may write to it, and only for this account's state bucket and the
-// environment's client buckets; it is SSE-S3 encrypted (the only
+// environment's client and audit buckets; it is SSE-S3 encrypted (the only
 // encryption S3 delivers these logs to), versioned, and logs expire after
 // LogRetentionDays.
 func newAccessLogBucket(s *Stack, env config.Environment) *bucket.Bucket {
@@ -84,8 +87,9 @@ func newAccessLogBucket(s *Stack, env config.Environment) *bucket.Bucket {
 		Name: env.State.AccessLogBucket,
 		ReceivesAccessLogs: &bucket.AccessLogSources{
 			Account: account,
-			// Client buckets are named <prefix>-<client>-<bucket>.
-			BucketARNs: []*string{arn(env.State.Bucket), arn(env.Prefix() + "-*")},
+			// Client buckets are named <prefix>-<client>-<bucket>; the audit
+			// layer's are named in config.
+			BucketARNs: append([]*string{arn(env.State.Bucket), arn(env.Prefix() + "-*")}, auditLogSources(env, arn)...),
 		},
 		Lifecycle: bucket.Lifecycle{
 			ExpirationDays:                  env.LogRetentionDays,
@@ -93,4 +97,16 @@ func newAccessLogBucket(s *Stack, env config.Environment) *bucket.Bucket {
 			AbortIncompleteUploadDays:       1,
 		},
 	})
+}
+
+// auditLogSources are the audit layer's buckets that the environment's
+// prefix does not already name.
+func auditLogSources(env config.Environment, arn func(string) *string) []*string {
+	var out []*string
+	for _, b := range deploy.AuditBuckets(env) {
+		if !strings.HasPrefix(b, env.Prefix()+"-") {
+			out = append(out, arn(b))
+		}
+	}
+	return out
 }

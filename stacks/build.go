@@ -36,7 +36,7 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 }
 
 // environmentLayers are the layers Build gives one stack per environment.
-var environmentLayers = []contract.Layer{contract.Bootstrap, contract.Foundation, contract.Platform, contract.Services}
+var environmentLayers = []contract.Layer{contract.Bootstrap, contract.Audit, contract.Foundation, contract.Platform, contract.Services}
 
 // clientLayers are the layers Build gives one stack per tenancy, in build
 // order: a client's database before the client stack that reads it.

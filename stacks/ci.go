@@ -27,63 +27,34 @@ func newCIRoles(s *Stack, env config.Environment, boundaryARN, guardARN *string)
 	if !ci.Enabled() {
 		return
 	}
-	type trusts struct{ plan, apply []cirole.Trust }
-	prTrust := env.PullRequestPlanPolicy()
-	var providers []func(d deploy.Layer) trusts
+	// One identity provider per platform; each layer's roles trust the
+	// subjects deploy.WebIdentities gives, which the audit layer's alarm
+	// on any other subject reads too.
+	providers := map[string]*cirole.Provider{}
 	if g := ci.GitHub; g != nil {
-		p := cirole.NewProvider(s.TF, "ci-provider-github", &cirole.ProviderProps{
+		providers[config.GitHubIssuer] = cirole.NewProvider(s.TF, "ci-provider-github", &cirole.ProviderProps{
 			Issuer: config.GitHubIssuer, Audiences: []string{config.GitHubAudience}, Existing: g.ExistingProvider,
-		})
-		providers = append(providers, func(deploy.Layer) trusts {
-			plan := cirole.Trust{Sid: "GitHubPlan", Provider: p, Audience: config.GitHubAudience, Subjects: g.PlanSubjects()}
-			if prTrust != config.PlansNever {
-				plan.SubjectPattern = g.PullRequestPattern(env.Name, prTrust == config.PlansAfterApproval)
-			}
-			return trusts{
-				plan:  []cirole.Trust{plan},
-				apply: []cirole.Trust{{Sid: "GitHubApply", Provider: p, Audience: config.GitHubAudience, Subjects: g.ApplySubjects(env.Name)}},
-			}
 		})
 	}
 	if g := ci.GitLab; g != nil {
-		p := cirole.NewProvider(s.TF, "ci-provider-gitlab", &cirole.ProviderProps{
+		providers[g.Issuer()] = cirole.NewProvider(s.TF, "ci-provider-gitlab", &cirole.ProviderProps{
 			Issuer: g.Issuer(), Audiences: []string{g.TokenAudience()}, Existing: g.ExistingProvider,
-		})
-		providers = append(providers, func(deploy.Layer) trusts {
-			plan := cirole.Trust{Sid: "GitLabPlan", Provider: p, Audience: g.TokenAudience(), Subjects: g.ApplySubjects()}
-			// GitLab's token cannot prove an approval: merge requests
-			// plan only environments that plan every pull request.
-			if prTrust == config.PlansAlways {
-				plan.SubjectPattern = g.MergeRequestPattern()
-			}
-			return trusts{
-				plan:  []cirole.Trust{plan},
-				apply: []cirole.Trust{{Sid: "GitLabApply", Provider: p, Audience: g.TokenAudience(), Subjects: g.ApplySubjects()}},
-			}
 		})
 	}
 	if a := ci.AzureDevOps; a != nil {
-		p := cirole.NewProvider(s.TF, "ci-provider-azure-devops", &cirole.ProviderProps{
+		providers[a.Issuer()] = cirole.NewProvider(s.TF, "ci-provider-azure-devops", &cirole.ProviderProps{
 			Issuer: a.Issuer(), Audiences: []string{config.AzureDevOpsAudience}, Existing: a.ExistingProvider,
 		})
-		providers = append(providers, func(d deploy.Layer) trusts {
-			subjects := []string{a.Subject(env.Name, d.Word(), config.AzurePlan)}
-			if prTrust != config.PlansNever {
-				subjects = append(subjects, a.Subject(env.Name, d.Word(), config.AzurePullRequest))
-			}
-			return trusts{
-				plan:  []cirole.Trust{{Sid: "AzureDevOpsPlan", Provider: p, Audience: config.AzureDevOpsAudience, Subjects: subjects}},
-				apply: []cirole.Trust{{Sid: "AzureDevOpsApply", Provider: p, Audience: config.AzureDevOpsAudience, Subjects: []string{a.Subject(env.Name, d.Word(), config.AzureDeploy)}}},
-			}
-		})
+	}
+	trusts := func(d deploy.Layer, p deploy.Purpose) []cirole.Trust {
+		var out []cirole.Trust
+		for _, id := range deploy.WebIdentities(env, d, p) {
+			out = append(out, cirole.Trust{Sid: id.Sid, Provider: providers[id.Issuer], Audience: id.Audience, Subjects: id.Subjects, SubjectPattern: id.SubjectPattern})
+		}
+		return out
 	}
 
 	for _, d := range deploy.Layers {
-		var t trusts
-		for _, f := range providers {
-			got := f(d)
-			t.plan, t.apply = append(t.plan, got.plan...), append(t.apply, got.apply...)
-		}
 		team := teamRoles(env, d)
 		types := deploy.Types(d.Word())
 		for _, r := range []struct {
@@ -93,8 +64,8 @@ func newCIRoles(s *Stack, env config.Environment, boundaryARN, guardARN *string)
 			session int
 			what    string
 		}{
-			{deploy.Plan, t.plan, deploy.PlanPolicy, 0, "read-only, secret-free plans and drift checks"},
-			{deploy.Apply, t.apply, deploy.ApplyPolicy, ApplySessionSeconds, "applies from the default branch"},
+			{deploy.Plan, trusts(d, deploy.Plan), deploy.PlanPolicy, 0, "read-only, secret-free plans and drift checks"},
+			{deploy.Apply, trusts(d, deploy.Apply), deploy.ApplyPolicy, ApplySessionSeconds, "applies from the default branch"},
 		} {
 			name := d.RoleName(env.Name, r.purpose)
 			doc, err := r.doc(env, d, types)

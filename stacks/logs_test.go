@@ -8,19 +8,21 @@ import (
 
 	"stratum/config"
 	"stratum/contract"
+	"stratum/deploy"
 )
 
-// TestBucketsLogToTheAccessLogBucket: the state bucket and every client
-// bucket send their S3 server access logs to the environment's access log
-// bucket, each under its own prefix; the client stacks know that bucket
-// from bootstrap's SSM parameter.
+// TestBucketsLogToTheAccessLogBucket: the state bucket, every client
+// bucket and the audit layer's buckets send their S3 server access logs to
+// the environment's access log bucket, each under its own prefix; the
+// client and audit stacks know that bucket from bootstrap's SSM parameter,
+// and it accepts their logs.
 func TestBucketsLogToTheAccessLogBucket(t *testing.T) {
 	s := defaultSynth(t)
 	checked := 0
 	for _, name := range s.names() {
 		j := s.stacks[name]
 		bootstrap := strings.HasPrefix(name, string(contract.Bootstrap)+"-")
-		if !bootstrap && !strings.HasPrefix(name, string(contract.Client)+"-") {
+		if !bootstrap && !strings.HasPrefix(name, string(contract.Client)+"-") && !strings.HasPrefix(name, string(contract.Audit)+"-") {
 			if n := len(j.resources("aws_s3_bucket")); n != 0 {
 				t.Errorf("%s: %d buckets outside the bootstrap and client stacks: give them access logs and a test", name, n)
 			}
@@ -58,8 +60,10 @@ func TestBucketsLogToTheAccessLogBucket(t *testing.T) {
 			}
 		}
 	}
-	if want := len(config.Environments()) + 2; checked < want {
-		t.Errorf("checked %d buckets, want at least %d (every state bucket and client buckets)", checked, want)
+	// Every state bucket, every audit trail bucket, prod's AWS Config
+	// bucket and client buckets.
+	if want := 2*len(config.Environments()) + 3; checked < want {
+		t.Errorf("checked %d buckets, want at least %d (every state bucket, audit bucket and client buckets)", checked, want)
 	}
 }
 
@@ -144,8 +148,20 @@ func TestAccessLogBucketIsLockedDown(t *testing.T) {
 				t.Errorf("aws:SourceAccount %v, want the account", account)
 			}
 			sources := conds["ArnLike aws:SourceArn"]
-			if len(sources) != 2 || !strings.HasSuffix(sources[0], ":s3:::"+env.State.Bucket) || !strings.HasSuffix(sources[1], ":s3:::"+env.Prefix()+"-*") {
+			if len(sources) < 2 || !strings.HasSuffix(sources[0], ":s3:::"+env.State.Bucket) || !strings.HasSuffix(sources[1], ":s3:::"+env.Prefix()+"-*") {
 				t.Errorf("aws:SourceArn %v, want the state bucket and the environment's client buckets", sources)
+			}
+			// The audit buckets: by the prefix, or by name.
+			for _, b := range deploy.AuditBuckets(env) {
+				if !slices.ContainsFunc(sources, func(s string) bool {
+					pattern := strings.TrimPrefix(s, "arn:${data.aws_partition.aws-partition.partition}:s3:::")
+					return pattern == b || (strings.HasSuffix(pattern, "*") && strings.HasPrefix(b, strings.TrimSuffix(pattern, "*")))
+				}) {
+					t.Errorf("aws:SourceArn %v does not admit the audit bucket %s", sources, b)
+				}
+			}
+			if len(sources) != 2+len(auditLogSources(env, func(s string) *string { return &s })) {
+				t.Errorf("aws:SourceArn %v: want the state bucket, the client buckets and the audit buckets outside the prefix only", sources)
 			}
 		}
 		if allows != 1 {

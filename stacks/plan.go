@@ -61,7 +61,7 @@ func boundRoles(stack constructs.IConstruct, env config.Environment) {
 }
 
 // Plan validates the configuration and, only if it is valid, lists every
-// stack of every environment in build order: bootstrap, foundation,
+// stack of every environment in build order: bootstrap, audit, foundation,
 // platform, services, then for each client in the environment its
 // database and its client stack. Producers come before their consumers,
 // so each SSM import finds the stack it depends on.
@@ -91,6 +91,12 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 	// every stack's key cover every builder (TestFinerKeys fails).
 	for _, env := range envs {
 		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
+		// AWS Config's recorder, bucket, role and rules are a third of it.
+		auditCost := 95
+		if env.Audit.Config.Enabled {
+			auditCost += 40
+		}
+		layer(contract.Audit, env, auditCost, func(s constructs.Construct, in Inputs) { NewAudit(s, in.Env) })
 		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
 		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
 		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })

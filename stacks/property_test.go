@@ -171,7 +171,9 @@ var everyStackReads = []string{"Name", "Region", "AccountID", "AssumeRoleARN", "
 // builder reads.
 // TestStackReads proves the lists complete.
 var stackReads = map[contract.Layer][]string{
-	contract.Bootstrap:  {"State", "CI", "Production", "LogRetentionDays", "Cluster.BreakGlassRoleARN"},
+	contract.Bootstrap: {"State", "CI", "Production", "LogRetentionDays", "Cluster.BreakGlassRoleARN", "Audit.TrailBucket", "Audit.Config"},
+	contract.Audit: {"Audit", "State", "LogRetentionDays", "DeletionProtection", "Alerts", "CI", "Production",
+		"Cluster.BreakGlassRoleARN", "Cluster.PublicAccessCIDRs", "Database.MultiAZ"},
 	contract.Foundation: {"Network", "VPN", "LogRetentionDays", "Backup", "DeletionProtection", "Alerts"},
 	contract.Platform:   {"VPN", "Cluster", "LogRetentionDays", "Domain", "CI", "Production", "Alerts.RunbookBaseURL"},
 	contract.Services:   {"DeletionProtection", "Cluster.Version"},
@@ -219,6 +221,7 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 	}
 	out := []stackBuilder{
 		layer(contract.Bootstrap, func(app cdktf.App) *Stack { return NewBootstrap(app, env) }),
+		layer(contract.Audit, func(app cdktf.App) *Stack { return NewAudit(app, env) }),
 		layer(contract.Foundation, func(app cdktf.App) *Stack { return NewFoundation(app, env) }),
 		layer(contract.Platform, func(app cdktf.App) *Stack { return NewPlatform(app, env) }),
 		layer(contract.Services, func(app cdktf.App) *Stack { return NewServices(app, env) }),

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -84,6 +86,67 @@ func runbookProblems(links []alertLink, envOf map[string]config.Environment, fil
 	return out
 }
 
+// alertTable is the document whose "Alerts" table lists every alert with
+// its runbook and the stacks it comes from.
+const alertTable = "docs/architecture.md"
+
+// parseAlertTable reads the rows of doc's "## Alerts" section that link an
+// alert runbook: runbook name → the stack patterns of its "from" column
+// (`audit-<env>`, `client-<client>-<env>`, …).
+func parseAlertTable(doc []byte) map[string][]string {
+	out := map[string][]string{}
+	_, section, _ := strings.Cut(string(doc), "\n## Alerts\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	link := regexp.MustCompile(`\]\(runbooks/alerts/([a-z0-9-]+)\.md\)`)
+	code := regexp.MustCompile("`([^`]+)`")
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| ") || len(cells) != 3 {
+			continue
+		}
+		m := link.FindStringSubmatch(cells[1])
+		if m == nil {
+			continue
+		}
+		for _, c := range code.FindAllStringSubmatch(cells[2], -1) {
+			out[m[1]] = append(out[m[1]], c[1])
+		}
+	}
+	return out
+}
+
+// stackPattern is how the alert table names the stacks like stack in env:
+// <layer>-<env>, or <layer>-<client>-<env> for a client's stacks.
+func stackPattern(stack string, env config.Environment) string {
+	rest := strings.TrimSuffix(stack, "-"+env.Name)
+	if layer, _, perClient := strings.Cut(rest, "-"); perClient {
+		return layer + "-<client>-<env>"
+	}
+	return rest + "-<env>"
+}
+
+// alertTableProblems: every alert's runbook has a row in the alert table,
+// whose "from" column names the alert's stack.
+func alertTableProblems(links []alertLink, envOf map[string]config.Environment, table map[string][]string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, l := range links {
+		kind := strings.TrimSuffix(path.Base(l.link), ".md")
+		from := stackPattern(l.stack, envOf[l.stack])
+		if seen[kind+" "+from] {
+			continue
+		}
+		seen[kind+" "+from] = true
+		switch stacks, ok := table[kind]; {
+		case !ok:
+			out = append(out, fmt.Sprintf("%s: %s %s (runbook %s) is not in the alert table of %s", l.stack, l.kind, l.name, kind, alertTable))
+		case !slices.Contains(stacks, from):
+			out = append(out, fmt.Sprintf("%s: %s %s (runbook %s): the alert table of %s says it comes from %v, not %s", l.stack, l.kind, l.name, kind, alertTable, stacks, from))
+		}
+	}
+	return out
+}
+
 // runbookFiles are the alert runbooks' names in the repository.
 func runbookFiles(t *testing.T) []string {
 	t.Helper()
@@ -107,16 +170,25 @@ func TestAlertsLinkTheirRunbooks(t *testing.T) {
 	if len(links) < 50 {
 		t.Fatalf("only %d alerts in the synthesis", len(links))
 	}
-	for _, p := range runbookProblems(links, stackEnvironments(config.Environments(), clients.All), runbookFiles(t)) {
+	envOf := stackEnvironments(config.Environments(), clients.All)
+	for _, p := range runbookProblems(links, envOf, runbookFiles(t)) {
+		t.Error(p)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", alertTable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range alertTableProblems(links, envOf, parseAlertTable(doc)) {
 		t.Error(p)
 	}
 	// The EventBridge messages name their runbook too: they are what the
 	// reader of the notification sees.
-	for _, f := range foundations(t) {
-		for addr, tg := range f.resources("aws_cloudwatch_event_target") {
+	for _, name := range s.names() {
+		env := envOf[name]
+		for addr, tg := range s.stacks[name].resources("aws_cloudwatch_event_target") {
 			tr, _ := tg["input_transformer"].(map[string]any)
-			if !strings.Contains(fmt.Sprint(tr["input_template"]), "Runbook: "+f.env.Alerts.RunbookBaseURL+alertRunbooks+"/") {
-				t.Errorf("foundation-%s: target %s's message %v links no runbook", f.env.Name, addr, tr["input_template"])
+			if !strings.Contains(fmt.Sprint(tr["input_template"]), "Runbook: "+env.Alerts.RunbookBaseURL+alertRunbooks+"/") {
+				t.Errorf("%s: target %s's message %v links no runbook", name, addr, tr["input_template"])
 			}
 		}
 	}
@@ -155,5 +227,48 @@ func TestRunbookCheckerFails(t *testing.T) {
 				t.Errorf("runbookProblems = %v, want a problem mentioning %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAlertTableCheckerFails: the alert table checker finds an alert
+// whose runbook has no row, and one whose row names other stacks; and it
+// reads the rows of the real table.
+func TestAlertTableCheckerFails(t *testing.T) {
+	env := envByName(t, "prod")
+	envOf := map[string]config.Environment{"audit-prod": env, "client-ezra-prod": env}
+	base := env.Alerts.RunbookBaseURL + alertRunbooks + "/"
+	audit := alertLink{"audit-prod", "alarm", "stratum-prod-audit-root-usage", base + "root-usage.md"}
+	client := alertLink{"client-ezra-prod", "budget", "stratum-prod-ezra-budget", base + "budget.md"}
+	doc := []byte("# x\n\n## Alerts\n\n| alert | runbook | from |\n| --- | --- | --- |\n" +
+		"| `stratum-<env>-audit-root-usage` | [root-usage](runbooks/alerts/root-usage.md) | `audit-<env>` |\n" +
+		"| `stratum-<env>-budget` | [budget](runbooks/alerts/budget.md) | `foundation-<env>`, `client-<client>-<env>` |\n\n## Next\n" +
+		"| `x` | [db-cpu](runbooks/alerts/db-cpu.md) | `database-<client>-<env>` |\n")
+	table := parseAlertTable(doc)
+	if got := alertTableProblems([]alertLink{audit, client}, envOf, table); len(got) != 0 {
+		t.Fatalf("alerts in the table: %v", got)
+	}
+	if _, ok := table["db-cpu"]; ok {
+		t.Errorf("parseAlertTable read a row after the Alerts section: %v", table)
+	}
+	for name, tc := range map[string]struct {
+		link alertLink
+		want string
+	}{
+		"no row":      {alertLink{"audit-prod", "alarm", "stratum-prod-audit-kms-key-deletion", base + "kms-key-deletion.md"}, "not in the alert table"},
+		"other stack": {alertLink{"audit-prod", "budget", "stratum-prod-audit-budget", base + "budget.md"}, "not audit-<env>"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := alertTableProblems([]alertLink{tc.link}, envOf, table)
+			if !strings.Contains(strings.Join(got, "\n"), tc.want) {
+				t.Errorf("alertTableProblems = %v, want a problem mentioning %q", got, tc.want)
+			}
+		})
+	}
+	real, err := os.ReadFile(filepath.Join("..", alertTable))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := parseAlertTable(real); len(rows) < 20 || !slices.Contains(rows["root-usage"], "audit-<env>") {
+		t.Errorf("%s: read %d runbooks from the alert table (%v), want every alert's", alertTable, len(rows), rows)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
+	"stratum/contract"
 	"stratum/internal/testenv"
 	"stratum/internal/tfcheck"
 )
@@ -114,8 +115,9 @@ func preventDestroyed(j tfJSON) []string {
 // prevent_destroy, so that no change (the Terraform tier's included) can
 // quietly drop a production protection: every PostgreSQL instance and the
 // keys of its storage and credentials in an environment with
-// Database.PreventDestroy, the backup vaults of every environment with
-// DeletionProtection, and the hosted zone of every production environment.
+// Database.PreventDestroy, the backup vaults and the audit's buckets and
+// trail key of every environment with DeletionProtection, and the hosted
+// zone of every production environment.
 func TestPreventDestroyWhereDataLives(t *testing.T) {
 	s := defaultSynth(t)
 	for _, env := range config.Environments() {
@@ -126,12 +128,14 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 			for _, addr := range preventDestroyed(s.stack(t, name)) {
 				typ := strings.SplitN(addr, ".", 2)[0]
 				databases := strings.HasPrefix(name, "database-")
+				audit := strings.HasPrefix(name, string(contract.Audit)+"-")
 				switch {
 				case databases && (typ == "aws_db_instance" || typ == "aws_kms_key") && env.Database.PreventDestroy:
+				case audit && (typ == "aws_s3_bucket" || typ == "aws_kms_key") && env.DeletionProtection:
 				case typ == "aws_backup_vault" && env.DeletionProtection:
 				case typ == "aws_route53_zone" && env.Production && strings.HasPrefix(name, "platform-"):
 				default:
-					t.Errorf("stack %s: %s has prevent_destroy; want it only on databases and their keys (Database.PreventDestroy), backup vaults (DeletionProtection) and production hosted zones", name, addr)
+					t.Errorf("stack %s: %s has prevent_destroy; want it only on databases and their keys (Database.PreventDestroy), backup vaults and the audit's buckets and key (DeletionProtection) and production hosted zones", name, addr)
 				}
 			}
 			j := s.stack(t, name)
@@ -139,6 +143,18 @@ func TestPreventDestroyWhereDataLives(t *testing.T) {
 			if strings.HasPrefix(name, "database-") {
 				want["aws_db_instance"] = env.Database.PreventDestroy
 				want["aws_kms_key"] = env.Database.PreventDestroy
+			}
+			if strings.HasPrefix(name, string(contract.Audit)+"-") {
+				// The trail's bucket and key, and AWS Config's bucket: the
+				// record of who did what. (The audit topic's key is not.)
+				want["aws_s3_bucket"] = env.DeletionProtection
+				for rname, cfg := range j.resources("aws_kms_key") {
+					lc, _ := cfg["lifecycle"].(map[string]any)
+					trailKey := strings.HasPrefix(rname, "trail_")
+					if got := lc["prevent_destroy"] == true; got != (trailKey && env.DeletionProtection) {
+						t.Errorf("stack %s: aws_kms_key.%s prevent_destroy = %t, want %t", name, rname, got, trailKey && env.DeletionProtection)
+					}
+				}
 			}
 			for kind, want := range want {
 				for rname, cfg := range j.resources(kind) {

@@ -17,7 +17,10 @@ func TestValidateClientStackNames(t *testing.T) {
 	eu.Name, eu.Network.CIDR, eu.Domain = "eu", "10.50.0.0/16", "eu.stratum.example.com"
 	eu.State.Bucket, eu.State.LockTable = "stratum-eu-tfstate", "stratum-eu-tflock"
 	eu.State.AccessLogBucket = "stratum-eu-s3-access-logs"
-	// In dev's account, whose GitHub identity provider dev creates.
+	// In dev's account and region, whose GitHub identity provider,
+	// GuardDuty detector and IAM Access Analyzer dev creates.
+	eu.Audit.TrailBucket = "stratum-eu-audit-trail"
+	eu.Audit.GuardDuty, eu.Audit.AccessAnalyzer = config.GuardDuty{}, false
 	gh := *eu.CI.GitHub
 	gh.ExistingProvider = true
 	eu.CI.GitHub = &gh

@@ -104,7 +104,8 @@ func TestFinerKeys(t *testing.T) {
 	}{
 		{"constructs/vpn, which only foundation stacks use", func(m fstest.MapFS) { editFunc(t, m, "constructs/vpn/vpn.go", "New") }, layer("foundation-")},
 		{"constructs/namespace, which only client stacks use", func(m fstest.MapFS) { editFunc(t, m, "constructs/namespace/namespace.go", "New") }, layer("client-")},
-		{"constructs/bucket, used by bootstrap and client stacks", func(m fstest.MapFS) { editFunc(t, m, "constructs/bucket/bucket.go", "New") }, layer("bootstrap-", "client-")},
+		{"constructs/bucket, used by bootstrap, audit and client stacks", func(m fstest.MapFS) { editFunc(t, m, "constructs/bucket/bucket.go", "New") }, layer("bootstrap-", "audit-", "client-")},
+		{"constructs/trail, which only audit stacks use", func(m fstest.MapFS) { editFunc(t, m, "constructs/trail/trail.go", "New") }, layer("audit-")},
 		{"the client stack's builder", func(m fstest.MapFS) { editFunc(t, m, "stacks/client.go", "NewClient") }, layer("client-")},
 		{"the database stack's builder", func(m fstest.MapFS) { editFunc(t, m, "stacks/databases.go", "NewDatabase") }, layer("database-")},
 		{"the SSM contract, which every stack uses", func(m fstest.MapFS) { editFunc(t, m, "contract/parameter.go", "String.Import") }, all},

@@ -15,8 +15,14 @@ const (
 	Dev
 )
 
-// inAccount moves e to account, with its break-glass and team roles.
+// inAccount moves e to account, with its break-glass and team roles; it
+// leaves the account's GuardDuty detector, IAM Access Analyzer and AWS
+// Config recorder (one of each per account and region) to the account's
+// other environments.
 func inAccount(e *config.Environment, account string) {
+	e.Audit.GuardDuty = config.GuardDuty{}
+	e.Audit.AccessAnalyzer = false
+	e.Audit.Config = config.AWSConfig{}
 	old := e.AccountID
 	e.AccountID = account
 	if e.Cluster.BreakGlassRoleARN != "" {
@@ -664,4 +670,118 @@ var EnvironmentCases = []RuleCase[[]config.Environment]{
 			e[Staging].Alerts.Budget.ActivateCostAllocationTags = true
 		},
 		Owner: `environment "staging"`, Field: "Alerts.Budget.ActivateCostAllocationTags", Value: "true", Want: `environment "prod" activates the cost allocation tags of account 111111111111`},
+
+	// Audit (config/audit.go).
+	{Name: "trail bucket",
+		Good:  func(e []config.Environment) { e[Prod].Audit.TrailBucket = "acme-prod-cloudtrail" },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.TrailBucket = "Stratum_Audit" },
+		Field: "Audit.TrailBucket", Value: "Stratum_Audit", Want: "S3 bucket name"},
+	{Name: "trail bucket of its own",
+		Bad:   func(e []config.Environment) { e[Prod].Audit.TrailBucket = "stratum-prod-s3-access-logs" },
+		Field: "Audit.TrailBucket", Value: "stratum-prod-s3-access-logs", Want: "a bucket of its own"},
+	{Name: "trail bucket shared",
+		Bad:   func(e []config.Environment) { e[Staging].Audit.TrailBucket = "stratum-prod-audit-trail" },
+		Owner: `environment "staging"`, Field: "Audit.TrailBucket", Value: "stratum-prod-audit-trail", Want: `environment "prod"'s Audit.TrailBucket`},
+	{Name: "trail bucket is another environment's state bucket",
+		Bad:   func(e []config.Environment) { e[Staging].Audit.TrailBucket = "stratum-dev-tfstate" },
+		Owner: `environment "staging"`, Field: "Audit.TrailBucket", Value: "stratum-dev-tfstate", Want: `environment "dev"'s State.Bucket`},
+	{Name: "trail retention",
+		Good:  func(e []config.Environment) { e[Dev].Audit.TrailRetentionDays = 90 },
+		Bad:   func(e []config.Environment) { e[Dev].Audit.TrailRetentionDays = 30 },
+		Owner: `environment "dev"`, Field: "Audit.TrailRetentionDays", Value: "30", Want: "at least 90 days"},
+	{Name: "a year of audit logs in production",
+		Good: func(e []config.Environment) {
+			e[Prod].Audit.TrailRetentionDays, e[Prod].Audit.ObjectLockDays = 365, 365
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Audit.TrailRetentionDays = 364 },
+		Field: "Audit.TrailRetentionDays", Value: "364", Want: "at least 365 days in production"},
+	{Name: "object lock within the retention",
+		Good:  func(e []config.Environment) { e[Prod].Audit.ObjectLockDays = 400 },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.ObjectLockDays = 401 },
+		Field: "Audit.ObjectLockDays", Value: "401", Want: "1 to Audit.TrailRetentionDays (400)"},
+	{Name: "object lock in production",
+		Good:  func(e []config.Environment) { e[Staging].Audit.ObjectLockDays = 30 },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.ObjectLockDays = 0 },
+		Field: "Audit.ObjectLockDays", Value: "0", Want: "at least 365 in production"},
+	{Name: "object lock only where data is protected",
+		Bad:   func(e []config.Environment) { e[Dev].Audit.ObjectLockDays = 30 },
+		Owner: `environment "dev"`, Field: "Audit.ObjectLockDays", Value: "30", Want: "0 without DeletionProtection"},
+	{Name: "data event scope",
+		Good:  func(e []config.Environment) { e[Dev].Audit.DataEvents.StateBucket = config.DataEventsWrites },
+		Bad:   func(e []config.Environment) { e[Dev].Audit.DataEvents.StateBucket = "reads" },
+		Owner: `environment "dev"`, Field: "Audit.DataEvents.StateBucket", Value: "reads", Want: `one of "none", "writes" or "all"`},
+	{Name: "state reads recorded in production",
+		Good:  func(e []config.Environment) { e[Staging].Audit.DataEvents.StateBucket = config.DataEventsNone },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.DataEvents.StateBucket = config.DataEventsWrites },
+		Field: "Audit.DataEvents.StateBucket", Value: "writes", Want: `"all" in production`},
+	{Name: "client bucket writes recorded in production",
+		Good:  func(e []config.Environment) { e[Prod].Audit.DataEvents.ClientBuckets = config.DataEventsWrites },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.DataEvents.ClientBuckets = "" },
+		Field: "Audit.DataEvents.ClientBuckets", Value: `""`, Want: `"writes" in production or more`},
+	{Name: "GuardDuty severity",
+		Good:  func(e []config.Environment) { e[Prod].Audit.GuardDuty.MinimumSeverity = "CRITICAL" },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.GuardDuty.MinimumSeverity = "SEVERE" },
+		Field: "Audit.GuardDuty.MinimumSeverity", Value: "SEVERE", Want: "one of GuardDuty's severities LOW, MEDIUM, HIGH, CRITICAL"},
+	{Name: "GuardDuty severity as GuardDuty spells it",
+		Good:  func(e []config.Environment) { e[Staging].Audit.GuardDuty.MinimumSeverity = "" },
+		Bad:   func(e []config.Environment) { e[Staging].Audit.GuardDuty.MinimumSeverity = "high" },
+		Owner: `environment "staging"`, Field: "Audit.GuardDuty.MinimumSeverity", Value: "high", Want: "LOW, MEDIUM, HIGH, CRITICAL"},
+	{Name: "GuardDuty protection needs the detector",
+		Good:  func(e []config.Environment) { e[Dev].Audit.GuardDuty.RDSLoginEvents = true },
+		Bad:   func(e []config.Environment) { e[Dev].Audit.GuardDuty = config.GuardDuty{EKSAuditLogs: true} },
+		Owner: `environment "dev"`, Field: "Audit.GuardDuty.EKSAuditLogs", Value: "true", Want: "false without Audit.GuardDuty.Enabled"},
+	{Name: "GuardDuty in production",
+		Good:  func(e []config.Environment) { e[Dev].Audit.GuardDuty = config.GuardDuty{} },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.GuardDuty = config.GuardDuty{} },
+		Field: "Audit.GuardDuty.Enabled", Value: "false", Want: "true in production"},
+	{Name: "IAM Access Analyzer in production",
+		Good:  func(e []config.Environment) { e[Staging].Audit.AccessAnalyzer = false },
+		Bad:   func(e []config.Environment) { e[Prod].Audit.AccessAnalyzer = false },
+		Field: "Audit.AccessAnalyzer", Value: "false", Want: "true in production"},
+	{Name: "AWS Config in production",
+		Good: func(e []config.Environment) {
+			e[Staging].Audit.Config = config.AWSConfig{Enabled: true, Bucket: "stratum-staging-audit-config"}
+		},
+		Bad:   func(e []config.Environment) { e[Prod].Audit.Config = config.AWSConfig{} },
+		Field: "Audit.Config.Enabled", Value: "false", Want: "true in production"},
+	{Name: "AWS Config bucket",
+		Bad:   func(e []config.Environment) { e[Prod].Audit.Config.Bucket = "Stratum Config" },
+		Field: "Audit.Config.Bucket", Value: "Stratum Config", Want: "S3 bucket name"},
+	{Name: "AWS Config bucket is not the locked trail bucket",
+		Bad:   func(e []config.Environment) { e[Prod].Audit.Config.Bucket = "stratum-prod-audit-trail" },
+		Field: "Audit.Config.Bucket", Value: "stratum-prod-audit-trail", Want: "does not deliver to a bucket with object lock"},
+	{Name: "AWS Config bucket only with AWS Config",
+		Bad:   func(e []config.Environment) { e[Dev].Audit.Config.Bucket = "stratum-dev-audit-config" },
+		Owner: `environment "dev"`, Field: "Audit.Config.Bucket", Value: "stratum-dev-audit-config", Want: "empty without Audit.Config.Enabled"},
+	{Name: "one GuardDuty detector per account and region",
+		Good: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true
+			e[Staging].Region, e[Staging].Network.AvailabilityZones = "us-east-2", []string{"us-east-2a", "us-east-2b", "us-east-2c"}
+			e[Staging].Audit.GuardDuty.Enabled = true // another region
+		},
+		Bad: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true
+			e[Staging].Audit.GuardDuty.Enabled = true
+		},
+		Owner: `environment "staging"`, Field: "Audit.GuardDuty.Enabled", Value: "true", Want: `environment "prod" already creates the GuardDuty detector of account 111111111111 in us-east-1`},
+	{Name: "one IAM Access Analyzer per account and region",
+		Bad: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true
+			e[Staging].Audit.AccessAnalyzer = true
+		},
+		Owner: `environment "staging"`, Field: "Audit.AccessAnalyzer", Value: "true", Want: `environment "prod" already creates the IAM Access Analyzer`},
+	{Name: "one AWS Config recorder per account and region",
+		Bad: func(e []config.Environment) {
+			inAccount(&e[Staging], "111111111111")
+			e[Staging].CI.GitHub.ExistingProvider = true
+			e[Staging].Audit.Config = config.AWSConfig{Enabled: true, Bucket: "stratum-staging-audit-config"}
+		},
+		Owner: `environment "staging"`, Field: "Audit.Config.Enabled", Value: "true", Want: `environment "prod" already creates the AWS Config recorder`},
+	{Name: "audit budget",
+		Good:  func(e []config.Environment) { e[Dev].Audit.MonthlyBudgetUSD = 1 },
+		Bad:   func(e []config.Environment) { e[Dev].Audit.MonthlyBudgetUSD = 0 },
+		Owner: `environment "dev"`, Field: "Audit.MonthlyBudgetUSD", Value: "0", Want: "budget of their own"},
 }

@@ -53,6 +53,8 @@ func SecondProduction(envs []config.Environment) config.Environment {
 	e.State.Bucket, e.State.LockTable = "stratum-prod-eu-tfstate", "stratum-prod-eu-tflock"
 	e.State.AccessLogBucket = "stratum-prod-eu-s3-access-logs"
 	e.Domain = "prod-eu.stratum.example.com"
+	e.Audit.TrailBucket = "stratum-prod-eu-audit-trail"
+	e.Audit.Config.Bucket = "stratum-prod-eu-audit-config"
 	// Same account as prod: IAM is global, so prod's CI identity provider
 	// serves prod-eu too, and prod activates the account's cost
 	// allocation tags.

@@ -16,6 +16,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlogging"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketobjectlockconfiguration"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpublicaccessblock"
@@ -72,6 +73,35 @@ type Props struct {
 	// a bucket whose default encryption is SSE-KMS. Key must then be nil.
 	// Default: nil (an SSE-KMS bucket that receives no logs).
 	ReceivesAccessLogs *AccessLogSources
+	// ObjectLock, when set, turns S3 Object Lock on and locks every object
+	// version written to the bucket for its default retention: see
+	// ObjectLock. Object Lock cannot be turned off once on. Default: nil
+	// (no object lock).
+	ObjectLock *ObjectLock
+	// PreventDestroy makes Terraform refuse any plan that would destroy
+	// or replace the bucket (lifecycle prevent_destroy), for buckets whose
+	// objects must outlive a bad change. Default: false.
+	PreventDestroy bool
+}
+
+// Object Lock retention modes (S3's names).
+const (
+	// Compliance: nobody, the account's root user included, can delete
+	// or overwrite a locked version, shorten its retention or change its
+	// mode until its retention ends.
+	Compliance = "COMPLIANCE"
+	// Governance: principals allowed s3:BypassGovernanceRetention can.
+	Governance = "GOVERNANCE"
+)
+
+// ObjectLock is a bucket's default Object Lock retention.
+type ObjectLock struct {
+	// Mode is Compliance or Governance. Required.
+	Mode string
+	// Days is how long each new object version is locked. Required: at
+	// least 1, and at most Lifecycle.ExpirationDays when that is set (a
+	// version cannot expire while it is locked).
+	Days int
 }
 
 // AccessLogs is where a bucket's server access logs go.
@@ -101,32 +131,61 @@ type Bucket struct {
 	Name, ARN *string
 	// Key encrypts the objects; nil for the AWS managed aws/s3 key.
 	Key *kms.Key
+	// Policy is the bucket policy: what writes to the bucket on the
+	// strength of a PolicyStatements grant (a service delivering logs)
+	// depends on it.
+	Policy s3bucketpolicy.S3BucketPolicy
+}
+
+func (p *Props) validate() error {
+	if p.Name == "" {
+		return fmt.Errorf("Name is required")
+	}
+	if problem := awsrules.S3BucketNameProblem(p.Name); problem != "" {
+		return fmt.Errorf("Name %q is invalid: want %s", p.Name, problem)
+	}
+	logTarget := p.ReceivesAccessLogs
+	if logTarget != nil && (p.Key != nil || logTarget.Account == nil || len(logTarget.BucketARNs) == 0) {
+		return fmt.Errorf("ReceivesAccessLogs needs Account and BucketARNs, and no Key: S3 delivers server access logs only to SSE-S3 buckets")
+	}
+	if p.AccessLogs != nil && p.AccessLogs.Bucket == nil {
+		return fmt.Errorf("AccessLogs.Bucket is required")
+	}
+	if l := p.ObjectLock; l != nil {
+		switch exp := p.Lifecycle.ExpirationDays; {
+		case l.Mode != Compliance && l.Mode != Governance:
+			return fmt.Errorf("ObjectLock.Mode %q is invalid: want %q or %q", l.Mode, Compliance, Governance)
+		case l.Days < 1 || (exp > 0 && l.Days > exp):
+			return fmt.Errorf("ObjectLock.Days %d is invalid: want 1 to Lifecycle.ExpirationDays (%d), or more without expiration", l.Days, exp)
+		case logTarget != nil:
+			return fmt.Errorf("ObjectLock is set on a bucket that ReceivesAccessLogs: S3 refuses a server access log target with a default retention")
+		}
+	}
+	return nil
 }
 
 // New creates the bucket and its companion resources.
 func New(scope constructs.Construct, id string, props *Props) *Bucket {
-	if props == nil || props.Name == "" {
-		panic(fmt.Sprintf("bucket.New %q: Name is required", id))
+	if props == nil {
+		props = &Props{}
 	}
-	if problem := awsrules.S3BucketNameProblem(props.Name); problem != "" {
-		panic(fmt.Sprintf("bucket.New %q: Name %q is invalid: want %s", id, props.Name, problem))
+	if err := props.validate(); err != nil {
+		panic(fmt.Sprintf("bucket.New %q: %v", id, err))
 	}
 	var keyARN *string
 	if props.Key != nil {
 		keyARN = props.Key.ARN
 	}
 	logTarget := props.ReceivesAccessLogs
-	if logTarget != nil && (props.Key != nil || logTarget.Account == nil || len(logTarget.BucketARNs) == 0) {
-		panic(fmt.Sprintf("bucket.New %q: ReceivesAccessLogs needs Account and BucketARNs, and no Key: S3 delivers server access logs only to SSE-S3 buckets", id))
-	}
-	if props.AccessLogs != nil && props.AccessLogs.Bucket == nil {
-		panic(fmt.Sprintf("bucket.New %q: AccessLogs.Bucket is required", id))
-	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
+	cfg := &s3bucket.S3BucketConfig{
 		Bucket:       jsii.String(props.Name),
 		ForceDestroy: jsii.Bool(false),
-	})
+	}
+	if props.PreventDestroy {
+		cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), cfg)
 	versioning := s3bucketversioning.NewS3BucketVersioningA(c, jsii.String("versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
 		Bucket: b.Id(),
 		VersioningConfiguration: &s3bucketversioning.S3BucketVersioningVersioningConfiguration{
@@ -197,7 +256,7 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 	policy := dataawsiampolicydocument.NewDataAwsIamPolicyDocument(c, jsii.String("policy-document"), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{
 		Statement: statements,
 	})
-	s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
+	bucketPolicy := s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
 		Bucket: b.Id(),
 		Policy: policy.Json(),
 		// S3 rejects a policy change while the public access block is
@@ -253,6 +312,22 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 		// Noncurrent-version rules need versioning to be on first.
 		DependsOn: &[]cdktf.ITerraformDependable{versioning},
 	})
+	if l := props.ObjectLock; l != nil {
+		// Turned on here rather than with the bucket's object_lock_enabled,
+		// which would replace an existing bucket: S3 turns Object Lock on
+		// for a versioned bucket in place.
+		s3bucketobjectlockconfiguration.NewS3BucketObjectLockConfigurationA(c, jsii.String("object-lock"), &s3bucketobjectlockconfiguration.S3BucketObjectLockConfigurationAConfig{
+			Bucket:            b.Id(),
+			ObjectLockEnabled: jsii.String("Enabled"),
+			Rule: &s3bucketobjectlockconfiguration.S3BucketObjectLockConfigurationRuleA{
+				DefaultRetention: &s3bucketobjectlockconfiguration.S3BucketObjectLockConfigurationRuleDefaultRetentionA{
+					Mode: jsii.String(l.Mode),
+					Days: jsii.Number(float64(l.Days)),
+				},
+			},
+			DependsOn: &[]cdktf.ITerraformDependable{versioning},
+		})
+	}
 	if l := props.AccessLogs; l != nil {
 		prefix := l.Prefix
 		if prefix == "" {
@@ -271,7 +346,7 @@ func New(scope constructs.Construct, id string, props *Props) *Bucket {
 			},
 		})
 	}
-	return &Bucket{Bucket: b, Name: b.Bucket(), ARN: b.Arn(), Key: props.Key}
+	return &Bucket{Bucket: b, Name: b.Bucket(), ARN: b.Arn(), Key: props.Key, Policy: bucketPolicy}
 }
 
 // GrantRead lets grantee list the bucket and read its objects, and

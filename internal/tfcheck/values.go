@@ -146,7 +146,15 @@ func name(f fakes, parts ...string) string {
 // contract.Declared names them) a realistic value. A parameter declared in
 // the contract without an entry here makes the tier fail and names it.
 var ssmShapes = map[string]ssmShape{
-	"bootstrap/logs/access-log-bucket":     str(func(f fakes, _ string) string { return f.env.State.AccessLogBucket }),
+	"bootstrap/logs/access-log-bucket": str(func(f fakes, _ string) string { return f.env.State.AccessLogBucket }),
+	"audit/trail/arn":                  str(func(f fakes, _ string) string { return f.arn("cloudtrail", "trail/"+f.env.AuditNames().Trail) }),
+	"audit/trail/bucket":               str(func(f fakes, _ string) string { return f.env.Audit.TrailBucket }),
+	"audit/trail/log-group":            str(func(f fakes, _ string) string { return f.env.AuditNames().LogGroup }),
+	"audit/kms-key-arn":                str(func(f fakes, _ string) string { return f.keyARN("audit-key") }),
+	"audit/alarms/topic-arn": str(func(f fakes, _ string) string {
+		return f.namedARN("aws_sns_topic", f.env.AuditNames().Topic)
+	}),
+
 	"foundation/vpc/id":                    str(func(f fakes, _ string) string { return f.id("vpc", "vpc") }),
 	"foundation/vpc/cidr":                  str(func(f fakes, _ string) string { return f.env.Network.CIDR }),
 	"foundation/subnets/public":            ids("subnet", "public"),

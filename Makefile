@@ -22,7 +22,7 @@ GEN_DONE := $(GEN)/.stratum-generated
 SCHEMAS  := .gen/schemas/gitlab-ci.json
 
 # The Terraform tier (go test ./stacks, TestTerraform) and the Kubernetes
-# tier (go test ./internal/kubecheck) write their summaries here; go test
+# tier (go test ./testkit/kubecheck) write their summaries here; go test
 # shows a passing test's output only with -v.
 TIER_REPORT      := .gen/terraform-tier.txt
 KUBE_TIER_REPORT := .gen/kubernetes-tier.txt
@@ -43,7 +43,7 @@ test: $(GEN_DONE) $(SCHEMAS) $(TEST_SERVERS)
 	@rm -f $(TIER_REPORT) $(KUBE_TIER_REPORT)
 	STRATUM_TIER_REPORT=$(CURDIR)/$(TIER_REPORT) STRATUM_KUBE_TIER_REPORT=$(CURDIR)/$(KUBE_TIER_REPORT) go test -timeout 30m ./...
 	@cat $(TIER_REPORT) 2>/dev/null || echo "terraform tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./stacks runs it again"
-	@cat $(KUBE_TIER_REPORT) 2>/dev/null || echo "kubernetes tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./internal/kubecheck runs it again"
+	@cat $(KUBE_TIER_REPORT) 2>/dev/null || echo "kubernetes tier: go test reused its cached result (nothing it checks changed); go test -count=1 ./testkit/kubecheck runs it again"
 
 # Every stack as plain Terraform HCL, the way out of cdktf (docs/exit.md).
 hcl: $(GEN_DONE)

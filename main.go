@@ -8,7 +8,7 @@
 //	stratum <command> …      run one of the commands below (stratum help lists them)
 //	stratum help <command>   print a command's help
 //
-// Exit codes (internal/cli, the README's table): 0 done, 1 failed, 2 a
+// Exit codes (tools/cli, the README's table): 0 done, 1 failed, 2 a
 // result to act on (only where a command's help says so), 64 usage error.
 package main
 
@@ -25,27 +25,27 @@ import (
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/changes"
 	"stratum/clients"
 	"stratum/config"
-	"stratum/dbusers"
-	"stratum/drift"
-	"stratum/generate"
-	"stratum/githubtrust"
-	"stratum/gitlabsettings"
-	"stratum/internal/cli"
-	"stratum/internal/hclexport"
-	"stratum/migrate"
-	"stratum/pipelines"
-	"stratum/placeholders"
-	"stratum/policy"
-	"stratum/review"
-	"stratum/scan"
-	"stratum/scpcheck"
-	"stratum/stackgraph"
 	"stratum/stacks"
-	"stratum/support"
-	"stratum/synth"
+	"stratum/tools/changes"
+	"stratum/tools/cli"
+	"stratum/tools/dbusers"
+	"stratum/tools/drift"
+	"stratum/tools/generate"
+	"stratum/tools/githubtrust"
+	"stratum/tools/gitlabsettings"
+	"stratum/tools/hclexport"
+	"stratum/tools/migrate"
+	"stratum/tools/pipelines"
+	"stratum/tools/placeholders"
+	"stratum/tools/policy"
+	"stratum/tools/review"
+	"stratum/tools/scan"
+	"stratum/tools/scpcheck"
+	"stratum/tools/stackgraph"
+	"stratum/tools/support"
+	"stratum/tools/synth"
 )
 
 // command is one subcommand: it gets the program's context (cancelled on
@@ -71,7 +71,7 @@ var commands = map[string]command{
 	"graph":           {summary: "print the stack graph of cdktf.out (JSON, DOT or Mermaid)", run: stackgraph.Main},
 	"hcl":             {summary: "write every stack as plain Terraform HCL into hcl.out/stacks (make hcl)", run: hclexport.Command(checkConfig, buildApp)},
 	"migrate":         {summary: "move resources from a monolithic state into the stacks' states (plan|apply|verify|rollback|retire|imports)", run: migrate.Main},
-	"policy":          {summary: "evaluate the policies (policy/rego) over a stack's plan (terraform show -json) or every synthesized stack", run: policy.Main},
+	"policy":          {summary: "evaluate the policies (tools/policy/rego) over a stack's plan (terraform show -json) or every synthesized stack", run: policy.Main},
 	"placeholders":    {summary: "list the configuration values still set to this repository's examples (accounts, domains, repository)", run: placeholders.Main},
 	"review":          {summary: "summarize what the working tree changes in the snapshots and generated files (make update prints it)", run: review.Main},
 	"scan":            {summary: "judge trivy's scan of the HCL export against .trivyignore.yaml (unaccepted HIGH/CRITICAL findings, stale entries)", run: scan.Main},

@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/cli"
-	"stratum/internal/runbookcheck"
 	"stratum/stacks"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/runbookcheck"
+	"stratum/tools/cli"
 )
 
 // runbooks is where the operational runbooks live.

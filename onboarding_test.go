@@ -19,11 +19,11 @@ import (
 	"time"
 
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
-	"stratum/generate"
-	"stratum/internal/testenv"
-	"stratum/review"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/testenv"
+	"stratum/tools/generate"
+	"stratum/tools/review"
 )
 
 // onboardingDoc is the guide a newcomer follows.

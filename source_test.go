@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	_ "stratum/internal/golden" // accepts -update, which `go test ./... -update` passes everywhere
-	"stratum/synth"
+	_ "stratum/testkit/golden" // accepts -update, which `go test ./... -update` passes everywhere
+	"stratum/tools/synth"
 )
 
 // TestSourceHoldsEveryGoFile: the source embedded in the program (the

@@ -6,9 +6,9 @@ import (
 
 	"stratum/awsrules"
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
-	"stratum/config/configtest"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/configtest"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 
 	"stratum/awsrules"
 	"stratum/config"
-	"stratum/config/configtest"
+	"stratum/testkit/configtest"
 )
 
 // Indexes of the environments in config.Environments().

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"stratum/config"
-	"stratum/iameval"
+	"stratum/tools/iameval"
 )
 
 func TestForStack(t *testing.T) {

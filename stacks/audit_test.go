@@ -14,7 +14,7 @@ import (
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
-	"stratum/iameval"
+	"stratum/tools/iameval"
 )
 
 // auditTargets are the audit layer's resources in env as IAM requests

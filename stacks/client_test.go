@@ -10,11 +10,11 @@ import (
 	"testing"
 
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/constructs/irsa"
 	"stratum/constructs/namespace"
 	"stratum/contract"
+	"stratum/testkit/clientstest"
 )
 
 // clientStack is one client stack of a synthesized app, with the

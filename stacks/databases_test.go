@@ -10,10 +10,10 @@ import (
 
 	"stratum/awsrules"
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/testenv"
 )
 
 // constructPath is the construct path cdktf records for a resource

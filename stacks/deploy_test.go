@@ -14,7 +14,7 @@ import (
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
-	"stratum/iameval"
+	"stratum/tools/iameval"
 )
 
 // layerRole is a deploy or plan role of bootstrap-<env> as IAM would

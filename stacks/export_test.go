@@ -6,7 +6,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/stackgraph"
+	"stratum/tools/stackgraph"
 )
 
 // Exported for the external tests of generated files (generated_test.go),

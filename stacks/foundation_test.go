@@ -13,7 +13,7 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/testenv"
 )
 
 // foundation is one synthesized foundation stack with its environment.

@@ -15,11 +15,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 
-	"stratum/architecture"
 	"stratum/config"
-	"stratum/generate"
-	"stratum/internal/golden"
 	"stratum/stacks"
+	"stratum/testkit/golden"
+	"stratum/tools/architecture"
+	"stratum/tools/generate"
 )
 
 // TestGeneratedFilesAreCurrent: every committed generated file equals what

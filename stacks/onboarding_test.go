@@ -12,10 +12,10 @@ import (
 	"testing"
 
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/testenv"
 )
 
 // newcomer is the client the onboarding tests append to the real slice:

@@ -13,7 +13,7 @@ import (
 	"stratum/constructs/eks"
 	"stratum/constructs/nodegroup"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/testenv"
 )
 
 func jsonList(v any) []any { l, _ := v.([]any); return l }

@@ -7,9 +7,9 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/config/configtest"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/configtest"
+	"stratum/testkit/testenv"
 )
 
 // TestProductionProtections: the synthesized stacks of every production

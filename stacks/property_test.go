@@ -13,11 +13,11 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
-	"stratum/clients/clientstest"
 	"stratum/config"
-	"stratum/config/configtest"
 	"stratum/contract"
-	"stratum/internal/testenv"
+	"stratum/testkit/clientstest"
+	"stratum/testkit/configtest"
+	"stratum/testkit/testenv"
 )
 
 // candidate is a configuration the validation tests hold to be valid.

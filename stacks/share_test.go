@@ -5,7 +5,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/internal/stateshare"
+	"stratum/tools/stateshare"
 )
 
 // TestStateShares: no state holds more than one client's data, and the

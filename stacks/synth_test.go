@@ -16,9 +16,9 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/golden"
-	"stratum/internal/hclexport"
-	"stratum/synthesis"
+	"stratum/testkit/golden"
+	"stratum/tools/hclexport"
+	"stratum/tools/synthesis"
 )
 
 const snapshotDir = "../__snapshots__"

@@ -12,8 +12,8 @@ import (
 	"stratum/clients"
 	"stratum/config"
 	"stratum/contract"
-	"stratum/internal/testenv"
-	"stratum/internal/tfcheck"
+	"stratum/testkit/testenv"
+	"stratum/testkit/tfcheck"
 )
 
 // EnvTierReport names a file the Terraform tier writes its summary to;
@@ -27,7 +27,7 @@ const (
 )
 
 // TestTerraform runs the real Terraform CLI over every synthesized stack
-// (internal/tfcheck): validate, a mocked plan and apply, the HCL export
+// (testkit/tfcheck): validate, a mocked plan and apply, the HCL export
 // validated too, and OpenTofu when a tofu binary is available. Without
 // terraform or the AWS provider it skips with a SKIPPED line, except in CI.
 func TestTerraform(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/config/configtest"
+	"stratum/testkit/configtest"
 )
 
 // TestValidateClientStackNames: environment names with hyphens can make

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"stratum/constructs/kms"
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 func validProps() Props {

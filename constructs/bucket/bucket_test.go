@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 // TestNewRefusesBadNames: a name S3 would refuse panics before anything is

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	_ "stratum/internal/golden" // accepts -update like every test package
+	_ "stratum/testkit/golden" // accepts -update like every test package
 )
 
 func TestValidate(t *testing.T) {

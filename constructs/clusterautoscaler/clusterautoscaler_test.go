@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"stratum/awsrules"
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 // TestImageForEverySupportedVersion: every Kubernetes version validation

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"stratum/constructs/kms"
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 func validProps() Props {

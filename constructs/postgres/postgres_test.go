@@ -9,7 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 func validProps() Props {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/aws/jsii-runtime-go"
 
-	"stratum/constructs/propstest"
+	"stratum/testkit/propstest"
 )
 
 func validProps() Props {

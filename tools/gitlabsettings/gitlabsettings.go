@@ -1,0 +1,224 @@
+// Package gitlabsettings is `stratum gitlab-settings`: it checks (or
+// applies) what the generated .gitlab-ci.yml relies on but cannot say
+// itself, through GitLab's REST API: a pipeline schedule on the default
+// branch with the drift check's cron (config.Pipelines.DriftSchedule,
+// UTC), active — GitLab runs the drift and support jobs only from one —
+// and the process mode oldest_first of each environment's resource group
+// (pipelines.ResourceGroup), so that queued child pipelines of an
+// environment run in the order their commits were merged.
+package gitlabsettings
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	"stratum/config"
+	"stratum/tools/cli"
+	"stratum/tools/pipelines"
+)
+
+// Client talks to one GitLab project.
+type Client struct {
+	// URL is the instance (https://gitlab.com).
+	URL string
+	// Project is group/project.
+	Project string
+	// Token is a token with the api scope (a project access token of a
+	// maintainer for apply).
+	Token string
+	HTTP  *http.Client
+}
+
+func (c Client) do(method, path string, form url.Values, out any) (int, error) {
+	u := strings.TrimSuffix(c.URL, "/") + "/api/v4/projects/" + url.PathEscape(c.Project) + path
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		return 0, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.Token != "" {
+		req.Header.Set("PRIVATE-TOKEN", c.Token)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusNotFound {
+		return resp.StatusCode, nil
+	}
+	if resp.StatusCode >= 300 {
+		return resp.StatusCode, fmt.Errorf("%s %s: %s: %s", method, u, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, u, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+type schedule struct {
+	ID           int    `json:"id"`
+	Description  string `json:"description"`
+	Ref          string `json:"ref"`
+	Cron         string `json:"cron"`
+	CronTimezone string `json:"cron_timezone"`
+	Active       bool   `json:"active"`
+}
+
+// Want is what the pipelines need of a project.
+type Want struct {
+	Branch, Cron   string
+	ResourceGroups []string
+}
+
+// Check lists what differs from w.
+func Check(c Client, w Want) ([]string, error) {
+	var out []string
+	var scheds []schedule
+	if _, err := c.do("GET", "/pipeline_schedules?per_page=100", nil, &scheds); err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(scheds, func(s schedule) bool { return matches(s, w) }) {
+		out = append(out, fmt.Sprintf("%s: no active pipeline schedule on %s with cron %q (UTC): the drift and support checks never run (stratum gitlab-settings apply creates it)", c.Project, w.Branch, w.Cron))
+	}
+	for _, g := range w.ResourceGroups {
+		var rg struct {
+			ProcessMode string `json:"process_mode"`
+		}
+		code, err := c.do("GET", "/resource_groups/"+url.PathEscape(g), nil, &rg)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case code == http.StatusNotFound:
+			out = append(out, fmt.Sprintf("%s: resource group %s does not exist yet (the first pipeline on %s creates it): run stratum gitlab-settings apply after it", c.Project, g, w.Branch))
+		case rg.ProcessMode != "oldest_first":
+			out = append(out, fmt.Sprintf("%s: resource group %s has process mode %q: want oldest_first, so that an environment's queued applies run in merge order", c.Project, g, rg.ProcessMode))
+		}
+	}
+	return out, nil
+}
+
+func matches(s schedule, w Want) bool {
+	ref := strings.TrimPrefix(s.Ref, "refs/heads/")
+	return s.Active && ref == w.Branch && s.Cron == w.Cron && (s.CronTimezone == "UTC" || s.CronTimezone == "Etc/UTC")
+}
+
+// Apply creates the schedule when it is missing and sets the existing
+// resource groups' process mode.
+func Apply(c Client, w Want) ([]string, error) {
+	var done []string
+	var scheds []schedule
+	if _, err := c.do("GET", "/pipeline_schedules?per_page=100", nil, &scheds); err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(scheds, func(s schedule) bool { return matches(s, w) }) {
+		form := url.Values{"description": {"stratum drift and support checks"}, "ref": {w.Branch}, "cron": {w.Cron}, "cron_timezone": {"UTC"}, "active": {"true"}}
+		if _, err := c.do("POST", "/pipeline_schedules", form, nil); err != nil {
+			return done, err
+		}
+		done = append(done, fmt.Sprintf("%s: created the pipeline schedule %q on %s", c.Project, w.Cron, w.Branch))
+	}
+	for _, g := range w.ResourceGroups {
+		code, err := c.do("PUT", "/resource_groups/"+url.PathEscape(g), url.Values{"process_mode": {"oldest_first"}}, nil)
+		if err != nil {
+			return done, err
+		}
+		if code != http.StatusNotFound {
+			done = append(done, fmt.Sprintf("%s: resource group %s set to oldest_first", c.Project, g))
+		}
+	}
+	return done, nil
+}
+
+// Main is `stratum gitlab-settings`.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return run(args, config.Environments(), config.PipelineSettings(), os.Getenv, stdout, stderr, nil)
+}
+
+func run(args []string, envs []config.Environment, settings config.Pipelines, getenv func(string) string, stdout, stderr io.Writer, hc *http.Client) int {
+	f := cli.New(cli.Command{
+		Name:      "gitlab-settings",
+		Synopsis:  "[check|apply]",
+		Arguments: true,
+		About: `check (the default) asks GitLab (GITLAB_TOKEN, api scope) whether each GitLab project of the
+configuration has what .gitlab-ci.yml relies on: an active pipeline schedule on the default
+branch with the drift check's cron (DriftSchedule, UTC; without it the drift and support checks
+never run), and each environment's resource group (stratum-<env>) in process mode oldest_first.
+apply creates the schedule and sets the process modes (a maintainer's token), then checks.`,
+		Results: []string{"2   a setting is missing or differs (each is listed)"},
+	}, stdout, stderr)
+	if code, ok := f.Parse(args); !ok {
+		return code
+	}
+	verb, code, ok := f.Verb("check", "apply")
+	if !ok {
+		return code
+	}
+	token := getenv("GITLAB_TOKEN")
+	if token == "" {
+		return f.Fail(fmt.Errorf("GITLAB_TOKEN is not set: a token with the api scope of the project"))
+	}
+	seen := map[string]bool{}
+	var findings []string
+	for _, e := range envs {
+		g := e.CI.GitLab
+		if g == nil || seen[g.InstanceURL()+g.ProjectPath] {
+			continue
+		}
+		seen[g.InstanceURL()+g.ProjectPath] = true
+		c := Client{URL: g.InstanceURL(), Project: g.ProjectPath, Token: token, HTTP: hc}
+		w := Want{Branch: g.Branch(), Cron: settings.DriftSchedule}
+		for _, o := range envs {
+			if o.CI.GitLab != nil && o.CI.GitLab.ProjectPath == g.ProjectPath {
+				w.ResourceGroups = append(w.ResourceGroups, pipelines.ResourceGroup(o.Name))
+			}
+		}
+		if verb == "apply" {
+			done, err := Apply(c, w)
+			for _, d := range done {
+				fmt.Fprintln(stdout, d)
+			}
+			if err != nil {
+				return f.Fail(err)
+			}
+		}
+		fs, err := Check(c, w)
+		if err != nil {
+			return f.Fail(err)
+		}
+		findings = append(findings, fs...)
+	}
+	if len(seen) == 0 {
+		fmt.Fprintln(stdout, "no environment is deployed from GitLab (CI.GitLab): nothing to check")
+		return cli.ExitOK
+	}
+	if len(findings) == 0 {
+		fmt.Fprintln(stdout, "every GitLab project has the drift schedule and its resource groups' process mode")
+		return cli.ExitOK
+	}
+	for _, x := range findings {
+		fmt.Fprintln(stdout, x)
+	}
+	return cli.ExitChanges
+}

@@ -1,0 +1,437 @@
+// Package tfbackend reads and writes Terraform states through the real
+// Terraform CLI, so that every backend Terraform supports works: each
+// backend gets a scratch working directory holding only its backend block
+// and a CLI configuration of its own, is initialised with
+// `terraform init -reconfigure`, and is read with `terraform state pull`
+// and written with `terraform state push` (which takes the backend's lock
+// and refuses a different lineage or an older serial).
+//
+// Two things the CLI cannot do are done directly against the storage, for
+// the local and S3 backends only: reading the S3 object's version id for
+// backups, and removing a state that did not exist before (rollback).
+package tfbackend
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"stratum/tools/durable"
+)
+
+// Backend is where one state lives: a Terraform backend block.
+type Backend struct {
+	// Name names the state in messages and logs (a stack name, or
+	// "source").
+	Name string
+	// Type is the backend type: "s3", "local", "gcs", …
+	Type string
+	// Config is the backend block's arguments, as in a .tf.json file.
+	Config map[string]any
+	// BackendConfig are extra `-backend-config` arguments for init
+	// (KEY=VALUE or a file), as `terraform init -backend-config` takes.
+	// Default: none.
+	BackendConfig []string
+}
+
+// String names where the state lives, for messages.
+func (b Backend) String() string {
+	switch b.Type {
+	case "s3":
+		return fmt.Sprintf("s3://%v/%v", b.Config["bucket"], b.Config["key"])
+	case "local":
+		return fmt.Sprintf("local:%v", b.Config["path"])
+	}
+	return b.Type
+}
+
+// Terraform runs the Terraform CLI.
+type Terraform struct {
+	// Binary is the terraform executable. Default: "terraform" on PATH.
+	Binary string
+	// WorkDir is where scratch directories are created. Default: the
+	// system's temporary directory.
+	WorkDir string
+	// LockTimeout is passed to `state push -lock-timeout`. Default: 0s,
+	// which fails at once when someone else holds the lock.
+	LockTimeout time.Duration
+}
+
+// Session is one initialised backend.
+type Session struct {
+	tf      *Terraform
+	Backend Backend
+	dir     string
+	// Effective is the backend configuration after -backend-config
+	// overrides, as Terraform recorded it in .terraform/terraform.tfstate.
+	Effective map[string]any
+}
+
+// Snapshot is one pulled state.
+type Snapshot struct {
+	// Exists is false when the backend holds no state yet.
+	Exists bool
+	// Data is what `terraform state pull` printed.
+	Data []byte
+	// VersionID is the S3 object's version id when the backend is S3 and
+	// the bucket is versioned; "" otherwise.
+	VersionID string
+}
+
+// LockError is a state lock held by someone else.
+type LockError struct {
+	State     string
+	ID        string
+	Path      string
+	Operation string
+	Who       string
+	Version   string
+	Created   string
+	Info      string
+	Output    string
+}
+
+func (e *LockError) Error() string {
+	return fmt.Sprintf("%s: the state is locked by someone else (lock ID %s, held by %s since %s for %q, path %s); nothing was written to it: wait for that run to finish, or if it died, release the lock with `terraform force-unlock %s` from that stack's directory",
+		e.State, orDash(e.ID), orDash(e.Who), orDash(e.Created), orDash(e.Operation), orDash(e.Path), orDash(e.ID))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Open creates the scratch directory for b and runs terraform init there.
+func (tf *Terraform) Open(ctx context.Context, b Backend) (*Session, error) {
+	if b.Type == "" {
+		return nil, fmt.Errorf("%s: no backend type", b.Name)
+	}
+	dir, err := os.MkdirTemp(tf.WorkDir, "tfbackend-"+safeName(b.Name)+"-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Session{tf: tf, Backend: b, dir: dir}
+	block := map[string]any{"terraform": map[string]any{"backend": map[string]any{b.Type: b.Config}}}
+	raw, err := json.MarshalIndent(block, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("%s: backend block: %w", b.Name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "backend.tf.json"), raw, 0o600); err != nil {
+		return nil, err
+	}
+	// A CLI configuration of our own. Moving state needs no provider, but
+	// init installs the providers a non-empty state names; an empty
+	// filesystem mirror as the only installation method makes that step
+	// fail at once, offline, after the backend is configured (see
+	// initOK), instead of downloading providers for every state.
+	if err := os.Mkdir(filepath.Join(dir, "no-providers"), 0o700); err != nil {
+		return nil, err
+	}
+	cli := fmt.Sprintf("disable_checkpoint = true\n\nprovider_installation {\n  filesystem_mirror {\n    path    = %q\n    include = [\"*/*/*\"]\n  }\n}\n", filepath.Join(dir, "no-providers"))
+	if err := os.WriteFile(filepath.Join(dir, "cli.tfrc"), []byte(cli), 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"init", "-reconfigure", "-input=false", "-no-color", "-backend=true", "-get=false"}
+	for _, c := range b.BackendConfig {
+		args = append(args, "-backend-config="+c)
+	}
+	if stdout, stderr, err := s.run(ctx, nil, args...); err != nil && !initOK(dir, stdout, stderr) {
+		s.Close()
+		return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, err, indent(stderr))
+	}
+	var meta struct {
+		Backend struct {
+			Type   string         `json:"type"`
+			Config map[string]any `json:"config"`
+		} `json:"backend"`
+	}
+	if raw, err := os.ReadFile(filepath.Join(dir, ".terraform", "terraform.tfstate")); err == nil && json.Unmarshal(raw, &meta) == nil {
+		s.Effective = meta.Backend.Config
+	}
+	if s.Effective == nil {
+		s.Effective = b.Config
+	}
+	return s, nil
+}
+
+// initOK reports whether a failed init failed only at installing
+// providers, after configuring the backend: state pull and push need no
+// provider.
+func initOK(dir string, stdout, stderr []byte) bool {
+	if _, err := os.Stat(filepath.Join(dir, ".terraform", "terraform.tfstate")); err != nil {
+		return false
+	}
+	out, errs := stripBoxes(string(stdout)), stripBoxes(string(stderr))
+	if !strings.Contains(out, "Successfully configured the backend") {
+		return false
+	}
+	for _, marker := range []string{"Failed to query available provider packages", "Failed to install provider", "Failed to resolve provider packages"} {
+		if strings.Contains(errs, marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// Close removes the scratch directory.
+func (s *Session) Close() error { return os.RemoveAll(s.dir) }
+
+// Pull returns the backend's current state.
+func (s *Session) Pull(ctx context.Context) (*Snapshot, error) {
+	out, stderr, err := s.run(ctx, nil, "state", "pull", "-no-color")
+	if err != nil {
+		return nil, fmt.Errorf("%s: terraform state pull failed: %v\n%s", s.Backend.Name, err, indent(stderr))
+	}
+	snap := &Snapshot{Data: out, Exists: !absent(out)}
+	if s.Backend.Type == "s3" && snap.Exists {
+		v, err := s.s3VersionID(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%s: reading the state object's version id: %w", s.Backend.Name, err)
+		}
+		snap.VersionID = v
+	}
+	return snap, nil
+}
+
+// absent reports whether pulled output means "no state": Terraform prints
+// nothing for a missing local state, and an empty state without lineage
+// for a missing remote one.
+func absent(out []byte) bool {
+	if len(bytes.TrimSpace(out)) == 0 {
+		return true
+	}
+	var probe struct {
+		Lineage   string            `json:"lineage"`
+		Resources []json.RawMessage `json:"resources"`
+		Outputs   map[string]any    `json:"outputs"`
+	}
+	if json.Unmarshal(out, &probe) != nil {
+		return false
+	}
+	return probe.Lineage == "" && len(probe.Resources) == 0 && len(probe.Outputs) == 0
+}
+
+// PushOptions adjusts Push.
+type PushOptions struct {
+	// Force passes -force: write even over a different lineage or a
+	// higher serial. Only rollback uses it, after its own checks.
+	Force bool
+}
+
+// Push writes data as the backend's state with `terraform state push`.
+func (s *Session) Push(ctx context.Context, data []byte, opt PushOptions) error {
+	f := filepath.Join(s.dir, "push.tfstate")
+	if err := os.WriteFile(f, data, 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(f)
+	args := []string{"state", "push", "-no-color", "-lock=true", fmt.Sprintf("-lock-timeout=%s", s.tf.LockTimeout)}
+	if opt.Force {
+		args = append(args, "-force")
+	}
+	args = append(args, f)
+	_, stderr, err := s.run(ctx, nil, args...)
+	if err == nil {
+		return nil
+	}
+	if le := parseLockError(s.Backend.Name, stderr); le != nil {
+		return le
+	}
+	return fmt.Errorf("%s: terraform state push failed: %v\n%s", s.Backend.Name, err, indent(stderr))
+}
+
+// String names where the state lives, for messages.
+func (s *Session) String() string { return s.Backend.String() }
+
+// CanRemove reports whether Lock and Remove support this backend.
+func (s *Session) CanRemove() bool { return s.Backend.Type == "local" || s.Backend.Type == "s3" }
+
+// Lock takes the backend's lock the way Terraform takes it, so that no
+// Terraform run writes the state until unlock is called: on S3 the
+// DynamoDB lock item and/or the S3 lock file (use_lockfile), on the local
+// backend the fcntl lock on the state file. A lock held by someone else
+// is a *LockError naming its holder. It supports the local and S3
+// backends (CanRemove); `terraform state push` takes the lock itself.
+func (s *Session) Lock(ctx context.Context, operation string) (unlock func() error, err error) {
+	switch s.Backend.Type {
+	case "local":
+		return s.lockLocal()
+	case "s3":
+		return s.lockS3(ctx, operation)
+	}
+	return nil, fmt.Errorf("%s: locking a state is supported for the local and s3 backends only, not %q", s.Backend.Name, s.Backend.Type)
+}
+
+// Remove deletes the backend's state. The caller holds its lock (Lock)
+// and has checked, under that lock, that it removes what it means to.
+func (s *Session) Remove(ctx context.Context) error {
+	switch s.Backend.Type {
+	case "local":
+		path := s.LocalPath()
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return durable.SyncDir(filepath.Dir(path))
+	case "s3":
+		return s.removeS3(ctx)
+	}
+	return fmt.Errorf("%s: removing a state is supported for the local and s3 backends only, not %q: delete it by hand after checking it holds nothing you need", s.Backend.Name, s.Backend.Type)
+}
+
+// lockLocal takes the fcntl lock Terraform's local backend takes on the
+// state file (the whole file, F_SETLK). A missing file needs no lock.
+func (s *Session) lockLocal() (func() error, error) {
+	path := s.LocalPath()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return func() error { return nil }, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: io.SeekStart}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+		f.Close()
+		le := &LockError{State: s.Backend.Name, Path: path, Output: err.Error()}
+		// Terraform writes who holds the lock beside the file.
+		dir, base := filepath.Split(path)
+		if raw, rerr := os.ReadFile(filepath.Join(dir, "."+base+".lock.info")); rerr == nil {
+			var li lockInfo
+			if json.Unmarshal(raw, &li) == nil {
+				le.ID, le.Who, le.Operation, le.Version, le.Info, le.Created = li.ID, li.Who, li.Operation, li.Version, li.Info, li.Created.String()
+			}
+		}
+		return nil, le
+	}
+	return func() error {
+		un := syscall.Flock_t{Type: syscall.F_UNLCK, Whence: io.SeekStart}
+		err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &un)
+		f.Close()
+		return err
+	}, nil
+}
+
+// LocalPath is the local backend's state file, absolute.
+func (s *Session) LocalPath() string {
+	p, _ := s.Effective["path"].(string)
+	if p == "" {
+		p = "terraform.tfstate"
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(s.dir, p)
+	}
+	return p
+}
+
+func (s *Session) run(ctx context.Context, stdin []byte, args ...string) ([]byte, []byte, error) {
+	bin := s.tf.Binary
+	if bin == "" {
+		bin = "terraform"
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = s.dir
+	cmd.Env = s.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	err := cmd.Run()
+	return stdout.Bytes(), stderr.Bytes(), err
+}
+
+// env is the process environment without what would change which state
+// Terraform reads (workspace, extra CLI arguments, the user's CLI config).
+func (s *Session) env() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case k == "TF_WORKSPACE", k == "TF_CLI_CONFIG_FILE", k == "TF_DATA_DIR", k == "TF_LOG", k == "TF_LOG_PATH",
+			strings.HasPrefix(k, "TF_CLI_ARGS"):
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out,
+		"TF_CLI_CONFIG_FILE="+filepath.Join(s.dir, "cli.tfrc"),
+		"TF_IN_AUTOMATION=1",
+		"TF_INPUT=0",
+		"CHECKPOINT_DISABLE=1",
+	)
+}
+
+// lockLine is one "Field: value" line of the Lock Info block; spaces and
+// tabs only, so that an empty value does not run on into the next line.
+var lockLine = regexp.MustCompile(`(?m)^[ \t]*(\w+):[ \t]*(.*?)[ \t]*$`)
+
+// parseLockError recognises Terraform's "Error acquiring the state lock"
+// and reads its Lock Info block.
+func parseLockError(state string, stderr []byte) *LockError {
+	text := stripBoxes(string(stderr))
+	if !strings.Contains(text, "Error acquiring the state lock") {
+		return nil
+	}
+	le := &LockError{State: state, Output: strings.TrimSpace(text)}
+	if i := strings.Index(text, "Lock Info:"); i >= 0 {
+		// Each line of the block and the field it fills; other lines
+		// are not the lock's.
+		fields := map[string]*string{
+			"ID": &le.ID, "Path": &le.Path, "Operation": &le.Operation, "Who": &le.Who,
+			"Version": &le.Version, "Created": &le.Created, "Info": &le.Info,
+		}
+		for _, m := range lockLine.FindAllStringSubmatch(text[i:], -1) {
+			if f, ok := fields[m[1]]; ok {
+				*f = m[2]
+			}
+		}
+	}
+	return le
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
+// stripBoxes removes colours and the │ ╷ ╵ frame Terraform draws around
+// diagnostics.
+func stripBoxes(s string) string {
+	s = ansi.ReplaceAllString(s, "")
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimLeft(line, "│╷╵ ")
+		b.WriteString(line)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func indent(b []byte) string {
+	lines := strings.Split(strings.TrimSpace(stripBoxes(string(b))), "\n")
+	var keep []string
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			keep = append(keep, "    "+l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, s)
+}

@@ -2,6 +2,9 @@ package codeowners
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,6 +89,22 @@ func TestIsCodeOwner(t *testing.T) {
 	for h, ok := range map[string]bool{"@acme": true, "@acme/platform": true, "@group/sub/team": true, "ops@example.com": true, "acme": false, "@": false, "@acme/": false} {
 		if config.IsCodeOwner(h) != ok {
 			t.Errorf("IsCodeOwner(%q) = %v, want %v", h, !ok, ok)
+		}
+	}
+}
+
+// TestOwnedPathsExist: every path CODEOWNERS gives an owner by name
+// exists in the repository; a path that moved would otherwise leave its
+// files to the catch-all owners without a word.
+func TestOwnedPathsExist(t *testing.T) {
+	paths := slices.Clone(delivery)
+	for _, files := range layerFiles {
+		paths = append(paths, files...)
+	}
+	paths = append(paths, "/clients/", "/__snapshots__/")
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join("..", "..", filepath.FromSlash(p))); err != nil {
+			t.Errorf("CODEOWNERS names %s, which does not exist: %v", p, err)
 		}
 	}
 }

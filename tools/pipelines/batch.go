@@ -143,7 +143,7 @@ func count(cost, n, target int) int {
 
 // cut cuts every unit into batches of about target each: longest stack
 // first onto the least loaded batch (ties to the lower number), the
-// engine's own split (synth/partition.go).
+// engine's own split (tools/synth/partition.go).
 func cut(platform string, us []unit, target int) *Layout {
 	l := &Layout{Platform: platform, Target: target}
 	for _, u := range us {

@@ -179,7 +179,7 @@ func TestBuilderStateIsWrittenOnlyWhereKnown(t *testing.T) {
 				continue
 			}
 			if _, ok := builderStateWriters[w.name]; !ok || (strings.HasSuffix(w.name, ".MissingProducer") && d.pkg != enginePackage) {
-				t.Errorf("%s: %s.%s: %s is %s; the stacks' builders must not change package state (see synth/reach.go)", pos, d.pkg, declLabel(d.node), w.name, w.how)
+				t.Errorf("%s: %s.%s: %s is %s; the stacks' builders must not change package state (see tools/synth/reach.go)", pos, d.pkg, declLabel(d.node), w.name, w.how)
 			}
 		}
 	}

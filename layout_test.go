@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"stratum/tools/synth"
 )
 
 // goFile is one Go file of the module: its slash path from the module
@@ -69,54 +71,33 @@ func layoutViolations(files []goFile) []string {
 }
 
 // moduleGoFiles lists every Go file of the module rooted at root, tests
-// included, with its imports; it skips what is not the module's code
-// (hidden and underscore directories, node_modules, testdata, other
-// modules such as the generated bindings).
+// included (synth.GoFiles), with its imports.
 func moduleGoFiles(t *testing.T, root fs.FS) []goFile {
 	t.Helper()
-	var out []goFile
+	paths, err := synth.GoFiles(root)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fset := token.NewFileSet()
-	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if p == "." {
-				return nil
-			}
-			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "node_modules" || name == "testdata" {
-				return fs.SkipDir
-			}
-			if _, err := fs.Stat(root, path.Join(p, "go.mod")); err == nil {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(name, ".go") {
-			return nil
-		}
+	out := make([]goFile, 0, len(paths))
+	for _, p := range paths {
 		src, err := fs.ReadFile(root, p)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		f, err := parser.ParseFile(fset, p, src, parser.ImportsOnly)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		g := goFile{path: p}
 		for _, im := range f.Imports {
 			ip, err := strconv.Unquote(im.Path.Value)
 			if err != nil {
-				return err
+				t.Fatalf("%s: %v", p, err)
 			}
 			g.imports = append(g.imports, ip)
 		}
 		out = append(out, g)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return out
 }

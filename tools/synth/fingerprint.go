@@ -30,15 +30,12 @@ var DataFiles = []string{"clients/clients.go", "config/environments.go"}
 // and Helm bindings are generated from.
 var moduleFiles = []string{"go.mod", "go.sum", "package-lock.json"}
 
-// SourceFiles lists the files of src (a tree rooted at the module) that
-// make up the code fingerprint, sorted: moduleFiles and every Go file
-// that is compiled into a program (not tests, not testdata, not other
-// modules, not hidden or underscore directories, not node_modules), less
-// DataFiles. It fails if a DataFiles or moduleFiles entry is missing, as
-// then src is not the tree the fingerprint's rules were written for.
-func SourceFiles(src fs.FS) ([]string, error) {
+// GoFiles lists the module's Go files in src (a tree rooted at the
+// module), tests included, in walk order: not testdata, not other modules
+// (such as the generated bindings), not hidden or underscore directories,
+// not node_modules.
+func GoFiles(src fs.FS) ([]string, error) {
 	var out []string
-	found := map[string]bool{}
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -56,14 +53,29 @@ func SourceFiles(src fs.FS) ([]string, error) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			return nil
+		if strings.HasSuffix(name, ".go") {
+			out = append(out, p)
 		}
-		found[p] = true
 		return nil
 	})
+	return out, err
+}
+
+// SourceFiles lists the files of src (a tree rooted at the module) that
+// make up the code fingerprint, sorted: moduleFiles and every Go file
+// that is compiled into a program (GoFiles less tests), less DataFiles.
+// It fails if a DataFiles or moduleFiles entry is missing, as then src is
+// not the tree the fingerprint's rules were written for.
+func SourceFiles(src fs.FS) ([]string, error) {
+	files, err := GoFiles(src)
 	if err != nil {
 		return nil, fmt.Errorf("fingerprinting the source: %w", err)
+	}
+	found := map[string]bool{}
+	for _, p := range files {
+		if !strings.HasSuffix(p, "_test.go") {
+			found[p] = true
+		}
 	}
 	for _, f := range DataFiles {
 		if !found[f] {
@@ -77,6 +89,7 @@ func SourceFiles(src fs.FS) ([]string, error) {
 		}
 		found[f] = true
 	}
+	out := make([]string, 0, len(found))
 	for p := range found {
 		out = append(out, p)
 	}

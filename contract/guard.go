@@ -3,7 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
-	
+
 	"stratum/awsrules"
 	"stratum/config"
 )

@@ -162,8 +162,8 @@ func New(scope constructs.Construct, id string, p *Props) *Role {
 		Statement: trust,
 	})
 	cfg := &iamrole.IamRoleConfig{
-		Name:             jsii.String(p.Name),
-		Description:      jsii.String(p.Description),
+		Name:                jsii.String(p.Name),
+		Description:         jsii.String(p.Description),
 		AssumeRolePolicy:    doc.Json(),
 		PermissionsBoundary: p.PermissionsBoundary,
 	}

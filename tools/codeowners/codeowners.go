@@ -37,9 +37,15 @@ var layerFiles = map[string][]string{
 }
 
 // delivery are the files that decide how changes reach AWS: the default
-// owners' whatever else matches them.
+// owners' whatever else matches them. Besides the roles, policies and
+// pipelines: the tools that decide what a run synthesizes, selects and
+// orders (synth, synthesis, stackgraph, changes), the ones that write
+// Terraform state (migrate, tfbackend, tfstate), the security scan's
+// judge, and CI's entry point.
 var delivery = []string{
 	"/config/", "/deploy/", "/tools/policy/", "/applied/", "/tools/pipelines/", "/stacks/bootstrap.go", "/stacks/ci.go",
+	"/tools/synth/", "/tools/synthesis/", "/tools/stackgraph/", "/tools/changes/",
+	"/tools/migrate/", "/tools/tfbackend/", "/tools/tfstate/", "/tools/scan/", "/.ci/",
 	"/.github/", "/.gitlab-ci.yml", "/azure-pipelines.yml", "/.trivyignore.yaml", "/" + Path,
 }
 

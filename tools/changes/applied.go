@@ -65,16 +65,21 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 	if aws == nil {
 		aws = awscli.CLI(*bin)
 	}
+	// records reads the environment's records as the AWS CLI prints them.
+	records := func() ([]byte, applied.Records, error) {
+		b, err := aws("ssm", "get-parameters-by-path", "--path", applied.Path(*env), "--recursive")
+		if err != nil {
+			return nil, nil, err
+		}
+		recs, err := applied.ParseParameters(*env, b)
+		return b, recs, err
+	}
 	switch verb {
 	case "fetch":
 		if *out == "" {
 			return f.Usagef("missing required flag -out: the directory to write %s.json into", *env)
 		}
-		b, err := aws("ssm", "get-parameters-by-path", "--path", applied.Path(*env), "--recursive")
-		if err != nil {
-			return f.Fail(err)
-		}
-		recs, err := applied.ParseParameters(*env, b)
+		b, recs, err := records()
 		if err != nil {
 			return f.Fail(err)
 		}
@@ -120,11 +125,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize first (make synth)", err))
 		}
-		b, err := aws("ssm", "get-parameters-by-path", "--path", applied.Path(*env), "--recursive")
-		if err != nil {
-			return f.Fail(err)
-		}
-		recs, err := applied.ParseParameters(*env, b)
+		_, recs, err := records()
 		if err != nil {
 			return f.Fail(err)
 		}

@@ -318,11 +318,7 @@ func (w *crashWorld) save(t *testing.T) *saved {
 	t.Helper()
 	sv := &saved{dir: t.TempDir(), objects: map[string][]byte{}}
 	for _, d := range []string{"migration", "states"} {
-		if _, err := os.Stat(filepath.Join(w.root, d)); err == nil {
-			if out, err := exec.Command("cp", "-a", filepath.Join(w.root, d), filepath.Join(sv.dir, d)).CombinedOutput(); err != nil {
-				t.Fatalf("cp: %v\n%s", err, out)
-			}
-		}
+		copyIfPresent(t, filepath.Join(w.root, d), filepath.Join(sv.dir, d))
 	}
 	ctx := context.Background()
 	if w.e.s3 != nil {
@@ -354,6 +350,18 @@ func (w *crashWorld) save(t *testing.T) *saved {
 	return sv
 }
 
+// copyIfPresent copies the directory src to dst with its modes and
+// times (cp -a), when src exists.
+func copyIfPresent(t *testing.T, src, dst string) {
+	t.Helper()
+	if _, err := os.Stat(src); err != nil {
+		return
+	}
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+}
+
 // restore puts the world back as save found it.
 func (w *crashWorld) restore(t *testing.T, sv *saved) {
 	t.Helper()
@@ -361,11 +369,7 @@ func (w *crashWorld) restore(t *testing.T, sv *saved) {
 		if err := os.RemoveAll(filepath.Join(w.root, d)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := os.Stat(filepath.Join(sv.dir, d)); err == nil {
-			if out, err := exec.Command("cp", "-a", filepath.Join(sv.dir, d), filepath.Join(w.root, d)).CombinedOutput(); err != nil {
-				t.Fatalf("cp: %v\n%s", err, out)
-			}
-		}
+		copyIfPresent(t, filepath.Join(sv.dir, d), filepath.Join(w.root, d))
 	}
 	ctx := context.Background()
 	if w.e.s3 != nil {

@@ -95,17 +95,20 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if *stack == "" {
 			return f.Usagef("missing required flag -stack: the stack applied")
 		}
-		if !strings.HasSuffix(*stack, "-"+*env) {
-			return f.Usagef("-stack %q is not a stack of %s (<layer>-…-%s)", *stack, *env, *env)
-		}
 		side, err := LoadSide(*dir)
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize the applied revision first (make synth)", err))
 		}
-		j, ok := side.Stacks[*stack]
+		// The synthesis says which environment a stack was built for (its
+		// tags); its name cannot be split into it.
+		st, ok := side.Graph.Stack(*stack)
 		if !ok {
 			return f.Fail(fmt.Errorf("%s holds no stack %s", *dir, *stack))
 		}
+		if st.Environment != *env {
+			return f.Usagef("-stack %q is a stack of %s, not of -env %s", *stack, st.Environment, *env)
+		}
+		j := side.Stacks[*stack]
 		repo, _ := os.Getwd()
 		commit, err := git(ctx, repo, "rev-parse", "HEAD")
 		if err != nil {
@@ -133,7 +136,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		fmt.Fprintln(tw, "STACK\tSTATE\tRECORDED AT")
 		pending := 0
 		for _, name := range side.Graph.Names() {
-			if !strings.HasSuffix(name, "-"+*env) {
+			if st, _ := side.Graph.Stack(name); st.Environment != *env {
 				continue
 			}
 			rec, ok := recs[name]

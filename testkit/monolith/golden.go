@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"stratum/tools/synthesis"
 )
 
 // GoldenSynthesis lays the golden files out as a cdktf.out directory:
@@ -31,25 +33,44 @@ func GoldenSynthesis(snapshots, out string, names ...string) error {
 		}
 	}
 	sort.Strings(files)
-	stacks := map[string]any{}
+	var stacks []synthesis.Stack
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".json")
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		dir := filepath.Join(out, "stacks", name)
+		s, err := synthesis.New(strings.TrimSuffix(filepath.Base(f), ".json"), nil, raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		stacks = append(stacks, s)
+	}
+	return WriteSynthesis(out, stacks)
+}
+
+// WriteSynthesis writes stacks as a cdktf output directory out, the
+// layout package synthesis reads: out/stacks/<stack>/cdk.tf.json (each
+// stack's JSON as it is) and out/manifest.json with each stack's file,
+// working directory and dependencies (when it has any).
+func WriteSynthesis(out string, stacks []synthesis.Stack) error {
+	entries := map[string]any{}
+	for _, s := range stacks {
+		dir := filepath.Join(out, "stacks", s.Name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, "cdk.tf.json"), raw, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "cdk.tf.json"), s.JSON, 0o644); err != nil {
 			return err
 		}
-		stacks[name] = map[string]any{"name": name, "synthesizedStackPath": "stacks/" + name + "/cdk.tf.json", "workingDirectory": "stacks/" + name}
+		e := map[string]any{"name": s.Name, "synthesizedStackPath": "stacks/" + s.Name + "/cdk.tf.json", "workingDirectory": "stacks/" + s.Name}
+		if len(s.Dependencies) > 0 {
+			e["dependencies"] = s.Dependencies
+		}
+		entries[s.Name] = e
 	}
-	raw, err := json.MarshalIndent(map[string]any{"version": "0.20.11", "stacks": stacks}, "", "  ")
+	raw, err := json.MarshalIndent(map[string]any{"version": "0.20.11", "stacks": entries}, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(out, "manifest.json"), raw, 0o644)
+	return os.WriteFile(filepath.Join(out, synthesis.ManifestFile), raw, 0o644)
 }

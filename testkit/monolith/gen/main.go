@@ -18,9 +18,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"stratum/testkit/monolith"
+	"stratum/tools/synthesis"
 )
 
 func main() {
@@ -125,65 +127,53 @@ func run(state, mapping string, extra int, synIn, synOut, stateDir string) error
 	return cloneSynthesis(synIn, synOut, stateDir, extra)
 }
 
+// cloneSynthesis copies the synthesis in (read through package
+// synthesis) to out with every backend made local (a state file per stack
+// in stateDir), and adds a client stack per generated client, each
+// client-ezra-prod with monolith.ExtraBuckets buckets and the generated
+// client's names.
 func cloneSynthesis(in, out, stateDir string, extra int) error {
-	raw, err := os.ReadFile(filepath.Join(in, "manifest.json"))
+	syn, err := synthesis.Read(in)
 	if err != nil {
 		return err
 	}
-	var manifest map[string]any
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		return err
+	ezra, ok := syn.Stack("client-ezra-prod")
+	if !ok {
+		return fmt.Errorf("%s holds no stack client-ezra-prod to clone", in)
 	}
-	stacks := manifest["stacks"].(map[string]any)
-	write := func(name string, doc []byte) error {
-		var j map[string]any
-		if err := json.Unmarshal(doc, &j); err != nil {
-			return err
-		}
-		tf := j["terraform"].(map[string]any)
-		tf["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(stateDir, name+".tfstate")}}
-		b, _ := json.MarshalIndent(j, "", "  ")
-		dir := filepath.Join(out, "stacks", name)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, "cdk.tf.json"), b, 0o644)
-	}
-	for name, v := range stacks {
-		s := v.(map[string]any)
-		doc, err := os.ReadFile(filepath.Join(in, s["synthesizedStackPath"].(string)))
-		if err != nil {
-			return err
-		}
-		if err := write(name, doc); err != nil {
-			return err
-		}
-	}
-	base, err := os.ReadFile(filepath.Join(in, "stacks", "client-ezra-prod", "cdk.tf.json"))
+	multi, err := withBuckets(ezra.JSON, monolith.ExtraBuckets)
 	if err != nil {
 		return err
 	}
-	ezra := stacks["client-ezra-prod"].(map[string]any)
-	multi, err := withBuckets(base, monolith.ExtraBuckets)
-	if err != nil {
-		return err
-	}
+	all := slices.Clone(syn.Stacks)
 	for i := 1; i <= extra; i++ {
 		c := monolith.ExtraClient(i)
-		name := "client-" + c.Name + "-prod"
-		doc := strings.NewReplacer("ezra", c.Name, "cc-1002", c.CostCentre).Replace(string(multi))
-		if err := write(name, []byte(doc)); err != nil {
-			return err
-		}
-		cp := map[string]any{}
-		for k, v := range ezra {
-			cp[k] = v
-		}
-		cp["name"], cp["synthesizedStackPath"], cp["workingDirectory"] = name, "stacks/"+name+"/cdk.tf.json", "stacks/"+name
-		stacks[name] = cp
+		s := ezra
+		s.Name, s.Client = "client-"+c.Name+"-prod", c.Name
+		s.JSON = []byte(strings.NewReplacer("ezra", c.Name, "cc-1002", c.CostCentre).Replace(string(multi)))
+		all = append(all, s)
 	}
-	b, _ := json.MarshalIndent(manifest, "", "  ")
-	return os.WriteFile(filepath.Join(out, "manifest.json"), b, 0o644)
+	for i, s := range all {
+		if all[i].JSON, err = localBackend(s.JSON, filepath.Join(stateDir, s.Name+".tfstate")); err != nil {
+			return fmt.Errorf("stack %s: %w", s.Name, err)
+		}
+	}
+	return monolith.WriteSynthesis(out, all)
+}
+
+// localBackend is a stack's JSON with its backend replaced by a local one
+// at path.
+func localBackend(doc []byte, path string) ([]byte, error) {
+	var j map[string]any
+	if err := json.Unmarshal(doc, &j); err != nil {
+		return nil, err
+	}
+	tf, ok := j["terraform"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("no terraform block")
+	}
+	tf["backend"] = map[string]any{"local": map[string]any{"path": path}}
+	return json.MarshalIndent(j, "", "  ")
 }
 
 // withBuckets copies the resources of ezra's bucket "uploads" so that the

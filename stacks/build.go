@@ -7,7 +7,6 @@ import (
 
 	"stratum/clients"
 	"stratum/config"
-	"stratum/contract"
 )
 
 // AppConfig is the configuration of every cdktf app that builds these
@@ -35,25 +34,11 @@ func Build(scope constructs.Construct, envs []config.Environment, all []clients.
 	return nil
 }
 
-// environmentLayers are the layers Build gives one stack per environment.
-var environmentLayers = []contract.Layer{contract.Bootstrap, contract.Audit, contract.Foundation, contract.Platform, contract.Services}
-
-// clientLayers are the layers Build gives one stack per tenancy, in build
-// order: a client's database before the client stack that reads it.
-var clientLayers = []contract.Layer{contract.Databases, contract.Client}
-
 // StackNames are the names of the stacks Build creates for env, in build
 // order: one per environment layer, then one per client layer and
 // tenancy. An environment without clients has no database stack.
 func StackNames(env config.Environment, tenancies []clients.Tenancy) []string {
 	var out []string
-	for _, l := range environmentLayers {
-		out = append(out, l.StackName(env.Name, ""))
-	}
-	for _, t := range tenancies {
-		for _, l := range clientLayers {
-			out = append(out, l.StackName(env.Name, t.Client.Name))
-		}
-	}
+	eachStack(env, tenancies, func(_ stackRow, name string, _ *clients.Tenancy) { out = append(out, name) })
 	return out
 }

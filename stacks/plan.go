@@ -27,7 +27,7 @@ type Unit struct {
 	// providers), to balance work between synthesis processes. It only
 	// has to be roughly proportional: TestPlanCosts keeps it honest.
 	Cost  int
-	build func(constructs.Construct, Inputs)
+	build builder
 }
 
 // Inputs is what a stack builder receives. Its JSON encoding is the
@@ -42,8 +42,114 @@ type Inputs struct {
 // Build adds the unit's stack to scope, every IAM role of it under the
 // environment's permissions boundary (boundRoles).
 func (u Unit) Build(scope constructs.Construct) {
-	u.build(scope, u.Inputs)
+	// A per-client builder gets the client's tenancy resolved from its
+	// inputs: the tenancy is code applied to (client, environment), so
+	// the inputs of a client's stacks are that client's entry and the
+	// environment, and nothing of any other client.
+	var t clients.Tenancy
+	if c := u.Inputs.Client; c != nil {
+		var ok bool
+		if t, ok = c.In(u.Inputs.Env); !ok {
+			// Plan lists a client's stacks only in its environments.
+			panic(fmt.Sprintf("client %q is not in environment %q", c.Name, u.Inputs.Env.Name))
+		}
+	}
+	u.build(scope, u.Inputs.Env, t)
 	boundRoles(scope.Node().FindChild(jsii.String(u.Name)), u.Inputs.Env)
+}
+
+// builder builds one stack: an environment layer's from env (t is zero),
+// a client layer's from the client's tenancy t.
+type builder func(scope constructs.Construct, env config.Environment, t clients.Tenancy) *Stack
+
+// stackRow is one layer's row of the stack list.
+type stackRow struct {
+	layer contract.Layer
+	// cost is the stack's Unit.Cost, from its inputs.
+	cost  func(in Inputs) int
+	build builder
+}
+
+// stackList is the one list of the stacks, in build order: the
+// environment layers (one stack per environment), then the client layers
+// (one stack per tenancy: a client's database before the client stack
+// that reads it). Plan, StackNames and the tests read it (eachStack).
+//
+// Each row's build closure names its builder and stands alone on its
+// line: the synthesis cache keys a stack by the code its unit's closure
+// reaches (package synth, reach.go, which finds the closure by its
+// line), so one closure calling builders taken from a table would make
+// every stack's key cover every builder (TestFinerKeys fails).
+var stackList = []stackRow{
+	{contract.Bootstrap, func(Inputs) int { return 85 },
+		func(s constructs.Construct, env config.Environment, _ clients.Tenancy) *Stack {
+			return NewBootstrap(s, env)
+		}},
+	{contract.Audit, auditCost,
+		func(s constructs.Construct, env config.Environment, _ clients.Tenancy) *Stack {
+			return NewAudit(s, env)
+		}},
+	{contract.Foundation, func(Inputs) int { return 100 },
+		func(s constructs.Construct, env config.Environment, _ clients.Tenancy) *Stack {
+			return NewFoundation(s, env)
+		}},
+	{contract.Platform, func(Inputs) int { return 75 },
+		func(s constructs.Construct, env config.Environment, _ clients.Tenancy) *Stack {
+			return NewPlatform(s, env)
+		}},
+	{contract.Services, func(Inputs) int { return 27 },
+		func(s constructs.Construct, env config.Environment, _ clients.Tenancy) *Stack {
+			return NewServices(s, env)
+		}},
+	{contract.Databases, func(Inputs) int { return 30 },
+		func(s constructs.Construct, _ config.Environment, t clients.Tenancy) *Stack {
+			return NewDatabase(s, t)
+		}},
+	{contract.Client, func(in Inputs) int { return 53 + 8*len(in.Client.Buckets) + 5*len(in.Client.Applications) },
+		func(s constructs.Construct, _ config.Environment, t clients.Tenancy) *Stack {
+			return NewClient(s, t)
+		}},
+}
+
+// auditCost is the audit stack's cost: AWS Config's recorder, bucket,
+// role and rules are a third of it.
+func auditCost(in Inputs) int {
+	if in.Env.Audit.Config.Enabled {
+		return 135
+	}
+	return 95
+}
+
+// environmentLayers and clientLayers are stackList's layers of each kind,
+// in build order.
+var environmentLayers, clientLayers = layersOf(stackList)
+
+func layersOf(rows []stackRow) (env, client []contract.Layer) {
+	for _, r := range rows {
+		if r.layer.PerClient() {
+			client = append(client, r.layer)
+		} else {
+			env = append(env, r.layer)
+		}
+	}
+	return env, client
+}
+
+// eachStack calls visit with every stack of env, in build order: each
+// environment layer's (t nil), then each tenancy's client layers'.
+func eachStack(env config.Environment, tenancies []clients.Tenancy, visit func(r stackRow, name string, t *clients.Tenancy)) {
+	for _, r := range stackList {
+		if !r.layer.PerClient() {
+			visit(r, r.layer.StackName(env.Name, ""), nil)
+		}
+	}
+	for i := range tenancies {
+		for _, r := range stackList {
+			if r.layer.PerClient() {
+				visit(r, r.layer.StackName(env.Name, tenancies[i].Client.Name), &tenancies[i])
+			}
+		}
+	}
 }
 
 // boundRoles gives every IAM role of stack that sets no boundary of its
@@ -70,50 +176,15 @@ func Plan(envs []config.Environment, all []clients.Client) ([]Unit, error) {
 		return nil, err
 	}
 	var out []Unit
-	layer := func(l contract.Layer, env config.Environment, cost int, build func(constructs.Construct, Inputs)) {
-		out = append(out, Unit{Name: l.StackName(env.Name, ""), Inputs: Inputs{Env: env}, Cost: cost, build: build})
-	}
-	// A per-client builder resolves the client's tenancy itself, from its
-	// inputs: the tenancy is code applied to (client, environment), so
-	// the inputs of a client's stacks are that client's entry and the
-	// environment, and nothing of any other client.
-	tenancy := func(in Inputs) clients.Tenancy {
-		t, ok := in.Client.In(in.Env)
-		if !ok {
-			// Plan lists a client's stacks only in its environments.
-			panic(fmt.Sprintf("client %q is not in environment %q", in.Client.Name, in.Env.Name))
-		}
-		return t
-	}
-	// Each unit's build closure names its builder: the synthesis cache
-	// keys a stack by the code its closure reaches (package synth, reach.go),
-	// so a table of builder values called through one closure would make
-	// every stack's key cover every builder (TestFinerKeys fails).
 	for _, env := range envs {
-		layer(contract.Bootstrap, env, 85, func(s constructs.Construct, in Inputs) { NewBootstrap(s, in.Env) })
-		// AWS Config's recorder, bucket, role and rules are a third of it.
-		auditCost := 95
-		if env.Audit.Config.Enabled {
-			auditCost += 40
-		}
-		layer(contract.Audit, env, auditCost, func(s constructs.Construct, in Inputs) { NewAudit(s, in.Env) })
-		layer(contract.Foundation, env, 100, func(s constructs.Construct, in Inputs) { NewFoundation(s, in.Env) })
-		layer(contract.Platform, env, 75, func(s constructs.Construct, in Inputs) { NewPlatform(s, in.Env) })
-		layer(contract.Services, env, 27, func(s constructs.Construct, in Inputs) { NewServices(s, in.Env) })
-		for _, t := range clients.Tenancies(all, env) {
-			c := t.Client
-			out = append(out, Unit{
-				Name:   contract.Databases.StackName(env.Name, c.Name),
-				Inputs: Inputs{Env: env, Client: &c},
-				Cost:   30,
-				build:  func(s constructs.Construct, in Inputs) { NewDatabase(s, tenancy(in)) },
-			}, Unit{
-				Name:   contract.Client.StackName(env.Name, c.Name),
-				Inputs: Inputs{Env: env, Client: &c},
-				Cost:   53 + 8*len(c.Buckets) + 5*len(c.Applications),
-				build:  func(s constructs.Construct, in Inputs) { NewClient(s, tenancy(in)) },
-			})
-		}
+		eachStack(env, clients.Tenancies(all, env), func(r stackRow, name string, t *clients.Tenancy) {
+			in := Inputs{Env: env}
+			if t != nil {
+				c := t.Client
+				in.Client = &c
+			}
+			out = append(out, Unit{Name: name, Inputs: in, Cost: r.cost(in), build: r.build})
+		})
 	}
 	return out, nil
 }

@@ -207,7 +207,8 @@ func projected[T any](v T, paths []string) T {
 	return out
 }
 
-// stackBuilders are Build's stacks of env, in Build's order.
+// stackBuilders are Build's stacks of env, in Build's order (the stack
+// list's rows, built from env and tenancies as given).
 func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackBuilder {
 	inputs := func(v ...any) string {
 		b, err := json.Marshal(v)
@@ -216,28 +217,15 @@ func stackBuilders(env config.Environment, tenancies []clients.Tenancy) []stackB
 		}
 		return string(b)
 	}
-	layer := func(l contract.Layer, build func(app cdktf.App) *Stack) stackBuilder {
-		return stackBuilder{l.StackName(env.Name, ""), l, inputs(projected(env, envReads(l))), build}
-	}
-	out := []stackBuilder{
-		layer(contract.Bootstrap, func(app cdktf.App) *Stack { return NewBootstrap(app, env) }),
-		layer(contract.Audit, func(app cdktf.App) *Stack { return NewAudit(app, env) }),
-		layer(contract.Foundation, func(app cdktf.App) *Stack { return NewFoundation(app, env) }),
-		layer(contract.Platform, func(app cdktf.App) *Stack { return NewPlatform(app, env) }),
-		layer(contract.Services, func(app cdktf.App) *Stack { return NewServices(app, env) }),
-	}
-	client := func(l contract.Layer, t clients.Tenancy, build func(app cdktf.App) *Stack) stackBuilder {
-		return stackBuilder{l.StackName(env.Name, t.Client.Name), l,
-			inputs(projected(env, envReads(l)), projected(t, tenancyReads[l])), build}
-	}
-	for _, t := range tenancies {
-		out = append(out,
-			client(contract.Databases, t, func(app cdktf.App) *Stack { return NewDatabase(app, t) }),
-			client(contract.Client, t, func(app cdktf.App) *Stack { return NewClient(app, t) }))
-	}
-	if got, want := len(out), len(StackNames(env, tenancies)); got != want {
-		panic(fmt.Sprintf("stackBuilders: %d builders for %d stacks: Build has changed", got, want))
-	}
+	var out []stackBuilder
+	eachStack(env, tenancies, func(r stackRow, name string, t *clients.Tenancy) {
+		l, in, tn := r.layer, inputs(projected(env, envReads(r.layer))), clients.Tenancy{}
+		if t != nil {
+			tn = *t
+			in = inputs(projected(env, envReads(l)), projected(tn, tenancyReads[l]))
+		}
+		out = append(out, stackBuilder{name, l, in, func(app cdktf.App) *Stack { return r.build(app, env, tn) }})
+	})
 	return out
 }
 

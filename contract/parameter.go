@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -99,22 +98,22 @@ func NewStringList(layer Layer, key, description string) StringList {
 }
 
 // Export writes the parameter from stack, which must be its producer.
-func (p String) Export(stack cdktf.TerraformStack, at At, value *string) ssmparameter.SsmParameter {
+func (p String) Export(stack *Stack, at At, value *string) ssmparameter.SsmParameter {
 	return p.export(stack, at, "String", value)
 }
 
 // Export writes the list from stack, which must be its producer.
-func (p StringList) Export(stack cdktf.TerraformStack, at At, values *[]*string) ssmparameter.SsmParameter {
+func (p StringList) Export(stack *Stack, at At, values *[]*string) ssmparameter.SsmParameter {
 	return p.export(stack, at, "StringList", cdktf.Fn_Join(jsii.String(","), values))
 }
 
 // Import reads the parameter in stack and makes stack depend on the producer.
-func (p String) Import(stack cdktf.TerraformStack, at At) *string {
+func (p String) Import(stack *Stack, at At) *string {
 	return p.read(stack, at).InsecureValue()
 }
 
 // Import reads the list in stack and makes stack depend on the producer.
-func (p StringList) Import(stack cdktf.TerraformStack, at At) *[]*string {
+func (p StringList) Import(stack *Stack, at At) *[]*string {
 	return cdktf.Fn_Split(jsii.String(","), p.read(stack, at).InsecureValue())
 }
 
@@ -127,12 +126,12 @@ func constructID(kind string, s spec, at At) string {
 	return strings.Join(parts, "-")
 }
 
-func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *string) ssmparameter.SsmParameter {
+func (s spec) export(stack *Stack, at At, typ string, value *string) ssmparameter.SsmParameter {
 	s.check(at)
-	if got, want := infoOf(stack).name, s.Producer(at); got != want {
+	if got, want := stack.name, s.Producer(at); got != want {
 		panic(fmt.Sprintf("contract: %s is produced by stack %s, not %s", s.Name(at), want, got))
 	}
-	return ssmparameter.NewSsmParameter(stack, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
+	return ssmparameter.NewSsmParameter(stack.tf, jsii.String(constructID("param", s, at)), &ssmparameter.SsmParameterConfig{
 		Name:          jsii.String(s.Name(at)),
 		Description:   jsii.String(s.description),
 		Type:          jsii.String(typ),
@@ -141,77 +140,92 @@ func (s spec) export(stack cdktf.TerraformStack, at At, typ string, value *strin
 	})
 }
 
-func (s spec) read(stack cdktf.TerraformStack, at At) dataawsssmparameter.DataAwsSsmParameter {
+func (s spec) read(stack *Stack, at At) dataawsssmparameter.DataAwsSsmParameter {
 	s.check(at)
-	info := infoOf(stack)
 	id := constructID("import", s, at)
-	if existing, ok := info.imports[id]; ok {
+	if existing, ok := stack.imports[id]; ok {
 		return existing
 	}
 	producer := s.Producer(at)
-	if producer == info.name {
+	if producer == stack.name {
 		panic(fmt.Sprintf("contract: stack %s imports its own parameter %s", producer, s.Name(at)))
 	}
-	if !info.deps[producer] {
-		found := info.app.Node().TryFindChild(jsii.String(producer))
-		if found == nil && MissingProducer != nil {
-			found = MissingProducer(info.app, producer)
+	if !stack.deps[producer] {
+		if stack.app == nil {
+			stack.app = cdktf.App_Of(stack.tf)
+		}
+		app := stack.app
+		found := app.Node().TryFindChild(jsii.String(producer))
+		if found == nil && builtElsewhere(app, producer) {
+			found = cdktf.NewTerraformStack(app, jsii.String(producer))
 		}
 		if found == nil {
 			panic(fmt.Sprintf("contract: stack %s reads %s, but its producer %s is not in the app (build producers first)",
-				info.name, s.Name(at), producer))
+				stack.name, s.Name(at), producer))
 		}
-		stack.AddDependency(found.(cdktf.TerraformStack))
-		info.deps[producer] = true
+		stack.tf.AddDependency(found.(cdktf.TerraformStack))
+		stack.deps[producer] = true
 	}
-	p := dataawsssmparameter.NewDataAwsSsmParameter(stack, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
+	p := dataawsssmparameter.NewDataAwsSsmParameter(stack.tf, jsii.String(id), &dataawsssmparameter.DataAwsSsmParameterConfig{
 		Name: jsii.String(s.Name(at)),
 	})
-	info.imports[id] = p
+	stack.imports[id] = p
 	return p
 }
 
-// stackInfo is what Import and Export remember about a stack, so that
-// they ask the jsii runtime once per stack, not once per parameter: each
-// question is a round trip to its Node.js process, and they are a third
-// of all round trips of a synthesis.
-type stackInfo struct {
+// Stack is one stack's side of the contract: what Import and Export
+// remember about it (its name, the parameters it has read, one data
+// source each, and the producers it depends on), so that they ask the
+// jsii runtime once per stack, not once per parameter: each question is
+// a round trip to its Node.js process, and they are a third of all round
+// trips of a synthesis. Every stack builder makes one for its stack
+// (stacks.Stack.Contract); it lives as long as that value, so nothing is
+// remembered from one app to the next.
+type Stack struct {
+	tf   cdktf.TerraformStack
 	name string
-	app  cdktf.App
+	// app is tf's app, asked for on the first import of a producer.
+	app cdktf.App
 	// imports are the stack's imports by construct id, and deps the
 	// producers it depends on.
 	imports map[string]dataawsssmparameter.DataAwsSsmParameter
 	deps    map[string]bool
 }
 
-var (
-	infosMu sync.Mutex
-	infos   = map[cdktf.TerraformStack]*stackInfo{}
-)
-
-func infoOf(stack cdktf.TerraformStack) *stackInfo {
-	infosMu.Lock()
-	defer infosMu.Unlock()
-	if i, ok := infos[stack]; ok {
-		return i
-	}
-	i := &stackInfo{
-		name:    *stack.Node().Id(),
-		app:     cdktf.App_Of(stack),
+// NewStack is tf's side of the contract. Make one per stack: two values
+// for one stack would each add the data sources of its imports, under the
+// same construct ids.
+func NewStack(tf cdktf.TerraformStack) *Stack {
+	return &Stack{
+		tf:      tf,
+		name:    *tf.Node().Id(),
 		imports: map[string]dataawsssmparameter.DataAwsSsmParameter{},
 		deps:    map[string]bool{},
 	}
-	infos[stack] = i
-	return i
 }
 
-// MissingProducer, when set, is called by Import when the stack producing
-// a parameter is not in the app; it returns the stack to depend on
-// instead, or nil to panic as usual. Only the synthesis engine sets it: a
-// worker process builds a subset of the app's stacks and stands in empty
-// stacks for the producers other workers build, so that the consumer
-// records the same dependency (see package synth). Default: nil.
-var MissingProducer func(app cdktf.App, producer string) constructs.Construct
+// BuiltElsewhere is the app context key (a list of stack names) under
+// which the synthesis engine (package synth) names the stacks of the
+// plan that other processes build. A process builds a subset of the
+// app's stacks; when one of its stacks reads a parameter whose producer
+// is named there, Import adds an empty stand-in stack of that name and
+// depends on it, so that the consumer records the same dependency as in
+// one process (the engine then leaves the stand-ins out of the output).
+// Without it, as in every other app, a producer missing from the app is a
+// programming error (the plan is out of order) and Import panics.
+const BuiltElsewhere = "stratum:built-elsewhere"
+
+// builtElsewhere reports whether app's BuiltElsewhere context names
+// producer. It runs only when a producer is missing from the app.
+func builtElsewhere(app cdktf.App, producer string) bool {
+	names, _ := app.Node().TryGetContext(jsii.String(BuiltElsewhere)).([]any)
+	for _, n := range names {
+		if n == producer {
+			return true
+		}
+	}
+	return false
+}
 
 // Declared lists every declared parameter as layer/key, for tests and docs.
 func Declared() map[string]Layer {

@@ -539,7 +539,7 @@ func databaseAlarms(env config.Environment, topic *string) *postgres.Alarms {
 // account: where environments share one, the client's budget in each
 // counts its costs in all of them.
 func newClientAlerts(s *Stack, t clients.Tenancy, group *nodegroup.NodeGroup) {
-	topic := contract.AlarmTopicARN.Import(s.TF, s.At())
+	topic := contract.AlarmTopicARN.Import(s.Contract, s.At())
 	newNodeGroupAlerts(s, s.TF, "", group, t.Names.NodeGroup, t.Nodes.MinSize, topic)
 	newBudget(s.TF, AlertBudget, t.Names.Prefix+"-"+AlertBudget, t.MonthlyBudgetUSD, tagged("CostCentre", t.Client.CostCentre), topic,
 		t.Env.Alerts.RunbookLink(AlertBudget))

@@ -81,7 +81,7 @@ func NewAudit(scope constructs.Construct, env config.Environment) *Stack {
 	partition := *aws.Partition()
 	// Reading it from bootstrap's contract is what orders this stack after
 	// bootstrap-<env>.
-	accessLogs := contract.AccessLogBucket.Import(s.TF, s.At())
+	accessLogs := contract.AccessLogBucket.Import(s.Contract, s.At())
 
 	var keyGrants []kms.ServiceGrant
 	if a.Config.Enabled {
@@ -131,11 +131,11 @@ func NewAudit(scope constructs.Construct, env config.Environment) *Stack {
 		topic.ARN, env.Alerts.RunbookLink(AlertBudget), topic.policy)
 
 	at := s.At()
-	contract.AuditTopicARN.Export(s.TF, at, topic.ARN)
-	contract.TrailARN.Export(s.TF, at, tr.ARN)
-	contract.TrailBucket.Export(s.TF, at, tr.Bucket.Name)
-	contract.TrailLogGroup.Export(s.TF, at, group)
-	contract.AuditKMSKeyARN.Export(s.TF, at, tr.Key.ARN)
+	contract.AuditTopicARN.Export(s.Contract, at, topic.ARN)
+	contract.TrailARN.Export(s.Contract, at, tr.ARN)
+	contract.TrailBucket.Export(s.Contract, at, tr.Bucket.Name)
+	contract.TrailLogGroup.Export(s.Contract, at, group)
+	contract.AuditKMSKeyARN.Export(s.Contract, at, tr.Key.ARN)
 	return s
 }
 

@@ -65,7 +65,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) *Stack {
 	// The layers' roles name the state bucket, lock table and key by ARNs
 	// built from the configuration (package deploy).
 	newCIRoles(s, env, boundary.Arn(), guard.Arn())
-	contract.AccessLogBucket.Export(s.TF, s.At(), logs.Name)
+	contract.AccessLogBucket.Export(s.Contract, s.At(), logs.Name)
 	return s
 }
 

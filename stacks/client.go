@@ -61,7 +61,7 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	// nodes. The database security group has no other source (its
 	// database stack adds none), so no other client's nodes reach it.
 	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s.TF, jsii.String("database-from-nodes"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
-		SecurityGroupId:           contract.DatabaseSecurityGroupID.Import(s.TF, at),
+		SecurityGroupId:           contract.DatabaseSecurityGroupID.Import(s.Contract, at),
 		ReferencedSecurityGroupId: nodes.securityGroup.Id(),
 		IpProtocol:                jsii.String("tcp"),
 		FromPort:                  jsii.Number(postgres.Port),
@@ -72,8 +72,8 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	if len(store.buckets) > 0 {
 		backupselection.NewBackupSelection(s.TF, jsii.String("backup-selection"), &backupselection.BackupSelectionConfig{
 			Name:       jsii.String(names.BucketBackupSelection),
-			PlanId:     contract.BackupPlanID.Import(s.TF, s.At()),
-			IamRoleArn: contract.BackupRoleARN.Import(s.TF, s.At()),
+			PlanId:     contract.BackupPlanID.Import(s.Contract, s.At()),
+			IamRoleArn: contract.BackupRoleARN.Import(s.Contract, s.At()),
 			Resources:  store.arns(),
 		})
 	}
@@ -114,17 +114,17 @@ func NewClient(scope constructs.Construct, t clients.Tenancy) *Stack {
 	})
 	roles := newApplicationRoles(s, t, ns, store)
 
-	contract.ClientNamespace.Export(s.TF, at, ns.Name)
-	contract.ClientDomain.Export(s.TF, at, jsii.String(t.Domain))
-	contract.ClientNodeGroupName.Export(s.TF, at, nodes.group.NodeGroup.NodeGroupName())
-	contract.ClientNodeRoleARN.Export(s.TF, at, nodes.role.ARN)
-	contract.ClientNodeSecurityGroupID.Export(s.TF, at, nodes.securityGroup.Id())
-	contract.ClientNodeSelector.Export(s.TF, at, jsii.String(ClientNodeKey+"="+c.Name))
+	contract.ClientNamespace.Export(s.Contract, at, ns.Name)
+	contract.ClientDomain.Export(s.Contract, at, jsii.String(t.Domain))
+	contract.ClientNodeGroupName.Export(s.Contract, at, nodes.group.NodeGroup.NodeGroupName())
+	contract.ClientNodeRoleARN.Export(s.Contract, at, nodes.role.ARN)
+	contract.ClientNodeSecurityGroupID.Export(s.Contract, at, nodes.securityGroup.Id())
+	contract.ClientNodeSelector.Export(s.Contract, at, jsii.String(ClientNodeKey+"="+c.Name))
 	if store.key != nil {
-		contract.ClientBucketKMSKeyARN.Export(s.TF, at, store.key.ARN)
+		contract.ClientBucketKMSKeyARN.Export(s.Contract, at, store.key.ARN)
 	}
-	contract.ClientBuckets.Export(s.TF, at, jsonString(store.names()))
-	contract.ClientApplications.Export(s.TF, at, jsonString(roles))
+	contract.ClientBuckets.Export(s.Contract, at, jsonString(store.names()))
+	contract.ClientApplications.Export(s.Contract, at, jsonString(roles))
 	return s
 }
 
@@ -152,7 +152,7 @@ func newClientBuckets(s *Stack, t clients.Tenancy) *clientBuckets {
 	})
 	// Every client bucket logs its requests to the environment's access
 	// log bucket (bootstrap-<env>'s).
-	logs := &bucket.AccessLogs{Bucket: contract.AccessLogBucket.Import(s.TF, s.At())}
+	logs := &bucket.AccessLogs{Bucket: contract.AccessLogBucket.Import(s.Contract, s.At())}
 	for _, b := range c.Buckets {
 		var transitions []bucket.Transition
 		for _, t := range b.Lifecycle.Transitions {
@@ -208,11 +208,11 @@ type clientNodes struct {
 func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
 	c, names := t.Client, t.Names
 	at := s.At()
-	clusterName := contract.ClusterName.Import(s.TF, at)
+	clusterName := contract.ClusterName.Import(s.Contract, at)
 	sg := securitygroup.NewSecurityGroup(s.TF, jsii.String("node-security-group"), &securitygroup.SecurityGroupConfig{
 		Name:        jsii.String(names.NodeSecurityGroup),
 		Description: jsii.String(fmt.Sprintf("Nodes of client %s; its database admits this group only", c.Name)),
-		VpcId:       contract.VPCID.Import(s.TF, at),
+		VpcId:       contract.VPCID.Import(s.Contract, at),
 		Tags:        &map[string]*string{"Name": jsii.String(names.NodeSecurityGroup)},
 	})
 	role := nodegroup.NewNodeRole(s.TF, "node-role", &nodegroup.NodeRoleProps{Name: names.NodeRole})
@@ -230,10 +230,10 @@ func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
 		ClusterName: clusterName,
 		Name:        names.NodeGroup,
 		NodeRoleARN: role.ARN,
-		SubnetIDs:   contract.PrivateSubnetIDs.Import(s.TF, at),
+		SubnetIDs:   contract.PrivateSubnetIDs.Import(s.Contract, at),
 		SecurityGroupIDs: []*string{
-			contract.ClusterSecurityGroupID.Import(s.TF, at),
-			contract.NodeSecurityGroupID.Import(s.TF, at),
+			contract.ClusterSecurityGroupID.Import(s.Contract, at),
+			contract.NodeSecurityGroupID.Import(s.Contract, at),
 			sg.Id(),
 		},
 		InstanceTypes:     size.InstanceTypes,
@@ -241,8 +241,8 @@ func newClientNodes(s *Stack, t clients.Tenancy) *clientNodes {
 		DesiredSize:       size.DesiredSize,
 		MaxSize:           size.MaxSize,
 		DiskSizeGiB:       size.DiskSizeGiB,
-		VolumeKey:         kms.FromARN(contract.VolumeKMSKeyARN.Import(s.TF, at), s.Env.Region),
-		KubernetesVersion: contract.ClusterVersion.Import(s.TF, at),
+		VolumeKey:         kms.FromARN(contract.VolumeKMSKeyARN.Import(s.Contract, at), s.Env.Region),
+		KubernetesVersion: contract.ClusterVersion.Import(s.Contract, at),
 		Labels:            map[string]string{nodegroup.PoolLabel: c.Name, ClientNodeKey: c.Name},
 		Taints:            []nodegroup.Taint{ClientTaint(c)},
 		// EC2 bills the client's instances and volumes: tag them for it.
@@ -282,8 +282,8 @@ type application struct {
 // the database's master secret. Nothing else.
 func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, store *clientBuckets) map[string]application {
 	c, names := t.Client, t.Names
-	providerARN := contract.OIDCProviderARN.Import(s.TF, s.At())
-	issuer := contract.OIDCIssuer.Import(s.TF, s.At())
+	providerARN := contract.OIDCProviderARN.Import(s.Contract, s.At())
+	issuer := contract.OIDCIssuer.Import(s.Contract, s.At())
 	var db *postgres.IAMAuth
 	out := map[string]application{}
 	for _, app := range c.Applications {
@@ -292,7 +292,7 @@ func newApplicationRoles(s *Stack, t clients.Tenancy, ns *namespace.Namespace, s
 				Partition:  awsrules.Partition(s.Env.Region),
 				Region:     s.Env.Region,
 				Account:    s.Env.AccountID,
-				ResourceID: contract.DatabaseResourceID.Import(s.TF, s.ClientAt(c.Name)),
+				ResourceID: contract.DatabaseResourceID.Import(s.Contract, s.ClientAt(c.Name)),
 			}
 		}
 		role := irsa.New(s.TF, "app-"+app.Name, &irsa.Props{

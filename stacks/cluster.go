@@ -30,7 +30,7 @@ type clusterAccess struct {
 // sets one, so Kubernetes sees the same principal as AWS (and its access
 // entry).
 func (s *Stack) clusterAccess() clusterAccess {
-	name := contract.ClusterName.Import(s.TF, s.At())
+	name := contract.ClusterName.Import(s.Contract, s.At())
 	args := []*string{
 		jsii.String("eks"), jsii.String("get-token"),
 		jsii.String("--cluster-name"), name,
@@ -40,8 +40,8 @@ func (s *Stack) clusterAccess() clusterAccess {
 		args = append(args, jsii.String("--role-arn"), jsii.String(s.Env.AssumeRoleARN))
 	}
 	return clusterAccess{
-		Host:           contract.ClusterEndpoint.Import(s.TF, s.At()),
-		CACertificate:  cdktf.Fn_Base64decode(contract.ClusterCAData.Import(s.TF, s.At())),
+		Host:           contract.ClusterEndpoint.Import(s.Contract, s.At()),
+		CACertificate:  cdktf.Fn_Base64decode(contract.ClusterCAData.Import(s.Contract, s.At())),
 		ExecAPIVersion: jsii.String("client.authentication.k8s.io/v1beta1"),
 		ExecCommand:    jsii.String("aws"),
 		ExecArgs:       &args,

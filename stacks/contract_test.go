@@ -143,18 +143,18 @@ func TestContractRefusesMiswiring(t *testing.T) {
 		want   string
 	}{
 		{"export from another stack", []string{"foundation-dev", "platform-dev"},
-			func(s cdktf.TerraformStack) { contract.VPCID.Export(s, at, jsii.String("vpc-1")) },
+			func(s cdktf.TerraformStack) { contract.VPCID.Export(contract.NewStack(s), at, jsii.String("vpc-1")) },
 			"/stratum/dev/foundation/vpc/id is produced by stack foundation-dev, not platform-dev"},
 		{"export another client's database value", []string{"database-ezra-dev"},
 			func(s cdktf.TerraformStack) {
-				contract.DatabaseEndpoint.Export(s, contract.At{Env: "dev", Client: "acme"}, jsii.String("db.example"))
+				contract.DatabaseEndpoint.Export(contract.NewStack(s), contract.At{Env: "dev", Client: "acme"}, jsii.String("db.example"))
 			},
 			"/stratum/dev/databases/acme/endpoint is produced by stack database-acme-dev, not database-ezra-dev"},
 		{"import its own parameter", []string{"foundation-dev"},
-			func(s cdktf.TerraformStack) { contract.VPCID.Import(s, at) },
+			func(s cdktf.TerraformStack) { contract.VPCID.Import(contract.NewStack(s), at) },
 			"stack foundation-dev imports its own parameter /stratum/dev/foundation/vpc/id"},
 		{"import before the producer is built", []string{"foundation-dev", "services-dev"},
-			func(s cdktf.TerraformStack) { contract.ClusterName.Import(s, at) },
+			func(s cdktf.TerraformStack) { contract.ClusterName.Import(contract.NewStack(s), at) },
 			"stack services-dev reads /stratum/dev/platform/cluster/name, but its producer platform-dev is not in the app"},
 	}
 	for _, tc := range cases {
@@ -176,8 +176,9 @@ func TestContractRefusesMiswiring(t *testing.T) {
 	app := cdktf.NewApp(nil)
 	cdktf.NewTerraformStack(app, jsii.String("foundation-dev"))
 	platform := cdktf.NewTerraformStack(app, jsii.String("platform-dev"))
-	contract.VPCID.Import(platform, at)
-	contract.VPCID.Import(platform, at) // a second read reuses the data source
+	reader := contract.NewStack(platform)
+	contract.VPCID.Import(reader, at)
+	contract.VPCID.Import(reader, at) // a second read reuses the data source
 	var deps []string
 	for _, d := range *platform.Dependencies() {
 		deps = append(deps, *d.Node().Id())
@@ -185,4 +186,43 @@ func TestContractRefusesMiswiring(t *testing.T) {
 	if fmt.Sprint(deps) != "[foundation-dev]" {
 		t.Errorf("platform-dev depends on %v, want [foundation-dev] once", deps)
 	}
+}
+
+// TestContractStandsInOnlyForStacksBuiltElsewhere: an app whose context
+// names stacks other processes build (contract.BuiltElsewhere, what the
+// synthesis engine's workers set) gets an empty stand-in for such a
+// producer, which its consumer depends on; a producer it does not name
+// still panics; and an app without the context, built after it, keeps
+// nothing of it (each stack's contract side is its own value).
+func TestContractStandsInOnlyForStacksBuiltElsewhere(t *testing.T) {
+	at := contract.At{Env: "dev"}
+	app := cdktf.NewApp(nil)
+	app.Node().SetContext(jsii.String(contract.BuiltElsewhere), []string{"foundation-dev"})
+	services := cdktf.NewTerraformStack(app, jsii.String("services-dev"))
+	func() {
+		defer func() {
+			if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "producer platform-dev is not in the app") {
+				t.Errorf("reading a producer not built elsewhere: recovered %v, want the missing producer's panic", r)
+			}
+		}()
+		contract.ClusterName.Import(contract.NewStack(services), at) // platform-dev: neither here nor elsewhere
+	}()
+
+	platform := cdktf.NewTerraformStack(app, jsii.String("platform-dev"))
+	contract.VPCID.Import(contract.NewStack(platform), at)
+	var deps []string
+	for _, d := range *platform.Dependencies() {
+		deps = append(deps, *d.Node().Id())
+	}
+	if fmt.Sprint(deps) != "[foundation-dev]" || app.Node().TryFindChild(jsii.String("foundation-dev")) == nil {
+		t.Errorf("platform-dev depends on %v, want the stand-in foundation-dev", deps)
+	}
+	plain := cdktf.NewApp(nil)
+	other := cdktf.NewTerraformStack(plain, jsii.String("platform-dev"))
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "producer foundation-dev is not in the app") {
+			t.Errorf("a later app without the context: recovered %v, want the missing producer's panic", r)
+		}
+	}()
+	contract.VPCID.Import(contract.NewStack(other), at)
 }

@@ -34,8 +34,8 @@ func newDatabase(s *Stack, t clients.Tenancy) *postgres.Postgres {
 	pg := postgres.New(s.TF, c.Name, &postgres.Props{
 		Identifier:             names.DatabaseIdentifier,
 		DatabaseName:           names.DatabaseName,
-		VPCID:                  contract.VPCID.Import(s.TF, s.At()),
-		SubnetIDs:              contract.DatabaseSubnetIDs.Import(s.TF, s.At()),
+		VPCID:                  contract.VPCID.Import(s.Contract, s.At()),
+		SubnetIDs:              contract.DatabaseSubnetIDs.Import(s.Contract, s.At()),
 		EngineVersion:          db.EngineVersion,
 		InstanceClass:          db.InstanceClass,
 		AllocatedStorageGiB:    db.AllocatedStorageGiB,
@@ -49,19 +49,19 @@ func newDatabase(s *Stack, t clients.Tenancy) *postgres.Postgres {
 		PreventDestroy:         db.PreventDestroy,
 		LogRetentionDays:       env.LogRetentionDays,
 		Backup: &postgres.BackupPlan{
-			PlanID:  contract.BackupPlanID.Import(s.TF, s.At()),
-			RoleARN: contract.BackupRoleARN.Import(s.TF, s.At()),
+			PlanID:  contract.BackupPlanID.Import(s.Contract, s.At()),
+			RoleARN: contract.BackupRoleARN.Import(s.Contract, s.At()),
 		},
 		Tags:   map[string]string{"Client": c.Name, "CostCentre": c.CostCentre},
-		Alarms: databaseAlarms(env, contract.AlarmTopicARN.Import(s.TF, s.At())),
+		Alarms: databaseAlarms(env, contract.AlarmTopicARN.Import(s.Contract, s.At())),
 	})
 	at := s.ClientAt(c.Name)
-	contract.DatabaseEndpoint.Export(s.TF, at, pg.Address)
-	contract.DatabasePort.Export(s.TF, at, pg.Port)
-	contract.DatabaseName.Export(s.TF, at, pg.DatabaseName)
-	contract.DatabaseSecretARN.Export(s.TF, at, pg.SecretARN)
-	contract.DatabaseSecretKMSKeyARN.Export(s.TF, at, pg.SecretKMSKeyARN)
-	contract.DatabaseSecurityGroupID.Export(s.TF, at, pg.SecurityGroupID)
-	contract.DatabaseResourceID.Export(s.TF, at, pg.ResourceID)
+	contract.DatabaseEndpoint.Export(s.Contract, at, pg.Address)
+	contract.DatabasePort.Export(s.Contract, at, pg.Port)
+	contract.DatabaseName.Export(s.Contract, at, pg.DatabaseName)
+	contract.DatabaseSecretARN.Export(s.Contract, at, pg.SecretARN)
+	contract.DatabaseSecretKMSKeyARN.Export(s.Contract, at, pg.SecretKMSKeyARN)
+	contract.DatabaseSecurityGroupID.Export(s.Contract, at, pg.SecurityGroupID)
+	contract.DatabaseResourceID.Export(s.Contract, at, pg.ResourceID)
 	return pg
 }

@@ -102,17 +102,17 @@ func NewFoundation(scope constructs.Construct, env config.Environment) *Stack {
 	newEnvironmentCost(s, alerts, topic)
 
 	at := s.At()
-	contract.VPCID.Export(s.TF, at, net.VPCID)
-	contract.VPCCIDR.Export(s.TF, at, net.CIDR)
-	contract.PublicSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Public))
-	contract.PrivateSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Private))
-	contract.DatabaseSubnetIDs.Export(s.TF, at, network.SubnetIDs(net.Database))
-	contract.EKSNodesSecurityGroup.Export(s.TF, at, groups.eksNodes.ID)
-	contract.BackupVaultName.Export(s.TF, at, bk.VaultName)
-	contract.BackupVaultARN.Export(s.TF, at, bk.VaultARN)
-	contract.BackupPlanID.Export(s.TF, at, bk.PlanID)
-	contract.BackupRoleARN.Export(s.TF, at, bk.RoleARN)
-	contract.AlarmTopicARN.Export(s.TF, at, topic.ARN)
+	contract.VPCID.Export(s.Contract, at, net.VPCID)
+	contract.VPCCIDR.Export(s.Contract, at, net.CIDR)
+	contract.PublicSubnetIDs.Export(s.Contract, at, network.SubnetIDs(net.Public))
+	contract.PrivateSubnetIDs.Export(s.Contract, at, network.SubnetIDs(net.Private))
+	contract.DatabaseSubnetIDs.Export(s.Contract, at, network.SubnetIDs(net.Database))
+	contract.EKSNodesSecurityGroup.Export(s.Contract, at, groups.eksNodes.ID)
+	contract.BackupVaultName.Export(s.Contract, at, bk.VaultName)
+	contract.BackupVaultARN.Export(s.Contract, at, bk.VaultARN)
+	contract.BackupPlanID.Export(s.Contract, at, bk.PlanID)
+	contract.BackupRoleARN.Export(s.Contract, at, bk.RoleARN)
+	contract.AlarmTopicARN.Export(s.Contract, at, topic.ARN)
 	return s
 }
 

@@ -43,9 +43,9 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	s := newStack(scope, stackProps{Layer: contract.Platform, Env: env})
 	at := s.At()
 	name := env.ClusterName()
-	privateSubnets := contract.PrivateSubnetIDs.Import(s.TF, at)
+	privateSubnets := contract.PrivateSubnetIDs.Import(s.Contract, at)
 
-	sources := []eks.EndpointSource{{Name: "vpc", CIDR: contract.VPCCIDR.Import(s.TF, at)}}
+	sources := []eks.EndpointSource{{Name: "vpc", CIDR: contract.VPCCIDR.Import(s.Contract, at)}}
 	if env.VPN.Enabled {
 		for i, cidr := range env.VPN.OnPremisesCIDRs {
 			sources = append(sources, eks.EndpointSource{Name: fmt.Sprintf("on-premises-%d", i), CIDR: jsii.String(cidr)})
@@ -55,7 +55,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		Name:              name,
 		Version:           env.Cluster.Version,
 		SubnetIDs:         privateSubnets,
-		VPCID:             contract.VPCID.Import(s.TF, at),
+		VPCID:             contract.VPCID.Import(s.Contract, at),
 		EndpointSources:   sources,
 		PublicAccessCIDRs: env.Cluster.PublicAccessCIDRs,
 		Admins:            clusterAdmins(env),
@@ -92,7 +92,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	kubeProxy := eks.NewAddon(s.TF, "addon-kube-proxy", &eks.AddonProps{Cluster: cluster, Name: "kube-proxy"})
 
 	nodeRole := nodegroup.NewNodeRole(s.TF, "system-node-role", &nodegroup.NodeRoleProps{Name: name + "-system-nodes"})
-	nodesSG := contract.EKSNodesSecurityGroup.Import(s.TF, at)
+	nodesSG := contract.EKSNodesSecurityGroup.Import(s.Contract, at)
 	sys := env.Cluster.SystemNodes
 	system := nodegroup.New(s.TF, "system-nodes", &nodegroup.Props{
 		ClusterName:       cluster.Name,
@@ -113,7 +113,7 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 		DependsOn: append([]cdktf.ITerraformDependable{cni, kubeProxy}, nodeRole.Attachments...),
 	})
 	newNodeGroupAlerts(s, s.TF, "system-", system, name+"-system", sys.MinSize,
-		contract.AlarmTopicARN.Import(s.TF, at))
+		contract.AlarmTopicARN.Import(s.Contract, at))
 
 	// Deployments: they become ACTIVE only once their pods are scheduled,
 	// on the tainted system nodes, so they tolerate the taint.
@@ -154,19 +154,19 @@ func NewPlatform(scope constructs.Construct, env config.Environment) *Stack {
 	}
 	zone := route53zone.NewRoute53Zone(s.TF, jsii.String("zone"), zoneConfig)
 
-	contract.ClusterName.Export(s.TF, at, cluster.Name)
-	contract.ClusterEndpoint.Export(s.TF, at, cluster.Endpoint)
-	contract.ClusterCAData.Export(s.TF, at, cluster.CAData)
-	contract.ClusterVersion.Export(s.TF, at, cluster.Version)
-	contract.OIDCProviderARN.Export(s.TF, at, cluster.OIDCProviderARN)
-	contract.OIDCIssuer.Export(s.TF, at, cluster.OIDCIssuer)
-	contract.ClusterSecurityGroupID.Export(s.TF, at, cluster.SecurityGroupID)
+	contract.ClusterName.Export(s.Contract, at, cluster.Name)
+	contract.ClusterEndpoint.Export(s.Contract, at, cluster.Endpoint)
+	contract.ClusterCAData.Export(s.Contract, at, cluster.CAData)
+	contract.ClusterVersion.Export(s.Contract, at, cluster.Version)
+	contract.OIDCProviderARN.Export(s.Contract, at, cluster.OIDCProviderARN)
+	contract.OIDCIssuer.Export(s.Contract, at, cluster.OIDCIssuer)
+	contract.ClusterSecurityGroupID.Export(s.Contract, at, cluster.SecurityGroupID)
 	// Nodes carry the cluster security group and the foundation's shared
 	// node group; later node groups add the same two.
-	contract.NodeSecurityGroupID.Export(s.TF, at, nodesSG)
-	contract.HostedZoneID.Export(s.TF, at, zone.ZoneId())
-	contract.HostedZoneName.Export(s.TF, at, zone.Name())
-	contract.VolumeKMSKeyARN.Export(s.TF, at, volumeKey.ARN)
+	contract.NodeSecurityGroupID.Export(s.Contract, at, nodesSG)
+	contract.HostedZoneID.Export(s.Contract, at, zone.ZoneId())
+	contract.HostedZoneName.Export(s.Contract, at, zone.Name())
+	contract.VolumeKMSKeyARN.Export(s.Contract, at, volumeKey.ARN)
 	return s
 }
 

@@ -38,9 +38,9 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 	// cluster admin.
 	s.kubernetesProvider()
 	s.helmProvider()
-	clusterName := contract.ClusterName.Import(s.TF, at)
-	oidcARN := contract.OIDCProviderARN.Import(s.TF, at)
-	oidcIssuer := contract.OIDCIssuer.Import(s.TF, at)
+	clusterName := contract.ClusterName.Import(s.Contract, at)
+	oidcARN := contract.OIDCProviderARN.Import(s.Contract, at)
+	oidcIssuer := contract.OIDCIssuer.Import(s.Contract, at)
 
 	storageclassv1.NewStorageClassV1(s.TF, jsii.String("default-storage-class"), &storageclassv1.StorageClassV1Config{
 		Metadata: &storageclassv1.StorageClassV1Metadata{
@@ -51,7 +51,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		Parameters: &map[string]*string{
 			"type":      jsii.String("gp3"),
 			"encrypted": jsii.String("true"),
-			"kmsKeyId":  contract.VolumeKMSKeyARN.Import(s.TF, at),
+			"kmsKeyId":  contract.VolumeKMSKeyARN.Import(s.Contract, at),
 		},
 		ReclaimPolicy: jsii.String(reclaimPolicy(env)),
 		// Create each volume in the zone its pod was scheduled to.
@@ -64,7 +64,7 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 	lbcontroller.New(s.TF, "aws-load-balancer-controller", &lbcontroller.Props{
 		ClusterName:     clusterName,
 		Region:          env.Region,
-		VPCID:           contract.VPCID.Import(s.TF, at),
+		VPCID:           contract.VPCID.Import(s.Contract, at),
 		AccountID:       env.AccountID,
 		OIDCProviderARN: oidcARN,
 		OIDCIssuer:      oidcIssuer,
@@ -74,8 +74,8 @@ func NewServices(scope constructs.Construct, env config.Environment) *Stack {
 		Tags:            map[string]string{"Project": config.Project, "Environment": env.Name, "ManagedBy": "aws-load-balancer-controller"},
 	})
 	externaldns.New(s.TF, "external-dns", &externaldns.Props{
-		ZoneID:          contract.HostedZoneID.Import(s.TF, at),
-		ZoneName:        contract.HostedZoneName.Import(s.TF, at),
+		ZoneID:          contract.HostedZoneID.Import(s.Contract, at),
+		ZoneName:        contract.HostedZoneName.Import(s.Contract, at),
 		OwnerID:         clusterName,
 		Region:          env.Region,
 		OIDCProviderARN: oidcARN,

@@ -30,6 +30,9 @@ type Stack struct {
 	// Client is the client's name for the stacks of a per-client layer,
 	// "" otherwise.
 	Client string
+	// Contract is the stack's side of the SSM contract: what it passes to
+	// the declared parameters' Export and Import.
+	Contract *contract.Stack
 }
 
 // stackProps configures newStack.
@@ -54,6 +57,7 @@ func newStack(scope constructs.Construct, p stackProps) *Stack {
 		Layer:  p.Layer,
 		Client: p.Client,
 	}
+	s.Contract = contract.NewStack(s.TF)
 	provider.NewAwsProvider(s.TF, jsii.String("aws"), awsProviderConfig(p))
 	if p.Layer == contract.Bootstrap {
 		// The state bucket cannot hold the state of the stack creating it.

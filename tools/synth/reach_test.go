@@ -145,11 +145,8 @@ func TestFinerKeys(t *testing.T) {
 // stack includes every declaration that writes a variable it reaches.
 var builderStateWriters = map[string]string{
 	"stratum/contract.declared":                "the contract's registry, filled by the declarations at init",
-	"stratum/contract.infos":                   "each stack's imports, keyed by its stack",
-	"stratum/contract.infosMu":                 "guards infos",
 	"stratum/constructs/awscontext.contexts":   "each stack's context, keyed by its stack",
 	"stratum/constructs/awscontext.contextsMu": "guards contexts",
-	"stratum/contract.MissingProducer":         "the engine's stand-in hook (package synth only); byte-identity tests prove it changes no output",
 }
 
 // TestBuilderStateIsWrittenOnlyWhereKnown: no code of the module writes
@@ -178,7 +175,7 @@ func TestBuilderStateIsWrittenOnlyWhereKnown(t *testing.T) {
 				}
 				continue
 			}
-			if _, ok := builderStateWriters[w.name]; !ok || (strings.HasSuffix(w.name, ".MissingProducer") && d.pkg != enginePackage) {
+			if _, ok := builderStateWriters[w.name]; !ok {
 				t.Errorf("%s: %s.%s: %s is %s; the stacks' builders must not change package state (see tools/synth/reach.go)", pos, d.pkg, declLabel(d.node), w.name, w.how)
 			}
 		}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -115,33 +114,36 @@ func Worker() (ok bool, err error) {
 // building or synthesizing (the jsii runtime reports JavaScript errors as
 // panics) become errors.
 func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, err error) {
-	inPlan := map[string]bool{}
-	for _, u := range units {
-		inPlan[u.Name] = true
-	}
 	mine := map[string]bool{}
 	for _, i := range idx {
 		mine[units[i].Name] = true
 	}
-	contract.MissingProducer = func(app cdktf.App, producer string) constructs.Construct {
-		// A producer of this process's own is built before its consumers;
-		// if it is missing, the plan is out of order and Import panics as
-		// it would in one process.
-		if !inPlan[producer] || mine[producer] {
-			return nil
-		}
-		stubs = append(stubs, producer)
-		return cdktf.NewTerraformStack(app, jsii.String(producer))
-	}
-	defer func() { contract.MissingProducer = nil }()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("synth: synthesizing %s: %v\n%s", describe(units, idx), p, debug.Stack())
 		}
 	}()
 	app := cdktf.NewApp(stacks.AppConfig(outdir))
+	// The plan's stacks other processes build: a producer among them gets
+	// an empty stand-in when one of this process's stacks reads it. A
+	// producer of this process's own is built before its consumers; if it
+	// is missing, the plan is out of order and Import panics as it would
+	// in one process.
+	var elsewhere []string
+	for _, u := range units {
+		if !mine[u.Name] {
+			elsewhere = append(elsewhere, u.Name)
+		}
+	}
+	app.Node().SetContext(jsii.String(contract.BuiltElsewhere), elsewhere)
 	for _, i := range idx {
 		units[i].Build(app)
+	}
+	// The stand-ins are the app's stacks it was not given.
+	for _, c := range *app.Node().Children() {
+		if name := *c.Node().Id(); !mine[name] {
+			stubs = append(stubs, name)
+		}
 	}
 	app.Synth()
 	return stubs, nil

@@ -5,6 +5,7 @@
 package awscli
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -13,10 +14,11 @@ import (
 // Runner runs one `aws` command and returns its standard output.
 type Runner func(args ...string) ([]byte, error)
 
-// CLI runs the AWS CLI binary bin with --output json.
-func CLI(bin string) Runner {
+// CLI runs the AWS CLI binary bin with --output json; cancelling ctx
+// (the command's: Ctrl-C) kills a call under way and fails it.
+func CLI(ctx context.Context, bin string) Runner {
 	return func(args ...string) ([]byte, error) {
-		cmd := exec.Command(bin, append(args, "--output", "json")...)
+		cmd := exec.CommandContext(ctx, bin, append(args, "--output", "json")...)
 		out, err := cmd.Output()
 		if ee, ok := err.(*exec.ExitError); ok {
 			return nil, fmt.Errorf("aws %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(ee.Stderr)))

@@ -63,7 +63,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		return f.Usagef("-env %q: %v", *env, err)
 	}
 	if aws == nil {
-		aws = awscli.CLI(*bin)
+		aws = awscli.CLI(ctx, *bin)
 	}
 	// records reads the environment's records as the AWS CLI prints them.
 	records := func() ([]byte, applied.Records, error) {

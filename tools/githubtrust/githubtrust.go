@@ -35,6 +35,24 @@ type Client struct {
 	API   string
 	Token string
 	HTTP  *http.Client
+	// ctx bounds every request (WithContext). Default: nil, no bound
+	// but the HTTP client's.
+	ctx context.Context
+}
+
+// WithContext returns c with its requests bound to ctx (the command's:
+// Ctrl-C cancels a request under way), like http.Request.WithContext.
+func (c Client) WithContext(ctx context.Context) Client {
+	c.ctx = ctx
+	return c
+}
+
+// context is what bounds c's requests.
+func (c Client) context() context.Context {
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
 }
 
 func (c Client) do(method, path string, body, out any) (int, error) {
@@ -46,7 +64,7 @@ func (c Client) do(method, path string, body, out any) (int, error) {
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, strings.TrimSuffix(c.API, "/")+path, r)
+	req, err := http.NewRequestWithContext(c.context(), method, strings.TrimSuffix(c.API, "/")+path, r)
 	if err != nil {
 		return 0, err
 	}
@@ -241,10 +259,10 @@ func Apply(c Client, envs []config.Environment) ([]string, error) {
 // Main is `stratum github-oidc [check|apply]`: exit 0 when every setting
 // is as the trust expects, 2 when one differs (check), 1 on an error.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return run(args, config.Environments(), os.Getenv, stdout, stderr)
+	return run(ctx, args, config.Environments(), os.Getenv, stdout, stderr)
 }
 
-func run(args []string, envs []config.Environment, getenv func(string) string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, envs []config.Environment, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := cli.New(cli.Command{
 		Name:      "github-oidc",
 		Synopsis:  "[-api URL] [check|apply]",
@@ -263,7 +281,7 @@ administration write permission, then checks like check.`,
 	if !ok {
 		return code
 	}
-	c := Client{API: *api, Token: getenv("GITHUB_TOKEN")}
+	c := Client{API: *api, Token: getenv("GITHUB_TOKEN")}.WithContext(ctx)
 	if verb == "apply" {
 		if c.Token == "" {
 			fmt.Fprintln(stderr, "stratum github-oidc apply: GITHUB_TOKEN is not set")

@@ -2,6 +2,7 @@ package githubtrust
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -103,7 +104,7 @@ func TestCheck(t *testing.T) {
 			srv := httptest.NewServer(f)
 			defer srv.Close()
 			var stdout, stderr bytes.Buffer
-			code := run(append([]string{"-api", srv.URL}, tc.args...), config.Environments(), func(string) string { return "" }, &stdout, &stderr)
+			code := run(context.Background(), append([]string{"-api", srv.URL}, tc.args...), config.Environments(), func(string) string { return "" }, &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
 			}
@@ -122,11 +123,11 @@ func TestApply(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-api", srv.URL, "apply"}, config.Environments(), func(string) string { return "" }, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "GITHUB_TOKEN") {
+	if code := run(context.Background(), []string{"-api", srv.URL, "apply"}, config.Environments(), func(string) string { return "" }, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "GITHUB_TOKEN") {
 		t.Fatalf("apply without a token: exit %d, stderr %q; want 1 naming GITHUB_TOKEN", code, stderr.String())
 	}
 	stdout.Reset()
-	code := run([]string{"-api", srv.URL, "apply"}, config.Environments(), func(k string) string {
+	code := run(context.Background(), []string{"-api", srv.URL, "apply"}, config.Environments(), func(k string) string {
 		if k == "GITHUB_TOKEN" {
 			return "t0ken"
 		}
@@ -148,5 +149,20 @@ func TestApply(t *testing.T) {
 	}
 	if f.token != "Bearer t0ken" {
 		t.Errorf("Authorization %q, want the token", f.token)
+	}
+}
+
+// TestCancelledContext: a check whose context is cancelled (Ctrl-C)
+// fails with the cancellation and sends no request.
+func TestCancelledContext(t *testing.T) {
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { requests++ }))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"-api", srv.URL}, config.Environments(), func(string) string { return "" }, &stdout, &stderr)
+	if code != cli.ExitFailure || !strings.Contains(stderr.String()+stdout.String(), "context canceled") || requests != 0 {
+		t.Errorf("exit %d after %d request(s), stdout %q, stderr %q; want %d, no request, and the cancellation said", code, requests, stdout.String(), stderr.String(), cli.ExitFailure)
 	}
 }

@@ -34,6 +34,24 @@ type Client struct {
 	// maintainer for apply).
 	Token string
 	HTTP  *http.Client
+	// ctx bounds every request (WithContext). Default: nil, no bound
+	// but the HTTP client's.
+	ctx context.Context
+}
+
+// WithContext returns c with its requests bound to ctx (the command's:
+// Ctrl-C cancels a request under way), like http.Request.WithContext.
+func (c Client) WithContext(ctx context.Context) Client {
+	c.ctx = ctx
+	return c
+}
+
+// context is what bounds c's requests.
+func (c Client) context() context.Context {
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
 }
 
 func (c Client) do(method, path string, form url.Values, out any) (int, error) {
@@ -42,7 +60,7 @@ func (c Client) do(method, path string, form url.Values, out any) (int, error) {
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequest(method, u, body)
+	req, err := http.NewRequestWithContext(c.context(), method, u, body)
 	if err != nil {
 		return 0, err
 	}
@@ -153,10 +171,10 @@ func Apply(c Client, w Want) ([]string, error) {
 
 // Main is `stratum gitlab-settings`.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return run(args, config.Environments(), config.PipelineSettings(), os.Getenv, stdout, stderr, nil)
+	return run(ctx, args, config.Environments(), config.PipelineSettings(), os.Getenv, stdout, stderr, nil)
 }
 
-func run(args []string, envs []config.Environment, settings config.Pipelines, getenv func(string) string, stdout, stderr io.Writer, hc *http.Client) int {
+func run(ctx context.Context, args []string, envs []config.Environment, settings config.Pipelines, getenv func(string) string, stdout, stderr io.Writer, hc *http.Client) int {
 	f := cli.New(cli.Command{
 		Name:      "gitlab-settings",
 		Synopsis:  "[check|apply]",
@@ -187,7 +205,7 @@ apply creates the schedule and sets the process modes (a maintainer's token), th
 			continue
 		}
 		seen[g.InstanceURL()+g.ProjectPath] = true
-		c := Client{URL: g.InstanceURL(), Project: g.ProjectPath, Token: token, HTTP: hc}
+		c := Client{URL: g.InstanceURL(), Project: g.ProjectPath, Token: token, HTTP: hc}.WithContext(ctx)
 		w := Want{Branch: g.Branch(), Cron: settings.DriftSchedule}
 		for _, o := range envs {
 			if o.CI.GitLab != nil && o.CI.GitLab.ProjectPath == g.ProjectPath {

@@ -2,6 +2,7 @@ package gitlabsettings
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -62,17 +63,17 @@ func TestCheckAndApply(t *testing.T) {
 	var out, errs bytes.Buffer
 	// InstanceURL adds https://: reach the test server over plain HTTP.
 	hc := &http.Client{Transport: rewrite{srv.URL}}
-	if code := run(nil, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 2 || !strings.Contains(out.String(), "no active pipeline schedule") || !strings.Contains(out.String(), "unordered") {
+	if code := run(context.Background(), nil, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 2 || !strings.Contains(out.String(), "no active pipeline schedule") || !strings.Contains(out.String(), "unordered") {
 		t.Fatalf("check before apply: code %d\n%s%s", code, out.String(), errs.String())
 	}
 	out.Reset()
-	if code := run([]string{"apply"}, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 0 {
+	if code := run(context.Background(), []string{"apply"}, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 0 {
 		t.Fatalf("apply: code %d\n%s%s", code, out.String(), errs.String())
 	}
 	if len(g.schedules) != 1 || g.schedules[0].Cron != settings.DriftSchedule || g.groups["stratum-dev"] != "oldest_first" {
 		t.Errorf("after apply: schedules %+v, groups %v", g.schedules, g.groups)
 	}
-	if code := run([]string{"delete"}, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 64 {
+	if code := run(context.Background(), []string{"delete"}, []config.Environment{env}, settings, getenv, &out, &errs, hc); code != 64 {
 		t.Errorf("an unknown verb: code %d, want 64", code)
 	}
 }

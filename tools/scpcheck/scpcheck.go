@@ -32,8 +32,8 @@ import (
 // AWS runs one `aws` CLI command and returns its standard output.
 type AWS = awscli.Runner
 
-// CLI runs the AWS CLI binary bin.
-func CLI(bin string) AWS { return awscli.CLI(bin) }
+// CLI runs the AWS CLI binary bin until ctx is cancelled.
+func CLI(ctx context.Context, bin string) AWS { return awscli.CLI(ctx, bin) }
 
 // attached is one SCP attached at one target above an account.
 type attached struct {
@@ -157,10 +157,10 @@ func contains(list []string, s string) bool {
 // is bound by an SCP guarding its contract, 2 when one is not, 1 on an
 // error.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return run(args, config.Environments(), nil, stdout, stderr)
+	return run(ctx, args, config.Environments(), nil, stdout, stderr)
 }
 
-func run(args []string, envs []config.Environment, aws AWS, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, envs []config.Environment, aws AWS, stdout, stderr io.Writer) int {
 	fs := cli.New(cli.Command{
 		Name:     "scp-check",
 		Synopsis: "[-aws PATH] [-env ENV] [-json]",
@@ -185,7 +185,7 @@ it, and evaluates them: the SSM contract must be writable only by the layer that
 		}
 	}
 	if aws == nil {
-		aws = CLI(*bin)
+		aws = CLI(ctx, *bin)
 	}
 	var results []Result
 	for _, env := range envs {

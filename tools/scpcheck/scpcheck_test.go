@@ -2,6 +2,7 @@ package scpcheck
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -92,7 +93,7 @@ func TestCheck(t *testing.T) {
 			o := base()
 			tc.mutate(&o)
 			var stdout, stderr bytes.Buffer
-			code := run([]string{"-env", "prod"}, envs, o.aws, &stdout, &stderr)
+			code := run(context.Background(), []string{"-env", "prod"}, envs, o.aws, &stdout, &stderr)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
 			}
@@ -106,7 +107,7 @@ func TestCheck(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	o := base()
 	delete(o.parents, prod.AccountID)
-	if code := run([]string{"-env", "prod"}, envs, o.aws, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), `environment "prod"`) {
+	if code := run(context.Background(), []string{"-env", "prod"}, envs, o.aws, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), `environment "prod"`) {
 		t.Errorf("an error of the CLI: exit %d, stderr %q; want 1 naming the environment", code, stderr.String())
 	}
 }
@@ -127,7 +128,7 @@ esac
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"-aws", script, "-env", "dev"}, config.Environments(), nil, &stdout, &stderr); code != 2 {
+	if code := run(context.Background(), []string{"-aws", script, "-env", "dev"}, config.Environments(), nil, &stdout, &stderr); code != 2 {
 		t.Fatalf("exit %d, want 2 (nothing attached)\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 }

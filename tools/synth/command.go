@@ -54,7 +54,7 @@ stratum synth-plan says K.`,
 		if err != nil {
 			return exit(stderr, err)
 		}
-		opts.Outdir = *out
+		opts.Outdir, opts.Context = *out, ctx
 		r, err := Shard(envs, all, i, k, opts)
 		if err != nil {
 			return exit(stderr, err)

@@ -23,11 +23,9 @@ const (
 	// invalid configuration, a verification that found a problem).
 	ExitFailure = 1
 	// ExitChanges: the command succeeded and found something to act on.
-	// Only commands whose help says so use it, like terraform plan
-	// -detailed-exitcode: changed -detailed-exitcode (stacks are
-	// selected), support (a version leaves standard support), migrate
-	// plan (instances to move), placeholders (a placeholder is still
-	// set).
+	// Only commands whose help says so (Command.Results) use it, like
+	// terraform plan -detailed-exitcode; the README's table names them
+	// all (TestExitCodeTable keeps the two equal).
 	ExitChanges = 2
 	// ExitUsage: the command line is wrong — an unknown command, verb or
 	// flag, a missing required flag, a flag value that is not allowed, an

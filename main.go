@@ -48,12 +48,12 @@ import (
 	"stratum/tools/synth"
 )
 
-// command is one subcommand: it gets the program's context (cancelled on
-// Ctrl-C or SIGTERM) and its arguments (without its name), and returns
-// the process exit code.
+// command is one subcommand: its summary for stratum help, and how it
+// runs (cli.Run: the program's context, cancelled on Ctrl-C or SIGTERM,
+// its arguments without its name; the exit code).
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     cli.Run
 }
 
 // commands are the subcommands, one entry each; the code of each lives in
@@ -133,7 +133,7 @@ stratum help <command> prints a command's flags and exit codes.`,
 	if *check {
 		return cli.ExitOK
 	}
-	if err := synth.Main(ctx, envs, clients.All, source); err != nil {
+	if err := synth.Synthesize(ctx, envs, clients.All, source); err != nil {
 		return f.Fail(err)
 	}
 	return cli.ExitOK

@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +34,16 @@ const (
 	// sysexits.h).
 	ExitUsage = 64
 )
+
+// Run is the one shape of every stratum command: it gets the program's
+// context (cancelled on Ctrl-C or SIGTERM, which it passes to what it
+// runs), its arguments without its name, and where to print; it returns
+// the exit code. A tool's package exports its command as Main, or, when
+// the command needs a part of the program the package cannot import (the
+// configuration, the app build, the embedded source), as a function of
+// those parts returning a Run. The package parses its flags with New in
+// the command and leaves the work to its exported functions.
+type Run = func(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // Command describes a command for its help.
 type Command struct {

@@ -22,12 +22,8 @@ import (
 // which cache key, synth-shard synthesizes one shard, synth-merge
 // assembles cdktf.out from all of them.
 
-// A command gets its arguments and returns the exit code (tools/cli:
-// 0 done, 1 failed, 64 bad usage).
-type command = func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-
 // ShardCommand is `stratum synth-shard -shard i/K -out DIR`.
-func ShardCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
+func ShardCommand(envs []config.Environment, all []clients.Client, source fs.FS) cli.Run {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ok, err := Worker(); ok {
 			return exit(stderr, err)
@@ -65,7 +61,7 @@ stratum synth-plan says K.`,
 }
 
 // MergeCommand is `stratum synth-merge [-out DIR] SHARD...`.
-func MergeCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
+func MergeCommand(envs []config.Environment, all []clients.Client, source fs.FS) cli.Run {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:      "synth-merge",
@@ -99,7 +95,7 @@ shard is missing, given twice, damaged, or from other code or configuration.`,
 }
 
 // PlanCommand is `stratum synth-plan [-json] [-target 3]`.
-func PlanCommand(envs []config.Environment, all []clients.Client, source fs.FS) command {
+func PlanCommand(envs []config.Environment, all []clients.Client, source fs.FS) cli.Run {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:     "synth-plan",

@@ -131,14 +131,14 @@ func (r *Report) String() string {
 	return b.String()
 }
 
-// Main is the synthesis of a stratum program: if this process is a
-// worker it does its share, otherwise it synthesizes the stacks of envs
+// Synthesize is the synthesis of a stratum program: if this process is
+// a worker it does its share, otherwise it synthesizes the stacks of envs
 // and all with options from the environment (CDKTF_OUTDIR, WorkersEnv,
 // CacheEnv), the code fingerprint taken from source, and prints a summary
-// on stdout (the cdktf CLI logs an app's stderr as errors). It stops the
-// jsii runtime before returning, which also removes the runtime's
-// temporary directory.
-func Main(ctx context.Context, envs []config.Environment, all []clients.Client, source fs.FS) error {
+// on stdout (the cdktf CLI logs an app's stderr as errors). Cancelling
+// ctx stops the workers. It stops the jsii runtime before returning,
+// which also removes the runtime's temporary directory.
+func Synthesize(ctx context.Context, envs []config.Environment, all []clients.Client, source fs.FS) error {
 	defer jsii.Close()
 	if ok, err := Worker(); ok {
 		return err

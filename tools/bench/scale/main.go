@@ -1,7 +1,7 @@
 // Command scale is the scale benchmark's app (scripts/bench-scale): the
 // stacks Stratum's own program builds (config.Environments and
 // clients.All) plus generated clients, synthesized by the same engine
-// (synth.Main) with the same options from the environment.
+// (synth.Synthesize) with the same options from the environment.
 //
 //	scale [-clients N] [-change] [-plain]
 //	scale -go N        print N generated clients as entries of clients.All
@@ -69,7 +69,7 @@ func main() {
 		app.Synth()
 		return
 	}
-	if err := synth.Main(context.Background(), config.Environments(), all, os.DirFS(root)); err != nil {
+	if err := synth.Synthesize(context.Background(), config.Environments(), all, os.DirFS(root)); err != nil {
 		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
 		os.Exit(1)
 	}

@@ -1,6 +1,7 @@
 package tfcheck
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/hashicorp/terraform-exec/tfexec"
 	tfjson "github.com/hashicorp/terraform-json"
 )
 
@@ -38,10 +40,10 @@ secret_key                  = "stratum-tier"
 `
 
 // checkBackends runs `terraform init` with each stack's backend exactly
-// as synthesized, against an S3 emulator started for the run (gofakes3),
-// with -lock=false so no lock is taken. It is how the tier sees the
-// backend's own diagnostics (the deprecation of dynamodb_table, say),
-// which `init -backend=false` never shows.
+// as synthesized, against an S3 emulator started for the run (gofakes3);
+// no lock is taken (see initJSON). It is how the tier sees the backend's
+// own diagnostics (the deprecation of dynamodb_table, say), which
+// `init -backend=false` never shows.
 func (rt *runtimeState) checkBackends(ctx context.Context, stacks []Stack) ([]Diagnostic, error) {
 	mem := s3mem.New()
 	srv := httptest.NewServer(gofakes3.New(mem).Server())
@@ -70,7 +72,7 @@ func (rt *runtimeState) checkBackends(ctx context.Context, stacks []Stack) ([]Di
 		if err := os.WriteFile(filepath.Join(dir, "cdk.tf.json"), b, 0o644); err != nil {
 			return nil, err
 		}
-		args := []string{"init", "-input=false", "-lock=false", "-no-color", "-json"}
+		var opts []tfexec.InitOption
 		if s3, ok := asMap(backend)["s3"].(map[string]any); ok {
 			if bucket, _ := s3["bucket"].(string); bucket != "" && !buckets[bucket] {
 				if err := mem.CreateBucket(bucket); err != nil {
@@ -82,9 +84,9 @@ func (rt *runtimeState) checkBackends(ctx context.Context, stacks []Stack) ([]Di
 				all = append(all, Diagnostic{Severity: "warning", Summary: "assume_role not exercised",
 					Detail: "the S3 emulator cannot assume roles; the block is validated but no role is assumed", File: s.Name + "/cdk.tf.json"})
 			}
-			args = append(args, "-backend-config="+overrides)
+			opts = append(opts, tfexec.BackendConfig(overrides))
 		}
-		out, errOut, err := run(ctx, dir, rt.env(), rt.tc.Terraform, args...)
+		out, errOut, err := rt.initJSON(ctx, dir, opts...)
 		ds := parseInitJSON(out)
 		for i := range ds {
 			ds[i].File = s.Name + "/cdk.tf.json"
@@ -126,8 +128,7 @@ func (rt *runtimeState) backendWarnings(ctx context.Context, dir, stack string) 
 		}
 	}
 	emulator := filepath.Join(rt.scratch, "emulator.s3.tfbackend")
-	out, _, _ := run(ctx, dir, rt.env(), rt.tc.Terraform, "init", "-input=false", "-lock=false", "-no-color", "-json", "-reconfigure",
-		"-backend-config="+emulator, "-backend-config="+probe)
+	out, _, _ := rt.initJSON(ctx, dir, tfexec.Reconfigure(true), tfexec.BackendConfig(emulator), tfexec.BackendConfig(probe))
 	var warnings []Diagnostic
 	for _, d := range parseInitJSON(out) {
 		d.File = stack + "/cdk.tf.json"
@@ -141,6 +142,20 @@ func (rt *runtimeState) backendWarnings(ctx context.Context, dir, stack string) 
 		}
 	}
 	return warnings, nil
+}
+
+// initJSON runs `terraform init -json` in dir and returns what it printed.
+// It passes no -lock=false (tfexec refuses the flag from Terraform 0.15
+// on): init takes the state lock only to migrate state from another
+// backend, and these directories have none.
+func (rt *runtimeState) initJSON(ctx context.Context, dir string, opts ...tfexec.InitOption) (stdout, stderr []byte, err error) {
+	tf, err := newTool(dir, rt.tc.Terraform, rt.env())
+	if err != nil {
+		return nil, nil, err
+	}
+	var out bytes.Buffer
+	err = tf.InitJSON(ctx, &out, opts...)
+	return out.Bytes(), tf.stderr.Bytes(), exitStatus(err)
 }
 
 // backendOf is the terraform.backend block of a stack's JSON.

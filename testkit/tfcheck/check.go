@@ -16,6 +16,7 @@
 package tfcheck
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"stratum/config"
 )
@@ -606,29 +609,33 @@ func providerAliases(doc map[string]any) []string {
 	return out
 }
 
-func (rt *runtimeState) env() []string { return childEnv(rt.scratch, rt.tfrc, nil) }
+func (rt *runtimeState) env() map[string]string { return childEnv(rt.scratch, rt.tfrc, nil) }
 
 // initDir runs `<bin> init -backend=false`.
-func (rt *runtimeState) initDir(ctx context.Context, bin string, env []string, dir string) error {
-	out, errOut, err := run(ctx, dir, env, bin, "init", "-backend=false", "-input=false", "-no-color")
-	if err != nil {
-		return fmt.Errorf("%s init -backend=false: %v\n%s", filepath.Base(bin), err, strings.TrimSpace(string(errOut)+"\n"+lastLines(out, 3)))
+func (rt *runtimeState) initDir(ctx context.Context, tf *tool) error {
+	if err := tf.Init(ctx, tfexec.Backend(false)); err != nil {
+		return fmt.Errorf("%s init -backend=false: %v\n%s", filepath.Base(tf.ExecPath()), exitStatus(err), strings.TrimSpace(tf.stderr.String()+"\n"+lastLines(tf.stdout.Bytes(), 3)))
 	}
 	return nil
 }
 
 // validate runs init and `validate -json` in a step's root.
-func (rt *runtimeState) validate(ctx context.Context, bin string, env []string, dir string) ([]Diagnostic, error) {
-	if err := rt.initDir(ctx, bin, env, dir); err != nil {
+func (rt *runtimeState) validate(ctx context.Context, bin string, env map[string]string, dir string) ([]Diagnostic, error) {
+	tf, err := newTool(dir, bin, env)
+	if err != nil {
 		return nil, err
 	}
-	out, errOut, err := run(ctx, dir, env, bin, "validate", "-json", "-no-color")
-	ds, perr := parseValidate(out)
-	if perr != nil {
-		return nil, fmt.Errorf("%v (%v: %s)", perr, err, lastLines(errOut, 5))
+	if err := rt.initDir(ctx, tf); err != nil {
+		return nil, err
 	}
-	if err != nil && !hasError(ds) {
-		return ds, fmt.Errorf("validate: %v: %s", err, lastLines(errOut, 5))
+	tf.stderr.Reset()
+	v, err := tf.Validate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("validate: %v: %s", exitStatus(err), lastLines(tf.stderr.Bytes(), 5))
+	}
+	ds := validateDiagnostics(v)
+	if !v.Valid && !hasError(ds) {
+		return ds, fmt.Errorf("validate: invalid without an error diagnostic: %s", lastLines(tf.stderr.Bytes(), 5))
 	}
 	return ds, nil
 }
@@ -658,15 +665,18 @@ func (s *StepResult) add(ds []Diagnostic) {
 // framework destroys it all again.
 func (rt *runtimeState) mockedTest(ctx context.Context, stacks []Stack, byName map[string]*StackResult) ([]Diagnostic, error) {
 	dir := filepath.Join(rt.scratch, "mocked")
-	env := rt.env()
-	if err := rt.initDir(ctx, rt.tc.Terraform, env, dir); err != nil {
+	tf, err := newTool(dir, rt.tc.Terraform, rt.env())
+	if err != nil {
 		return nil, err
 	}
-	out, errOut, err := run(ctx, dir, env, rt.tc.Terraform, "providers", "schema", "-json")
-	if err != nil {
-		return nil, fmt.Errorf("terraform providers schema -json: %v: %s", err, lastLines(errOut, 5))
+	if err := rt.initDir(ctx, tf); err != nil {
+		return nil, err
 	}
-	sch, err := parseSchemas(out)
+	ps, err := tf.ProvidersSchema(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("terraform providers schema -json: %v: %s", exitStatus(err), lastLines(tf.stderr.Bytes(), 5))
+	}
+	sch, err := computedAttributes(ps)
 	if err != nil {
 		return nil, err
 	}
@@ -701,10 +711,12 @@ func (rt *runtimeState) mockedTest(ctx context.Context, stacks []Stack, byName m
 	if err := os.WriteFile(filepath.Join(dir, testFile), test, 0o644); err != nil {
 		return nil, err
 	}
-	out, errOut, err = run(ctx, dir, env, rt.tc.Terraform, "test", "-json", "-no-color")
-	o := parseTest(out)
+	var out bytes.Buffer
+	tf.stderr.Reset()
+	err = tf.Test(ctx, &out)
+	o := parseTest(out.Bytes())
 	if st := o.Runs[mockedRun]; st != "pass" && !hasError(o.Diagnostics) {
-		return o.Diagnostics, fmt.Errorf("terraform test: run %q ended %q (%v): %s", mockedRun, st, err, lastLines(append(errOut, out...), 5))
+		return o.Diagnostics, fmt.Errorf("terraform test: run %q ended %q (%v): %s", mockedRun, st, exitStatus(err), lastLines(append(tf.stderr.Bytes(), out.Bytes()...), 5))
 	}
 	return o.Diagnostics, nil
 }

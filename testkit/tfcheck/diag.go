@@ -57,17 +57,13 @@ func diagnosticOf(j tfjson.Diagnostic, run string) Diagnostic {
 	return d
 }
 
-// parseValidate reads `terraform validate -json`.
-func parseValidate(out []byte) ([]Diagnostic, error) {
-	var v tfjson.ValidateOutput
-	if err := json.Unmarshal(out, &v); err != nil {
-		return nil, fmt.Errorf("read validate -json output: %w: %s", err, lastLines(out, 5))
-	}
+// validateDiagnostics are the diagnostics of `terraform validate -json`.
+func validateDiagnostics(v *tfjson.ValidateOutput) []Diagnostic {
 	var ds []Diagnostic
 	for _, j := range v.Diagnostics {
 		ds = append(ds, diagnosticOf(j, ""))
 	}
-	return ds, nil
+	return ds
 }
 
 // testOutcome is what `terraform test -json` said about a test file.

@@ -1,8 +1,11 @@
 package tfcheck
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 func TestParseTest(t *testing.T) {
@@ -26,22 +29,20 @@ func TestParseTest(t *testing.T) {
 	}
 }
 
-func TestParseValidate(t *testing.T) {
+func TestValidateDiagnostics(t *testing.T) {
 	out := `{"valid":false,"error_count":1,"warning_count":1,"diagnostics":[
 	  {"severity":"warning","summary":"Quoted references are deprecated","range":{"filename":"services-dev/cdk.tf","start":{"line":3}}},
 	  {"severity":"error","summary":"Extraneous JSON object property","detail":"No argument or block type is named \"x\".","snippet":{"context":"resource.aws_vpc.v"},"range":{"filename":"foundation-dev/cdk.tf.json","start":{"line":9}}}]}`
-	ds, err := parseValidate([]byte(out))
-	if err != nil {
+	var v tfjson.ValidateOutput
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
+	ds := validateDiagnostics(&v)
 	if len(ds) != 2 {
 		t.Fatalf("got %d diagnostics, want 2", len(ds))
 	}
 	if stack, d := splitStack(ds[1]); stack != "foundation-dev" || d.Address != "aws_vpc.v" {
 		t.Errorf("got stack %q address %q, want foundation-dev aws_vpc.v (from the snippet)", stack, d.Address)
-	}
-	if _, err := parseValidate([]byte("Error: no")); err == nil {
-		t.Error("parseValidate accepted output that is not JSON")
 	}
 }
 

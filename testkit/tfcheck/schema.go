@@ -1,8 +1,9 @@
 package tfcheck
 
 import (
-	"encoding/json"
 	"fmt"
+
+	tfjson "github.com/hashicorp/terraform-json"
 )
 
 // schemas is what the tier needs from `terraform providers schema -json`:
@@ -11,27 +12,15 @@ type schemas struct {
 	computed map[string]map[string]bool
 }
 
-// parseSchemas reads `terraform providers schema -json`.
-func parseSchemas(out []byte) (*schemas, error) {
-	var doc struct {
-		ProviderSchemas map[string]struct {
-			ResourceSchemas map[string]struct {
-				Block struct {
-					Attributes map[string]struct {
-						Computed bool `json:"computed"`
-						Optional bool `json:"optional"`
-						Required bool `json:"required"`
-					} `json:"attributes"`
-				} `json:"block"`
-			} `json:"resource_schemas"`
-		} `json:"provider_schemas"`
-	}
-	if err := json.Unmarshal(out, &doc); err != nil {
-		return nil, fmt.Errorf("read providers schema -json: %w", err)
-	}
+// computedAttributes is, for each resource type of `terraform providers
+// schema -json`, the attributes only the provider sets.
+func computedAttributes(ps *tfjson.ProviderSchemas) (*schemas, error) {
 	s := &schemas{computed: map[string]map[string]bool{}}
-	for _, p := range doc.ProviderSchemas {
+	for _, p := range ps.Schemas {
 		for typ, r := range p.ResourceSchemas {
+			if r == nil || r.Block == nil {
+				continue
+			}
 			for name, a := range r.Block.Attributes {
 				if a.Computed && !a.Optional && !a.Required {
 					if s.computed[typ] == nil {

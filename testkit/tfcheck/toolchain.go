@@ -3,9 +3,9 @@ package tfcheck
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 )
 
 // Environment variables that steer the tier.
@@ -111,7 +113,7 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 		tf = abs
 	}
 	if tf != "" {
-		v, err := toolVersion(ctx, tf, "terraform_version")
+		v, err := toolVersion(ctx, tf)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("terraform %s: %w", tf, err)
@@ -160,7 +162,7 @@ func (l locator) locate(ctx context.Context) (*Toolchain, error) {
 			return nil, err
 		}
 		tofu = abs
-		v, err := toolVersion(ctx, tofu, "terraform_version")
+		v, err := toolVersion(ctx, tofu)
 		if err != nil {
 			return nil, fmt.Errorf("tofu %s: %w", tofu, err)
 		}
@@ -196,9 +198,12 @@ func (l locator) installFromRegistry(ctx context.Context, tc *Toolchain) error {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf.json"), []byte(main), 0o644); err != nil {
 		return err
 	}
-	out, errOut, err := run(ctx, dir, childEnv(l.scratch, rc, nil), tc.Terraform, "init", "-backend=false", "-input=false", "-no-color")
+	tf, err := newTool(dir, tc.Terraform, childEnv(l.scratch, rc, nil))
 	if err != nil {
-		return fmt.Errorf("terraform init: %v: %s", err, lastLines(append(out, errOut...), 5))
+		return err
+	}
+	if err := tf.Init(ctx, tfexec.Backend(false)); err != nil {
+		return fmt.Errorf("terraform init: %v: %s", exitStatus(err), lastLines(append(tf.stdout.Bytes(), tf.stderr.Bytes()...), 5))
 	}
 	v, err := mirrorVersion(l.cacheDir, terraformHost, l.pinned)
 	if err != nil {
@@ -277,23 +282,18 @@ func atLeast(v string, min [3]int) bool { return !less(parseVersion(v), min) }
 
 func versionString(v [3]int) string { return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2]) }
 
-// toolVersion runs `<bin> version -json` and returns the field.
-func toolVersion(ctx context.Context, bin, field string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, "version", "-json")
-	cmd.Env = []string{"CHECKPOINT_DISABLE=1", "PATH=" + os.Getenv("PATH")}
-	out, err := cmd.Output()
+// toolVersion is the version `<bin> version -json` reports (tofu reports
+// its own under the same terraform_version field).
+func toolVersion(ctx context.Context, bin string) (string, error) {
+	tf, err := newTool(os.TempDir(), bin, map[string]string{"CHECKPOINT_DISABLE": "1", "PATH": os.Getenv("PATH")})
 	if err != nil {
-		return "", fmt.Errorf("version: %w", err)
+		return "", err
 	}
-	var v map[string]any
-	if err := json.Unmarshal(out, &v); err != nil {
+	v, _, err := tf.Version(ctx, true)
+	if err != nil {
 		return "", fmt.Errorf("version -json: %w", err)
 	}
-	s, _ := v[field].(string)
-	if s == "" {
-		return "", fmt.Errorf("version -json has no %s", field)
-	}
-	return s, nil
+	return v.String(), nil
 }
 
 // cliConfig is the CLI configuration every command of the tier uses: the
@@ -310,33 +310,54 @@ func cliConfig(mirror, host string) string {
 
 // childEnv is the whole environment of a terraform or tofu process: the
 // tier's own CLI configuration and home, nothing of the user's (no
-// credentials, no TF_CLI_ARGS, no TF_DATA_DIR). extra is appended.
-func childEnv(scratch, rc string, extra []string) []string {
+// credentials, no TF_CLI_ARGS, no TF_DATA_DIR). extra is added. tfexec
+// adds TF_IN_AUTOMATION and blanks TF_LOG*; it passes -input=false where
+// a command could ask.
+func childEnv(scratch, rc string, extra map[string]string) map[string]string {
 	home := filepath.Join(scratch, "home")
 	_ = os.MkdirAll(home, 0o755)
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"TMPDIR=" + os.TempDir(),
-		"TF_CLI_CONFIG_FILE=" + rc,
-		"TOFU_CLI_CONFIG_FILE=" + rc,
-		"TF_IN_AUTOMATION=1",
-		"TF_INPUT=0",
-		"CHECKPOINT_DISABLE=1",
+	env := map[string]string{
+		"PATH":                 os.Getenv("PATH"),
+		"HOME":                 home,
+		"TMPDIR":               os.TempDir(),
+		"TF_CLI_CONFIG_FILE":   rc,
+		"TOFU_CLI_CONFIG_FILE": rc,
+		"CHECKPOINT_DISABLE":   "1",
 	}
-	return append(env, extra...)
+	maps.Copy(env, extra)
+	return env
 }
 
-// run runs bin in dir and returns its standard output and error.
-func run(ctx context.Context, dir string, env []string, bin string, args ...string) (stdout, stderr []byte, err error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var out, errOut bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &errOut
-	err = cmd.Run()
-	return out.Bytes(), errOut.Bytes(), err
+// tool is terraform or tofu in one directory, driven through tfexec,
+// with what its commands print kept.
+type tool struct {
+	*tfexec.Terraform
+	stdout, stderr bytes.Buffer
+}
+
+// newTool runs bin in dir with env as its whole environment.
+func newTool(dir, bin string, env map[string]string) (*tool, error) {
+	tf, err := tfexec.NewTerraform(dir, bin)
+	if err != nil {
+		return nil, err
+	}
+	if err := tf.SetEnv(env); err != nil {
+		return nil, err
+	}
+	t := &tool{Terraform: tf}
+	tf.SetStdout(&t.stdout)
+	tf.SetStderr(&t.stderr)
+	return t, nil
+}
+
+// exitStatus is err without the stderr tfexec appends to it: the tier
+// quotes the last lines of stderr itself.
+func exitStatus(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return err
 }
 
 func lastLines(b []byte, n int) string {

@@ -150,9 +150,14 @@ func TestCLIConfigReadsOnlyTheMirror(t *testing.T) {
 func TestChildEnvIsOurs(t *testing.T) {
 	t.Setenv("TF_CLI_ARGS", "-lock=false")
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
-	for _, kv := range childEnv(t.TempDir(), "/x/terraform.tfrc", nil) {
-		if strings.HasPrefix(kv, "TF_CLI_ARGS") || strings.HasPrefix(kv, "AWS_") {
-			t.Errorf("child environment passes %s on", kv)
+	env := childEnv(t.TempDir(), "/x/terraform.tfrc", nil)
+	for k := range env {
+		if strings.HasPrefix(k, "TF_CLI_ARGS") || strings.HasPrefix(k, "AWS_") {
+			t.Errorf("child environment passes %s on", k)
 		}
+	}
+	// tfexec refuses an environment that sets what it sets itself.
+	if _, err := newTool(t.TempDir(), "/bin/true", env); err != nil {
+		t.Errorf("tfexec refuses the child environment: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -103,6 +104,10 @@ type crashWorld struct {
 	before map[string]string
 }
 
+// worldCount numbers the crash worlds of a test binary, so that each has
+// a lock table of its own.
+var worldCount atomic.Int64
+
 func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld {
 	t.Helper()
 	bin := testenv.Terraform(t)
@@ -138,7 +143,7 @@ func newCrashWorld(t *testing.T, kind string, ddb *testenv.DynamoDB) *crashWorld
 		if kind == "s3+dynamodb" {
 			// A lock table of this world's own: the lock IDs name the
 			// bucket and key, which every world shares.
-			table := "locks-" + strings.NewReplacer("/", "-", "+", "-").Replace(t.Name())
+			table := fmt.Sprintf("locks-%s-%d", strings.NewReplacer("/", "-", "+", "-").Replace(t.Name()), worldCount.Add(1))
 			createLockTable(t, ddb, table)
 			w.ddb, w.table = ddb, table
 			cfg = append(cfg, fmt.Sprintf("endpoints = { s3 = %q, dynamodb = %q }", e.s3.Endpoint, ddb.Endpoint), fmt.Sprintf("dynamodb_table = %q", table))
@@ -230,36 +235,55 @@ func (w *crashWorld) verb(v string) []string {
 // encoding/json and nothing of migrate, then finds every instance of the
 // source in exactly one state, byte for byte, or after rollback every
 // state byte-identical to its pull before the migration.
+//
+// Each backend kind builds and plans crashWorlds worlds once (their own
+// directories, emulator and lock table) and saves each as planned; a
+// crash point borrows a free world, restores it as planned, crashes the
+// apply there and recovers: the kinds, and the points of a kind on
+// different worlds, run in parallel.
 func TestCrashMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the crash matrix runs terraform hundreds of times; it runs without -short (make test)")
 	}
+	t.Parallel()
 	testenv.Terraform(t)
 	ddb := testenv.StartDynamoDB(t)
 	for _, kind := range backendKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
-			// A run without a crash lists the crash points.
-			w := newCrashWorld(t, kind, ddb)
-			points := filepath.Join(t.TempDir(), "points")
-			if code, out := child(t, 0, "", w.plan...); code != 2 {
-				t.Fatalf("plan: exit %d, want 2\n%s", code, out)
+			type planned struct {
+				w  *crashWorld
+				sv *saved
 			}
-			if code, out := child(t, 0, points, w.verb("apply")...); code != 0 {
-				t.Fatalf("apply: exit %d\n%s", code, out)
-			}
-			list := readLines(t, points)
-			t.Logf("%d crash points of apply: %s", len(list), strings.Join(list, " | "))
-			if len(list) < 10 || !strings.Contains(strings.Join(list, "|"), "after push source") {
-				t.Fatalf("crash points %v: want every record and push of an apply", list)
+			pool := make(chan planned, crashWorlds)
+			var list []string
+			for i := range crashWorlds {
+				w := newCrashWorld(t, kind, ddb)
+				if code, out := child(t, 0, "", w.plan...); code != 2 {
+					t.Fatalf("plan: exit %d, want 2\n%s", code, out)
+				}
+				sv := w.save(t)
+				if i == 0 {
+					// A run without a crash lists the crash points.
+					points := filepath.Join(t.TempDir(), "points")
+					if code, out := child(t, 0, points, w.verb("apply")...); code != 0 {
+						t.Fatalf("apply: exit %d\n%s", code, out)
+					}
+					list = readLines(t, points)
+					t.Logf("%d crash points of apply: %s", len(list), strings.Join(list, " | "))
+					if len(list) < 10 || !strings.Contains(strings.Join(list, "|"), "after push source") {
+						t.Fatalf("crash points %v: want every record and push of an apply", list)
+					}
+				}
+				pool <- planned{w, sv}
 			}
 			for i, point := range list {
 				t.Run(fmt.Sprintf("%02d %s", i+1, point), func(t *testing.T) {
 					t.Parallel()
-					w := newCrashWorld(t, kind, ddb)
-					if code, out := child(t, 0, "", w.plan...); code != 2 {
-						t.Fatalf("plan: exit %d, want 2\n%s", code, out)
-					}
+					p := <-pool
+					defer func() { pool <- p }()
+					w := p.w
+					w.restore(t, p.sv)
 					if code, out := child(t, i+1, "", w.verb("apply")...); code != -1 {
 						t.Fatalf("apply to be killed at %q: exit %d\n%s", point, code, out)
 					}
@@ -298,6 +322,10 @@ func TestCrashMatrix(t *testing.T) {
 	}
 }
 
+// crashWorlds is how many worlds each backend kind of the crash matrix
+// builds: its points run on them, this many at a time.
+const crashWorlds = 2
+
 // saved is a crash world as a crash left it: its migration directory and
 // local states (copied), its S3 objects and its lock table's items.
 type saved struct {
@@ -316,10 +344,7 @@ const crashBucket = "stratum-prod-tfstate"
 // save copies what a recovery may change.
 func (w *crashWorld) save(t *testing.T) *saved {
 	t.Helper()
-	sv := &saved{dir: t.TempDir(), objects: map[string][]byte{}}
-	for _, d := range []string{"migration", "states"} {
-		copyIfPresent(t, filepath.Join(w.root, d), filepath.Join(sv.dir, d))
-	}
+	sv := &saved{dir: saveDirs(t, w.root, worldDirs...), objects: map[string][]byte{}}
 	ctx := context.Background()
 	if w.e.s3 != nil {
 		c := w.s3Client()
@@ -350,6 +375,33 @@ func (w *crashWorld) save(t *testing.T) *saved {
 	return sv
 }
 
+// worldDirs are what a migration changes in a world's directory: the
+// migration's own directory and the local states.
+var worldDirs = []string{"migration", "states"}
+
+// saveDirs copies the directories dirs of root (those that exist) into a
+// new directory, which it returns.
+func saveDirs(t *testing.T, root string, dirs ...string) string {
+	t.Helper()
+	sv := t.TempDir()
+	for _, d := range dirs {
+		copyIfPresent(t, filepath.Join(root, d), filepath.Join(sv, d))
+	}
+	return sv
+}
+
+// restoreDirs puts the directories dirs of root back as saveDirs saved
+// them in sv.
+func restoreDirs(t *testing.T, root, sv string, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.RemoveAll(filepath.Join(root, d)); err != nil {
+			t.Fatal(err)
+		}
+		copyIfPresent(t, filepath.Join(sv, d), filepath.Join(root, d))
+	}
+}
+
 // copyIfPresent copies the directory src to dst with its modes and
 // times (cp -a), when src exists.
 func copyIfPresent(t *testing.T, src, dst string) {
@@ -365,12 +417,7 @@ func copyIfPresent(t *testing.T, src, dst string) {
 // restore puts the world back as save found it.
 func (w *crashWorld) restore(t *testing.T, sv *saved) {
 	t.Helper()
-	for _, d := range []string{"migration", "states"} {
-		if err := os.RemoveAll(filepath.Join(w.root, d)); err != nil {
-			t.Fatal(err)
-		}
-		copyIfPresent(t, filepath.Join(sv.dir, d), filepath.Join(w.root, d))
-	}
+	restoreDirs(t, w.root, sv.dir, worldDirs...)
 	ctx := context.Background()
 	if w.e.s3 != nil {
 		c := w.s3Client()

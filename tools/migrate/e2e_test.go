@@ -422,6 +422,7 @@ func sameStates(t *testing.T, what string, got, want map[string]string) {
 // the real terraform binary on each backend, and checks that rollback
 // leaves every state byte-identical to the pull before apply.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, kind := range backendKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()

@@ -26,6 +26,7 @@ import (
 // and checks that both a rerun and a rollback end consistent.
 // TestCrashMatrix kills the process at every push with the real terraform.
 func TestInterruptedApply(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"before", "after"} {
 		for _, ending := range []string{"rerun", "rollback"} {
 			t.Run(mode+"/"+ending, func(t *testing.T) {
@@ -75,6 +76,7 @@ func TestInterruptedApply(t *testing.T) {
 // would (a DynamoDB item, or an S3 .tflock object) and checks that apply
 // refuses, names the lock, and writes nothing.
 func TestLockHeld(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"s3+dynamodb", "s3+lockfile"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -113,6 +115,7 @@ func TestLockHeld(t *testing.T) {
 // TestStalePlan changes the source after plan: apply refuses and writes
 // nothing (on the in-memory store: no terraform process).
 func TestStalePlan(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
@@ -135,6 +138,7 @@ func TestStalePlan(t *testing.T) {
 // writing the destinations: apply notices before it writes the source,
 // stops, and leaves the other writer's state alone.
 func TestConcurrentWriter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "fake")
 	e.mustRun(2, "plan", "-json")
 	st := e.pull("source")
@@ -161,6 +165,7 @@ func TestConcurrentWriter(t *testing.T) {
 // TestBadBackup corrupts or truncates a backup after apply: rollback
 // refuses and writes nothing.
 func TestBadBackup(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, want string
 		damage           func([]byte) []byte
@@ -199,6 +204,7 @@ func TestBadBackup(t *testing.T) {
 // TestBadInput: each bad input is a clear error naming the file and the
 // entry, and nothing is written (no ledger, no state).
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	writeMapping := func(e *env, body string) {
 		p := e.flags[1]
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
@@ -263,6 +269,7 @@ func TestBadInput(t *testing.T) {
 // already holds a different object at the target address, is reported by
 // plan (exit 1) and refused by apply.
 func TestBlockedPlans(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, want string
 		// advice is what the plan says to do, which must fit the problem.

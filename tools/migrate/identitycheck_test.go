@@ -14,6 +14,7 @@ import (
 // written; -force-identity moves it anyway, recorded in the ledger, the
 // journal and the table; an override of nothing is an error.
 func TestMappedIdentity(t *testing.T) {
+	t.Parallel()
 	// The monolith's database subnets are module.vpc.aws_subnet.database[0…2]
 	// (10.10.8.0/24, 10.10.9.0/24, 10.10.10.0/24 in us-east-1a, b, c).
 	swap := `{"moves": [

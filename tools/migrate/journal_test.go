@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +84,8 @@ func dropRecords(t *testing.T, dir string, steps ...string) {
 // TestJournalAcrossRuns replays the runs of issue 19 that cut a
 // migration in pieces, on the in-memory store: each ends with every
 // object in exactly one state, and rollback brings back the states as
-// they were before the migration's first write.
+// they were before the migration's first write. Not parallel: the crash
+// hook is the process's.
 func TestJournalAcrossRuns(t *testing.T) {
 	t.Run("apply after a crash that followed the source push", func(t *testing.T) {
 		e := newEnv(t, "fake")
@@ -208,21 +210,32 @@ func TestJournalAcrossRuns(t *testing.T) {
 // already at their destination. TestCrashMatrix recovers every point
 // with each of "apply again", "plan + apply" and "rollback", with SIGKILL
 // and the real terraform, on a smaller migration.
+//
+// The world is built and planned once and saved as planned; each point
+// restores it. Not parallel: the crash hook is the process's.
 func TestCrashPointsInProcess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("24 migrations in a row; it runs without -short (make test)")
 	}
-	probe := newEnv(t, "fake")
-	probe.mustRun(2, "plan")
-	points := probe.crashAt(0, "apply")
+	e := newEnv(t, "fake")
+	root := filepath.Dir(e.dir)
+	// What the migration changes: its directory, the destinations' state
+	// files and the source's.
+	dirs := []string{"migration", "states", "regions"}
+	before := e.pullAll()
+	e.mustRun(2, "plan")
+	planned := saveDirs(t, root, dirs...)
+	points := e.crashAt(0, "apply")
 	if len(points) < 20 {
 		t.Fatalf("crash points of apply: %v, want every record and push", points)
 	}
 	for i, point := range points {
 		t.Run(fmt.Sprintf("%02d %s/plan + apply", i+1, point), func(t *testing.T) {
-			e := newEnv(t, "fake")
-			before := e.pullAll()
-			e.mustRun(2, "plan")
+			e.t = t
+			restoreDirs(t, root, planned, dirs...)
+			if got := e.pullAll(); !maps.Equal(got, before) {
+				t.Fatalf("the restored world's states differ from before the migration")
+			}
 			e.crashAt(i+1, "apply")
 			if code, out, errs := e.run("plan"); code == 1 {
 				t.Fatalf("plan after the crash: exit 1\n%s\n%s", out, errs)

@@ -19,6 +19,7 @@ import (
 // from the stacks the destinations are (the fixtures' clients, like every
 // migration test), so that the figure holds whatever clients.All holds.
 func TestRealisticMonolith(t *testing.T) {
+	t.Parallel()
 	snapshots := t.TempDir()
 	stacks, err := filepath.Glob(filepath.Join(realSynthesis(t), "stacks", "*", "cdk.tf.json"))
 	if err != nil || len(stacks) == 0 {

@@ -159,6 +159,7 @@ func count(st *tfstate.State, mode string) int {
 // apply and verify succeed, databases-prod keeps only its data sources,
 // and rollback puts everything back.
 func TestMoveBetweenStacks(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"local", "s3+dynamodb"} {
 		t.Run(kind, func(t *testing.T) { t.Parallel(); moveBetweenStacks(t, kind) })
 	}

@@ -1,13 +1,15 @@
 package policy
 
 import (
+	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"stratum/config"
 	"stratum/testkit/testenv"
@@ -117,24 +119,29 @@ func TestRealPlan(t *testing.T) {
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) []byte {
-		t.Helper()
-		cmd := exec.Command(tf, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-		out, err := cmd.Output()
-		if err != nil {
-			stderr := ""
-			if ee, ok := err.(*exec.ExitError); ok {
-				stderr = string(ee.Stderr)
-			}
-			t.Fatalf("terraform %v: %v\n%s%s", args, err, out, stderr)
-		}
-		return out
+	// Terraform through tfexec, as the pipelines run it: init, a saved
+	// plan, and show -json of it, whose exact bytes the policies read.
+	cli, err := tfexec.NewTerraform(dir, tf)
+	if err != nil {
+		t.Fatal(err)
 	}
-	run("init", "-input=false", "-no-color")
-	run("plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan")
-	checkPlan(t, run("show", "-json", "tfplan"))
+	env := tfexec.CleanEnv(map[string]string{"PATH": os.Getenv("PATH"), "HOME": dir, "TF_CLI_CONFIG_FILE": rc, "CHECKPOINT_DISABLE": "1"})
+	if err := cli.SetEnv(env); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := cli.Init(ctx); err != nil {
+		t.Fatalf("terraform init: %v", err)
+	}
+	if _, err := cli.Plan(ctx, tfexec.Refresh(false), tfexec.Out("tfplan")); err != nil {
+		t.Fatalf("terraform plan: %v", err)
+	}
+	var shown bytes.Buffer
+	cli.SetStdout(&shown)
+	if _, err := cli.ShowPlanFile(ctx, "tfplan"); err != nil {
+		t.Fatalf("terraform show -json tfplan: %v", err)
+	}
+	checkPlan(t, shown.Bytes())
 }
 
 // TestFromPlanRefuses: what is not `terraform show -json` output of a

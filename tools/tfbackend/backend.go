@@ -6,6 +6,18 @@
 // and written with `terraform state push` (which takes the backend's lock
 // and refuses a different lineage or an older serial).
 //
+// The CLI is driven through HashiCorp's terraform-exec (tfexec), with the
+// guarantees a state writer needs kept explicit: the push always passes
+// -lock=true and the configured -lock-timeout (tfexec's default is no
+// lock); the environment is this package's own (SetEnv: the user's
+// TF_CLI_CONFIG_FILE, TF_DATA_DIR, TF_WORKSPACE and TF_CLI_ARGS* never
+// reach Terraform, tfexec blanks TF_LOG*); stdout and stderr are captured
+// per command, so a refused push names the lock holder. A cancelled
+// context interrupts Terraform (SIGINT, then a kill after a grace period)
+// instead of killing it at once, so a push in flight ends as Terraform
+// ends it; either way the caller sees an error and the migration journal
+// treats the push as possibly written.
+//
 // Two things the CLI cannot do are done directly against the storage, for
 // the local and S3 backends only: reading the S3 object's version id for
 // backups, and removing a state that did not exist before (rollback).
@@ -23,8 +35,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hashicorp/terraform-exec/tfexec"
 
 	"stratum/tools/durable"
 )
@@ -72,6 +87,10 @@ type Session struct {
 	tf      *Terraform
 	Backend Backend
 	dir     string
+	// cli runs Terraform in dir; mu serialises its commands, whose output
+	// it captures.
+	cli *tfexec.Terraform
+	mu  sync.Mutex
 	// Effective is the backend configuration after -backend-config
 	// overrides, as Terraform recorded it in .terraform/terraform.tfstate.
 	Effective map[string]any
@@ -143,13 +162,22 @@ func (tf *Terraform) Open(ctx context.Context, b Backend) (*Session, error) {
 	if err := os.WriteFile(filepath.Join(dir, "cli.tfrc"), []byte(cli), 0o600); err != nil {
 		return nil, err
 	}
-	args := []string{"init", "-reconfigure", "-input=false", "-no-color", "-backend=true", "-get=false"}
-	for _, c := range b.BackendConfig {
-		args = append(args, "-backend-config="+c)
-	}
-	if stdout, stderr, err := s.run(ctx, nil, args...); err != nil && !initOK(dir, stdout, stderr) {
+	if s.cli, err = tfexec.NewTerraform(dir, tf.binary()); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, err, indent(stderr))
+		return nil, fmt.Errorf("%s: %w", b.Name, err)
+	}
+	if err := s.cli.SetEnv(s.env()); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: %w", b.Name, err)
+	}
+	opts := []tfexec.InitOption{tfexec.Reconfigure(true), tfexec.Backend(true), tfexec.Get(false)}
+	for _, c := range b.BackendConfig {
+		opts = append(opts, tfexec.BackendConfig(c))
+	}
+	stdout, stderr, err := s.call(ctx, func(ctx context.Context) error { return s.cli.Init(ctx, opts...) })
+	if err != nil && !initOK(dir, stdout, stderr) {
+		s.Close()
+		return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, exitStatus(err), indent(stderr))
 	}
 	var meta struct {
 		Backend struct {
@@ -190,10 +218,15 @@ func (s *Session) Close() error { return os.RemoveAll(s.dir) }
 
 // Pull returns the backend's current state.
 func (s *Session) Pull(ctx context.Context) (*Snapshot, error) {
-	out, stderr, err := s.run(ctx, nil, "state", "pull", "-no-color")
+	var pulled string
+	_, stderr, err := s.call(ctx, func(ctx context.Context) (err error) {
+		pulled, err = s.cli.StatePull(ctx)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: terraform state pull failed: %v\n%s", s.Backend.Name, err, indent(stderr))
+		return nil, fmt.Errorf("%s: terraform state pull failed: %v\n%s", s.Backend.Name, exitStatus(err), indent(stderr))
 	}
+	out := []byte(pulled)
 	snap := &Snapshot{Data: out, Exists: !absent(out)}
 	if s.Backend.Type == "s3" && snap.Exists {
 		v, err := s.s3VersionID(ctx)
@@ -237,19 +270,16 @@ func (s *Session) Push(ctx context.Context, data []byte, opt PushOptions) error 
 		return err
 	}
 	defer os.Remove(f)
-	args := []string{"state", "push", "-no-color", "-lock=true", fmt.Sprintf("-lock-timeout=%s", s.tf.LockTimeout)}
-	if opt.Force {
-		args = append(args, "-force")
-	}
-	args = append(args, f)
-	_, stderr, err := s.run(ctx, nil, args...)
+	// The lock is explicit: tfexec's default for state push is -lock=false.
+	opts := []tfexec.StatePushCmdOption{tfexec.Lock(true), tfexec.LockTimeout(s.tf.LockTimeout.String()), tfexec.Force(opt.Force)}
+	_, stderr, err := s.call(ctx, func(ctx context.Context) error { return s.cli.StatePush(ctx, f, opts...) })
 	if err == nil {
 		return nil
 	}
 	if le := parseLockError(s.Backend.Name, stderr); le != nil {
 		return le
 	}
-	return fmt.Errorf("%s: terraform state push failed: %v\n%s", s.Backend.Name, err, indent(stderr))
+	return fmt.Errorf("%s: terraform state push failed: %v\n%s", s.Backend.Name, exitStatus(err), indent(stderr))
 }
 
 // String names where the state lives, for messages.
@@ -335,42 +365,61 @@ func (s *Session) LocalPath() string {
 	return p
 }
 
-func (s *Session) run(ctx context.Context, stdin []byte, args ...string) ([]byte, []byte, error) {
-	bin := s.tf.Binary
-	if bin == "" {
-		bin = "terraform"
+func (tf *Terraform) binary() string {
+	if tf.Binary == "" {
+		return "terraform"
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = s.dir
-	cmd.Env = s.env()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	err := cmd.Run()
-	return stdout.Bytes(), stderr.Bytes(), err
+	return tf.Binary
 }
 
-// env is the process environment without what would change which state
-// Terraform reads (workspace, extra CLI arguments, the user's CLI config).
-func (s *Session) env() []string {
-	var out []string
+// call runs one Terraform command through s.cli and returns what it
+// printed. A command cut short by ctx is reported as interrupted (tfexec
+// then returns an error that may wrap nothing).
+func (s *Session) call(ctx context.Context, run func(context.Context) error) (stdout, stderr []byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out, errOut bytes.Buffer
+	s.cli.SetStdout(&out)
+	s.cli.SetStderr(&errOut)
+	defer func() { s.cli.SetStdout(nil); s.cli.SetStderr(nil) }()
+	err = run(ctx)
+	if err != nil && ctx.Err() != nil {
+		err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+	return out.Bytes(), errOut.Bytes(), err
+}
+
+// exitStatus is err without the stderr tfexec appends to it (the callers
+// print stderr themselves, framed).
+func exitStatus(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return err
+}
+
+// env is the whole environment of the session's Terraform: the process
+// environment without what would change which state Terraform reads
+// (workspace, data directory, extra CLI arguments, the user's CLI
+// configuration) or what tfexec sets itself (tfexec.CleanEnv: TF_LOG*,
+// TF_INPUT, TF_IN_AUTOMATION, TF_VAR_*, …), plus this session's CLI
+// configuration.
+func (s *Session) env() map[string]string {
+	env := map[string]string{}
 	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
+		k, v, _ := strings.Cut(kv, "=")
 		switch {
 		case k == "TF_WORKSPACE", k == "TF_CLI_CONFIG_FILE", k == "TF_DATA_DIR", k == "TF_LOG", k == "TF_LOG_PATH",
 			strings.HasPrefix(k, "TF_CLI_ARGS"):
 			continue
 		}
-		out = append(out, kv)
+		env[k] = v
 	}
-	return append(out,
-		"TF_CLI_CONFIG_FILE="+filepath.Join(s.dir, "cli.tfrc"),
-		"TF_IN_AUTOMATION=1",
-		"TF_INPUT=0",
-		"CHECKPOINT_DISABLE=1",
-	)
+	env = tfexec.CleanEnv(env)
+	env["TF_CLI_CONFIG_FILE"] = filepath.Join(s.dir, "cli.tfrc")
+	env["CHECKPOINT_DISABLE"] = "1"
+	return env
 }
 
 // lockLine is one "Field: value" line of the Lock Info block; spaces and

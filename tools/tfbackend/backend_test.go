@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -205,5 +206,44 @@ func TestLockHeld(t *testing.T) {
 	}
 	if _, err := sess.Lock(ctx, "test"); !errors.As(err, &le) || le.Who != "alice@ci-runner-7" {
 		t.Errorf("Lock while someone holds the lock: got %v, want a LockError naming alice", err)
+	}
+
+	// The push waits for the lock as long as LockTimeout says, then gives
+	// up with the holder named.
+	tf.LockTimeout = 1500 * time.Millisecond
+	start = time.Now()
+	err = sess.Push(ctx, state(t, "11111111-1111-4111-8111-111111111111", 1, "a"), PushOptions{})
+	if waited := time.Since(start); !errors.As(err, &le) || waited < tf.LockTimeout {
+		t.Errorf("push with a lock timeout of %s: got %v after %s, want a LockError after waiting the timeout", tf.LockTimeout, err, waited)
+	}
+	tf.LockTimeout = 0
+
+	// What the user's environment says to Terraform reaches no command:
+	// arguments that would skip the lock or force the push, another
+	// workspace, data directory or CLI configuration, logging on stderr.
+	hostile := t.TempDir()
+	if err := os.WriteFile(filepath.Join(hostile, "cli.tfrc"), []byte("this is not HCL {"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		"TF_CLI_ARGS": "-no-such-flag", "TF_CLI_ARGS_state_push": "-lock=false -force", "TF_CLI_ARGS_init": "-backend=false",
+		"TF_WORKSPACE": "elsewhere", "TF_DATA_DIR": filepath.Join(hostile, "data"), "TF_CLI_CONFIG_FILE": filepath.Join(hostile, "cli.tfrc"),
+		"TF_LOG": "TRACE", "TF_LOG_PATH": filepath.Join(hostile, "log"), "TF_VAR_x": "y",
+	} {
+		t.Setenv(k, v)
+	}
+	hostileSess, err := tf.Open(ctx, s3Backend(s3, ddb, false))
+	if err != nil {
+		t.Fatalf("open with the user's TF_* environment set: %v", err)
+	}
+	defer hostileSess.Close()
+	if err := hostileSess.Push(ctx, state(t, "11111111-1111-4111-8111-111111111111", 1, "a"), PushOptions{}); !errors.As(err, &le) || le.Who != "alice@ci-runner-7" {
+		t.Errorf("push with TF_CLI_ARGS_state_push=-lock=false in the environment: got %v, want the LockError naming alice", err)
+	}
+	if snap, err := hostileSess.Pull(ctx); err != nil || snap.Exists {
+		t.Errorf("pull with the user's TF_* environment set: got %v (a state: %v), want no state and no error", err, snap != nil && snap.Exists)
+	}
+	if _, err := os.Stat(filepath.Join(hostile, "log")); err == nil {
+		t.Errorf("TF_LOG_PATH reached Terraform: %s was written", filepath.Join(hostile, "log"))
 	}
 }

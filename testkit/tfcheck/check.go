@@ -229,11 +229,14 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 	r.ValidatedInTest = len(validatedInTest)
 	if len(ok) > 0 {
 		var mu sync.Mutex
-		// record adds a step's outcome to the report.
+		// record adds a step's outcome to the report, and its time unless
+		// no command ran for it (a zero began).
 		record := func(step string, stacks []Stack, began time.Time, ds []Diagnostic, err error) {
 			mu.Lock()
 			defer mu.Unlock()
-			r.StepTimes = append(r.StepTimes, StepTime{Step: step, Elapsed: time.Since(began)})
+			if !began.IsZero() {
+				r.StepTimes = append(r.StepTimes, StepTime{Step: step, Elapsed: time.Since(began)})
+			}
 			r.attribute(step, stacks, byName, ds, err)
 		}
 		type stepJob struct {
@@ -246,7 +249,10 @@ func Run(ctx context.Context, stacks []Stack, o Options) (*Report, error) {
 			{StepTest, ok, func(ctx context.Context) ([]Diagnostic, error) {
 				ds, err := rt.mockedTest(ctx, ok, byName)
 				if len(validatedInTest) > 0 {
-					began := time.Now()
+					var began time.Time // the run's validation has no time of its own
+					if err != nil || hasError(ds) {
+						began = time.Now()
+					}
 					vds, verr := rt.validatedByTest(ctx, validatedInTest, ds, err)
 					record(StepValidate, validatedInTest, began, vds, verr)
 				}

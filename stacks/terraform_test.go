@@ -86,6 +86,11 @@ func TestTerraform(t *testing.T) {
 		}
 	}
 	for _, res := range r.Stacks {
+		// The HCL export configures the providers as the JSON does: the
+		// tier validates the provider blocks in the HCL copy only.
+		if res.HCL != nil && res.HCL.ProvidersDiffer != "" {
+			t.Errorf("stack %s: the HCL export's provider blocks are not the JSON's: %s", res.Name, res.HCL.ProvidersDiffer)
+		}
 		got := res.Prepared.PreventDestroyLifted
 		want := preventDestroyed(s.stack(t, res.Name))
 		if fmt.Sprint(got) != fmt.Sprint(want) {

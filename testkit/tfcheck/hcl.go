@@ -1,14 +1,18 @@
 package tfcheck
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // PreparedHCL is the scratch copy of a stack's HCL rendering (cdk.tf).
@@ -17,6 +21,11 @@ type PreparedHCL struct {
 	// Resources and DataSources count the blocks left in the copy; they
 	// equal the JSON copy's, or prepareHCL fails.
 	Resources, DataSources int
+	// ProvidersDiffer says why the copy's provider blocks cannot stand in
+	// for the JSON copy's (see sameProviders); "" when they hold the same
+	// values, so that validating the HCL copy validates the JSON's
+	// provider blocks too.
+	ProvidersDiffer string
 }
 
 // prepareHCL makes the HCL copy with exactly the changes the JSON copy
@@ -116,7 +125,104 @@ func prepareHCL(stack string, src []byte, p *Prepared, o prepareOptions) (*Prepa
 		return nil, fmt.Errorf("stack %s: the HCL rendering and the JSON differ: missing from the HCL %v, only in the HCL %v", stack, missing, extra)
 	}
 	h.HCL = f.Bytes()
+	if err := sameProviders(src, p.doc, o.available); err != nil {
+		h.ProvidersDiffer = err.Error()
+	}
 	return h, nil
+}
+
+// sameProviders returns nil when the HCL rendering's provider blocks of
+// the installable providers hold, value for value, what the JSON copy's
+// hold. Terraform validates a provider block from its values and the
+// provider's schema alone, so the HCL validate then checks the JSON's
+// provider blocks as well (Run relies on it to skip validating the JSON
+// copy). A block whose values are not literals (a reference, a function
+// call) cannot be compared and is reported as a difference.
+func sameProviders(src []byte, doc map[string]any, available func(string) bool) error {
+	f, diags := hclsyntax.ParseConfig(src, "cdk.tf", hcl.InitialPos)
+	if diags.HasErrors() {
+		return fmt.Errorf("parse cdk.tf: %s", diags.Error())
+	}
+	fromHCL := map[string]any{}
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if b.Type != "provider" || len(b.Labels) != 1 || !available(b.Labels[0]) {
+			continue
+		}
+		v, err := literalBody(b.Body)
+		if err != nil {
+			return fmt.Errorf("provider %s: %w", b.Labels[0], err)
+		}
+		list, _ := fromHCL[b.Labels[0]].([]any)
+		fromHCL[b.Labels[0]] = append(list, v)
+	}
+	fromJSON := map[string]any{}
+	for name, blocks := range asMap(doc["provider"]) {
+		if available(name) {
+			fromJSON[name] = blocks
+		}
+	}
+	a, err := normalized(fromHCL)
+	if err != nil {
+		return err
+	}
+	b, err := normalized(fromJSON)
+	if err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(a, b) {
+		return fmt.Errorf("the provider blocks differ: HCL %v, JSON %v", a, b)
+	}
+	return nil
+}
+
+// literalBody is an HCL body as Terraform's JSON syntax writes it:
+// attributes by name, nested blocks as lists of objects by type.
+func literalBody(body *hclsyntax.Body) (map[string]any, error) {
+	out := map[string]any{}
+	for name, attr := range body.Attributes {
+		v, diags := attr.Expr.Value(nil)
+		if diags.HasErrors() {
+			return nil, fmt.Errorf("%s is not a literal: %s", name, diags.Error())
+		}
+		raw, err := ctyjson.Marshal(v, v.Type())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		var x any
+		if err := json.Unmarshal(raw, &x); err != nil {
+			return nil, err
+		}
+		out[name] = x
+	}
+	for _, b := range body.Blocks {
+		v, err := literalBody(b.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", b.Type, err)
+		}
+		list, _ := out[b.Type].([]any)
+		out[b.Type] = append(list, v)
+	}
+	return out, nil
+}
+
+// normalized is v through a JSON round trip (json.Number and float64
+// alike), each provider's blocks sorted by alias.
+func normalized(v map[string]any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	for _, blocks := range out {
+		list, _ := blocks.([]any)
+		sort.SliceStable(list, func(i, j int) bool {
+			return fmt.Sprint(asMap(list[i])["alias"]) < fmt.Sprint(asMap(list[j])["alias"])
+		})
+	}
+	return out, nil
 }
 
 func jsonHas(doc map[string]any, addr string) bool {

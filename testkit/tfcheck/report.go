@@ -23,6 +23,10 @@ type Report struct {
 	Unattributed []StepResult
 	// StepTimes is how long each step took (they run in parallel).
 	StepTimes []StepTime
+	// ValidatedInTest is how many stacks' JSON copies were validated
+	// within the mocked run, their provider blocks within the HCL
+	// validate, instead of by a validate of their own (Run).
+	ValidatedInTest int
 }
 
 // Totals are the figures the tier reports.
@@ -175,7 +179,11 @@ func (r *Report) Summary() string {
 	fmt.Fprintf(&b, "  prevent_destroy lifted in the scratch copies only (terraform test destroys): %d\n", t.PreventDestroyLifted)
 	for _, step := range []string{StepBackend, StepValidate, StepHCLValidate, StepTofuValidate} {
 		if n, ran := t.Steps[step]; ran {
-			fmt.Fprintf(&b, "  %-26s %d stacks, errors %d\n", step+":", n, t.Errors[step])
+			how := ""
+			if step == StepValidate && r.ValidatedInTest > 0 {
+				how = fmt.Sprintf(" (%d within terraform test, their provider blocks within the HCL validate)", r.ValidatedInTest)
+			}
+			fmt.Fprintf(&b, "  %-26s %d stacks, errors %d%s\n", step+":", n, t.Errors[step], how)
 		} else {
 			fmt.Fprintf(&b, "  %-26s not run%s\n", step+":", notRunReason(step))
 		}

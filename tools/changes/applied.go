@@ -98,12 +98,11 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if !strings.HasSuffix(*stack, "-"+*env) {
 			return f.Usagef("-stack %q is not a stack of %s (<layer>-…-%s)", *stack, *env, *env)
 		}
-		side, err := LoadSide(*dir)
+		side, err := LoadSide(*dir, nil)
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize the applied revision first (make synth)", err))
 		}
-		j, ok := side.Stacks[*stack]
-		if !ok {
+		if !side.Has(*stack) {
 			return f.Fail(fmt.Errorf("%s holds no stack %s", *dir, *stack))
 		}
 		repo, _ := os.Getwd()
@@ -114,14 +113,14 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
 			return f.Fail(fmt.Errorf("the working tree has uncommitted changes: record what a commit synthesizes (commit or stash them, make synth, apply, record)"))
 		}
-		rec := applied.Record{Commit: commit, Digest: applied.Digest(canonical(j))}
+		rec := applied.Record{Commit: commit, Digest: side.Digest(*stack)}
 		if _, err := aws("ssm", "put-parameter", "--name", applied.ParameterName(*env, *stack), "--type", "String", "--overwrite", "--value", rec.JSON()); err != nil {
 			return f.Fail(err)
 		}
 		fmt.Fprintf(stdout, "recorded %s as applied at %s (%s)\n", *stack, short(commit), rec.Digest)
 		return cli.ExitOK
 	case "list":
-		side, err := LoadSide(*dir)
+		side, err := LoadSide(*dir, nil)
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize first (make synth)", err))
 		}
@@ -142,7 +141,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 			case !ok:
 				state, at = "never applied", "-"
 				pending++
-			case rec.Digest != applied.Digest(canonical(side.Stacks[name])):
+			case rec.Digest != side.Digest(name):
 				state = "pending"
 				pending++
 			}
@@ -155,7 +154,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 				}
 			}
 		}) {
-			if _, ok := side.Stacks[name]; !ok {
+			if !side.Has(name) {
 				fmt.Fprintf(tw, "%s\tremoved (recorded, not synthesized)\t%s\n", name, short(recs[name].Commit))
 			}
 		}

@@ -74,8 +74,8 @@ kube-apiserver:
 # (docs/onboarding.md). GOLDEN_TESTS are the tests that rewrite golden files
 # under -update, in GOLDEN_DIRS; TestGoldenTestsAreListed keeps both lists
 # complete.
-GOLDEN_DIRS  := ./stacks
-GOLDEN_TESTS := TestSnapshots|TestGeneratedFilesAreCurrent
+GOLDEN_DIRS  := ./stacks ./tools/synthesis
+GOLDEN_TESTS := TestSnapshots|TestGeneratedFilesAreCurrent|TestIndexFormatPinned
 
 update: $(GEN_DONE)
 	go test $(GOLDEN_DIRS) -count=1 -run '^($(GOLDEN_TESTS))$$' -update

@@ -95,7 +95,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if *stack == "" {
 			return f.Usagef("missing required flag -stack: the stack applied")
 		}
-		side, err := LoadSide(*dir)
+		side, err := LoadSide(*dir, nil)
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize the applied revision first (make synth)", err))
 		}
@@ -108,7 +108,6 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if st.Environment != *env {
 			return f.Usagef("-stack %q is a stack of %s, not of -env %s", *stack, st.Environment, *env)
 		}
-		j := side.Stacks[*stack]
 		repo, _ := os.Getwd()
 		commit, err := git(ctx, repo, "rev-parse", "HEAD")
 		if err != nil {
@@ -117,14 +116,14 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 		if dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
 			return f.Fail(fmt.Errorf("the working tree has uncommitted changes: record what a commit synthesizes (commit or stash them, make synth, apply, record)"))
 		}
-		rec := applied.Record{Commit: commit, Digest: applied.Digest(canonical(j))}
+		rec := applied.Record{Commit: commit, Digest: side.Digest(*stack)}
 		if _, err := aws("ssm", "put-parameter", "--name", applied.ParameterName(*env, *stack), "--type", "String", "--overwrite", "--value", rec.JSON()); err != nil {
 			return f.Fail(err)
 		}
 		fmt.Fprintf(stdout, "recorded %s as applied at %s (%s)\n", *stack, short(commit), rec.Digest)
 		return cli.ExitOK
 	case "list":
-		side, err := LoadSide(*dir)
+		side, err := LoadSide(*dir, nil)
 		if err != nil {
 			return f.Fail(fmt.Errorf("%v: synthesize first (make synth)", err))
 		}
@@ -145,7 +144,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 			case !ok:
 				state, at = "never applied", "-"
 				pending++
-			case rec.Digest != applied.Digest(canonical(side.Stacks[name])):
+			case rec.Digest != side.Digest(name):
 				state = "pending"
 				pending++
 			}
@@ -158,7 +157,7 @@ func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, a
 				}
 			}
 		}) {
-			if _, ok := side.Stacks[name]; !ok {
+			if !side.Has(name) {
 				fmt.Fprintf(tw, "%s\tremoved (recorded, not synthesized)\t%s\n", name, short(recs[name].Commit))
 			}
 		}

@@ -114,7 +114,7 @@ func goldenWithPreProd(t *testing.T) string {
 // was removed; exit 2 while something is to be applied.
 func TestAppliedList(t *testing.T) {
 	dir := goldenWithPreProd(t)
-	side, err := LoadSide(dir)
+	side, err := LoadSide(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestAppliedList(t *testing.T) {
 	}
 	allApplied := make([]string, 0, len(prod))
 	for _, name := range prod {
-		allApplied = append(allApplied, rec(name, applied.Digest(canonical(side.Stacks[name]))))
+		allApplied = append(allApplied, rec(name, wantDigest(t, side, name)))
 	}
 	cases := []struct {
 		name    string
@@ -179,7 +179,7 @@ func TestAppliedList(t *testing.T) {
 // name ends with, before asking AWS anything.
 func TestAppliedRecord(t *testing.T) {
 	dir := goldenWithPreProd(t)
-	side, err := LoadSide(dir)
+	side, err := LoadSide(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestAppliedRecord(t *testing.T) {
 	}{
 		{"a stack of the environment", []string{"-env", "prod", "-stack", "foundation-prod"}, 0, "",
 			"ssm put-parameter --name " + applied.ParameterName("prod", "foundation-prod") + " --type String --overwrite --value " +
-				applied.Record{Commit: head, Digest: applied.Digest(canonical(side.Stacks["foundation-prod"]))}.JSON()},
+				applied.Record{Commit: head, Digest: wantDigest(t, side, "foundation-prod")}.JSON()},
 		{"a stack of another environment named like one of it", []string{"-env", "prod", "-stack", "foundation-pre-prod"}, 64, `foundation-pre-prod" is a stack of pre-prod`, ""},
 		{"a stack of another environment", []string{"-env", "prod", "-stack", "foundation-dev"}, 64, `foundation-dev" is a stack of dev`, ""},
 		{"a stack the synthesis does not hold", []string{"-env", "prod", "-stack", "client-nobody-prod"}, 1, "holds no stack client-nobody-prod", ""},
@@ -229,4 +229,20 @@ func TestAppliedRecord(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantDigest is the record digest of a stack computed from its Terraform
+// (applied.Digest of its canonical form), independently of the digest the
+// side reads through the synthesis index.
+func wantDigest(t *testing.T, side *Side, name string) string {
+	t.Helper()
+	tf, ok := side.Terraform(name)
+	if !ok {
+		t.Fatalf("the synthesis holds no stack %s", name)
+	}
+	d := applied.Digest(canonical(tf))
+	if got := side.Digest(name); got != d {
+		t.Fatalf("side.Digest(%s) = %s, want %s (applied.Digest of its canonical Terraform)", name, got, d)
+	}
+	return d
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"testing"
@@ -36,8 +37,15 @@ func fakeStack(t *testing.T, env, layer, backend string, resources map[string]an
 // with the given versions of each stack's own setting.
 func revision(t *testing.T, foundation, platform, bootstrap int) *Side {
 	t.Helper()
+	return revisionWith(t, foundation, platform, bootstrap, nil)
+}
+
+// revisionWith is revision with more resources in foundation-dev, by type.
+func revisionWith(t *testing.T, foundation, platform, bootstrap int, more map[string]any) *Side {
+	t.Helper()
 	vpc := map[string]any{"aws_vpc": map[string]any{"main": map[string]any{"cidr_block": fmt.Sprintf("10.%d.0.0/16", foundation)}},
 		"aws_ssm_parameter": map[string]any{"vpc": map[string]any{"name": "/stratum/dev/foundation/vpc/id", "value": "${aws_vpc.main.id}"}}}
+	maps.Copy(vpc, more)
 	reads := map[string]any{"aws_ssm_parameter": map[string]any{"vpc": map[string]any{"name": "/stratum/dev/foundation/vpc/id"}}}
 	in := []stackgraph.Input{
 		{Name: "bootstrap-dev", JSON: fakeStack(t, "dev", "bootstrap", "local", map[string]any{"aws_s3_bucket": map[string]any{"state": map[string]any{"bucket": fmt.Sprintf("state-%d", bootstrap)}}}, nil)},
@@ -50,11 +58,13 @@ func revision(t *testing.T, foundation, platform, bootstrap int) *Side {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Side{Graph: g, Stacks: map[string]map[string]any{}}
+	raw := map[string][]byte{}
 	for _, i := range in {
-		if s.Stacks[i.Name], err = ParseStack(i.JSON); err != nil {
-			t.Fatal(err)
-		}
+		raw[i.Name] = i.JSON
+	}
+	s, err := NewSide(g, raw)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return s
 }
@@ -170,13 +180,12 @@ func TestFailedApplyIsSelectedAgain(t *testing.T) {
 func TestAppliedRecordsSelectLikeABase(t *testing.T) {
 	old := revision(t, 0, 0, 0)
 	recs := applied.Records{}
-	r0 := Compare(&Side{Graph: old.Graph, Stacks: map[string]map[string]any{}}, old)
+	r0 := Compare(&Side{Graph: old.Graph}, old)
 	for n, d := range r0.Digests {
 		recs[n] = applied.Record{Commit: commitID(0), Digest: d}
 	}
 	// The foundation gains a tag: its VPC id parameter cannot change.
-	head := revision(t, 0, 0, 0)
-	head.Stacks["foundation-dev"]["resource"].(map[string]any)["aws_sns_topic"] = map[string]any{"t": map[string]any{"name": "alarms"}}
+	head := revisionWith(t, 0, 0, 0, map[string]any{"aws_sns_topic": map[string]any{"t": map[string]any{"name": "alarms"}}})
 	load := func(c string) (*Side, error) { return old, nil }
 	if r := CompareApplied(head, recs, load, io.Discard); !reflect.DeepEqual(names(r), []string{"foundation-dev"}) {
 		t.Errorf("a change no reader sees selected %v, want foundation-dev", names(r))

@@ -23,28 +23,39 @@
 package changes
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
-	"stratum/applied"
 	"stratum/tools/stackgraph"
 	"stratum/tools/synthesis"
 )
 
-// Side is one synthesized revision: its graph and each stack's parsed
-// Terraform without metadata.
+// Side is one synthesized revision: its graph and each stack's
+// Terraform.
 type Side struct {
 	Graph  *stackgraph.Graph
-	Stacks map[string]map[string]any
+	stacks map[string]*sideStack
 }
 
-// LoadSide reads a synthesized output directory.
-func LoadSide(dir string) (*Side, error) {
-	out, err := synthesis.Read(dir)
+// sideStack is one stack of a Side: its cdk.tf.json, the digest and SSM
+// reads of its facts (synthesis.Facts), and its Terraform, parsed only
+// when a comparison needs it.
+type sideStack struct {
+	raw    []byte
+	digest string
+	reads  map[string]string
+	parsed map[string]any
+}
+
+// LoadSide reads a synthesized output directory, with each stack's facts
+// from idx (nil: computed from the stacks).
+func LoadSide(dir string, idx *synthesis.Index) (*Side, error) {
+	out, err := synthesis.ReadIndexed(dir, idx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,45 +63,83 @@ func LoadSide(dir string) (*Side, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Side{Graph: g, Stacks: map[string]map[string]any{}}
+	s := &Side{Graph: g, stacks: make(map[string]*sideStack, len(out.Stacks))}
 	for _, st := range out.Stacks {
-		if s.Stacks[st.Name], err = ParseStack(st.JSON); err != nil {
-			return nil, fmt.Errorf("stack %s: %w", st.Name, err)
+		d := st.Digest
+		if d == "" {
+			if d, err = synthesis.Digest(st.JSON); err != nil {
+				return nil, fmt.Errorf("stack %s: %w", st.Name, err)
+			}
 		}
+		s.stacks[st.Name] = &sideStack{raw: st.JSON, digest: d, reads: st.Summary.Reads}
 	}
 	return s, nil
 }
 
-// stripMetadata removes cdktf's "//" keys at every depth.
-func stripMetadata(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			if k == "//" {
-				continue
-			}
-			out[k] = stripMetadata(x)
+// NewSide is the side of graph g whose stacks' cdk.tf.json are raw, by
+// name (the graph's stacks, and any others, such as stacks that applied
+// records hold and a synthesis no longer has).
+func NewSide(g *stackgraph.Graph, raw map[string][]byte) (*Side, error) {
+	s := &Side{Graph: g, stacks: make(map[string]*sideStack, len(raw))}
+	for name, b := range raw {
+		f, err := synthesis.ComputeFacts(b)
+		if err != nil {
+			return nil, fmt.Errorf("stack %s: %w", name, err)
 		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = stripMetadata(x)
-		}
-		return out
+		s.stacks[name] = &sideStack{raw: b, digest: f.Digest, reads: f.Summary.Reads}
 	}
-	return v
+	return s, nil
 }
 
-// canonical is v as JSON with sorted keys (encoding/json sorts map keys).
-func canonical(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // values parsed from JSON always marshal
-	}
-	return string(b)
+// Has says whether the side holds the stack name.
+func (s *Side) Has(name string) bool {
+	_, ok := s.stacks[name]
+	return ok
 }
+
+// Digest is the digest of the stack name's Terraform (applied.Digest),
+// "" when the side does not hold it.
+func (s *Side) Digest(name string) string {
+	if st, ok := s.stacks[name]; ok {
+		return st.digest
+	}
+	return ""
+}
+
+// Terraform is the stack name's Terraform without metadata
+// (synthesis.Terraform), parsed on first use.
+func (s *Side) Terraform(name string) (map[string]any, bool) {
+	st, ok := s.stacks[name]
+	if !ok {
+		return nil, false
+	}
+	return st.terraform(), true
+}
+
+func (st *sideStack) terraform() map[string]any {
+	if st.parsed == nil {
+		j, err := synthesis.Terraform(st.raw)
+		if err != nil {
+			// Its facts were computed from the same bytes, so they parse.
+			panic(fmt.Sprintf("changes: a stack that parsed once does not parse again: %v", err))
+		}
+		st.parsed = j
+	}
+	return st.parsed
+}
+
+// names are the side's stacks, sorted.
+func (s *Side) names() []string { return slices.Sorted(maps.Keys(s.stacks)) }
+
+// same says whether base and head hold the same Terraform: the same
+// bytes, or, when the bytes differ, the same Terraform once parsed
+// without metadata. It never takes an index's word for it.
+func same(base, head *sideStack) bool {
+	return bytes.Equal(base.raw, head.raw) || canonical(base.terraform()) == canonical(head.terraform())
+}
+
+// canonical is synthesis.Canonical.
+func canonical(v any) string { return synthesis.Canonical(v) }
 
 // Reason says why a stack is selected.
 type Reason string
@@ -164,23 +213,23 @@ func ManualCommand(stack, env string) string {
 func Compare(base, head *Side) *Report {
 	r := &Report{Changed: []string{}, Added: []string{}, Removed: []string{}, Reads: []string{}, Stacks: []Selected{},
 		Manual: []string{}, Groups: map[string][]string{}, Digests: map[string]string{}, Blocked: map[string]string{}, Pending: []string{}}
-	for name, j := range head.Stacks {
-		r.Digests[name] = applied.Digest(canonical(j))
+	for name, st := range head.stacks {
+		r.Digests[name] = st.digest
 	}
 	dirty := map[string]map[string]bool{} // stack → addresses whose values can change
 	for _, name := range head.Graph.Names() {
-		h := head.Stacks[name]
-		b, ok := base.Stacks[name]
+		h := head.stacks[name]
+		b, ok := base.stacks[name]
 		switch {
 		case !ok:
 			r.Added = append(r.Added, name)
-		case canonical(b) != canonical(h):
+		case !same(b, h):
 			r.Changed = append(r.Changed, name)
-			dirty[name] = changedAddresses(b, h)
+			dirty[name] = changedAddresses(b.terraform(), h.terraform())
 		}
 	}
-	for _, name := range sortedNames(base.Stacks) {
-		if _, ok := head.Stacks[name]; !ok {
+	for _, name := range base.names() {
+		if !head.Has(name) {
 			r.Removed = append(r.Removed, name)
 		}
 	}
@@ -195,10 +244,10 @@ func Compare(base, head *Side) *Report {
 	params := map[string][]string{}
 	changedParams := map[string]bool{} // parameter names whose value can change
 	for _, st := range head.Graph.Stacks {
-		j := head.Stacks[st.Name]
+		h := head.stacks[st.Name]
 		if _, selected := reason[st.Name]; !selected {
 			var reads []string
-			for addr, name := range ssmReads(j) {
+			for addr, name := range h.reads {
 				if changedParams[name] {
 					reads = append(reads, name)
 					if dirty[st.Name] == nil {
@@ -215,8 +264,12 @@ func Compare(base, head *Side) *Report {
 			params[st.Name] = reads
 			r.Reads = append(r.Reads, st.Name)
 		}
-		// The parameters this stack writes that can change.
-		for _, name := range writtenParams(j, dirty[st.Name], reason[st.Name] == Added) {
+		// The parameters this stack writes that can change (none unless
+		// something in it can: then its Terraform is read).
+		if len(dirty[st.Name]) == 0 && reason[st.Name] != Added {
+			continue
+		}
+		for _, name := range writtenParams(h.terraform(), dirty[st.Name], reason[st.Name] == Added) {
 			changedParams[name] = true
 		}
 	}
@@ -358,29 +411,6 @@ func writtenParams(j map[string]any, dirty map[string]bool, all bool) []string {
 				out = append(out, name)
 			}
 		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ssmReads returns the SSM parameters j reads, by data source address.
-func ssmReads(j map[string]any) map[string]string {
-	out := map[string]string{}
-	for addr, block := range addresses(j) {
-		if !strings.HasPrefix(addr, "data.aws_ssm_parameter.") {
-			continue
-		}
-		if name, ok := block.(map[string]any)["name"].(string); ok {
-			out[addr] = name
-		}
-	}
-	return out
-}
-
-func sortedNames(m map[string]map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

@@ -1,20 +1,17 @@
 package changes
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
+
+	"stratum/tools/synthesis"
 )
 
 // ParseStack parses a synthesized stack (cdk.tf.json, or its snapshot)
 // without cdktf's "//" metadata: what Terraform reads.
 func ParseStack(raw []byte) (map[string]any, error) {
-	var v map[string]any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
-	return stripMetadata(v).(map[string]any), nil
+	return synthesis.Terraform(raw)
 }
 
 // StackDiff is how a stack's Terraform differs between two revisions,

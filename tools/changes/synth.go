@@ -93,46 +93,43 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
+	// Each side is synthesized (unless given) and read on its own, so one
+	// side is read while the other is still being built.
+	idx := openIndex(o.SynthCache)
 	var wg sync.WaitGroup
+	var head, base *Side
 	var headErr, baseErr error
-	headOut := o.HeadOut
-	switch {
-	case o.Head != "":
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		headOut := o.HeadOut
+		switch {
+		case o.Head != "":
 			headOut, headErr = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head"))
-		}()
-	case headOut == "":
-		headOut = filepath.Join(tmp, "head.out")
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		case headOut == "":
+			headOut = filepath.Join(tmp, "head.out")
 			headErr = Synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.SynthCache, o.Log)
-		}()
-	}
-	baseOut := o.BaseOut
-	if baseOut == "" {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		}
+		if headErr == nil {
+			head, headErr = LoadSide(headOut, idx)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		baseOut := o.BaseOut
+		if baseOut == "" {
 			baseOut, baseErr = synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "base"))
-		}()
-	}
+		}
+		if baseErr == nil {
+			base, baseErr = LoadSide(baseOut, idx)
+		}
+	}()
 	wg.Wait()
 	if headErr != nil {
 		return nil, fmt.Errorf("head: %w", headErr)
 	}
 	if baseErr != nil {
 		return nil, fmt.Errorf("base %s: %w", short(commit), baseErr)
-	}
-	head, err := LoadSide(headOut)
-	if err != nil {
-		return nil, fmt.Errorf("head: %w", err)
-	}
-	base, err := LoadSide(baseOut)
-	if err != nil {
-		return nil, fmt.Errorf("base %s: %w", short(commit), err)
 	}
 	r := Compare(base, head)
 	r.Base, r.BaseCommit = o.Base, commit
@@ -158,7 +155,8 @@ func runApplied(ctx context.Context, o Options) (*Report, error) {
 			return nil, fmt.Errorf("head: %w", err)
 		}
 	}
-	head, err := LoadSide(headOut)
+	idx := openIndex(o.SynthCache)
+	head, err := LoadSide(headOut, idx)
 	if err != nil {
 		return nil, fmt.Errorf("head: %w", err)
 	}
@@ -170,33 +168,49 @@ func runApplied(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		return LoadSide(out)
+		return LoadSide(out, idx)
 	}, o.Log), nil
+}
+
+// openIndex is the synthesis index (synthesis.Index) of the synthesis
+// cache dir (cache, else $STRATUM_SYNTH_CACHE), which the syntheses fill;
+// nil when the cache is off.
+func openIndex(cache string) *synthesis.Index {
+	if cache == "" {
+		cache = os.Getenv(synthCacheEnv)
+	}
+	if cache == "" || cache == "off" {
+		return nil
+	}
+	return synthesis.OpenIndex(filepath.Join(cache, synthesis.IndexDir))
 }
 
 // CompareApplied selects the stacks of head whose Terraform differs
 // from their applied records (see Options.Applied); load gives the
 // synthesis of a recorded commit.
 func CompareApplied(head *Side, recs applied.Records, load func(commit string) (*Side, error), log io.Writer) *Report {
-	base := &Side{Graph: head.Graph, Stacks: map[string]map[string]any{}}
+	base := &Side{Graph: head.Graph, stacks: map[string]*sideStack{}}
+	// unknown stands for a stack whose applied Terraform is not known: it
+	// differs from any stack's.
+	unknown := func() *sideStack { return &sideStack{raw: []byte("{}"), parsed: map[string]any{}} }
 	need := map[string][]string{} // recorded commit → changed writers recorded at it
-	for name, j := range head.Stacks {
+	for name, st := range head.stacks {
 		rec, ok := recs[name]
 		switch {
 		case !ok:
 			// Never applied: a new stack.
-		case rec.Digest == applied.Digest(canonical(j)):
-			base.Stacks[name] = j
+		case rec.Digest == st.digest:
+			base.stacks[name] = st
 		default:
-			base.Stacks[name] = map[string]any{} // unknown until its commit is synthesized
-			if len(writtenParams(j, nil, true)) > 0 {
+			base.stacks[name] = unknown() // until its commit is synthesized
+			if len(writtenParams(st.terraform(), nil, true)) > 0 {
 				need[rec.Commit] = append(need[rec.Commit], name)
 			}
 		}
 	}
 	for name := range recs {
-		if _, ok := head.Stacks[name]; !ok {
-			base.Stacks[name] = map[string]any{} // recorded, gone from the head
+		if !head.Has(name) {
+			base.stacks[name] = unknown() // recorded, gone from the head
 		}
 	}
 	commits := make([]string, 0, len(need))
@@ -217,8 +231,8 @@ func CompareApplied(head *Side, recs applied.Records, load func(commit string) (
 			continue
 		}
 		for _, name := range need[c] {
-			if j, ok := side.Stacks[name]; ok && applied.Digest(canonical(j)) == recs[name].Digest {
-				base.Stacks[name] = j
+			if st, ok := side.stacks[name]; ok && st.digest == recs[name].Digest {
+				base.stacks[name] = st
 			}
 		}
 	}

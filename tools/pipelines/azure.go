@@ -157,19 +157,43 @@ func Azure(in Input) []byte {
 	return marshal(azPipeline(in, MustLayout(in, AzurePlatform)))
 }
 
-// azKeys builds stratum and sets the synthesis cache's keys (stratum
-// synth-plan) as the variables CACHE_KEY, CACHE_RESTORE_CODE and
-// CACHE_RESTORE_ANY; azCache restores .cache/synth under them, and the
-// task saves it after the job when no cache had that exact key.
-func (in Input) azKeys() []azStep {
+// azKeys builds stratum and restores the synthesis cache under the keys
+// stratum synth-plan prints. Cache@2 splits a key into segments at "|"
+// and matches a restore key segment by segment (the agent appends a
+// wildcard segment to it), not as a string prefix, so the key is given as
+// three segments: the format (cache-restore-any without its final
+// hyphen), the code (what cache-restore-code adds to it) and the plan
+// (what cache-key adds to that); the restore keys are its first two and
+// its first segment. Each is quoted: an unquoted segment with a dot is
+// read as a file to hash.
+//
+// Cache@2 saves its path after a successful job unless a cache of the
+// exact key exists (caches are immutable), and fails that post-job step
+// when the path is missing. Only the merging job (save) saves under the
+// synthesis's key, with every shard's stacks; a shard job (save false)
+// restores the same way but its key is its own run's and job's, under
+// another first segment that no restore key names, and it saves an empty
+// directory there.
+func (in Input) azKeys(save bool) []azStep {
+	key := `"$(CACHE_FORMAT)" | "$(CACHE_CODE)" | "$(CACHE_PLAN)"`
+	if !save {
+		key = `"$(CACHE_FORMAT)-shard" | "$(Build.BuildId)" | "$(System.JobPositionInPhase)" | "$(System.JobAttempt)"`
+	}
 	return []azStep{
 		{DisplayName: "stratum, and the synthesis cache's keys", Script: "set -euo pipefail\n" + buildScript +
-			`./stratum synth-plan | tee /dev/stderr | sed -n 's/^\(cache-[a-z-]*\)=\(.*\)$/\1 \2/p' | while read -r k v; do
-  echo "##vso[task.setvariable variable=$(echo "$k" | tr a-z- A-Z_)]$v"
-done
+			`plan=$(./stratum synth-plan | tee /dev/stderr)
+key=$(sed -n 's/^cache-key=//p' <<<"$plan")
+code=$(sed -n 's/^cache-restore-code=//p' <<<"$plan")
+any=$(sed -n 's/^cache-restore-any=//p' <<<"$plan")
+case "$key" in "$code"?*) ;; *) echo "synth-plan: cache-key $key does not extend cache-restore-code $code" >&2; exit 1 ;; esac
+case "$code" in "$any"?*-) ;; *) echo "synth-plan: cache-restore-code $code does not extend cache-restore-any $any" >&2; exit 1 ;; esac
+code=${code#"$any"}
+echo "##vso[task.setvariable variable=CACHE_FORMAT]${any%-}"
+echo "##vso[task.setvariable variable=CACHE_CODE]${code%-}"
+echo "##vso[task.setvariable variable=CACHE_PLAN]${key#"$any$code"}"
 `},
 		{Task: "Cache@2", DisplayName: "the synthesis cache", Inputs: map[string]string{
-			"key": `"$(CACHE_KEY)"`, "restoreKeys": "\"$(CACHE_RESTORE_CODE)\"\n\"$(CACHE_RESTORE_ANY)\"", "path": ".cache/synth",
+			"key": key, "restoreKeys": `"$(CACHE_FORMAT)" | "$(CACHE_CODE)"` + "\n" + `"$(CACHE_FORMAT)"`, "path": ".cache/synth",
 		}},
 	}
 }
@@ -177,7 +201,7 @@ done
 // azMerge are the steps of a job assembling cdktf.out from the shards
 // (stratum synth-merge, which stores them in the cache the job saves).
 func (in Input) azMerge() []azStep {
-	steps := append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...), in.azKeys()...)
+	steps := append(append([]azStep{{Checkout: "self", FetchDepth: "0"}}, in.azTools(false)...), in.azKeys(true)...)
 	return append(steps,
 		azStep{Task: "DownloadPipelineArtifact@2", DisplayName: "the shards", Inputs: map[string]string{"patterns": "shard-*/**", "path": "$(Pipeline.Workspace)/shards"}},
 		azStep{DisplayName: "stratum synth-merge", Script: mergeScript(`"$(Pipeline.Workspace)"/shards/shard-*`)})
@@ -218,16 +242,16 @@ func azPipeline(in Input, l *Layout) AzurePipeline {
 	})
 	// The synthesis, one shard per agent, for every run: the selection
 	// and the drift check both merge it. Only the merging jobs save the
-	// cache: a shard removes its copy, so that its job saves nothing.
+	// cache (azKeys).
 	k := in.shardCount(AzureMaxParallel)
 	shard := azJob{Job: "shard", DisplayName: fmt.Sprintf("synthesize a shard of %d", k), Pool: in.azHosted(),
-		Steps: append(append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...), in.azKeys()...),
+		Steps: append(append(append([]azStep{{Checkout: "self"}}, in.azTools(false)...), in.azKeys(false)...),
 			azStep{DisplayName: "stratum synth-shard", Script: `set -euo pipefail
 i=${SYSTEM_JOBPOSITIONINPHASE:-1}
 echo "##vso[task.setvariable variable=SHARD]$i"
 ` + shardScript("$i", fmt.Sprint(k))},
 			azStep{Task: "PublishPipelineArtifact@1", Inputs: map[string]string{"targetPath": "shard-$(SHARD)", "artifact": "shard-$(SHARD)"}},
-			azStep{DisplayName: "only the merge saves the synthesis cache", Script: "rm -rf .cache/synth"})}
+			azStep{DisplayName: "only the merge saves the synthesis cache: this job saves an empty directory under its own key", Script: "rm -rf .cache/synth && mkdir -p .cache/synth"})}
 	if k > 1 {
 		shard.Strategy = &azStrategy{Parallel: k}
 	}

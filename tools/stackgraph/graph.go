@@ -8,7 +8,6 @@
 package stackgraph
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -88,6 +87,9 @@ type Input struct {
 	Name         string
 	Dependencies []string
 	JSON         []byte
+	// Summary, when set, is synthesis.Summarize of JSON, already read.
+	// Default: nil (read from JSON).
+	Summary *synthesis.Summary
 }
 
 // Load reads the graph from a cdktf output directory (the one holding
@@ -104,7 +106,7 @@ func Load(dir string) (*Graph, error) {
 func FromOutput(out *synthesis.Output) (*Graph, error) {
 	in := make([]Input, len(out.Stacks))
 	for i, s := range out.Stacks {
-		in[i] = Input{Name: s.Name, Dependencies: s.Dependencies, JSON: s.JSON}
+		in[i] = Input{Name: s.Name, Dependencies: s.Dependencies, JSON: s.JSON, Summary: &out.Stacks[i].Summary}
 	}
 	return New(in)
 }
@@ -211,73 +213,45 @@ func levelsOf(deps map[string][]string) (map[string]int, error) {
 	return level, nil
 }
 
-// resource is what the graph reads of a resource: an SSM parameter's
-// name. It is any: other types use the name for something else entirely.
-type resource struct {
-	Name any `json:"name"`
-}
-
-// describe reads what the graph needs from a stack's Terraform JSON.
+// describe reads what the graph needs from a stack's summary, read from
+// its Terraform JSON unless given.
 func describe(in Input) (Stack, error) {
-	var j struct {
-		Provider  map[string][]map[string]any `json:"provider"`
-		Terraform struct {
-			Backend map[string]any `json:"backend"`
-		} `json:"terraform"`
-		Resource map[string]map[string]resource `json:"resource"`
-		Data     struct {
-			SSM map[string]resource `json:"aws_ssm_parameter"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(in.JSON, &j); err != nil {
-		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
-	}
-	var types struct {
-		Resource map[string]map[string]json.RawMessage `json:"resource"`
-		Data     map[string]map[string]json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(in.JSON, &types); err != nil {
-		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
-	}
-	s := Stack{Name: in.Name, Runner: Hosted}
-	for t, blocks := range types.Resource {
-		s.Types = append(s.Types, t)
-		s.Elements += len(blocks)
-	}
-	for t, blocks := range types.Data {
-		s.Types = append(s.Types, "data."+t)
-		s.Elements += len(blocks)
-	}
-	sort.Strings(s.Types)
-	var err error
-	if s.Environment, s.Layer, s.Client, err = synthesis.Identify(in.JSON); err != nil {
-		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
-	}
-	if len(j.Terraform.Backend) != 1 {
-		return Stack{}, fmt.Errorf("stack %s: want one backend, got %d", in.Name, len(j.Terraform.Backend))
-	}
-	for kind := range j.Terraform.Backend {
-		s.Backend = kind
-	}
-	names := func(ps map[string]resource) []string {
-		var out []string
-		for _, p := range ps {
-			if n, _ := p.Name.(string); n != "" {
-				out = append(out, n)
-			}
+	sum := in.Summary
+	if sum == nil {
+		s, err := synthesis.Summarize(in.JSON)
+		if err != nil {
+			return Stack{}, fmt.Errorf("stack %s: %w", in.Name, err)
 		}
-		sort.Strings(out)
-		return slices.Compact(out)
+		sum = &s
 	}
-	s.Writes, s.Reads = names(j.Resource["aws_ssm_parameter"]), names(j.Data.SSM)
+	if sum.Environment == "" {
+		return Stack{}, fmt.Errorf("stack %s: %w", in.Name, synthesis.ErrUntagged)
+	}
+	s := Stack{Name: in.Name, Runner: Hosted, Environment: sum.Environment, Layer: sum.Layer, Client: sum.Client,
+		Types: nilIfEmpty(sum.Types), Elements: sum.Elements, Writes: nilIfEmpty(sum.Writes)}
+	reads := slices.Sorted(maps.Values(sum.Reads))
+	s.Reads = nilIfEmpty(slices.Compact(slices.DeleteFunc(reads, func(n string) bool { return n == "" })))
+	if len(sum.Backends) != 1 {
+		return Stack{}, fmt.Errorf("stack %s: want one backend, got %d", in.Name, len(sum.Backends))
+	}
+	s.Backend = sum.Backends[0]
 	// Only a shared backend lets a CI job plan what a person applied.
 	s.Manual = s.Backend == "local"
 	for _, p := range clusterProviders {
-		if len(j.Provider[p]) > 0 {
+		if slices.Contains(sum.Providers, p) {
 			s.Runner = Private
 		}
 	}
 	return s, nil
+}
+
+// nilIfEmpty is names, or nil when it is empty (the JSON of a stack
+// leaves empty writes and reads out).
+func nilIfEmpty(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	return slices.Clone(names)
 }
 
 // clusterProviders are the providers that talk to the Kubernetes API.

@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"stratum/tools/synthesis"
 )
 
 // cacheFormat is part of every key and of every entry's first line; change
@@ -40,6 +43,11 @@ type cache struct {
 	dir string
 	// minBudget is minBudget, or less in tests.
 	minBudget int64
+	// index remembers the facts of every stack stored (synthesis.Index,
+	// in the cache directory's synthesis.IndexDir), so that `stratum
+	// changed` reads a synthesis without parsing it; pruned with the
+	// entries.
+	index *synthesis.Index
 }
 
 type entryHeader struct {
@@ -63,7 +71,7 @@ func newCache(dir string) (*cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o777); err != nil {
 		return nil, fmt.Errorf("cache directory: %w", err)
 	}
-	return &cache{dir: dir, minBudget: minBudget}, nil
+	return &cache{dir: dir, minBudget: minBudget, index: synthesis.OpenIndex(filepath.Join(dir, synthesis.IndexDir))}, nil
 }
 
 func (c *cache) path(key string) string { return filepath.Join(c.dir, key[:2], key) }
@@ -181,7 +189,20 @@ func (c *cache) store(key, stackDir string, e *manifestEntry) error {
 	if err := os.MkdirAll(filepath.Dir(c.path(key)), 0o777); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), c.path(key))
+	if err := os.Rename(tmp.Name(), c.path(key)); err != nil {
+		return err
+	}
+	// The index only saves its readers time (they compute what it lacks),
+	// so failing to add to it is no failure to store.
+	var m synthesis.Entry
+	if json.Unmarshal([]byte(e.Raw), &m) == nil {
+		for i, f := range files {
+			if f.Path == path.Base(m.SynthesizedStackPath) {
+				c.index.Add(data[i])
+			}
+		}
+	}
+	return nil
 }
 
 // readStack reads the regular files under dir (a stack's directory) and

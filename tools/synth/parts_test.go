@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"stratum/stacks"
+	"stratum/tools/synthesis"
 )
 
 // The engine's parts, tested without a jsii runtime.
@@ -460,5 +462,44 @@ func TestRemoveStaleStaging(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(tmp, name)); (err == nil) != want {
 			t.Errorf("%s: kept=%t, want %t", name, err == nil, want)
 		}
+	}
+}
+
+// TestCacheStoreIndexes: storing a stack adds its cdk.tf.json's facts to
+// the cache's synthesis index (what `stratum changed` reads), and the
+// index's entries are pruned like the cache's.
+func TestCacheStoreIndexes(t *testing.T) {
+	c, err := newCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack := t.TempDir()
+	raw := `{"provider":{"aws":[{"default_tags":[{"tags":{"Environment":"dev","Layer":"foundation"}}]}]},"terraform":{"backend":{"s3":{}}}}`
+	writeFiles(t, stack, map[string]string{"cdk.tf.json": raw, "assets/a/file.txt": "asset"})
+	e := &manifestEntry{Raw: `{"synthesizedStackPath": "stacks/foundation-dev/cdk.tf.json"}`, Version: `"0.20.11"`}
+	if err := c.store(strings.Repeat("ab", 32), stack, e); err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	filepath.WalkDir(filepath.Join(c.dir, synthesis.IndexDir), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			entries = append(entries, p)
+		}
+		return err
+	})
+	if len(entries) != 1 {
+		t.Fatalf("index entries %v, want the stack's one", entries)
+	}
+	b, _ := os.ReadFile(entries[0])
+	if !strings.Contains(string(b), `"environment":"dev","layer":"foundation"`) {
+		t.Errorf("the index entry does not hold the stack's facts:\n%s", b)
+	}
+	old := time.Now().Add(-maxAge - time.Hour)
+	os.Chtimes(entries[0], old, old)
+	if err := c.prune(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(entries[0]); !os.IsNotExist(err) {
+		t.Errorf("an index entry unused for longer than %v was kept (stat: %v)", maxAge, err)
 	}
 }

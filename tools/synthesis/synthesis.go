@@ -17,8 +17,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
-	"strings"
+	"sync"
 )
 
 // ManifestFile is the manifest's name in an output directory.
@@ -110,6 +111,11 @@ type Stack struct {
 	Dir  string
 	// JSON is its cdk.tf.json as written.
 	JSON []byte
+	// Summary is what it says of itself besides its Terraform (Summarize).
+	Summary Summary
+	// Digest is applied.Digest of its Terraform, when it was read through
+	// an Index (ReadIndexed); "" otherwise.
+	Digest string
 }
 
 // Output is a synthesized app.
@@ -121,7 +127,13 @@ type Output struct {
 }
 
 // Read reads every stack of the output directory dir.
-func Read(dir string) (*Output, error) {
+func Read(dir string) (*Output, error) { return ReadIndexed(dir, nil) }
+
+// ReadIndexed is Read with each stack's Summary and Digest taken from idx
+// (computed and remembered there when it lacks them): `stratum changed`
+// reads a thousand clients' stacks without parsing them. With a nil idx
+// it is Read, and Digest stays "". Stacks are read in parallel.
+func ReadIndexed(dir string, idx *Index) (*Output, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -130,28 +142,81 @@ func Read(dir string) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Output{Dir: abs}
+	names := make([]string, 0, len(m.Entries))
 	for name, e := range m.Entries {
 		if e.SynthesizedStackPath == "" {
 			return nil, fmt.Errorf("%s: stack %s has no synthesizedStackPath", m.Path, name)
 		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := &Output{Dir: abs, Stacks: make([]Stack, len(names))}
+	errs := make([]error, len(names))
+	parallel(len(names), func(i int) {
+		name, e := names[i], m.Entries[names[i]]
 		path := filepath.Join(abs, e.SynthesizedStackPath)
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("%s: stack %s: %w", m.Path, name, err)
+			errs[i] = fmt.Errorf("%s: stack %s: %w", m.Path, name, err)
+			return
 		}
-		s, err := New(name, e.Dependencies, b)
+		var s Stack
+		if idx == nil {
+			s, err = New(name, e.Dependencies, b)
+		} else {
+			var f Facts
+			if f, err = idx.Lookup(b); err == nil {
+				s = newStack(name, e.Dependencies, b, f.Summary)
+				s.Digest = f.Digest
+			} else {
+				err = fmt.Errorf("stack %s: %w", name, err)
+			}
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			errs[i] = fmt.Errorf("%s: %w", path, err)
+			return
 		}
 		s.Path, s.Dir = path, filepath.Dir(path)
 		if e.WorkingDirectory != "" {
 			s.Dir = filepath.Join(abs, e.WorkingDirectory)
 		}
-		out.Stacks = append(out.Stacks, s)
+		out.Stacks[i] = s
+	})
+	if err := firstError(errs); err != nil {
+		return nil, err
 	}
-	sort.Slice(out.Stacks, func(i, j int) bool { return out.Stacks[i].Name < out.Stacks[j].Name })
 	return out, nil
+}
+
+// firstError is the first non-nil error of errs (the stacks' order, so
+// the same damage gives the same message).
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parallel runs f(0) … f(n-1) on as many goroutines as Go runs at once.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // Stack returns the stack named name.
@@ -171,15 +236,18 @@ func (o *Output) Stack(name string) (Stack, bool) {
 // empty Environment, Layer and Client, and the readers that need them
 // (the stack graph) call Identify and refuse it.
 func New(name string, deps []string, raw []byte) (Stack, error) {
-	env, layer, client, err := Identify(raw)
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syntax) || errors.As(err, &typ) {
+	sum, err := Summarize(raw)
+	if err != nil {
 		return Stack{}, fmt.Errorf("stack %s: %w", name, err)
 	}
+	return newStack(name, deps, raw, sum), nil
+}
+
+// newStack is the stack named name with its summary.
+func newStack(name string, deps []string, raw []byte, sum Summary) Stack {
 	d := append([]string{}, deps...)
 	sort.Strings(d)
-	return Stack{Name: name, Environment: env, Layer: layer, Client: client, Dependencies: d, JSON: raw}, nil
+	return Stack{Name: name, Environment: sum.Environment, Layer: sum.Layer, Client: sum.Client, Dependencies: d, JSON: raw, Summary: sum}
 }
 
 // Identify reads what a stack was built for from its cdk.tf.json: the
@@ -189,60 +257,12 @@ func New(name string, deps []string, raw []byte) (Stack, error) {
 // databases-<env>); its client is the one Client tag its resources carry.
 // A stack without the Environment and Layer tags is refused.
 func Identify(raw []byte) (env, layer, client string, err error) {
-	var j struct {
-		Provider struct {
-			AWS []struct {
-				DefaultTags []tagged `json:"default_tags"`
-			} `json:"aws"`
-		} `json:"provider"`
-		Resource map[string]map[string]tagged `json:"resource"`
-	}
-	if err := json.Unmarshal(raw, &j); err != nil {
+	s, err := Summarize(raw)
+	if err != nil {
 		return "", "", "", err
 	}
-	tags := map[string]string{}
-	if len(j.Provider.AWS) > 0 {
-		for _, dt := range j.Provider.AWS[0].DefaultTags {
-			m, _ := dt.Tags.(map[string]any)
-			for k, v := range m {
-				if s, ok := v.(string); ok {
-					tags[k] = s
-				}
-			}
-		}
+	if s.Environment == "" {
+		return "", "", "", ErrUntagged
 	}
-	env, layer, client = tags["Environment"], tags["Layer"], tags["Client"]
-	if env == "" || layer == "" {
-		return "", "", "", errors.New("its AWS provider has no Environment and Layer default tags")
-	}
-	if client == "" {
-		client = onlyClientTag(j.Resource)
-	}
-	return env, layer, client, nil
-}
-
-// tagged is a resource's tags: any, since a resource may set them from a
-// token (a string).
-type tagged struct {
-	Tags any `json:"tags"`
-}
-
-// onlyClientTag is the Client tag of the resources when they carry
-// exactly one value of it (tokens do not count), "" otherwise.
-func onlyClientTag(resources map[string]map[string]tagged) string {
-	found := ""
-	for _, byName := range resources {
-		for _, r := range byName {
-			tags, _ := r.Tags.(map[string]any)
-			c, _ := tags["Client"].(string)
-			switch {
-			case c == "" || strings.Contains(c, "${"):
-			case found == "":
-				found = c
-			case c != found:
-				return ""
-			}
-		}
-	}
-	return found
+	return s.Environment, s.Layer, s.Client, nil
 }

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Client talks to one GitLab project.
@@ -28,7 +29,8 @@ type Client struct {
 	// Token is a token with the api scope (a project access token of a
 	// maintainer for apply).
 	Token string
-	HTTP  *http.Client
+	// HTTP sends the requests. Default: a client with a 30 s timeout.
+	HTTP *http.Client
 	// ctx bounds every request (WithContext). Default: nil, no bound
 	// but the HTTP client's.
 	ctx context.Context
@@ -67,7 +69,8 @@ func (c Client) do(method, path string, form url.Values, out any) (int, error) {
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		// Like githubtrust's: a hung API must not hang the command.
+		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

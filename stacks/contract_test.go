@@ -196,8 +196,8 @@ func TestContractRefusesMiswiring(t *testing.T) {
 // nothing of it (each stack's contract side is its own value).
 func TestContractStandsInOnlyForStacksBuiltElsewhere(t *testing.T) {
 	at := contract.At{Env: "dev"}
-	app := cdktf.NewApp(nil)
-	app.Node().SetContext(jsii.String(contract.BuiltElsewhere), []string{"foundation-dev"})
+	ctx := contract.BuiltElsewhereContext([]string{"foundation-dev"})
+	app := cdktf.NewApp(&cdktf.AppConfig{Context: &ctx})
 	services := cdktf.NewTerraformStack(app, jsii.String("services-dev"))
 	func() {
 		defer func() {

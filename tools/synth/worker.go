@@ -123,7 +123,6 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 			err = fmt.Errorf("synth: synthesizing %s: %v\n%s", describe(units, idx), p, debug.Stack())
 		}
 	}()
-	app := cdktf.NewApp(stacks.AppConfig(outdir))
 	// The plan's stacks other processes build: a producer among them gets
 	// an empty stand-in when one of this process's stacks reads it. A
 	// producer of this process's own is built before its consumers; if it
@@ -135,7 +134,10 @@ func synthesize(units []stacks.Unit, idx []int, outdir string) (stubs []string, 
 			elsewhere = append(elsewhere, u.Name)
 		}
 	}
-	app.Node().SetContext(jsii.String(contract.BuiltElsewhere), elsewhere)
+	cfg := stacks.AppConfig(outdir)
+	ctx := contract.BuiltElsewhereContext(elsewhere)
+	cfg.Context = &ctx
+	app := cdktf.NewApp(cfg)
 	for _, i := range idx {
 		units[i].Build(app)
 	}

@@ -12,6 +12,7 @@ import (
 	"stratum/config"
 	"stratum/contract"
 	"stratum/deploy"
+	"stratum/tools/synthesis"
 )
 
 // Source says what a stack's input was read from.
@@ -214,7 +215,7 @@ func FromConfiguration(s Stack, raw []byte) (*Input, error) {
 	for mode, blocks := range map[string]map[string]map[string]map[string]any{"managed": j.Resource, "data": j.Data} {
 		for typ, byName := range blocks {
 			for name, block := range byName {
-				values := withoutMetadata(block).(map[string]any)
+				values := synthesis.WithoutMetadata(block).(map[string]any)
 				r := Resource{Address: address(mode, typ, name), Type: typ, Mode: mode, Values: values, Refs: map[string][]string{}, Actions: []string{}}
 				if lc, ok := values["lifecycle"].(map[string]any); ok {
 					r.Lifecycle = lc
@@ -538,27 +539,6 @@ func (in *Input) index() {
 func (in *Input) sort() {
 	slices.SortFunc(in.Resources, func(a, b Resource) int { return strings.Compare(a.Address, b.Address) })
 	in.index()
-}
-
-// withoutMetadata removes cdktf's "//" keys at every depth.
-func withoutMetadata(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			if k != "//" {
-				out[k] = withoutMetadata(x)
-			}
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = withoutMetadata(x)
-		}
-		return out
-	}
-	return v
 }
 
 func asList(v any) []any {

@@ -158,11 +158,12 @@ func Terraform(raw []byte) (map[string]any, error) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, err
 	}
-	return stripMetadata(v).(map[string]any), nil
+	return WithoutMetadata(v).(map[string]any), nil
 }
 
-// stripMetadata removes cdktf's "//" keys at every depth.
-func stripMetadata(v any) any {
+// WithoutMetadata is v (a value parsed from a stack's JSON) without cdktf's
+// "//" keys, at every depth: what Terraform reads.
+func WithoutMetadata(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
@@ -170,13 +171,13 @@ func stripMetadata(v any) any {
 			if k == "//" {
 				continue
 			}
-			out[k] = stripMetadata(x)
+			out[k] = WithoutMetadata(x)
 		}
 		return out
 	case []any:
 		out := make([]any, len(t))
 		for i, x := range t {
-			out[i] = stripMetadata(x)
+			out[i] = WithoutMetadata(x)
 		}
 		return out
 	}

@@ -122,7 +122,7 @@ var offline = map[string]string{
 	"tools/support.Main":        "compares the configuration with a dated table",
 	"tools/scan.Main":           "reads trivy's report and the ignore file",
 	"tools/generate.Main":       "builds the app in this process (jsii) and writes files",
-	"tools/dbusers.Command":     "prints SQL from the configuration",
+	"tools/dbusers.Main":        "prints SQL from the configuration",
 	"tools/hclexport.Command":   "builds the app in this process (jsii) and writes files",
 	"tools/synth.MergeCommand":  "moves the shards' files into place",
 	"tools/synth.PlanCommand":   "hashes the source",

@@ -62,7 +62,7 @@ var commands = map[string]command{
 	"applied":         {summary: "fetch, record (after a manual apply) or list what was last applied to each stack (SSM records)", run: changes.AppliedMain},
 	"batch":           {summary: "the pipelines' batches: select a run's (batches.json, CI outputs) or run one batch's plans, applies or drift checks", run: pipelines.BatchMain},
 	"changed":         {summary: "list the stacks a change touches (synthesizes -base and the working tree)", run: changes.Main},
-	"database-users":  {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Command(config.Environments(), clients.All)},
+	"database-users":  {summary: "print the SQL creating a client's application database users in one environment", run: dbusers.Main},
 	"drift":           {summary: "report a drift check: the drifted stacks and addresses from each drift job's result (exit 2 on drift)", run: drift.Main},
 	"generate":        {summary: "rewrite every committed generated file (CI pipelines, architecture diagrams, SCP)", run: generate.Main},
 	"github-oidc":     {summary: "check (or apply) the GitHub settings the deploy roles' trust relies on: the OIDC subject template, environments", run: githubtrust.Main},

@@ -51,7 +51,14 @@ var (
 	contextsMu sync.Mutex
 	// contexts remembers each stack's Context, so that a construct's
 	// question costs no round trip to the jsii runtime once the data
-	// source exists (each is a call into its Node.js process).
+	// source exists (each is a call into its Node.js process). It is
+	// package state on purpose: constructs ask Of(scope) without props,
+	// as AWS CDK's Stack.of(this) does, and a Go value cannot ride on the
+	// construct tree (node context crosses into Node.js). It is never
+	// cleared, and it keeps nothing alive that would otherwise be freed:
+	// jsii-runtime-go's object store holds every object created from Go,
+	// the stacks included, for the life of the process (it has no
+	// release), and an entry adds a few pointers per stack.
 	contexts = map[cdktf.TerraformStack]*Context{}
 )
 

@@ -3,171 +3,112 @@ package changes
 import (
 	"context"
 	"fmt"
-	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"stratum/applied"
-	"stratum/config"
 	"stratum/tools/awscli"
-	"stratum/tools/cli"
 )
 
-// AppliedMain is `stratum applied`: the applied records of the stacks
-// (package applied).
-func AppliedMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return appliedMain(ctx, args, stdout, stderr, nil)
+// FetchRecords reads an environment's applied records with the AWS CLI:
+// what `aws ssm get-parameters-by-path` printed (the form `stratum applied
+// fetch` writes and LoadApplied reads) and the records parsed from it.
+func FetchRecords(aws awscli.Runner, env string) ([]byte, applied.Records, error) {
+	b, err := aws("ssm", "get-parameters-by-path", "--path", applied.Path(env), "--recursive")
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := applied.ParseParameters(env, b)
+	return b, recs, err
 }
 
-func appliedMain(ctx context.Context, args []string, stdout, stderr io.Writer, aws awscli.Runner) int {
-	f := cli.New(cli.Command{
-		Name:      "applied",
-		Synopsis:  "fetch -env ENV -out DIR | record -env ENV -stack STACK [-dir DIR] | list -env ENV [-dir DIR] [-aws BIN]",
-		Arguments: true,
-		About: `Reads and writes what was last applied to each stack: one SSM parameter per stack,
-` + applied.Root + `/<env>/<stack>, holding the commit and the digest of the Terraform applied
-(docs/cicd-integration.md, "What was applied"). With the environment's credentials:
+// OtherEnvironmentError is RecordApplied's error for a stack the
+// synthesis built for another environment than the one named.
+type OtherEnvironmentError struct {
+	Stack       string
+	Environment string // the stack's, from the synthesis
+	Want        string // the one named
+}
 
-  fetch   writes the environment's records to DIR/<env>.json, for stratum changed -applied DIR
-          (a plan role may read them);
-  record  records the stack of the synthesis in DIR (make synth) as applied at HEAD: run it after
-          applying by hand a stack CI does not apply (bootstrap-<env>), whose change otherwise
-          blocks its environment's applies; the pipelines' apply jobs record their stacks themselves;
-  list    compares the records with the synthesis in DIR: each stack applied, pending or never
-          applied.`,
-		Results: []string{"2   list: a stack's Terraform differs from its record (something is to be applied)"},
-	}, stdout, stderr)
-	env := f.String("env", "", "the environment (required)")
-	out := f.String("out", "", "fetch: the directory to write <env>.json into")
-	stack := f.String("stack", "", "record: the stack applied")
-	dir := f.String("dir", "cdktf.out", "record, list: the synthesis of the working tree")
-	bin := f.String("aws", "aws", "the AWS CLI")
-	f.Required("env")
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if code, ok := f.Parse(args); !ok {
-			return code
-		}
-		return f.Usagef("missing verb: fetch, record or list")
+func (e *OtherEnvironmentError) Error() string {
+	return fmt.Sprintf("%s is a stack of %s, not of %s", e.Stack, e.Environment, e.Want)
+}
+
+// RecordApplied records the stack of the synthesis side as applied in env
+// at the commit checked out in repo, and returns the record written. The
+// synthesis says which environment a stack was built for (its tags); a
+// name cannot be split into it. It refuses a working tree with
+// uncommitted changes to tracked files: a record names what a commit
+// synthesizes.
+func RecordApplied(ctx context.Context, aws awscli.Runner, side *Side, repo, env, stack string) (applied.Record, error) {
+	st, ok := side.Graph.Stack(stack)
+	if !ok {
+		return applied.Record{}, fmt.Errorf("the synthesis holds no stack %s", stack)
 	}
-	verb := args[0]
-	if code, ok := f.Parse(args[1:]); !ok {
-		return code
+	if st.Environment != env {
+		return applied.Record{}, &OtherEnvironmentError{Stack: stack, Environment: st.Environment, Want: env}
 	}
-	if f.NArg() > 0 {
-		return f.Usagef("unexpected argument %q", f.Arg(0))
+	commit, err := git(ctx, repo, "rev-parse", "HEAD")
+	if err != nil {
+		return applied.Record{}, err
 	}
-	if _, err := config.Get(config.Environments(), *env); err != nil {
-		return f.Usagef("-env %q: %v", *env, err)
+	if dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
+		return applied.Record{}, fmt.Errorf("the working tree has uncommitted changes: record what a commit synthesizes (commit or stash them, make synth, apply, record)")
 	}
-	if aws == nil {
-		aws = awscli.CLI(ctx, *bin)
+	rec := applied.Record{Commit: commit, Digest: side.Digest(stack)}
+	if _, err := aws("ssm", "put-parameter", "--name", applied.ParameterName(env, stack), "--type", "String", "--overwrite", "--value", rec.JSON()); err != nil {
+		return applied.Record{}, err
 	}
-	// records reads the environment's records as the AWS CLI prints them.
-	records := func() ([]byte, applied.Records, error) {
-		b, err := aws("ssm", "get-parameters-by-path", "--path", applied.Path(*env), "--recursive")
-		if err != nil {
-			return nil, nil, err
+	return rec, nil
+}
+
+// The states AppliedStates gives a stack.
+const (
+	StateApplied = "applied"                             // its Terraform is what was last applied
+	StatePending = "pending"                             // its Terraform differs from its record
+	StateNever   = "never applied"                       // no record
+	StateRemoved = "removed (recorded, not synthesized)" // a record, no stack
+)
+
+// AppliedStack is one stack's state against its record.
+type AppliedStack struct {
+	Name  string
+	State string // one of the State constants
+	// Commit is the recorded commit, empty when there is no record.
+	Commit string
+}
+
+// Pending reports whether something is to be applied to the stack.
+func (s AppliedStack) Pending() bool { return s.State == StatePending || s.State == StateNever }
+
+// AppliedStates compares env's stacks of the synthesis side with their
+// records: each stack of the environment in the synthesis's order, then
+// the recorded stacks the synthesis no longer holds, by name.
+func AppliedStates(side *Side, env string, recs applied.Records) []AppliedStack {
+	var out []AppliedStack
+	for _, name := range side.Graph.Names() {
+		if st, _ := side.Graph.Stack(name); st.Environment != env {
+			continue
 		}
-		recs, err := applied.ParseParameters(*env, b)
-		return b, recs, err
+		rec, ok := recs[name]
+		s := AppliedStack{Name: name, State: StateApplied, Commit: rec.Commit}
+		switch {
+		case !ok:
+			s.State = StateNever
+		case rec.Digest != side.Digest(name):
+			s.State = StatePending
+		}
+		out = append(out, s)
 	}
-	switch verb {
-	case "fetch":
-		if *out == "" {
-			return f.Usagef("missing required flag -out: the directory to write %s.json into", *env)
+	for _, name := range slices.Sorted(maps.Keys(recs)) {
+		if !side.Has(name) {
+			out = append(out, AppliedStack{Name: name, State: StateRemoved, Commit: recs[name].Commit})
 		}
-		b, recs, err := records()
-		if err != nil {
-			return f.Fail(err)
-		}
-		if err := os.MkdirAll(*out, 0o755); err != nil {
-			return f.Fail(err)
-		}
-		if err := os.WriteFile(filepath.Join(*out, *env+".json"), b, 0o644); err != nil {
-			return f.Fail(err)
-		}
-		fmt.Fprintf(stdout, "%d record(s) of %s written to %s\n", len(recs), *env, filepath.Join(*out, *env+".json"))
-		return cli.ExitOK
-	case "record":
-		if *stack == "" {
-			return f.Usagef("missing required flag -stack: the stack applied")
-		}
-		side, err := LoadSide(*dir, nil)
-		if err != nil {
-			return f.Fail(fmt.Errorf("%v: synthesize the applied revision first (make synth)", err))
-		}
-		// The synthesis says which environment a stack was built for (its
-		// tags); its name cannot be split into it.
-		st, ok := side.Graph.Stack(*stack)
-		if !ok {
-			return f.Fail(fmt.Errorf("%s holds no stack %s", *dir, *stack))
-		}
-		if st.Environment != *env {
-			return f.Usagef("-stack %q is a stack of %s, not of -env %s", *stack, st.Environment, *env)
-		}
-		repo, _ := os.Getwd()
-		commit, err := git(ctx, repo, "rev-parse", "HEAD")
-		if err != nil {
-			return f.Fail(err)
-		}
-		if dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no"); dirty != "" {
-			return f.Fail(fmt.Errorf("the working tree has uncommitted changes: record what a commit synthesizes (commit or stash them, make synth, apply, record)"))
-		}
-		rec := applied.Record{Commit: commit, Digest: side.Digest(*stack)}
-		if _, err := aws("ssm", "put-parameter", "--name", applied.ParameterName(*env, *stack), "--type", "String", "--overwrite", "--value", rec.JSON()); err != nil {
-			return f.Fail(err)
-		}
-		fmt.Fprintf(stdout, "recorded %s as applied at %s (%s)\n", *stack, short(commit), rec.Digest)
-		return cli.ExitOK
-	case "list":
-		side, err := LoadSide(*dir, nil)
-		if err != nil {
-			return f.Fail(fmt.Errorf("%v: synthesize first (make synth)", err))
-		}
-		_, recs, err := records()
-		if err != nil {
-			return f.Fail(err)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "STACK\tSTATE\tRECORDED AT")
-		pending := 0
-		for _, name := range side.Graph.Names() {
-			if st, _ := side.Graph.Stack(name); st.Environment != *env {
-				continue
-			}
-			rec, ok := recs[name]
-			state, at := "applied", short(rec.Commit)
-			switch {
-			case !ok:
-				state, at = "never applied", "-"
-				pending++
-			case rec.Digest != side.Digest(name):
-				state = "pending"
-				pending++
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", name, state, at)
-		}
-		for _, name := range slices.Sorted(func(yield func(string) bool) {
-			for n := range recs {
-				if !yield(n) {
-					return
-				}
-			}
-		}) {
-			if !side.Has(name) {
-				fmt.Fprintf(tw, "%s\tremoved (recorded, not synthesized)\t%s\n", name, short(recs[name].Commit))
-			}
-		}
-		tw.Flush()
-		if pending > 0 {
-			return cli.ExitChanges
-		}
-		return cli.ExitOK
 	}
-	return f.Usagef("unknown verb %q: want fetch, record or list", verb)
+	return out
 }
 
 // LoadApplied reads the records of a directory of files written by `aws ssm

@@ -2,7 +2,6 @@ package dbusers
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 
@@ -61,7 +60,7 @@ func TestSQLErrors(t *testing.T) {
 }
 
 func TestCommand(t *testing.T) {
-	run := Command(config.Environments(), clientstest.Sample())
+	envs, all := config.Environments(), clientstest.Sample()
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -77,7 +76,7 @@ func TestCommand(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			if code := run(context.Background(), tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
+			if code := run(envs, all, tc.args, &stdout, &stderr); code != tc.code || !strings.Contains(stdout.String()+stderr.String(), tc.out) {
 				t.Errorf("exit %d, output %q; want exit %d and %q", code, stdout.String()+stderr.String(), tc.code, tc.out)
 			}
 		})

@@ -24,7 +24,7 @@ func TestShardsMergeByteIdentical(t *testing.T) {
 		t.Skip("synthesizes every stack twice more with jsii; runs without -short")
 	}
 	envs := config.Environments()
-	plain := plainSynth(t, envs, clients.All)
+	plain := referenceSynth(t)
 	cache := t.TempDir()
 	for _, run := range []string{"cold", "warm"} {
 		t.Run(run, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,7 +47,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if reference.tmp != "" {
+		os.RemoveAll(reference.tmp)
+	}
+	os.Exit(code)
 }
 
 func fakeWorker(fake string) int {
@@ -86,12 +91,55 @@ var moduleSource = os.DirFS("../..")
 func plainSynth(t *testing.T, envs []config.Environment, all []clients.Client) string {
 	t.Helper()
 	dir := t.TempDir()
+	if err := plainSynthInto(dir, envs, all); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func plainSynthInto(dir string, envs []config.Environment, all []clients.Client) error {
 	app := cdktf.NewApp(stacks.AppConfig(dir))
 	if err := stacks.Build(app, envs, all); err != nil {
-		t.Fatalf("Build: %v", err)
+		return fmt.Errorf("Build: %w", err)
 	}
 	app.Synth()
-	return dir
+	return nil
+}
+
+// reference is the plain synthesis of the real configuration, shared by
+// the tests that compare the engine's output with it (TestMain removes
+// it): each of them synthesized the same app, with the same options, into
+// the same bytes, a whole synthesis apiece.
+var reference struct {
+	once sync.Once
+	tmp  string // removed by TestMain
+	dir  string
+	err  error
+}
+
+// referenceSynth is plainSynth(t, config.Environments(), clients.All),
+// synthesized once per test binary. Callers only read it.
+func referenceSynth(t *testing.T) string {
+	t.Helper()
+	reference.once.Do(func() {
+		reference.tmp, reference.err = os.MkdirTemp("", "stratum-synth-reference-")
+		if reference.err == nil {
+			// Made as t.TempDir makes its directories (0777 less the
+			// umask): sameTree compares the root's mode too.
+			reference.dir = filepath.Join(reference.tmp, "plain")
+			reference.err = os.Mkdir(reference.dir, 0o777)
+		}
+		if reference.err == nil {
+			reference.err = plainSynthInto(reference.dir, config.Environments(), clients.All)
+		}
+		if reference.err != nil {
+			reference.err = fmt.Errorf("the reference synthesis: %w", reference.err)
+		}
+	})
+	if reference.err != nil {
+		t.Fatal(reference.err)
+	}
+	return reference.dir
 }
 
 // TestByteIdentical: whatever the engine does (worker processes, a cold
@@ -105,7 +153,7 @@ func TestByteIdentical(t *testing.T) {
 	}
 	envs := config.Environments()
 	cache := t.TempDir()
-	plain := plainSynth(t, envs, clients.All)
+	plain := referenceSynth(t)
 	all := func(u []stacks.Unit) []string {
 		var out []string
 		for _, x := range u {

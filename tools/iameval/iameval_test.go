@@ -311,3 +311,57 @@ func TestContext(t *testing.T) {
 		}
 	}
 }
+
+// TestActionsAllowedSomewhereByService: judging each service's actions by
+// only the statements that can match them (forService) gives what judging
+// every action of the real catalog by every statement gives, for patterns
+// that test the rule's edges: no colon (a ? or * that meets the colon),
+// wildcards and case in the service, NotAction, and a boundary.
+func TestActionsAllowedSomewhereByService(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := func(p Principal) []string {
+		var out []string
+		for _, a := range c.Actions() {
+			if p.mayEver(a.Name) {
+				out = append(out, a.Name)
+			}
+		}
+		return out
+	}
+	policy := func(doc string) Policy {
+		p, err := Parse("p", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := map[string]Principal{
+		"no colon": {Identity: []Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": ["s3?GetObject", "kms*"], "Resource": "*"}]}`)}},
+		"wildcard service": {Identity: []Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": ["*:Describe*", "?am:Get*"], "Resource": "*"},
+			{"Effect": "Allow", "Action": "S*:LIST*", "Resource": "*"},
+			{"Effect": "Deny", "Action": "iam:GetRole", "Resource": "*"}]}`)}},
+		"not action": {Identity: []Policy{policy(`{"Statement": [{"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"}]}`)}},
+		"boundary": {
+			Identity: []Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": ["ec2:*", "s3:*", "iam:*"], "Resource": "*"}]}`)},
+			Boundary: &[]Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": ["ec2:*", "s3:Get*", "iam:*"], "Resource": "*"},
+				{"Effect": "Deny", "NotAction": ["ec2:*", "s3:*"], "Resource": "*"},
+				{"Effect": "Deny", "Action": "ec2:Delete*", "Resource": "*"}]}`)}[0],
+		},
+		"empty boundary for the service": {
+			Identity: []Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": ["rds:*", "s3:GetObject"], "Resource": "*"}]}`)},
+			Boundary: &[]Policy{policy(`{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}`)}[0],
+		},
+	}
+	for name, p := range cases {
+		want := every(p)
+		if len(want) == 0 {
+			t.Fatalf("%s: allows nothing: the case tests nothing", name)
+		}
+		if got := p.ActionsAllowedSomewhere(c); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %d actions by service, %d judged by every statement", name, len(got), len(want))
+		}
+	}
+}

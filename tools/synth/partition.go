@@ -13,8 +13,10 @@ import (
 // What a synthesis process costs, measured with scripts/bench-scale (see
 // docs/synthesis.md): starting one jsii runtime with the AWS, Kubernetes
 // and Helm providers loaded (the floor) takes about as long as
-// synthesizing elementsPerWorker elements, and a process synthesizing a
-// few thousand elements peaks below memoryPerWorker.
+// synthesizing elementsPerWorker elements (DefaultModel: StartCPU over
+// ElementCPU, 1.15 / 4.6e-4 = 2,500; it was 4,000 while ElementCPU was
+// 3.2e-4), and a process synthesizing a few thousand elements peaks below
+// memoryPerWorker.
 //
 // A process's memory grows with the elements it holds (the jsii runtime
 // keeps every construct until the app is synthesized): about 1.13 GB for
@@ -24,7 +26,7 @@ import (
 // 1.5 GB; more work is split between more processes, of which at most
 // chooseWorkers run at a time.
 const (
-	elementsPerWorker  = 4000
+	elementsPerWorker  = 2500
 	memoryPerWorker    = 1536 << 20
 	elementsPerProcess = 20000
 )

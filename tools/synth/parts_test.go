@@ -92,7 +92,7 @@ func TestChooseWorkers(t *testing.T) {
 		{"today's app stays in one process", 1200, 2, 2, 16 << 30, 1},
 		{"just under two processes' worth", 2*elementsPerWorker - 1, 8, 8, 16 << 30, 1},
 		{"100 clients on 2 cores", 31000, 2, 2, 16 << 30, 2},
-		{"100 clients on 8 cores", 31000, 8, 8, 16 << 30, 7},
+		{"100 clients on 8 cores", 31000, 8, 8, 16 << 30, 8},
 		{"GOMAXPROCS below the cores (cgroup limit)", 31000, 8, 3, 16 << 30, 3},
 		{"memory for two", 31000, 8, 8, 3 << 30, 2},
 		{"memory unknown", 31000, 4, 4, 0, 4},

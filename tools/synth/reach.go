@@ -537,10 +537,22 @@ func computeReach(src fs.FS, units []stacks.Unit) (*reach, error) {
 	}
 	lits := make([][]closureOf, len(units))
 	skip := map[ast.Node]bool{}
+	// A plan's thousands of units are built by a handful of closures (one
+	// per row of the stack list): each position is looked up in the
+	// source once.
+	type position struct {
+		file string
+		line int
+	}
+	found := map[position][]closureOf{}
 	for u, unit := range units {
 		file, line, err := buildPosition(unit)
 		if err != nil {
 			return nil, err
+		}
+		if l, ok := found[position{file, line}]; ok {
+			lits[u] = l
+			continue
 		}
 		rel, pf := g.fileBySuffix(file)
 		if pf == nil {
@@ -561,6 +573,7 @@ func computeReach(src fs.FS, units []stacks.Unit) (*reach, error) {
 		if len(lits[u]) == 0 {
 			return nil, fmt.Errorf("the build closure of %s (%s:%d) is not in the source", unit.Name, rel, line)
 		}
+		found[position{file, line}] = lits[u]
 	}
 	g.resolve(skip)
 	for _, l := range lits {

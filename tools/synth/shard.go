@@ -102,7 +102,7 @@ func Shard(envs []config.Environment, all []clients.Client, i, k int, opts Optio
 	if err := replaceable(opts.Outdir); err != nil {
 		return nil, err
 	}
-	s, err := begin(envs, all, opts)
+	s, err := begin(envs, all, opts, func(units []stacks.Unit) []int { return shards(units, k)[i-1] })
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func Shard(envs []config.Environment, all []clients.Client, i, k int, opts Optio
 	if s.code.Fingerprint == "" {
 		return nil, fmt.Errorf("synth: a shard records the code it was synthesized from, and this program has no source to fingerprint: %s", s.report.CacheOff)
 	}
-	sel := shards(s.units, k)[i-1]
+	sel := s.sel
 	entries, err := s.build(sel)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func Merge(envs []config.Environment, all []clients.Client, dirs []string, opts 
 	if len(dirs) == 0 {
 		return nil, errors.New("synth: merge: no shard directories given")
 	}
-	s, err := begin(envs, all, opts)
+	s, err := begin(envs, all, opts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -228,6 +228,7 @@ func checkShards(s *session, dirs []string, ms []*shardManifest) error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	plan := planDigest(s.units, s.inputs)
 	k := ms[0].Of
+	var split [][]int // shards(s.units, k), once a shard's number is known to be in it
 	seen := map[int]string{}
 	for d, m := range ms {
 		dir := dirs[d]
@@ -253,7 +254,10 @@ func checkShards(s *session, dirs []string, ms []*shardManifest) error {
 		}
 		seen[m.Shard] = dir
 		want := []string{}
-		for _, i := range shards(s.units, k)[m.Shard-1] {
+		if split == nil {
+			split = shards(s.units, k)
+		}
+		for _, i := range split[m.Shard-1] {
 			want = append(want, s.units[i].Name)
 		}
 		got := []string{}

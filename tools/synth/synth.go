@@ -213,12 +213,12 @@ func modulePath(gomod []byte) string {
 // returns an error, and leaves the output directory as it was, when the
 // configuration is invalid or any stack fails to synthesize.
 func Run(envs []config.Environment, all []clients.Client, opts Options) (*Report, error) {
-	s, err := begin(envs, all, opts)
+	s, err := begin(envs, all, opts, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer s.end()
-	entries, err := s.build(s.everything())
+	entries, err := s.build(s.sel)
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +245,9 @@ type session struct {
 	staging string
 	out     string
 	report  *Report
+	// sel are the units the session synthesizes or assembles, in plan
+	// order; keys holds theirs only.
+	sel []int
 	// fresh marks the units synthesized this run (not from the cache).
 	fresh []bool
 }
@@ -253,9 +256,11 @@ type session struct {
 func (s *session) synthesized(i int) bool { return s.fresh[i] }
 
 // begin validates the configuration, plans the stacks, opens the cache and
-// creates the staging directory. Nothing is written outside the cache and
-// the temporary directory.
-func begin(envs []config.Environment, all []clients.Client, opts Options) (*session, error) {
+// creates the staging directory. pick chooses the units the session works
+// on (Default: nil, every unit of the plan): only their cache keys are
+// computed, so a shard's cost does not grow with the whole plan's keys.
+// Nothing is written outside the cache and the temporary directory.
+func begin(envs []config.Environment, all []clients.Client, opts Options, pick func([]stacks.Unit) []int) (*session, error) {
 	if opts.Stderr == nil {
 		opts.Stderr = os.Stderr
 	}
@@ -268,12 +273,17 @@ func begin(envs []config.Environment, all []clients.Client, opts Options) (*sess
 	}
 	s := &session{envs: envs, all: all, opts: opts, units: units, inputs: inputs,
 		report: &Report{Outdir: opts.Outdir, Stacks: len(units)}, fresh: make([]bool, len(units))}
+	if pick == nil {
+		s.sel = everything(len(units))
+	} else {
+		s.sel = pick(units)
+	}
 	if opts.Source != nil {
 		if s.code, err = identify(opts.Source); err != nil {
 			s.report.CacheOff = err.Error()
 		}
 	}
-	s.cache, s.keys = openCache(opts, s.code, units, inputs, s.report)
+	s.cache, s.keys = openCache(opts, s.code, units, inputs, s.sel, s.report)
 
 	removeStaleStaging(time.Now())
 	if s.staging, err = os.MkdirTemp("", stagingPrefix); err != nil {
@@ -290,9 +300,9 @@ func begin(envs []config.Environment, all []clients.Client, opts Options) (*sess
 // end removes the staging directory.
 func (s *session) end() { os.RemoveAll(s.staging) }
 
-// everything is the index of every unit of the plan.
-func (s *session) everything() []int {
-	idx := make([]int, len(s.units))
+// everything is the index of every unit of a plan of n units.
+func everything(n int) []int {
+	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
@@ -413,9 +423,9 @@ func removeStaleStaging(now time.Time) {
 	}
 }
 
-// openCache opens the cache and computes every unit's key, or returns nil
-// and records in r why the cache is off.
-func openCache(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, r *Report) (*cache, []string) {
+// openCache opens the cache and computes the keys of the units at sel (the
+// others' are ""), or returns nil and records in r why the cache is off.
+func openCache(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, sel []int, r *Report) (*cache, []string) {
 	switch {
 	case opts.CacheDir == "" && opts.cacheOff != "":
 		r.CacheOff = opts.cacheOff
@@ -435,24 +445,32 @@ func openCache(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, 
 		return nil, nil
 	}
 	r.Cache = opts.CacheDir
-	return c, unitKeys(opts, code, units, inputs)
+	return c, selectedKeys(opts, code, units, inputs, sel)
 }
 
 // unitKeys are the units' cache keys: each holds the code its builder
 // reaches (reach.go); if that cannot be computed from the source, every
 // key holds the whole code fingerprint instead.
 func unitKeys(opts Options, code codeID, units []stacks.Unit, inputs [][]byte) []string {
+	return selectedKeys(opts, code, units, inputs, everything(len(units)))
+}
+
+// selectedKeys are the cache keys of the units at sel, as unitKeys computes
+// them; the other units' keys are "". The reach is still computed from the
+// whole plan: a unit's reach holds the rest of the plan without the other
+// units' closures, so it depends on which closures the plan has.
+func selectedKeys(opts Options, code codeID, units []stacks.Unit, inputs [][]byte, sel []int) []string {
 	keys := make([]string, len(units))
 	r, err := computeReach(opts.Source, units)
 	if err != nil {
 		fmt.Fprintf(opts.Stderr, "synth: cache: keys hold all the code (%v)\n", err)
 	}
-	for i, u := range units {
+	for _, i := range sel {
 		if err != nil {
-			keys[i] = stackKey(code.key(), u.Name, inputs[i])
+			keys[i] = stackKey(code.key(), units[i].Name, inputs[i])
 			continue
 		}
-		keys[i] = stackKey("reach\n"+code.Modules+"\n"+code.Environment+"\n"+r.code[i], u.Name, inputs[i])
+		keys[i] = stackKey("reach\n"+code.Modules+"\n"+code.Environment+"\n"+r.code[i], units[i].Name, inputs[i])
 	}
 	return keys
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+	"github.com/johannesboyne/gofakes3"
 
 	"stratum/clients"
 	"stratum/config"
@@ -220,11 +222,18 @@ func newEnv(t *testing.T, kind string) *env {
 		localSynthesis(t, syn, e.synthesis, filepath.Join(root, "states"))
 		src := filepath.Join(root, "regions/us-east-1/clusters/production/terraform.tfstate")
 		os.MkdirAll(filepath.Dir(src), 0o755)
-		if err := os.WriteFile(src, monolithState, 0o600); err != nil {
-			t.Fatal(err)
-		}
 		e.source = src
 		e.states["source"] = &tfbackend.Backend{Name: "source", Type: "local", Config: map[string]any{"path": src}}
+		if kind == "fake" {
+			if err := os.WriteFile(src, monolithState, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			// Written by Terraform, as a deployment's state is: the checks
+			// compare the bytes stored before and after, all of them
+			// Terraform's.
+			e.put("source", monolithState)
+		}
 	default:
 		e.synthesis = syn
 		e.s3 = testenv.StartS3(t, "stratum-prod-tfstate", "acme-terraform-state")
@@ -283,22 +292,35 @@ func (e *env) get(name string) []byte {
 	return d
 }
 
+// read returns state name as it is stored (nil when there is none): the
+// local backend's file, the S3 emulator's object, the in-memory store's
+// bytes. The checks read what is stored, trusting neither migrate nor
+// terraform to read it, and start no process.
 func (e *env) read(name string) ([]byte, error) {
 	b := *e.states[name]
 	if e.store != nil {
 		d, _ := e.store.Get(b)
 		return d, nil
 	}
-	s, err := e.tf.Open(context.Background(), b)
-	if err != nil {
-		return nil, err
+	switch b.Type {
+	case "local":
+		d, err := os.ReadFile(b.Config["path"].(string))
+		if os.IsNotExist(err) || len(d) == 0 {
+			return nil, nil
+		}
+		return d, err
+	case "s3":
+		obj, err := e.s3.Backend.GetObject(b.Config["bucket"].(string), b.Config["key"].(string), nil)
+		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		defer obj.Contents.Close()
+		return io.ReadAll(obj.Contents)
 	}
-	defer s.Close()
-	snap, err := s.Pull(context.Background())
-	if err != nil || !snap.Exists {
-		return nil, err
-	}
-	return snap.Data, nil
+	return nil, fmt.Errorf("%s: no reader for backend type %q", name, b.Type)
 }
 
 // put writes raw as state name, as someone outside the migration would.

@@ -353,7 +353,8 @@ func (e *env) put(name string, raw []byte) {
 	}
 }
 
-// pullAll pulls every state involved: name → bytes ("" for none).
+// pullAll reads every state involved as stored (read): name → bytes ("" for
+// none).
 func (e *env) pullAll() map[string]string {
 	e.t.Helper()
 	out := map[string]string{}
@@ -452,7 +453,7 @@ func sameStates(t *testing.T, what string, got, want map[string]string) {
 
 // TestEndToEnd runs plan → apply → verify → imports → rollback against
 // the real terraform binary on each backend, and checks that rollback
-// leaves every state byte-identical to the pull before apply.
+// leaves every state byte-identical, as stored, to what it was before apply.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, kind := range backendKinds {

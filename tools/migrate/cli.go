@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -133,7 +135,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, store Sto
 		return code
 	}
 	if store == nil {
-		store = CLI(&tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout})
+		tf := &tfbackend.Terraform{Binary: *binary, LockTimeout: *lockTimeout}
+		// Once the migration directory exists (plan creates it only when
+		// it succeeds), the states' initialised backends are kept in it:
+		// the commands after the first open the same states.
+		if fi, err := os.Stat(*dir); err == nil && fi.IsDir() {
+			tf.InitCache = filepath.Join(*dir, initCacheDir)
+		}
+		store = CLI(tf)
 	}
 	o.Dir, o.Store = *dir, store
 	fail := func(err error) int {

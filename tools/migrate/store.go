@@ -24,6 +24,10 @@ import (
 //	                       rollback and retire, appended and fsync'd
 //	backups/<timestamp>/   the states as they were before an apply wrote
 //	                       anything: one file per state and manifest.json
+//	terraform-init/        what `terraform init` recorded for each state's
+//	                       backend, reused by the next commands
+//	                       (tfbackend.Terraform.InitCache); a cache, safe
+//	                       to delete
 //
 // The journal is the authority. The migration in progress is everything
 // it records after the last completed rollback; rollback restores each
@@ -51,6 +55,10 @@ type LogRecord struct {
 	Count     int    `json:"count,omitempty"`
 	Message   string `json:"message,omitempty"`
 }
+
+// initCacheDir is the migration directory's cache of initialised
+// backends (tfbackend.Terraform.InitCache).
+const initCacheDir = "terraform-init"
 
 // logFile is the migration log of the migration directory dir.
 func logFile(dir string) string { return filepath.Join(dir, "migration.log.jsonl") }

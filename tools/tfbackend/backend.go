@@ -2,7 +2,8 @@
 // Terraform CLI, so that every backend Terraform supports works: each
 // backend gets a scratch working directory holding only its backend block
 // and a CLI configuration of its own, is initialised with
-// `terraform init -reconfigure`, and is read with `terraform state pull`
+// `terraform init -reconfigure` (or with what an earlier init of the same
+// backend recorded: Terraform.InitCache), and is read with `terraform state pull`
 // and written with `terraform state push` (which takes the backend's lock
 // and refuses a different lineage or an older serial).
 //
@@ -80,6 +81,14 @@ type Terraform struct {
 	// LockTimeout is passed to `state push -lock-timeout`. Default: 0s,
 	// which fails at once when someone else holds the lock.
 	LockTimeout time.Duration
+	// InitCache is a private directory (created 0700) where Open keeps
+	// what `terraform init` recorded for each backend, and reuses it for
+	// the same binary, backend block and -backend-config arguments instead
+	// of running `terraform version` and `terraform init` again (see
+	// initcache.go). Its entries hold the effective backend configuration,
+	// credentials from -backend-config files included. Default: "", every
+	// Open runs init.
+	InitCache string
 }
 
 // Session is one initialised backend.
@@ -170,14 +179,25 @@ func (tf *Terraform) Open(ctx context.Context, b Backend) (*Session, error) {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w", b.Name, err)
 	}
-	opts := []tfexec.InitOption{tfexec.Reconfigure(true), tfexec.Backend(true), tfexec.Get(false)}
-	for _, c := range b.BackendConfig {
-		opts = append(opts, tfexec.BackendConfig(c))
+	key, cacheable := "", false
+	if tf.InitCache != "" {
+		key, cacheable = tf.initKey(b, raw)
 	}
-	stdout, stderr, err := s.call(ctx, func(ctx context.Context) error { return s.cli.Init(ctx, opts...) })
-	if err != nil && !initOK(dir, stdout, stderr) {
-		s.Close()
-		return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, exitStatus(err), indent(stderr))
+	if !cacheable || !tf.restoreInit(key, b.Type, dir) {
+		opts := []tfexec.InitOption{tfexec.Reconfigure(true), tfexec.Backend(true), tfexec.Get(false)}
+		for _, c := range b.BackendConfig {
+			opts = append(opts, tfexec.BackendConfig(c))
+		}
+		stdout, stderr, err := s.call(ctx, func(ctx context.Context) error { return s.cli.Init(ctx, opts...) })
+		if err != nil && !initOK(dir, stdout, stderr) {
+			s.Close()
+			return nil, fmt.Errorf("%s: terraform init of backend %s failed: %v\n%s", b.Name, b, exitStatus(err), indent(stderr))
+		}
+		if cacheable {
+			// A cache that cannot be written costs the next Open an init,
+			// nothing else.
+			tf.saveInit(key, dir)
+		}
 	}
 	var meta struct {
 		Backend struct {

@@ -376,52 +376,29 @@ func TestBatchesAreStableAndBalanced(t *testing.T) {
 	_ = fmt.Sprint()
 }
 
-// TestCutIsTheSimpleSearch: cut's heap and LayoutFor's skipping of
-// targets that cut the same layout choose what the plain definitions do
-// — each stack, longest first, onto the batch of least cost (the lower
-// number among equals), and the first target of the sequence whose
-// layout passes — on 60 clients, whose renamed stacks cost the same and
-// so tie everywhere.
+// TestCutIsTheSimpleSearch: cut's heap chooses what the plain definition
+// does — each stack, longest first, onto the batch of least cost (the
+// lower number among equals) — on 60 clients, whose renamed stacks cost
+// the same and so tie everywhere.
 func TestCutIsTheSimpleSearch(t *testing.T) {
 	in := scaleInput(t, 60, 1)
 	us := units(in.Graph, in.Settings.EnvironmentOrder)
-	plain := func(target int) []Batch {
-		var out []Batch
-		for _, u := range us {
-			batches := make([]Batch, count(u.cost, len(u.stacks), target))
-			for i := range batches {
-				batches[i] = Batch{Key: fmt.Sprintf("%s_%s_%d", u.group.Key(), u.layer, i+1),
-					Group: u.group.Key(), Environment: u.group.Environment, Level: u.group.Level, Runner: u.group.Runner, Layer: u.layer}
-			}
-			byCost := slices.Clone(u.stacks)
-			sort.SliceStable(byCost, func(a, b int) bool {
-				if stackCost(byCost[a]) != stackCost(byCost[b]) {
-					return stackCost(byCost[a]) > stackCost(byCost[b])
-				}
-				return byCost[a].Name < byCost[b].Name
-			})
-			for _, st := range byCost {
-				least := 0
-				for i := range batches {
-					if batches[i].Cost < batches[least].Cost {
-						least = i
-					}
-				}
-				batches[least].Stacks = append(batches[least].Stacks, st.Name)
-				batches[least].Cost += stackCost(st)
-			}
-			for i := range batches {
-				sort.Strings(batches[i].Stacks)
-			}
-			out = append(out, batches...)
-		}
-		return out
-	}
 	for _, target := range []int{1, 2, 3, 7, 50, 151, 500, 2000, 1 << 30} {
-		if got, want := cut(GitHubPlatform, us, target).Batches, plain(target); !reflect.DeepEqual(got, want) {
+		if got, want := cut(GitHubPlatform, us, target).Batches, plainCut(us, target); !reflect.DeepEqual(got, want) {
 			t.Errorf("target %d: cut\n%+v\nwant\n%+v", target, got, want)
 		}
 	}
+}
+
+// TestLayoutForTakesTheFirstTargetThatFits: LayoutFor, which skips the
+// targets that cut the same batches as the last refused one, chooses
+// what trying every target of its sequence does, with a batch per stack
+// wanted (so the search is long) on 60 clients.
+func TestLayoutForTakesTheFirstTargetThatFits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders the pipelines of every target it tries (-short)")
+	}
+	in := scaleInput(t, 60, 1)
 	in.Settings.BatchElements = 1
 	for _, p := range Platforms {
 		got, err := LayoutFor(in, p)
@@ -430,7 +407,7 @@ func TestCutIsTheSimpleSearch(t *testing.T) {
 		}
 		lim, target := platformLimits(p), 1
 		for {
-			l := &Layout{Platform: p, Target: target, Batches: plain(target)}
+			l := &Layout{Platform: p, Target: target, Batches: plainCut(units(in.Graph, in.Settings.EnvironmentOrder), target)}
 			if lim.exceeded(l) == "" && fits(in, l) == "" {
 				if !reflect.DeepEqual(got, l) {
 					t.Errorf("%s: LayoutFor cut %d batches at %d, the first target that fits is %d (%d batches)", p, len(got.Batches), got.Target, target, len(l.Batches))
@@ -440,4 +417,39 @@ func TestCutIsTheSimpleSearch(t *testing.T) {
 			target += max(1, target/4)
 		}
 	}
+}
+
+// plainCut is cut as its doc comment defines it, comparing every batch
+// for each stack.
+func plainCut(us []unit, target int) []Batch {
+	var out []Batch
+	for _, u := range us {
+		batches := make([]Batch, count(u.cost, len(u.stacks), target))
+		for i := range batches {
+			batches[i] = Batch{Key: fmt.Sprintf("%s_%s_%d", u.group.Key(), u.layer, i+1),
+				Group: u.group.Key(), Environment: u.group.Environment, Level: u.group.Level, Runner: u.group.Runner, Layer: u.layer}
+		}
+		byCost := slices.Clone(u.stacks)
+		sort.SliceStable(byCost, func(a, b int) bool {
+			if stackCost(byCost[a]) != stackCost(byCost[b]) {
+				return stackCost(byCost[a]) > stackCost(byCost[b])
+			}
+			return byCost[a].Name < byCost[b].Name
+		})
+		for _, st := range byCost {
+			least := 0
+			for i := range batches {
+				if batches[i].Cost < batches[least].Cost {
+					least = i
+				}
+			}
+			batches[least].Stacks = append(batches[least].Stacks, st.Name)
+			batches[least].Cost += stackCost(st)
+		}
+		for i := range batches {
+			sort.Strings(batches[i].Stacks)
+		}
+		out = append(out, batches...)
+	}
+	return out
 }

@@ -276,12 +276,12 @@ func LayoutFor(in Input, platform string) (*Layout, error) {
 	us := units(in.Graph, in.Settings.EnvironmentOrder)
 	lim := platformLimits(platform)
 	target := max(1, in.Settings.BatchElements)
-	var refused []int // each unit's batch count in the last layout refused
+	var refused []int // each unit's batch count in the last layout refused, nil before one
 	for {
 		// A target cutting each unit into as many batches as the last
 		// refused one cuts the same layout (cut depends on the target
 		// only through the counts): it is refused without cutting.
-		if counts := batchCounts(us, target); !slices.Equal(counts, refused) {
+		if counts := batchCounts(us, target); refused == nil || !slices.Equal(counts, refused) {
 			l := cut(platform, us, target)
 			problem := lim.exceeded(l)
 			if problem == "" {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -452,4 +453,31 @@ func plainCut(us []unit, target int) []Batch {
 		out = append(out, batches...)
 	}
 	return out
+}
+
+// TestLayoutOfNoStacks: a graph without stacks (generate.Paths renders
+// the pipelines of one) has a layout without batches on every platform.
+func TestLayoutOfNoStacks(t *testing.T) {
+	g, err := stackgraph.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings()}
+	for _, p := range Platforms {
+		done := make(chan error, 1)
+		var l *Layout
+		go func() {
+			var err error
+			l, err = LayoutFor(in, p)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil || len(l.Batches) != 0 {
+				t.Errorf("%s: %v batches, error %v; want none and no error", p, l, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: LayoutFor of no stacks still searching after 10 s", p)
+		}
+	}
 }

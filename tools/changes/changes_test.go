@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -63,8 +64,11 @@ func edit(t *testing.T, path string, f func(string) string) {
 // TestChangedInRealRepositories runs the comparison on real git history:
 // a comment-only Go change selects nothing; onboarding a client selects
 // exactly its new stacks (its database and client stack in each of its
-// environments) and nothing else. Three syntheses: the base, the
-// comment commit (shared through the cache), the onboarding commit.
+// environments) and nothing else. Three syntheses, one per tree: the
+// base, whole; the comment commit, the stacks whose builders' code the
+// comment moves, the others reused from the synthesis cache the base
+// filled (Run synthesizes the head after the base); the onboarding
+// commit, its new stacks.
 func TestChangedInRealRepositories(t *testing.T) {
 	if testing.Short() {
 		t.Skip("synthesizes three revisions")
@@ -85,9 +89,16 @@ func TestChangedInRealRepositories(t *testing.T) {
 	cache := t.TempDir()
 
 	t.Run("comment only", func(t *testing.T) {
-		r, err := Run(ctx, Options{Repo: dir, Base: "HEAD~2", Head: "HEAD~1", Cache: cache})
+		var log strings.Builder
+		r, err := Run(ctx, Options{Repo: dir, Base: "HEAD~2", Head: "HEAD~1", Cache: cache, Log: &log})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The head's program synthesized some stacks again and reused the
+		// base's others: the two syntheses shared the cache.
+		m := regexp.MustCompile(`/head: synth: \d+ stacks into [^:]+: (\d+) synthesized.*, (\d+) reused from the cache`).FindStringSubmatch(log.String())
+		if m == nil || m[1] == "0" || m[2] == "0" {
+			t.Errorf("the head's synthesis did not both synthesize and reuse stacks of the base's (%q):\n%s", m, log.String())
 		}
 		if len(r.Stacks) != 0 || len(r.Removed) != 0 {
 			t.Errorf("a comment selected %v (removed %v), want nothing", r.Stacks, r.Removed)

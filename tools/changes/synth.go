@@ -77,6 +77,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	o.Log = &lockedWriter{w: o.Log} // both sides log
 	if o.SynthCache == "" && os.Getenv(synthCacheEnv) == "" {
 		o.SynthCache = filepath.Join(o.Repo, ".cache", "synth")
 	}
@@ -93,22 +94,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	// Each side is synthesized (unless given) and read on its own, so one
-	// side is read while the other is still being built.
+	// Each side is built (unless given) and read on its own, so one side
+	// is read while the other is still being built or synthesized. The
+	// two programs are built at once, but the head's synthesis runs once
+	// the base's has (baseRan): two syntheses at once share no stack
+	// through the synthesis cache, while one after the other the head
+	// reuses every stack of the base that its change leaves alone, which
+	// with a cache that holds neither side (a first run, a cold cache) is
+	// a whole synthesis less. A warm cache costs the base's run from it
+	// (seconds at a thousand clients) before the head's starts.
 	idx := openIndex(o.SynthCache)
 	var wg sync.WaitGroup
 	var head, base *Side
 	var headErr, baseErr error
+	baseRan := make(chan struct{})
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		headOut := o.HeadOut
 		switch {
 		case o.Head != "":
-			headOut, headErr = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head"))
+			headOut, headErr = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head"), baseRan)
 		case headOut == "":
 			headOut = filepath.Join(tmp, "head.out")
-			headErr = Synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.SynthCache, o.Log)
+			headErr = synthesize(ctx, o.Repo, headOut, filepath.Join(tmp, "stratum-head"), o.SynthCache, o.Log, baseRan)
 		}
 		if headErr == nil {
 			head, headErr = LoadSide(headOut, idx)
@@ -118,8 +127,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		defer wg.Done()
 		baseOut := o.BaseOut
 		if baseOut == "" {
-			baseOut, baseErr = synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "base"))
+			baseOut, baseErr = synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "base"), nil)
 		}
+		close(baseRan)
 		if baseErr == nil {
 			base, baseErr = LoadSide(baseOut, idx)
 		}
@@ -136,6 +146,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return r, nil
 }
 
+// lockedWriter is a writer that the goroutines of both sides may write to.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // runApplied is Run against the applied records.
 func runApplied(ctx context.Context, o Options) (*Report, error) {
 	tmp, err := os.MkdirTemp("", "stratum-changed-")
@@ -146,7 +168,7 @@ func runApplied(ctx context.Context, o Options) (*Report, error) {
 	headOut := o.HeadOut
 	switch {
 	case o.Head != "":
-		if headOut, err = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head")); err != nil {
+		if headOut, err = synthesizeRevision(ctx, o, o.Head, filepath.Join(tmp, "head"), nil); err != nil {
 			return nil, fmt.Errorf("head: %w", err)
 		}
 	case headOut == "":
@@ -164,7 +186,7 @@ func runApplied(ctx context.Context, o Options) (*Report, error) {
 		if _, err := git(ctx, o.Repo, "rev-parse", "--verify", "--quiet", commit+"^{commit}"); err != nil {
 			return nil, fmt.Errorf("not in the repository (fetch-depth: 0?)")
 		}
-		out, err := synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "applied-"+short(commit)))
+		out, err := synthesizeRevision(ctx, o, commit, filepath.Join(tmp, "applied-"+short(commit)), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -245,8 +267,9 @@ func CompareApplied(head *Side, recs applied.Records, load func(commit string) (
 func short(commit string) string { return commit[:min(12, len(commit))] }
 
 // synthesizeRevision exports rev into work and synthesizes it, or returns
-// the cached synthesis of its tree.
-func synthesizeRevision(ctx context.Context, o Options, rev, work string) (string, error) {
+// the cached synthesis of its tree. The program is built at once, and
+// run once turn is closed (nil: at once).
+func synthesizeRevision(ctx context.Context, o Options, rev, work string, turn <-chan struct{}) (string, error) {
 	tree, err := git(ctx, o.Repo, "rev-parse", "--verify", "--quiet", rev+"^{tree}")
 	if err != nil {
 		return "", fmt.Errorf("revision %q: %w", rev, err)
@@ -266,13 +289,13 @@ func synthesizeRevision(ctx context.Context, o Options, rev, work string) (strin
 		return "", err
 	}
 	if o.Cache == "" {
-		return out, Synthesize(ctx, work, out, work+".bin", o.SynthCache, o.Log)
+		return out, synthesize(ctx, work, out, work+".bin", o.SynthCache, o.Log, turn)
 	}
 	// Write beside the cache entry and rename: a crash leaves no entry
 	// that looks complete.
 	part := out + ".partial"
 	os.RemoveAll(part)
-	if err := Synthesize(ctx, work, part, work+".bin", o.SynthCache, o.Log); err != nil {
+	if err := synthesize(ctx, work, part, work+".bin", o.SynthCache, o.Log, turn); err != nil {
 		return "", err
 	}
 	return out, os.Rename(part, out)
@@ -283,11 +306,24 @@ func synthesizeRevision(ctx context.Context, o Options, rev, work string) (strin
 // makes the build cache independent of dir, so a base exported to a
 // temporary directory compiles only what differs from the head.
 func Synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer) error {
+	return synthesize(ctx, dir, out, bin, cache, log, nil)
+}
+
+// synthesize is Synthesize running the program once turn is closed (nil:
+// at once); it is built before.
+func synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer, turn <-chan struct{}) error {
 	fmt.Fprintf(log, "stratum changed: building %s\n", dir)
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, ".")
 	build.Dir = dir
 	if b, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build in %s: %w\n%s", dir, err, b)
+	}
+	if turn != nil {
+		select {
+		case <-turn:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	fmt.Fprintf(log, "stratum changed: synthesizing %s\n", dir)
 	run := exec.CommandContext(ctx, bin)
@@ -296,11 +332,19 @@ func Synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer)
 	if cache != "" {
 		run.Env = append(run.Env, synthCacheEnv+"="+cache)
 	}
-	if b, err := run.CombinedOutput(); err != nil {
+	b, err := run.CombinedOutput()
+	if err != nil {
 		return fmt.Errorf("synthesis in %s: %w\n%s", dir, err, b)
 	}
 	if _, err := os.Stat(filepath.Join(out, synthesis.ManifestFile)); err != nil {
 		return fmt.Errorf("synthesis in %s wrote no manifest.json: %w", dir, err)
+	}
+	// The program's summary says how many stacks it synthesized and how
+	// many it reused from the cache.
+	for line := range strings.Lines(string(b)) {
+		if strings.HasPrefix(line, "synth: ") {
+			fmt.Fprintf(log, "stratum changed: %s: %s\n", dir, strings.TrimSuffix(line, "\n"))
+		}
 	}
 	return nil
 }

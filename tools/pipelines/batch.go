@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"container/heap"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -100,8 +101,10 @@ func (l *Layout) Batch(key string) (Batch, bool) {
 // unit is the stacks of one group and layer: cut into one or more
 // batches.
 type unit struct {
-	group  stackgraph.Group
-	layer  string
+	group stackgraph.Group
+	layer string
+	// stacks are sorted by cost, largest first (by name among equals):
+	// the order cut places them in, sorted once for every target tried.
 	stacks []stackgraph.Stack
 	cost   int
 }
@@ -126,7 +129,9 @@ func units(g *stackgraph.Graph, envOrder []string) []unit {
 		}
 		sort.Strings(words)
 		for _, w := range words {
-			out = append(out, *byLayer[w])
+			u := byLayer[w]
+			sort.SliceStable(u.stacks, func(a, b int) bool { return stackCost(u.stacks[a]) > stackCost(u.stacks[b]) })
+			out = append(out, *u)
 		}
 	}
 	return out
@@ -143,30 +148,28 @@ func count(cost, n, target int) int {
 
 // cut cuts every unit into batches of about target each: longest stack
 // first onto the least loaded batch (ties to the lower number), the
-// engine's own split (tools/synth/partition.go).
+// engine's own split (tools/synth/partition.go). The least loaded batch
+// is the top of a heap (loads): a unit of a thousand stacks cut into a
+// thousand batches is not a million comparisons.
 func cut(platform string, us []unit, target int) *Layout {
 	l := &Layout{Platform: platform, Target: target}
 	for _, u := range us {
 		n := count(u.cost, len(u.stacks), target)
-		byCost := slices.Clone(u.stacks)
-		sort.SliceStable(byCost, func(a, b int) bool { return stackCost(byCost[a]) > stackCost(byCost[b]) })
 		batches := make([]Batch, n)
+		least := loads{batches: batches, order: make([]int, n)}
 		for i := range batches {
 			batches[i] = Batch{
 				Key:   fmt.Sprintf("%s_%s_%d", u.group.Key(), u.layer, i+1),
 				Group: u.group.Key(), Environment: u.group.Environment, Level: u.group.Level, Runner: u.group.Runner,
 				Layer: u.layer,
 			}
+			least.order[i] = i // all empty: in number order, a heap already
 		}
-		for _, st := range byCost {
-			least := 0
-			for i := range batches {
-				if batches[i].Cost < batches[least].Cost {
-					least = i
-				}
-			}
-			batches[least].Stacks = append(batches[least].Stacks, st.Name)
-			batches[least].Cost += stackCost(st)
+		for _, st := range u.stacks {
+			b := &batches[least.order[0]]
+			b.Stacks = append(b.Stacks, st.Name)
+			b.Cost += stackCost(st)
+			heap.Fix(&least, 0)
 		}
 		for i := range batches {
 			sort.Strings(batches[i].Stacks)
@@ -174,6 +177,31 @@ func cut(platform string, us []unit, target int) *Layout {
 		l.Batches = append(l.Batches, batches...)
 	}
 	return l
+}
+
+// loads is a heap of one unit's batches by their index in batches: the
+// least loaded on top, the lower number among equals.
+type loads struct {
+	batches []Batch
+	order   []int
+}
+
+func (h *loads) Len() int { return len(h.order) }
+func (h *loads) Less(i, j int) bool {
+	a, b := h.order[i], h.order[j]
+	if h.batches[a].Cost != h.batches[b].Cost {
+		return h.batches[a].Cost < h.batches[b].Cost
+	}
+	return a < b
+}
+func (h *loads) Swap(i, j int) { h.order[i], h.order[j] = h.order[j], h.order[i] }
+
+// Push and Pop complete heap.Interface; cut only fixes the top.
+func (h *loads) Push(x any) { h.order = append(h.order, x.(int)) }
+func (h *loads) Pop() any {
+	x := h.order[len(h.order)-1]
+	h.order = h.order[:len(h.order)-1]
+	return x
 }
 
 // limits are a platform's bounds on the number of batches (0: none):
@@ -248,20 +276,36 @@ func LayoutFor(in Input, platform string) (*Layout, error) {
 	us := units(in.Graph, in.Settings.EnvironmentOrder)
 	lim := platformLimits(platform)
 	target := max(1, in.Settings.BatchElements)
+	var refused []int // each unit's batch count in the last layout refused, nil before one
 	for {
-		l := cut(platform, us, target)
-		problem := lim.exceeded(l)
-		if problem == "" {
-			problem = fits(in, l)
-		}
-		if problem == "" {
-			return l, nil
-		}
-		if len(l.Batches) == len(us) {
-			return nil, fmt.Errorf("%s: %s even with one batch per group and layer", platform, problem)
+		// A target cutting each unit into as many batches as the last
+		// refused one cuts the same layout (cut depends on the target
+		// only through the counts): it is refused without cutting.
+		if counts := batchCounts(us, target); refused == nil || !slices.Equal(counts, refused) {
+			l := cut(platform, us, target)
+			problem := lim.exceeded(l)
+			if problem == "" {
+				problem = fits(in, l)
+			}
+			if problem == "" {
+				return l, nil
+			}
+			if len(l.Batches) == len(us) {
+				return nil, fmt.Errorf("%s: %s even with one batch per group and layer", platform, problem)
+			}
+			refused = counts
 		}
 		target += max(1, target/4)
 	}
+}
+
+// batchCounts is how many batches cut makes of each unit at target.
+func batchCounts(us []unit, target int) []int {
+	out := make([]int, len(us))
+	for i, u := range us {
+		out[i] = count(u.cost, len(u.stacks), target)
+	}
+	return out
 }
 
 // MustLayout is LayoutFor for the generators, whose input is a graph the

@@ -6,8 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -15,35 +20,78 @@ import (
 	"stratum/config"
 	"stratum/testkit/clientstest"
 	"stratum/tools/stackgraph"
+	"stratum/tools/synthesis"
 )
 
 // scaleInput is the stack graph of the real environments with n clients
-// in every environment: the golden stacks of the environments, and for
-// each generated client (clientstest.FreshNames) the golden database and
+// in every environment (scaleGraph), shared by the tests that ask for the
+// same n: they only read it.
+func scaleInput(t testing.TB, n int, shards int) Input {
+	t.Helper()
+	scaleGraphs.Lock()
+	defer scaleGraphs.Unlock()
+	g, ok := scaleGraphs.byN[n]
+	if !ok {
+		g = scaleGraph(t, n)
+		scaleGraphs.byN[n] = g
+	}
+	return Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings(), Shards: shards}
+}
+
+// scaleGraphs are the graphs scaleInput built, by number of clients.
+var scaleGraphs = struct {
+	sync.Mutex
+	byN map[int]*stackgraph.Graph
+}{byN: map[int]*stackgraph.Graph{}}
+
+// scaleGraph is the golden stacks of the environments, and for each
+// generated client (clientstest.FreshNames) the golden database and
 // client stacks of a real client renamed. The dependencies are what
 // cdktf records, those of the SSM contract: each stack depends on the
 // stacks writing a parameter it reads.
-func scaleInput(t testing.TB, n int, shards int) Input {
+//
+// A renamed stack's summary is its model's with the name replaced
+// (renamed) rather than read again from the renamed JSON: at 1,000
+// clients that is 6,000 stacks not parsed. The graph checks the shortcut
+// on the first and last name of each model against synthesis.Summarize
+// of the renamed JSON.
+func scaleGraph(t testing.TB, n int) *stackgraph.Graph {
 	t.Helper()
-	golden := func(name string) []byte {
+	summary := func(name string, b []byte) *synthesis.Summary {
+		s, err := synthesis.Summarize(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return &s
+	}
+	golden := func(name string) ([]byte, *synthesis.Summary) {
 		b, err := os.ReadFile(filepath.Join("..", "..", "__snapshots__", name+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return b
+		return b, summary(name, b)
 	}
 	const model = "mtn-ghana" // a client in every environment
 	var in []stackgraph.Input
 	names := clientstest.FreshNames(clients.All, n)
 	for _, env := range []string{"prod", "staging", "dev"} {
 		for _, layer := range []string{"bootstrap", "foundation", "platform", "services"} {
-			in = append(in, stackgraph.Input{Name: layer + "-" + env, JSON: golden(layer + "-" + env)})
+			name := layer + "-" + env
+			_, sum := golden(name)
+			in = append(in, stackgraph.Input{Name: name, Summary: sum})
 		}
-		db, client := golden("database-"+model+"-"+env), golden("client-"+model+"-"+env)
-		for _, name := range names {
-			in = append(in,
-				stackgraph.Input{Name: "database-" + name + "-" + env, JSON: bytes.ReplaceAll(db, []byte(model), []byte(name))},
-				stackgraph.Input{Name: "client-" + name + "-" + env, JSON: bytes.ReplaceAll(client, []byte(model), []byte(name))})
+		for _, layer := range []string{"database", "client"} {
+			b, sum := golden(layer + "-" + model + "-" + env)
+			for i, name := range names {
+				stack := layer + "-" + name + "-" + env
+				r := renamed(*sum, model, name)
+				if i == 0 || i == len(names)-1 {
+					if want := summary(stack, bytes.ReplaceAll(b, []byte(model), []byte(name))); !reflect.DeepEqual(r, want) {
+						t.Fatalf("%s: the renamed summary\n%+v\nis not Summarize of the renamed stack\n%+v", stack, r, want)
+					}
+				}
+				in = append(in, stackgraph.Input{Name: stack, Summary: r})
+			}
 		}
 	}
 	flat, err := stackgraph.New(in)
@@ -70,7 +118,30 @@ func scaleInput(t testing.TB, n int, shards int) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings(), Shards: shards}
+	return g
+}
+
+// renamed is sum with every old in its strings replaced by new, sorted
+// again: what synthesis.Summarize reads of the stack once old is
+// replaced by new in its JSON.
+func renamed(sum synthesis.Summary, old, new string) *synthesis.Summary {
+	r := func(s string) string { return strings.ReplaceAll(s, old, new) }
+	all := func(ss []string) []string {
+		out := make([]string, len(ss))
+		for i, s := range ss {
+			out[i] = r(s)
+		}
+		sort.Strings(out)
+		return out
+	}
+	out := sum
+	out.Environment, out.Layer, out.Client = r(sum.Environment), r(sum.Layer), r(sum.Client)
+	out.Backends, out.Providers, out.Types, out.Writes = all(sum.Backends), all(sum.Providers), all(sum.Types), all(sum.Writes)
+	out.Reads = make(map[string]string, len(sum.Reads))
+	for k, v := range sum.Reads {
+		out.Reads[r(k)] = r(v)
+	}
+	return &out
 }
 
 // scaleShards is the K stratum synth-plan chooses at 1,000 clients
@@ -304,4 +375,109 @@ func TestBatchesAreStableAndBalanced(t *testing.T) {
 		t.Errorf("prod_2_private: %d batches; 60 clients at 500 elements each want several", len(l.Of("prod_2_private")))
 	}
 	_ = fmt.Sprint()
+}
+
+// TestCutIsTheSimpleSearch: cut's heap chooses what the plain definition
+// does — each stack, longest first, onto the batch of least cost (the
+// lower number among equals) — on 60 clients, whose renamed stacks cost
+// the same and so tie everywhere.
+func TestCutIsTheSimpleSearch(t *testing.T) {
+	in := scaleInput(t, 60, 1)
+	us := units(in.Graph, in.Settings.EnvironmentOrder)
+	for _, target := range []int{1, 2, 3, 7, 50, 151, 500, 2000, 1 << 30} {
+		if got, want := cut(GitHubPlatform, us, target).Batches, plainCut(us, target); !reflect.DeepEqual(got, want) {
+			t.Errorf("target %d: cut\n%+v\nwant\n%+v", target, got, want)
+		}
+	}
+}
+
+// TestLayoutForTakesTheFirstTargetThatFits: LayoutFor, which skips the
+// targets that cut the same batches as the last refused one, chooses
+// what trying every target of its sequence does, with a batch per stack
+// wanted (so the search is long) on 60 clients.
+func TestLayoutForTakesTheFirstTargetThatFits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders the pipelines of every target it tries (-short)")
+	}
+	in := scaleInput(t, 60, 1)
+	in.Settings.BatchElements = 1
+	for _, p := range Platforms {
+		got, err := LayoutFor(in, p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		lim, target := platformLimits(p), 1
+		for {
+			l := &Layout{Platform: p, Target: target, Batches: plainCut(units(in.Graph, in.Settings.EnvironmentOrder), target)}
+			if lim.exceeded(l) == "" && fits(in, l) == "" {
+				if !reflect.DeepEqual(got, l) {
+					t.Errorf("%s: LayoutFor cut %d batches at %d, the first target that fits is %d (%d batches)", p, len(got.Batches), got.Target, target, len(l.Batches))
+				}
+				break
+			}
+			target += max(1, target/4)
+		}
+	}
+}
+
+// plainCut is cut as its doc comment defines it, comparing every batch
+// for each stack.
+func plainCut(us []unit, target int) []Batch {
+	var out []Batch
+	for _, u := range us {
+		batches := make([]Batch, count(u.cost, len(u.stacks), target))
+		for i := range batches {
+			batches[i] = Batch{Key: fmt.Sprintf("%s_%s_%d", u.group.Key(), u.layer, i+1),
+				Group: u.group.Key(), Environment: u.group.Environment, Level: u.group.Level, Runner: u.group.Runner, Layer: u.layer}
+		}
+		byCost := slices.Clone(u.stacks)
+		sort.SliceStable(byCost, func(a, b int) bool {
+			if stackCost(byCost[a]) != stackCost(byCost[b]) {
+				return stackCost(byCost[a]) > stackCost(byCost[b])
+			}
+			return byCost[a].Name < byCost[b].Name
+		})
+		for _, st := range byCost {
+			least := 0
+			for i := range batches {
+				if batches[i].Cost < batches[least].Cost {
+					least = i
+				}
+			}
+			batches[least].Stacks = append(batches[least].Stacks, st.Name)
+			batches[least].Cost += stackCost(st)
+		}
+		for i := range batches {
+			sort.Strings(batches[i].Stacks)
+		}
+		out = append(out, batches...)
+	}
+	return out
+}
+
+// TestLayoutOfNoStacks: a graph without stacks (generate.Paths renders
+// the pipelines of one) has a layout without batches on every platform.
+func TestLayoutOfNoStacks(t *testing.T) {
+	g, err := stackgraph.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Graph: g, Envs: config.Environments(), Settings: config.PipelineSettings()}
+	for _, p := range Platforms {
+		done := make(chan error, 1)
+		var l *Layout
+		go func() {
+			var err error
+			l, err = LayoutFor(in, p)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil || len(l.Batches) != 0 {
+				t.Errorf("%s: %v batches, error %v; want none and no error", p, l, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: LayoutFor of no stacks still searching after 10 s", p)
+		}
+	}
 }

@@ -2,6 +2,8 @@ package changes
 
 import (
 	"reflect"
+	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +42,38 @@ func TestDiffStacks(t *testing.T) {
 	byType, data := ResourceCounts(parse(base))
 	if !reflect.DeepEqual(byType, map[string]int{"aws_x": 2}) || data != 1 {
 		t.Errorf("ResourceCounts = %v, %d; want aws_x 2 and 1 data source", byType, data)
+	}
+}
+
+// TestBuildEnvKeepsTheRunningCgoSetting: a side's program is built with
+// the cgo setting of the program running changed (the last value of a key
+// is the one exec uses), so its synthesis cache keys can meet those of
+// the pipelines' CGO_ENABLED=0 build; without the setting the
+// environment is left as it is.
+func TestBuildEnvKeepsTheRunningCgoSetting(t *testing.T) {
+	environ := []string{"PATH=/bin", "CGO_ENABLED=1"}
+	cases := []struct {
+		name    string
+		running []debug.BuildSetting
+		want    string
+	}{
+		{"pipelines' build", []debug.BuildSetting{{Key: "-trimpath", Value: "true"}, {Key: "CGO_ENABLED", Value: "0"}}, "0"},
+		{"default build", []debug.BuildSetting{{Key: "CGO_ENABLED", Value: "1"}}, "1"},
+		{"no build info", nil, "1"},
+	}
+	for _, c := range cases {
+		got := buildEnv(environ, c.running)
+		last := ""
+		for _, kv := range got {
+			if v, ok := strings.CutPrefix(kv, "CGO_ENABLED="); ok {
+				last = v
+			}
+		}
+		if last != c.want {
+			t.Errorf("%s: CGO_ENABLED=%s, want %s (%v)", c.name, last, c.want, got)
+		}
+		if environ[1] != "CGO_ENABLED=1" {
+			t.Fatalf("%s: buildEnv changed its argument", c.name)
+		}
 	}
 }

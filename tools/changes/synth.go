@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -315,6 +317,7 @@ func synthesize(ctx context.Context, dir, out, bin, cache string, log io.Writer,
 	fmt.Fprintf(log, "stratum changed: building %s\n", dir)
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, ".")
 	build.Dir = dir
+	build.Env = buildEnv(os.Environ(), runningSettings())
 	if b, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build in %s: %w\n%s", dir, err, b)
 	}
@@ -442,4 +445,27 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// runningSettings are the build settings of the running program.
+func runningSettings() []debug.BuildSetting {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Settings
+	}
+	return nil
+}
+
+// buildEnv is environ for building a side's program with the cgo setting
+// the running program was built with. The synthesis cache keys hold the
+// program's build settings (synth.Environment), CGO_ENABLED among them,
+// and go build defaults it to 1 where a C compiler is found: the
+// pipelines build stratum with CGO_ENABLED=0, so a base program built
+// with the default would never meet the cache their shards fill.
+func buildEnv(environ []string, running []debug.BuildSetting) []string {
+	for _, s := range running {
+		if s.Key == "CGO_ENABLED" {
+			return append(slices.Clone(environ), "CGO_ENABLED="+s.Value)
+		}
+	}
+	return environ
 }

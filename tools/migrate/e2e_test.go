@@ -154,32 +154,79 @@ type env struct {
 }
 
 // localSynthesis copies syn with every backend made local, state files
-// under states/.
+// under states/. The copy is the same for every world but for the
+// directory of its states: each source synthesis is decoded and encoded
+// once (localTemplateOf), with a placeholder where the directory goes,
+// and each world's copy replaces it.
 func localSynthesis(t *testing.T, syn, out, states string) {
 	t.Helper()
-	m, err := synthesis.ReadManifest(syn)
+	tpl := localTemplateOf(syn)
+	if tpl.err != nil {
+		t.Fatal(tpl.err)
+	}
+	dir, err := json.Marshal(states) // the directory as the encoder writes it
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, st := range m.Entries {
-		doc, err := os.ReadFile(filepath.Join(syn, st.SynthesizedStackPath))
+	dir = dir[1 : len(dir)-1]
+	for rel, b := range tpl.stacks {
+		path := filepath.Join(out, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, bytes.ReplaceAll(b, []byte(statesPlaceholder), dir), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, synthesis.ManifestFile), tpl.manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// statesPlaceholder stands for the states directory in a localTemplate.
+const statesPlaceholder = "STRATUM-TEST-STATES-DIRECTORY"
+
+// localTemplate is a source synthesis with every backend made local under
+// statesPlaceholder: its stacks' files by path, and its manifest.
+type localTemplate struct {
+	once     sync.Once
+	stacks   map[string][]byte
+	manifest []byte
+	err      error
+}
+
+var localTemplates sync.Map // source synthesis directory → *localTemplate
+
+func localTemplateOf(syn string) *localTemplate {
+	v, _ := localTemplates.LoadOrStore(syn, &localTemplate{})
+	tpl := v.(*localTemplate)
+	tpl.once.Do(func() {
+		m, err := synthesis.ReadManifest(syn)
 		if err != nil {
-			t.Fatal(err)
+			tpl.err = err
+			return
 		}
-		var j map[string]any
-		if err := json.Unmarshal(doc, &j); err != nil {
-			t.Fatal(err)
+		tpl.stacks = map[string][]byte{}
+		for name, st := range m.Entries {
+			doc, err := os.ReadFile(filepath.Join(syn, st.SynthesizedStackPath))
+			if err != nil {
+				tpl.err = err
+				return
+			}
+			var j map[string]any
+			if err := json.Unmarshal(doc, &j); err != nil {
+				tpl.err = fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(statesPlaceholder, name+".tfstate")}}
+			if tpl.stacks[st.SynthesizedStackPath], err = json.MarshalIndent(j, "", "  "); err != nil {
+				tpl.err = err
+				return
+			}
 		}
-		j["terraform"].(map[string]any)["backend"] = map[string]any{"local": map[string]any{"path": filepath.Join(states, name+".tfstate")}}
-		writeJSON(t, filepath.Join(out, st.SynthesizedStackPath), j)
-	}
-	raw, err := os.ReadFile(m.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(out, synthesis.ManifestFile), raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+		tpl.manifest, tpl.err = os.ReadFile(m.Path)
+	})
+	return tpl
 }
 
 func writeJSON(t *testing.T, path string, v any) {

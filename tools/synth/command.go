@@ -94,12 +94,12 @@ shard is missing, given twice, damaged, or from other code or configuration.`,
 	}
 }
 
-// PlanCommand is `stratum synth-plan [-json] [-target 3]`.
+// PlanCommand is `stratum synth-plan [-json] [-target 2.85]`.
 func PlanCommand(envs []config.Environment, all []clients.Client, source fs.FS) cli.Run {
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		f := cli.New(cli.Command{
 			Name:     "synth-plan",
-			Synopsis: "[-json] [-target 3] [-cores 2]",
+			Synopsis: "[-json] [-target 2.85] [-cores 2]",
 			About: `Prints what a pipeline needs before synthesizing on several runners: the number of shards K for
 stratum synth-shard -shard i/K (each shard's cold synthesis predicted within -target floors on a
 runner of -cores cores), and the synthesis cache's key and restore keys (.cache/synth). The

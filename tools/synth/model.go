@@ -61,8 +61,12 @@ type CostModel struct {
 var DefaultModel = CostModel{StartCPU: 1.15, ElementCPU: 4.6e-4, PlanCPU: 6e-6, Cores: 2, Memory: 7 << 30}
 
 // DefaultShardTarget is the slowest shard's cold synthesis the pipelines
-// aim for, in floors.
-const DefaultShardTarget = 3.0
+// aim for, in floors: the 3× bound less 5 % for the model's error. The
+// K = 40 shards this model chose for 1,000 clients at a target of 3,
+// predicted at 2.98 floors, took 2.89 to 3.04 floors each alone on the
+// idle machine (docs/synthesis.md, "Measured"): the prediction is close
+// but not a bound, and the margin keeps the slowest shard within 3×.
+const DefaultShardTarget = 2.85
 
 func (m CostModel) cores() int {
 	if m.Cores < 1 {

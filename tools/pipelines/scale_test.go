@@ -146,7 +146,7 @@ func renamed(sum synthesis.Summary, old, new string) *synthesis.Summary {
 
 // scaleShards is the K stratum synth-plan chooses at 1,000 clients
 // (docs/synthesis.md, "Measured at 1,000 clients").
-const scaleShards = 40
+const scaleShards = 44
 
 // TestNoPlatformLimitAtScale generates every pipeline for 1,000 clients
 // in three environments (6,012 stacks) and checks them against each

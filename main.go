@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -104,6 +105,10 @@ func main() {
 	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	// The bindings started a jsii client while the packages initialized,
+	// and it unpacked jsii's runtime into $TMPDIR; every command, not only
+	// those that synthesize, must remove it (and stop Node.js if it ran).
+	jsii.Close()
 	os.Exit(code)
 }
 

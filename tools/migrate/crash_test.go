@@ -72,7 +72,10 @@ func helperMain() bool {
 func child(t *testing.T, at int, points string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), helperEnv+"=1", fmt.Sprintf("%s=%d", crashAtEnv, at), crashLogEnv+"="+points)
+	// A child killed at its crash point cannot close jsii, whose runtime
+	// it unpacked into $TMPDIR at start-up (testkit/testmain): its
+	// $TMPDIR is the test's, removed with it.
+	cmd.Env = append(os.Environ(), helperEnv+"=1", fmt.Sprintf("%s=%d", crashAtEnv, at), crashLogEnv+"="+points, "TMPDIR="+t.TempDir())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

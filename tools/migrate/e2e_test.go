@@ -23,6 +23,7 @@ import (
 	"stratum/testkit/clientstest"
 	"stratum/testkit/monolith"
 	"stratum/testkit/testenv"
+	"stratum/testkit/testmain"
 	"stratum/tools/migrate"
 	"stratum/tools/synthesis"
 	"stratum/tools/tfbackend"
@@ -105,7 +106,7 @@ func fixtureSynthesis(snapshots, out string) error {
 
 func TestMain(m *testing.M) {
 	if helperMain() {
-		return
+		testmain.Exit(0)
 	}
 	// The real-terraform tests mostly wait (on fsync, on terraform's
 	// processes starting), so more of them run side by side than there
@@ -133,7 +134,7 @@ func TestMain(m *testing.M) {
 	if synthDir != "" {
 		os.RemoveAll(synthDir)
 	}
-	os.Exit(code)
+	testmain.Exit(code)
 }
 
 // env is one test's world: a synthesis, backends, and where the source is.

@@ -239,7 +239,7 @@ func TestRender(t *testing.T) {
 	}
 }
 
-func TestMain(t *testing.T) {
+func TestMainCommand(t *testing.T) {
 	var out, errs bytes.Buffer
 	if code := Main(context.Background(), []string{"-dir", t.TempDir()}, &out, &errs); code != 1 || !strings.Contains(errs.String(), "synthesize first") {
 		t.Errorf("Main on an empty dir = %d, stderr %q; want 1 and a hint", code, errs.String())

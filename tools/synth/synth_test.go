@@ -26,6 +26,7 @@ import (
 	"stratum/stacks"
 	"stratum/testkit/clientstest"
 	_ "stratum/testkit/golden" // accepts -update, which `go test ./... -update` passes everywhere
+	"stratum/testkit/testmain"
 )
 
 // fakeWorkerEnv makes this test binary's workers fake a failure instead
@@ -38,20 +39,20 @@ const fakeWorkerEnv = "STRATUM_SYNTH_TEST_FAKE_WORKER"
 // starts the stratum program.
 func TestMain(m *testing.M) {
 	if fake := os.Getenv(fakeWorkerEnv); fake != "" && os.Getenv(workerEnv) != "" {
-		os.Exit(fakeWorker(fake))
+		testmain.Exit(fakeWorker(fake))
 	}
 	if ok, err := Worker(); ok {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			testmain.Exit(1)
 		}
-		os.Exit(0)
+		testmain.Exit(0)
 	}
 	code := m.Run()
 	if reference.tmp != "" {
 		os.RemoveAll(reference.tmp)
 	}
-	os.Exit(code)
+	testmain.Exit(code)
 }
 
 func fakeWorker(fake string) int {

@@ -9,12 +9,17 @@ import (
 	"os"
 	"slices"
 
+	"github.com/aws/jsii-runtime-go"
+
 	"stratum/config"
 	"stratum/testkit/kubecheck"
 )
 
 func main() {
 	byEnv, err := kubecheck.EnvironmentReleases(config.Environments())
+	// The bindings this program links unpacked jsii's runtime into $TMPDIR
+	// while they initialized; only jsii.Close removes it.
+	jsii.Close()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "kube-apiserver releases: %v\n", err)
 		os.Exit(1)

@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"stratum/clients"
@@ -38,6 +39,14 @@ import (
 )
 
 func main() {
+	code := run()
+	// The bindings unpacked jsii's runtime into $TMPDIR while they
+	// initialized; only jsii.Close removes it.
+	jsii.Close()
+	os.Exit(code)
+}
+
+func run() int {
 	n := flag.Int("clients", 100, "number of generated clients")
 	change := flag.Bool("change", false, "change the first generated client's entry")
 	plain := flag.Bool("plain", false, "synthesize in one process without the engine, as before it")
@@ -45,16 +54,16 @@ func main() {
 	flag.Parse()
 	if *goSource >= 0 {
 		fmt.Print(GoSource(Generate(*goSource)))
-		return
+		return 0
 	}
 	if *n < 0 || (*change && *n == 0) {
 		fmt.Fprintln(os.Stderr, "scale: -clients must be 0 or more, and at least 1 with -change")
-		os.Exit(2)
+		return 2
 	}
 	root, err := synth.ModuleRoot(".")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
-		os.Exit(1)
+		return 1
 	}
 	all := append(append([]clients.Client{}, clients.All...), Generate(*n)...)
 	if *change {
@@ -64,15 +73,16 @@ func main() {
 		app := cdktf.NewApp(nil)
 		if err := stacks.Build(app, config.Environments(), all); err != nil {
 			fmt.Fprintf(os.Stderr, "scale: %v\n", err)
-			os.Exit(1)
+			return 1
 		}
 		app.Synth()
-		return
+		return 0
 	}
 	if err := synth.Synthesize(context.Background(), config.Environments(), all, os.DirFS(root)); err != nil {
 		fmt.Fprintf(os.Stderr, "scale: %v\n", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // Generate returns n clients named bench-000, bench-001, …, each in prod,

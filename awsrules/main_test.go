@@ -1,0 +1,9 @@
+package awsrules_test
+
+import (
+	"testing"
+
+	"stratum/testkit/testmain"
+)
+
+func TestMain(m *testing.M) { testmain.Run(m) }

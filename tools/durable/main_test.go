@@ -1,0 +1,9 @@
+package durable
+
+import (
+	"testing"
+
+	"stratum/testkit/testmain"
+)
+
+func TestMain(m *testing.M) { testmain.Run(m) }

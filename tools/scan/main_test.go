@@ -1,0 +1,9 @@
+package scan
+
+import (
+	"testing"
+
+	"stratum/testkit/testmain"
+)
+
+func TestMain(m *testing.M) { testmain.Run(m) }

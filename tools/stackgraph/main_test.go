@@ -1,0 +1,9 @@
+package stackgraph
+
+import (
+	"testing"
+
+	"stratum/testkit/testmain"
+)
+
+func TestMain(m *testing.M) { testmain.Run(m) }

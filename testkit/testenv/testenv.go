@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -182,11 +181,16 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// RepoRoot is the directory holding go.mod.
+// RepoRoot is the directory holding the go.mod of module stratum, found
+// from the working directory up (go test runs a package's tests in its
+// directory). The source file's own path would not do: under -trimpath,
+// as make test builds, it is "stratum/testkit/testenv/testenv.go".
 func RepoRoot(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Dir(file)
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 			if f, err := os.Open(filepath.Join(dir, "go.mod")); err == nil {

@@ -296,11 +296,12 @@ func (p Principal) ActionsAllowedSomewhere(c *Catalog) []string {
 	// sorted by name, so one service's actions come together, and most
 	// statements name one service. Judging every action by every
 	// statement made the role tests take seconds.
+	idx := p.serviceIndex()
 	var q Principal
 	cur := ""
 	for i, a := range c.Actions() {
 		if svc, _, _ := strings.Cut(c.lower[i], ":"); i == 0 || svc != cur {
-			cur, q = svc, p.forService(svc)
+			cur, q = svc, p.forService(svc, idx)
 		}
 		if q.mayEver(a.Name) {
 			out = append(out, a.Name)
@@ -309,27 +310,57 @@ func (p Principal) ActionsAllowedSomewhere(c *Catalog) []string {
 	return out
 }
 
+// statementServices is, for one statement, the lowercase service parts
+// of its Action patterns; any is true when a statement may match an
+// action of any service (a pattern without a colon, or a NotAction
+// statement).
+type statementServices struct {
+	services []string
+	any      bool
+}
+
+// serviceIndex is statementServices for every identity statement (by
+// policy, then statement) and, last, for every boundary statement.
+func (p Principal) serviceIndex() [][]statementServices {
+	of := func(pol Policy) []statementServices {
+		out := make([]statementServices, len(pol.Statements))
+		for i, st := range pol.Statements {
+			if len(st.Action) == 0 {
+				out[i].any = true
+				continue
+			}
+			for _, pattern := range st.Action {
+				service, _, ok := strings.Cut(strings.ToLower(pattern), ":")
+				if !ok {
+					out[i].any = true
+				}
+				out[i].services = append(out[i].services, service)
+			}
+		}
+		return out
+	}
+	idx := make([][]statementServices, 0, len(p.Identity)+1)
+	for _, pol := range p.Identity {
+		idx = append(idx, of(pol))
+	}
+	if p.Boundary != nil {
+		idx = append(idx, of(*p.Boundary))
+	}
+	return idx
+}
+
 // forService is p with only the identity and boundary statements that can
 // match an action of the service svc (lowercase); p's decisions on the
 // actions of svc are q's. An action holds exactly one colon, so a
 // pattern's literal colon must meet it and the part before must match
 // the service; a pattern without a colon, and every NotAction
-// statement, is kept.
-func (p Principal) forService(svc string) Principal {
-	keep := func(st Statement) bool {
-		if len(st.Action) == 0 {
-			return true
-		}
-		return slices.ContainsFunc(st.Action, func(pattern string) bool {
-			service, _, ok := strings.Cut(strings.ToLower(pattern), ":")
-			return !ok || glob(service, svc)
-		})
-	}
-	filter := func(pol Policy) Policy {
+// statement, is kept. idx is p.serviceIndex().
+func (p Principal) forService(svc string, idx [][]statementServices) Principal {
+	filter := func(pol Policy, ss []statementServices) Policy {
 		out := pol
 		out.Statements = nil
-		for _, st := range pol.Statements {
-			if keep(st) {
+		for i, st := range pol.Statements {
+			if ss[i].any || slices.ContainsFunc(ss[i].services, func(service string) bool { return glob(service, svc) }) {
 				out.Statements = append(out.Statements, st)
 			}
 		}
@@ -338,10 +369,10 @@ func (p Principal) forService(svc string) Principal {
 	q := p
 	q.Identity = make([]Policy, len(p.Identity))
 	for i, pol := range p.Identity {
-		q.Identity[i] = filter(pol)
+		q.Identity[i] = filter(pol, idx[i])
 	}
 	if p.Boundary != nil {
-		b := filter(*p.Boundary)
+		b := filter(*p.Boundary, idx[len(p.Identity)])
 		q.Boundary = &b
 	}
 	return q

@@ -7,12 +7,13 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path"
 	"slices"
 	"strings"
 	"testing"
 
-	"stratum/tools/synth"
+	"stratum/testkit/testenv"
 )
 
 // testMainProblem says what is wrong with the TestMain among one
@@ -80,37 +81,137 @@ func takesTestingM(fd *ast.FuncDecl) bool {
 	return ok && sel.Sel.Name == "M"
 }
 
-// TestEveryTestPackageClosesJsii: every package with tests ends its test
-// binary through testkit/testmain, so that no run leaves jsii's unpacked
-// runtime behind in $TMPDIR.
+// jsiiModules are the import path prefixes of jsii and the bindings: a
+// binary that links one starts a jsii client while it initializes.
+var jsiiModules = []string{
+	"github.com/aws/jsii-runtime-go", "github.com/aws/constructs-go/", "github.com/hashicorp/terraform-cdk-go/",
+	"github.com/cdktf/",
+}
+
+// testBinariesLinkingJsii says, for each directory of files holding
+// _test.go files, whether its test binary links jsii: the package's own
+// files, its test files (testkit/testmain aside) or a module package they
+// import, directly or not, import one of jsiiModules. (No package outside
+// the module imports jsii on its own; were one to, this would miss it.)
+func testBinariesLinkingJsii(files []goFile) map[string]bool {
+	own := map[string][]string{}  // directory → imports of its non-test files
+	test := map[string][]string{} // directory → imports of its test files
+	for _, f := range files {
+		dir := path.Dir(f.path)
+		if strings.HasSuffix(f.path, "_test.go") {
+			test[dir] = append(test[dir], f.imports...)
+		} else {
+			own[dir] = append(own[dir], f.imports...)
+		}
+	}
+	memo := map[string]bool{}
+	var links func(dir string, seen map[string]bool) bool
+	reaches := func(imports []string, seen map[string]bool) bool {
+		for _, imp := range imports {
+			if rest, ok := strings.CutPrefix(imp, "stratum/"); ok {
+				if rest != "testkit/testmain" && links(rest, seen) {
+					return true
+				}
+				continue
+			}
+			for _, m := range jsiiModules {
+				if strings.HasPrefix(imp, m) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	links = func(dir string, seen map[string]bool) bool {
+		if v, ok := memo[dir]; ok {
+			return v
+		}
+		if seen[dir] {
+			return false
+		}
+		seen[dir] = true
+		v := reaches(own[dir], seen)
+		memo[dir] = v
+		return v
+	}
+	out := map[string]bool{}
+	for dir, imports := range test {
+		out[dir] = links(dir, map[string]bool{}) || reaches(imports, map[string]bool{})
+	}
+	return out
+}
+
+// TestEveryTestPackageClosesJsii: every test binary that links jsii ends
+// through testkit/testmain, so that no run leaves jsii's unpacked runtime
+// behind in $TMPDIR; a test binary that does not link jsii does not import
+// testmain either (it would link jsii for nothing: a test binary more to
+// link with the bindings' runtime, in the developer's loop).
 func TestEveryTestPackageClosesJsii(t *testing.T) {
 	root := os.DirFS(".")
-	paths, err := synth.GoFiles(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := moduleGoFiles(t, root)
 	byDir := map[string]map[string]string{}
-	for _, p := range paths {
-		if !strings.HasSuffix(p, "_test.go") {
+	importsTestmain := map[string]bool{}
+	for _, f := range files {
+		if !strings.HasSuffix(f.path, "_test.go") {
 			continue
 		}
-		src, err := fs.ReadFile(root, p)
+		src, err := fs.ReadFile(root, f.path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := path.Dir(p)
+		dir := path.Dir(f.path)
 		if byDir[dir] == nil {
 			byDir[dir] = map[string]string{}
 		}
-		byDir[dir][p] = string(src)
-	}
-	if len(byDir) < 40 {
-		t.Fatalf("only %d test packages found: the walk is broken", len(byDir))
-	}
-	for _, dir := range slices.Sorted(maps.Keys(byDir)) {
-		if p := testMainProblem(byDir[dir]); p != "" {
-			t.Errorf("%s: %s", dir, p)
+		byDir[dir][f.path] = string(src)
+		if slices.Contains(f.imports, "stratum/testkit/testmain") {
+			importsTestmain[dir] = true
 		}
+	}
+	linking := testBinariesLinkingJsii(files)
+	var with, without int
+	for _, dir := range slices.Sorted(maps.Keys(byDir)) {
+		switch {
+		case linking[dir]:
+			with++
+			if p := testMainProblem(byDir[dir]); p != "" {
+				t.Errorf("%s: its test binary links jsii: %s", dir, p)
+			}
+		default:
+			without++
+			if importsTestmain[dir] {
+				t.Errorf("%s: its test binary links no jsii but for testkit/testmain: drop its TestMain", dir)
+			}
+		}
+	}
+	// Today 36 test binaries link jsii and 18 do not; a walk that finds
+	// far fewer of either is broken.
+	if with < 20 || without < 10 {
+		t.Fatalf("%d test packages link jsii and %d do not: the walk is broken", with, without)
+	}
+}
+
+// TestTestBinariesLinkingJsii: linking is found through the test files'
+// imports and through module packages, directly or not, and testmain's
+// own link to jsii does not count.
+func TestTestBinariesLinkingJsii(t *testing.T) {
+	files := []goFile{
+		{"a/a.go", []string{"stratum/b"}},
+		{"a/a_test.go", []string{"testing"}},
+		{"b/b.go", []string{"stratum/c"}},
+		{"c/c.go", []string{"github.com/hashicorp/terraform-cdk-go/cdktf"}},
+		{"d/d.go", []string{"fmt"}},
+		{"d/d_test.go", []string{"stratum/testkit/testmain"}},
+		{"e/e_test.go", []string{"github.com/aws/jsii-runtime-go"}},
+		{"f/f.go", []string{"stratum/g"}},
+		{"f/f_test.go", []string{"testing"}},
+		{"g/g.go", []string{"stratum/f"}}, // an import cycle ends
+		{"h/h_test.go", []string{"stratum/c"}},
+	}
+	got := testBinariesLinkingJsii(files)
+	want := map[string]bool{"a": true, "d": false, "e": true, "f": false, "h": true}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
@@ -137,5 +238,41 @@ func TestTestMainProblem(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestJsiiLinkingAsGoListSaysIt: the import walk of
+// testBinariesLinkingJsii agrees with the go command on every test binary
+// of the module. (testmain links jsii itself, but only test binaries the
+// walk finds linking it import testmain: TestEveryTestPackageClosesJsii.)
+func TestJsiiLinkingAsGoListSaysIt(t *testing.T) {
+	testenv.Long(t, "asks go list for the dependencies of every test binary")
+	walked := testBinariesLinkingJsii(moduleGoFiles(t, os.DirFS(".")))
+	// With -test, go list lists each package's test binary as <pkg>.test,
+	// and its Deps are everything the binary links.
+	out, err := exec.Command("go", "list", "-test", "-f", "{{.ImportPath}} {{join .Deps \" \"}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	listed := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, ok := strings.CutSuffix(fields[0], ".test")
+		if !ok {
+			continue
+		}
+		dir := "."
+		if rest, ok := strings.CutPrefix(pkg, "stratum/"); ok {
+			dir = rest
+		}
+		listed[dir] = slices.ContainsFunc(fields[1:], func(d string) bool { return strings.HasPrefix(d, "github.com/aws/jsii-runtime-go") })
+	}
+	if len(listed) != len(walked) {
+		t.Errorf("go list lists %d test binaries, the walk finds %d test packages", len(listed), len(walked))
+	}
+	for _, dir := range slices.Sorted(maps.Keys(walked)) {
+		if listed[dir] != walked[dir] {
+			t.Errorf("%s: the walk says its test binary links jsii: %t; go list: %t", dir, walked[dir], listed[dir])
+		}
 	}
 }

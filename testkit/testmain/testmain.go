@@ -1,5 +1,5 @@
-// Package testmain is the TestMain of every test package: it runs the
-// tests, then closes jsii before the binary exits.
+// Package testmain is the TestMain of every test package whose binary
+// links jsii: it runs the tests, then closes jsii before the binary exits.
 //
 // A binary that links cdktf's bindings starts a jsii client while its
 // packages initialize (the bindings register their types with it), and
@@ -8,8 +8,8 @@
 // Node.js child, when one was started), so without it every test binary
 // run leaves one behind: a thousand runs of the developer's loop fill a
 // small disk. main does the same for stratum's commands.
-// TestEveryTestPackageClosesJsii (layout_test.go) keeps every test package
-// on it.
+// TestEveryTestPackageClosesJsii (testmain_check_test.go) keeps every
+// such package on it, and the others off it.
 package testmain
 
 import (

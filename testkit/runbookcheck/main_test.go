@@ -1,9 +1,0 @@
-package runbookcheck
-
-import (
-	"testing"
-
-	"stratum/testkit/testmain"
-)
-
-func TestMain(m *testing.M) { testmain.Run(m) }

@@ -1,9 +1,0 @@
-package drift
-
-import (
-	"testing"
-
-	"stratum/testkit/testmain"
-)
-
-func TestMain(m *testing.M) { testmain.Run(m) }

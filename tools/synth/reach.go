@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"stratum/stacks"
 )
@@ -112,6 +113,40 @@ type parsedFile struct {
 	src  []byte
 }
 
+// parseMemo, when set, keeps each file's parse by name and content, so
+// that a process computing reach many times over the same source parses
+// each file once; the graph only reads the trees. The engine's tests set
+// it (about thirty computations); a stratum process computes reach once,
+// and keeps nothing.
+var parseMemo *sync.Map // parseKey → parsedTree
+
+type parseKey struct {
+	name string
+	sum  [sha256.Size]byte
+}
+
+type parsedTree struct {
+	ast  *ast.File
+	fset *token.FileSet
+}
+
+// parseGo parses one file of the source (name, contents b).
+func parseGo(name string, b []byte) (*ast.File, *token.FileSet, error) {
+	var key parseKey
+	if parseMemo != nil {
+		key = parseKey{name, sha256.Sum256(b)}
+		if t, ok := parseMemo.Load(key); ok {
+			return t.(parsedTree).ast, t.(parsedTree).fset, nil
+		}
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, name, b, parser.SkipObjectResolution)
+	if err == nil && parseMemo != nil {
+		parseMemo.Store(key, parsedTree{f, fset})
+	}
+	return f, fset, err
+}
+
 // newDeclGraph parses the Go files of src that the fingerprint covers.
 func newDeclGraph(src fs.FS) (*declGraph, error) {
 	names, err := SourceFiles(src)
@@ -129,8 +164,7 @@ func newDeclGraph(src fs.FS) (*declGraph, error) {
 		if err != nil {
 			return nil, err
 		}
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, name, b, parser.SkipObjectResolution)
+		f, fset, err := parseGo(name, b)
 		if err != nil {
 			return nil, err
 		}

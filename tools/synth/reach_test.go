@@ -67,6 +67,7 @@ func editFunc(t *testing.T, m fstest.MapFS, file, name string) {
 // builders reach it, and a change to what every stack depends on
 // invalidates every stack.
 func TestFinerKeys(t *testing.T) {
+	t.Parallel()
 	envs := config.Environments()
 	units, inputs, err := planOf(envs, clients.All)
 	if err != nil {

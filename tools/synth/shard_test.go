@@ -128,6 +128,7 @@ func TestMergeFakeShards(t *testing.T) {
 // fail the merge with a message naming the shard and the problem, and
 // nothing is written.
 func TestMergeRefuses(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		dirs  func(t *testing.T) []string

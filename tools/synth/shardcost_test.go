@@ -16,6 +16,7 @@ import (
 // plan computes for that stack; a key taken from another unit's reach
 // would let a stack hit an entry of code it does not reach.
 func TestShardKeysAreThePlansKeys(t *testing.T) {
+	t.Parallel()
 	units, inputs, err := planOf(config.Environments(), clients.All)
 	if err != nil {
 		t.Fatal(err)

@@ -48,6 +48,8 @@ func TestMain(m *testing.M) {
 		}
 		testmain.Exit(0)
 	}
+	// The tests compute reach about thirty times over the same source.
+	parseMemo = new(sync.Map)
 	code := m.Run()
 	if reference.tmp != "" {
 		os.RemoveAll(reference.tmp)

@@ -19,6 +19,14 @@ import (
 // admission is a ValidatingAdmissionPolicy of a stack with its binding.
 type admission struct {
 	spec, binding map[string]any
+	// programs are the validations compiled, by environment and
+	// expression: a test evaluates each policy on many requests.
+	programs map[programKey]cel.Program
+}
+
+type programKey struct {
+	env  *cel.Env
+	expr string
 }
 
 // admissionPolicies are the stack's ValidatingAdmissionPolicies by name,
@@ -65,13 +73,20 @@ func (a *admission) admits(t *testing.T, env *cel.Env, vars map[string]any) bool
 	ok := true
 	for _, v := range jsonList(a.spec["validations"]) {
 		expr := fmt.Sprint(jsonObject(v)["expression"])
-		ast, issues := env.Compile(expr)
-		if issues.Err() != nil {
-			t.Fatalf("%s: %v", expr, issues.Err())
-		}
-		prg, err := env.Program(ast)
-		if err != nil {
-			t.Fatalf("%s: %v", expr, err)
+		prg, compiled := a.programs[programKey{env, expr}]
+		if !compiled {
+			ast, issues := env.Compile(expr)
+			if issues.Err() != nil {
+				t.Fatalf("%s: %v", expr, issues.Err())
+			}
+			var err error
+			if prg, err = env.Program(ast); err != nil {
+				t.Fatalf("%s: %v", expr, err)
+			}
+			if a.programs == nil {
+				a.programs = map[programKey]cel.Program{}
+			}
+			a.programs[programKey{env, expr}] = prg
 		}
 		out, _, err := prg.Eval(vars)
 		if err != nil {

@@ -52,7 +52,10 @@ func dataOf(j map[string]any, typ string) []string {
 // each kind, at its fixed address; another stack has its own; a stack
 // gets only the data sources its constructs ask for.
 func TestOnePerStack(t *testing.T) {
-	app := cdktf.NewApp(nil)
+	if testing.Short() {
+		t.Skip("synthesizes an app of its own (jsii loads the AWS provider: seconds); runs without -short")
+	}
+	app := cdktf.Testing_App(nil)
 	first := newStack(app, "first")
 	a := constructs.NewConstruct(first, jsii.String("a"))
 	b := constructs.NewConstruct(constructs.NewConstruct(first, jsii.String("b")), jsii.String("nested"))
@@ -105,7 +108,10 @@ func TestOnePerStack(t *testing.T) {
 // creating a second, and a construct of another kind under the fixed id
 // is refused with what is there.
 func TestFindsExistingDataSource(t *testing.T) {
-	app := cdktf.NewApp(nil)
+	if testing.Short() {
+		t.Skip("synthesizes an app of its own (jsii loads the AWS provider: seconds); runs without -short")
+	}
+	app := cdktf.Testing_App(nil)
 	s := newStack(app, "s")
 	use(s, "first", Of(s).Partition())
 	fresh := &Context{stack: s}

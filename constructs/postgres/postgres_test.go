@@ -94,6 +94,9 @@ func TestParameterGroupFamily(t *testing.T) {
 // TestDefaults synthesizes the construct with only the required props and
 // with the optional ones, and checks what the defaults mean.
 func TestDefaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("synthesizes an app of its own (jsii loads the AWS provider: seconds); runs without -short")
+	}
 	app := cdktf.Testing_App(nil)
 	stack := cdktf.NewTerraformStack(app, jsii.String("test"))
 	New(stack, "defaults", &Props{

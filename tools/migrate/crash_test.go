@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"stratum/testkit/testenv"
+	"stratum/testkit/testmain"
 	"stratum/tools/migrate"
 	"stratum/tools/tfbackend"
 )
@@ -62,7 +63,7 @@ func helperMain() bool {
 			select {} // the signal is on its way
 		}
 	})
-	os.Exit(migrate.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	testmain.Exit(migrate.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
 	return true
 }
 
